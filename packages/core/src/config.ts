@@ -1,0 +1,224 @@
+/**
+ * The one place that reads the environment. Every process calls `loadConfig()` once in its
+ * composition root and hands each component the slice it needs (`Pick<Config, 'kafka'>`).
+ *
+ * Unset connection variables mean "use the embedded default"; a variable that is set but wrong
+ * fails the start with its name and what is wrong, never a stack trace.
+ */
+import path from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface KafkaConfig {
+  brokers: string[];
+  clientId: string;
+}
+
+export interface S3Config {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface ClickHouseConfig {
+  url: string;
+  user: string;
+  password: string;
+  database: string;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  logLevel: LogLevel;
+  apiKey: string | undefined;
+  signingSecret: string | undefined;
+  /** Unset: the embedded in-process log. */
+  kafka: KafkaConfig | undefined;
+  /** Unset: a local folder under dataDir. */
+  s3: S3Config | undefined;
+  /** Unset: embedded PostgreSQL (PGlite) under dataDir. */
+  databaseUrl: string | undefined;
+  /** Unset: chdb (the ClickHouse engine in-process) under dataDir. */
+  clickhouse: ClickHouseConfig | undefined;
+  /** Unset: the in-memory feature store. */
+  redisUrl: string | undefined;
+}
+
+export interface ConfigIssue {
+  variable: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  readonly issues: ConfigIssue[];
+  constructor(issues: ConfigIssue[]) {
+    super(issues.map((i) => `${i.variable}: ${i.message}`).join('; '));
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** The variables this loader understands, for docs and for `--help` style listings. */
+export const CONFIG_VARIABLES = [
+  ['PORT', '8080', 'HTTP port of the process'],
+  ['HOST', '127.0.0.1', 'interface to listen on (0.0.0.0 to expose)'],
+  ['STREAMLOOP_DATA_DIR', './.streamloop', 'where embedded adapters keep their data'],
+  ['STREAMLOOP_API_KEY', 'generated and printed', 'management API key (Bearer)'],
+  ['STREAMLOOP_SIGNING_SECRET', 'generated per data dir', 'HMAC secret for playback tokens (≥ 32 chars)'],
+  ['LOG_LEVEL', 'info', 'fatal, error, warn, info, debug, trace or silent'],
+  ['KAFKA_BROKERS', 'embedded log', 'comma-separated host:port list'],
+  ['S3_ENDPOINT', 'local folder', 'S3-compatible endpoint URL (path-style)'],
+  ['S3_BUCKET', 'streamloop', 'bucket for uploads and renditions'],
+  ['S3_REGION', 'us-east-1', 'region used for request signing'],
+  ['S3_ACCESS_KEY_ID', '—', 'required with S3_ENDPOINT'],
+  ['S3_SECRET_ACCESS_KEY', '—', 'required with S3_ENDPOINT'],
+  ['DATABASE_URL', 'embedded PostgreSQL (PGlite)', 'postgres://user:pass@host:port/db'],
+  ['CLICKHOUSE_URL', 'chdb in-process', 'http(s)://host:8123'],
+  ['CLICKHOUSE_USER', 'default', 'ClickHouse user'],
+  ['CLICKHOUSE_PASSWORD', '(empty)', 'ClickHouse password'],
+  ['CLICKHOUSE_DATABASE', 'streamloop', 'ClickHouse database'],
+  ['REDIS_URL', 'in-memory', 'redis://host:port/db'],
+] as const;
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const issues: ConfigIssue[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const fail = (variable: string, message: string): undefined => {
+    issues.push({ variable, message });
+    return undefined;
+  };
+
+  const port = parsePort(read('PORT') ?? '8080', 'PORT', fail);
+  const logLevelRaw = read('LOG_LEVEL') ?? 'info';
+  const logLevel = (LOG_LEVELS as readonly string[]).includes(logLevelRaw)
+    ? (logLevelRaw as LogLevel)
+    : fail('LOG_LEVEL', `'${logLevelRaw}' is not one of ${LOG_LEVELS.join(', ')}`);
+
+  const apiKey = read('STREAMLOOP_API_KEY');
+  if (apiKey !== undefined && apiKey.length < 16) {
+    fail('STREAMLOOP_API_KEY', 'must be at least 16 characters (unset it to have one generated)');
+  }
+  const signingSecret = read('STREAMLOOP_SIGNING_SECRET');
+  if (signingSecret !== undefined && signingSecret.length < 32) {
+    fail('STREAMLOOP_SIGNING_SECRET', 'must be at least 32 characters (e.g. `openssl rand -hex 32`)');
+  }
+
+  const kafka = parseKafka(read('KAFKA_BROKERS'), fail);
+  const s3 = parseS3(read, fail);
+  const databaseUrl = parseDatabaseUrl(read('DATABASE_URL'), fail);
+  const clickhouse = parseClickHouse(read, fail);
+  const redisUrl = parseUrlVar(read('REDIS_URL'), 'REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379', fail);
+
+  if (issues.length > 0) throw new ConfigError(issues);
+  return {
+    port: port!,
+    host: read('HOST') ?? '127.0.0.1',
+    dataDir: path.resolve(read('STREAMLOOP_DATA_DIR') ?? '.streamloop'),
+    logLevel: logLevel!,
+    apiKey,
+    signingSecret,
+    kafka,
+    s3,
+    databaseUrl,
+    clickhouse,
+    redisUrl,
+  };
+}
+
+type Fail = (variable: string, message: string) => undefined;
+
+function parsePort(raw: string, variable: string, fail: Fail): number | undefined {
+  if (!/^\d+$/.test(raw)) return fail(variable, `'${raw}' is not a port number (0-65535)`);
+  const port = Number(raw);
+  if (port > 65535) return fail(variable, `${port} is above 65535`);
+  return port;
+}
+
+function parseKafka(raw: string | undefined, fail: Fail): KafkaConfig | undefined {
+  if (raw === undefined) return undefined;
+  const brokers = raw.split(',').map((b) => b.trim());
+  for (const broker of brokers) {
+    const match = /^([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(broker);
+    if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) {
+      return fail('KAFKA_BROKERS', `'${broker}' is not host:port (example: KAFKA_BROKERS=127.0.0.1:9092)`);
+    }
+  }
+  return { brokers, clientId: 'streamloop' };
+}
+
+function parseUrlVar(
+  raw: string | undefined,
+  variable: string,
+  protocols: string[],
+  example: string,
+  fail: Fail,
+): string | undefined {
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return fail(variable, `is not a URL (example: ${variable}=${example})`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    return fail(variable, `scheme '${url.protocol}' is not one of ${protocols.join(', ')} (example: ${example})`);
+  }
+  if (url.hostname === '') return fail(variable, `has no host (example: ${example})`);
+  if (url.port !== '' && Number(url.port) === 0) return fail(variable, 'port 0 is not connectable');
+  return raw;
+}
+
+function parseDatabaseUrl(raw: string | undefined, fail: Fail): string | undefined {
+  const url = parseUrlVar(
+    raw,
+    'DATABASE_URL',
+    ['postgres:', 'postgresql:'],
+    'postgres://postgres@127.0.0.1:5432/streamloop',
+    fail,
+  );
+  if (url !== undefined && new URL(url).pathname.replace(/^\//, '') === '') {
+    return fail('DATABASE_URL', 'names no database (example: postgres://postgres@127.0.0.1:5432/streamloop)');
+  }
+  return url;
+}
+
+function parseS3(read: (name: string) => string | undefined, fail: Fail): S3Config | undefined {
+  const endpoint = parseUrlVar(read('S3_ENDPOINT'), 'S3_ENDPOINT', ['http:', 'https:'], 'http://127.0.0.1:9000', fail);
+  if (endpoint === undefined) return undefined;
+  const accessKeyId = read('S3_ACCESS_KEY_ID') ?? fail('S3_ACCESS_KEY_ID', 'is required when S3_ENDPOINT is set');
+  const secretAccessKey =
+    read('S3_SECRET_ACCESS_KEY') ?? fail('S3_SECRET_ACCESS_KEY', 'is required when S3_ENDPOINT is set');
+  const bucket = read('S3_BUCKET') ?? 'streamloop';
+  // S3 bucket naming rules: 3-63 chars, lowercase letters, digits, dots and hyphens.
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    fail('S3_BUCKET', `'${bucket}' is not a valid bucket name (3-63 lowercase letters, digits, '.', '-')`);
+  }
+  if (accessKeyId === undefined || secretAccessKey === undefined) return undefined;
+  return { endpoint, bucket, region: read('S3_REGION') ?? 'us-east-1', accessKeyId, secretAccessKey };
+}
+
+function parseClickHouse(read: (name: string) => string | undefined, fail: Fail): ClickHouseConfig | undefined {
+  const url = parseUrlVar(read('CLICKHOUSE_URL'), 'CLICKHOUSE_URL', ['http:', 'https:'], 'http://127.0.0.1:8123', fail);
+  const database = read('CLICKHOUSE_DATABASE') ?? 'streamloop';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
+    fail('CLICKHOUSE_DATABASE', `'${database}' is not a plain identifier`);
+  }
+  if (url === undefined) return undefined;
+  return { url, user: read('CLICKHOUSE_USER') ?? 'default', password: read('CLICKHOUSE_PASSWORD') ?? '', database };
+}
+
+/** Where an embedded adapter keeps its files, under the data dir. */
+export function embeddedPath(config: Pick<Config, 'dataDir'>, name: string): string {
+  return path.join(config.dataDir, name);
+}

@@ -1,0 +1,18 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { VideoId } from './video.js';
+
+/** A request to transcode one uploaded source object. Keyed by videoId on `transcode-jobs`. */
+export const TranscodeJob = Type.Object(
+  {
+    event: Type.Literal('transcode.job.v1'),
+    jobId: Type.String({ minLength: 8, maxLength: 64 }),
+    videoId: VideoId,
+    /** Object-store key of the uploaded source. */
+    sourceKey: Type.String({ minLength: 1, maxLength: 1024 }),
+    /** 1 for the first try; re-publication from the outbox increments it. */
+    attempt: Type.Integer({ minimum: 1, maximum: 100 }),
+    requestedAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'TranscodeJob', additionalProperties: false },
+);
+export type TranscodeJob = Static<typeof TranscodeJob>;

@@ -1,0 +1,40 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+/** Lifecycle: waiting_upload → uploaded → processing → ready | failed (with `error`). */
+export const VideoStatus = Type.Union(
+  [
+    Type.Literal('waiting_upload'),
+    Type.Literal('uploaded'),
+    Type.Literal('processing'),
+    Type.Literal('ready'),
+    Type.Literal('failed'),
+  ],
+  { $id: 'VideoStatus' },
+);
+export type VideoStatus = Static<typeof VideoStatus>;
+
+/** `public`: anyone may get a playback token (rate limited). `signed`: only with an API key. */
+export const PlaybackPolicy = Type.Union([Type.Literal('public'), Type.Literal('signed')]);
+export type PlaybackPolicy = Static<typeof PlaybackPolicy>;
+
+export const VideoId = Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$', description: 'opaque video id' });
+
+export const Video = Type.Object(
+  {
+    id: VideoId,
+    title: Type.String({ maxLength: 500 }),
+    description: Type.String({ maxLength: 5000 }),
+    filename: Type.Union([Type.String({ maxLength: 1024 }), Type.Null()]),
+    status: VideoStatus,
+    error: Type.Union([Type.String(), Type.Null()]),
+    /** Transcode progress 0-100 while processing. */
+    progressPercent: Type.Union([Type.Number({ minimum: 0, maximum: 100 }), Type.Null()]),
+    playbackPolicy: PlaybackPolicy,
+    durationMs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    sourceKey: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'Video', additionalProperties: false },
+);
+export type Video = Static<typeof Video>;

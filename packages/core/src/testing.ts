@@ -1,0 +1,51 @@
+/**
+ * Helpers for integration tests. A test that needs a real service calls `requireService`: when the
+ * service is not configured or not reachable the test fails loudly, naming the service and the
+ * command that starts it. Nothing is ever skipped for a missing service.
+ */
+import { reasonOf } from './errors.js';
+
+export const START_SERVICES_HINT = 'start it with `npm run infra:up` (npm test does this for you)';
+
+export function requireService<T>(service: string, variable: string, value: T | undefined): T {
+  if (value === undefined) {
+    throw new Error(`${service} is required by this test but ${variable} is not set; ${START_SERVICES_HINT}`);
+  }
+  return value;
+}
+
+/** Runs `probe`; on failure throws an error naming the service, where it was looked for and the fix. */
+export async function assertReachable(service: string, address: string, probe: () => Promise<unknown>): Promise<void> {
+  try {
+    await probe();
+  } catch (err) {
+    throw new Error(`${service} at ${address} is not reachable (${reasonOf(err)}); ${START_SERVICES_HINT}`);
+  }
+}
+
+/** Polls `check` until it returns a value other than undefined; fails with `what` after `timeoutMs`. */
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  { timeoutMs = 20_000, intervalMs = 50 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${reasonOf(lastError)})` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** A name unique to this run, for topics, buckets, key prefixes and databases in tests. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+}
