@@ -56,10 +56,13 @@ function portOpen(port, host = '127.0.0.1', timeoutMs = 500) {
   });
 }
 
-async function waitFor(what, check, { timeoutMs = 60_000, logFile } = {}) {
+async function waitFor(what, check, { timeoutMs = 60_000, logFile, pidName } = {}) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
+    if (pidName && readPid(pidName) === undefined) {
+      throw new Error(`${what} exited during start\n--- last lines of ${logFile} ---\n${tailOf(logFile, 30)}`);
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
   const tail = logFile && fs.existsSync(logFile) ? `\n--- last lines of ${logFile} ---\n${tailOf(logFile, 30)}` : '';
@@ -196,7 +199,7 @@ const kafka = {
     await waitFor(
       'Kafka',
       async () => (await portOpen(settings.kafkaPort)) && /Kafka Server started/.test(fs.readFileSync(logFile, 'utf8')),
-      { timeoutMs: 90_000, logFile },
+      { timeoutMs: 90_000, logFile, pidName: 'kafka' },
     );
   },
   stop: () => stopPid('kafka'),
@@ -220,7 +223,9 @@ const s3proxy = {
         `s3proxy.identity=${settings.s3AccessKey}`,
         `s3proxy.credential=${settings.s3SecretKey}`,
         's3proxy.cors-allow-all=true',
-        'jclouds.provider=filesystem',
+        'jclouds.provider=filesystem-nio2',
+        'jclouds.identity=local',
+        'jclouds.credential=local',
         `jclouds.filesystem.basedir=${dataDir}`,
         '',
       ].join('\n'),
@@ -228,13 +233,14 @@ const s3proxy = {
     const logFile = startDetached('s3proxy', 'java', [
       '-Xmx256m',
       '-XX:TieredStopAtLevel=1',
+      `-Dlogback.configurationFile=${path.join(INFRA_DIR, 's3proxy', 'logback.xml')}`,
       '-cp',
       `${lib}/*`,
       'org.gaul.s3proxy.Main',
       '--properties',
       conf,
     ]);
-    await waitFor('S3Proxy', () => portOpen(settings.s3Port), { timeoutMs: 60_000, logFile });
+    await waitFor('S3Proxy', () => portOpen(settings.s3Port), { timeoutMs: 60_000, logFile, pidName: 's3proxy' });
   },
   stop: () => stopPid('s3proxy'),
 };

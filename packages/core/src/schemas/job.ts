@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { VideoId } from './video.js';
+import { IsoDateTime, VideoId } from './video.js';
 
 /** A request to transcode one uploaded source object. Keyed by videoId on `transcode-jobs`. */
 export const TranscodeJob = Type.Object(
@@ -11,7 +11,7 @@ export const TranscodeJob = Type.Object(
     sourceKey: Type.String({ minLength: 1, maxLength: 1024 }),
     /** 1 for the first try; re-publication from the outbox increments it. */
     attempt: Type.Integer({ minimum: 1, maximum: 100 }),
-    requestedAt: Type.String({ format: 'date-time' }),
+    requestedAt: IsoDateTime,
   },
   { $id: 'TranscodeJob', additionalProperties: false },
 );

@@ -17,6 +17,9 @@ export type VideoStatus = Static<typeof VideoStatus>;
 export const PlaybackPolicy = Type.Union([Type.Literal('public'), Type.Literal('signed')]);
 export type PlaybackPolicy = Static<typeof PlaybackPolicy>;
 
+/** RFC 3339 timestamp as produced by `Date.prototype.toISOString()`. */
+export const IsoDateTime = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$' });
+
 export const VideoId = Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$', description: 'opaque video id' });
 
 export const Video = Type.Object(
@@ -32,8 +35,8 @@ export const Video = Type.Object(
     playbackPolicy: PlaybackPolicy,
     durationMs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
     sourceKey: Type.Union([Type.String(), Type.Null()]),
-    createdAt: Type.String({ format: 'date-time' }),
-    updatedAt: Type.String({ format: 'date-time' }),
+    createdAt: IsoDateTime,
+    updatedAt: IsoDateTime,
   },
   { $id: 'Video', additionalProperties: false },
 );

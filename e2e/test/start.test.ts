@@ -1,0 +1,156 @@
+/**
+ * The promises of the foundation, checked on real processes: the stack starts on embedded defaults
+ * with nothing installed; every process starts on the real services; a wrong or unreachable service
+ * stops the start with one line naming the variable; /readyz names a dependency that goes away.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
+import { loadConfig } from '@streamloop/core/config';
+import { eventually, requireService } from '@streamloop/core/testing';
+import { runToExit, startProcess } from '@streamloop/service-kit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { entryOf, processEnv, realServiceEnv } from './processes.js';
+
+interface Dependency {
+  port: string;
+  kind: 'embedded' | 'real';
+  service: string;
+  target: string;
+  ok: boolean;
+  error?: string;
+}
+
+async function readyz(baseUrl: string): Promise<{ status: number; body: { dependencies: Dependency[]; failing?: string[] } }> {
+  const res = await fetch(`${baseUrl}/readyz`);
+  return { status: res.status, body: await res.json() };
+}
+
+describe('npm start: the single-process stack on embedded defaults', () => {
+  it('answers /healthz and /readyz with every port embedded, and serves Prometheus metrics', async () => {
+    const stack = await startProcess(entryOf('stack'), processEnv());
+    try {
+      const health = await fetch(`${stack.baseUrl}/healthz`);
+      expect(health.status).toBe(200);
+      const ready = await readyz(stack.baseUrl);
+      expect(ready.status).toBe(200);
+      expect(ready.body.dependencies.map((d) => [d.port, d.kind, d.service, d.ok])).toEqual([
+        ['object-store', 'embedded', 'local folder', true],
+        ['event-log', 'embedded', 'in-process log', true],
+        ['catalog', 'embedded', 'PGlite', true],
+        ['analytics-store', 'embedded', 'chdb', true],
+        ['feature-store', 'embedded', 'in-memory', true],
+      ]);
+      const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
+      expect(metrics).toMatch(/^streamloop_process_cpu_seconds_total/m);
+    } finally {
+      expect(await stack.stop()).toBe(0);
+    }
+  });
+});
+
+describe('a start that cannot succeed ends with one line naming the variable', () => {
+  const cases = [
+    { variable: 'KAFKA_BROKERS', value: '127.0.0.1:1', expect: /KAFKA_BROKERS=127\.0\.0\.1:1/ },
+    { variable: 'DATABASE_URL', value: 'postgres//no-scheme', expect: /DATABASE_URL: is not a URL/ },
+    { variable: 'DATABASE_URL', value: 'mysql://root@127.0.0.1/x', expect: /DATABASE_URL: scheme 'mysql:'/ },
+    { variable: 'DATABASE_URL', value: 'postgres://postgres@127.0.0.1:1/streamloop', expect: /DATABASE_URL=postgres:\/\/postgres@127\.0\.0\.1:1/ },
+    { variable: 'REDIS_URL', value: 'redis://127.0.0.1:1', expect: /REDIS_URL=redis:\/\/127\.0\.0\.1:1/ },
+    { variable: 'S3_ENDPOINT', value: 'http://127.0.0.1:1', expect: /S3_ENDPOINT=http:\/\/127\.0\.0\.1:1/, extra: { S3_ACCESS_KEY_ID: 'a', S3_SECRET_ACCESS_KEY: 'b' } },
+    { variable: 'PORT', value: 'eighty', expect: /PORT: 'eighty' is not a port number/ },
+  ];
+  it.each(cases)('$variable=$value', async (c) => {
+    // The 30 s bound is the acceptance promise (fail fast), not a speed measurement.
+    const result = await runToExit(entryOf('stack'), processEnv({ [c.variable]: c.value, ...(c.extra ?? {}) }), 30_000);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toBe('');
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(c.expect);
+    expect(lines[0]).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('services mode: every process starts on the real services', () => {
+  let env: Record<string, string | undefined>;
+  beforeAll(() => {
+    const config = loadConfig(process.env);
+    requireService('Kafka', 'KAFKA_BROKERS', config.kafka);
+    requireService('S3Proxy', 'S3_ENDPOINT', config.s3);
+    requireService('PostgreSQL', 'DATABASE_URL', config.databaseUrl);
+    requireService('Redis', 'REDIS_URL', config.redisUrl);
+    env = realServiceEnv();
+  });
+
+  const processes = [
+    { name: 'stack', ports: ['object-store', 'event-log', 'catalog', 'analytics-store', 'feature-store'] },
+    { name: 'ingest', ports: ['object-store', 'event-log', 'catalog'] },
+    { name: 'transcode', ports: ['object-store', 'event-log', 'catalog'] },
+    { name: 'delivery', ports: ['object-store', 'catalog', 'feature-store'] },
+    { name: 'beacon-collector', ports: ['event-log'] },
+    { name: 'analytics', ports: ['event-log', 'catalog', 'analytics-store', 'feature-store'] },
+    { name: 'dashboards', ports: [] },
+  ];
+  it.each(processes)('$name is ready with its ports on the real services', async ({ name, ports }) => {
+    const running = await startProcess(entryOf(name), processEnv(env));
+    try {
+      const ready = await readyz(running.baseUrl);
+      expect(ready.status).toBe(200);
+      expect(ready.body.dependencies.map((d) => d.port)).toEqual(ports);
+      for (const dep of ready.body.dependencies) {
+        // chdb is the ClickHouse engine in-process: the embedded adapter unless CLICKHOUSE_URL is set.
+        const expected = dep.port === 'analytics-store' && !env.CLICKHOUSE_URL ? 'embedded' : 'real';
+        expect({ port: dep.port, kind: dep.kind, ok: dep.ok }).toEqual({ port: dep.port, kind: expected, ok: true });
+      }
+    } finally {
+      expect(await running.stop()).toBe(0);
+    }
+  });
+});
+
+describe('/readyz names a dependency that goes away', () => {
+  let redis: ChildProcess | undefined;
+  afterAll(() => redis?.kill('SIGKILL'));
+
+  it('turns 503 and names the feature store when its Redis stops', async () => {
+    // A Redis of this test's own, so stopping it is a real fault that no other test sees.
+    const port = await freePort();
+    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
+    await eventually('the test Redis to listen', () => canConnect(port).then((ok) => (ok ? true : undefined)));
+    const stack = await startProcess(entryOf('stack'), processEnv({ REDIS_URL: `redis://127.0.0.1:${port}` }));
+    try {
+      expect((await readyz(stack.baseUrl)).status).toBe(200);
+      redis.kill('SIGKILL');
+      const down = await eventually('/readyz to report the failure', async () => {
+        const r = await readyz(stack.baseUrl);
+        return r.status === 503 ? r : undefined;
+      });
+      expect(down.body.failing).toHaveLength(1);
+      expect(down.body.failing?.[0]).toContain(`feature-store (Redis at 127.0.0.1:${port})`);
+    } finally {
+      await stack.stop();
+    }
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.once('error', reject);
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host: '127.0.0.1' }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

@@ -1,0 +1,64 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SqlSession } from './catalog.js';
+
+/** packages/catalog/migrations, resolved from src/ (vitest) and dist/ (built) alike. */
+export const MIGRATIONS_DIR = new URL('../migrations/', import.meta.url);
+
+export interface Migration {
+  /** File name without `.sql`, e.g. `001_videos`; recorded in schema_migrations. */
+  name: string;
+  sql: string;
+}
+
+export type RunInTransaction = <T>(fn: (tx: SqlSession) => Promise<T>) => Promise<T>;
+
+const MIGRATION_FILE = /^(\d+)_[A-Za-z0-9_-]+\.sql$/;
+
+/** Numbered `.sql` files of `dir`, ordered by their number. */
+export async function listMigrations(dir: URL | string = MIGRATIONS_DIR): Promise<Migration[]> {
+  const path = typeof dir === 'string' ? dir : fileURLToPath(dir);
+  const files = (await readdir(path)).filter((f) => MIGRATION_FILE.test(f));
+  files.sort((a, b) => Number(MIGRATION_FILE.exec(a)?.[1]) - Number(MIGRATION_FILE.exec(b)?.[1]) || a.localeCompare(b));
+  return Promise.all(
+    files.map(async (file) => ({
+      name: file.replace(/\.sql$/, ''),
+      sql: await readFile(join(path, file), 'utf8'),
+    })),
+  );
+}
+
+/**
+ * Applies each pending migration in its own transaction. A transaction-scoped advisory lock makes
+ * racing processes take turns; whoever comes second re-reads schema_migrations under the lock and
+ * skips what the first one applied.
+ */
+export async function runMigrations(
+  runInTransaction: RunInTransaction,
+  migrations: readonly Migration[],
+): Promise<string[]> {
+  await runInTransaction(async (tx) => {
+    await lock(tx);
+    await tx.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+  });
+  const applied: string[] = [];
+  for (const migration of migrations) {
+    const didApply = await runInTransaction(async (tx) => {
+      await lock(tx);
+      const done = await tx.query('SELECT 1 FROM schema_migrations WHERE name = $1', [migration.name]);
+      if (done.length > 0) return false;
+      await tx.exec(migration.sql);
+      await tx.query('INSERT INTO schema_migrations (name) VALUES ($1)', [migration.name]);
+      return true;
+    });
+    if (didApply) applied.push(migration.name);
+  }
+  return applied;
+}
+
+async function lock(tx: SqlSession): Promise<void> {
+  await tx.query("SELECT pg_advisory_xact_lock(hashtext('streamloop.catalog.schema_migrations'))");
+}

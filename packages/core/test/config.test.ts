@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+const issuesOf = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues;
+    throw err;
+  }
+  return [];
+};
+
+describe('loadConfig', () => {
+  it('uses the embedded default for every unset connection variable', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', logLevel: 'info' });
+    expect([config.kafka, config.s3, config.databaseUrl, config.clickhouse, config.redisUrl]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('treats blank values as unset', () => {
+    expect(loadConfig({ KAFKA_BROKERS: '  ', REDIS_URL: '' }).kafka).toBeUndefined();
+  });
+
+  it('reads every real service', () => {
+    const config = loadConfig({
+      PORT: '9000',
+      KAFKA_BROKERS: '127.0.0.1:19092, kafka-2.internal:9092',
+      S3_ENDPOINT: 'http://127.0.0.1:19000',
+      S3_ACCESS_KEY_ID: 'id',
+      S3_SECRET_ACCESS_KEY: 'secret',
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/streamloop',
+      CLICKHOUSE_URL: 'http://127.0.0.1:8123',
+      REDIS_URL: 'redis://127.0.0.1:6379/2',
+    });
+    expect(config.port).toBe(9000);
+    expect(config.kafka?.brokers).toEqual(['127.0.0.1:19092', 'kafka-2.internal:9092']);
+    expect(config.s3).toEqual({
+      endpoint: 'http://127.0.0.1:19000',
+      bucket: 'streamloop',
+      region: 'us-east-1',
+      accessKeyId: 'id',
+      secretAccessKey: 'secret',
+    });
+    expect(config.clickhouse).toEqual({ url: 'http://127.0.0.1:8123', user: 'default', password: '', database: 'streamloop' });
+  });
+
+  it.each([
+    [{ PORT: '70000' }, 'PORT', /above 65535/],
+    [{ PORT: '-1' }, 'PORT', /not a port number/],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /not one of/],
+    [{ KAFKA_BROKERS: '127.0.0.1' }, 'KAFKA_BROKERS', /'127.0.0.1' is not host:port/],
+    [{ KAFKA_BROKERS: 'a:1,b:99999' }, 'KAFKA_BROKERS', /'b:99999'/],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL', /is not a URL/],
+    [{ DATABASE_URL: 'mysql://h/db' }, 'DATABASE_URL', /scheme 'mysql:'/],
+    [{ DATABASE_URL: 'postgres://h:5432' }, 'DATABASE_URL', /names no database/],
+    [{ REDIS_URL: 'http://h:6379' }, 'REDIS_URL', /scheme 'http:'/],
+    [{ CLICKHOUSE_URL: 'tcp://h:9000' }, 'CLICKHOUSE_URL', /scheme 'tcp:'/],
+    [{ CLICKHOUSE_DATABASE: 'x; DROP' }, 'CLICKHOUSE_DATABASE', /not a plain identifier/],
+    [{ S3_ENDPOINT: 'http://h:9000' }, 'S3_ACCESS_KEY_ID', /required when S3_ENDPOINT is set/],
+    [{ S3_ENDPOINT: 'http://h:9000', S3_ACCESS_KEY_ID: 'a', S3_SECRET_ACCESS_KEY: 'b', S3_BUCKET: 'Bad_Bucket' }, 'S3_BUCKET', /not a valid bucket name/],
+    [{ STREAMLOOP_API_KEY: 'short' }, 'STREAMLOOP_API_KEY', /at least 16/],
+    [{ STREAMLOOP_SIGNING_SECRET: 'short' }, 'STREAMLOOP_SIGNING_SECRET', /at least 32/],
+  ])('%o fails naming %s', (env, variable, message) => {
+    const issues = issuesOf(env as Record<string, string>);
+    expect(issues.map((i) => i.variable)).toContain(variable);
+    expect(issues.find((i) => i.variable === variable)?.message).toMatch(message);
+  });
+
+  it('reports every wrong variable at once, each by name', () => {
+    const err = (() => {
+      try {
+        loadConfig({ PORT: 'x', REDIS_URL: 'nope' });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(err?.message).toMatch(/^PORT: .*; REDIS_URL: /);
+  });
+});

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { AppError, errorBody, reasonOf } from '../src/errors.js';
+import { redactUrl } from '../src/logger.js';
+import { metricName } from '../src/metrics.js';
+import { Beacon } from '../src/schemas/beacon.js';
+import { TranscodeJob } from '../src/schemas/job.js';
+import { createValidator } from '../src/validate.js';
+
+const makeBeacon = (overrides: Record<string, unknown> = {}) => ({
+  schema: 'qoe.beacon.v1',
+  beaconId: 'b-1',
+  event: 'firstframe',
+  sessionId: 's-1',
+  viewId: 'v-1',
+  viewerId: 'viewer-1',
+  videoId: 'video-12345678',
+  seq: 2,
+  clientTimeMs: 1_760_000_000_000,
+  monotonicMs: 1234.5,
+  startupTimeMs: 850,
+  ...overrides,
+});
+
+describe('beacon schema', () => {
+  const validate = createValidator(Beacon);
+
+  it('accepts a well-formed beacon', () => {
+    expect(validate(makeBeacon())).toEqual({ ok: true, value: makeBeacon() });
+  });
+
+  it.each([
+    ['an unknown event', { event: 'dance' }, '/event'],
+    ['a negative startup time', { startupTimeMs: -5 }, '/startupTimeMs'],
+    ['an id with markup', { sessionId: '<script>' }, '/sessionId'],
+    ['an unknown field', { evil: 1 }, '/evil'],
+    ['another schema version', { schema: 'qoe.beacon.v0' }, '/schema'],
+  ])('rejects %s with the path of the offending value', (_what, overrides, path) => {
+    const result = validate(makeBeacon(overrides));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues.map((i) => i.path)).toContain(path);
+  });
+
+  it('rejects a non-object without throwing', () => {
+    expect(validate('nope').ok).toBe(false);
+    expect(validate(null).ok).toBe(false);
+  });
+});
+
+describe('transcode job schema', () => {
+  it('requires a source key and a positive attempt', () => {
+    const validate = createValidator(TranscodeJob);
+    const job = {
+      event: 'transcode.job.v1',
+      jobId: 'job-12345678',
+      videoId: 'video-12345678',
+      sourceKey: 'uploads/video-12345678/source',
+      attempt: 1,
+      requestedAt: new Date(0).toISOString(),
+    };
+    expect(validate(job).ok).toBe(true);
+    expect(validate({ ...job, attempt: 0 }).ok).toBe(false);
+    expect(validate({ ...job, sourceKey: '' }).ok).toBe(false);
+  });
+});
+
+describe('errors', () => {
+  it('maps a code to its status and a body without internals', () => {
+    const err = new AppError('ERR_UPLOAD_TOO_LARGE', 'upload is larger than 10 GiB');
+    expect(err.status).toBe(413);
+    expect(errorBody(err)).toEqual({ error: { code: 'ERR_UPLOAD_TOO_LARGE', message: 'upload is larger than 10 GiB' } });
+  });
+
+  it('gives a one-line reason from a system error', () => {
+    const err = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1\n    at x'), { code: 'ECONNREFUSED' });
+    expect(reasonOf(err)).toBe('connect ECONNREFUSED 127.0.0.1:1');
+    expect(reasonOf(new AggregateError([new Error('first')]))).toBe('first');
+  });
+});
+
+describe('naming and redaction', () => {
+  it('enforces streamloop_<service>_<noun>_<unit> metric names', () => {
+    expect(metricName('beacon-collector', 'beacons_accepted_total')).toBe('streamloop_beacon_collector_beacons_accepted_total');
+    expect(() => metricName('x', 'Bad-Name')).toThrow(/does not match/);
+  });
+
+  it('never prints a password from a connection URL', () => {
+    expect(redactUrl('postgres://user:hunter2@db:5432/x')).toBe('postgres://user:***@db:5432/x');
+  });
+});

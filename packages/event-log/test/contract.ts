@@ -1,0 +1,334 @@
+/**
+ * The EventLog contract, written once and run against every adapter (event-log.contract.test.ts).
+ * What it pins is what services rely on: per-key order, groups that split partitions, independent
+ * groups that each see everything, commit-after-handle (at-least-once), crash → redelivery to the
+ * next member, graceful stop, no implicit topics.
+ */
+import type { Logger } from '@streamloop/core/logger';
+import { eventually, uniqueName } from '@streamloop/core/testing';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type ConsumedMessage,
+  type EventLog,
+  EventLogClosedError,
+  type SubscribeOptions,
+  type Subscription,
+  UnknownTopicError,
+} from '../src/event-log.js';
+import { createCapturedLogger, createRecorder, deferred, idOf, makeMessage, makeSequence, sortedIds } from './helpers.js';
+
+export interface EventLogHarness {
+  open(logger: Logger): Promise<EventLog>;
+  /** Removes what a test left on a shared service (topics, consumer groups). */
+  cleanup?(created: { topics: string[]; groups: string[] }): Promise<void>;
+}
+
+interface Fixture {
+  log: EventLog;
+  logLines: Record<string, unknown>[];
+  topic(partitions: number): Promise<string>;
+  group(): string;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  dispose(): Promise<void>;
+}
+
+async function createFixture(harness: EventLogHarness): Promise<Fixture> {
+  const { logger, lines } = createCapturedLogger();
+  const log = await harness.open(logger);
+  const topics: string[] = [];
+  const groups: string[] = [];
+  const subscriptions: Subscription[] = [];
+  return {
+    log,
+    logLines: lines,
+    async topic(partitions) {
+      const name = uniqueName('el-topic');
+      topics.push(name);
+      await log.ensureTopics([{ name, partitions }]);
+      return name;
+    },
+    group() {
+      const name = uniqueName('el-group');
+      groups.push(name);
+      return name;
+    },
+    async subscribe(options) {
+      const subscription = await log.subscribe(options);
+      subscriptions.push(subscription);
+      return subscription;
+    },
+    async dispose() {
+      await Promise.all(subscriptions.map((s) => s.stop()));
+      await log.close();
+      await harness.cleanup?.({ topics, groups });
+    },
+  };
+}
+
+function offsetsInOrder(messages: ConsumedMessage[]): boolean {
+  return messages.every((m, i) => i === 0 || BigInt(m.offset) > BigInt(messages[i - 1]!.offset));
+}
+
+export function describeEventLogContract(label: string, setup: () => Promise<EventLogHarness>): void {
+  describe(label, () => {
+    let harness: EventLogHarness;
+    let fx: Fixture;
+
+    beforeAll(async () => {
+      harness = await setup();
+    });
+    beforeEach(async () => {
+      fx = await createFixture(harness);
+    });
+    afterEach(async () => {
+      await fx.dispose();
+    });
+
+    it('describes itself as the event-log port and answers ping', async () => {
+      expect(fx.log.adapter.port).toBe('event-log');
+      await expect(fx.log.ping()).resolves.toBeUndefined();
+    });
+
+    it('ensureTopics creates missing topics, keeps existing ones and can be repeated', async () => {
+      const first = await fx.topic(3);
+      const second = uniqueName('el-topic');
+      await fx.log.ensureTopics([{ name: first, partitions: 3 }]);
+      await fx.log.ensureTopics([
+        { name: first, partitions: 3 },
+        { name: second, partitions: 1 },
+      ]);
+      await harness.cleanup?.({ topics: [second], groups: [] }).catch(() => undefined);
+      await fx.log.ensureTopics([{ name: second, partitions: 1 }]);
+
+      const messages = makeSequence(30, 30);
+      await fx.log.publish(first, messages);
+      await fx.log.publish(second, [makeMessage({ id: 'only' })]);
+      const recorder = createRecorder();
+      await fx.subscribe({ groupId: fx.group(), topics: [first, second], fromBeginning: true, ...recorder });
+
+      await eventually('every message from both topics', () => (recorder.handled.length >= 31 ? true : undefined));
+      const partitions = new Set(recorder.handled.filter((m) => m.topic === first).map((m) => m.partition));
+      expect([...partitions].every((p) => p >= 0 && p < 3)).toBe(true);
+      expect(partitions.size).toBeGreaterThan(1);
+      expect(recorder.handled.filter((m) => m.topic === second).map(idOf)).toEqual(['only']);
+    });
+
+    it.each([
+      ['publish', (log: EventLog, topic: string) => log.publish(topic, [makeMessage()])],
+      [
+        'subscribe',
+        (log: EventLog, topic: string) =>
+          log.subscribe({ groupId: uniqueName('el-group'), topics: [topic], handleBatch: async () => {} }),
+      ],
+    ])('%s on a topic that was never ensured fails with an error naming the topic', async (_, act) => {
+      const topic = uniqueName('el-missing');
+      const attempt = act(fx.log, topic);
+      await expect(attempt).rejects.toBeInstanceOf(UnknownTopicError);
+      await expect(attempt).rejects.toThrow(`topic '${topic}' does not exist; create it with ensureTopics()`);
+    });
+
+    it('an empty publish is a no-op', async () => {
+      const topic = await fx.topic(1);
+      await fx.log.publish(topic, []);
+      await fx.log.publish(topic, [makeMessage({ id: 'first-real' })]);
+      const recorder = createRecorder();
+      await fx.subscribe({ groupId: fx.group(), topics: [topic], fromBeginning: true, ...recorder });
+
+      await eventually('the one real message', () => (recorder.handled.length > 0 ? true : undefined));
+      expect(recorder.handled.map((m) => [idOf(m), m.offset])).toEqual([['first-real', '0']]);
+    });
+
+    it('delivers each key in publish order, on one partition, in batches of one partition, with fields intact', async () => {
+      const topic = await fx.topic(4);
+      const messages = makeSequence(60, 6);
+      const before = Date.now();
+      for (let i = 0; i < messages.length; i += 15) await fx.log.publish(topic, messages.slice(i, i + 15));
+      await fx.log.publish(topic, [{ key: 'bare', value: Buffer.from([0, 255, 1]) }]);
+      const recorder = createRecorder();
+      await fx.subscribe({ groupId: fx.group(), topics: [topic], fromBeginning: true, maxBatchSize: 7, ...recorder });
+
+      await eventually('all 61 messages', () => (recorder.handled.length >= 61 ? true : undefined));
+      expect(recorder.handled).toHaveLength(61);
+      for (const batch of recorder.batches) {
+        expect(batch.messages.length).toBeGreaterThan(0);
+        expect(batch.messages.length).toBeLessThanOrEqual(7);
+        expect(batch.messages.every((m) => m.topic === topic && m.partition === batch.partition)).toBe(true);
+        expect(offsetsInOrder(batch.messages)).toBe(true);
+      }
+      const byKey = Map.groupBy(
+        recorder.handled.filter((m) => m.key !== 'bare'),
+        (m) => m.key,
+      );
+      expect(byKey.size).toBe(6);
+      for (const [key, received] of byKey) {
+        expect(received.map((m) => m.headers?.seq), key).toEqual(Array.from({ length: 10 }, (_, i) => String(i)));
+        expect(new Set(received.map((m) => m.partition)).size, key).toBe(1);
+      }
+      const bare = recorder.handled.find((m) => m.key === 'bare')!;
+      expect(bare.value).toEqual(Buffer.from([0, 255, 1]));
+      expect(bare.headers).toBeUndefined();
+      expect(bare.timestamp).toBeGreaterThanOrEqual(before - 60_000);
+      expect(bare.timestamp).toBeLessThanOrEqual(Date.now() + 60_000);
+    });
+
+    it('round-trips headers', async () => {
+      const topic = await fx.topic(1);
+      const headers = { 'content-type': 'application/json', 'event-name': 'qoe.beacon.v1', empty: '', 'ünï': 'çødé ✓' };
+      await fx.log.publish(topic, [makeMessage({ headers })]);
+      const recorder = createRecorder();
+      await fx.subscribe({ groupId: fx.group(), topics: [topic], fromBeginning: true, ...recorder });
+
+      await eventually('the message', () => recorder.handled[0]);
+      expect(recorder.handled[0]!.headers).toEqual(headers);
+    });
+
+    it('a new group without fromBeginning starts with messages published after subscribe resolved', async () => {
+      const topic = await fx.topic(1);
+      await fx.log.publish(topic, [makeMessage({ id: 'old' })]);
+      const recorder = createRecorder();
+      await fx.subscribe({ groupId: fx.group(), topics: [topic], ...recorder });
+      await fx.log.publish(topic, [makeMessage({ id: 'new' })]);
+
+      await eventually('the new message', () => (recorder.handled.length > 0 ? true : undefined));
+      expect(recorder.ids()).toEqual(['new']);
+    });
+
+    it('independent groups each get every message', async () => {
+      const topic = await fx.topic(3);
+      const recorders = [createRecorder(), createRecorder()];
+      for (const recorder of recorders) {
+        await fx.subscribe({ groupId: fx.group(), topics: [topic], fromBeginning: true, ...recorder });
+      }
+      const messages = makeSequence(20, 5);
+      await fx.log.publish(topic, messages);
+
+      for (const recorder of recorders) {
+        await eventually('every message in each group', () => (recorder.handled.length >= 20 ? true : undefined));
+        expect(recorder.ids().sort()).toEqual(sortedIds(messages));
+      }
+    });
+
+    it('members of one group split the partitions and each message is handled by one member', async () => {
+      const topic = await fx.topic(4);
+      const groupId = fx.group();
+      const members = [createRecorder(), createRecorder()];
+      for (const member of members) await fx.subscribe({ groupId, topics: [topic], fromBeginning: true, ...member });
+      const messages = makeSequence(40, 20);
+      await fx.log.publish(topic, messages);
+
+      const all = () => members.flatMap((m) => m.ids());
+      await eventually('every message handled by the group', () => (all().length >= 40 ? true : undefined));
+      expect(all().sort()).toEqual(sortedIds(messages));
+      const [a, b] = members.map((m) => new Set(m.handled.map((msg) => msg.partition)));
+      expect(a!.size).toBeGreaterThan(0);
+      expect(b!.size).toBeGreaterThan(0);
+      expect([...a!].filter((p) => b!.has(p))).toEqual([]);
+    });
+
+    it('commits only after the handler resolved, so the next member resumes after the handled messages', async () => {
+      const topic = await fx.topic(1);
+      const groupId = fx.group();
+      const first = createRecorder();
+      const sub = await fx.subscribe({ groupId, topics: [topic], fromBeginning: true, ...first });
+      await fx.log.publish(topic, makeSequence(5, 1, 'early'));
+      await eventually('the early messages', () => (first.handled.length >= 5 ? true : undefined));
+      await sub.stop();
+
+      await fx.log.publish(topic, makeSequence(3, 1, 'late'));
+      const second = createRecorder();
+      await fx.subscribe({ groupId, topics: [topic], fromBeginning: true, ...second });
+      await eventually('the late messages', () => (second.handled.length >= 3 ? true : undefined));
+      expect(second.ids()).toEqual(['late-0', 'late-1', 'late-2']);
+    });
+
+    it('stop() finishes the in-flight batch, commits it and resolves done', async () => {
+      const topic = await fx.topic(1);
+      const groupId = fx.group();
+      const gate = deferred();
+      const first = createRecorder({ gate: gate.promise });
+      const sub = await fx.subscribe({ groupId, topics: [topic], fromBeginning: true, ...first });
+      const messages = makeSequence(4, 1, 'batch');
+      await fx.log.publish(topic, messages);
+      await eventually('a batch in flight', () => first.batches[0]);
+
+      const stopping = sub.stop();
+      gate.resolve();
+      await stopping;
+      await expect(sub.done).resolves.toBeUndefined();
+      expect(first.handled.length).toBeGreaterThan(0);
+
+      await fx.log.publish(topic, [makeMessage({ id: 'after-stop' })]);
+      const second = createRecorder();
+      await fx.subscribe({ groupId, topics: [topic], fromBeginning: true, ...second });
+      await eventually('the message after stop', () => (second.ids().includes('after-stop') ? true : undefined));
+      // Nothing handled by the stopped member comes back; nothing it did not handle is lost.
+      expect(second.ids().filter((id) => first.ids().includes(id))).toEqual([]);
+      expect([...first.ids(), ...second.ids()].sort()).toEqual([...sortedIds(messages), 'after-stop'].sort());
+    });
+
+    it('a handler that throws crashes the subscription and the next member gets that batch again', async () => {
+      const topic = await fx.topic(1);
+      const groupId = fx.group();
+      const crashing = createRecorder({
+        fail: (batch) => (batch.messages.some((m) => m.key === 'poison') ? new Error('handler exploded') : undefined),
+      });
+      const sub = await fx.subscribe({ groupId, topics: [topic], fromBeginning: true, ...crashing });
+      await fx.log.publish(topic, [makeMessage({ id: 'ok-1' }), makeMessage({ id: 'ok-2' })]);
+      await eventually('the messages before the crash', () => (crashing.handled.length >= 2 ? true : undefined));
+      await fx.log.publish(topic, [makeMessage({ id: 'poison', key: 'poison' }), makeMessage({ id: 'after' })]);
+
+      await expect(sub.done).rejects.toThrow('handler exploded');
+      await expect(sub.stop()).resolves.toBeUndefined();
+      expect(fx.logLines.some((l) => l.groupId === groupId && String(l.msg).includes('crashed'))).toBe(true);
+
+      const next = createRecorder();
+      await fx.subscribe({ groupId, topics: [topic], fromBeginning: true, ...next });
+      await eventually('the redelivered batch', () => (next.ids().includes('after') ? true : undefined));
+      expect(next.ids()).toEqual(['poison', 'after']);
+    });
+
+    it('when a member crashes, the remaining member takes over its partitions from the last commit', async () => {
+      const topic = await fx.topic(2);
+      const groupId = fx.group();
+      let crashed = false;
+      // The first member to meet the poison message crashes; whoever gets it next handles it.
+      const fail = (batch: { messages: ConsumedMessage[] }) => {
+        if (crashed || !batch.messages.some((m) => m.key === 'poison')) return undefined;
+        crashed = true;
+        return new Error('member crashed');
+      };
+      const members = [createRecorder({ fail }), createRecorder({ fail })];
+      const subs: Subscription[] = [];
+      for (const member of members) subs.push(await fx.subscribe({ groupId, topics: [topic], fromBeginning: true, ...member }));
+      const before = makeSequence(10, 10, 'before');
+      await fx.log.publish(topic, before);
+      await eventually('the first messages', () => (members.flatMap((m) => m.handled).length >= 10 ? true : undefined));
+      const after = makeSequence(10, 10, 'after');
+      await fx.log.publish(topic, [makeMessage({ id: 'poison', key: 'poison' }), ...after]);
+
+      const outcomes = await eventually('one member to crash', async () => {
+        const settled = await Promise.all(
+          subs.map((s) => Promise.race([s.done.then(() => 'stopped', () => 'crashed'), Promise.resolve('running')])),
+        );
+        return settled.includes('crashed') ? settled : undefined;
+      });
+      const survivor = members[outcomes.indexOf('running')]!;
+      expect(outcomes.filter((o) => o === 'crashed')).toHaveLength(1);
+
+      const handled = () => members.flatMap((m) => m.ids());
+      await eventually('the poison and later messages handled by the survivor', () =>
+        survivor.ids().includes('poison') && handled().length >= 21 ? true : undefined,
+      );
+      expect(new Set(handled())).toEqual(new Set([...before, ...after].map(idOf).concat('poison')));
+    });
+
+    it('close() stops subscriptions, can be repeated, and refuses later publishes', async () => {
+      const topic = await fx.topic(1);
+      const sub = await fx.subscribe({ groupId: fx.group(), topics: [topic], ...createRecorder() });
+      await fx.log.close();
+      await fx.log.close();
+      await expect(sub.done).resolves.toBeUndefined();
+      await expect(fx.log.publish(topic, [makeMessage()])).rejects.toBeInstanceOf(EventLogClosedError);
+    });
+  });
+}

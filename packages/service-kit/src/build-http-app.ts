@@ -1,0 +1,38 @@
+import { AppError, errorBody } from '@streamloop/core/errors';
+import type { Logger } from '@streamloop/core/logger';
+import type { Registry } from '@streamloop/core/metrics';
+import type { Port } from '@streamloop/core/port';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { registerHealthRoutes } from './health-routes.js';
+
+export interface HttpAppDeps {
+  logger: Logger;
+  registry: Registry;
+  ports: Port[];
+}
+
+/**
+ * The HTTP app every streamloop process starts from: the shared error handler and the health routes.
+ * Side-effect free: tests call it and use `app.inject()`; services register their routes on it.
+ */
+export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
+  const app = Fastify({ loggerInstance: deps.logger, disableRequestLogging: true, bodyLimit: 1024 * 1024 });
+
+  // One error handler for every route: codes from the registry, never 5xx internals in a body.
+  app.setErrorHandler((err, request, reply) => {
+    if (err instanceof AppError) return reply.code(err.status).send(errorBody(err));
+    const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
+    if (status < 500) {
+      const code = err.validation ? 'ERR_VALIDATION' : 'ERR_BAD_REQUEST';
+      return reply.code(status).send({ error: { code, message: err.message } });
+    }
+    request.log.error({ err }, 'request failed');
+    return reply.code(500).send(errorBody(new AppError('ERR_INTERNAL', 'internal error; see the server log')));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(errorBody(new AppError('ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`))),
+  );
+
+  registerHealthRoutes(app, { ports: deps.ports, registry: deps.registry });
+  return app;
+}

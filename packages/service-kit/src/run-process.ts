@@ -1,0 +1,90 @@
+/**
+ * The body of every composition root (`src/main.ts`): read config once, open the ports it needs,
+ * let the process register its routes and workers, listen, print where, and drain on SIGTERM/SIGINT.
+ * A start that cannot succeed ends with one line naming the fix, and no stack trace.
+ */
+import type { AddressInfo } from 'node:net';
+import { type Config, ConfigError, loadConfig } from '@streamloop/core/config';
+import { DependencyUnavailableError, reasonOf } from '@streamloop/core/errors';
+import { createLogger, type Logger } from '@streamloop/core/logger';
+import { createMetricsRegistry, type Registry } from '@streamloop/core/metrics';
+import type { FastifyInstance } from 'fastify';
+import { buildHttpApp } from './build-http-app.js';
+import { closePorts, listPorts, openPorts, type PortMap, type PortName } from './open-ports.js';
+
+export interface ProcessContext<K extends PortName> {
+  config: Config;
+  logger: Logger;
+  registry: Registry;
+  ports: Pick<PortMap, K>;
+  app: FastifyInstance;
+}
+
+export interface ProcessSpec<K extends PortName> {
+  /** 'stack', 'ingest', ... — names the logger and the banner. */
+  name: string;
+  ports: readonly K[];
+  /** Registers routes and starts workers; returns what must be stopped before the ports close. */
+  start(context: ProcessContext<K>): Promise<{ stop?: () => Promise<void>; urls?: Record<string, string> } | void>;
+}
+
+function exitWith(message: string): never {
+  process.stderr.write(`streamloop: ${message}\n`);
+  process.exit(1);
+}
+
+export async function runProcess<K extends PortName>(spec: ProcessSpec<K>): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) exitWith(`invalid configuration: ${err.message}`);
+    throw err;
+  }
+  const logger = createLogger({ name: spec.name, level: config.logLevel });
+
+  let ports: Pick<PortMap, K>;
+  try {
+    ports = await openPorts(config, logger, spec.ports);
+  } catch (err) {
+    exitWith(err instanceof DependencyUnavailableError ? err.message : `cannot start: ${reasonOf(err)}`);
+  }
+  for (const port of listPorts(ports)) {
+    const { adapter } = port;
+    logger.info({ adapter }, `${adapter.port}: ${adapter.kind} ${adapter.service} (${adapter.target})`);
+  }
+
+  const registry = createMetricsRegistry();
+  const app = buildHttpApp({ logger, registry, ports: listPorts(ports) });
+  let started: Awaited<ReturnType<ProcessSpec<K>['start']>>;
+  try {
+    started = await spec.start({ config, logger, registry, ports, app });
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    await closePorts(ports, logger);
+    const listenHint = (err as { code?: string }).code === 'EADDRINUSE' ? '; set PORT to a free port' : '';
+    exitWith(`cannot start ${spec.name}: ${reasonOf(err)}${listenHint}`);
+  }
+
+  const { port } = app.server.address() as AddressInfo;
+  const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  const urls = { health: '/healthz', readiness: '/readyz', metrics: '/metrics', ...(started?.urls ?? {}) };
+  process.stdout.write(
+    `\nstreamloop ${spec.name} is running on ${base}\n${Object.entries(urls)
+      .map(([what, url]) => `  ${what.padEnd(11)}${url.startsWith('http') ? url : base + url}`)
+      .join('\n')}\n\n`,
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining');
+    await app.close();
+    await started?.stop?.().catch((err: unknown) => logger.error({ err }, 'error while stopping'));
+    await closePorts(ports, logger);
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
