@@ -1,6 +1,7 @@
 -- The catalog is the source of truth for a video's state; every service reads status from here.
 CREATE TABLE videos (
-  id text PRIMARY KEY,
+  -- Byte order, so keyset pagination on id behaves the same on every server and locale.
+  id text COLLATE "C" PRIMARY KEY,
   title text NOT NULL DEFAULT '',
   description text NOT NULL DEFAULT '',
   filename text,

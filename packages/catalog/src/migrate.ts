@@ -20,7 +20,9 @@ const MIGRATION_FILE = /^(\d+)_[A-Za-z0-9_-]+\.sql$/;
 export async function listMigrations(dir: URL | string = MIGRATIONS_DIR): Promise<Migration[]> {
   const path = typeof dir === 'string' ? dir : fileURLToPath(dir);
   const files = (await readdir(path)).filter((f) => MIGRATION_FILE.test(f));
-  files.sort((a, b) => Number(MIGRATION_FILE.exec(a)?.[1]) - Number(MIGRATION_FILE.exec(b)?.[1]) || a.localeCompare(b));
+  files.sort(
+    (a, b) => Number(MIGRATION_FILE.exec(a)?.[1]) - Number(MIGRATION_FILE.exec(b)?.[1]) || a.localeCompare(b),
+  );
   return Promise.all(
     files.map(async (file) => ({
       name: file.replace(/\.sql$/, ''),

@@ -33,7 +33,9 @@ export async function createPgliteCatalog(options: PgliteCatalogOptions): Promis
   // On one connection, waiting for the queue from inside a transaction would wait forever.
   const refuseNested = (): void => {
     if (insideTransaction.getStore()) {
-      throw new Error('use the `tx` handle inside catalog.transaction(); the embedded catalog has one connection');
+      throw new Error(
+        'use the `tx` handle inside catalog.transaction(); the embedded catalog has one connection',
+      );
     }
   };
 

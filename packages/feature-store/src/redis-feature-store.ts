@@ -22,7 +22,7 @@ export interface RedisFeatureStoreOptions {
   startupTimeoutMs?: number;
 }
 
-// Reconnect attempts while starting: 100+200+400+800 ms, so a refused port fails in ~1.5 s, not forever.
+// Reconnect attempts while starting (100, 200, 400, 800 ms apart): a refused port fails in under 2 s instead of retrying forever.
 const STARTUP_RETRIES = 4;
 // A command waits through at most this many reconnects, then fails instead of queueing indefinitely.
 const MAX_RETRIES_PER_REQUEST = 3;

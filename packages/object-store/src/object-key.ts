@@ -8,7 +8,10 @@ export const MAX_SEGMENT_BYTES = 255;
 export class InvalidObjectKeyError extends AppError {
   readonly key: string;
   constructor(key: string, reason: string, what = 'object key') {
-    super('ERR_VALIDATION', `invalid ${what} ${JSON.stringify(key.length > 80 ? `${key.slice(0, 80)}…` : key)}: ${reason}`);
+    super(
+      'ERR_VALIDATION',
+      `invalid ${what} ${JSON.stringify(key.length > 80 ? `${key.slice(0, 80)}…` : key)}: ${reason}`,
+    );
     this.name = 'InvalidObjectKeyError';
     this.key = key;
   }
@@ -33,6 +36,13 @@ export function validatePrefix(prefix: string): string {
   return prefix;
 }
 
+/** Like a prefix, but never '': one empty variable must not be able to wipe the whole store. */
+export function validateDeletePrefix(prefix: string): string {
+  if (prefix === '')
+    throw new InvalidObjectKeyError(prefix, 'must not be empty (it would delete every object)', 'key prefix');
+  return validatePrefix(prefix);
+}
+
 function keyProblem(key: string, isPrefix: boolean): string | undefined {
   if (typeof key !== 'string') return 'must be a string';
   if (key === '') return isPrefix ? undefined : 'must not be empty';
@@ -53,7 +63,8 @@ function keyProblem(key: string, isPrefix: boolean): string | undefined {
   const last = segments[segments.length - 1]!;
   if (isPrefix && last === '..') return "must not contain '..' segments";
   for (const segment of segments) {
-    if (Buffer.byteLength(segment, 'utf8') > MAX_SEGMENT_BYTES) return `has a segment longer than ${MAX_SEGMENT_BYTES} bytes`;
+    if (Buffer.byteLength(segment, 'utf8') > MAX_SEGMENT_BYTES)
+      return `has a segment longer than ${MAX_SEGMENT_BYTES} bytes`;
   }
   return undefined;
 }

@@ -31,6 +31,7 @@ export interface ByteRange {
 }
 
 export interface GetResult extends ObjectInfo {
+  /** Holds a file handle or a socket until read to the end or destroyed: always do one of the two. */
   body: Readable;
   /** The inclusive bytes `body` holds when a range was asked for. */
   range?: { start: number; end: number };
@@ -75,14 +76,15 @@ export class ObjectKeyConflictError extends AppError {
 
 export function checkRange(range: ByteRange): ByteRange {
   const { start, end } = range;
-  if (!Number.isSafeInteger(start) || start < 0) throw new RangeError(`range start must be an integer ≥ 0, got ${start}`);
+  if (!Number.isSafeInteger(start) || start < 0)
+    throw new RangeError(`range start must be an integer ≥ 0, got ${start}`);
   if (end !== undefined && (!Number.isSafeInteger(end) || end < start)) {
     throw new RangeError(`range end must be an integer ≥ start (${start}), got ${end}`);
   }
   return range;
 }
 
-/** Counts the bytes of a body we can measure without reading it. */
+/** The bytes of an in-memory body; a Uint8Array view is wrapped, not copied. */
 export function toBuffer(body: Buffer | Uint8Array | string): Buffer {
   if (typeof body === 'string') return Buffer.from(body, 'utf8');
   return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
@@ -90,6 +92,7 @@ export function toBuffer(body: Buffer | Uint8Array | string): Buffer {
 
 export async function readAll(body: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  for await (const chunk of body)
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
   return Buffer.concat(chunks);
 }

@@ -42,6 +42,9 @@ export async function runProcess<K extends PortName>(spec: ProcessSpec<K>): Prom
     throw err;
   }
   const logger = createLogger({ name: spec.name, level: config.logLevel });
+  // The AWS SDK prints a multi-line notice about Node < 22 support ending in 2027 on every start;
+  // it is the SDK's documented switch, set here so a process's first output stays ours.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
   let ports: Pick<PortMap, K>;
   try {

@@ -1,0 +1,253 @@
+import { uniqueName } from '@streamloop/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AnalyticsStore, ReadonlyLimits } from '../src/analytics-store.js';
+
+export interface StoreUnderTest {
+  store: AnalyticsStore;
+  teardown(): Promise<void>;
+}
+
+const FIXTURE_MIGRATIONS = new URL('./fixtures/migrations/', import.meta.url);
+const LIMITS: ReadonlyLimits = { maxExecutionTimeS: 10, maxResultRows: 1000 };
+
+export function describeAnalyticsStoreContract(label: string, open: () => Promise<StoreUnderTest>): void {
+  describe(label, () => {
+    let under: StoreUnderTest;
+    let store: AnalyticsStore;
+    let db: string;
+
+    beforeAll(async () => {
+      under = await open();
+      store = under.store;
+      db = store.database;
+    });
+    afterAll(async () => {
+      await under?.teardown();
+    });
+
+    /** A fresh table in the store's database; `{t}` in the DDL is its qualified name. */
+    const createTable = async (ddl: string): Promise<string> => {
+      const table = `${db}.${uniqueName('t')}`;
+      await store.client.command({ query: ddl.replaceAll('{t}', table) });
+      return table;
+    };
+    const rows = async <R>(query: string, query_params?: Record<string, unknown>): Promise<R[]> =>
+      (await store.client.query({ query, query_params, format: 'JSONEachRow' })).json<R>();
+    const count = async (table: string): Promise<number> =>
+      Number((await rows<{ n: string }>(`SELECT count() AS n FROM ${table}`))[0]!.n);
+
+    describe('migrations', () => {
+      it('applies numbered files in order once, in the store database, and nothing on a second run', async () => {
+        expect(await store.migrate(FIXTURE_MIGRATIONS)).toEqual(['001_events', '002_event_kind']);
+        expect(await store.migrate(FIXTURE_MIGRATIONS)).toEqual([]);
+        const tables = await rows<{ name: string }>(
+          'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name',
+          { db },
+        );
+        expect(tables.map((t) => t.name)).toEqual(['event_totals_v1', 'events_v1', 'schema_migrations']);
+        const columns = await rows<{ name: string }>(
+          "SELECT name FROM system.columns WHERE database = {db:String} AND table = 'events_v1' ORDER BY position",
+          { db },
+        );
+        expect(columns.map((c) => c.name)).toEqual(['session_id', 'ts', 'kind']);
+      });
+    });
+
+    describe('insert and query', () => {
+      it('round-trips JSONEachRow rows through {name:Type} parameters', async () => {
+        const table = await createTable(`CREATE TABLE {t} (
+            session_id String,
+            video_id LowCardinality(String),
+            ts DateTime64(3, 'UTC'),
+            bitrate_kbps UInt32,
+            bytes_transferred UInt64,
+            rebuffer_ratio Float64,
+            cdn Nullable(String),
+            tags Array(String)
+          ) ENGINE = MergeTree ORDER BY (video_id, ts)`);
+        const tricky = "it's a \\ 'quoted' {name:String} value";
+        const beacons = [
+          {
+            session_id: 's1',
+            video_id: tricky,
+            ts: '2025-03-01 10:00:00.125',
+            bitrate_kbps: 4500,
+            bytes_transferred: '18446744073709551615',
+            rebuffer_ratio: 0.015,
+            cdn: null,
+            tags: ['a', 'ü'],
+          },
+          {
+            session_id: 's2',
+            video_id: tricky,
+            ts: '2025-03-01 10:00:01.500',
+            bitrate_kbps: 800,
+            bytes_transferred: '42',
+            rebuffer_ratio: 0,
+            cdn: 'edge-1',
+            tags: [],
+          },
+          {
+            session_id: 's3',
+            video_id: 'other',
+            ts: '2025-03-01 10:00:02.000',
+            bitrate_kbps: 1,
+            bytes_transferred: '1',
+            rebuffer_ratio: 1,
+            cdn: null,
+            tags: [],
+          },
+        ];
+        await store.client.insert({ table, values: beacons, format: 'JSONEachRow' });
+
+        const found = await rows<Record<string, unknown>>(
+          `SELECT * FROM ${table} WHERE video_id = {videoId:String} AND ts >= {since:DateTime64(3)} ORDER BY ts`,
+          { videoId: tricky, since: '2025-03-01 10:00:00.000' },
+        );
+        // 64-bit integers come back as strings on both adapters (JSON cannot hold them exactly).
+        expect(found).toEqual(beacons.slice(0, 2));
+      });
+    });
+
+    describe('deduplication', () => {
+      it('lands a retried insert once when it carries the same insert_deduplication_token', async () => {
+        const table = await createTable(
+          'CREATE TABLE {t} (id UInt32, note String) ENGINE = MergeTree ORDER BY id SETTINGS non_replicated_deduplication_window = 100',
+        );
+        const insert = (values: { id: number; note: string }[], token?: string) =>
+          store.client.insert({
+            table,
+            values,
+            format: 'JSONEachRow',
+            ...(token === undefined ? {} : { clickhouse_settings: { insert_deduplication_token: token } }),
+          });
+        const batch = [
+          { id: 1, note: 'first' },
+          { id: 2, note: 'second' },
+        ];
+        await insert(batch, 'batch-1');
+        await insert(batch, 'batch-1');
+        expect(await count(table)).toBe(2);
+        await insert(batch, 'batch-2');
+        expect(await count(table)).toBe(4);
+        // The token belongs to one insert: later inserts without one must not inherit it.
+        await insert([{ id: 3, note: 'no token' }]);
+        await insert([{ id: 4, note: 'no token either' }]);
+        expect(await count(table)).toBe(6);
+      });
+
+      it('keeps the latest version per key with ReplacingMergeTree and FINAL', async () => {
+        const table = await createTable(
+          'CREATE TABLE {t} (key String, version UInt64, value String) ENGINE = ReplacingMergeTree(version) ORDER BY key',
+        );
+        await store.client.insert({
+          table,
+          values: [{ key: 'a', version: 1, value: 'old' }],
+          format: 'JSONEachRow',
+        });
+        await store.client.insert({
+          table,
+          values: [
+            { key: 'a', version: 2, value: 'new' },
+            { key: 'b', version: 1, value: 'only' },
+          ],
+          format: 'JSONEachRow',
+        });
+        expect(await rows(`SELECT key, value FROM ${table} FINAL ORDER BY key`)).toEqual([
+          { key: 'a', value: 'new' },
+          { key: 'b', value: 'only' },
+        ]);
+      });
+    });
+
+    describe('readonlyQuery', () => {
+      let table: string;
+      beforeAll(async () => {
+        table = await createTable('CREATE TABLE {t} (x UInt32) ENGINE = MergeTree ORDER BY x');
+        await store.client.insert({ table, values: [{ x: 1 }, { x: 2 }], format: 'JSONEachRow' });
+      });
+
+      it('answers SELECTs with bound parameters', async () => {
+        expect(
+          await store.readonlyQuery(
+            `SELECT x FROM ${table} WHERE x > {min:UInt32} ORDER BY x`,
+            { min: 1 },
+            LIMITS,
+          ),
+        ).toEqual([{ x: 2 }]);
+      });
+
+      it('resolves unqualified table names in the store database', async () => {
+        const name = table.slice(db.length + 1);
+        expect(await store.readonlyQuery('SELECT currentDatabase() AS db', {}, LIMITS)).toEqual([{ db }]);
+        expect(await store.readonlyQuery(`SELECT count() AS n FROM ${name}`, {}, LIMITS)).toEqual([
+          { n: '2' },
+        ]);
+      });
+
+      const refused = [
+        { what: 'INSERT', sql: (t: string) => `INSERT INTO ${t} VALUES (99)` },
+        { what: 'CREATE', sql: (t: string) => `CREATE TABLE ${t}_copy (x UInt32) ENGINE = Memory` },
+        { what: 'DROP', sql: (t: string) => `DROP TABLE ${t}` },
+        { what: 'file()', sql: () => "SELECT * FROM file('/etc/passwd', 'LineAsString')" },
+        { what: 'SETTINGS readonly=0', sql: (t: string) => `SELECT count() FROM ${t} SETTINGS readonly = 0` },
+      ];
+      it.each(refused)('refuses $what with a readonly error', async ({ sql }) => {
+        await expect(store.readonlyQuery(sql(table), {}, LIMITS)).rejects.toMatchObject({ type: 'READONLY' });
+      });
+
+      it('changed nothing, and leaves the store writable afterwards', async () => {
+        expect(await count(table)).toBe(2);
+        expect(
+          await rows('SELECT name FROM system.tables WHERE database = {db:String} AND name LIKE {p:String}', {
+            db,
+            p: `${table.slice(db.length + 1)}_copy`,
+          }),
+        ).toEqual([]);
+        await store.client.insert({ table, values: [{ x: 3 }], format: 'JSONEachRow' });
+        expect(await count(table)).toBe(3);
+      });
+
+      it('stops a runaway query at max_execution_time', async () => {
+        await expect(
+          store.readonlyQuery(
+            'SELECT count() FROM numbers(1000000000000000) WHERE NOT ignore(sipHash64(number))',
+            {},
+            { maxExecutionTimeS: 1, maxResultRows: 10 },
+          ),
+        ).rejects.toMatchObject({ type: 'TIMEOUT_EXCEEDED' });
+      });
+
+      it('refuses results above max_result_rows and returns them at the limit', async () => {
+        await expect(
+          store.readonlyQuery(
+            'SELECT number FROM numbers(100)',
+            {},
+            { maxExecutionTimeS: 10, maxResultRows: 10 },
+          ),
+        ).rejects.toMatchObject({ type: 'TOO_MANY_ROWS_OR_BYTES' });
+        expect(
+          await store.readonlyQuery(
+            'SELECT number FROM numbers(100)',
+            {},
+            { maxExecutionTimeS: 10, maxResultRows: 100 },
+          ),
+        ).toHaveLength(100);
+      });
+
+      it('refuses limits that would disable the guard', async () => {
+        await expect(
+          store.readonlyQuery('SELECT 1', {}, { maxExecutionTimeS: 0, maxResultRows: 10 }),
+        ).rejects.toThrow(RangeError);
+      });
+    });
+
+    describe('lifecycle', () => {
+      it('answers ping and names its adapter', async () => {
+        await store.ping();
+        expect(store.adapter.port).toBe('analytics-store');
+        expect(store.adapter.target).not.toMatch(/:[^/@]*@/);
+      });
+    });
+  });
+}

@@ -1,0 +1,410 @@
+import { randomBytes } from 'node:crypto';
+import { AppError } from '@streamloop/core/errors';
+import type { PlaybackPolicy, Video, VideoStatus } from '@streamloop/core/schemas/video';
+import type { Queryable } from './catalog.js';
+
+/** A video as the catalog stores it: the public `Video` plus fields only services see. */
+export interface VideoRecord extends Video {
+  sourceSha256: string | null;
+  owner: string | null;
+  /** The rendition ladder transcode chose (JSON as written). */
+  ladder: unknown;
+}
+
+export interface NewVideo {
+  id?: string;
+  title: string;
+  description?: string;
+  filename?: string | null;
+  status?: VideoStatus;
+  playbackPolicy?: PlaybackPolicy;
+  owner?: string | null;
+  sourceKey?: string | null;
+  sourceSha256?: string | null;
+  durationMs?: number | null;
+  ladder?: unknown;
+}
+
+export type VideoPatch = Partial<
+  Pick<
+    VideoRecord,
+    | 'title'
+    | 'description'
+    | 'filename'
+    | 'playbackPolicy'
+    | 'owner'
+    | 'sourceKey'
+    | 'sourceSha256'
+    | 'durationMs'
+    | 'ladder'
+  >
+>;
+
+export interface ListVideosQuery {
+  /** Words to find in title or description (web-search syntax: "quoted phrase", -exclude, or). */
+  q?: string;
+  status?: VideoStatus;
+  owner?: string;
+  limit: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+export interface VideoPage {
+  videos: VideoRecord[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface StatusChange {
+  status: VideoStatus;
+  /** Stored only with `failed`; cleared otherwise. */
+  error?: string;
+  progressPercent?: number;
+}
+
+/**
+ * Which status may follow which. `ready` is final: a late or replayed transcode message must not
+ * pull a playable video back to `processing`. `failed` may be retried.
+ */
+export const STATUS_TRANSITIONS: Readonly<Record<VideoStatus, readonly VideoStatus[]>> = {
+  waiting_upload: ['uploaded', 'failed'],
+  uploaded: ['processing', 'failed'],
+  processing: ['processing', 'ready', 'failed'],
+  ready: [],
+  failed: ['processing'],
+};
+
+/** 128 random bits, URL-safe (22 characters of base64url). */
+export function newVideoId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+const COLUMNS =
+  'id, title, description, filename, status, error, progress_percent, playback_policy, duration_ms, source_key, source_sha256, owner, ladder, created_at, updated_at';
+
+interface VideoRow {
+  id: string;
+  title: string;
+  description: string;
+  filename: string | null;
+  status: VideoStatus;
+  error: string | null;
+  progress_percent: number | null;
+  playback_policy: PlaybackPolicy;
+  duration_ms: number | string | null;
+  source_key: string | null;
+  source_sha256: string | null;
+  owner: string | null;
+  ladder: unknown;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+export async function insertVideo(db: Queryable, video: NewVideo): Promise<VideoRecord> {
+  const rows = await db.query<VideoRow>(
+    `INSERT INTO videos (id, title, description, filename, status, playback_policy, owner, source_key, source_sha256, duration_ms, ladder)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb)
+     RETURNING ${COLUMNS}`,
+    [
+      video.id ?? newVideoId(),
+      video.title,
+      video.description ?? '',
+      video.filename ?? null,
+      video.status ?? 'waiting_upload',
+      video.playbackPolicy ?? 'public',
+      video.owner ?? null,
+      video.sourceKey ?? null,
+      video.sourceSha256 ?? null,
+      video.durationMs ?? null,
+      toJsonParam(video.ladder),
+    ],
+  );
+  return toRecord(rows[0]!);
+}
+
+export async function getVideo(db: Queryable, id: string): Promise<VideoRecord | undefined> {
+  const rows = await db.query<VideoRow>(`SELECT ${COLUMNS} FROM videos WHERE id = $1`, [id]);
+  return rows[0] && toRecord(rows[0]);
+}
+
+/** Videos with this source checksum, oldest first (upload dedup). */
+export async function findVideosBySourceSha256(db: Queryable, sourceSha256: string): Promise<VideoRecord[]> {
+  const rows = await db.query<VideoRow>(
+    `SELECT ${COLUMNS} FROM videos WHERE source_sha256 = $1 ORDER BY created_at, id`,
+    [sourceSha256],
+  );
+  return rows.map(toRecord);
+}
+
+const PATCH_COLUMNS: Readonly<Record<keyof VideoPatch, string>> = {
+  title: 'title',
+  description: 'description',
+  filename: 'filename',
+  playbackPolicy: 'playback_policy',
+  owner: 'owner',
+  sourceKey: 'source_key',
+  sourceSha256: 'source_sha256',
+  durationMs: 'duration_ms',
+  ladder: 'ladder',
+};
+
+/** Sets the given fields (status has its own guarded function); undefined when the video does not exist. */
+export async function patchVideo(
+  db: Queryable,
+  id: string,
+  patch: VideoPatch,
+): Promise<VideoRecord | undefined> {
+  const params: unknown[] = [id];
+  const sets: string[] = [];
+  for (const [key, column] of Object.entries(PATCH_COLUMNS) as [keyof VideoPatch, string][]) {
+    const value = patch[key];
+    if (value === undefined) continue;
+    params.push(key === 'ladder' ? toJsonParam(value) : value);
+    sets.push(`${column} = $${params.length}${key === 'ladder' ? '::jsonb' : ''}`);
+  }
+  if (sets.length === 0) return getVideo(db, id);
+  const rows = await db.query<VideoRow>(
+    `UPDATE videos SET ${sets.join(', ')}, updated_at = date_trunc('milliseconds', now())
+     WHERE id = $1 RETURNING ${COLUMNS}`,
+    params,
+  );
+  return rows[0] && toRecord(rows[0]);
+}
+
+export async function deleteVideo(db: Queryable, id: string): Promise<boolean> {
+  const rows = await db.query('DELETE FROM videos WHERE id = $1 RETURNING id', [id]);
+  return rows.length > 0;
+}
+
+/**
+ * Moves a video to `change.status` if STATUS_TRANSITIONS allows it from its current status, checked
+ * in the UPDATE itself so concurrent writers cannot slip past it. Returns whether the row changed.
+ */
+export async function updateVideoStatus(db: Queryable, id: string, change: StatusChange): Promise<boolean> {
+  const allowedFrom = (Object.keys(STATUS_TRANSITIONS) as VideoStatus[]).filter((from) =>
+    STATUS_TRANSITIONS[from].includes(change.status),
+  );
+  if (allowedFrom.length === 0) return false;
+  const rows = await db.query(
+    `UPDATE videos SET
+       status = $2::text,
+       error = CASE WHEN $2::text = 'failed' THEN $3::text END,
+       progress_percent = CASE
+         WHEN $2::text = 'ready' THEN 100
+         WHEN $2::text = 'processing' THEN coalesce($4::real, CASE WHEN status = 'processing' THEN progress_percent ELSE 0 END)
+         WHEN $2::text = 'failed' THEN progress_percent
+       END,
+       updated_at = date_trunc('milliseconds', now())
+     WHERE id = $1 AND status = ANY($5::text[])
+     RETURNING id`,
+    [id, change.status, change.error ?? null, change.progressPercent ?? null, allowedFrom],
+  );
+  return rows.length > 0;
+}
+
+/**
+ * Newest first, keyset-paginated on (created_at, id) so pages stay stable while videos are added.
+ * With `q`, matches rank first (title above description), then the same keyset.
+ */
+export async function listVideos(db: Queryable, query: ListVideosQuery): Promise<VideoPage> {
+  if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > 1000) {
+    throw new AppError('ERR_VALIDATION', 'limit must be an integer from 1 to 1000');
+  }
+  const params: unknown[] = [];
+  const param = (value: unknown): string => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const filters: string[] = [];
+  if (query.status !== undefined) filters.push(`status = ${param(query.status)}`);
+  if (query.owner !== undefined) filters.push(`owner = ${param(query.owner)}`);
+
+  const q = query.q?.trim() ? query.q.trim() : undefined;
+  let rank = 'NULL::real';
+  if (q !== undefined) {
+    const web = `websearch_to_tsquery('english', ${param(q)})`;
+    const prefix = prefixQuery(q);
+    if (prefix === undefined) {
+      filters.push(`search @@ ${web}`);
+      rank = `ts_rank(search, ${web})`;
+    } else {
+      const pre = `to_tsquery('simple', ${param(prefix)})`;
+      filters.push(`(search @@ ${web} OR search @@ ${pre})`);
+      rank = `(ts_rank(search, ${web}) + ts_rank(search, ${pre}))`;
+    }
+  }
+
+  const ranked = q !== undefined;
+  const after: string[] = [];
+  if (query.cursor !== undefined) {
+    const cursor = decodeCursor(query.cursor, ranked);
+    after.push(
+      ranked
+        ? `(rank, created_at, id) < (${param(cursor.rank)}::real, ${param(cursor.createdAt)}::timestamptz, ${param(cursor.id)}::text)`
+        : `(created_at, id) < (${param(cursor.createdAt)}::timestamptz, ${param(cursor.id)}::text)`,
+    );
+  }
+  const rows = await db.query<VideoRow & { rank: number | null }>(
+    `SELECT * FROM (
+       SELECT ${COLUMNS}, ${rank}::real AS rank FROM videos
+       ${filters.length > 0 ? `WHERE ${filters.join(' AND ')}` : ''}
+     ) v
+     ${after.length > 0 ? `WHERE ${after.join(' AND ')}` : ''}
+     ORDER BY ${ranked ? 'rank DESC, ' : ''}created_at DESC, id DESC
+     LIMIT ${param(query.limit + 1)}`,
+    params,
+  );
+  const page = rows.slice(0, query.limit);
+  const last = page[page.length - 1];
+  const videos = page.map(toRecord);
+  const nextCursor =
+    rows.length > query.limit && last
+      ? encodeCursor({
+          createdAt: toIso(last.created_at),
+          id: last.id,
+          rank: ranked ? Number(last.rank) : undefined,
+        })
+      : null;
+  return { videos, nextCursor };
+}
+
+export interface OutboxMessage {
+  id: number;
+  topic: string;
+  key: string;
+  payload: unknown;
+  createdAt: string;
+}
+
+/** Records a message in the caller's transaction, so it exists if and only if the state change commits. */
+export async function enqueueOutbox(
+  tx: Queryable,
+  message: { topic: string; key: string; payload: unknown },
+): Promise<number> {
+  const rows = await tx.query<{ id: number | string }>(
+    'INSERT INTO outbox (topic, key, payload) VALUES ($1, $2, $3::jsonb) RETURNING id',
+    [message.topic, message.key, JSON.stringify(message.payload)],
+  );
+  return Number(rows[0]!.id);
+}
+
+/**
+ * Locks up to `limit` unpublished messages, oldest first, skipping rows another transaction holds:
+ * call it inside `catalog.transaction()`, publish, then `markOutboxPublished` in the same transaction.
+ * `minAgeMs` leaves fresh messages to the writer that is about to publish them itself.
+ */
+export async function claimUnpublishedOutbox(
+  db: Queryable,
+  limit: number,
+  options: { minAgeMs?: number } = {},
+): Promise<OutboxMessage[]> {
+  const rows = await db.query<{
+    id: number | string;
+    topic: string;
+    key: string;
+    payload: unknown;
+    created_at: Date | string;
+  }>(
+    `SELECT id, topic, key, payload, created_at FROM outbox
+     WHERE published_at IS NULL AND created_at <= now() - make_interval(secs => $2::double precision / 1000)
+     ORDER BY id
+     LIMIT $1
+     FOR UPDATE SKIP LOCKED`,
+    [limit, options.minAgeMs ?? 0],
+  );
+  return rows.map((row) => ({
+    id: Number(row.id),
+    topic: row.topic,
+    key: row.key,
+    payload: row.payload,
+    createdAt: toIso(row.created_at),
+  }));
+}
+
+/** Returns how many of `ids` were newly marked. */
+export async function markOutboxPublished(db: Queryable, ids: readonly number[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const rows = await db.query(
+    'UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[]) AND published_at IS NULL RETURNING id',
+    [ids],
+  );
+  return rows.length;
+}
+
+/** The public shape, without service-only fields (for API responses). */
+export function toVideo(record: VideoRecord): Video {
+  const { sourceSha256: _sha, owner: _owner, ladder: _ladder, ...video } = record;
+  return video;
+}
+
+function toRecord(row: VideoRow): VideoRecord {
+  return {
+    id: row.id,
+    title: row.title,
+    description: row.description,
+    filename: row.filename,
+    status: row.status,
+    error: row.error,
+    progressPercent: row.progress_percent === null ? null : Number(row.progress_percent),
+    playbackPolicy: row.playback_policy,
+    durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
+    sourceKey: row.source_key,
+    sourceSha256: row.source_sha256,
+    owner: row.owner,
+    ladder: row.ladder,
+    createdAt: toIso(row.created_at),
+    updatedAt: toIso(row.updated_at),
+  };
+}
+
+function toIso(value: Date | string): string {
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}
+
+/** SQL NULL for null/undefined; JSON text otherwise (node-postgres would turn arrays into PG arrays). */
+function toJsonParam(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}
+
+const WEB_SEARCH_OPERATORS = /["-]|\bor\b/i;
+
+/**
+ * Search-as-you-type: a short plain query also matches word prefixes ("bun" finds "Bunny"), which
+ * stemmed full-text search alone does not. Longer or operator queries keep web-search semantics.
+ */
+function prefixQuery(q: string): string | undefined {
+  if (WEB_SEARCH_OPERATORS.test(q)) return undefined;
+  const words = q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  if (words.length === 0 || words.length > 3) return undefined;
+  return words.map((w) => `${w}:*`).join(' & ');
+}
+
+interface Cursor {
+  createdAt: string;
+  id: string;
+  rank?: number | undefined;
+}
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id, cursor.rank ?? null])).toString(
+    'base64url',
+  );
+}
+
+function decodeCursor(raw: string, ranked: boolean): Cursor {
+  try {
+    const [createdAt, id, rank] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
+    if (
+      typeof createdAt === 'string' &&
+      !Number.isNaN(Date.parse(createdAt)) &&
+      typeof id === 'string' &&
+      (ranked ? typeof rank === 'number' : rank === null)
+    ) {
+      return { createdAt, id, rank: ranked ? (rank as number) : undefined };
+    }
+  } catch {
+    // fall through to the one error below
+  }
+  throw new AppError('ERR_VALIDATION', 'cursor is not valid for this query');
+}

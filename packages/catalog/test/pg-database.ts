@@ -1,0 +1,41 @@
+import { loadConfig } from '@streamloop/core/config';
+import { assertReachable, requireService, uniqueName } from '@streamloop/core/testing';
+import pg from 'pg';
+
+/** DATABASE_URL from the environment, or a loud failure naming the service and `npm run infra:up`. */
+export function postgresUrl(): string {
+  return requireService('PostgreSQL', 'DATABASE_URL', loadConfig(process.env).databaseUrl);
+}
+
+export function postgresAddress(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || '5432'}`;
+}
+
+/** A fresh database on the server of `url` (created through the `postgres` database), dropped by `drop()`. */
+export async function createScratchDatabase(
+  url: string,
+): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5_000 });
+  await assertReachable('PostgreSQL', postgresAddress(url), () => client.connect());
+  const name = uniqueName('streamloop').toLowerCase();
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  const scratch = new URL(url);
+  scratch.pathname = `/${name}`;
+  return {
+    url: scratch.toString(),
+    name,
+    async drop() {
+      const c = new pg.Client({ connectionString: admin.toString() });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
