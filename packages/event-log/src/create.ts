@@ -9,11 +9,19 @@ import type { EventLog } from './event-log.js';
 import { createKafkaEventLog } from './kafka-event-log.js';
 import { createMemoryEventLog } from './memory-event-log.js';
 
-export async function createEventLog(config: Pick<Config, 'kafka'>, deps: { logger: Logger }): Promise<EventLog> {
+export async function createEventLog(
+  config: Pick<Config, 'kafka'>,
+  deps: { logger: Logger },
+): Promise<EventLog> {
   if (config.kafka === undefined) return createMemoryEventLog({ logger: deps.logger });
   try {
     return await createKafkaEventLog({ ...config.kafka, connectTimeoutMs: 10_000 }, deps);
   } catch (err) {
-    throw new DependencyUnavailableError('Kafka', 'KAFKA_BROKERS', config.kafka.brokers.join(','), reasonOf(err));
+    throw new DependencyUnavailableError(
+      'Kafka',
+      'KAFKA_BROKERS',
+      config.kafka.brokers.join(','),
+      reasonOf(err),
+    );
   }
 }

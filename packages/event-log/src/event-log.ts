@@ -64,7 +64,9 @@ export interface EventLog extends Port {
 export class UnknownTopicError extends Error {
   readonly topic: string;
   constructor(topic: string) {
-    super(`topic '${topic}' does not exist; create it with ensureTopics() first (topics are not auto-created)`);
+    super(
+      `topic '${topic}' does not exist; create it with ensureTopics() first (topics are not auto-created)`,
+    );
     this.name = 'UnknownTopicError';
     this.topic = topic;
   }

@@ -2,7 +2,7 @@
  * The kafkajs client settings shared by the adapter and its connection check.
  */
 import type { Logger } from '@streamloop/core/logger';
-import { Kafka, type RetryOptions, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type RetryOptions } from 'kafkajs';
 import { createKafkaLogCreator, type LogGate } from './kafka-log-creator.js';
 
 /**

@@ -38,7 +38,10 @@ export interface KafkaEventLogDeps {
 }
 
 /** Connects (admin + producer) and verifies the cluster answers; rejects with the reason otherwise. */
-export async function createKafkaEventLog(options: KafkaEventLogOptions, deps: KafkaEventLogDeps): Promise<EventLog> {
+export async function createKafkaEventLog(
+  options: KafkaEventLogOptions,
+  deps: KafkaEventLogDeps,
+): Promise<EventLog> {
   // Muted until connected: an unreachable broker is reported once, by the caller, not by kafkajs.
   const gate: LogGate = { muted: true };
   const kafka = createKafkaClient(options, { logger: deps.logger, gate });
@@ -132,7 +135,11 @@ function buildKafkaEventLog(
           topic,
           acks: -1,
           compression,
-          messages: messages.map(({ key, value, headers }) => ({ key, value, ...(headers ? { headers } : {}) })),
+          messages: messages.map(({ key, value, headers }) => ({
+            key,
+            value,
+            ...(headers ? { headers } : {}),
+          })),
         });
       } catch (err) {
         if (isUnknownTopic(err)) {
@@ -162,9 +169,12 @@ function buildKafkaEventLog(
   };
 }
 
+/** kafkajs wraps the broker's error in retry errors; the protocol error type sits somewhere in `cause`. */
 function isUnknownTopic(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = (e as { cause?: unknown }).cause ?? (e as { originalError?: unknown }).originalError) {
-    if ((e as { type?: unknown }).type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
+  let current: unknown = err;
+  for (let depth = 0; current instanceof Error && depth < 5; depth++) {
+    if ((current as { type?: unknown }).type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
+    current = (current as { cause?: unknown }).cause;
   }
   return false;
 }

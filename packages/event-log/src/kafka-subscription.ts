@@ -6,8 +6,9 @@
  * commit. kafkajs's own retry-the-batch behaviour is bypassed on purpose: a handler error here is a
  * crash, and a consumer that keeps going after one is the silent failure we want to avoid.
  */
-import type { Logger } from '@streamloop/core/logger';
+
 import { reasonOf, withTimeout } from '@streamloop/core/errors';
+import type { Logger } from '@streamloop/core/logger';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import {
   type Batch,
@@ -65,7 +66,9 @@ export async function startKafkaSubscription(
     if (error !== undefined && crashError === undefined && finishing === undefined) crashError = error;
     finishing ??= consumer
       .disconnect() // leaves the group after the in-flight batch returned
-      .catch((err: unknown) => logger.warn({ groupId, reason: reasonOf(err) }, 'event-log consumer disconnect failed'))
+      .catch((err: unknown) =>
+        logger.warn({ groupId, reason: reasonOf(err) }, 'event-log consumer disconnect failed'),
+      )
       .then(() => {
         if (crashError === undefined) settle?.resolve();
         else settle?.reject(crashError);
@@ -101,7 +104,12 @@ export async function startKafkaSubscription(
       // Kafka commits the NEXT offset to read. A failure here (rebalance) propagates to kafkajs,
       // which rejoins; the new owner re-reads from the previous commit: at-least-once.
       await commitOffsetsIfNecessary({
-        topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: String(BigInt(last) + 1n) }] }],
+        topics: [
+          {
+            topic: batch.topic,
+            partitions: [{ partition: batch.partition, offset: String(BigInt(last) + 1n) }],
+          },
+        ],
       });
     }
   };
@@ -114,7 +122,8 @@ export async function startKafkaSubscription(
     await withTimeout(
       running.promise,
       settings.joinTimeoutMs,
-      () => new Error(`consumer group '${groupId}' did not finish joining within ${settings.joinTimeoutMs} ms`),
+      () =>
+        new Error(`consumer group '${groupId}' did not finish joining within ${settings.joinTimeoutMs} ms`),
     );
   } catch (err) {
     running.dispose();
@@ -126,7 +135,10 @@ export async function startKafkaSubscription(
   // kafkajs gives up on non-retriable errors silently unless someone listens: surface it in `done`.
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (payload.restart) {
-      logger.warn({ groupId, reason: reasonOf(payload.error) }, 'event-log consumer restarting after an error');
+      logger.warn(
+        { groupId, reason: reasonOf(payload.error) },
+        'event-log consumer restarting after an error',
+      );
     } else {
       crash(payload.error);
     }
@@ -163,11 +175,20 @@ function waitUntilRunning(consumer: Consumer): { promise: Promise<void>; dispose
     );
   });
   promise.catch(() => undefined);
-  return { promise, dispose: () => removers.forEach((remove) => remove()) };
+  return {
+    promise,
+    dispose: () => {
+      for (const remove of removers) remove();
+    },
+  };
 }
 
 /** Keeps the group membership alive while a slow handler (a transcode) runs. */
-async function whileHeartbeating<T>(work: () => Promise<T>, heartbeat: () => Promise<void>, intervalMs: number) {
+async function whileHeartbeating<T>(
+  work: () => Promise<T>,
+  heartbeat: () => Promise<void>,
+  intervalMs: number,
+) {
   // A failed heartbeat means a rebalance; kafkajs finds out again after the batch and rejoins.
   const timer = setInterval(() => void heartbeat().catch(() => undefined), intervalMs);
   try {

@@ -6,12 +6,7 @@
  * while its old owner is mid-batch waits for that batch, so two members never handle it at once.
  */
 import type { Logger } from '@streamloop/core/logger';
-import {
-  type Batch,
-  DEFAULT_MAX_BATCH_SIZE,
-  type SubscribeOptions,
-  type Subscription,
-} from './event-log.js';
+import { type Batch, DEFAULT_MAX_BATCH_SIZE, type SubscribeOptions, type Subscription } from './event-log.js';
 import type { MemoryTopic } from './memory-topic.js';
 import type { Signal } from './signal.js';
 
@@ -122,7 +117,10 @@ export function createMemoryGroup(deps: MemoryGroupDeps): MemoryGroup {
         () => leave(member),
         (err: unknown) => {
           leave(member);
-          deps.logger?.error({ err, groupId: deps.groupId }, 'event-log subscription crashed: handleBatch threw');
+          deps.logger?.error(
+            { err, groupId: deps.groupId },
+            'event-log subscription crashed: handleBatch threw',
+          );
           throw err;
         },
       );

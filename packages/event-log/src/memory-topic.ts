@@ -27,7 +27,9 @@ export function createMemoryTopic(name: string, partitionCount: number): MemoryT
         // Copied so a caller reusing its buffer cannot rewrite history.
         value: Buffer.from(message.value),
         // Like Kafka: a message without headers comes back without a headers object.
-        ...(message.headers && Object.keys(message.headers).length > 0 ? { headers: { ...message.headers } } : {}),
+        ...(message.headers && Object.keys(message.headers).length > 0
+          ? { headers: { ...message.headers } }
+          : {}),
       });
     },
   };

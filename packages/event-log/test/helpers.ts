@@ -24,7 +24,9 @@ export function idOf(message: EventMessage): string {
 }
 
 /** Records what a handler was given; `fail` turns a batch into a thrown error (a consumer crash). */
-export function createRecorder(options: { fail?: (batch: Batch) => Error | undefined; gate?: Promise<void> } = {}) {
+export function createRecorder(
+  options: { fail?: (batch: Batch) => Error | undefined; gate?: Promise<void> } = {},
+) {
   const batches: Batch[] = [];
   const handled: ConsumedMessage[] = [];
   return {

@@ -2,7 +2,7 @@ import { AppError, errorBody } from '@streamloop/core/errors';
 import type { Logger } from '@streamloop/core/logger';
 import type { Registry } from '@streamloop/core/metrics';
 import type { Port } from '@streamloop/core/port';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { registerHealthRoutes } from './health-routes.js';
 
 export interface HttpAppDeps {
@@ -16,10 +16,14 @@ export interface HttpAppDeps {
  * Side-effect free: tests call it and use `app.inject()`; services register their routes on it.
  */
 export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
-  const app = Fastify({ loggerInstance: deps.logger, disableRequestLogging: true, bodyLimit: 1024 * 1024 });
+  const app: FastifyInstance = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+  });
 
   // One error handler for every route: codes from the registry, never 5xx internals in a body.
-  app.setErrorHandler((err, request, reply) => {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof AppError) return reply.code(err.status).send(errorBody(err));
     const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
     if (status < 500) {

@@ -1,0 +1,59 @@
+import { loadConfig } from '@streamloop/core/config';
+import { DependencyUnavailableError } from '@streamloop/core/errors';
+import { requireService } from '@streamloop/core/testing';
+import { describe, expect, it } from 'vitest';
+import { createEventLog } from '../src/create.js';
+import { startChild } from './fixtures/child-process.js';
+import type { CreateFixtureResult } from './fixtures/create-event-log.fixture.js';
+import { createCapturedLogger } from './helpers.js';
+
+const kafkaConfig = loadConfig(process.env).kafka;
+
+describe('createEventLog', () => {
+  it('without kafka config picks the embedded in-process log', async () => {
+    const log = await createEventLog({ kafka: undefined }, createCapturedLogger());
+    expect(log.adapter).toEqual({
+      port: 'event-log',
+      kind: 'embedded',
+      service: 'in-process log',
+      target: 'in-process',
+    });
+    await log.close();
+  });
+
+  it(`with KAFKA_BROKERS=${kafkaConfig?.brokers.join(',') ?? '(not set)'} connects to Kafka`, async () => {
+    const kafka = requireService('Kafka', 'KAFKA_BROKERS', kafkaConfig);
+    const log = await createEventLog({ kafka }, createCapturedLogger());
+    expect(log.adapter).toMatchObject({ kind: 'real', service: 'Kafka', target: kafka.brokers.join(',') });
+    await expect(log.ping()).resolves.toBeUndefined();
+    await log.close();
+  });
+
+  it('with an unreachable broker fails with DependencyUnavailableError within 15 s and prints nothing', async () => {
+    const child = startChild('create-event-log.fixture.ts', {
+      kafka: { brokers: ['127.0.0.1:1'], clientId: 'x' },
+    });
+    const result = await child.message((m) => m as CreateFixtureResult);
+    await child.exited;
+
+    expect(result).toMatchObject({
+      outcome: 'failed',
+      name: 'DependencyUnavailableError',
+      dependencyUnavailable: true,
+      fields: { service: 'Kafka', variable: 'KAFKA_BROKERS', address: '127.0.0.1:1' },
+    });
+    expect(result.outcome === 'failed' && result.message).toMatch(
+      /^cannot reach Kafka at KAFKA_BROKERS=127\.0\.0\.1:1 \(.*ECONNREFUSED.*\); start it with `npm run infra:up`/,
+    );
+    expect(child.stdout()).toBe('');
+    expect(child.stderr()).toBe('');
+  }, 15_000);
+
+  it('rejects in-process with the typed error', async () => {
+    const attempt = createEventLog(
+      { kafka: { brokers: ['127.0.0.1:1'], clientId: 'x' } },
+      createCapturedLogger(),
+    );
+    await expect(attempt).rejects.toBeInstanceOf(DependencyUnavailableError);
+  }, 15_000);
+});

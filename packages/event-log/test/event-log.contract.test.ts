@@ -1,0 +1,37 @@
+import { loadConfig } from '@streamloop/core/config';
+import { assertReachable, requireService } from '@streamloop/core/testing';
+import { Kafka, logLevel } from 'kafkajs';
+import { createKafkaEventLog } from '../src/kafka-event-log.js';
+import { createMemoryEventLog } from '../src/memory-event-log.js';
+import { describeEventLogContract } from './contract.js';
+
+const kafkaConfig = loadConfig(process.env).kafka;
+const kafkaAddress = kafkaConfig?.brokers.join(',') ?? 'KAFKA_BROKERS not set';
+
+describeEventLogContract(`EventLog contract — Kafka (${kafkaAddress})`, async () => {
+  const { brokers } = requireService('Kafka', 'KAFKA_BROKERS', kafkaConfig);
+  // A plain admin for cleanup only; silent because cleanup failures must not fail or clutter tests.
+  const admin = new Kafka({
+    brokers,
+    clientId: 'event-log-test-cleanup',
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await assertReachable('Kafka', kafkaAddress, async () => {
+    await admin.connect();
+    await admin.listTopics();
+  });
+  return {
+    open: (logger) => createKafkaEventLog({ brokers, clientId: 'event-log-contract' }, { logger }),
+    async cleanup({ topics, groups }) {
+      await admin.deleteGroups(groups).catch(() => undefined);
+      const existing = new Set(await admin.listTopics());
+      const created = topics.filter((t) => existing.has(t));
+      if (created.length > 0) await admin.deleteTopics({ topics: created }).catch(() => undefined);
+    },
+    teardown: () => admin.disconnect(),
+  };
+});
+
+describeEventLogContract('EventLog contract — embedded in-process log', async () => ({
+  open: async (logger) => createMemoryEventLog({ logger }),
+}));
