@@ -37,5 +37,11 @@ export function realServiceEnv(): Record<string, string | undefined> {
     'CLICKHOUSE_USER',
     'CLICKHOUSE_PASSWORD',
   ];
-  return Object.fromEntries(names.map((n) => [n, process.env[n]]));
+  return { ...Object.fromEntries(names.map((n) => [n, process.env[n]])), ...SHARED_SECRETS };
 }
+
+/** Services mode: separate processes must agree on the management key and the token secret. */
+export const SHARED_SECRETS = {
+  STREAMLOOP_API_KEY: 'e2e-api-key-0123456789abcdef',
+  STREAMLOOP_SIGNING_SECRET: 'e2e-signing-secret-0123456789abcdef-0123456789',
+};

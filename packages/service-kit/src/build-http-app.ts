@@ -2,7 +2,7 @@ import { AppError, errorBody } from '@streamloop/core/errors';
 import type { Logger } from '@streamloop/core/logger';
 import type { Registry } from '@streamloop/core/metrics';
 import type { Port } from '@streamloop/core/port';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import { registerHealthRoutes } from './health-routes.js';
 
 export interface HttpAppDeps {
@@ -18,7 +18,8 @@ export interface HttpAppDeps {
 export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request logs would drown the log at segment rates; metrics count requests instead.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
   });
 

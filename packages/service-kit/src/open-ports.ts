@@ -44,18 +44,36 @@ export async function openPorts<K extends PortName>(
   logger: Logger,
   names: readonly K[],
 ): Promise<Pick<PortMap, K>> {
-  const settled = await Promise.allSettled(
-    names.map((name) => OPENERS[name](config, logger.child({ port: name })) as Promise<Port>),
-  );
-  const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failure) {
-    await Promise.allSettled(settled.map((r) => (r.status === 'fulfilled' ? r.value.close() : Promise.resolve())));
-    throw failure.reason;
+  // Real services first: their checks fail within seconds, and an embedded store that is still
+  // initialising (PGlite's first initdb takes several seconds) must not be abandoned half-written.
+  const remote = names.filter((name) => IS_REMOTE[name](config));
+  const local = names.filter((name) => !IS_REMOTE[name](config));
+  const opened: Partial<Record<PortName, Port>> = {};
+  try {
+    for (const phase of [remote, local]) {
+      const settled = await Promise.allSettled(
+        phase.map((name) => OPENERS[name](config, logger.child({ port: name })) as Promise<Port>),
+      );
+      settled.forEach((r, i) => {
+        if (r.status === 'fulfilled') opened[phase[i] as PortName] = r.value;
+      });
+      const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failure) throw failure.reason;
+    }
+  } catch (err) {
+    await Promise.allSettled(Object.values(opened).map((port) => port.close()));
+    throw err;
   }
-  return Object.fromEntries(
-    names.map((name, i) => [name, (settled[i] as PromiseFulfilledResult<Port>).value]),
-  ) as unknown as Pick<PortMap, K>;
+  return opened as unknown as Pick<PortMap, K>;
 }
+
+const IS_REMOTE: { [K in PortName]: (config: PortsConfig) => boolean } = {
+  objectStore: (config) => config.s3 !== undefined,
+  eventLog: (config) => config.kafka !== undefined,
+  catalog: (config) => config.databaseUrl !== undefined,
+  analyticsStore: (config) => config.clickhouse !== undefined,
+  featureStore: (config) => config.redisUrl !== undefined,
+};
 
 export function listPorts(ports: Partial<PortMap>): Port[] {
   return ALL_PORTS.flatMap((name) => (ports[name] ? [ports[name] as Port] : []));
