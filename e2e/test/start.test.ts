@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { loadConfig } from '@streamloop/core/config';
 import { eventually, requireService } from '@streamloop/core/testing';
-import { runToExit, startProcess } from '@streamloop/service-kit/testing';
+import { runToExit, startProcess } from '@streamloop/service-kit/child-process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entryOf, processEnv, realServiceEnv } from './processes.js';
 

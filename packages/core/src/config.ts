@@ -36,6 +36,11 @@ export interface Config {
   logLevel: LogLevel;
   apiKey: string | undefined;
   signingSecret: string | undefined;
+  /**
+   * Proxies whose X-Forwarded-For is believed (fastify `trustProxy`: addresses/CIDRs). Unset: none,
+   * so a client cannot dodge per-IP limits by rotating the header.
+   */
+  trustProxy: string[] | undefined;
   /** Unset: the embedded in-process log. */
   kafka: KafkaConfig | undefined;
   /** Unset: a local folder under dataDir. */
@@ -71,6 +76,7 @@ export const CONFIG_VARIABLES = [
   ['STREAMLOOP_DATA_DIR', './.streamloop', 'where embedded adapters keep their data'],
   ['STREAMLOOP_API_KEY', 'generated and printed', 'management API key (Bearer)'],
   ['STREAMLOOP_SIGNING_SECRET', 'generated per data dir', 'HMAC secret for playback tokens (≥ 32 chars)'],
+  ['TRUST_PROXY', 'none', 'comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed'],
   ['LOG_LEVEL', 'info', 'fatal, error, warn, info, debug, trace or silent'],
   ['KAFKA_BROKERS', 'embedded log', 'comma-separated host:port list'],
   ['S3_ENDPOINT', 'local folder', 'S3-compatible endpoint URL (path-style)'],
@@ -128,6 +134,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: logLevel!,
     apiKey,
     signingSecret,
+    trustProxy: read('TRUST_PROXY')?.split(',').map((p) => p.trim()),
     kafka,
     s3,
     databaseUrl,

@@ -9,6 +9,8 @@ export interface HttpAppDeps {
   logger: Logger;
   registry: Registry;
   ports: Port[];
+  /** Proxies whose X-Forwarded-For is believed (config TRUST_PROXY); none by default. */
+  trustProxy?: string[];
 }
 
 /**
@@ -21,6 +23,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     // Per-request logs would drown the log at segment rates; metrics count requests instead.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    trustProxy: deps.trustProxy ?? false,
   });
 
   // One error handler for every route: codes from the registry, never 5xx internals in a body.

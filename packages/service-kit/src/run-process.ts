@@ -58,7 +58,7 @@ export async function runProcess<K extends PortName>(spec: ProcessSpec<K>): Prom
   }
 
   const registry = createMetricsRegistry();
-  const app = buildHttpApp({ logger, registry, ports: listPorts(ports) });
+  const app = buildHttpApp({ logger, registry, ports: listPorts(ports), trustProxy: config.trustProxy });
   let started: Awaited<ReturnType<ProcessSpec<K>['start']>>;
   try {
     started = await spec.start({ config, logger, registry, ports, app });

@@ -1,6 +1,6 @@
 /**
- * Test helpers for composition roots: start a built `dist/main.js` as a real child process, read the
- * URL it prints, and stop it. Used by every service's own start-up test and by e2e.
+ * Start a built streamloop `dist/main.js` as a child process, read the
+ * URL it prints, and stop it: services mode (stack/src/services-mode.ts) and the e2e tests.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 

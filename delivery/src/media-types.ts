@@ -1,0 +1,40 @@
+/**
+ * What the origin serves, by file extension: its Content-Type and how long caches may keep it.
+ * Anything not listed is not served, so a stray upload or scratch file under media/ stays private.
+ * DASH (.mpd) joins when its manifests can be rewritten to carry the token like HLS playlists.
+ */
+export type MediaKind = 'playlist' | 'segment';
+
+export interface MediaType {
+  contentType: string;
+  kind: MediaKind;
+}
+
+/** Segment, init and image names change whenever their bytes do (the transcoder writes new names). */
+export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+/** Short, so a re-transcoded ladder reaches players quickly; the issue caps it at 60 s. */
+export const PLAYLIST_CACHE_CONTROL = 'public, max-age=10';
+
+const TYPES: Readonly<Record<string, MediaType>> = {
+  m3u8: { contentType: 'application/vnd.apple.mpegurl', kind: 'playlist' },
+  ts: { contentType: 'video/mp2t', kind: 'segment' },
+  m4s: { contentType: 'video/iso.segment', kind: 'segment' },
+  mp4: { contentType: 'video/mp4', kind: 'segment' },
+  m4a: { contentType: 'audio/mp4', kind: 'segment' },
+  aac: { contentType: 'audio/aac', kind: 'segment' },
+  vtt: { contentType: 'text/vtt', kind: 'segment' },
+  jpg: { contentType: 'image/jpeg', kind: 'segment' },
+  jpeg: { contentType: 'image/jpeg', kind: 'segment' },
+  png: { contentType: 'image/png', kind: 'segment' },
+  webp: { contentType: 'image/webp', kind: 'segment' },
+};
+
+export function mediaTypeOf(path: string): MediaType | undefined {
+  const dot = path.lastIndexOf('.');
+  if (dot === -1 || dot < path.lastIndexOf('/')) return undefined;
+  return TYPES[path.slice(dot + 1).toLowerCase()];
+}
+
+export function cacheControlOf(type: MediaType): string {
+  return type.kind === 'playlist' ? PLAYLIST_CACHE_CONTROL : IMMUTABLE_CACHE_CONTROL;
+}

@@ -1,0 +1,100 @@
+/**
+ * `GET /api/v1/videos/:id/playback`: the signed URL a player starts from. `public` videos hand one to
+ * anyone, rate limited per client address; `signed` videos only to a caller with the API key (an
+ * app's backend, which passes the URL on to its player). Callers with the key are never limited.
+ */
+
+import rateLimit from '@fastify/rate-limit';
+import type { Queryable } from '@streamloop/catalog/catalog';
+import { getVideo } from '@streamloop/catalog/video-repository';
+import { AppError } from '@streamloop/core/errors';
+import { VideoId } from '@streamloop/core/schemas/video';
+import type { FastifyInstance } from 'fastify';
+import { createPlaybackToken } from './playback-token.js';
+import { hasApiKey, requireApiKey } from './require-api-key.js';
+
+export interface PublicRateLimit {
+  /** Playback URLs one client address may get per window. */
+  max: number;
+  timeWindowMs: number;
+}
+
+/** A viewer opens a handful of videos a minute; a scraper minting tokens opens hundreds. */
+export const DEFAULT_PUBLIC_RATE_LIMIT: PublicRateLimit = { max: 60, timeWindowMs: 60_000 };
+
+export interface PlaybackRoutesDeps {
+  catalog: Queryable;
+  signingSecret: string;
+  apiKey: string;
+  tokenTtlS: number;
+  publicRateLimit: PublicRateLimit;
+  now: () => Date;
+}
+
+export interface PlaybackResponse {
+  /** Relative to the origin that served this response. */
+  manifestUrl: string;
+  expiresAt: string;
+  /** The encoding-ladder experiment arm this viewer gets; null while no experiment runs. */
+  variant: string | null;
+}
+
+const playbackSchema = {
+  params: { type: 'object', properties: { id: VideoId }, required: ['id'] },
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        manifestUrl: { type: 'string' },
+        expiresAt: { type: 'string', format: 'date-time' },
+        variant: { type: ['string', 'null'] },
+      },
+      required: ['manifestUrl', 'expiresAt', 'variant'],
+    },
+  },
+} as const;
+
+/** Registers in its own encapsulated scope, so the rate limit applies to this route only. */
+export async function playbackRoutes(scope: FastifyInstance, deps: PlaybackRoutesDeps): Promise<void> {
+  await scope.register(rateLimit, {
+    global: true,
+    max: deps.publicRateLimit.max,
+    timeWindow: deps.publicRateLimit.timeWindowMs,
+    // request.ip is the socket peer unless the app trusts a proxy, so a client cannot pick its own key
+    // with a forged X-Forwarded-For.
+    keyGenerator: (request) => request.ip,
+    allowList: (request) => hasApiKey(request, deps.apiKey),
+    errorResponseBuilder: (_request, context) =>
+      new AppError(
+        'ERR_RATE_LIMITED',
+        `too many playback requests from this address; retry in ${context.after}`,
+      ),
+  });
+
+  scope.get<{ Params: { id: string } }>(
+    '/api/v1/videos/:id/playback',
+    { schema: playbackSchema },
+    async (request, reply): Promise<PlaybackResponse> => {
+      const { id } = request.params;
+      const video = await getVideo(deps.catalog, id);
+      if (video === undefined) throw new AppError('ERR_NOT_FOUND', `no video with id ${id}`);
+      if (video.playbackPolicy === 'signed') requireApiKey(request, deps.apiKey);
+      if (video.status !== 'ready') {
+        throw new AppError(
+          'ERR_VIDEO_NOT_READY',
+          `video ${id} is ${video.status.replace('_', ' ')}, not ready to play`,
+        );
+      }
+      // Whole seconds: the token carries seconds, and the response must state the same instant.
+      const expiresAt = new Date((Math.floor(deps.now().getTime() / 1000) + deps.tokenTtlS) * 1000);
+      const token = createPlaybackToken({ videoId: id, expiresAt }, deps.signingSecret);
+      // The body is a credential for this caller: no cache may keep or share it.
+      reply.header('cache-control', 'no-store');
+      return {
+        manifestUrl: `/media/${encodeURIComponent(id)}/master.m3u8?token=${encodeURIComponent(token)}`,
+        expiresAt: expiresAt.toISOString(),
+        variant: null,
+      };
+    },
+  );
+}

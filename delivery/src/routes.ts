@@ -1,0 +1,71 @@
+/**
+ * Everything delivery serves, mounted the same way by its own process (src/main.ts) and by the
+ * single-process stack. Side-effect free until the app starts: routes live in one encapsulated
+ * scope, so the rate limit and the metrics hook touch no other service's routes.
+ */
+import type { Queryable } from '@streamloop/catalog/catalog';
+import type { Logger } from '@streamloop/core/logger';
+import type { Registry } from '@streamloop/core/metrics';
+import type { ObjectStore } from '@streamloop/object-store/object-store';
+import type { FastifyInstance } from 'fastify';
+import { createDeliveryMetrics } from './delivery-metrics.js';
+import { registerOriginRoutes } from './origin-routes.js';
+import { DEFAULT_PUBLIC_RATE_LIMIT, type PublicRateLimit, playbackRoutes } from './playback-routes.js';
+import { DEFAULT_TOKEN_TTL_S } from './playback-token.js';
+import { createVideoAvailability } from './video-availability.js';
+
+export interface DeliveryRoutesDeps {
+  catalog: Queryable;
+  objectStore: ObjectStore;
+  /** HMAC key of playback tokens; at least 32 characters. */
+  signingSecret: string;
+  /** Management key: `signed` videos get playback URLs only with it. */
+  apiKey: string;
+  logger: Logger;
+  registry: Registry;
+  /** Lifetime of a playback token; default 6 h. */
+  tokenTtlS?: number;
+  /** Per client address, for callers without the API key; default 60 a minute. */
+  publicRateLimit?: PublicRateLimit;
+  /** Clock for tokens (tests). */
+  now?: () => Date;
+}
+
+const MIN_SECRET_LENGTH = 32;
+
+export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoutesDeps): void {
+  if (deps.signingSecret.length < MIN_SECRET_LENGTH) {
+    throw new Error(`the playback signing secret must be at least ${MIN_SECRET_LENGTH} characters`);
+  }
+  const tokenTtlS = deps.tokenTtlS ?? DEFAULT_TOKEN_TTL_S;
+  if (!Number.isInteger(tokenTtlS) || tokenTtlS < 1)
+    throw new Error(`tokenTtlS must be a positive integer, got ${tokenTtlS}`);
+  const now = deps.now ?? (() => new Date());
+  const metrics = createDeliveryMetrics(deps.registry);
+  const availability = createVideoAvailability({ catalog: deps.catalog });
+
+  app.register(async (scope) => {
+    scope.addHook('onResponse', async (request, reply) => {
+      metrics.requests.inc({
+        route: request.routeOptions.url ?? 'unmatched',
+        status: String(reply.statusCode),
+      });
+    });
+    await scope.register(playbackRoutes, {
+      catalog: deps.catalog,
+      signingSecret: deps.signingSecret,
+      apiKey: deps.apiKey,
+      tokenTtlS,
+      publicRateLimit: deps.publicRateLimit ?? DEFAULT_PUBLIC_RATE_LIMIT,
+      now,
+    });
+    registerOriginRoutes(scope, {
+      objectStore: deps.objectStore,
+      availability,
+      signingSecret: deps.signingSecret,
+      metrics,
+      now,
+    });
+  });
+  deps.logger.debug({ tokenTtlS }, 'delivery routes registered');
+}

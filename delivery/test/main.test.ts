@@ -1,0 +1,52 @@
+/**
+ * The composition root as a real process (dist/main.js, built first) on the embedded defaults:
+ * it refuses to start without the shared secrets, and serves the delivery routes with them.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runToExit, startProcess } from '@streamloop/service-kit/child-process';
+import { describe, expect, it } from 'vitest';
+
+const entry = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+const env = (overrides: Record<string, string | undefined> = {}) => ({
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  PORT: '0',
+  LOG_LEVEL: 'warn',
+  STREAMLOOP_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'streamloop-delivery-main-')),
+  ...overrides,
+});
+
+const SECRETS = {
+  STREAMLOOP_SIGNING_SECRET: 'main-test-signing-secret-0123456789abcdef',
+  STREAMLOOP_API_KEY: 'main-test-api-key-0123456789',
+};
+
+describe('delivery as its own process', () => {
+  it('will not start without the shared secrets, and says which in one line', async () => {
+    const result = await runToExit(entry, env());
+    expect(result.code).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('STREAMLOOP_SIGNING_SECRET and STREAMLOOP_API_KEY must be set');
+  });
+
+  it('serves the playback API and the token-guarded origin with them', async () => {
+    const running = await startProcess(entry, env(SECRETS));
+    try {
+      expect((await fetch(`${running.baseUrl}/readyz`)).status).toBe(200);
+      const playback = await fetch(`${running.baseUrl}/api/v1/videos/unknown_video_1234/playback`);
+      expect(playback.status).toBe(404);
+      expect(((await playback.json()) as { error: { code: string } }).error.code).toBe('ERR_NOT_FOUND');
+      const media = await fetch(`${running.baseUrl}/media/unknown_video_1234/master.m3u8`);
+      expect(media.status).toBe(403);
+      const metrics = await (await fetch(`${running.baseUrl}/metrics`)).text();
+      expect(metrics).toContain('streamloop_delivery_requests_total');
+    } finally {
+      expect(await running.stop()).toBe(0);
+    }
+  });
+});
