@@ -3,5 +3,22 @@
  * event log, analytics store, feature store, catalog.
  */
 import { runProcess } from '@streamloop/service-kit/run-process';
+import { requireConfigured } from '@streamloop/service-kit/secrets';
+import { mountAnalytics } from './mount-analytics.js';
 
-await runProcess({ name: 'analytics', ports: ['eventLog', 'analyticsStore', 'featureStore', 'catalog'], start: async () => {} });
+await runProcess({
+  name: 'analytics',
+  ports: ['eventLog', 'analyticsStore', 'featureStore', 'catalog'],
+  start: async ({ config, logger, registry, ports, app }) => {
+    // Separate processes have to agree on the key, so services mode needs it configured.
+    const apiKey = requireConfigured(config.apiKey, 'STREAMLOOP_API_KEY');
+    const analytics = await mountAnalytics(app, {
+      eventLog: ports.eventLog,
+      analyticsStore: ports.analyticsStore,
+      logger,
+      registry,
+      apiKey,
+    });
+    return { stop: analytics.stop, urls: { 'QoE API': '/api/v1/qoe/overview?videoId=' } };
+  },
+});

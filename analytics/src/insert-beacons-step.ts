@@ -1,0 +1,16 @@
+import type { BeaconRow, BeaconsTable } from './beacons-table.js';
+import { type Ok, ok, type Retry, retry } from './step-result.js';
+
+/** One insert attempt: any failure is the store's (the rows were validated), so it is worth a retry. */
+export async function insertBeaconsStep(
+  table: BeaconsTable,
+  rows: BeaconRow[],
+  dedupToken: string,
+): Promise<Ok<number> | Retry> {
+  try {
+    await table.insert(rows, dedupToken);
+    return ok(rows.length);
+  } catch (err) {
+    return retry(err);
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Everything analytics runs, mounted on an app: its ClickHouse migrations, the beacons topic, the
+ * beacon consumer and the QoE routes. Its own process (main.ts) and the single-process stack both
+ * call this, so they run the same code.
+ */
+import type { AnalyticsStore } from '@streamloop/analytics-store/analytics-store';
+import type { Logger } from '@streamloop/core/logger';
+import type { Registry } from '@streamloop/core/metrics';
+import { TOPICS } from '@streamloop/core/topics';
+import type { EventLog } from '@streamloop/event-log/event-log';
+import type { FastifyInstance } from 'fastify';
+import { createBeaconConsumer } from './beacon-consumer.js';
+import { registerQoeRoutes } from './qoe-routes.js';
+
+export const MIGRATIONS_DIR = new URL('../migrations/', import.meta.url);
+
+export interface AnalyticsDeps {
+  eventLog: EventLog;
+  analyticsStore: AnalyticsStore;
+  logger: Logger;
+  registry: Registry;
+  apiKey: string;
+}
+
+/** Resolves once migrated, subscribed and routed; `stop` drains the consumer (call it before closing ports). */
+export async function mountAnalytics(
+  app: FastifyInstance,
+  deps: AnalyticsDeps,
+): Promise<{ stop(): Promise<void> }> {
+  const applied = await deps.analyticsStore.migrate(MIGRATIONS_DIR);
+  if (applied.length > 0) deps.logger.info({ applied }, 'analytics migrations applied');
+  await deps.eventLog.ensureTopics([TOPICS.qoeBeacons]);
+  registerQoeRoutes(app, { analyticsStore: deps.analyticsStore, apiKey: deps.apiKey });
+  const consumer = createBeaconConsumer({
+    eventLog: deps.eventLog,
+    analyticsStore: deps.analyticsStore,
+    logger: deps.logger.child({ component: 'beacon-consumer' }),
+    registry: deps.registry,
+  });
+  await consumer.start();
+  return { stop: () => consumer.stop() };
+}

@@ -1,0 +1,23 @@
+import { Beacon } from '@streamloop/core/schemas/beacon';
+import { createValidator } from '@streamloop/core/validate';
+import type { BeaconEnvelope } from './parse-envelope-step.js';
+import { type Drop, type DropReason, drop, type Ok, ok } from './step-result.js';
+
+export interface ReceivedBeacon {
+  beacon: Beacon;
+  receivedAtMs: number;
+}
+
+export type BeaconValidator = (envelope: BeaconEnvelope) => Ok<ReceivedBeacon> | Drop<DropReason>;
+
+/** Checks the beacon against the shared qoe.beacon.v1 schema (compiled once per consumer). */
+export function createValidateBeaconStep(): BeaconValidator {
+  const validate = createValidator(Beacon, 3);
+  return (envelope) => {
+    const result = validate(envelope.beacon);
+    if (!result.ok) {
+      return drop('invalid_beacon', result.issues.map((i) => `${i.path || '/'}: ${i.message}`).join('; '));
+    }
+    return ok({ beacon: result.value, receivedAtMs: envelope.receivedAtMs });
+  };
+}

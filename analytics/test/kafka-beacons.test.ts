@@ -1,0 +1,109 @@
+/**
+ * The same pipeline on a real Kafka: beacons produced as the collector does (key = session id,
+ * spread over partitions) reach chdb and the overview, and a redelivered batch still counts once.
+ */
+import { loadConfig } from '@streamloop/core/config';
+import { createLogger } from '@streamloop/core/logger';
+import { createMetricsRegistry } from '@streamloop/core/metrics';
+import { assertReachable, eventually, requireService, uniqueName } from '@streamloop/core/testing';
+import type { EventLog } from '@streamloop/event-log/event-log';
+import { createKafkaClient } from '@streamloop/event-log/kafka-client';
+import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BeaconConsumer, createBeaconConsumer } from '../src/beacon-consumer.js';
+import { getOverview } from '../src/qoe-queries.js';
+import { openChdbSession, storedRows } from './chdb-session.js';
+import { collectorMessage, viewBeacons } from './make-beacon.js';
+
+const kafkaConfig = loadConfig(process.env).kafka;
+const kafkaAddress = kafkaConfig?.brokers.join(',') ?? 'KAFKA_BROKERS not set';
+const logger = createLogger({ name: 'analytics-kafka-test', level: 'silent' });
+
+describe(`beacons from Kafka (${kafkaAddress}) into chdb`, () => {
+  const topic = uniqueName('qoe-beacons-test');
+  const groupId = uniqueName('analytics-test');
+  const videoId = uniqueName('video');
+  let chdb: Awaited<ReturnType<typeof openChdbSession>>;
+  let log: EventLog;
+  let consumer: BeaconConsumer | undefined;
+
+  beforeAll(async () => {
+    const { brokers } = requireService('Kafka', 'KAFKA_BROKERS', kafkaConfig);
+    await assertReachable('Kafka', kafkaAddress, async () => {
+      log = await createKafkaEventLog({ brokers, clientId: 'analytics-test' }, { logger });
+    });
+    chdb = await openChdbSession();
+  });
+
+  afterAll(async () => {
+    await consumer?.stop();
+    await log?.close();
+    if (kafkaConfig !== undefined) {
+      const admin = createKafkaClient(
+        { ...kafkaConfig, clientId: 'analytics-test-admin' },
+        { logger, gate: { muted: true } },
+      ).admin();
+      await admin.connect();
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+    await chdb?.close();
+  });
+
+  it('counts two views once each, however often Kafka delivers their beacons', async () => {
+    await log.ensureTopics([{ name: topic, partitions: 3 }]);
+    consumer = createBeaconConsumer({
+      eventLog: log,
+      analyticsStore: chdb.store,
+      logger,
+      registry: createMetricsRegistry({ collectProcessMetrics: false }),
+      topic,
+      groupId,
+    });
+    await consumer.start();
+
+    const receivedAtMs = Date.now();
+    const beacons = [
+      ...viewBeacons({
+        videoId,
+        viewId: 'k1',
+        viewerId: 'viewer-1',
+        startupTimeMs: 350,
+        rebuffersMs: [650],
+        heartbeatsWatchMs: [10_000],
+      }),
+      ...viewBeacons({
+        videoId,
+        viewId: 'k2',
+        viewerId: 'viewer-2',
+        startupTimeMs: 1250,
+        heartbeatsWatchMs: [2_000],
+      }),
+    ];
+    const messages = beacons.map((b) => collectorMessage(b, receivedAtMs));
+    await log.publish(topic, messages);
+    await eventually('the beacons in chdb', async () =>
+      (await storedRows(chdb.store, videoId)) >= beacons.length ? true : undefined,
+    );
+    // The collector retrying a request: the same beacons produced again.
+    await log.publish(topic, messages);
+    await eventually('the repeat in chdb', async () =>
+      (await storedRows(chdb.store, videoId)) >= 2 * beacons.length ? true : undefined,
+    );
+
+    expect(
+      await getOverview(chdb.store, { videoId, fromMs: receivedAtMs - 1000, toMs: receivedAtMs + 1000 }),
+    ).toEqual({
+      plays: 2,
+      viewers: 2,
+      // [350, 1250]: p50 = 350 + 0.5 × 900 = 800; p95 = 350 + 0.95 × 900 = 1205
+      startupTimeMs: { p50: 800, p95: 1205 },
+      rebufferCount: 1,
+      rebufferTimeMs: 650,
+      watchTimeMs: 12_000,
+      rebufferRatio: 650 / (12_000 + 650),
+      errors: 0,
+    });
+  });
+});
