@@ -1,7 +1,17 @@
 /**
- * Composition root of beacon-collector as its own process (services mode). It opens only the ports it needs:
- * event log.
+ * Composition root of beacon-collector as its own process (services mode). It opens only the ports it
+ * needs (event log), makes sure the beacon topic exists and serves `POST /v1/beacons`.
  */
+import { TOPICS } from '@streamloop/core/topics';
 import { runProcess } from '@streamloop/service-kit/run-process';
+import { BEACONS_PATH, registerBeaconRoutes } from './beacon-routes.js';
 
-await runProcess({ name: 'beacon-collector', ports: ['eventLog'], start: async () => {} });
+await runProcess({
+  name: 'beacon-collector',
+  ports: ['eventLog'],
+  start: async ({ ports, app, logger, registry }) => {
+    await ports.eventLog.ensureTopics([TOPICS.qoeBeacons]);
+    registerBeaconRoutes(app, { eventLog: ports.eventLog, logger, registry });
+    return { urls: { beacons: BEACONS_PATH } };
+  },
+});

@@ -1,0 +1,73 @@
+/**
+ * The collector on a real Kafka: a batch answered 202 is on the topic, each beacon keyed by its
+ * session, a session's beacons on one partition in the order sent.
+ */
+import { loadConfig } from '@streamloop/core/config';
+import { assertReachable, requireService, uniqueName } from '@streamloop/core/testing';
+import type { EventLog } from '@streamloop/event-log/event-log';
+import { createKafkaClient } from '@streamloop/event-log/kafka-client';
+import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Collector, envelopeOf, logger, makeView, RECEIVED_AT_MS, startCollector } from './helpers.js';
+
+const kafkaConfig = loadConfig(process.env).kafka;
+const kafkaAddress = kafkaConfig?.brokers.join(',') ?? 'KAFKA_BROKERS not set';
+
+describe(`POST /v1/beacons on Kafka (${kafkaAddress})`, () => {
+  let eventLog: EventLog;
+  let collector: Collector | undefined;
+
+  beforeAll(async () => {
+    const { brokers } = requireService('Kafka', 'KAFKA_BROKERS', kafkaConfig);
+    await assertReachable('Kafka', kafkaAddress, async () => {
+      eventLog = await createKafkaEventLog({ brokers, clientId: 'beacon-collector-test' }, { logger });
+    });
+  });
+
+  afterAll(async () => {
+    const topic = collector?.topic;
+    await collector?.close();
+    if (kafkaConfig !== undefined && topic !== undefined) {
+      const admin = createKafkaClient(
+        { ...kafkaConfig, clientId: 'beacon-collector-test-admin' },
+        { logger, gate: { muted: true } },
+      ).admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  });
+
+  it('puts a 202 batch on the topic keyed by session id', async () => {
+    collector = await startCollector({ eventLog });
+    const sessions = [uniqueName('session'), uniqueName('session')];
+    const beacons = sessions.flatMap((session) =>
+      makeView(session, ['viewstart', 'playrequest', 'firstframe', 'viewend']),
+    );
+
+    const response = await collector.post(beacons);
+    expect(response.statusCode).toBe(202);
+    expect(response.json()).toEqual({ accepted: 8 });
+
+    const messages = await collector.produced(8);
+    expect(messages).toHaveLength(8);
+    for (const message of messages) {
+      const envelope = envelopeOf(message);
+      expect(message.key).toBe(envelope.beacon.sessionId);
+      expect(envelope.receivedAtMs).toBe(RECEIVED_AT_MS);
+    }
+    for (const session of sessions) {
+      const ofSession = messages.filter((m) => m.key === session);
+      expect(new Set(ofSession.map((m) => m.partition)).size).toBe(1);
+      expect(ofSession.map((m) => envelopeOf(m).beacon.event)).toEqual([
+        'viewstart',
+        'playrequest',
+        'firstframe',
+        'viewend',
+      ]);
+    }
+    expect(
+      messages.map((m) => envelopeOf(m).beacon).sort((a, b) => a.beaconId.localeCompare(b.beaconId)),
+    ).toEqual([...beacons].sort((a, b) => a.beaconId.localeCompare(b.beaconId)));
+  });
+});

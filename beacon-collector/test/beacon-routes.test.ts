@@ -1,0 +1,212 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type Collector,
+  envelopeOf,
+  makeBeacon,
+  makeView,
+  metricValue,
+  RECEIVED_AT_MS,
+  startCollector,
+} from './helpers.js';
+
+const METRIC = {
+  accepted: 'streamloop_beacon_collector_beacons_accepted_total',
+  rejected: 'streamloop_beacon_collector_beacons_rejected_total',
+  publishFailures: 'streamloop_beacon_collector_beacons_publish_failures_total',
+};
+
+describe('POST /v1/beacons on the embedded event log', () => {
+  let collector: Collector;
+  afterEach(async () => {
+    await collector?.close();
+  });
+
+  it('accepts a batch with 202 and produces each beacon in an envelope keyed by its session', async () => {
+    collector = await startCollector();
+    const beacons = [
+      ...makeView('session-a', ['viewstart', 'playrequest', 'firstframe']),
+      ...makeView('session-b', ['viewstart', 'playrequest']),
+    ];
+    const response = await collector.post(beacons);
+    expect(response.statusCode).toBe(202);
+    expect(response.json()).toEqual({ accepted: 5 });
+
+    const messages = await collector.produced(5);
+    expect(messages.map((m) => m.key).sort()).toEqual([
+      'session-a',
+      'session-a',
+      'session-a',
+      'session-b',
+      'session-b',
+    ]);
+    expect(
+      messages.map(envelopeOf).sort((a, b) => a.beacon.beaconId.localeCompare(b.beacon.beaconId)),
+    ).toEqual(
+      beacons
+        .map((beacon) => ({ beacon, receivedAtMs: RECEIVED_AT_MS }))
+        .sort((a, b) => a.beacon.beaconId.localeCompare(b.beacon.beaconId)),
+    );
+    // One session, one partition, in the order sent: what per-view analytics relies on.
+    const sessionA = messages.filter((m) => m.key === 'session-a');
+    expect(new Set(sessionA.map((m) => m.partition)).size).toBe(1);
+    expect(sessionA.map((m) => envelopeOf(m).beacon.seq)).toEqual([0, 1, 2]);
+    expect(await metricValue(collector.registry, METRIC.accepted)).toBe(5);
+  });
+
+  it.each(['text/plain', 'text/plain;charset=UTF-8', 'application/json', 'application/json; charset=utf-8'])(
+    'reads the batch sent as %s',
+    async (contentType) => {
+      collector = await startCollector();
+      const response = await collector.post([makeBeacon()], { contentType });
+      expect(response.statusCode).toBe(202);
+      expect(await collector.produced(1)).toHaveLength(1);
+    },
+  );
+
+  it('keeps the valid part of a mixed batch with 207, naming each refused index and why', async () => {
+    collector = await startCollector();
+    const good = [makeBeacon({ seq: 0 }), makeBeacon({ seq: 2 })];
+    const response = await collector.post([
+      good[0],
+      makeBeacon({ seq: -1 }),
+      good[1],
+      { event: 'heartbeat' },
+    ]);
+    expect(response.statusCode).toBe(207);
+    const body = response.json() as {
+      accepted: number;
+      rejected: { index: number; issues: { path: string }[] }[];
+    };
+    expect(body.accepted).toBe(2);
+    expect(body.rejected.map((r) => r.index)).toEqual([1, 3]);
+    expect(body.rejected[0]?.issues.map((i) => i.path)).toContain('/seq');
+    expect(body.rejected[1]?.issues.length).toBeGreaterThan(0);
+
+    const messages = await collector.produced(2);
+    expect(messages.map((m) => envelopeOf(m).beacon.beaconId).sort()).toEqual(
+      good.map((b) => b.beaconId).sort(),
+    );
+    expect(await metricValue(collector.registry, METRIC.accepted)).toBe(2);
+    expect(await metricValue(collector.registry, METRIC.rejected)).toBe(2);
+  });
+
+  it.each<[string, string]>([
+    ['a body that is not JSON', '[{"schema":'],
+    ['a JSON object instead of an array', JSON.stringify(makeBeacon())],
+    ['an empty batch', '[]'],
+    ['a batch where no beacon is valid', JSON.stringify([{ ...makeBeacon(), schema: 'qoe.beacon.v0' }, 42])],
+    ['an unknown field (the schema is closed)', JSON.stringify([{ ...makeBeacon(), extra: true }])],
+  ])('answers 400 ERR_VALIDATION to %s and produces nothing', async (_name, body) => {
+    collector = await startCollector();
+    const response = await collector.post(body);
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.code).toBe('ERR_VALIDATION');
+    await collector.post([makeBeacon({ event: 'viewend' })]);
+    const messages = await collector.produced(1);
+    expect(messages.map((m) => envelopeOf(m).beacon.event)).toEqual(['viewend']);
+  });
+
+  it('lists the reasons when no beacon is valid', async () => {
+    collector = await startCollector();
+    const response = await collector.post([makeBeacon({ sessionId: 'has spaces' })]);
+    expect(response.json().error.details.rejected[0]).toMatchObject({
+      index: 0,
+      issues: [{ path: '/sessionId' }],
+    });
+  });
+
+  it.each<[string, () => unknown, Partial<{ maxBodyBytes: number; maxBeacons: number }>]>([
+    [
+      'a body over the byte limit',
+      () => Array.from({ length: 20 }, () => makeBeacon()),
+      { maxBodyBytes: 2048 },
+    ],
+    [
+      'more beacons than a batch may hold',
+      () => Array.from({ length: 6 }, () => makeBeacon()),
+      { maxBeacons: 5 },
+    ],
+  ])('answers 413 ERR_PAYLOAD_TOO_LARGE to %s', async (_name, body, limits) => {
+    collector = await startCollector({ routes: limits });
+    const response = await collector.post(body());
+    expect(response.statusCode).toBe(413);
+    expect(response.json().error.code).toBe('ERR_PAYLOAD_TOO_LARGE');
+  });
+
+  it.each([
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=x',
+    'application/octet-stream',
+  ])('answers 415 to a body sent as %s', async (contentType) => {
+    collector = await startCollector();
+    const response = await collector.post([makeBeacon()], { contentType });
+    expect(response.statusCode).toBe(415);
+    expect(response.json().error.code).toBe('ERR_UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('answers 415 to a body without a content type', async () => {
+    collector = await startCollector();
+    const response = await collector.app.inject({
+      method: 'POST',
+      url: '/v1/beacons',
+      payload: JSON.stringify([makeBeacon()]),
+    });
+    expect(response.statusCode).toBe(415);
+  });
+
+  it('answers 503 with Retry-After when the event log does not take the batch, and counts it', async () => {
+    collector = await startCollector();
+    // A real fault of the embedded log: it refuses every publish once closed.
+    await collector.eventLog.close();
+    const response = await collector.post([makeBeacon(), makeBeacon()]);
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBe('5');
+    expect(response.json()).toEqual({
+      error: {
+        code: 'ERR_DEPENDENCY_UNAVAILABLE',
+        message: 'beacons could not be stored right now; send them again later',
+      },
+    });
+    expect(await metricValue(collector.registry, METRIC.publishFailures)).toBe(2);
+    expect(await metricValue(collector.registry, METRIC.accepted)).toBe(0);
+  });
+
+  describe('CORS', () => {
+    it('lets any origin send when no origins are configured, on success and on error alike', async () => {
+      collector = await startCollector();
+      const headers = { origin: 'https://player.example' };
+      const preflight = await collector.app.inject({
+        method: 'OPTIONS',
+        url: '/v1/beacons',
+        headers: {
+          ...headers,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        },
+      });
+      expect(preflight.statusCode).toBe(204);
+      expect(preflight.headers).toMatchObject({
+        'access-control-allow-origin': '*',
+        'access-control-allow-methods': 'POST, OPTIONS',
+        'access-control-allow-headers': 'content-type',
+      });
+      const accepted = await collector.post([makeBeacon()], { headers });
+      const refused = await collector.post('not json', { headers });
+      expect([accepted.statusCode, refused.statusCode]).toEqual([202, 400]);
+      expect(accepted.headers['access-control-allow-origin']).toBe('*');
+      expect(refused.headers['access-control-allow-origin']).toBe('*');
+    });
+
+    it.each<[string, number, string | undefined, string | undefined]>([
+      ['an allowed origin', 202, 'https://watch.example', 'https://watch.example'],
+      ['another origin', 403, 'https://evil.example', undefined],
+      ['no origin (not a browser)', 202, undefined, undefined],
+    ])('with configured origins, %s gets %i', async (_name, status, origin, allowOrigin) => {
+      collector = await startCollector({ routes: { allowedOrigins: ['https://watch.example'] } });
+      const response = await collector.post([makeBeacon()], { headers: origin ? { origin } : {} });
+      expect(response.statusCode).toBe(status);
+      expect(response.headers['access-control-allow-origin']).toBe(allowOrigin);
+      if (status === 403) expect(await metricValue(collector.registry, METRIC.accepted)).toBe(0);
+    });
+  });
+});

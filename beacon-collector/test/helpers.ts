@@ -1,0 +1,121 @@
+/**
+ * Builders for the collector tests: valid beacons, a collector app on a real event log (the embedded
+ * one unless a test passes Kafka), and a reader that takes back what the collector produced.
+ */
+import { createLogger } from '@streamloop/core/logger';
+import { createMetricsRegistry, type Registry } from '@streamloop/core/metrics';
+import type { Beacon } from '@streamloop/core/schemas/beacon';
+import { eventually, uniqueName } from '@streamloop/core/testing';
+import type { ConsumedMessage, EventLog } from '@streamloop/event-log/event-log';
+import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
+import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { BeaconEnvelope } from '../src/beacon-envelope.js';
+import { type BeaconRoutesDeps, registerBeaconRoutes } from '../src/beacon-routes.js';
+
+export const logger = createLogger({ name: 'beacon-collector-test', level: 'silent' });
+
+let counter = 0;
+export function makeBeacon(overrides: Partial<Beacon> = {}): Beacon {
+  counter += 1;
+  return {
+    schema: 'qoe.beacon.v1',
+    beaconId: `beacon-${counter}-${Math.random().toString(36).slice(2, 10)}`,
+    event: 'heartbeat',
+    sessionId: 'session-a',
+    viewId: 'view-a',
+    viewerId: 'viewer-a',
+    videoId: 'video-0001',
+    seq: 0,
+    clientTimeMs: 1_735_689_600_000,
+    monotonicMs: 1520.25,
+    playheadMs: 12_000,
+    watchTimeMs: 10_000,
+    ...overrides,
+  };
+}
+
+/** A view's beacons in order: seq 0..n-1 on one session. */
+export function makeView(sessionId: string, events: Beacon['event'][]): Beacon[] {
+  return events.map((event, seq) => makeBeacon({ sessionId, viewId: `${sessionId}-view`, event, seq }));
+}
+
+export interface Collector {
+  app: FastifyInstance;
+  eventLog: EventLog;
+  registry: Registry;
+  topic: string;
+  post(
+    body: unknown,
+    options?: { contentType?: string; headers?: Record<string, string> },
+  ): Promise<LightMyRequestResponse>;
+  /** What the collector produced, read back through a fresh consumer group; waits for `count`. */
+  produced(count: number): Promise<ConsumedMessage[]>;
+  close(): Promise<void>;
+}
+
+export const RECEIVED_AT_MS = 1_735_689_601_234;
+
+export async function startCollector(
+  options: { eventLog?: EventLog; routes?: Partial<BeaconRoutesDeps> } = {},
+): Promise<Collector> {
+  const eventLog = options.eventLog ?? createMemoryEventLog({ logger });
+  const topic = uniqueName('qoe-beacons-test');
+  await eventLog.ensureTopics([{ name: topic, partitions: 3 }]);
+  const registry = createMetricsRegistry({ collectProcessMetrics: false });
+  const app = buildHttpApp({ logger, registry, ports: [eventLog] });
+  registerBeaconRoutes(app, {
+    eventLog,
+    logger,
+    registry,
+    topic,
+    now: () => RECEIVED_AT_MS,
+    ...options.routes,
+  });
+  await app.ready();
+
+  const consumed: ConsumedMessage[] = [];
+  let subscribed: Promise<unknown> | undefined;
+  return {
+    app,
+    eventLog,
+    registry,
+    topic,
+    post(body, { contentType = 'text/plain;charset=UTF-8', headers = {} } = {}) {
+      const request: InjectOptions = {
+        method: 'POST',
+        url: '/v1/beacons',
+        headers: { 'content-type': contentType, ...headers },
+        payload: typeof body === 'string' ? body : JSON.stringify(body),
+      };
+      return app.inject(request);
+    },
+    async produced(count) {
+      subscribed ??= eventLog.subscribe({
+        groupId: uniqueName('collector-test-reader'),
+        topics: [topic],
+        fromBeginning: true,
+        handleBatch: async (batch) => {
+          consumed.push(...batch.messages);
+        },
+      });
+      await subscribed;
+      return eventually(`${count} messages on ${topic}`, () =>
+        consumed.length >= count ? consumed : undefined,
+      );
+    },
+    async close() {
+      await app.close();
+      await eventLog.close();
+    },
+  };
+}
+
+export function envelopeOf(message: ConsumedMessage): BeaconEnvelope {
+  return JSON.parse(message.value.toString('utf8')) as BeaconEnvelope;
+}
+
+export async function metricValue(registry: Registry, name: string): Promise<number> {
+  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
+  return (metric?.values[0]?.value as number | undefined) ?? 0;
+}

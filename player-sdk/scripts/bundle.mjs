@@ -1,0 +1,58 @@
+// The script-tag bundle (IIFE, global `StreamloopPlayer`, video.js inside), the video.js stylesheet
+// beside it, and the size budget of the SDK's own code (video.js excluded), which fails the build.
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(root, 'dist');
+const BUDGET_BYTES = 15_000;
+const kB = (bytes) => `${(bytes / 1000).toFixed(1)} kB`;
+const common = {
+  bundle: true,
+  minify: true,
+  target: ['es2020'],
+  define: { 'process.env.NODE_ENV': '"production"' },
+  logLevel: 'warning',
+};
+
+await mkdir(dist, { recursive: true });
+
+const bundle = await build({
+  ...common,
+  entryPoints: [path.join(root, 'src/browser-global.ts')],
+  format: 'iife',
+  globalName: 'StreamloopPlayer',
+  // video.js is Apache-2.0: its notices travel with the code.
+  legalComments: 'eof',
+  write: false,
+});
+const bundleCode = bundle.outputFiles[0].contents;
+await writeFile(path.join(dist, 'streamloop-player.min.js'), bundleCode);
+
+const own = await build({
+  ...common,
+  entryPoints: [path.join(root, 'src/index.ts')],
+  format: 'esm',
+  external: ['video.js'],
+  legalComments: 'none',
+  write: false,
+});
+const ownGzip = gzipSync(own.outputFiles[0].contents, { level: 9 }).length;
+
+const videojsDir = path.dirname(createRequire(import.meta.url).resolve('video.js/package.json'));
+await copyFile(path.join(videojsDir, 'dist/video-js.min.css'), path.join(dist, 'video-js.min.css'));
+
+process.stdout.write(
+  `player-sdk: SDK code ${kB(ownGzip)} gzip (budget ${kB(BUDGET_BYTES)}); ` +
+    `dist/streamloop-player.min.js ${kB(gzipSync(bundleCode, { level: 9 }).length)} gzip with video.js\n`,
+);
+if (ownGzip > BUDGET_BYTES) {
+  process.stderr.write(
+    `player-sdk: the SDK's own code is ${kB(ownGzip)} gzip, over its ${kB(BUDGET_BYTES)} budget\n`,
+  );
+  process.exit(1);
+}

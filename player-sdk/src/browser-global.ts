@@ -1,0 +1,6 @@
+/**
+ * Entry of the script-tag bundle (`dist/streamloop-player.min.js`, global `StreamloopPlayer`),
+ * which includes video.js so a page needs one script and one stylesheet.
+ */
+export { default as videojs } from 'video.js';
+export { createPlayer, monitor, SDK_VERSION } from './index.js';

@@ -1,0 +1,48 @@
+/**
+ * `createPlayer(element, options)`: a video.js player that plays a streamloop video and reports its
+ * QoE. The source is set as soon as it is known; the player never waits on beacon delivery.
+ */
+import videojs from 'video.js';
+import { type Monitor, type MonitorOptions, monitor } from './monitor.js';
+import { resolvePlaybackSource } from './playback-source.js';
+
+type VideoJsPlayer = ReturnType<typeof videojs>;
+
+export interface CreatePlayerOptions extends MonitorOptions {
+  /** A (signed) manifest URL to play; when absent, the public playback API is asked for one. */
+  playbackUrl?: string;
+  /** Base of the streamloop API for the playback request; default: this page's origin. */
+  apiBase?: string;
+  /** Passed to `videojs()` as is (e.g. `{ autoplay: 'muted', fluid: true }`). */
+  playerOptions?: Record<string, unknown>;
+}
+
+export interface StreamloopPlayer {
+  player: VideoJsPlayer;
+  monitor: Monitor;
+  /** Resolves once the source is set on the player, or once a playback failure is shown in it. */
+  ready: Promise<void>;
+}
+
+export function createPlayer(
+  element: HTMLVideoElement | string,
+  options: CreatePlayerOptions,
+): StreamloopPlayer {
+  const player = videojs(element, { controls: true, preload: 'auto', ...options.playerOptions });
+  const qoe = monitor(player, options);
+  // With autoplay the viewer's intent is the page asking to play, so startup includes the playback
+  // API round trip, exactly what the viewer waits through.
+  if (options.playerOptions?.autoplay) qoe.playRequested();
+
+  const ready = resolvePlaybackSource(options).then(
+    (source) => {
+      if (source.variant !== undefined) qoe.setMetadata({ variant: source.variant });
+      player.src({ src: source.url, type: source.type });
+    },
+    (err: unknown) => {
+      // MEDIA_ERR_CUSTOM with the reason; the error controller turns it into a fatal error beacon.
+      player.error(err instanceof Error ? err.message : String(err));
+    },
+  );
+  return { player, monitor: qoe, ready };
+}

@@ -1,0 +1,9 @@
+/**
+ * The public API of @streamloop/player-sdk (ESM). The script-tag bundle exposes the same functions
+ * on the `StreamloopPlayer` global (see browser-global.ts).
+ */
+export type { BeaconMetadata } from './beacon-factory.js';
+export { type CreatePlayerOptions, createPlayer, type StreamloopPlayer } from './create-player.js';
+export { type Monitor, type MonitorOptions, monitor } from './monitor.js';
+export type { PlayerLike } from './player-like.js';
+export { SDK_VERSION } from './version.js';

@@ -1,0 +1,129 @@
+/**
+ * What the real-browser test needs: an HLS clip made with ffmpeg, a loopback HTTP server that serves
+ * a page, the built SDK, the clip and a collector route, and Debian's Chromium (never downloaded).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { Beacon } from '@streamloop/core/schemas/beacon';
+import { type Browser, chromium } from 'playwright-core';
+
+export const DIST_DIR = fileURLToPath(new URL('../dist/', import.meta.url));
+
+export function assertBundleBuilt(): void {
+  const bundle = path.join(DIST_DIR, 'streamloop-player.min.js');
+  if (!existsSync(bundle)) {
+    throw new Error(`${bundle} is missing; build the SDK first: cd player-sdk && npm run build`);
+  }
+}
+
+/** An 8 s 640x360 H.264/AAC HLS clip in 2 s segments, with a master playlist (so VHS sees a rendition). */
+export async function makeHlsClip(): Promise<{ dir: string; cleanup(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'player-sdk-hls-'));
+  // biome-ignore format: one ffmpeg option per line reads better
+  await promisify(execFile)('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30',
+    '-f', 'lavfi', '-i', 'sine',
+    '-t', '8',
+    '-c:v', 'libx264', '-preset', 'veryfast', '-g', '60', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac',
+    '-f', 'hls', '-hls_time', '2', '-hls_playlist_type', 'vod',
+    '-master_pl_name', 'master.m3u8',
+    path.join(dir, 'index.m3u8'),
+  ]);
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface ReceivedRequest {
+  contentType: string;
+  beacons: Beacon[];
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.m3u8': 'application/vnd.apple.mpegurl',
+  '.ts': 'video/mp2t',
+};
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Serves `/` (the page), `/sdk/*` (dist), `/hls/*` (the clip) and `POST /v1/beacons` (recorded). */
+export async function startPageServer(options: { page: string; hlsDir: string }): Promise<{
+  url: string;
+  received: ReceivedRequest[];
+  close(): Promise<void>;
+}> {
+  const received: ReceivedRequest[] = [];
+  const roots: Record<string, string> = { sdk: DIST_DIR, hls: options.hlsDir };
+  const server: Server = createServer((request, response) => {
+    void (async () => {
+      const { pathname } = new URL(request.url ?? '/', 'http://127.0.0.1');
+      if (request.method === 'POST' && pathname === '/v1/beacons') {
+        const body = await readBody(request);
+        received.push({
+          contentType: request.headers['content-type'] ?? '',
+          beacons: JSON.parse(body) as Beacon[],
+        });
+        response.writeHead(202, { 'content-type': 'application/json' }).end('{"accepted":0}');
+        return;
+      }
+      if (pathname === '/') {
+        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(options.page);
+        return;
+      }
+      const [, root, file] = /^\/(sdk|hls)\/([\w.-]+)$/.exec(pathname) ?? [];
+      if (root === undefined || file === undefined) {
+        response.writeHead(404).end();
+        return;
+      }
+      try {
+        const content = await readFile(path.join(roots[root] as string, file));
+        const type = CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream';
+        response.writeHead(200, { 'content-type': type }).end(content);
+      } catch {
+        response.writeHead(404).end();
+      }
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Debian's Chromium, headless; flags from FACTS.md. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+}

@@ -1,0 +1,175 @@
+/**
+ * A fake video.js player and clock for the controller tests: events are fired by the test, state
+ * (playhead, paused, seeking) is set by the test, time moves only with vi's fake timers.
+ */
+
+import type { Beacon as BeaconType } from '@streamloop/core/schemas/beacon';
+import { Beacon } from '@streamloop/core/schemas/beacon';
+import { createValidator } from '@streamloop/core/validate';
+import { vi } from 'vitest';
+import type { Clock } from '../src/clock.js';
+import type { HideReason, PageEvents, PageHandlers } from '../src/page-events.js';
+import type {
+  Listener,
+  PlayerError,
+  PlayerLike,
+  QualityLevelLike,
+  QualityLevelListLike,
+} from '../src/player-like.js';
+
+export class FakeEmitter {
+  private readonly listeners = new Map<string, Set<Listener>>();
+  on(type: string, fn: Listener): void {
+    const set = this.listeners.get(type) ?? new Set();
+    set.add(fn);
+    this.listeners.set(type, set);
+  }
+  off(type: string, fn: Listener): void {
+    this.listeners.get(type)?.delete(fn);
+  }
+  fire(type: string): void {
+    for (const fn of [...(this.listeners.get(type) ?? [])]) fn({ type });
+  }
+  listenerCount(): number {
+    let count = 0;
+    for (const set of this.listeners.values()) count += set.size;
+    return count;
+  }
+}
+
+export class FakeQualityLevels extends FakeEmitter implements QualityLevelListLike {
+  [index: number]: QualityLevelLike | undefined;
+  length = 0;
+  selectedIndex = -1;
+  constructor(levels: QualityLevelLike[]) {
+    super();
+    levels.forEach((level, i) => {
+      this[i] = level;
+    });
+    this.length = levels.length;
+  }
+  select(index: number): void {
+    this.selectedIndex = index;
+    this.fire('change');
+  }
+}
+
+export class FakePlayer extends FakeEmitter implements PlayerLike {
+  time = 0;
+  isPaused = true;
+  isSeeking = false;
+  mediaError: PlayerError | null = null;
+  levels: FakeQualityLevels | undefined;
+  currentTime(): number {
+    return this.time;
+  }
+  paused(): boolean {
+    return this.isPaused;
+  }
+  seeking(): boolean {
+    return this.isSeeking;
+  }
+  error(): PlayerError | null {
+    return this.mediaError;
+  }
+  qualityLevels(): FakeQualityLevels {
+    this.levels ??= new FakeQualityLevels([]);
+    return this.levels;
+  }
+
+  /** What a browser does when playback starts: play, playing, then the playhead moves. */
+  startPlaying(): void {
+    this.isPaused = false;
+    this.fire('play');
+    this.fire('playing');
+  }
+  /** The playhead moves by `seconds` and the player says so. */
+  advance(seconds: number): void {
+    this.time += seconds;
+    this.fire('timeupdate');
+  }
+  pause(): void {
+    this.isPaused = true;
+    this.fire('pause');
+  }
+  seekTo(seconds: number): void {
+    this.isSeeking = true;
+    this.fire('seeking');
+    this.time = seconds;
+    this.fire('timeupdate');
+    this.isSeeking = false;
+    this.fire('seeked');
+  }
+}
+
+/** A clock that follows vi's fake timers: `vi.advanceTimersByTime(ms)` moves both readings. */
+export function createFakeClock(): Clock {
+  const start = Date.now();
+  return { now: () => Date.now(), monotonic: () => Date.now() - start + 1000 };
+}
+
+/** Fakes timers and Date only: Blob.text() and friends need the real setImmediate. */
+export function useFakeTime(): void {
+  vi.useFakeTimers({
+    now: new Date('2025-01-01T00:00:00Z'),
+    toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+  });
+}
+
+export class FakePage implements PageEvents {
+  private handlers: PageHandlers | undefined;
+  subscribe(handlers: PageHandlers): () => void {
+    this.handlers = handlers;
+    return () => {
+      this.handlers = undefined;
+    };
+  }
+  hide(reason: HideReason): void {
+    this.handlers?.onHide(reason);
+  }
+  show(): void {
+    this.handlers?.onShow();
+  }
+  subscribed(): boolean {
+    return this.handlers !== undefined;
+  }
+}
+
+/** Collects what `emit` was given, as (event, fields) pairs. */
+export function createEmitRecorder() {
+  const events: { event: string; fields: Record<string, unknown> }[] = [];
+  return {
+    events,
+    names: () => events.map((e) => e.event),
+    emit(event: string, fields: Record<string, unknown> = {}) {
+      events.push({ event, fields });
+    },
+  };
+}
+
+export function makeBeacon(overrides: Partial<BeaconType> = {}): BeaconType {
+  return {
+    schema: 'qoe.beacon.v1',
+    beaconId: `b${Math.random().toString(36).slice(2)}`,
+    event: 'heartbeat',
+    sessionId: 'session-1',
+    viewId: 'view-1',
+    viewerId: 'viewer-1',
+    videoId: 'video-0001',
+    seq: 0,
+    clientTimeMs: 1_700_000_000_000,
+    monotonicMs: 1234.5,
+    ...overrides,
+  };
+}
+
+export const validateBeacon = createValidator(Beacon);
+
+/** An in-memory localStorage. */
+export function createMemoryStorage(): {
+  getItem(k: string): string | null;
+  setItem(k: string, v: string): void;
+} {
+  const map = new Map<string, string>();
+  return { getItem: (k) => map.get(k) ?? null, setItem: (k, v) => void map.set(k, v) };
+}

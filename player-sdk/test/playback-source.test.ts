@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { mimeTypeOf, PlaybackApiError, resolvePlaybackSource } from '../src/playback-source.js';
+import { SDK_VERSION } from '../src/version.js';
+
+/** A playback API stand-in answering one scripted response and recording the URL asked. */
+function api(status: number, body: unknown) {
+  const asked: string[] = [];
+  const fetchImpl = async (url: string) => {
+    asked.push(url);
+    return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  };
+  return { asked, fetchImpl };
+}
+
+describe('playback source', () => {
+  it('plays a given playback URL without asking the API', async () => {
+    const { asked, fetchImpl } = api(500, {});
+    const source = await resolvePlaybackSource(
+      { videoId: 'video-0001', playbackUrl: 'https://cdn.test/media/v/master.m3u8?token=t' },
+      fetchImpl,
+    );
+    expect(source).toEqual({
+      url: 'https://cdn.test/media/v/master.m3u8?token=t',
+      type: 'application/x-mpegURL',
+    });
+    expect(asked).toEqual([]);
+  });
+
+  it('asks the playback API and resolves a relative manifest URL against it, keeping the variant', async () => {
+    const { asked, fetchImpl } = api(200, {
+      manifestUrl: '/media/video-0001/master.m3u8?token=abc',
+      variant: 'b',
+    });
+    const source = await resolvePlaybackSource(
+      { videoId: 'video-0001', apiBase: 'https://api.test/' },
+      fetchImpl,
+    );
+    expect(asked).toEqual(['https://api.test/api/v1/videos/video-0001/playback']);
+    expect(source).toEqual({
+      url: 'https://api.test/media/video-0001/master.m3u8?token=abc',
+      type: 'application/x-mpegURL',
+      variant: 'b',
+    });
+  });
+
+  it('turns an API refusal into an error naming the status and the reason', async () => {
+    const { fetchImpl } = api(404, { error: { code: 'ERR_NOT_FOUND', message: 'no video video-0001' } });
+    const failure = resolvePlaybackSource({ videoId: 'video-0001', apiBase: 'https://api.test' }, fetchImpl);
+    await expect(failure).rejects.toThrow(PlaybackApiError);
+    await expect(failure).rejects.toThrow('the playback API answered 404: no video video-0001');
+  });
+
+  it.each([
+    ['https://x.test/a/master.m3u8?token=1', 'application/x-mpegURL'],
+    ['https://x.test/a/manifest.mpd?token=1', 'application/dash+xml'],
+  ])('serves %s as %s', (url, type) => {
+    expect(mimeTypeOf(url)).toBe(type);
+  });
+
+  it('reports the package version on beacons', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    expect(SDK_VERSION).toBe(pkg.version);
+  });
+});
