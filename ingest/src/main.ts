@@ -1,7 +1,25 @@
 /**
- * Composition root of ingest as its own process (services mode). It opens only the ports it needs:
- * object store, event log, catalog.
+ * Composition root of ingest as its own process (services mode). It opens only the ports it needs
+ * (object store, event log, catalog), serves uploads and the catalog API, and runs the outbox relay.
  */
+import { ALL_TOPICS } from '@streamloop/core/topics';
 import { runProcess } from '@streamloop/service-kit/run-process';
+import { requireConfigured } from '@streamloop/service-kit/secrets';
+import { createOutboxRelay } from './outbox-relay.js';
+import { registerIngestRoutes } from './register-ingest-routes.js';
 
-await runProcess({ name: 'ingest', ports: ['objectStore', 'eventLog', 'catalog'], start: async () => {} });
+await runProcess({
+  name: 'ingest',
+  ports: ['objectStore', 'eventLog', 'catalog'],
+  async start({ config, logger, registry, ports, app }) {
+    const apiKey = requireConfigured(config.apiKey, 'STREAMLOOP_API_KEY');
+    await ports.eventLog.ensureTopics(ALL_TOPICS);
+    const applied = await ports.catalog.migrate();
+    if (applied.length > 0) logger.info({ applied }, 'catalog migrations applied');
+
+    registerIngestRoutes(app, { ...ports, s3: config.s3, dataDir: config.dataDir, apiKey, logger, registry });
+    const relay = createOutboxRelay({ catalog: ports.catalog, eventLog: ports.eventLog, logger });
+    relay.start();
+    return { stop: () => relay.stop(), urls: { uploads: '/uploads/', videos: '/api/v1/videos' } };
+  },
+});

@@ -1,17 +1,68 @@
 /**
- * Composition root of the single-process stack: every service in one process, each port on its real
- * service when configured and on its embedded default otherwise.
+ * Composition root of the single-process stack: every service in one process on one origin, each
+ * port on its real service when configured and on its embedded default otherwise.
  */
+import path from 'node:path';
+import { reasonOf } from '@streamloop/core/errors';
 import { ALL_TOPICS } from '@streamloop/core/topics';
+import { mountAnalytics } from '@streamloop/analytics/mount-analytics';
+import { registerBeaconRoutes } from '@streamloop/beacon-collector/beacon-routes';
+import { registerDashboards } from '@streamloop/dashboards/dashboards-routes';
+import { registerWatchPage } from '@streamloop/dashboards/watch-page';
+import { registerDeliveryRoutes } from '@streamloop/delivery/routes';
+import { createOutboxRelay } from '@streamloop/ingest/outbox-relay';
+import { registerIngestRoutes } from '@streamloop/ingest/register-ingest-routes';
 import { ALL_PORTS } from '@streamloop/service-kit/open-ports';
 import { runProcess } from '@streamloop/service-kit/run-process';
+import { resolveSecret } from '@streamloop/service-kit/secrets';
+import { createTranscodeWorker } from '@streamloop/transcode/transcode-worker';
+import { ensureDemoVideo } from './demo-video.js';
 
 await runProcess({
   name: 'stack',
   ports: ALL_PORTS,
-  async start({ ports, logger }) {
+  async start({ config, logger, registry, ports, app }) {
+    const apiKey = resolveSecret(config.dataDir, 'api-key', config.apiKey);
+    const signingSecret = resolveSecret(config.dataDir, 'signing-secret', config.signingSecret);
     await ports.eventLog.ensureTopics(ALL_TOPICS);
     const applied = await ports.catalog.migrate();
     if (applied.length > 0) logger.info({ applied }, 'catalog migrations applied');
+
+    registerIngestRoutes(app, { ...ports, s3: config.s3, dataDir: config.dataDir, apiKey: apiKey.value, logger, registry });
+    registerDeliveryRoutes(app, { ...ports, signingSecret: signingSecret.value, apiKey: apiKey.value, logger, registry });
+    registerBeaconRoutes(app, { eventLog: ports.eventLog, logger, registry });
+    const analytics = await mountAnalytics(app, { ...ports, logger, registry, apiKey: apiKey.value });
+    registerDashboards(app, {});
+    registerWatchPage(app, { collectorUrl: '/v1/beacons' });
+
+    const relay = createOutboxRelay({ catalog: ports.catalog, eventLog: ports.eventLog, logger });
+    relay.start();
+    const worker = createTranscodeWorker({ ...ports, logger, registry, workDir: path.join(config.dataDir, 'transcode') });
+    await worker.start();
+
+    // Demo content is made in the background: the stack answers while ffmpeg works.
+    const demo = config.demo ? announceDemo(ensureDemoVideo({ ...ports, logger, workDir: path.join(config.dataDir, 'demo') })) : undefined;
+
+    if (apiKey.source !== 'env') {
+      process.stdout.write(`API key (${apiKey.source}, kept in ${config.dataDir}/secrets/api-key): ${apiKey.value}\n`);
+    }
+    return {
+      urls: { dashboards: '/dashboards/', watch: '/watch/<videoId>', uploads: '/uploads/ (tus)', videos: '/api/v1/videos' },
+      stop: async () => {
+        await demo;
+        await worker.stop();
+        await relay.stop();
+        await analytics.stop();
+      },
+    };
   },
 });
+
+async function announceDemo(created: Promise<string | undefined>): Promise<void> {
+  try {
+    const videoId = await created;
+    if (videoId) process.stdout.write(`  demo video  /watch/${videoId}  (dashboards: /dashboards/?videoId=${videoId})\n`);
+  } catch (err) {
+    process.stderr.write(`streamloop: demo video not created (${reasonOf(err)})\n`);
+  }
+}

@@ -34,7 +34,10 @@ export interface ServicesModeOptions {
 
 export async function startServicesMode(options: ServicesModeOptions): Promise<ServicesMode> {
   const host = options.host ?? '127.0.0.1';
-  fs.mkdirSync(options.stateDir, { recursive: true, mode: 0o755 });
+  fs.mkdirSync(options.stateDir, { recursive: true });
+  // Started as root, nginx runs its workers as `nobody`, who must reach the cache under this folder
+  // (mkdtemp makes 0700 folders).
+  fs.chmodSync(options.stateDir, 0o755);
   const started: RunningProcess[] = [];
   const stopAll = async () => {
     await Promise.allSettled(started.map((p) => p.stop()));
@@ -84,7 +87,8 @@ export async function startServicesMode(options: ServicesModeOptions): Promise<S
 
 async function startNginx(stateDir: string, vars: Parameters<typeof renderNginxConfig>[0]) {
   const nginxDir = vars.NGINX_STATE_DIR;
-  fs.mkdirSync(nginxDir, { recursive: true, mode: 0o755 });
+  fs.mkdirSync(nginxDir, { recursive: true });
+  fs.chmodSync(nginxDir, 0o755);
   const conf = path.join(nginxDir, 'nginx.conf');
   fs.writeFileSync(conf, renderNginxConfig(vars));
   const child = spawn('nginx', ['-c', conf, '-p', nginxDir, '-e', path.join(nginxDir, 'error.log')], {

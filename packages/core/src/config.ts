@@ -41,6 +41,8 @@ export interface Config {
    * so a client cannot dodge per-IP limits by rotating the header.
    */
   trustProxy: string[] | undefined;
+  /** The single-process stack creates a demo video on first start (STREAMLOOP_DEMO=0 turns it off). */
+  demo: boolean;
   /** Unset: the embedded in-process log. */
   kafka: KafkaConfig | undefined;
   /** Unset: a local folder under dataDir. */
@@ -76,6 +78,7 @@ export const CONFIG_VARIABLES = [
   ['STREAMLOOP_DATA_DIR', './.streamloop', 'where embedded adapters keep their data'],
   ['STREAMLOOP_API_KEY', 'generated and printed', 'management API key (Bearer)'],
   ['STREAMLOOP_SIGNING_SECRET', 'generated per data dir', 'HMAC secret for playback tokens (≥ 32 chars)'],
+  ['STREAMLOOP_DEMO', '1', 'create a generated demo video on first start (0 to skip)'],
   ['TRUST_PROXY', 'none', 'comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed'],
   ['LOG_LEVEL', 'info', 'fatal, error, warn, info, debug, trace or silent'],
   ['KAFKA_BROKERS', 'embedded log', 'comma-separated host:port list'],
@@ -134,6 +137,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: logLevel!,
     apiKey,
     signingSecret,
+    demo: read('STREAMLOOP_DEMO') !== '0',
     trustProxy: read('TRUST_PROXY')?.split(',').map((p) => p.trim()),
     kafka,
     s3,

@@ -1,0 +1,67 @@
+/**
+ * Everything ingest serves, mounted on a given fastify app (its own process in services mode, the
+ * shared app in the single-process stack): tus uploads at `/uploads/` and the catalog API at
+ * `/api/v1/videos`. Side-effect free until the app starts.
+ */
+import path from 'node:path';
+import type { Catalog } from '@streamloop/catalog/catalog';
+import type { S3Config } from '@streamloop/core/config';
+import type { Logger } from '@streamloop/core/logger';
+import type { Registry } from '@streamloop/core/metrics';
+import type { EventLog } from '@streamloop/event-log/event-log';
+import type { ObjectStore } from '@streamloop/object-store/object-store';
+import { createApiKeyGuard } from '@streamloop/service-kit/api-key';
+import type { FastifyInstance } from 'fastify';
+import { createIngestMetrics } from './ingest-metrics.js';
+import { createTusServer } from './tus-server.js';
+import { createUploadFinisher } from './upload-finisher.js';
+import { createUploadRecorder } from './upload-recorder.js';
+import { registerUploadRoutes } from './upload-routes.js';
+import { countBytesWritten, createFileUploadStore, createS3UploadStore } from './upload-store.js';
+import { registerVideoRoutes } from './video-routes.js';
+
+export interface IngestRoutesDeps {
+  catalog: Catalog;
+  eventLog: EventLog;
+  objectStore: ObjectStore;
+  /** Set: tus writes straight into this bucket (@tus/s3-store). Unset: staged under `<dataDir>/uploads`. */
+  s3?: S3Config | undefined;
+  dataDir: string;
+  apiKey: string;
+  logger: Logger;
+  registry: Registry;
+  /** Larger uploads are refused with 413; default 10 GiB. */
+  maxUploadBytes?: number;
+}
+
+export const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 ** 3;
+
+export function registerIngestRoutes(app: FastifyInstance, deps: IngestRoutesDeps): void {
+  const { catalog, eventLog, objectStore, logger } = deps;
+  const metrics = createIngestMetrics(deps.registry);
+  const guard = createApiKeyGuard(deps.apiKey);
+
+  registerVideoRoutes(app, { catalog, guard });
+
+  // Encapsulated: the raw-body content-type parser applies to the upload routes only.
+  app.register(async (scope) => {
+    const store = deps.s3
+      ? createS3UploadStore(deps.s3, objectStore)
+      : await createFileUploadStore(path.join(deps.dataDir, 'uploads'), objectStore);
+    countBytesWritten(store, (bytes) => metrics.bytesReceived.inc(bytes));
+    logger.info(
+      { uploadStore: store.description },
+      `uploads: tus 1.0 at /uploads/ into ${store.description}`,
+    );
+    const recorder = createUploadRecorder({ catalog, eventLog, logger });
+    const finisher = createUploadFinisher({ store, recorder, metrics, logger });
+    const tus = createTusServer({
+      store,
+      catalog,
+      finisher,
+      logger,
+      maxUploadBytes: deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+    });
+    registerUploadRoutes(scope, { tus, store, finisher, guard, logger });
+  });
+}

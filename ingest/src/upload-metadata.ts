@@ -1,0 +1,46 @@
+import { VideoId } from '@streamloop/core/schemas/video';
+
+/** What an uploader may say about a file in tus `Upload-Metadata`. */
+export interface UploadMetadata {
+  /** Required for a new video; an existing video (`videoId`) keeps its own title when absent. */
+  title: string | undefined;
+  filename: string | undefined;
+  /** A video created earlier with POST /api/v1/videos, still in 'waiting_upload'. */
+  videoId: string | undefined;
+}
+
+export type MetadataResult = { ok: true; value: UploadMetadata } | { ok: false; reason: string };
+
+const VIDEO_ID = new RegExp(VideoId.pattern as string);
+const MAX_TITLE = 500;
+const MAX_FILENAME = 1024;
+
+export function isVideoId(value: string): boolean {
+  return VIDEO_ID.test(value);
+}
+
+/** Validates the decoded `Upload-Metadata` pairs; never throws. */
+export function readUploadMetadata(raw: Record<string, string | null> | undefined): MetadataResult {
+  const text = (name: string): string | undefined => {
+    const value = raw?.[name];
+    return value === null || value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+  const title = text('title');
+  const videoId = text('videoId');
+  // Browsers send a base name; strip any path another client may send so it never reads like one.
+  const filename = text('filename')?.split(/[\\/]/).pop();
+
+  if (videoId !== undefined && !isVideoId(videoId)) {
+    return { ok: false, reason: 'Upload-Metadata videoId is not a video id' };
+  }
+  if (title === undefined && videoId === undefined) {
+    return { ok: false, reason: 'Upload-Metadata must include a title' };
+  }
+  if (title !== undefined && title.length > MAX_TITLE) {
+    return { ok: false, reason: `Upload-Metadata title is longer than ${MAX_TITLE} characters` };
+  }
+  if (filename !== undefined && filename.length > MAX_FILENAME) {
+    return { ok: false, reason: `Upload-Metadata filename is longer than ${MAX_FILENAME} characters` };
+  }
+  return { ok: true, value: { title, filename, videoId } };
+}

@@ -1,0 +1,64 @@
+/**
+ * Mounts the tus server in fastify: a content-type parser that leaves PATCH bodies untouched, and
+ * every method under `/uploads` handed to `server.handle(req.raw, res.raw)` once the API key checked
+ * out (CORS preflights excepted: browsers send them without credentials).
+ */
+import type { Logger } from '@streamloop/core/logger';
+import type { Server } from '@tus/server';
+import { TUS_RESUMABLE } from '@tus/utils';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { UPLOADS_PATH, VIDEO_ID_HEADER } from './tus-server.js';
+import type { UploadFinisher } from './upload-finisher.js';
+import { isVideoId } from './upload-metadata.js';
+import type { UploadStore } from './upload-store.js';
+
+export interface UploadRoutesDeps {
+  tus: Server;
+  store: UploadStore;
+  finisher: UploadFinisher;
+  guard: (request: FastifyRequest) => Promise<void>;
+  logger: Logger;
+}
+
+export function registerUploadRoutes(scope: FastifyInstance, deps: UploadRoutesDeps): void {
+  const { tus, store, finisher, guard } = deps;
+
+  // tus streams the body itself; fastify must not read it.
+  scope.addContentTypeParser('application/offset+octet-stream', (_request, _payload, done) => done(null));
+
+  /**
+   * A client whose final PATCH failed after the bytes landed (catalog down, say) resumes with HEAD
+   * and sees the upload complete, so it never PATCHes again: record it here instead and answer the
+   * HEAD ourselves, naming the video (the local staging copy is gone once recorded).
+   */
+  const finishOnHead = async (request: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
+    const lastPath = request.url.split('?')[0]!.split('/').pop() ?? '';
+    if (!isVideoId(lastPath)) return false;
+    const upload = await store.datastore.getUpload(store.uploadIdOf(lastPath)).catch(() => undefined);
+    if (upload === undefined || upload.size === undefined || upload.offset !== upload.size) return false;
+    const videoId = await finisher.finish(upload);
+    await reply
+      .code(200)
+      .headers({
+        'Tus-Resumable': TUS_RESUMABLE,
+        'Cache-Control': 'no-store',
+        'Upload-Offset': String(upload.offset),
+        'Upload-Length': String(upload.size),
+        [VIDEO_ID_HEADER]: videoId,
+        // As @tus/server answers by default (any origin), so a browser can read the id.
+        'Access-Control-Allow-Origin': '*',
+        'Access-Control-Expose-Headers': `Upload-Offset, Upload-Length, Tus-Resumable, ${VIDEO_ID_HEADER}`,
+      })
+      .send();
+    return true;
+  };
+
+  const handle = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (request.method !== 'OPTIONS') await guard(request);
+    if (request.method === 'HEAD' && (await finishOnHead(request, reply))) return;
+    reply.hijack();
+    await tus.handle(request.raw, reply.raw);
+  };
+  scope.all(UPLOADS_PATH, handle);
+  scope.all(`${UPLOADS_PATH}/*`, handle);
+}

@@ -1,0 +1,117 @@
+/**
+ * The same upload through the real services: tus writes into S3Proxy with @tus/s3-store, the job
+ * goes to Kafka, the video row to PostgreSQL (a scratch database per run).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Catalog } from '@streamloop/catalog/catalog';
+import { createPgCatalog } from '@streamloop/catalog/pg-catalog';
+import { type Config, loadConfig } from '@streamloop/core/config';
+import { assertReachable, eventually, requireService, uniqueName } from '@streamloop/core/testing';
+import { ALL_TOPICS } from '@streamloop/core/topics';
+import type { EventLog } from '@streamloop/event-log/event-log';
+import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
+import type { ObjectStore } from '@streamloop/object-store/object-store';
+import { createS3ObjectStore } from '@streamloop/object-store/s3-object-store';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  getJson,
+  type IngestApp,
+  makeClip,
+  recordJobs,
+  silentLogger,
+  startIngest,
+  tusUpload,
+} from './helpers.js';
+
+const config: Config = loadConfig(process.env);
+const label = `S3Proxy at ${config.s3?.endpoint ?? 'S3_ENDPOINT not set'}, Kafka at ${config.kafka?.brokers.join(',') ?? 'KAFKA_BROKERS not set'}, PostgreSQL`;
+
+describe(`tus uploads on the real services (${label})`, () => {
+  let dir: string;
+  let catalog: Catalog;
+  let eventLog: EventLog;
+  let objectStore: ObjectStore;
+  let ingest: IngestApp;
+  let dropDatabase: () => Promise<void>;
+  const videoIds: string[] = [];
+
+  beforeAll(async () => {
+    const s3 = requireService('S3Proxy', 'S3_ENDPOINT', config.s3);
+    const kafka = requireService('Kafka', 'KAFKA_BROKERS', config.kafka);
+    const databaseUrl = requireService('PostgreSQL', 'DATABASE_URL', config.databaseUrl);
+    dir = await mkdtemp(path.join(tmpdir(), 'streamloop-ingest-real-'));
+
+    const scratch = await createScratchDatabase(databaseUrl);
+    dropDatabase = scratch.drop;
+    catalog = createPgCatalog({ url: scratch.url, logger: silentLogger });
+    await catalog.migrate();
+    await assertReachable('Kafka', kafka.brokers.join(','), async () => {
+      eventLog = await createKafkaEventLog({ ...kafka, connectTimeoutMs: 10_000 }, { logger: silentLogger });
+    });
+    await eventLog.ensureTopics(ALL_TOPICS);
+    await assertReachable('S3Proxy', s3.endpoint, async () => {
+      objectStore = await createS3ObjectStore({ ...s3, logger: silentLogger, startupTimeoutMs: 10_000 });
+    });
+    ingest = await startIngest({ catalog, eventLog, objectStore, s3, dataDir: path.join(dir, 'data') });
+  });
+
+  afterAll(async () => {
+    await ingest?.close();
+    for (const id of videoIds) await objectStore?.deletePrefix(`sources/${id}`);
+    await Promise.allSettled([eventLog?.close(), catalog?.close(), objectStore?.close()]);
+    await dropDatabase?.();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes the source straight into the bucket, the video into PostgreSQL and one job into Kafka', async () => {
+    const jobs = await recordJobs(eventLog, uniqueName('ingest-test'));
+    try {
+      const { bytes } = await makeClip(dir);
+      const outcome = await tusUpload(ingest.baseUrl, bytes, {
+        metadata: { filename: 'clip.mp4', title: 'Through S3' },
+        chunks: 3,
+      });
+      const videoId = outcome.videoId!;
+      videoIds.push(videoId);
+      expect(videoId).toMatch(/^[A-Za-z0-9_-]{8,64}$/);
+
+      const { body } = await getJson(ingest.baseUrl, `/api/v1/videos/${videoId}`);
+      expect(body).toMatchObject({
+        status: 'uploaded',
+        title: 'Through S3',
+        sourceKey: `sources/${videoId}`,
+      });
+      expect(await objectStore.getBuffer(`sources/${videoId}`)).toEqual(bytes);
+      await eventually('the job in Kafka', () => (jobs.forKey(videoId).length > 0 ? true : undefined), {
+        timeoutMs: 30_000,
+      });
+      expect(jobs.forKey(videoId)).toHaveLength(1);
+    } finally {
+      await jobs.stop();
+    }
+  });
+});
+
+/** A fresh database on the configured server, created through the `postgres` database. */
+async function createScratchDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5_000 });
+  await assertReachable('PostgreSQL', `${admin.hostname}:${admin.port || '5432'}`, () => client.connect());
+  const name = uniqueName('streamloop_ingest').toLowerCase();
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  const scratch = new URL(url);
+  scratch.pathname = `/${name}`;
+  return {
+    url: scratch.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: admin.toString() });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => c.end());
+    },
+  };
+}
