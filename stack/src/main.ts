@@ -12,6 +12,7 @@ import { registerWatchPage } from '@streamloop/dashboards/watch-page';
 import { registerDeliveryRoutes } from '@streamloop/delivery/routes';
 import { createOutboxRelay } from '@streamloop/ingest/outbox-relay';
 import { registerIngestRoutes } from '@streamloop/ingest/register-ingest-routes';
+import { requeueInterruptedJobs } from '@streamloop/ingest/requeue-interrupted';
 import { ALL_PORTS } from '@streamloop/service-kit/open-ports';
 import { runProcess } from '@streamloop/service-kit/run-process';
 import { resolveSecret } from '@streamloop/service-kit/secrets';
@@ -39,6 +40,7 @@ await runProcess({
     relay.start();
     const worker = createTranscodeWorker({ ...ports, logger, registry, workDir: path.join(config.dataDir, 'transcode') });
     await worker.start();
+    if (ports.eventLog.adapter.kind === 'embedded') await requeueInterruptedJobs({ ...ports, logger });
 
     // Demo content is made in the background: the stack answers while ffmpeg works.
     const demo = config.demo ? announceDemo(ensureDemoVideo({ ...ports, logger, workDir: path.join(config.dataDir, 'demo') })) : undefined;

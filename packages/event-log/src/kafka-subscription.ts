@@ -27,6 +27,12 @@ export interface KafkaConsumerSettings {
   maxWaitTimeMs: number;
   /** How long `subscribe` waits for the group join before giving up. */
   joinTimeoutMs: number;
+  /**
+   * How long the coordinator waits for a busy member to rejoin during a rebalance (kafkajs
+   * `rebalanceTimeout`, Kafka's max.poll.interval role). A transcode handler runs for minutes; at
+   * kafkajs's 60 s default a member still encoding is dropped and its job handed to another member.
+   */
+  rebalanceTimeoutMs: number;
 }
 
 export const DEFAULT_CONSUMER_SETTINGS: KafkaConsumerSettings = {
@@ -34,6 +40,7 @@ export const DEFAULT_CONSUMER_SETTINGS: KafkaConsumerSettings = {
   heartbeatIntervalMs: 1_000,
   maxWaitTimeMs: 1_000,
   joinTimeoutMs: 30_000,
+  rebalanceTimeoutMs: 10 * 60_000,
 };
 
 export async function startKafkaSubscription(
@@ -48,6 +55,7 @@ export async function startKafkaSubscription(
     groupId,
     sessionTimeout: settings.sessionTimeoutMs,
     heartbeatInterval: settings.heartbeatIntervalMs,
+    rebalanceTimeout: settings.rebalanceTimeoutMs,
     maxWaitTimeInMs: settings.maxWaitTimeMs,
     allowAutoTopicCreation: false,
     retry: KAFKA_RETRY,
@@ -86,15 +94,20 @@ export async function startKafkaSubscription(
   const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
     const messages = batch.messages.map((m) => toConsumedMessage(batch.topic, batch.partition, m));
+    let rebalancing = false;
     for (let start = 0; start < messages.length; start += maxBatchSize) {
-      if (finishing !== undefined || !isRunning() || isStale()) return;
+      // After a rebalance began, take nothing more from this fetch: rejoin first, so a partition
+      // never has two members working on it.
+      if (finishing !== undefined || !isRunning() || isStale() || rebalancing) return;
       const chunk: Batch = {
         topic: batch.topic,
         partition: batch.partition,
         messages: messages.slice(start, start + maxBatchSize),
       };
       try {
-        await whileHeartbeating(() => handleBatch(chunk), heartbeat, settings.heartbeatIntervalMs);
+        await whileHeartbeating(() => handleBatch(chunk), heartbeat, settings.heartbeatIntervalMs, () => {
+          rebalancing = true;
+        });
       } catch (err) {
         crash(err);
         return;
@@ -188,9 +201,10 @@ async function whileHeartbeating<T>(
   work: () => Promise<T>,
   heartbeat: () => Promise<void>,
   intervalMs: number,
+  onRebalance: () => void,
 ) {
-  // A failed heartbeat means a rebalance; kafkajs finds out again after the batch and rejoins.
-  const timer = setInterval(() => void heartbeat().catch(() => undefined), intervalMs);
+  // A failed heartbeat means a rebalance; kafkajs rejoins after this batch returns.
+  const timer = setInterval(() => void heartbeat().catch(() => onRebalance()), intervalMs);
   try {
     return await work();
   } finally {

@@ -19,6 +19,8 @@ export const BeaconEvent = Type.Union([
   Type.Literal('error'),
   Type.Literal('heartbeat'),
   Type.Literal('viewend'),
+  /** Server-side: one media request as the origin saw it, from its CMCD (CTA-5004) data. */
+  Type.Literal('cmcd'),
 ]);
 export type BeaconEvent = Static<typeof BeaconEvent>;
 
@@ -35,7 +37,7 @@ export const Beacon = Type.Object(
     viewerId: Id('anonymous, persisted per browser'),
     videoId: Id('catalog video id'),
     seq: Type.Integer({ minimum: 0, maximum: 2 ** 31, description: 'sequence number within the view' }),
-    clientTimeMs: Type.Integer({ minimum: 0, description: 'client wall clock, ms since epoch' }),
+    clientTimeMs: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'client wall clock, ms since epoch' }),
     monotonicMs: Type.Number({ minimum: 0, description: 'performance.now() at the event' }),
     playheadMs: Type.Optional(Ms('media position')),
     startupTimeMs: Type.Optional(Ms('play intent to first frame (firstframe)')),
@@ -50,6 +52,64 @@ export const Beacon = Type.Object(
     variant: Type.Optional(Type.String({ maxLength: 64 })),
     ladderId: Type.Optional(Type.String({ maxLength: 64 })),
     sdkVersion: Type.Optional(Type.String({ maxLength: 32 })),
+    /** 'sdk' (the player SDK, the default when absent) or 'cmcd' (the origin, from a request's CMCD). */
+    source: Type.Optional(Type.Union([Type.Literal('sdk'), Type.Literal('cmcd')])),
+    // Per view (viewstart): where and how it plays.
+    playerName: Type.Optional(Type.String({ maxLength: 32 })),
+    playerVersion: Type.Optional(Type.String({ maxLength: 32 })),
+    pageOrigin: Type.Optional(Type.String({ maxLength: 256 })),
+    viewportWidth: Type.Optional(Type.Integer({ minimum: 0, maximum: 16384 })),
+    viewportHeight: Type.Optional(Type.Integer({ minimum: 0, maximum: 16384 })),
+    devicePixelRatio: Type.Optional(Type.Number({ minimum: 0, maximum: 16 })),
+    mediaDurationMs: Type.Optional(Ms('duration of the media')),
+    // Seeks (seekend).
+    seekDurationMs: Type.Optional(Ms('seek start to playback resuming (seekend)')),
+    seekFromMs: Type.Optional(Ms('playhead when the seek started')),
+    // Renditions (renditionchange): `bitrateKbps`/`width`/`height` are the new rung.
+    fromBitrateKbps: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+    fromWidth: Type.Optional(Type.Integer({ minimum: 0, maximum: 16384 })),
+    fromHeight: Type.Optional(Type.Integer({ minimum: 0, maximum: 16384 })),
+    switchReason: Type.Optional(Type.String({ maxLength: 64 })),
+    // Counters since the previous heartbeat (heartbeat, viewend).
+    playTimeMs: Type.Optional(Ms('time playing (frames advancing) since the last heartbeat')),
+    pauseTimeMs: Type.Optional(Ms('time paused since the last heartbeat')),
+    playerWidth: Type.Optional(Type.Integer({ minimum: 0, maximum: 16384 })),
+    playerHeight: Type.Optional(Type.Integer({ minimum: 0, maximum: 16384 })),
+    upscaleTimeMs: Type.Optional(Ms('time the picture was shown larger than the rendition')),
+    downscaleTimeMs: Type.Optional(Ms('time the picture was shown smaller than the rendition')),
+    droppedFrames: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 })),
+    decodedFrames: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 })),
+    requestCount: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 })),
+    requestFailures: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 })),
+    bytesDownloaded: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+    throughputKbps: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000 })),
+    ttfbMs: Type.Optional(Ms('mean time to first byte of the requests since the last heartbeat')),
+    completionPercent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+    /** Beacons the SDK's bounded queue had to drop since the view began (never silent). */
+    droppedBeacons: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 })),
+    // CMCD (CTA-5004) keys as the origin received them (event 'cmcd').
+    cmcd: Type.Optional(
+      Type.Object(
+        {
+          br: Type.Optional(Type.Integer({ minimum: 0 })),
+          bl: Type.Optional(Type.Integer({ minimum: 0 })),
+          d: Type.Optional(Type.Integer({ minimum: 0 })),
+          ot: Type.Optional(Type.String({ maxLength: 8 })),
+          sid: Type.Optional(Type.String({ maxLength: 128 })),
+          cid: Type.Optional(Type.String({ maxLength: 128 })),
+          mtp: Type.Optional(Type.Integer({ minimum: 0 })),
+          su: Type.Optional(Type.Boolean()),
+          bs: Type.Optional(Type.Boolean()),
+          tb: Type.Optional(Type.Integer({ minimum: 0 })),
+          pr: Type.Optional(Type.Number({ minimum: 0 })),
+          sf: Type.Optional(Type.String({ maxLength: 8 })),
+          st: Type.Optional(Type.String({ maxLength: 8 })),
+          rtp: Type.Optional(Type.Integer({ minimum: 0 })),
+          path: Type.Optional(Type.String({ maxLength: 1024 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { $id: 'Beacon', additionalProperties: false },
 );
