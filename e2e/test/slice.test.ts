@@ -106,7 +106,7 @@ describe.each(modes)('the loop — $name', (mode) => {
   });
 
   it('refuses the master playlist and a segment without, with a tampered and with an expired token', async () => {
-    const playback = await (await fetch(`${base}/api/v1/videos/${videoId}/playback`)).json();
+    const playback = (await (await fetch(`${base}/api/v1/videos/${videoId}/playback`)).json()) as { manifestUrl: string };
     const master = new URL(playback.manifestUrl, base);
     const masterRes = await fetch(master);
     expect(masterRes.status).toBe(200);
@@ -147,7 +147,7 @@ describe.each(modes)('the loop — $name', (mode) => {
       'the play to reach the QoE API',
       async () => {
         const res = await fetch(`${base}/api/v1/qoe/overview?videoId=${videoId}`, { headers: auth });
-        const body = await res.json();
+        const body = (await res.json()) as { plays: number; startupTimeMs: { p50: number | null; p95: number | null } };
         return body.plays >= 1 && body.startupTimeMs?.p50 !== null ? body : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 500 },

@@ -22,7 +22,7 @@ interface Dependency {
 
 async function readyz(baseUrl: string): Promise<{ status: number; body: { dependencies: Dependency[]; failing?: string[] } }> {
   const res = await fetch(`${baseUrl}/readyz`);
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as { dependencies: Dependency[]; failing?: string[] } };
 }
 
 describe('npm start: the single-process stack on embedded defaults', () => {
