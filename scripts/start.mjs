@@ -11,6 +11,10 @@ try {
   process.exit(1);
 }
 
-const child = spawn(process.execPath, [path.join(ROOT, 'stack', 'dist', 'main.js')], { stdio: 'inherit' });
+// The console shows the banner and problems; set LOG_LEVEL=info for the JSON logs.
+const child = spawn(process.execPath, [path.join(ROOT, 'stack', 'dist', 'main.js')], {
+  stdio: 'inherit',
+  env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+});
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

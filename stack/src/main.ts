@@ -43,7 +43,13 @@ await runProcess({
     if (ports.eventLog.adapter.kind === 'embedded') await requeueInterruptedJobs({ ...ports, logger });
 
     // Demo content is made in the background: the stack answers while ffmpeg works.
-    const demo = config.demo ? announceDemo(ensureDemoVideo({ ...ports, logger, workDir: path.join(config.dataDir, 'demo') })) : undefined;
+    const demo = config.demo
+      ? announceDemo(ensureDemoVideo({ ...ports, logger, workDir: path.join(config.dataDir, 'demo') }), () => {
+          const address = app.server.address();
+          const port = address !== null && typeof address === 'object' ? address.port : config.port;
+          return `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+        })
+      : undefined;
 
     if (apiKey.source !== 'env') {
       process.stdout.write(`API key (${apiKey.source}, kept in ${config.dataDir}/secrets/api-key): ${apiKey.value}\n`);
@@ -60,10 +66,13 @@ await runProcess({
   },
 });
 
-async function announceDemo(created: Promise<string | undefined>): Promise<void> {
+async function announceDemo(created: Promise<string | undefined>, baseUrl: () => string): Promise<void> {
   try {
     const videoId = await created;
-    if (videoId) process.stdout.write(`  demo video  /watch/${videoId}  (dashboards: /dashboards/?videoId=${videoId})\n`);
+    if (videoId) {
+      const base = baseUrl();
+      process.stdout.write(`  demo video ${base}/watch/${videoId} (transcoding; QoE at ${base}/dashboards/?videoId=${videoId})\n`);
+    }
   } catch (err) {
     process.stderr.write(`streamloop: demo video not created (${reasonOf(err)})\n`);
   }

@@ -72,10 +72,11 @@ export async function runProcess<K extends PortName>(spec: ProcessSpec<K>): Prom
   const { port } = app.server.address() as AddressInfo;
   const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   const urls = { health: '/healthz', readiness: '/readyz', metrics: '/metrics', ...(started?.urls ?? {}) };
+  const adapters = listPorts(ports).map(({ adapter }) => `  ${adapter.port.padEnd(16)}${adapter.kind} · ${adapter.service} (${adapter.target})`);
   process.stdout.write(
     `\nstreamloop ${spec.name} is running on ${base}\n${Object.entries(urls)
       .map(([what, url]) => `  ${what.padEnd(11)}${url.startsWith('http') ? url : base + url}`)
-      .join('\n')}\n\n`,
+      .join('\n')}\n${adapters.length > 0 ? `ports:\n${adapters.join('\n')}\n` : ''}\n`,
   );
 
   let stopping = false;
