@@ -1,11 +1,22 @@
 import type { ConsumedMessage } from '@streamloop/event-log/event-log';
+import {
+  CMCD_COLUMNS,
+  CMCD_UINT32_FIELDS,
+  type CmcdField,
+  DEFAULT_SOURCE,
+  FIELD_COLUMNS,
+  type OptionalColumn,
+  type OptionalField,
+  UINT32_MAX,
+} from './beacon-columns.js';
 import { type BeaconRow, toDateTime64Text } from './beacons-table.js';
 import { type Drop, type DropReason, drop, type Ok, ok } from './step-result.js';
 import type { ReceivedBeacon } from './validate-beacon-step.js';
 
 /**
- * Maps a valid beacon to its row. The schema leaves `clientTimeMs` unbounded; a value JavaScript
- * cannot hold exactly would be stored wrong or fail the whole batch's insert, so it is dropped here.
+ * Maps a valid beacon to its row (columns: beacon-columns.ts). The schema leaves `clientTimeMs` and
+ * the CMCD integers unbounded; a value JavaScript or its column cannot hold exactly would be stored
+ * wrong or fail the whole batch's insert, so such a beacon is dropped here.
  */
 export function beaconRowStep(
   received: ReceivedBeacon,
@@ -18,9 +29,25 @@ export function beaconRowStep(
   if (!Number.isFinite(beacon.monotonicMs)) {
     return drop('value_out_of_range', 'monotonicMs is not a finite number');
   }
+  for (const key of CMCD_UINT32_FIELDS) {
+    const value = beacon.cmcd?.[key];
+    if (value !== undefined && value > UINT32_MAX) {
+      return drop('value_out_of_range', `cmcd.${key} ${value} is beyond 2^32 - 1`);
+    }
+  }
+
+  const optional = {} as Record<OptionalColumn, string | number | boolean | null>;
+  for (const [field, column] of Object.entries(FIELD_COLUMNS) as [OptionalField, OptionalColumn][]) {
+    optional[column] = beacon[field] ?? null;
+  }
+  for (const [key, column] of Object.entries(CMCD_COLUMNS) as [CmcdField, OptionalColumn][]) {
+    optional[column] = beacon.cmcd?.[key] ?? null;
+  }
   return ok({
+    ...optional,
     beacon_id: beacon.beaconId,
     event: beacon.event,
+    source: beacon.source ?? DEFAULT_SOURCE,
     session_id: beacon.sessionId,
     view_id: beacon.viewId,
     viewer_id: beacon.viewerId,
@@ -28,19 +55,6 @@ export function beaconRowStep(
     seq: beacon.seq,
     client_time_ms: beacon.clientTimeMs,
     monotonic_ms: beacon.monotonicMs,
-    playhead_ms: beacon.playheadMs ?? null,
-    startup_time_ms: beacon.startupTimeMs ?? null,
-    rebuffer_duration_ms: beacon.rebufferDurationMs ?? null,
-    watch_time_ms: beacon.watchTimeMs ?? null,
-    bitrate_kbps: beacon.bitrateKbps ?? null,
-    width: beacon.width ?? null,
-    height: beacon.height ?? null,
-    error_code: beacon.errorCode ?? null,
-    error_message: beacon.errorMessage ?? null,
-    fatal: beacon.fatal ?? null,
-    variant: beacon.variant ?? null,
-    ladder_id: beacon.ladderId ?? null,
-    sdk_version: beacon.sdkVersion ?? null,
     received_at: toDateTime64Text(receivedAtMs),
     kafka_partition: message.partition,
     kafka_offset: message.offset,

@@ -1,15 +1,19 @@
 /**
- * The consumer's named output: `beacons_v1` (migrations/001_beacons.sql). Steps write through it,
- * never through a raw client handle, so the table, its format and its dedup rule live in one place.
+ * The consumer's named output: `beacons_v1` (migrations/001_beacons.sql, 002_beacon_qoe_fields.sql).
+ * Steps write through it, never through a raw client handle, so the table, its format and its dedup
+ * rule live in one place.
  */
 import type { AnalyticsStore } from '@streamloop/analytics-store/analytics-store';
+import type { OptionalColumn } from './beacon-columns.js';
 
 export const BEACONS_TABLE = 'beacons_v1';
 
 /** One row of beacons_v1 as JSONEachRow takes it. */
-export interface BeaconRow {
+export interface BeaconRow extends Record<OptionalColumn, string | number | boolean | null> {
   beacon_id: string;
   event: string;
+  /** 'sdk' or 'cmcd' (migrations/002). */
+  source: string;
   session_id: string;
   view_id: string;
   viewer_id: string;
@@ -17,19 +21,6 @@ export interface BeaconRow {
   seq: number;
   client_time_ms: number;
   monotonic_ms: number;
-  playhead_ms: number | null;
-  startup_time_ms: number | null;
-  rebuffer_duration_ms: number | null;
-  watch_time_ms: number | null;
-  bitrate_kbps: number | null;
-  width: number | null;
-  height: number | null;
-  error_code: string | null;
-  error_message: string | null;
-  fatal: boolean | null;
-  variant: string | null;
-  ladder_id: string | null;
-  sdk_version: string | null;
   /** 'YYYY-MM-DD hh:mm:ss.sss' in UTC: the text form DateTime64(3, 'UTC') parses without settings. */
   received_at: string;
   kafka_partition: number;

@@ -5,6 +5,7 @@
  * Every aggregate reads the beacons through `LIMIT 1 BY beacon_id`, so a beacon stored twice (a batch
  * redelivered with other boundaries, a client resending) counts once, whatever the merges did.
  * Time ranges are on `received_at`, the collector's clock; the client's clock is not trusted.
+ * Player QoE reads the SDK's beacons only (`source = 'sdk'`), never the origin's CMCD beacons.
  */
 import { type AnalyticsTarget, BEACONS_TABLE } from './beacons-table.js';
 
@@ -66,6 +67,8 @@ export async function getOverview(target: AnalyticsTarget, params: OverviewParam
         SELECT event, view_id, viewer_id, startup_time_ms, rebuffer_duration_ms, watch_time_ms
         FROM ${target.database}.${BEACONS_TABLE}
         WHERE video_id = {videoId:String}
+          -- The player's own beacons: the origin's CMCD beacons describe requests, not plays.
+          AND source = 'sdk'
           AND received_at >= fromUnixTimestamp64Milli({fromMs:Int64}, 'UTC')
           AND received_at < fromUnixTimestamp64Milli({toMs:Int64}, 'UTC')
         LIMIT 1 BY beacon_id

@@ -1,12 +1,15 @@
 /**
- * The QoE API. `GET /api/v1/qoe/overview?videoId=&from=&to=` — plays, viewers, startup time,
- * rebuffering, watch time and errors of one video over a time range (default: the last 24 hours).
+ * The QoE API.
+ * - `GET /api/v1/qoe/overview?videoId=&from=&to=` — plays, viewers, startup time, rebuffering, watch
+ *   time and errors of one video over a time range (default: the last 24 hours).
+ * - `GET /api/v1/qoe/sessions/:sessionId/beacons` — every stored beacon of one session, SDK and CMCD.
  */
 import { AppError } from '@streamloop/core/errors';
 import { createApiKeyGuard } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
 import type { AnalyticsTarget } from './beacons-table.js';
 import { getOverview, type Overview } from './qoe-queries.js';
+import { getSessionBeacons, type SessionBeacons, type StoredBeacon } from './session-queries.js';
 import { parseTimeRange } from './time-range.js';
 
 export interface QoeRoutesDeps {
@@ -30,15 +33,24 @@ export interface OverviewResponse extends Overview {
   to: string;
 }
 
+export interface SessionBeaconsResponse {
+  sessionId: string;
+  beacons: StoredBeacon[];
+}
+
+/** A 2-hour view with 2 s segments is ~800 SDK and ~3 600 CMCD beacons; beyond this, SQL is the tool. */
+export const MAX_SESSION_BEACONS = 10_000;
+
 const nullableNumber = { type: ['number', 'null'] } as const;
+// Same rule as a beacon's ids (core/schemas/beacon.ts).
+const idSchema = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' } as const;
 const count = { type: 'integer', minimum: 0 } as const;
 
 const overviewSchema = {
   querystring: {
     type: 'object',
     properties: {
-      // Same rule as a beacon's videoId (core/schemas/beacon.ts).
-      videoId: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' },
+      videoId: idSchema,
       from: { type: 'string', minLength: 1, maxLength: 64 },
       to: { type: 'string', minLength: 1, maxLength: 64 },
     },
@@ -79,6 +91,25 @@ const overviewSchema = {
   },
 } as const;
 
+const sessionBeaconsSchema = {
+  params: {
+    type: 'object',
+    properties: { sessionId: idSchema },
+    required: ['sessionId'],
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        sessionId: { type: 'string' },
+        // Beacon-shaped objects with only the fields they carry (core/schemas/beacon.ts) + receivedAtMs.
+        beacons: { type: 'array', items: { type: 'object', additionalProperties: true } },
+      },
+      required: ['sessionId', 'beacons'],
+    },
+  },
+} as const;
+
 export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): void {
   const now = deps.now ?? Date.now;
   // onRequest, not preHandler: a caller without the key learns nothing, not even which parameters are wrong.
@@ -109,6 +140,34 @@ export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): vo
         to: new Date(range.toMs).toISOString(),
         ...overview,
       };
+    },
+  );
+
+  app.get<{ Params: { sessionId: string } }>(
+    '/api/v1/qoe/sessions/:sessionId/beacons',
+    { onRequest, schema: sessionBeaconsSchema },
+    async (request, reply): Promise<SessionBeaconsResponse> => {
+      const { sessionId } = request.params;
+      let found: SessionBeacons;
+      try {
+        found = await getSessionBeacons(deps.analyticsStore, { sessionId, limit: MAX_SESSION_BEACONS });
+      } catch (err) {
+        request.log.error({ err }, 'session beacons query failed');
+        throw new AppError('ERR_DEPENDENCY_UNAVAILABLE', 'the analytics store did not answer; try again');
+      }
+      if (found.truncated) {
+        throw new AppError(
+          'ERR_PAYLOAD_TOO_LARGE',
+          `session ${sessionId} has more than ${MAX_SESSION_BEACONS} stored beacons, more than this route returns; query beacons_v1 with SQL instead`,
+          { limit: MAX_SESSION_BEACONS },
+        );
+      }
+      // Beacons arrive through a queue: "none yet" and "never" look the same, both 404.
+      if (found.beacons.length === 0) {
+        throw new AppError('ERR_NOT_FOUND', `no beacons stored for session ${sessionId}`);
+      }
+      reply.header('cache-control', 'private, no-store');
+      return { sessionId, beacons: found.beacons };
     },
   );
 }

@@ -319,8 +319,15 @@ describe('beacon consumer → beacons_v1 → overview', () => {
         reason: 'invalid_beacon',
       },
       {
+        // The schema bounds it at 2^53 - 1 now; the row step's own check stays as a second line.
         name: 'clientTimeMs beyond 2^53',
         value: collectorMessage({ ...valid(), clientTimeMs: 1e300 }, receivedAtMs).value,
+        reason: 'invalid_beacon',
+      },
+      {
+        // The schema leaves CMCD integers unbounded; their columns are UInt32.
+        name: 'a CMCD bitrate beyond 2^32 - 1',
+        value: collectorMessage({ ...valid(), cmcd: { br: 2 ** 32 } }, receivedAtMs).value,
         reason: 'value_out_of_range',
       },
     ];

@@ -67,3 +67,104 @@ export function viewBeacons(view: ViewSpec): Beacon[] {
     makeBeacon({ ...common, event: 'viewend' }),
   ];
 }
+
+/**
+ * A beacon with EVERY field of the schema set (the `Required` type makes a new core field a compile
+ * error here until the golden round trip covers it), with values that are easy to get wrong on the
+ * way through ClickHouse: fractions, a 64-bit-sized count, `false`, non-ASCII text.
+ */
+export function everyFieldBeacon(overrides: Partial<Beacon> = {}): Required<Beacon> {
+  return {
+    schema: 'qoe.beacon.v1',
+    beaconId: randomUUID(),
+    event: 'heartbeat',
+    source: 'sdk',
+    sessionId: 'session-every-field',
+    viewId: 'view-every-field',
+    viewerId: 'viewer-every-field',
+    videoId: 'video-every-field',
+    seq: 2 ** 31,
+    clientTimeMs: 1_760_000_123_456,
+    monotonicMs: 12_345.678,
+    playheadMs: 61_000,
+    startupTimeMs: 412,
+    rebufferDurationMs: 1_250,
+    watchTimeMs: 9_875,
+    bitrateKbps: 3_200,
+    width: 1280,
+    height: 720,
+    errorCode: 'MEDIA_ERR_NETWORK',
+    errorMessage: 'segment 12 failed — réseau indisponible',
+    fatal: false,
+    variant: 'ladder-b',
+    ladderId: 'per-title-v2',
+    sdkVersion: '0.5.0',
+    playerName: 'video.js',
+    playerVersion: '8.24.0',
+    pageOrigin: 'https://example.org',
+    viewportWidth: 1440,
+    viewportHeight: 900,
+    devicePixelRatio: 2.625,
+    mediaDurationMs: 7_200_000,
+    seekDurationMs: 320,
+    seekFromMs: 30_000,
+    fromBitrateKbps: 1_600,
+    fromWidth: 960,
+    fromHeight: 540,
+    switchReason: 'bandwidth',
+    playTimeMs: 9_000,
+    pauseTimeMs: 1_000,
+    playerWidth: 1024,
+    playerHeight: 576,
+    upscaleTimeMs: 0,
+    downscaleTimeMs: 9_000,
+    droppedFrames: 3,
+    decodedFrames: 270,
+    requestCount: 7,
+    requestFailures: 1,
+    bytesDownloaded: 2 ** 40 + 7,
+    throughputKbps: 48_123,
+    ttfbMs: 37,
+    completionPercent: 33.3,
+    droppedBeacons: 2,
+    cmcd: everyCmcdKey(),
+    ...overrides,
+  };
+}
+
+export function everyCmcdKey(
+  overrides: Partial<NonNullable<Beacon['cmcd']>> = {},
+): Required<NonNullable<Beacon['cmcd']>> {
+  return {
+    br: 3_200,
+    bl: 21_300,
+    d: 4_004,
+    ot: 'v',
+    sid: 'session-every-field',
+    cid: 'clip-42',
+    mtp: 25_400,
+    su: false,
+    bs: true,
+    tb: 6_000,
+    pr: 1.25,
+    sf: 'h',
+    st: 'v',
+    rtp: 15_000,
+    path: '720p/seg_00001.m4s',
+    ...overrides,
+  };
+}
+
+/** A beacon as delivery's origin makes one from a media request's CMCD. */
+export function cmcdBeacon(sessionId: string, videoId: string, overrides: Partial<Beacon> = {}): Beacon {
+  return makeBeacon({
+    event: 'cmcd',
+    source: 'cmcd',
+    sessionId,
+    viewId: sessionId,
+    viewerId: 'cmcd',
+    videoId,
+    cmcd: { sid: sessionId, br: 3200, bl: 12_000, ot: 'v', mtp: 25_400, path: '720p/seg_00001.m4s' },
+    ...overrides,
+  });
+}

@@ -14,7 +14,7 @@ import { TOPICS } from '@streamloop/core/topics';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { parseBeaconBatch } from './beacon-batch.js';
-import { toBeaconMessage } from './beacon-envelope.js';
+import { toBeaconMessage } from '@streamloop/core/schemas/beacon-envelope';
 import { createBeaconMetrics } from './beacon-metrics.js';
 import { createCorsPolicy } from './cors.js';
 

@@ -10,7 +10,7 @@ import type { ConsumedMessage, EventLog } from '@streamloop/event-log/event-log'
 import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
 import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import type { BeaconEnvelope } from '../src/beacon-envelope.js';
+import type { BeaconEnvelope } from '@streamloop/core/schemas/beacon-envelope';
 import { type BeaconRoutesDeps, registerBeaconRoutes } from '../src/beacon-routes.js';
 
 export const logger = createLogger({ name: 'beacon-collector-test', level: 'silent' });

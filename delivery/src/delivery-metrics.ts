@@ -1,26 +1,94 @@
 import { Counter, metricName, type Registry } from '@streamloop/core/metrics';
 
+/** What happened to a media request's CMCD data (requests without CMCD are not counted). */
+export type CmcdOutcome =
+  /** Became a beacon, queued for the event log. */
+  | 'emitted'
+  /** Decoded, but delivery has no event log to send it to. */
+  | 'not_emitted'
+  /** Decoded, but without a usable `sid`: nothing to join it to. */
+  | 'no_sid'
+  /** Not decodable as CMCD (not an RFC 8941 dictionary, or too large); the media is served anyway. */
+  | 'malformed'
+  /** Decoded, but the beacon it made does not pass the core schema (e.g. a sid with spaces). */
+  | 'invalid';
+export const CMCD_OUTCOMES: readonly CmcdOutcome[] = [
+  'emitted',
+  'not_emitted',
+  'no_sid',
+  'malformed',
+  'invalid',
+];
+
+/** Why a CMCD beacon never reached the event log. */
+export type CmcdDropReason = 'buffer_full' | 'shutdown';
+export const CMCD_DROP_REASONS: readonly CmcdDropReason[] = ['buffer_full', 'shutdown'];
+
 export interface DeliveryMetrics {
   /** Labels: route (the route pattern), status (HTTP status code). */
   requests: Counter<'route' | 'status'>;
   /** Body bytes written for media responses (playlists and segments), counted as they stream. */
   bytesSent: Counter;
+  /** Media requests that carried CMCD, by outcome. */
+  cmcdRequests: Counter<'outcome'>;
+  /** CMCD keys dropped because their value did not fit the beacon schema, by key. */
+  cmcdKeysRejected: Counter<'key'>;
+  cmcdBeaconsPublished: Counter;
+  /** Never silent: every CMCD beacon that was made but not published, by reason. */
+  cmcdBeaconsDropped: Counter<'reason'>;
+  /** Publish calls that failed or timed out (their beacons stay buffered and are sent again). */
+  cmcdPublishFailures: Counter;
 }
 
 export function createDeliveryMetrics(registry: Registry): DeliveryMetrics {
-  const requestsName = metricName('delivery', 'requests_total');
-  const bytesName = metricName('delivery', 'bytes_sent_total');
+  const metrics: DeliveryMetrics = {
+    requests: counter(registry, 'requests_total', 'Delivery HTTP requests by route and status', [
+      'route',
+      'status',
+    ]),
+    bytesSent: counter(registry, 'bytes_sent_total', 'Media body bytes sent by the origin', []),
+    cmcdRequests: counter(
+      registry,
+      'cmcd_requests_total',
+      'Media requests carrying CMCD (CTA-5004) data, by outcome',
+      ['outcome'],
+    ),
+    cmcdKeysRejected: counter(
+      registry,
+      'cmcd_keys_rejected_total',
+      'CMCD keys dropped from beacons because their value was out of type or range, by key',
+      ['key'],
+    ),
+    cmcdBeaconsPublished: counter(registry, 'cmcd_beacons_published_total', 'CMCD beacons published', []),
+    cmcdBeaconsDropped: counter(
+      registry,
+      'cmcd_beacons_dropped_total',
+      'CMCD beacons made but never published, by reason',
+      ['reason'],
+    ),
+    cmcdPublishFailures: counter(
+      registry,
+      'cmcd_publish_failures_total',
+      'Failed or timed-out publishes of CMCD beacon batches (retried)',
+      [],
+    ),
+  };
+  // Every series exists from the start, so a dashboard shows 0 rather than nothing.
+  for (const outcome of CMCD_OUTCOMES) metrics.cmcdRequests.inc({ outcome }, 0);
+  for (const reason of CMCD_DROP_REASONS) metrics.cmcdBeaconsDropped.inc({ reason }, 0);
+  return metrics;
+}
+
+function counter<L extends string>(
+  registry: Registry,
+  nounAndUnit: string,
+  help: string,
+  labelNames: readonly L[],
+): Counter<L> {
+  const name = metricName('delivery', nounAndUnit);
   // The stack and a test may mount the routes twice on one registry; reuse what is there.
-  const requests =
-    (registry.getSingleMetric(requestsName) as Counter<'route' | 'status'> | undefined) ??
-    new Counter({
-      name: requestsName,
-      help: 'Delivery HTTP requests by route and status',
-      labelNames: ['route', 'status'] as const,
-      registers: [registry],
-    });
-  const bytesSent =
-    (registry.getSingleMetric(bytesName) as Counter | undefined) ??
-    new Counter({ name: bytesName, help: 'Media body bytes sent by the origin', registers: [registry] });
-  return { requests, bytesSent };
+  return (
+    (registry.getSingleMetric(name) as Counter<L> | undefined) ??
+    new Counter({ name, help, labelNames, registers: [registry] })
+  );
 }

@@ -1,21 +1,25 @@
 /**
  * Composition root of delivery as its own process (services mode). It opens only the ports it needs:
- * object store, catalog, feature store (per-title ladders, later).
+ * object store, event log (CMCD beacons), catalog, feature store (per-title ladders, later).
  */
+import { TOPICS } from '@streamloop/core/topics';
 import { runProcess } from '@streamloop/service-kit/run-process';
 import { registerDeliveryRoutes } from './routes.js';
 import { requireDeliverySecrets } from './secrets.js';
 
 await runProcess({
   name: 'delivery',
-  ports: ['objectStore', 'catalog', 'featureStore'],
+  ports: ['objectStore', 'eventLog', 'catalog', 'featureStore'],
   async start({ config, logger, registry, ports, app }) {
     const { signingSecret, apiKey } = requireDeliverySecrets(config);
     // Idempotent and serialised by an advisory lock, so whichever service starts first migrates.
     await ports.catalog.migrate();
+    // Idempotent too: whichever of delivery, the collector and analytics starts first creates it.
+    await ports.eventLog.ensureTopics([TOPICS.qoeBeacons]);
     registerDeliveryRoutes(app, {
       catalog: ports.catalog,
       objectStore: ports.objectStore,
+      eventLog: ports.eventLog,
       signingSecret,
       apiKey,
       logger,

@@ -9,6 +9,7 @@ import { type MediaType, mediaTypeOf } from './media-types.js';
 export const MEDIA_PREFIX = '/media/';
 
 const VIDEO_ID = /^[A-Za-z0-9_-]{8,64}$/;
+const ID_CHARACTERS = /^[A-Za-z0-9_-]+$/;
 /** One path segment of an object the transcoder writes: `720p`, `seg_00001.ts`, `init.mp4`. */
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 const MAX_DEPTH = 4;
@@ -41,7 +42,7 @@ export function parseMediaUri(rawUri: string): MediaPathResult {
   if (rawSegments.length < 2) return { kind: 'not_found', reason: 'no object named' };
   if (rawSegments.length > MAX_DEPTH + 1) return { kind: 'not_found', reason: 'path too deep' };
   const segments: string[] = [];
-  for (const raw of rawSegments) {
+  for (const [index, raw] of rawSegments.entries()) {
     let decoded: string;
     try {
       decoded = decodeURIComponent(raw);
@@ -51,7 +52,9 @@ export function parseMediaUri(rawUri: string): MediaPathResult {
     if (decoded === '' || decoded.includes('..') || decoded === '.') {
       return { kind: 'bad', reason: 'empty or dot segment in path' };
     }
-    if (!SEGMENT.test(decoded)) return { kind: 'bad', reason: 'unexpected character in path' };
+    // Catalog ids are base64url and may start with '-' or '_'; object names may not.
+    if (!(index === 0 ? ID_CHARACTERS : SEGMENT).test(decoded))
+      return { kind: 'bad', reason: 'unexpected character in path' };
     segments.push(decoded);
   }
 

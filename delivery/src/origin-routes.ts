@@ -5,6 +5,9 @@
  *
  * `/internal/token-check` answers the edge's `auth_request` for the URI in `X-Original-URI` with
  * 204/400/403/404 and no body, so a cached object is never served to a request the origin would refuse.
+ *
+ * Both read the CMCD data of every request they let through (cmcd-harvest.ts): behind the edge only
+ * the token check sees a cache hit, and a miss reaches both with the same beacon id.
  */
 import { createHash } from 'node:crypto';
 import { type Readable, Transform } from 'node:stream';
@@ -17,6 +20,7 @@ import {
   RangeNotSatisfiableError,
 } from '@streamloop/object-store/object-store';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { CmcdHarvest } from './cmcd-harvest.js';
 import type { DeliveryMetrics } from './delivery-metrics.js';
 import { parseRange } from './http-range.js';
 import { checkMediaAccess, type MediaAccessDeps } from './media-access.js';
@@ -27,10 +31,14 @@ import { rewriteHlsPlaylist } from './playlist-rewrite.js';
 export interface OriginRoutesDeps extends MediaAccessDeps {
   objectStore: ObjectStore;
   metrics: DeliveryMetrics;
+  cmcd: CmcdHarvest;
 }
 
 /** Header the token check names its refusal in, for the edge to pass on (the body stays empty). */
 export const TOKEN_CHECK_ERROR_HEADER = 'x-streamloop-error';
+
+/** Request headers players send to the origin: byte ranges and CMCD header mode. */
+const MEDIA_REQUEST_HEADERS = 'range, cmcd-request, cmcd-object, cmcd-status, cmcd-session';
 
 /** A VOD playlist of a 3-hour film at 2 s segments is ~400 KiB; anything far above is not ours. */
 const MAX_PLAYLIST_BYTES = 4 * 1024 * 1024;
@@ -39,6 +47,7 @@ export function registerOriginRoutes(app: FastifyInstance, deps: OriginRoutesDep
   const serve = (headOnly: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
     const access = await checkMediaAccess(request.url, deps);
     if (access.kind === 'denied') throw access.error;
+    deps.cmcd.observe({ uri: request.url, headers: request.headers }, access.media);
     // Media is fetched by players on any page; the token, not the origin, is the credential.
     reply.header('access-control-allow-origin', '*');
     if (access.media.type.kind === 'playlist') {
@@ -49,6 +58,17 @@ export function registerOriginRoutes(app: FastifyInstance, deps: OriginRoutesDep
   // An explicit HEAD route: fastify's automatic one would read the whole object to throw it away.
   app.get('/media/:id/*', { exposeHeadRoute: false }, serve(false));
   app.head('/media/:id/*', serve(true));
+  // CMCD header mode (CTA-5004) sends CMCD-* request headers, which a browser only sends to another
+  // origin after this preflight. It reveals nothing: no token is checked, no object is looked up.
+  app.options('/media/:id/*', async (_request, reply) =>
+    reply
+      .code(204)
+      .header('access-control-allow-origin', '*')
+      .header('access-control-allow-methods', 'GET, HEAD')
+      .header('access-control-allow-headers', MEDIA_REQUEST_HEADERS)
+      .header('access-control-max-age', '86400')
+      .send(),
+  );
 
   app.get('/internal/token-check', async (request, reply) => {
     reply.header('cache-control', 'no-store');
@@ -60,6 +80,8 @@ export function registerOriginRoutes(app: FastifyInstance, deps: OriginRoutesDep
     if (access.kind === 'denied') {
       return reply.code(access.error.status).header(TOKEN_CHECK_ERROR_HEADER, access.error.code).send();
     }
+    // nginx's auth_request passes the viewer's own headers along, CMCD-* included.
+    deps.cmcd.observe({ uri, headers: request.headers }, access.media);
     return reply.code(204).send();
   });
 

@@ -3,11 +3,16 @@
  * single-process stack. Side-effect free until the app starts: routes live in one encapsulated
  * scope, so the rate limit and the metrics hook touch no other service's routes.
  */
+import { performance } from 'node:perf_hooks';
 import type { Queryable } from '@streamloop/catalog/catalog';
 import type { Logger } from '@streamloop/core/logger';
 import type { Registry } from '@streamloop/core/metrics';
+import { TOPICS } from '@streamloop/core/topics';
+import type { EventLog } from '@streamloop/event-log/event-log';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
 import type { FastifyInstance } from 'fastify';
+import { type BeaconBufferOptions, createBeaconBuffer } from './beacon-buffer.js';
+import { createCmcdHarvest } from './cmcd-harvest.js';
 import { createDeliveryMetrics } from './delivery-metrics.js';
 import { registerOriginRoutes } from './origin-routes.js';
 import { DEFAULT_PUBLIC_RATE_LIMIT, type PublicRateLimit, playbackRoutes } from './playback-routes.js';
@@ -27,8 +32,15 @@ export interface DeliveryRoutesDeps {
   tokenTtlS?: number;
   /** Per client address, for callers without the API key; default 60 a minute. */
   publicRateLimit?: PublicRateLimit;
-  /** Clock for tokens (tests). */
+  /** Clock for tokens and CMCD beacons (tests). */
   now?: () => Date;
+  /**
+   * Where CMCD beacons go (`qoe-beacons`, which must exist). Without it CMCD is still read and
+   * counted, but not emitted.
+   */
+  eventLog?: Pick<EventLog, 'publish'>;
+  /** Batching and bounds of the CMCD beacons on their way to the event log. */
+  cmcdBuffer?: BeaconBufferOptions;
 }
 
 const MIN_SECRET_LENGTH = 32;
@@ -43,6 +55,25 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoute
   const now = deps.now ?? (() => new Date());
   const metrics = createDeliveryMetrics(deps.registry);
   const availability = createVideoAvailability({ catalog: deps.catalog });
+  const buffer =
+    deps.eventLog === undefined
+      ? undefined
+      : createBeaconBuffer({
+          ...deps.cmcdBuffer,
+          eventLog: deps.eventLog,
+          topic: TOPICS.qoeBeacons.name,
+          logger: deps.logger.child({ component: 'cmcd-beacons' }),
+          metrics,
+        });
+  const cmcd = createCmcdHarvest({
+    ...(buffer === undefined ? {} : { buffer }),
+    metrics,
+    logger: deps.logger,
+    now,
+    uptimeMs: () => performance.now(),
+  });
+  // The app closes before the ports do (runProcess), so the last beacons still reach the log.
+  if (buffer !== undefined) app.addHook('onClose', () => buffer.close());
 
   app.register(async (scope) => {
     scope.addHook('onResponse', async (request, reply) => {
@@ -64,8 +95,9 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoute
       availability,
       signingSecret: deps.signingSecret,
       metrics,
+      cmcd,
       now,
     });
   });
-  deps.logger.debug({ tokenTtlS }, 'delivery routes registered');
+  deps.logger.debug({ tokenTtlS, cmcdBeacons: buffer !== undefined }, 'delivery routes registered');
 }

@@ -37,7 +37,16 @@ describe('delivery as its own process', () => {
   it('serves the playback API and the token-guarded origin with them', async () => {
     const running = await startProcess(entry, env(SECRETS));
     try {
-      expect((await fetch(`${running.baseUrl}/readyz`)).status).toBe(200);
+      const ready = await fetch(`${running.baseUrl}/readyz`);
+      expect(ready.status).toBe(200);
+      // The event log carries the CMCD beacons the origin makes.
+      const { dependencies } = (await ready.json()) as { dependencies: { port: string }[] };
+      expect(dependencies.map((d) => d.port)).toEqual([
+        'object-store',
+        'event-log',
+        'catalog',
+        'feature-store',
+      ]);
       const playback = await fetch(`${running.baseUrl}/api/v1/videos/unknown_video_1234/playback`);
       expect(playback.status).toBe(404);
       expect(((await playback.json()) as { error: { code: string } }).error.code).toBe('ERR_NOT_FOUND');
@@ -45,6 +54,7 @@ describe('delivery as its own process', () => {
       expect(media.status).toBe(403);
       const metrics = await (await fetch(`${running.baseUrl}/metrics`)).text();
       expect(metrics).toContain('streamloop_delivery_requests_total');
+      expect(metrics).toContain('streamloop_delivery_cmcd_beacons_dropped_total{reason="buffer_full"} 0');
     } finally {
       expect(await running.stop()).toBe(0);
     }

@@ -17,6 +17,14 @@ describe('media request URIs', () => {
     });
   });
 
+  it.each(['-3Fq0x2Zb1cVb8sX9dY0aQ', '_3Fq0x2Zb1cVb8sX9dY0aQ'])(
+    'serves a catalog id that starts with a base64url symbol (%s)',
+    (videoId) => {
+      const parsed = parseMediaUri(`/media/${videoId}/master.m3u8?token=a.b`);
+      expect(parsed.kind === 'ok' && parsed.request.objectKey).toBe(`media/${videoId}/master.m3u8`);
+    },
+  );
+
   it('decodes harmless escapes the way an edge normalises them', () => {
     const parsed = parseMediaUri(`/media/${VIDEO}/720p/seg%5F00001.m4s`);
     expect(parsed.kind === 'ok' && parsed.request.objectKey).toBe(`media/${VIDEO}/720p/seg_00001.m4s`);

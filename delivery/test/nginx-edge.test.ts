@@ -4,8 +4,10 @@
  * path alone, yet never serves one — hit or miss — to a request whose token the origin refuses.
  */
 import type { AddressInfo } from 'node:net';
+import { uniqueName } from '@streamloop/core/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BeaconLog, cmcdHeaders, cmcdQuery, openBeaconLog, playerCmcd } from './beacon-log.js';
 import {
   addVideo,
   buildDeliveryApp,
@@ -21,6 +23,7 @@ import { type RunningNginx, type StubService, startNginx, startStub } from './ng
 
 describe('nginx edge and gateway in front of delivery', () => {
   let fixture: Fixture;
+  let log: BeaconLog;
   let app: FastifyInstance;
   let nginx: RunningNginx;
   const stubs: Record<string, StubService> = {};
@@ -29,7 +32,11 @@ describe('nginx edge and gateway in front of delivery', () => {
 
   beforeAll(async () => {
     fixture = await openFixture();
-    ({ app } = await buildDeliveryApp(fixture));
+    log = await openBeaconLog();
+    ({ app } = await buildDeliveryApp(fixture, {
+      eventLog: log.eventLog,
+      cmcdBuffer: { flushIntervalMs: 20 },
+    }));
     await app.listen({ port: 0, host: '127.0.0.1' });
     const delivery = `127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     for (const name of ['ingest', 'beacon-collector', 'analytics', 'dashboards'])
@@ -48,6 +55,7 @@ describe('nginx edge and gateway in front of delivery', () => {
     await nginx?.stop();
     await Promise.all(Object.values(stubs).map((s) => s.close()));
     await app?.close();
+    await log?.close();
     await fixture?.close();
   });
 
@@ -176,6 +184,77 @@ describe('nginx edge and gateway in front of delivery', () => {
       const log = await nginx.accessLog();
       expect(log).toContain(`/media/${videoId}/720p/seg_00001.m4s`);
       expect(log).not.toContain('token=');
+    });
+  });
+
+  describe('CMCD through the edge', () => {
+    it('serves token + CMCD URLs from one cache entry and sees the CMCD of hits and misses alike', async () => {
+      const sid = uniqueName('session');
+      const url = (bl: number) =>
+        `${segment('720p/init.mp4', tokenFor(videoId))}&${cmcdQuery(playerCmcd(sid, { bl }))}`;
+      const miss = await edge(url(1000));
+      expect(miss.status).toBe(200);
+      expect(miss.headers.get('x-cache-status')).toBe('MISS');
+      expect((await bytes(miss)).equals(ladder.files.get('720p/init.mp4')!)).toBe(true);
+      const hit = await edge(url(3000));
+      expect(hit.status).toBe(200);
+      expect(hit.headers.get('x-cache-status')).toBe('HIT');
+      expect((await bytes(hit)).equals(ladder.files.get('720p/init.mp4')!)).toBe(true);
+
+      // The miss reached the token check and the origin (one beacon id), the hit the token check only.
+      const beacons = await log.waitFor(sid, 3);
+      const byBufferLength = new Map(beacons.map((b) => [b.cmcd?.bl, b.beaconId]));
+      expect([...byBufferLength.keys()].sort()).toEqual([1000, 3000]);
+      expect(new Set(beacons.map((b) => b.beaconId)).size).toBe(2);
+      expect(beacons.every((b) => b.cmcd?.path === '720p/init.mp4' && b.videoId === videoId)).toBe(true);
+    });
+
+    it('passes CMCD headers to the token check, so a cache hit in header mode is seen too', async () => {
+      const path = '360p/seg_00002.ts';
+      await (await edge(segment(path, tokenFor(videoId)))).arrayBuffer();
+      const sid = uniqueName('session');
+      const res = await edge(segment(path, tokenFor(videoId)), cmcdHeaders(playerCmcd(sid)));
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-cache-status')).toBe('HIT');
+      const [beacon] = await log.waitFor(sid, 1);
+      expect(beacon?.cmcd).toMatchObject({ sid, br: 3200, ot: 'v', path });
+    });
+
+    it('answers the CORS preflight of CMCD header mode through the edge', async () => {
+      const res = await fetch(nginx.baseUrl + segment('720p/seg_00001.m4s', tokenFor(videoId)), {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://player.example',
+          'access-control-request-method': 'GET',
+          'access-control-request-headers': 'cmcd-request,cmcd-session',
+        },
+      });
+      expect(res.status).toBe(204);
+      expect(res.headers.get('access-control-allow-headers')).toContain('cmcd-session');
+    });
+
+    it('keys cached playlists on the token alone, whatever CMCD comes with it', async () => {
+      const token = tokenFor(videoId, { expiresInS: 300 });
+      const statuses: (string | null)[] = [];
+      for (const sid of [uniqueName('a'), uniqueName('b')]) {
+        const res = await edge(`${segment('720p/index.m3u8', token)}&${cmcdQuery({ sid, ot: 'm' })}`);
+        expect(res.status).toBe(200);
+        expect(await res.text()).not.toContain('CMCD');
+        statuses.push(res.headers.get('x-cache-status'));
+      }
+      expect(statuses).toEqual(['MISS', 'HIT']);
+    });
+
+    it('refuses a cached segment to a CMCD request without a valid token, and takes no beacon from it', async () => {
+      const sid = uniqueName('session');
+      const res = await edge(`${segment('720p/init.mp4', null)}?${cmcdQuery({ sid })}`);
+      expect(res.status).toBe(403);
+      const marker = uniqueName('marker');
+      await (
+        await edge(`${segment('720p/init.mp4', tokenFor(videoId))}&${cmcdQuery({ sid: marker })}`)
+      ).arrayBuffer();
+      await log.waitFor(marker, 1);
+      expect(log.received.some((r) => r.beacon.sessionId === sid)).toBe(false);
     });
   });
 

@@ -85,7 +85,7 @@ describe('services mode: every process starts on the real services', () => {
     { name: 'stack', ports: ['object-store', 'event-log', 'catalog', 'analytics-store', 'feature-store'] },
     { name: 'ingest', ports: ['object-store', 'event-log', 'catalog'] },
     { name: 'transcode', ports: ['object-store', 'event-log', 'catalog'] },
-    { name: 'delivery', ports: ['object-store', 'catalog', 'feature-store'] },
+    { name: 'delivery', ports: ['object-store', 'event-log', 'catalog', 'feature-store'] },
     { name: 'beacon-collector', ports: ['event-log'] },
     { name: 'analytics', ports: ['event-log', 'catalog', 'analytics-store', 'feature-store'] },
     { name: 'dashboards', ports: [] },

@@ -24,6 +24,8 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     trustProxy: deps.trustProxy ?? false,
+    // Beacon session ids may be 128 characters (schema); fastify's default stops at 100.
+    routerOptions: { maxParamLength: 256 },
   });
 
   // One error handler for every route: codes from the registry, never 5xx internals in a body.

@@ -1,0 +1,119 @@
+/**
+ * One viewing session's stored beacons, the SDK's and the origin's CMCD ones together (they join on
+ * the session id: CMCD `sid` is the SDK's session id), read back into the `qoe.beacon.v1` shape they
+ * arrived in. For debugging a session and for tests that check what a real player sent end to end.
+ */
+import type { Beacon } from '@streamloop/core/schemas/beacon';
+import {
+  CMCD_COLUMNS,
+  type CmcdField,
+  FIELD_COLUMNS,
+  type OptionalColumn,
+  type OptionalField,
+  UINT64_COLUMNS,
+} from './beacon-columns.js';
+import { type AnalyticsTarget, BEACONS_TABLE } from './beacons-table.js';
+
+/** A stored beacon as it was sent, plus the collector's (or origin's) clock when it arrived. */
+export type StoredBeacon = Beacon & { receivedAtMs: number };
+
+export interface SessionBeaconsParams {
+  sessionId: string;
+  /** At most this many beacons; `truncated` says there were more. */
+  limit: number;
+}
+
+export interface SessionBeacons {
+  /** By source ('cmcd' before 'sdk'), view, sequence number, arrival. */
+  beacons: StoredBeacon[];
+  truncated: boolean;
+}
+
+type Scalar = string | number | boolean | null;
+
+interface SessionRow extends Record<OptionalColumn, Scalar> {
+  beacon_id: string;
+  event: Beacon['event'];
+  source: 'sdk' | 'cmcd';
+  session_id: string;
+  view_id: string;
+  viewer_id: string;
+  video_id: string;
+  seq: number;
+  /** UInt64: a JSON string. */
+  client_time_ms: string;
+  monotonic_ms: number;
+  /** Int64: a JSON string. */
+  received_at_ms: string;
+}
+
+const OPTIONAL_COLUMNS = [...Object.values(FIELD_COLUMNS), ...Object.values(CMCD_COLUMNS)];
+const COLUMNS = [
+  'beacon_id',
+  'event',
+  'source',
+  'session_id',
+  'view_id',
+  'viewer_id',
+  'video_id',
+  'seq',
+  'client_time_ms',
+  'monotonic_ms',
+  ...OPTIONAL_COLUMNS,
+].join(', ');
+
+export async function getSessionBeacons(
+  target: AnalyticsTarget,
+  params: SessionBeaconsParams,
+): Promise<SessionBeacons> {
+  // A beacon stored twice keeps its first arrival; one more row than asked for tells truncation.
+  const result = await target.client.query({
+    query: `
+      SELECT ${COLUMNS}, toUnixTimestamp64Milli(received_at) AS received_at_ms
+      FROM (
+        SELECT ${COLUMNS}, received_at
+        FROM ${target.database}.${BEACONS_TABLE}
+        WHERE session_id = {sessionId:String}
+        ORDER BY beacon_id, received_at, kafka_partition, kafka_offset
+        LIMIT 1 BY beacon_id
+      )
+      ORDER BY source, view_id, seq, received_at, beacon_id
+      LIMIT {limitPlusOne:UInt32}`,
+    query_params: { sessionId: params.sessionId, limitPlusOne: params.limit + 1 },
+    format: 'JSONEachRow',
+  });
+  const rows = await result.json<SessionRow>();
+  return { beacons: rows.slice(0, params.limit).map(toStoredBeacon), truncated: rows.length > params.limit };
+}
+
+function toStoredBeacon(row: SessionRow): StoredBeacon {
+  const beacon: Record<string, unknown> = {
+    schema: 'qoe.beacon.v1',
+    beaconId: row.beacon_id,
+    event: row.event,
+    source: row.source,
+    sessionId: row.session_id,
+    viewId: row.view_id,
+    viewerId: row.viewer_id,
+    videoId: row.video_id,
+    seq: row.seq,
+    clientTimeMs: Number(row.client_time_ms),
+    monotonicMs: row.monotonic_ms,
+  };
+  for (const [field, column] of Object.entries(FIELD_COLUMNS) as [OptionalField, OptionalColumn][]) {
+    const value = columnValue(row, column);
+    if (value !== null) beacon[field] = value;
+  }
+  const cmcd: Record<string, Scalar> = {};
+  for (const [key, column] of Object.entries(CMCD_COLUMNS) as [CmcdField, OptionalColumn][]) {
+    const value = columnValue(row, column);
+    if (value !== null) cmcd[key] = value;
+  }
+  if (Object.keys(cmcd).length > 0) beacon.cmcd = cmcd;
+  return { ...(beacon as Beacon), receivedAtMs: Number(row.received_at_ms) };
+}
+
+function columnValue(row: SessionRow, column: OptionalColumn): Scalar {
+  const value = row[column] ?? null;
+  return value !== null && UINT64_COLUMNS.has(column) ? Number(value) : value;
+}
