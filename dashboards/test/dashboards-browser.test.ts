@@ -17,7 +17,7 @@ import { createChdbAnalyticsStore } from '@streamloop/analytics-store/chdb-analy
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
 import type { Beacon } from '@streamloop/core/schemas/beacon';
-import { eventually, uniqueName } from '@streamloop/core/testing';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, eventually, uniqueName } from '@streamloop/core/testing';
 import { TOPICS } from '@streamloop/core/topics';
 import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
 import { createApiKeyGuard } from '@streamloop/service-kit/api-key';
@@ -29,18 +29,7 @@ import { registerDashboards } from '../src/dashboards-routes.js';
 const API_KEY = 'dashboards-test-key-0123456789';
 const RESULTS_DIR = fileURLToPath(new URL('../test-results/', import.meta.url));
 // Never a downloaded browser: Debian's chromium, flags from FACTS.md.
-const CHROMIUM = {
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-};
+const CHROMIUM = { executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] };
 
 const logger = createLogger({ name: 'dashboards-browser-test', level: 'silent' });
 const watchedVideo = { id: uniqueName('watched'), title: 'Watched clip' };

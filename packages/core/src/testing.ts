@@ -49,3 +49,21 @@ export async function eventually<T>(
 export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/** Debian's Chromium: browser tests never download a browser. */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/**
+ * Flags every browser test launches Chromium with (FACTS.md): root needs --no-sandbox; without the
+ * background-networking flags Chromium's calls home are refused by this machine's closed network.
+ */
+export const CHROMIUM_ARGS: readonly string[] = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--autoplay-policy=no-user-gesture-required',
+];
