@@ -26,7 +26,8 @@ export interface Overview {
   startupTimeMs: { p50: number | null; p95: number | null };
   /**
    * Time stalled over time the viewer waited for or watched content, CTA-2066 style:
-   * rebufferTimeMs / (watchTimeMs + rebufferTimeMs). 0.02 = 2 %. Null when nothing was watched.
+   * rebufferTimeMs / (playTimeMs + rebufferTimeMs), the CTA-2066 convention (docs/metrics.md). 0.02 = 2 %.
+   * Null when nothing was watched.
    * A stall still going on when the page closed has no `rebufferend` and is not counted.
    */
   rebufferRatio: number | null;
@@ -48,6 +49,7 @@ interface OverviewRow {
   startup_ms: [number | null, number | null];
   rebuffer_count: string;
   rebuffer_time_ms: string | null;
+  play_time_ms: string | null;
   watch_time_ms: string | null;
   errors: string;
 }
@@ -62,9 +64,10 @@ export async function getOverview(target: AnalyticsTarget, params: OverviewParam
         countIf(event = 'rebufferstart') AS rebuffer_count,
         sumIf(rebuffer_duration_ms, event = 'rebufferend') AS rebuffer_time_ms,
         sum(watch_time_ms) AS watch_time_ms,
+        sum(play_time_ms) AS play_time_ms,
         countIf(event = 'error') AS errors
       FROM (
-        SELECT event, view_id, viewer_id, startup_time_ms, rebuffer_duration_ms, watch_time_ms
+        SELECT event, view_id, viewer_id, startup_time_ms, rebuffer_duration_ms, watch_time_ms, play_time_ms
         FROM ${target.database}.${BEACONS_TABLE}
         WHERE video_id = {videoId:String}
           -- The player's own beacons: the origin's CMCD beacons describe requests, not plays.
@@ -80,7 +83,11 @@ export async function getOverview(target: AnalyticsTarget, params: OverviewParam
   if (row === undefined) throw new Error('the overview query returned no row');
   const rebufferTimeMs = Number(row.rebuffer_time_ms ?? 0);
   const watchTimeMs = Number(row.watch_time_ms ?? 0);
-  const watchedOrWaitedMs = watchTimeMs + rebufferTimeMs;
+  // CTA-2066: stall / (stall + play). The SDK's watchTimeMs already includes stalls, so play time is
+  // its playTimeMs; beacons without it (older SDKs) fall back to watch time minus stalls.
+  const playTimeMs =
+    row.play_time_ms === null ? Math.max(watchTimeMs - rebufferTimeMs, 0) : Number(row.play_time_ms);
+  const watchedOrWaitedMs = playTimeMs + rebufferTimeMs;
   return {
     plays: Number(row.plays),
     viewers: Number(row.viewers),

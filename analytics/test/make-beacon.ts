@@ -59,7 +59,7 @@ export function viewBeacons(view: ViewSpec): Beacon[] {
       makeBeacon({ ...common, event: 'rebufferend', rebufferDurationMs: ms }),
     ]),
     ...(view.heartbeatsWatchMs ?? []).map((ms) =>
-      makeBeacon({ ...common, event: 'heartbeat', watchTimeMs: ms }),
+      makeBeacon({ ...common, event: 'heartbeat', watchTimeMs: ms, playTimeMs: ms }),
     ),
     ...Array.from({ length: view.errors ?? 0 }, () =>
       makeBeacon({ ...common, event: 'error', errorCode: 'MEDIA_ERR_DECODE', fatal: false }),

@@ -1,7 +1,9 @@
 /**
  * `/watch/:id`: a player page built on @streamloop/player-sdk. It plays the video through the public
  * playback API (muted autoplay, so it starts without a click and in headless tests), reports QoE
- * beacons to the collector, and shows the video's title when the catalog answers for it.
+ * beacons to the collector, and shows the video's title when the catalog answers for it. A "stats
+ * for nerds" overlay shows the SDK's live measurements (`monitor.getStats()`), refreshed every second
+ * while it is open.
  *
  * The id is checked against a strict pattern before it reaches the page, and every value written
  * into the inline script is JSON with HTML-significant characters escaped. The page runs under a
@@ -107,12 +109,25 @@ function renderPage(nonce: string, videoId: string, deps: WatchPageDeps): string
   body { margin: 0; background: #0f1115; color: #e8e8e8; font: 16px/1.4 system-ui, sans-serif; }
   main { max-width: 1024px; margin: 0 auto; padding: 16px; }
   h1 { font-size: 1.25rem; font-weight: 600; margin: 0 0 12px; overflow-wrap: anywhere; }
+  .stage { position: relative; }
+  #stats { position: absolute; top: 8px; left: 8px; z-index: 2; max-width: calc(100% - 16px); padding: 8px 10px;
+    background: rgba(0, 0, 0, 0.78); border-radius: 4px; font: 12px/1.45 ui-monospace, monospace; }
+  #stats dl { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 0 12px; margin: 0; }
+  #stats dt { color: #9aa4b2; }
+  #stats dd { margin: 0; overflow-wrap: anywhere; }
+  .toolbar { margin: 8px 0 0; }
+  .toolbar button { font: inherit; color: inherit; background: #262a33; border: 1px solid #3a404c; border-radius: 4px;
+    padding: 4px 10px; cursor: pointer; }
 </style>
 </head>
 <body>
 <main>
   <h1 id="title">${escapeHtml(videoId)}</h1>
-  <video id="player" class="video-js vjs-16-9 vjs-big-play-centered" controls muted playsinline></video>
+  <div class="stage">
+    <video id="player" class="video-js vjs-16-9 vjs-big-play-centered" controls muted playsinline></video>
+    <aside id="stats" aria-label="Stats for nerds" hidden><dl></dl></aside>
+  </div>
+  <p class="toolbar"><button id="stats-toggle" type="button" aria-controls="stats" aria-expanded="false">Stats for nerds</button></p>
 </main>
 <script nonce="${nonce}">
   // video.js would inject a <style> element the policy refuses; sizing comes from vjs-16-9 instead.
@@ -137,7 +152,56 @@ function renderPage(nonce: string, videoId: string, deps: WatchPageDeps): string
       }
     })
     .catch(function () { /* the id stays as the heading */ });
+  statsOverlay(window.streamloop.monitor);
 })();
+
+// "Stats for nerds": the SDK's view so far. Text only (textContent), rebuilt from getStats() each second.
+function statsOverlay(monitor) {
+  var panel = document.getElementById('stats');
+  var toggle = document.getElementById('stats-toggle');
+  var list = panel.querySelector('dl');
+  function ms(v) { return v === undefined ? '–' : v < 10000 ? v + ' ms' : (v / 1000).toFixed(1) + ' s'; }
+  function kbps(v) { return v === undefined ? '–' : v + ' kbit/s'; }
+  function size(w, h) { return w === undefined || h === undefined ? '–' : w + '×' + h; }
+  function bytes(v) { return v < 1e6 ? (v / 1e3).toFixed(0) + ' kB' : (v / 1e6).toFixed(1) + ' MB'; }
+  var rows = [
+    ['state', 'State', function (s) { return s.state; }],
+    ['startupTimeMs', 'Startup', function (s) { return ms(s.startupTimeMs); }],
+    ['rendition', 'Rendition', function (s) { return size(s.width, s.height) + ' @ ' + kbps(s.bitrateKbps) + ' (' + s.renditionSwitches + ' switches)'; }],
+    ['displayed', 'On screen', function (s) { return size(s.displayedWidth, s.displayedHeight) + ' in ' + size(s.playerWidth, s.playerHeight) + ' px'; }],
+    ['bufferMs', 'Buffer', function (s) { return ms(s.bufferMs); }],
+    ['throughput', 'Throughput', function (s) { return kbps(s.throughputKbps) + ' measured, ' + kbps(s.bandwidthEstimateKbps) + ' ABR estimate'; }],
+    ['network', 'Requests', function (s) { return s.requestCount + ' (' + s.requestFailures + ' failed), ' + bytes(s.bytesDownloaded) + ', TTFB ' + ms(s.lastTtfbMs); }],
+    ['frames', 'Frames', function (s) { return s.decodedFrames === undefined ? '–' : s.droppedFrames + ' dropped of ' + s.decodedFrames; }],
+    ['rebuffering', 'Rebuffering', function (s) { return s.rebufferCount + ' × ' + ms(s.rebufferDurationMs); }],
+    ['seeks', 'Seeks', function (s) { return s.seekCount + ' × ' + ms(s.seekDurationMs); }],
+    ['time', 'Watch / play', function (s) { return ms(s.watchTimeMs) + ' / ' + ms(s.playTimeMs) + ', ' + (s.completionPercent === undefined ? '–' : s.completionPercent + ' %'); }],
+    ['beacons', 'Beacons', function (s) { return s.beacons.sent + ' sent, ' + s.beacons.pending + ' pending, ' + s.beacons.dropped + ' dropped'; }],
+    ['errors', 'Errors', function (s) { return s.errorCount === 0 ? 'none' : s.errorCount + ', last ' + s.lastError; }],
+    ['sessionId', 'Session', function (s) { return s.sessionId; }],
+    ['cmcd', 'CMCD', function (s) { return s.lastCmcd || '–'; }]
+  ];
+  var cells = rows.map(function (row) {
+    var dt = document.createElement('dt');
+    var dd = document.createElement('dd');
+    dt.textContent = row[1];
+    dd.setAttribute('data-stat', row[0]);
+    list.append(dt, dd);
+    return dd;
+  });
+  var timer;
+  function render() {
+    var stats = monitor.getStats();
+    rows.forEach(function (row, i) { cells[i].textContent = row[2](stats); });
+  }
+  toggle.addEventListener('click', function () {
+    var open = panel.hidden;
+    panel.hidden = !open;
+    toggle.setAttribute('aria-expanded', String(open));
+    clearInterval(timer);
+    if (open) { render(); timer = setInterval(render, 1000); }
+  });
+}
 </script>
 </body>
 </html>

@@ -79,6 +79,9 @@ describe('watch page over app.inject()', () => {
     expect(first.body).toContain('href="/watch/assets/video-js.min.css"');
     expect(first.body).toContain(inlineJson({ videoId: VIDEO_ID, apiBase: '', collectorUrl: '/v1/beacons' }));
     expect(first.body).toContain("autoplay: 'muted'");
+    // The stats overlay is there, closed, with the button that opens it.
+    expect(first.body).toContain('<aside id="stats" aria-label="Stats for nerds" hidden>');
+    expect(first.body).toContain('id="stats-toggle"');
   });
 
   it.each([
@@ -242,6 +245,17 @@ describe('watch page in Chromium (Debian /usr/bin/chromium) with the player-sdk 
     const box = (await page.locator('#player').boundingBox()) ?? { width: 0, height: 0 };
     expect(box.height).toBeGreaterThan(100);
     expect(Math.round((box.width / box.height) * 9)).toBe(16);
+
+    // Stats for nerds: the SDK's live numbers, as text, once the viewer opens the overlay.
+    expect(await page.isVisible('#stats')).toBe(false);
+    await page.click('#stats-toggle');
+    expect(await page.isVisible('#stats')).toBe(true);
+    expect(await page.textContent('[data-stat="state"]')).toBe('playing');
+    expect(await page.textContent('[data-stat="startupTimeMs"]')).toMatch(/^\d+ ms$/);
+    expect(await page.textContent('[data-stat="rendition"]')).toMatch(/^640×360 @ \d+ kbit\/s/);
+    expect(await page.textContent('[data-stat="cmcd"]')).toMatch(/sid="[0-9a-f]{32}"/);
+    await page.click('#stats-toggle');
+    expect(await page.isVisible('#stats')).toBe(false);
 
     await page.close();
     await eventually('a viewend beacon after the page closed', () =>

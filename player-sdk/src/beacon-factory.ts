@@ -7,19 +7,21 @@ import type { Clock } from './clock.js';
 import { randomId } from './ids.js';
 import { SDK_VERSION } from './version.js';
 
-/** Measurements a controller may attach; everything else is filled in here. */
+/** Measurements a controller may attach; ids, sequence and clocks are filled in here. */
 export type BeaconFields = Partial<
-  Pick<
+  Omit<
     Beacon,
-    | 'startupTimeMs'
-    | 'rebufferDurationMs'
-    | 'watchTimeMs'
-    | 'bitrateKbps'
-    | 'width'
-    | 'height'
-    | 'errorCode'
-    | 'errorMessage'
-    | 'fatal'
+    | 'schema'
+    | 'beaconId'
+    | 'event'
+    | 'sessionId'
+    | 'viewId'
+    | 'viewerId'
+    | 'videoId'
+    | 'seq'
+    | 'clientTimeMs'
+    | 'monotonicMs'
+    | 'cmcd'
   >
 >;
 
@@ -39,6 +41,8 @@ export interface BeaconFactoryOptions {
   /** Current media position in seconds, if known. */
   playhead: () => number | undefined;
   metadata?: BeaconMetadata;
+  /** Fields every beacon carries while they apply (e.g. `droppedBeacons` once something was dropped). */
+  always?: () => BeaconFields;
 }
 
 // The schema's ceiling for a duration (one week); anything beyond is a clock bug, not a measurement.
@@ -52,12 +56,14 @@ export function toMs(value: number | undefined): number | undefined {
 export function createBeaconFactory(options: BeaconFactoryOptions) {
   const viewId = randomId();
   let seq = 0;
-  let metadata: BeaconMetadata = { ...options.metadata };
+  const metadata: BeaconMetadata = { ...options.metadata };
 
   return {
     viewId,
     setMetadata(update: BeaconMetadata): void {
-      metadata = { ...metadata, ...update };
+      for (const [key, value] of Object.entries(update)) {
+        if (value !== undefined) metadata[key as keyof BeaconMetadata] = value;
+      }
     },
     make(event: BeaconEvent, fields: BeaconFields = {}): Beacon {
       const playhead = options.playhead();
@@ -78,7 +84,7 @@ export function createBeaconFactory(options: BeaconFactoryOptions) {
       if (playheadMs !== undefined) beacon.playheadMs = playheadMs;
       if (metadata.variant !== undefined) beacon.variant = metadata.variant;
       if (metadata.ladderId !== undefined) beacon.ladderId = metadata.ladderId;
-      for (const [key, value] of Object.entries(fields)) {
+      for (const [key, value] of Object.entries({ ...options.always?.(), ...fields })) {
         if (value !== undefined) (beacon as unknown as Record<string, unknown>)[key] = value;
       }
       return beacon;

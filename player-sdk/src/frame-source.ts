@@ -3,7 +3,7 @@
  * It is the closest signal to what the viewer sees, but it does not fire in a hidden tab, so the
  * startup controller races it against the playhead advancing.
  */
-import type { PlayerLike } from './player-like.js';
+import { type PlayerLike, videoElementOf } from './player-like.js';
 
 export interface FrameSource {
   /** Calls `callback` once at the next presented frame; returns a cancel function (no-op when unsupported). */
@@ -17,13 +17,7 @@ interface FrameCallbackVideo {
 
 /** The player's video element, looked up when needed: video.js may load its tech after `monitor()`. */
 export function createPlayerFrameSource(player: PlayerLike): FrameSource {
-  const element = (): Partial<FrameCallbackVideo> | undefined => {
-    try {
-      return player.tech?.(true)?.el() as Partial<FrameCallbackVideo> | undefined;
-    } catch {
-      return undefined;
-    }
-  };
+  const element = (): Partial<FrameCallbackVideo> | undefined => videoElementOf(player);
   return {
     next(callback) {
       const video = element();

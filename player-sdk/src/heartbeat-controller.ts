@@ -1,63 +1,186 @@
 /**
- * A `heartbeat` every `intervalMs` while the viewer is watching, carrying the watch time since the
- * previous one. Paused time is never counted; the remainder at the end goes on `viewend`.
+ * A `heartbeat` every `intervalMs` while the viewer is watching (playing, or waiting through a stall
+ * or a seek), carrying the counters since the previous one; `viewend` carries the rest. Also the
+ * viewer's `pause` and `play` (resume) after the first frame.
+ *
+ * Each heartbeat covers time on ONE rendition on screen: when the picture switches to another rung
+ * (the video element's `resize`), the interval so far is sent at once. So `bitrateKbps`/`width`/
+ * `height` on a heartbeat are what was shown during its `playTimeMs`, and SQL gets the time at each
+ * rung and the time-weighted bitrate exactly: Σ playTimeMs by rung, Σ(bitrateKbps·playTimeMs)/Σ playTimeMs.
  */
-import type { Emit } from './beacon-factory.js';
+import type { BeaconFields, Emit } from './beacon-factory.js';
 import type { Clock } from './clock.js';
-import type { Listener, PlayerLike } from './player-like.js';
-import { createWatchTimeMeter } from './watch-time.js';
+import { createPlaybackMeter, type PlaybackState, scaleOf } from './playback-meter.js';
+import { type Listener, type PlayerLike, videoElementOf } from './player-like.js';
+import type { Rung } from './rendition-controller.js';
 
-export interface HeartbeatController {
-  firstFrame(): void;
-  /** Watch time not yet reported by a heartbeat (for `viewend`). */
-  takeWatchTime(): number;
-  destroy(): void;
-}
-
-export function createHeartbeatController(deps: {
+export interface HeartbeatDeps {
   player: PlayerLike;
   clock: Clock;
   emit: Emit;
   intervalMs?: number;
-}): HeartbeatController {
+  /** A stall or a seek holds playback now. */
+  waiting(): boolean;
+  /** The rung with this picture size (VHS' quality levels). */
+  rungOfSize(width: number, height: number): Rung | undefined;
+  /** Other counters since the previous heartbeat (network, frames), taken once per beacon. */
+  counters(): BeaconFields;
+  devicePixelRatio?(): number;
+}
+
+export interface ViewTotals {
+  watchTimeMs: number;
+  playTimeMs: number;
+  pauseTimeMs: number;
+  upscaleTimeMs: number;
+  downscaleTimeMs: number;
+  completionPercent: number | undefined;
+  /** The rung on screen and the player's size in CSS pixels. */
+  displayed: Rung | undefined;
+  playerWidth: number | undefined;
+  playerHeight: number | undefined;
+}
+
+export interface HeartbeatController {
+  firstFrame(): void;
+  /** Re-reads the playback state (after a stall or seek began or ended). */
+  refresh(): void;
+  /** Everything not yet reported, for `viewend`. */
+  take(): BeaconFields;
+  totals(): ViewTotals;
+  destroy(): void;
+}
+
+const WATCHING: readonly PlaybackState[] = ['playing', 'waiting'];
+
+export function createHeartbeatController(deps: HeartbeatDeps): HeartbeatController {
   const { player, clock, emit } = deps;
   const intervalMs = deps.intervalMs ?? 10_000;
-  const meter = createWatchTimeMeter();
+  const meter = createPlaybackMeter(clock.monotonic());
+  const dpr = deps.devicePixelRatio ?? (() => (typeof devicePixelRatio === 'number' ? devicePixelRatio : 1));
   let started = false;
   let timer: ReturnType<typeof setInterval> | undefined;
+  let displayed: Rung | undefined;
+  let playerSize: { width: number; height: number } | undefined;
+  let maxPlayheadS = 0;
+  let finished = false;
 
-  const beat = (): void => {
-    emit('heartbeat', { watchTimeMs: meter.take(clock.monotonic()) });
-  };
-  const watch = (): void => {
-    if (!started || meter.running()) return;
-    meter.start(clock.monotonic());
-    timer = setInterval(beat, intervalMs);
-  };
-  const unwatch = (): void => {
-    meter.stop(clock.monotonic());
-    if (timer !== undefined) clearInterval(timer);
-    timer = undefined;
+  const completion = (): number | undefined => {
+    const duration = player.duration?.();
+    if (finished) return 100;
+    if (duration === undefined || !Number.isFinite(duration) || duration <= 0) return undefined;
+    return Math.min(100, Math.round((maxPlayheadS / duration) * 1000) / 10);
   };
 
-  const onPlay: Listener = () => watch();
-  const onStop: Listener = () => unwatch();
+  const take = (): BeaconFields => {
+    const reading = meter.take(clock.monotonic());
+    return {
+      watchTimeMs: reading.playMs + reading.waitMs,
+      playTimeMs: reading.playMs,
+      pauseTimeMs: reading.pauseMs,
+      upscaleTimeMs: reading.upscaleMs,
+      downscaleTimeMs: reading.downscaleMs,
+      ...displayed,
+      playerWidth: playerSize?.width,
+      playerHeight: playerSize?.height,
+      completionPercent: completion(),
+      ...deps.counters(),
+    };
+  };
+  const beat = (): void => emit('heartbeat', take());
+
+  const stateNow = (): PlaybackState => {
+    if (!started) return 'idle';
+    if (player.ended?.() || finished) return 'ended';
+    if (player.paused()) return 'paused';
+    return deps.waiting() ? 'waiting' : 'playing';
+  };
+
+  const refresh = (): void => {
+    const next = stateNow();
+    const previous = meter.state();
+    if (next === previous) return;
+    meter.set(next, clock.monotonic());
+    // The viewer's pauses and resumes (not the pause browsers fire when the media ends).
+    if (next === 'paused' && WATCHING.includes(previous)) emit('pause');
+    if (previous === 'paused' && WATCHING.includes(next)) emit('play');
+    const watching = WATCHING.includes(next);
+    if (watching && timer === undefined) timer = setInterval(beat, intervalMs);
+    if (!watching && timer !== undefined) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+  };
+
+  const readPicture = (): void => {
+    const video = videoElementOf(player);
+    if (!video) return;
+    playerSize = { width: video.clientWidth, height: video.clientHeight };
+    const size = { width: video.videoWidth, height: video.videoHeight };
+    meter.setScale(scaleOf(size, playerSize, dpr()), clock.monotonic());
+    if (size.width <= 0 || size.height <= 0) return;
+    if (displayed?.width === size.width && displayed.height === size.height) return;
+    // The interval so far was spent on the previous rung: report it before the picture changes.
+    if (started && displayed !== undefined) beat();
+    displayed = deps.rungOfSize(size.width, size.height) ?? size;
+  };
+
+  const onTimeUpdate: Listener = () => {
+    if (meter.state() === 'playing') maxPlayheadS = Math.max(maxPlayheadS, player.currentTime() ?? 0);
+    refresh();
+  };
+  const onEnded: Listener = () => {
+    finished = true;
+    refresh();
+  };
+  const onPlay: Listener = () => {
+    finished = false;
+    refresh();
+  };
+  const onRefresh: Listener = () => refresh();
+  const onResize: Listener = () => readPicture();
+
   const listeners: [string, Listener][] = [
     ['play', onPlay],
-    ['playing', onPlay],
-    ['pause', onStop],
-    ['ended', onStop],
+    ['playing', onRefresh],
+    ['pause', onRefresh],
+    ['waiting', onRefresh],
+    ['seeking', onRefresh],
+    ['seeked', onRefresh],
+    ['ended', onEnded],
+    ['timeupdate', onTimeUpdate],
+    ['resize', onResize],
+    ['playerresize', onResize],
+    ['loadedmetadata', onResize],
   ];
   for (const [type, fn] of listeners) player.on(type, fn);
 
   return {
     firstFrame() {
       started = true;
-      if (!player.paused()) watch();
+      maxPlayheadS = player.currentTime() ?? 0;
+      readPicture();
+      refresh();
     },
-    takeWatchTime: () => meter.take(clock.monotonic()),
+    refresh,
+    take,
+    totals() {
+      const reading = meter.totals(clock.monotonic());
+      return {
+        watchTimeMs: reading.playMs + reading.waitMs,
+        playTimeMs: reading.playMs,
+        pauseTimeMs: reading.pauseMs,
+        upscaleTimeMs: reading.upscaleMs,
+        downscaleTimeMs: reading.downscaleMs,
+        completionPercent: completion(),
+        displayed,
+        playerWidth: playerSize?.width,
+        playerHeight: playerSize?.height,
+      };
+    },
     destroy() {
-      unwatch();
+      if (timer !== undefined) clearInterval(timer);
+      timer = undefined;
       for (const [type, fn] of listeners) player.off(type, fn);
     },
   };

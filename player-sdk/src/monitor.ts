@@ -1,19 +1,32 @@
 /**
- * `monitor(player, options)`: QoE beacons for one view of one video on an existing video.js player.
- * It composes one controller per concern; each registers and removes its own listeners.
+ * `monitor(player, options)`: QoE beacons, CMCD and live stats for one view of one video on an
+ * existing video.js player. It composes one controller per concern; each registers and removes its
+ * own listeners. Nothing here can throw into the player or make it wait.
  */
-import { type BeaconMetadata, createBeaconFactory, type Emit } from './beacon-factory.js';
+import type { Beacon } from '@streamloop/core/schemas/beacon';
+import {
+  type BeaconFields,
+  type BeaconMetadata,
+  createBeaconFactory,
+  type Emit,
+  toMs,
+} from './beacon-factory.js';
+import type { CmcdMode, CmcdState } from './cmcd.js';
 import { type Clock, createBrowserClock } from './clock.js';
 import { createErrorController } from './error-controller.js';
+import { createFrameCounter } from './frame-counter.js';
 import { createPlayerFrameSource, type FrameSource } from './frame-source.js';
 import { createHeartbeatController } from './heartbeat-controller.js';
 import { isValidId, type KeyValueStorage, loadViewerId, randomId } from './ids.js';
 import { createLifecycleController } from './lifecycle-controller.js';
+import { createNetworkController } from './network-controller.js';
 import { createBrowserPageEvents, type PageEvents } from './page-events.js';
-import type { Listener, PlayerLike } from './player-like.js';
+import { bufferAheadSeconds, type Listener, type PlayerLike } from './player-like.js';
 import { createRebufferController } from './rebuffer-controller.js';
 import { createRenditionController } from './rendition-controller.js';
+import { createSeekController } from './seek-controller.js';
 import { createStartupController } from './startup-controller.js';
+import { type PlaybackStats, statsState } from './stats.js';
 import { createTransport, type TransportOptions } from './transport-controller.js';
 
 export interface MonitorOptions {
@@ -23,9 +36,14 @@ export interface MonitorOptions {
   collectorUrl: string;
   /** Anonymous viewer id; by default one is generated and kept in localStorage. */
   viewerId?: string;
-  /** Groups the views of one page; by default a new one per monitor. */
+  /** Groups the views of one page; by default a new one per monitor. Also CMCD's `sid`. */
   sessionId?: string;
   metadata?: BeaconMetadata;
+  /** CMCD on manifest and segment requests: as a `CMCD=` query parameter (default), as headers, or off. */
+  cmcd?: CmcdMode | false;
+  /** Reported on `viewstart`; `createPlayer` fills in video.js and its version. */
+  playerName?: string;
+  playerVersion?: string;
   /** Seams for tests and unusual hosts; browsers need none of them. */
   clock?: Clock;
   page?: PageEvents;
@@ -40,8 +58,12 @@ export interface Monitor {
   readonly viewId: string;
   readonly viewerId: string;
   setMetadata(metadata: BeaconMetadata): void;
-  /** Records play intent now (autoplay), instead of waiting for the player's first `play`. */
+  /** Records play intent now, instead of waiting for the player's first `play`. */
   playRequested(): void;
+  /** The view so far, for a live overlay ("stats for nerds"); cheap enough to call every second. */
+  getStats(): PlaybackStats;
+  /** Calls `listener` with each beacon as it is made; returns the function that stops it. */
+  onBeacon(listener: (beacon: Beacon) => void): () => void;
   /** Sends queued beacons now. */
   flush(): void;
   /** Ends the view (if it has not ended), sends what is queued and removes every listener. */
@@ -55,6 +77,17 @@ const browserStorage = (): KeyValueStorage | undefined => {
     return undefined; // Accessing localStorage throws when storage is blocked.
   }
 };
+
+/** Where the page is and how big, for `viewstart` (nothing beyond the origin of its URL). */
+function pageFields(): BeaconFields {
+  if (typeof window === 'undefined') return {};
+  return {
+    pageOrigin: window.location?.origin?.slice(0, 256),
+    viewportWidth: window.innerWidth,
+    viewportHeight: window.innerHeight,
+    devicePixelRatio: window.devicePixelRatio,
+  };
+}
 
 export function monitor(player: PlayerLike, options: MonitorOptions): Monitor {
   if (!isValidId(options.videoId))
@@ -73,17 +106,51 @@ export function monitor(player: PlayerLike, options: MonitorOptions): Monitor {
     clock,
     playhead: () => player.currentTime(),
     ...(options.metadata ? { metadata: options.metadata } : {}),
+    // The loss is never silent: once the queue had to drop beacons, every later one says how many.
+    always: () => {
+      const { dropped } = transport.stats();
+      return dropped > 0 ? { droppedBeacons: dropped } : {};
+    },
   });
-  const emit: Emit = (event, fields) => transport.enqueue(beacons.make(event, fields));
+  const listeners = new Set<(beacon: Beacon) => void>();
+  const emit: Emit = (event, fields) => {
+    const beacon = beacons.make(event, fields);
+    transport.enqueue(beacon);
+    for (const listener of listeners) {
+      try {
+        listener(beacon);
+      } catch {
+        // An app's listener is not our playback's problem.
+      }
+    }
+  };
+  const mediaDurationMs = (): number | undefined => {
+    const duration = player.duration?.();
+    return duration === undefined || !Number.isFinite(duration) ? undefined : toMs(duration * 1000);
+  };
 
-  emit('viewstart');
-  const rebuffer = createRebufferController({ player, clock, emit });
-  const heartbeat = createHeartbeatController({
+  emit('viewstart', {
+    playerName: options.playerName ?? 'video.js',
+    playerVersion: options.playerVersion,
+    mediaDurationMs: mediaDurationMs(),
+    ...pageFields(),
+  });
+
+  let starved = false;
+  let heartbeatRefresh = (): void => {};
+  const rebuffer = createRebufferController({
     player,
     clock,
     emit,
-    ...(options.heartbeatIntervalMs ? { intervalMs: options.heartbeatIntervalMs } : {}),
+    onChange(stalled) {
+      if (stalled) starved = true;
+      heartbeatRefresh();
+    },
   });
+  const seek = createSeekController({ player, clock, emit, onChange: () => heartbeatRefresh() });
+  const rendition = createRenditionController({ player, emit });
+  const errors = createErrorController({ player, emit });
+  const frames = createFrameCounter(player);
   const startup = createStartupController({
     player,
     clock,
@@ -91,30 +158,129 @@ export function monitor(player: PlayerLike, options: MonitorOptions): Monitor {
     frames: options.frames ?? createPlayerFrameSource(player),
     onFirstFrame() {
       rebuffer.firstFrame();
+      seek.firstFrame();
       heartbeat.firstFrame();
     },
   });
-  const rendition = createRenditionController({ player, emit });
-  const errors = createErrorController({ player, emit });
+  const cmcdState: CmcdState = {
+    sessionId,
+    contentId: options.videoId,
+    urgent: () => !startup.started() || seek.seeking() || rebuffer.stalled(),
+    takeStarved() {
+      const was = starved;
+      starved = false;
+      return was;
+    },
+    bufferMs: () => bufferAheadSeconds(player) * 1000,
+    playbackRate: () => (player.paused() ? 0 : (player.playbackRate?.() ?? 1)),
+    format: () => (player.currentType?.()?.includes('dash') ? 'd' : 'h'),
+    live: () => player.duration?.() === Number.POSITIVE_INFINITY,
+  };
+  const network = createNetworkController({
+    player,
+    clock,
+    cmcd: options.cmcd ?? 'query',
+    cmcdState,
+    onFailure: (failure) => errors.requestFailed(failure),
+  });
+  const heartbeat = createHeartbeatController({
+    player,
+    clock,
+    emit,
+    ...(options.heartbeatIntervalMs ? { intervalMs: options.heartbeatIntervalMs } : {}),
+    waiting: () => rebuffer.stalled() || seek.seeking(),
+    rungOfSize: (width, height) => rendition.rungOfSize(width, height),
+    counters: () => ({ ...network.take(), ...frames.take() }),
+  });
+  heartbeatRefresh = () => heartbeat.refresh();
+
   const page = options.page ?? createBrowserPageEvents();
   const lifecycle = createLifecycleController({
     player,
     ...(page ? { page } : {}),
     onViewEnd() {
       rebuffer.close();
-      emit('viewend', { watchTimeMs: heartbeat.takeWatchTime() });
+      seek.close();
+      emit('viewend', { ...heartbeat.take(), mediaDurationMs: mediaDurationMs() });
     },
     flush: (unloading) => transport.flush(unloading ? 'unload' : 'normal'),
   });
+
+  const getStats = (): PlaybackStats => {
+    const view = heartbeat.totals();
+    const stalls = rebuffer.totals();
+    const seeks = seek.totals();
+    const current = rendition.current();
+    const net = network.totals();
+    const frameTotals = frames.totals();
+    return {
+      sessionId,
+      viewId: beacons.viewId,
+      videoId: options.videoId,
+      state: statsState({
+        failed: errors.fatal(),
+        requested: startup.requested(),
+        started: startup.started(),
+        ended: player.ended?.() ?? false,
+        paused: player.paused(),
+        stalled: rebuffer.stalled(),
+        seeking: seek.seeking(),
+      }),
+      startupTimeMs: startup.startupTimeMs(),
+      watchTimeMs: view.watchTimeMs,
+      playTimeMs: view.playTimeMs,
+      pauseTimeMs: view.pauseTimeMs,
+      rebufferCount: stalls.count,
+      rebufferDurationMs: stalls.durationMs,
+      seekCount: seeks.count,
+      seekDurationMs: seeks.durationMs,
+      renditionSwitches: rendition.switches(),
+      bitrateKbps: current?.bitrateKbps,
+      width: current?.width,
+      height: current?.height,
+      displayedBitrateKbps: view.displayed?.bitrateKbps,
+      displayedWidth: view.displayed?.width,
+      displayedHeight: view.displayed?.height,
+      playerWidth: view.playerWidth,
+      playerHeight: view.playerHeight,
+      upscaleTimeMs: view.upscaleTimeMs,
+      downscaleTimeMs: view.downscaleTimeMs,
+      bufferMs: Math.round(bufferAheadSeconds(player) * 1000),
+      droppedFrames: frameTotals?.droppedFrames,
+      decodedFrames: frameTotals?.decodedFrames,
+      requestCount: net.requestCount,
+      requestFailures: net.requestFailures,
+      bytesDownloaded: net.bytesDownloaded,
+      throughputKbps: net.throughputKbps,
+      bandwidthEstimateKbps: net.estimateKbps,
+      lastTtfbMs: net.lastTtfbMs,
+      completionPercent: view.completionPercent,
+      errorCount: errors.count(),
+      lastError: errors.last(),
+      lastCmcd: net.lastCmcd,
+      beacons: transport.stats(),
+    };
+  };
 
   let destroyed = false;
   const destroy = (): void => {
     if (destroyed) return;
     destroyed = true;
     lifecycle.end('dispose');
-    for (const controller of [startup, rebuffer, heartbeat, rendition, errors, lifecycle, transport]) {
+    for (const controller of [
+      startup,
+      rebuffer,
+      seek,
+      heartbeat,
+      rendition,
+      errors,
+      network,
+      lifecycle,
+      transport,
+    ]) {
       controller.destroy();
     }
+    listeners.clear();
     player.off('dispose', onDispose);
   };
   const onDispose: Listener = () => destroy();
@@ -126,6 +292,11 @@ export function monitor(player: PlayerLike, options: MonitorOptions): Monitor {
     viewerId,
     setMetadata: (metadata) => beacons.setMetadata(metadata),
     playRequested: () => startup.requestPlay(),
+    getStats,
+    onBeacon(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     flush: () => transport.flush('normal'),
     destroy,
   };

@@ -6,8 +6,9 @@ export interface PlaybackSource {
   url: string;
   /** MIME type for video.js' source selection. */
   type: string;
-  /** Experiment variant the playback API assigned, copied onto beacons. */
+  /** Experiment variant and encoding ladder the playback API assigned, copied onto beacons. */
   variant?: string;
+  ladderId?: string;
 }
 
 export interface PlaybackRequest {
@@ -50,7 +51,12 @@ export async function resolvePlaybackSource(
     throw new PlaybackApiError('the playback API could not be reached');
   }
   const body = (await response.json().catch(() => undefined)) as
-    | { manifestUrl?: unknown; variant?: unknown; error?: { code?: unknown; message?: unknown } }
+    | {
+        manifestUrl?: unknown;
+        variant?: unknown;
+        ladderId?: unknown;
+        error?: { code?: unknown; message?: unknown };
+      }
     | undefined;
   if (!response.ok || typeof body?.manifestUrl !== 'string') {
     const reason = typeof body?.error?.message === 'string' ? `: ${body.error.message}` : '';
@@ -61,5 +67,6 @@ export async function resolvePlaybackSource(
   const url = new URL(body.manifestUrl, base).href;
   const source: PlaybackSource = { url, type: mimeTypeOf(url) };
   if (typeof body.variant === 'string' && body.variant.length <= 64) source.variant = body.variant;
+  if (typeof body.ladderId === 'string' && body.ladderId.length <= 64) source.ladderId = body.ladderId;
   return source;
 }

@@ -29,13 +29,84 @@ export interface QualityLevelListLike extends PlayerEvents {
   [index: number]: QualityLevelLike | undefined;
 }
 
+/** The options object VHS hands to its request hooks (`vhs.xhr.onRequest`), as far as we read it. */
+export interface VhsRequestOptions {
+  uri: string;
+  requestType?: string;
+  headers?: Record<string, string>;
+  beforeSend?: (xhr: XMLHttpRequest) => void;
+  [key: string]: unknown;
+}
+
+export type VhsRequestHook = (options: VhsRequestOptions) => VhsRequestOptions;
+
+/** One playlist of VHS' parsed main manifest (`vhs.playlists.main.playlists[i]`). */
+export interface VhsPlaylistLike {
+  attributes?: { BANDWIDTH?: number; CODECS?: string };
+  segments?: { resolvedUri?: string; duration?: number; map?: { resolvedUri?: string } }[];
+}
+
+/** The documented parts of VHS (`player.tech().vhs`): request hooks, the manifest, the ABR estimate. */
+export interface VhsLike {
+  xhr?: {
+    onRequest?(hook: VhsRequestHook): void;
+    offRequest?(hook: VhsRequestHook): void;
+  };
+  playlists?: { main?: { playlists?: VhsPlaylistLike[] } };
+  /** Bits per second: the throughput estimate VHS' ABR decides with. */
+  bandwidth?: number;
+}
+
+export interface TechLike extends Partial<PlayerEvents> {
+  el(): Element;
+  vhs?: VhsLike;
+}
+
 export interface PlayerLike extends PlayerEvents {
   currentTime(): number | undefined;
   paused(): boolean;
   seeking(): boolean;
   error(): PlayerError | null | undefined;
+  duration?(): number | undefined;
+  /** Buffered ranges of the media (TimeRanges). */
+  buffered?(): TimeRanges | undefined;
+  playbackRate?(): number | undefined;
+  ended?(): boolean;
+  /** MIME type of the current source (`application/x-mpegURL`, `application/dash+xml`). */
+  currentType?(): string | undefined;
   /** Present on video.js players; the plugin ships with video.js 8 and VHS feeds it. */
   qualityLevels?(): QualityLevelListLike;
-  /** video.js: the playback tech; `true` acknowledges we only read its element. */
-  tech?(safety: true): { el(): Element } | undefined;
+  /** video.js: the playback tech; `true` acknowledges we only read it. */
+  tech?(safety: true): TechLike | undefined;
+}
+
+/** The tech's video element, or undefined before video.js has loaded one (or in a fake). */
+export function videoElementOf(player: PlayerLike): HTMLVideoElement | undefined {
+  try {
+    const el = player.tech?.(true)?.el();
+    return el && 'videoWidth' in el ? (el as HTMLVideoElement) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** VHS of the current source, when the source plays through it. */
+export function vhsOf(player: PlayerLike): VhsLike | undefined {
+  try {
+    return player.tech?.(true)?.vhs;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Seconds of media buffered ahead of the playhead. */
+export function bufferAheadSeconds(player: PlayerLike): number {
+  const ranges = player.buffered?.();
+  const now = player.currentTime() ?? 0;
+  if (!ranges) return 0;
+  for (let i = 0; i < ranges.length; i++) {
+    // A small tolerance: the playhead can sit a few ms before a range that starts at a segment edge.
+    if (ranges.start(i) - 0.1 <= now && now <= ranges.end(i)) return ranges.end(i) - now;
+  }
+  return 0;
 }

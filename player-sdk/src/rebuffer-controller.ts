@@ -8,6 +8,10 @@ import { createRebufferState, type RebufferInput, type RebufferOutput } from './
 
 export interface RebufferController {
   firstFrame(): void;
+  /** A stall is open now. */
+  stalled(): boolean;
+  /** Stalls so far and their total length, an open one counted up to now. */
+  totals(): { count: number; durationMs: number };
   /** The view is ending: report an open stall up to now (a viewer leaving mid-stall matters most). */
   close(): void;
   destroy(): void;
@@ -17,14 +21,26 @@ export function createRebufferController(deps: {
   player: PlayerLike;
   clock: Clock;
   emit: Emit;
+  /** Told after every stall start and end. */
+  onChange?(stalled: boolean): void;
 }): RebufferController {
   const { player, clock, emit } = deps;
   const state = createRebufferState();
   let lastPosition = player.currentTime() ?? 0;
+  let count = 0;
+  let doneMs = 0;
+  let openedAt = 0;
 
   const report = (output: RebufferOutput): void => {
-    if (output?.type === 'start') emit('rebufferstart');
-    else if (output?.type === 'end') emit('rebufferend', { rebufferDurationMs: output.durationMs });
+    if (output?.type === 'start') {
+      count++;
+      openedAt = clock.monotonic();
+      emit('rebufferstart');
+    } else if (output?.type === 'end') {
+      doneMs += output.durationMs;
+      emit('rebufferend', { rebufferDurationMs: output.durationMs });
+    } else return;
+    deps.onChange?.(output.type === 'start');
   };
   const feed = (input: RebufferInput): void => report(state.next(input, clock.monotonic()));
 
@@ -59,6 +75,11 @@ export function createRebufferController(deps: {
 
   return {
     firstFrame: () => feed('firstframe'),
+    stalled: () => state.phase() === 'stalled',
+    totals: () => ({
+      count,
+      durationMs: Math.round(doneMs + (state.phase() === 'stalled' ? clock.monotonic() - openedAt : 0)),
+    }),
     close: () => report(state.close(clock.monotonic())),
     destroy() {
       for (const [type, fn] of listeners) player.off(type, fn);

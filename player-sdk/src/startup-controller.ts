@@ -1,6 +1,8 @@
 /**
- * Startup time: from the viewer's intent to play (the first `play`, or the SDK being asked to
- * autoplay) to the first frame with the playhead moving. Emits `playrequest` and `firstframe`.
+ * Video startup time: from the intent to play (the player's first `play`, by the viewer or by
+ * autoplay, or `monitor.playRequested()`) to the first frame with the playhead moving. Emits
+ * `playrequest` and `firstframe`. A fatal error before the first frame is a video start failure:
+ * no startup time is ever recorded for that view.
  */
 import type { Emit } from './beacon-factory.js';
 import type { Clock } from './clock.js';
@@ -19,6 +21,12 @@ export interface StartupDeps {
 export interface StartupController {
   /** Records play intent now, unless it was already recorded. */
   requestPlay(): void;
+  /** Play intent was recorded. */
+  requested(): boolean;
+  /** The first frame is up (playback has started). */
+  started(): boolean;
+  /** Intent to first frame, once known. */
+  startupTimeMs(): number | undefined;
   destroy(): void;
 }
 
@@ -26,6 +34,7 @@ export function createStartupController(deps: StartupDeps): StartupController {
   const { player, clock, emit } = deps;
   let intentAt: number | undefined;
   let done = false;
+  let startup: number | undefined;
   let lastPosition = 0;
   let cancelFrame: (() => void) | undefined;
 
@@ -35,7 +44,8 @@ export function createStartupController(deps: StartupDeps): StartupController {
     if (done || intentAt === undefined) return;
     done = true;
     disarm();
-    emit('firstframe', { startupTimeMs: Math.round(clock.monotonic() - intentAt) });
+    startup = Math.round(clock.monotonic() - intentAt);
+    emit('firstframe', { startupTimeMs: startup });
     deps.onFirstFrame();
   };
 
@@ -59,6 +69,12 @@ export function createStartupController(deps: StartupDeps): StartupController {
     lastPosition = position();
   };
   const onPlay: Listener = () => requestPlay();
+  // video.js errors are fatal: whatever follows is not this view's start.
+  const onError: Listener = () => {
+    if (done) return;
+    done = true;
+    disarm();
+  };
 
   function disarm(): void {
     cancelFrame?.();
@@ -69,7 +85,7 @@ export function createStartupController(deps: StartupDeps): StartupController {
   }
 
   function requestPlay(): void {
-    if (intentAt !== undefined) return;
+    if (intentAt !== undefined || done) return;
     intentAt = clock.monotonic();
     lastPosition = position();
     emit('playrequest');
@@ -80,12 +96,17 @@ export function createStartupController(deps: StartupDeps): StartupController {
   }
 
   player.on('play', onPlay);
+  player.on('error', onError);
 
   return {
     requestPlay,
+    requested: () => intentAt !== undefined,
+    started: () => startup !== undefined,
+    startupTimeMs: () => startup,
     destroy() {
       disarm();
       player.off('play', onPlay);
+      player.off('error', onError);
     },
   };
 }

@@ -78,8 +78,9 @@ describe('script-tag bundle in Chromium (Debian /usr/bin/chromium)', () => {
 
     const beacons = beaconsOf(server.received);
     const events = beacons.map((b) => b.event);
-    expect(events.slice(0, 2)).toEqual(['viewstart', 'playrequest']);
-    expect(events).toContain('firstframe');
+    expect(events[0]).toBe('viewstart');
+    expect(events.indexOf('playrequest')).toBeGreaterThan(0);
+    expect(events.indexOf('firstframe')).toBeGreaterThan(events.indexOf('playrequest'));
     expect(firstFrame.startupTimeMs).toBeGreaterThan(0);
     expect(firstFrame.startupTimeMs).toBeLessThan(5000);
     expect(viewEnd.playheadMs).toBeGreaterThan(0);

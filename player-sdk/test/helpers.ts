@@ -15,6 +15,9 @@ import type {
   PlayerLike,
   QualityLevelLike,
   QualityLevelListLike,
+  TechLike,
+  VhsLike,
+  VhsRequestHook,
 } from '../src/player-like.js';
 
 export class FakeEmitter {
@@ -27,8 +30,8 @@ export class FakeEmitter {
   off(type: string, fn: Listener): void {
     this.listeners.get(type)?.delete(fn);
   }
-  fire(type: string): void {
-    for (const fn of [...(this.listeners.get(type) ?? [])]) fn({ type });
+  fire(type: string, event: unknown = { type }): void {
+    for (const fn of [...(this.listeners.get(type) ?? [])]) fn(event);
   }
   listenerCount(): number {
     let count = 0;
@@ -58,10 +61,32 @@ export class FakePlayer extends FakeEmitter implements PlayerLike {
   time = 0;
   isPaused = true;
   isSeeking = false;
+  isEnded = false;
+  mediaDuration = 30;
   mediaError: PlayerError | null = null;
   levels: FakeQualityLevels | undefined;
+  /** The tech's video element and VHS, when a test gives the player some. */
+  video: FakeVideo | undefined;
+  vhs: FakeVhs | undefined;
+  readonly techEvents = new FakeEmitter();
   currentTime(): number {
     return this.time;
+  }
+  duration(): number {
+    return this.mediaDuration;
+  }
+  ended(): boolean {
+    return this.isEnded;
+  }
+  tech(): TechLike | undefined {
+    const { video, vhs, techEvents } = this;
+    if (!video) return undefined;
+    return {
+      el: () => video as unknown as Element,
+      on: (type, fn) => techEvents.on(type, fn),
+      off: (type, fn) => techEvents.off(type, fn),
+      ...(vhs ? { vhs } : {}),
+    };
   }
   paused(): boolean {
     return this.isPaused;
@@ -99,6 +124,63 @@ export class FakePlayer extends FakeEmitter implements PlayerLike {
     this.fire('timeupdate');
     this.isSeeking = false;
     this.fire('seeked');
+  }
+}
+
+/** The parts of a <video> element the SDK reads. */
+export class FakeVideo {
+  videoWidth = 0;
+  videoHeight = 0;
+  clientWidth = 640;
+  clientHeight = 360;
+  droppedVideoFrames = 0;
+  totalVideoFrames = 0;
+  getVideoPlaybackQuality() {
+    return { droppedVideoFrames: this.droppedVideoFrames, totalVideoFrames: this.totalVideoFrames };
+  }
+}
+
+/** VHS as far as the SDK uses it: the per-player request hook, the parsed manifest, the estimate. */
+export class FakeVhs implements VhsLike {
+  hooks = new Set<VhsRequestHook>();
+  bandwidth = 4_194_304;
+  playlists: NonNullable<VhsLike['playlists']> = { main: { playlists: [] } };
+  xhr = {
+    onRequest: (hook: VhsRequestHook) => void this.hooks.add(hook),
+    offRequest: (hook: VhsRequestHook) => void this.hooks.delete(hook),
+  };
+  /** Runs the hooks the way VHS does for a request it is about to make. */
+  request(uri: string, requestType: string) {
+    let options = {
+      uri,
+      requestType,
+      headers: {} as Record<string, string>,
+    } as Parameters<VhsRequestHook>[0];
+    for (const hook of this.hooks) options = hook(options);
+    return options;
+  }
+}
+
+/** An XMLHttpRequest as far as the network controller watches one. */
+export class FakeXhr extends EventTarget {
+  readyState = 1;
+  status = 0;
+  respond(status: number, bytes: number, { headersAfter = 0, bodyAfter = 0 } = {}): Promise<void> {
+    return (async () => {
+      await vi.advanceTimersByTimeAsync(headersAfter);
+      this.readyState = 2;
+      this.status = status;
+      this.dispatchEvent(new Event('readystatechange'));
+      await vi.advanceTimersByTimeAsync(bodyAfter);
+      this.readyState = 4;
+      this.dispatchEvent(new Event('readystatechange'));
+      this.dispatchEvent(Object.assign(new Event('loadend'), { loaded: bytes }));
+    })();
+  }
+  abort(bytes: number): void {
+    this.dispatchEvent(new Event('abort'));
+    this.readyState = 4;
+    this.dispatchEvent(Object.assign(new Event('loadend'), { loaded: bytes }));
   }
 }
 

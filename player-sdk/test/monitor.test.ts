@@ -8,6 +8,9 @@ import {
   FakePage,
   FakePlayer,
   FakeQualityLevels,
+  FakeVhs,
+  FakeVideo,
+  FakeXhr,
   useFakeTime,
   validateBeacon,
 } from './helpers.js';
@@ -39,6 +42,11 @@ function setup(overrides: Partial<MonitorOptions> = {}, player = new FakePlayer(
   });
   const events = () => sent.map((b) => b.event);
   return { player, page, sent, storage, qoe, events };
+}
+
+/** VHS announcing why it switches, as a `usage` event on the tech. */
+function emitUsage(player: FakePlayer, name: string): void {
+  player.techEvents.fire('usage', { type: 'usage', name });
 }
 
 /** Playback starts the way a browser does it; the first frame is up at the current instant. */
@@ -102,7 +110,7 @@ describe('monitor', () => {
     expect(second.sessionId).not.toBe(first.qoe.sessionId);
   });
 
-  it('sends a heartbeat every 10 s of watching with the watch time since the last one', () => {
+  it('sends a heartbeat every 10 s of watching with the counters since the last one', async () => {
     const { player, sent, qoe } = setup();
     startView(player);
     watch(player, 10);
@@ -111,8 +119,14 @@ describe('monitor', () => {
     player.startPlaying();
     watch(player, 12);
     qoe.flush();
-    const heartbeats = sent.filter((b) => b.event === 'heartbeat').map((b) => b.watchTimeMs);
-    expect(heartbeats).toEqual([10_000, 10_000]);
+    await vi.waitFor(() => expect(sent.filter((b) => b.event === 'heartbeat')).toHaveLength(2));
+    const heartbeats = sent
+      .filter((b) => b.event === 'heartbeat')
+      .map(({ watchTimeMs, playTimeMs, pauseTimeMs }) => ({ watchTimeMs, playTimeMs, pauseTimeMs }));
+    expect(heartbeats).toEqual([
+      { watchTimeMs: 10_000, playTimeMs: 10_000, pauseTimeMs: 0 },
+      { watchTimeMs: 10_000, playTimeMs: 10_000, pauseTimeMs: 60_000 },
+    ]);
   });
 
   it('puts the unreported watch time on viewend, and ends a view once even if hidden then unloaded', async () => {
@@ -139,6 +153,157 @@ describe('monitor', () => {
     const seqs = sent.map((b) => b.seq).sort((a, b) => a - b);
     expect(seqs).toEqual(seqs.map((_, i) => i));
     expect(new Set(sent.map((b) => b.viewId)).size).toBe(1);
+  });
+
+  it('reports each rendition switch with where it came from and the reason VHS gave', () => {
+    const player = new FakePlayer();
+    player.video = new FakeVideo();
+    player.levels = new FakeQualityLevels([
+      { id: '0', bitrate: 985_600, width: 640, height: 360 },
+      { id: '1', bitrate: 3_220_800, width: 1280, height: 720 },
+    ]);
+    const { sent, qoe } = setup({}, player);
+    player.levels.select(1);
+    emitUsage(player, 'vhs-rendition-change-exclude');
+    player.levels.select(0);
+    qoe.flush();
+    const switches = sent
+      .filter((b) => b.event === 'renditionchange')
+      .map(({ bitrateKbps, height, fromBitrateKbps, fromHeight, switchReason }) => ({
+        bitrateKbps,
+        height,
+        fromBitrateKbps,
+        fromHeight,
+        switchReason,
+      }));
+    expect(switches).toEqual([
+      {
+        bitrateKbps: 3221,
+        height: 720,
+        fromBitrateKbps: undefined,
+        fromHeight: undefined,
+        switchReason: 'initial',
+      },
+      { bitrateKbps: 986, height: 360, fromBitrateKbps: 3221, fromHeight: 720, switchReason: 'exclude' },
+    ]);
+    expect(qoe.getStats()).toMatchObject({ renditionSwitches: 1, bitrateKbps: 986, height: 360 });
+  });
+
+  it('sends the interval at once when the picture on screen changes rung, with its scaling and frames', async () => {
+    const player = new FakePlayer();
+    const video = new FakeVideo();
+    player.video = video;
+    player.levels = new FakeQualityLevels([
+      { id: '0', bitrate: 985_600, width: 640, height: 360 },
+      { id: '1', bitrate: 3_220_800, width: 1280, height: 720 },
+    ]);
+    const { sent, qoe, page } = setup({}, player);
+    Object.assign(video, { videoWidth: 1280, videoHeight: 720, clientWidth: 640, clientHeight: 360 });
+    player.fire('loadedmetadata');
+    startView(player);
+    video.totalVideoFrames = 120;
+    video.droppedVideoFrames = 2;
+    watch(player, 4);
+    Object.assign(video, { videoWidth: 640, videoHeight: 360, clientWidth: 1280, clientHeight: 720 });
+    player.fire('resize');
+    video.totalVideoFrames = 300;
+    watch(player, 5);
+    expect(qoe.getStats()).toMatchObject({ playTimeMs: 9000, upscaleTimeMs: 5000, downscaleTimeMs: 4000 });
+    page.hide('pagehide');
+    await vi.waitFor(() => expect(sent.map((b) => b.event)).toContain('viewend'));
+    const intervals = sent
+      .filter((b) => b.event === 'heartbeat' || b.event === 'viewend')
+      .map((b) => ({
+        event: b.event,
+        bitrateKbps: b.bitrateKbps,
+        playTimeMs: b.playTimeMs,
+        upscaleTimeMs: b.upscaleTimeMs,
+        downscaleTimeMs: b.downscaleTimeMs,
+        decodedFrames: b.decodedFrames,
+        droppedFrames: b.droppedFrames,
+      }));
+    expect(intervals).toEqual([
+      {
+        event: 'heartbeat',
+        bitrateKbps: 3221,
+        playTimeMs: 4000,
+        upscaleTimeMs: 0,
+        downscaleTimeMs: 4000,
+        decodedFrames: 120,
+        droppedFrames: 2,
+      },
+      {
+        event: 'viewend',
+        bitrateKbps: 986,
+        playTimeMs: 5000,
+        upscaleTimeMs: 5000,
+        downscaleTimeMs: 0,
+        decodedFrames: 180,
+        droppedFrames: 0,
+      },
+    ]);
+  });
+
+  it('records no startup time when a fatal error comes before the first frame', () => {
+    const { player, sent, qoe } = setup();
+    player.startPlaying();
+    player.mediaError = { code: 2, message: 'HLS playlist request error' };
+    player.fire('error');
+    player.advance(1);
+    qoe.flush();
+    expect(sent.map((b) => b.event)).toEqual(['viewstart', 'playrequest', 'error']);
+    expect(qoe.getStats()).toMatchObject({ state: 'failed', startupTimeMs: undefined, errorCount: 1 });
+  });
+
+  it('reports failed requests as non-fatal errors, the one behind a fatal error included, at most 20', async () => {
+    const player = new FakePlayer();
+    player.video = new FakeVideo();
+    player.vhs = new FakeVhs();
+    const { sent, qoe } = setup({}, player);
+    const fail = async (status: number) => {
+      const options = player.vhs?.request('https://cdn.test/media/v/master.m3u8', 'hls-playlist');
+      const xhr = new FakeXhr();
+      options?.beforeSend?.(xhr as unknown as XMLHttpRequest);
+      await xhr.respond(status, 0);
+    };
+    player.mediaError = { code: 2, message: 'HLS playlist request error' };
+    player.fire('error');
+    await fail(404);
+    for (let i = 0; i < 25; i++) await fail(503);
+    qoe.flush();
+    await vi.waitFor(() => expect(sent.filter((b) => b.event === 'error')).toHaveLength(21));
+    const errors = sent.filter((b) => b.event === 'error');
+    expect(errors.slice(0, 2).map(({ errorCode, fatal }) => ({ errorCode, fatal }))).toEqual([
+      { errorCode: 'MEDIA_ERR_NETWORK', fatal: true },
+      { errorCode: 'HTTP_404', fatal: false },
+    ]);
+    expect(errors[1]?.errorMessage).toBe('hls-playlist request failed with HTTP 404');
+    expect(qoe.getStats()).toMatchObject({ requestCount: 26, requestFailures: 26, errorCount: 21 });
+  });
+
+  it('says on every later beacon how many beacons the full queue had to drop', async () => {
+    const refused: string[] = [];
+    const { player, sent, qoe } = setup({
+      transport: {
+        maxQueue: 3,
+        fetch: async (_url, init) => {
+          if (refused.length < 1) {
+            refused.push(String(init.body));
+            return { status: 503 };
+          }
+          sent.push(...(JSON.parse(String(init.body)) as Beacon[]));
+          return { status: 202 };
+        },
+      },
+    });
+    qoe.flush(); // viewstart goes out and is refused
+    await vi.advanceTimersByTimeAsync(0);
+    startView(player); // playrequest, firstframe
+    player.pause();
+    player.startPlaying(); // pause, play: the queue of 3 overflows
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(qoe.getStats().beacons.dropped).toBeGreaterThan(0);
+    expect(sent.at(-1)?.droppedBeacons).toBe(qoe.getStats().beacons.dropped);
   });
 
   it('reports rendition switches from the quality levels VHS maintains', () => {
