@@ -17,6 +17,8 @@ export function createCorsPolicy(allowedOrigins: readonly string[] | undefined):
   return {
     apply(request, reply) {
       const origin = request.headers.origin;
+      // The SDK honours Retry-After on 503; a cross-origin page can only read it when exposed.
+      reply.header('access-control-expose-headers', 'Retry-After');
       if (allowed === undefined) {
         reply.header('access-control-allow-origin', '*');
         return;
