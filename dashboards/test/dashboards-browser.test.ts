@@ -63,7 +63,7 @@ function beaconsOfView(view: {
     ...(view.rebufferMs === undefined
       ? []
       : [beacon('rebufferstart'), beacon('rebufferend', { rebufferDurationMs: view.rebufferMs })]),
-    beacon('heartbeat', { watchTimeMs: view.watchMs }),
+    beacon('heartbeat', { watchTimeMs: view.watchMs, playTimeMs: view.watchMs }),
     beacon('viewend'),
   ];
 }
@@ -189,7 +189,7 @@ describe('dashboards in Chromium', () => {
       viewers: '2',
       'startup-p50': '700 ms', // [500, 900] → 500 + 0.5 × 400
       'startup-p95': '880 ms', // 500 + 0.95 × 400
-      'rebuffer-ratio': '1.32 %', // 400 / (30 000 + 400)
+      'rebuffer-ratio': '1.32 %', // 400 / (30 000 played + 400 stalled), CTA-2066
       'watch-time': '30 s',
       errors: '0',
     });

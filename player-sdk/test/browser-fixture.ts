@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Beacon } from '@streamloop/core/schemas/beacon';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@streamloop/core/testing';
 import { type Browser, chromium } from 'playwright-core';
 
 export const DIST_DIR = fileURLToPath(new URL('../dist/', import.meta.url));
@@ -112,18 +113,5 @@ export async function startPageServer(options: { page: string; hlsDir: string })
 
 /** Debian's Chromium, headless; flags from FACTS.md. */
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS] });
 }
