@@ -3,8 +3,8 @@
  * overview query. Each test has its own log, consumer group, metrics registry and video ids.
  */
 import { createLogger } from '@streamloop/core/logger';
-import { createMetricsRegistry, type Registry } from '@streamloop/core/metrics';
-import { eventually, uniqueName } from '@streamloop/core/testing';
+import { createMetricsRegistry } from '@streamloop/core/metrics';
+import { eventually, metricValue, uniqueName } from '@streamloop/core/testing';
 import { TOPICS } from '@streamloop/core/topics';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
@@ -45,18 +45,7 @@ async function startPipeline(
   return { log, registry, consumer };
 }
 
-async function counterValue(
-  registry: Registry,
-  name: string,
-  labels: Record<string, string> = {},
-): Promise<number> {
-  const metric = await registry.getSingleMetric(name)?.get();
-  const sample = metric?.values.find((v) =>
-    Object.entries(labels).every(([k, value]) => v.labels[k] === value),
-  );
-  return sample?.value ?? 0;
-}
-
+const counterValue = metricValue;
 const untilStored = (videoId: string, rows: number) =>
   eventually(`${rows} rows of ${videoId} in beacons_v1`, async () =>
     (await storedRows(store, videoId)) >= rows ? true : undefined,

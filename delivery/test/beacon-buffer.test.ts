@@ -4,7 +4,7 @@
  */
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry, type Registry } from '@streamloop/core/metrics';
-import { eventually, uniqueName } from '@streamloop/core/testing';
+import { eventually, metricValue, uniqueName } from '@streamloop/core/testing';
 import type { EventLog, EventMessage } from '@streamloop/event-log/event-log';
 import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -66,17 +66,7 @@ function makeBuffer(eventLog: Pick<EventLog, 'publish'>, options: BeaconBufferOp
   return { buffer, registry };
 }
 
-async function counter(
-  registry: Registry,
-  name: string,
-  labels: Record<string, string> = {},
-): Promise<number> {
-  const metric = await registry.getSingleMetric(name)?.get();
-  const sample = metric?.values.find((v) =>
-    Object.entries(labels).every(([k, value]) => v.labels[k] === value),
-  );
-  return sample?.value ?? 0;
-}
+const counter = metricValue;
 const dropped = (registry: Registry, reason: string) =>
   counter(registry, 'streamloop_delivery_cmcd_beacons_dropped_total', { reason });
 

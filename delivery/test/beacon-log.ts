@@ -3,12 +3,12 @@
  * produced to it, for tests that check what the origin emitted.
  */
 import type { Beacon } from '@streamloop/core/schemas/beacon';
+import type { BeaconEnvelope } from '@streamloop/core/schemas/beacon-envelope';
 import { eventually, uniqueName } from '@streamloop/core/testing';
 import { TOPICS } from '@streamloop/core/topics';
 import type { EventLog, Subscription } from '@streamloop/event-log/event-log';
 import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
 import { encodeCmcd, toCmcdHeaders, toCmcdQuery } from '@svta/cml-cmcd';
-import type { BeaconEnvelope } from '@streamloop/core/schemas/beacon-envelope';
 
 export interface Received extends BeaconEnvelope {
   /** The message key: the session id. */

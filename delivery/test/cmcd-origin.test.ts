@@ -5,7 +5,7 @@
  */
 import type { Registry } from '@streamloop/core/metrics';
 import { Beacon } from '@streamloop/core/schemas/beacon';
-import { uniqueName } from '@streamloop/core/testing';
+import { metricValue, uniqueName } from '@streamloop/core/testing';
 import { createValidator } from '@streamloop/core/validate';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,17 +29,7 @@ import {
 
 const isBeacon = createValidator(Beacon);
 
-async function counter(
-  registry: Registry,
-  name: string,
-  labels: Record<string, string> = {},
-): Promise<number> {
-  const metric = await registry.getSingleMetric(name)?.get();
-  const sample = metric?.values.find((v) =>
-    Object.entries(labels).every(([k, value]) => v.labels[k] === value),
-  );
-  return sample?.value ?? 0;
-}
+const counter = metricValue;
 const cmcdOutcome = (registry: Registry, outcome: string) =>
   counter(registry, 'streamloop_delivery_cmcd_requests_total', { outcome });
 

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { updateVideoStatus } from '@streamloop/catalog/video-repository';
 import type { Registry } from '@streamloop/core/metrics';
-import { eventually } from '@streamloop/core/testing';
+import { eventually, metricValue } from '@streamloop/core/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPlaybackToken } from '../src/playback-token.js';
@@ -326,7 +326,4 @@ describe('GET /internal/token-check (the edge asks before serving /media/)', () 
   });
 });
 
-async function bytesSent(registry: Registry): Promise<number> {
-  const metric = await registry.getSingleMetric('streamloop_delivery_bytes_sent_total')!.get();
-  return metric.values[0]?.value ?? 0;
-}
+const bytesSent = (registry: Registry) => metricValue(registry, 'streamloop_delivery_bytes_sent_total');

@@ -127,7 +127,13 @@ export function loadConfig(env: Env = process.env): Config {
   const s3 = parseS3(read, fail);
   const databaseUrl = parseDatabaseUrl(read('DATABASE_URL'), fail);
   const clickhouse = parseClickHouse(read, fail);
-  const redisUrl = parseUrlVar(read('REDIS_URL'), 'REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379', fail);
+  const redisUrl = parseUrlVar(
+    read('REDIS_URL'),
+    'REDIS_URL',
+    ['redis:', 'rediss:'],
+    'redis://127.0.0.1:6379',
+    fail,
+  );
 
   if (issues.length > 0) throw new ConfigError(issues);
   return {
@@ -138,7 +144,9 @@ export function loadConfig(env: Env = process.env): Config {
     apiKey,
     signingSecret,
     demo: read('STREAMLOOP_DEMO') !== '0',
-    trustProxy: read('TRUST_PROXY')?.split(',').map((p) => p.trim()),
+    trustProxy: read('TRUST_PROXY')
+      ?.split(',')
+      .map((p) => p.trim()),
     kafka,
     s3,
     databaseUrl,
@@ -183,7 +191,10 @@ function parseUrlVar(
     return fail(variable, `is not a URL (example: ${variable}=${example})`);
   }
   if (!protocols.includes(url.protocol)) {
-    return fail(variable, `scheme '${url.protocol}' is not one of ${protocols.join(', ')} (example: ${example})`);
+    return fail(
+      variable,
+      `scheme '${url.protocol}' is not one of ${protocols.join(', ')} (example: ${example})`,
+    );
   }
   if (url.hostname === '') return fail(variable, `has no host (example: ${example})`);
   if (url.port !== '' && Number(url.port) === 0) return fail(variable, 'port 0 is not connectable');
@@ -205,9 +216,16 @@ function parseDatabaseUrl(raw: string | undefined, fail: Fail): string | undefin
 }
 
 function parseS3(read: (name: string) => string | undefined, fail: Fail): S3Config | undefined {
-  const endpoint = parseUrlVar(read('S3_ENDPOINT'), 'S3_ENDPOINT', ['http:', 'https:'], 'http://127.0.0.1:9000', fail);
+  const endpoint = parseUrlVar(
+    read('S3_ENDPOINT'),
+    'S3_ENDPOINT',
+    ['http:', 'https:'],
+    'http://127.0.0.1:9000',
+    fail,
+  );
   if (endpoint === undefined) return undefined;
-  const accessKeyId = read('S3_ACCESS_KEY_ID') ?? fail('S3_ACCESS_KEY_ID', 'is required when S3_ENDPOINT is set');
+  const accessKeyId =
+    read('S3_ACCESS_KEY_ID') ?? fail('S3_ACCESS_KEY_ID', 'is required when S3_ENDPOINT is set');
   const secretAccessKey =
     read('S3_SECRET_ACCESS_KEY') ?? fail('S3_SECRET_ACCESS_KEY', 'is required when S3_ENDPOINT is set');
   const bucket = read('S3_BUCKET') ?? 'streamloop';
@@ -219,14 +237,28 @@ function parseS3(read: (name: string) => string | undefined, fail: Fail): S3Conf
   return { endpoint, bucket, region: read('S3_REGION') ?? 'us-east-1', accessKeyId, secretAccessKey };
 }
 
-function parseClickHouse(read: (name: string) => string | undefined, fail: Fail): ClickHouseConfig | undefined {
-  const url = parseUrlVar(read('CLICKHOUSE_URL'), 'CLICKHOUSE_URL', ['http:', 'https:'], 'http://127.0.0.1:8123', fail);
+function parseClickHouse(
+  read: (name: string) => string | undefined,
+  fail: Fail,
+): ClickHouseConfig | undefined {
+  const url = parseUrlVar(
+    read('CLICKHOUSE_URL'),
+    'CLICKHOUSE_URL',
+    ['http:', 'https:'],
+    'http://127.0.0.1:8123',
+    fail,
+  );
   const database = read('CLICKHOUSE_DATABASE') ?? 'streamloop';
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
     fail('CLICKHOUSE_DATABASE', `'${database}' is not a plain identifier`);
   }
   if (url === undefined) return undefined;
-  return { url, user: read('CLICKHOUSE_USER') ?? 'default', password: read('CLICKHOUSE_PASSWORD') ?? '', database };
+  return {
+    url,
+    user: read('CLICKHOUSE_USER') ?? 'default',
+    password: read('CLICKHOUSE_PASSWORD') ?? '',
+    database,
+  };
 }
 
 /** Where an embedded adapter keeps its files, under the data dir. */

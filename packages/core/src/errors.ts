@@ -44,7 +44,11 @@ export interface ErrorBody {
 
 export function errorBody(err: AppError): ErrorBody {
   return {
-    error: { code: err.code, message: err.message, ...(err.details === undefined ? {} : { details: err.details }) },
+    error: {
+      code: err.code,
+      message: err.message,
+      ...(err.details === undefined ? {} : { details: err.details }),
+    },
   };
 }
 

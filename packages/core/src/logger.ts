@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 import type { LogLevel } from './config.js';
 
 export type { Logger };
@@ -7,7 +7,11 @@ export type { Logger };
  * Structured JSON logs (pino). Secrets never reach a log line: credentials in headers,
  * connection strings and playback tokens are redacted at the source.
  */
-export function createLogger(options: { name: string; level: LogLevel; destination?: NodeJS.WritableStream }): Logger {
+export function createLogger(options: {
+  name: string;
+  level: LogLevel;
+  destination?: NodeJS.WritableStream;
+}): Logger {
   return pino(
     {
       name: options.name,

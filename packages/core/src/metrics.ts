@@ -8,7 +8,8 @@ export { Counter, Gauge, Histogram, Registry };
  */
 export function createMetricsRegistry(options: { collectProcessMetrics?: boolean } = {}): Registry {
   const registry = new Registry();
-  if (options.collectProcessMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'streamloop_' });
+  if (options.collectProcessMetrics ?? true)
+    collectDefaultMetrics({ register: registry, prefix: 'streamloop_' });
   return registry;
 }
 

@@ -15,7 +15,11 @@ export function requireService<T>(service: string, variable: string, value: T | 
 }
 
 /** Runs `probe`; on failure throws an error naming the service, where it was looked for and the fix. */
-export async function assertReachable(service: string, address: string, probe: () => Promise<unknown>): Promise<void> {
+export async function assertReachable(
+  service: string,
+  address: string,
+  probe: () => Promise<unknown>,
+): Promise<void> {
   try {
     await probe();
   } catch (err) {
@@ -39,7 +43,9 @@ export async function eventually<T>(
       lastError = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${reasonOf(lastError)})` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${reasonOf(lastError)})` : ''}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
@@ -67,3 +73,20 @@ export const CHROMIUM_ARGS: readonly string[] = [
   '--disable-sync',
   '--autoplay-policy=no-user-gesture-required',
 ];
+
+/** The value of one sample of a metric (a counter or gauge) in a registry; 0 when it has none yet. */
+export async function metricValue(
+  registry: {
+    getSingleMetric(
+      name: string,
+    ): { get(): Promise<{ values: { value: number; labels: object }[] }> } | undefined;
+  },
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const metric = await registry.getSingleMetric(name)?.get();
+  const sample = metric?.values.find((v) =>
+    Object.entries(labels).every(([k, value]) => (v.labels as Record<string, unknown>)[k] === value),
+  );
+  return sample?.value ?? 0;
+}

@@ -10,7 +10,10 @@ export interface ValidationIssue {
 export type Validation<T> = { ok: true; value: T } | { ok: false; issues: ValidationIssue[] };
 
 /** Compiles a schema once; the returned function never throws on bad data, it returns the issues. */
-export function createValidator<S extends TSchema>(schema: S, maxIssues = 10): (value: unknown) => Validation<Static<S>> {
+export function createValidator<S extends TSchema>(
+  schema: S,
+  maxIssues = 10,
+): (value: unknown) => Validation<Static<S>> {
   const compiled = TypeCompiler.Compile(schema);
   return (value) => {
     if (compiled.Check(value)) return { ok: true, value };

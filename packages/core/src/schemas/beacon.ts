@@ -24,7 +24,8 @@ export const BeaconEvent = Type.Union([
 ]);
 export type BeaconEvent = Static<typeof BeaconEvent>;
 
-const Id = (description: string) => Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$', description });
+const Id = (description: string) =>
+  Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$', description });
 const Ms = (description: string) => Type.Integer({ minimum: 0, maximum: 7 * 24 * 3600 * 1000, description });
 
 export const Beacon = Type.Object(
@@ -37,7 +38,11 @@ export const Beacon = Type.Object(
     viewerId: Id('anonymous, persisted per browser'),
     videoId: Id('catalog video id'),
     seq: Type.Integer({ minimum: 0, maximum: 2 ** 31, description: 'sequence number within the view' }),
-    clientTimeMs: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'client wall clock, ms since epoch' }),
+    clientTimeMs: Type.Integer({
+      minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description: 'client wall clock, ms since epoch',
+    }),
     monotonicMs: Type.Number({ minimum: 0, description: 'performance.now() at the event' }),
     playheadMs: Type.Optional(Ms('media position')),
     startupTimeMs: Type.Optional(Ms('play intent to first frame (firstframe)')),

@@ -18,7 +18,9 @@ export const PlaybackPolicy = Type.Union([Type.Literal('public'), Type.Literal('
 export type PlaybackPolicy = Static<typeof PlaybackPolicy>;
 
 /** RFC 3339 timestamp as produced by `Date.prototype.toISOString()`. */
-export const IsoDateTime = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$' });
+export const IsoDateTime = Type.String({
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$',
+});
 
 export const VideoId = Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$', description: 'opaque video id' });
 
