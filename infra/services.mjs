@@ -351,6 +351,7 @@ export async function down(names) {
     log(`stopping ${service.name}…`);
     await service.stop();
   }
+  fs.mkdirSync(settings.stateDir, { recursive: true });
   fs.writeFileSync(startedFile(), JSON.stringify(readStarted().filter((n) => !targets.includes(n))));
 }
 
