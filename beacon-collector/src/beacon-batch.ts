@@ -5,6 +5,7 @@
 import { AppError } from '@streamloop/core/errors';
 import { Beacon } from '@streamloop/core/schemas/beacon';
 import { createValidator, type ValidationIssue } from '@streamloop/core/validate';
+import { parseUntrustedJson } from './json-shape.js';
 
 export interface RejectedBeacon {
   index: number;
@@ -16,23 +17,24 @@ export interface BeaconBatch {
   rejected: RejectedBeacon[];
 }
 
+export interface BatchLimits {
+  maxBeacons: number;
+  /** A beacon is a flat object with one level of nested objects; the array adds one. */
+  maxDepth: number;
+}
+
 const validateBeacon = createValidator(Beacon, 5);
 
 /** Throws AppError for a body that is not a usable batch at all (bad JSON, not an array, too many). */
-export function parseBeaconBatch(body: string, maxBeacons: number): BeaconBatch {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    throw new AppError('ERR_VALIDATION', 'the body is not JSON; send a JSON array of beacons');
-  }
+export function parseBeaconBatch(body: string, limits: BatchLimits): BeaconBatch {
+  const parsed = parseUntrustedJson(body, limits.maxDepth);
   if (!Array.isArray(parsed))
     throw new AppError('ERR_VALIDATION', 'the body must be a JSON array of beacons');
   if (parsed.length === 0) throw new AppError('ERR_VALIDATION', 'the batch is empty');
-  if (parsed.length > maxBeacons) {
+  if (parsed.length > limits.maxBeacons) {
     throw new AppError(
       'ERR_PAYLOAD_TOO_LARGE',
-      `a batch holds at most ${maxBeacons} beacons, got ${parsed.length}`,
+      `a batch holds at most ${limits.maxBeacons} beacons, got ${parsed.length}`,
     );
   }
   const batch: BeaconBatch = { valid: [], rejected: [] };

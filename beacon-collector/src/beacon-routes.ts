@@ -1,93 +1,123 @@
 /**
  * `POST /v1/beacons`: a JSON array of `qoe.beacon.v1` beacons, as `application/json` or as the
- * `text/plain` that `navigator.sendBeacon` and the SDK's no-preflight `fetch` send. Valid beacons go
- * to the `qoe-beacons` topic keyed by session id in ONE publish call, so a batch is kept whole or
- * not at all: 503 means nothing was kept and the client should send the batch again.
+ * `text/plain` that `navigator.sendBeacon` and the SDK's no-preflight `fetch` send, optionally
+ * gzip-encoded. Valid beacons are enriched (receive time, clock offset, IP prefix, parsed user agent,
+ * trusted country) and handed to a bounded buffer that produces them to `qoe-beacons` keyed by
+ * session id. 202 means the buffer took the whole batch; a full buffer (Kafka away for a while)
+ * answers 503 + Retry-After and keeps nothing, so the client sends the batch again.
  *
  * 202 {accepted} · 207 {accepted, rejected:[{index, issues}]} · 400 ERR_VALIDATION ·
- * 413 ERR_PAYLOAD_TOO_LARGE · 415 ERR_UNSUPPORTED_MEDIA_TYPE · 503 ERR_DEPENDENCY_UNAVAILABLE + Retry-After
+ * 403 ERR_FORBIDDEN (origin) · 413 ERR_PAYLOAD_TOO_LARGE · 415 ERR_UNSUPPORTED_MEDIA_TYPE ·
+ * 429 ERR_RATE_LIMITED + Retry-After · 503 ERR_DEPENDENCY_UNAVAILABLE + Retry-After
  */
-import { AppError, reasonOf, withTimeout } from '@streamloop/core/errors';
+import { AppError } from '@streamloop/core/errors';
 import type { Logger } from '@streamloop/core/logger';
 import type { Registry } from '@streamloop/core/metrics';
+import { toBeaconMessage } from '@streamloop/core/schemas/beacon-envelope';
 import { TOPICS } from '@streamloop/core/topics';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { parseBeaconBatch } from './beacon-batch.js';
-import { toBeaconMessage } from '@streamloop/core/schemas/beacon-envelope';
+import { decodeBeaconBody } from './beacon-body.js';
+import { type BeaconBufferOptions, createBeaconBuffer } from './beacon-buffer.js';
+import { buildBeaconContext } from './beacon-context.js';
 import { createBeaconMetrics } from './beacon-metrics.js';
 import { createCorsPolicy } from './cors.js';
+import { rateLimitKey } from './ip-prefix.js';
+import { createRateLimiter, type RateLimitOptions } from './rate-limiter.js';
+import { beaconResponseSchemas } from './response-schemas.js';
+import { createUserAgentParser } from './user-agent.js';
 
 export interface BeaconRoutesDeps {
   eventLog: Pick<EventLog, 'publish'>;
   logger: Logger;
   registry: Registry;
-  /** Largest accepted body; keepalive fetch and sendBeacon cap theirs at 64 KiB anyway. */
+  /** Largest body, compressed or not; keepalive fetch and sendBeacon cap theirs at 64 KiB anyway. */
   maxBodyBytes?: number;
   maxBeacons?: number;
+  maxDepth?: number;
   /** Browser origins allowed to send beacons; unset: any (`*`), since beacons carry no credentials. */
   allowedOrigins?: readonly string[];
   /** Topic to produce to; default `qoe-beacons`. */
   topic?: string;
-  /** A publish slower than this is answered 503 so the client resends instead of hanging. */
-  publishTimeoutMs?: number;
+  buffer?: Partial<Omit<BeaconBufferOptions, 'topic'>>;
+  /** Requests per client; `false` turns the limit off (benchmarks, a trusted relay in front). */
+  rateLimit?: RateLimitOptions | false;
+  /** A header an edge we trust sets to the client's country (e.g. `cf-ipcountry`); unset: no country. */
+  countryHeader?: string;
+  /** A 503 says "come back in this many seconds", plus up to as much again of jitter. */
   retryAfterSeconds?: number;
+  /** How long shutdown waits for the buffer to reach the event log. */
+  shutdownFlushTimeoutMs?: number;
   /** Server clock for `receivedAtMs`. */
   now?: () => number;
+  random?: () => number;
 }
 
 export const BEACONS_PATH = '/v1/beacons';
 
-const countSchema = { type: 'integer', minimum: 0 } as const;
-const responseSchemas = {
-  202: { type: 'object', properties: { accepted: countSchema }, required: ['accepted'] },
-  207: {
-    type: 'object',
-    properties: {
-      accepted: countSchema,
-      rejected: {
-        type: 'array',
-        items: {
-          type: 'object',
-          properties: {
-            index: countSchema,
-            issues: {
-              type: 'array',
-              items: {
-                type: 'object',
-                properties: { path: { type: 'string' }, message: { type: 'string' } },
-              },
-            },
-          },
-        },
-      },
-    },
-    required: ['accepted', 'rejected'],
-  },
-} as const;
+export const DEFAULT_BUFFER: Omit<BeaconBufferOptions, 'topic'> = {
+  maxBufferedBeacons: 50_000,
+  maxBatchMessages: 1000,
+  lingerMs: 5,
+  retryMinMs: 250,
+  retryMaxMs: 5000,
+};
+
+/** 50 requests/s per address, bursts of 100: a whole office of players behind one NAT fits. */
+export const DEFAULT_RATE_LIMIT: RateLimitOptions = { perSecond: 50, burst: 100 };
 
 export function registerBeaconRoutes(app: FastifyInstance, deps: BeaconRoutesDeps): void {
   const maxBodyBytes = deps.maxBodyBytes ?? 64 * 1024;
-  const maxBeacons = deps.maxBeacons ?? 500;
+  const limits = { maxBeacons: deps.maxBeacons ?? 500, maxDepth: deps.maxDepth ?? 8 };
   const topic = deps.topic ?? TOPICS.qoeBeacons.name;
-  const publishTimeoutMs = deps.publishTimeoutMs ?? 5000;
-  const retryAfter = String(deps.retryAfterSeconds ?? 5);
+  const retryAfterSeconds = deps.retryAfterSeconds ?? 5;
   const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
+  const countryHeader = deps.countryHeader?.toLowerCase();
   const metrics = createBeaconMetrics(deps.registry);
   const cors = createCorsPolicy(deps.allowedOrigins);
+  const rateLimiter = deps.rateLimit === false ? undefined : createRateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const parseUserAgent = createUserAgentParser();
+  const buffer = createBeaconBuffer(
+    { topic, ...DEFAULT_BUFFER, ...deps.buffer },
+    { eventLog: deps.eventLog, logger: deps.logger, metrics },
+  );
 
-  // An encapsulated scope: the body parsers and error mapping below apply to the beacon route only.
+  // An encapsulated scope: the body parsers, hooks and error mapping below apply to the beacon route only.
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser(
       ['application/json', 'text/plain'],
-      { parseAs: 'string', bodyLimit: maxBodyBytes },
-      (_request, body, done) => done(null, body),
+      { parseAs: 'buffer', bodyLimit: maxBodyBytes },
+      (request, body, done) => {
+        try {
+          done(null, decodeBeaconBody(body as Buffer, request.headers['content-encoding'], maxBodyBytes));
+        } catch (err) {
+          done(err as Error, undefined);
+        }
+      },
     );
 
     // CORS headers go on every answer, errors included: a browser hides the status of a response
     // without them, and the SDK would take a 400 for a network failure and resend forever.
-    scope.addHook('onRequest', async (request, reply) => cors.apply(request, reply));
+    scope.addHook('onRequest', async (request, reply) => {
+      cors.apply(request, reply);
+      // Before the body is read: a flood costs a map lookup per request, not a parse.
+      if (rateLimiter === undefined || request.method !== 'POST') return;
+      const waitMs = rateLimiter.take(rateLimitKey(request.ip), now());
+      if (waitMs === 0) return;
+      metrics.refused.inc({ reason: 'rate_limited' });
+      reply.header('retry-after', String(Math.max(1, Math.ceil(waitMs / 1000))));
+      throw new AppError('ERR_RATE_LIMITED', 'too many beacon requests from this address; slow down');
+    });
+    scope.addHook('onResponse', async (request, reply) => {
+      if (request.method === 'POST') metrics.requestDuration.observe(reply.elapsedTime / 1000);
+    });
+    // Runs after the server stopped taking requests (fastify closes the listener first).
+    scope.addHook('onClose', async () => {
+      await buffer.drain(deps.shutdownFlushTimeoutMs ?? 10_000);
+    });
 
     scope.setErrorHandler((err: FastifyError) => {
       if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
@@ -103,12 +133,12 @@ export function registerBeaconRoutes(app: FastifyInstance, deps: BeaconRoutesDep
       reply
         .code(204)
         .header('access-control-allow-methods', 'POST, OPTIONS')
-        .header('access-control-allow-headers', 'content-type')
+        .header('access-control-allow-headers', 'content-type, content-encoding')
         .header('access-control-max-age', '86400')
         .send(),
     );
 
-    scope.post(BEACONS_PATH, { schema: { response: responseSchemas } }, async (request, reply) => {
+    scope.post(BEACONS_PATH, { schema: { response: beaconResponseSchemas } }, async (request, reply) => {
       const receivedAtMs = now();
       if (typeof request.body !== 'string') {
         throw new AppError(
@@ -116,28 +146,29 @@ export function registerBeaconRoutes(app: FastifyInstance, deps: BeaconRoutesDep
           'send a JSON array of beacons as application/json or text/plain',
         );
       }
-      const { valid, rejected } = parseBeaconBatch(request.body, maxBeacons);
+      const { valid, rejected } = parseBeaconBatch(request.body, limits);
       metrics.rejected.inc(rejected.length);
       if (valid.length === 0) {
         throw new AppError('ERR_VALIDATION', `none of the ${rejected.length} beacons is valid`, { rejected });
       }
 
-      try {
-        await withTimeout(
-          deps.eventLog.publish(
-            topic,
-            valid.map((beacon) => toBeaconMessage(beacon, receivedAtMs)),
-          ),
-          publishTimeoutMs,
-          () => new Error(`publish took longer than ${publishTimeoutMs} ms`),
-        );
-      } catch (err) {
-        metrics.publishFailures.inc(valid.length);
-        deps.logger.warn({ topic, beacons: valid.length, reason: reasonOf(err) }, 'beacons not published');
-        reply.header('retry-after', retryAfter);
+      const context = buildBeaconContext(
+        valid,
+        receivedAtMs,
+        {
+          ip: request.ip,
+          userAgent: request.headers['user-agent'],
+          country: countryHeader === undefined ? undefined : headerValue(request.headers[countryHeader]),
+        },
+        parseUserAgent,
+      );
+      if (!buffer.offer(valid.map((beacon) => toBeaconMessage(beacon, receivedAtMs, context)))) {
+        metrics.refused.inc({ reason: 'buffer_full' });
+        // Jitter: players that met the full buffer together should not all come back together.
+        reply.header('retry-after', String(Math.round(retryAfterSeconds * (1 + random()))));
         throw new AppError(
           'ERR_DEPENDENCY_UNAVAILABLE',
-          'beacons could not be stored right now; send them again later',
+          'beacons cannot be stored right now; send them again after Retry-After seconds',
         );
       }
 
@@ -146,4 +177,8 @@ export function registerBeaconRoutes(app: FastifyInstance, deps: BeaconRoutesDep
       return reply.code(207).send({ accepted: valid.length, rejected });
     });
   });
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
