@@ -1,19 +1,19 @@
+import { gzipSync } from 'node:zlib';
+import { eventually, metricValue } from '@streamloop/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type Collector,
   envelopeOf,
+  METRIC,
   makeBeacon,
   makeView,
-  metricValue,
   RECEIVED_AT_MS,
   startCollector,
 } from './helpers.js';
 
-const METRIC = {
-  accepted: 'streamloop_beacon_collector_beacons_accepted_total',
-  rejected: 'streamloop_beacon_collector_beacons_rejected_total',
-  publishFailures: 'streamloop_beacon_collector_beacons_publish_failures_total',
-};
+// What the server adds for an inject() request: 127.0.0.1, user agent 'lightMyRequest', and the
+// newest beacon's clientTimeMs (1_735_689_600_000) 1234 ms before RECEIVED_AT_MS.
+const INJECT_CONTEXT = { clockOffsetMs: 1234, ipPrefix: '127.0.0.0', deviceClass: 'other' };
 
 describe('POST /v1/beacons on the embedded event log', () => {
   let collector: Collector;
@@ -43,7 +43,7 @@ describe('POST /v1/beacons on the embedded event log', () => {
       messages.map(envelopeOf).sort((a, b) => a.beacon.beaconId.localeCompare(b.beacon.beaconId)),
     ).toEqual(
       beacons
-        .map((beacon) => ({ beacon, receivedAtMs: RECEIVED_AT_MS }))
+        .map((beacon) => ({ beacon, receivedAtMs: RECEIVED_AT_MS, context: INJECT_CONTEXT }))
         .sort((a, b) => a.beacon.beaconId.localeCompare(b.beacon.beaconId)),
     );
     // One session, one partition, in the order sent: what per-view analytics relies on.
@@ -154,21 +154,71 @@ describe('POST /v1/beacons on the embedded event log', () => {
     expect(response.statusCode).toBe(415);
   });
 
-  it('answers 503 with Retry-After when the event log does not take the batch, and counts it', async () => {
+  it('reads a gzip-encoded batch', async () => {
     collector = await startCollector();
-    // A real fault of the embedded log: it refuses every publish once closed.
-    await collector.eventLog.close();
-    const response = await collector.post([makeBeacon(), makeBeacon()]);
-    expect(response.statusCode).toBe(503);
-    expect(response.headers['retry-after']).toBe('5');
-    expect(response.json()).toEqual({
-      error: {
-        code: 'ERR_DEPENDENCY_UNAVAILABLE',
-        message: 'beacons could not be stored right now; send them again later',
-      },
+    const beacons = [makeBeacon(), makeBeacon()];
+    const response = await collector.post(gzipSync(JSON.stringify(beacons)), {
+      headers: { 'content-encoding': 'gzip' },
     });
-    expect(await metricValue(collector.registry, METRIC.publishFailures)).toBe(2);
-    expect(await metricValue(collector.registry, METRIC.accepted)).toBe(0);
+    expect(response.statusCode).toBe(202);
+    expect((await collector.produced(2)).map((m) => envelopeOf(m).beacon.beaconId).sort()).toEqual(
+      beacons.map((b) => b.beaconId).sort(),
+    );
+  });
+
+  it('answers 415 to a Content-Encoding it does not speak', async () => {
+    collector = await startCollector();
+    const response = await collector.post([makeBeacon()], { headers: { 'content-encoding': 'br' } });
+    expect(response.statusCode).toBe(415);
+    expect(response.json().error.message).toMatch(/Content-Encoding br/);
+  });
+
+  it('accepts while the event log refuses, produces once it takes them again', async () => {
+    // A real fault of the embedded log: publishing to a topic nobody created fails every time.
+    collector = await startCollector({ createTopic: false });
+    const beacons = [makeBeacon(), makeBeacon(), makeBeacon()];
+    const response = await collector.post(beacons);
+    expect(response.statusCode).toBe(202);
+    await eventuallyMetric(collector, METRIC.produceFailures, (n) => n >= 2);
+    expect(await metricValue(collector.registry, METRIC.buffered)).toBe(3);
+
+    await collector.eventLog.ensureTopics([{ name: collector.topic, partitions: 3 }]);
+    const messages = await collector.produced(3);
+    expect(messages.map((m) => envelopeOf(m).beacon.beaconId).sort()).toEqual(
+      beacons.map((b) => b.beaconId).sort(),
+    );
+    await eventuallyMetric(collector, METRIC.buffered, (n) => n === 0);
+    expect(await metricValue(collector.registry, METRIC.produced)).toBe(3);
+  });
+
+  it('answers 503 with Retry-After when the buffer is full, keeping none of that batch', async () => {
+    collector = await startCollector({
+      createTopic: false,
+      routes: { buffer: { maxBufferedBeacons: 3 }, shutdownFlushTimeoutMs: 50, random: () => 0.5 },
+    });
+    expect((await collector.post([makeBeacon(), makeBeacon()])).statusCode).toBe(202);
+    const refused = await collector.post([makeBeacon({ event: 'viewend' }), makeBeacon()]);
+    expect(refused.statusCode).toBe(503);
+    // 5 s plus half of it again as jitter (random() = 0.5).
+    expect(refused.headers['retry-after']).toBe('8');
+    expect(refused.json().error.code).toBe('ERR_DEPENDENCY_UNAVAILABLE');
+    expect(await metricValue(collector.registry, METRIC.refused, { reason: 'buffer_full' })).toBe(1);
+    expect(await metricValue(collector.registry, METRIC.accepted)).toBe(2);
+    // One more fits exactly; the refused batch left no trace in the buffer.
+    expect((await collector.post([makeBeacon()])).statusCode).toBe(202);
+    expect(await metricValue(collector.registry, METRIC.buffered)).toBe(3);
+  });
+
+  it('flushes the buffer to the event log when the app closes (SIGTERM drains through app.close)', async () => {
+    collector = await startCollector({ routes: { buffer: { lingerMs: 60_000 } } });
+    const beacons = [makeBeacon(), makeBeacon()];
+    expect((await collector.post(beacons)).statusCode).toBe(202);
+    expect(await metricValue(collector.registry, METRIC.produced)).toBe(0);
+    await collector.app.close();
+    expect(await metricValue(collector.registry, METRIC.produced)).toBe(2);
+    expect((await collector.produced(2)).map((m) => envelopeOf(m).beacon.beaconId).sort()).toEqual(
+      beacons.map((b) => b.beaconId).sort(),
+    );
   });
 
   describe('CORS', () => {
@@ -188,7 +238,7 @@ describe('POST /v1/beacons on the embedded event log', () => {
       expect(preflight.headers).toMatchObject({
         'access-control-allow-origin': '*',
         'access-control-allow-methods': 'POST, OPTIONS',
-        'access-control-allow-headers': 'content-type',
+        'access-control-allow-headers': 'content-type, content-encoding',
       });
       const accepted = await collector.post([makeBeacon()], { headers });
       const refused = await collector.post('not json', { headers });
@@ -210,3 +260,11 @@ describe('POST /v1/beacons on the embedded event log', () => {
     });
   });
 });
+
+async function eventuallyMetric(
+  collector: Collector,
+  name: string,
+  done: (value: number) => boolean,
+): Promise<void> {
+  await eventually(`${name} to settle`, async () => done(await metricValue(collector.registry, name)) || undefined);
+}

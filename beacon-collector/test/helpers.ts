@@ -57,19 +57,27 @@ export interface Collector {
 export const RECEIVED_AT_MS = 1_735_689_601_234;
 
 export async function startCollector(
-  options: { eventLog?: EventLog; routes?: Partial<BeaconRoutesDeps> } = {},
+  options: {
+    eventLog?: EventLog;
+    routes?: Partial<BeaconRoutesDeps>;
+    /** false: the topic does not exist yet, so every produce fails until the test creates it. */
+    createTopic?: boolean;
+    trustProxy?: string[];
+  } = {},
 ): Promise<Collector> {
   const eventLog = options.eventLog ?? createMemoryEventLog({ logger });
   const topic = uniqueName('qoe-beacons-test');
-  await eventLog.ensureTopics([{ name: topic, partitions: 3 }]);
+  if (options.createTopic !== false) await eventLog.ensureTopics([{ name: topic, partitions: 3 }]);
   const registry = createMetricsRegistry({ collectProcessMetrics: false });
-  const app = buildHttpApp({ logger, registry, ports: [eventLog] });
+  const app = buildHttpApp({ logger, registry, ports: [eventLog], trustProxy: options.trustProxy });
   registerBeaconRoutes(app, {
     eventLog,
     logger,
     registry,
     topic,
     now: () => RECEIVED_AT_MS,
+    rateLimit: false,
+    buffer: { lingerMs: 0, retryMinMs: 20, retryMaxMs: 100 },
     ...options.routes,
   });
   await app.ready();
@@ -86,7 +94,7 @@ export async function startCollector(
         method: 'POST',
         url: '/v1/beacons',
         headers: { 'content-type': contentType, ...headers },
-        payload: typeof body === 'string' ? body : JSON.stringify(body),
+        payload: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
       };
       return app.inject(request);
     },
@@ -115,7 +123,11 @@ export function envelopeOf(message: ConsumedMessage): BeaconEnvelope {
   return JSON.parse(message.value.toString('utf8')) as BeaconEnvelope;
 }
 
-export async function metricValue(registry: Registry, name: string): Promise<number> {
-  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
-  return (metric?.values[0]?.value as number | undefined) ?? 0;
-}
+export const METRIC = {
+  accepted: 'streamloop_beacon_collector_beacons_accepted_total',
+  rejected: 'streamloop_beacon_collector_beacons_rejected_total',
+  refused: 'streamloop_beacon_collector_requests_refused_total',
+  buffered: 'streamloop_beacon_collector_beacons_buffered',
+  produced: 'streamloop_beacon_collector_beacons_produced_total',
+  produceFailures: 'streamloop_beacon_collector_produce_failures_total',
+};
