@@ -139,71 +139,116 @@ export function ensureTools() {
   execFileSync('apt-get', ['install', '-y', '-q', ...missing], { stdio: 'inherit', env });
 }
 
+/** server.properties of a single-node KRaft broker (controller and broker in one JVM). */
+function kafkaProperties({ port, controllerPort, dataDir }) {
+  return [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `log.dirs=${dataDir}`,
+    // Single node: internal topics cannot have 3 replicas, or consumers wait forever for a
+    // group coordinator (kafkajs #1752).
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=10',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    'group.initial.rebalance.delay.ms=0',
+    // Topics are created by our code (ensureTopics), never by a typo in a producer.
+    'auto.create.topics.enable=false',
+    'num.partitions=1',
+    'log.retention.hours=24',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Writes server.properties into `dir`, formats the storage the first time (a restart on the same
+ * data dir keeps its cluster id and its data), and returns the java command line that runs it.
+ */
+function prepareKafka({ dir, port, controllerPort, heap }) {
+  const lib = ensureJars('kafka');
+  const dataDir = path.join(dir, 'data');
+  fs.mkdirSync(dir, { recursive: true });
+  const props = path.join(dir, 'server.properties');
+  fs.writeFileSync(props, kafkaProperties({ port, controllerPort, dataDir }));
+  const log4j = path.join(INFRA_DIR, 'kafka', 'log4j2.properties');
+  const java = ['-cp', `${lib}/*`, `-Dlog4j2.configurationFile=${log4j}`];
+  if (!fs.existsSync(path.join(dataDir, 'meta.properties'))) {
+    const format = spawnSync(
+      'java',
+      [...java, 'kafka.tools.StorageTool', 'format', '-t', randomUUID().replace(/-/g, '').slice(0, 22), '-c', props],
+      { encoding: 'utf8' },
+    );
+    if (format.status !== 0) throw new Error(`Kafka storage format failed:\n${format.stdout}${format.stderr}`);
+  }
+  return [`-Xms${heap}`, `-Xmx${heap}`, '-XX:+UseG1GC', '-XX:TieredStopAtLevel=1', ...java, 'kafka.Kafka', props];
+}
+
+const kafkaStarted = (port, logFile) => async () =>
+  (await portOpen(port)) && /Kafka Server started/.test(fs.readFileSync(logFile, 'utf8'));
+
 const kafka = {
   name: 'kafka',
   label: () => `Kafka on 127.0.0.1:${settings.kafkaPort}`,
   ready: () => portOpen(settings.kafkaPort),
   async start() {
-    const lib = ensureJars('kafka');
-    const dir = path.join(settings.stateDir, 'kafka');
-    const dataDir = path.join(dir, 'data');
-    fs.mkdirSync(dir, { recursive: true });
-    const props = path.join(dir, 'server.properties');
-    fs.writeFileSync(
-      props,
-      [
-        'process.roles=broker,controller',
-        'node.id=1',
-        `controller.quorum.voters=1@127.0.0.1:${settings.kafkaControllerPort}`,
-        `listeners=PLAINTEXT://127.0.0.1:${settings.kafkaPort},CONTROLLER://127.0.0.1:${settings.kafkaControllerPort}`,
-        `advertised.listeners=PLAINTEXT://127.0.0.1:${settings.kafkaPort}`,
-        'controller.listener.names=CONTROLLER',
-        'inter.broker.listener.name=PLAINTEXT',
-        'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-        `log.dirs=${dataDir}`,
-        // Single node: internal topics cannot have 3 replicas, or consumers wait forever for a
-        // group coordinator (kafkajs #1752).
-        'offsets.topic.replication.factor=1',
-        'offsets.topic.num.partitions=10',
-        'transaction.state.log.replication.factor=1',
-        'transaction.state.log.min.isr=1',
-        'share.coordinator.state.topic.replication.factor=1',
-        'share.coordinator.state.topic.min.isr=1',
-        'group.initial.rebalance.delay.ms=0',
-        // Topics are created by our code (ensureTopics), never by a typo in a producer.
-        'auto.create.topics.enable=false',
-        'num.partitions=1',
-        'log.retention.hours=24',
-        '',
-      ].join('\n'),
-    );
-    const log4j = path.join(INFRA_DIR, 'kafka', 'log4j2.properties');
-    const java = ['-cp', `${lib}/*`, `-Dlog4j2.configurationFile=${log4j}`];
-    if (!fs.existsSync(path.join(dataDir, 'meta.properties'))) {
-      const format = spawnSync(
-        'java',
-        [...java, 'kafka.tools.StorageTool', 'format', '-t', randomUUID().replace(/-/g, '').slice(0, 22), '-c', props],
-        { encoding: 'utf8' },
-      );
-      if (format.status !== 0) throw new Error(`Kafka storage format failed:\n${format.stdout}${format.stderr}`);
-    }
-    const logFile = startDetached('kafka', 'java', [
-      `-Xms${settings.kafkaHeap}`,
-      `-Xmx${settings.kafkaHeap}`,
-      '-XX:+UseG1GC',
-      '-XX:TieredStopAtLevel=1',
-      ...java,
-      'kafka.Kafka',
-      props,
-    ]);
-    await waitFor(
-      'Kafka',
-      async () => (await portOpen(settings.kafkaPort)) && /Kafka Server started/.test(fs.readFileSync(logFile, 'utf8')),
-      { timeoutMs: 90_000, logFile, pidName: 'kafka' },
-    );
+    const args = prepareKafka({
+      dir: path.join(settings.stateDir, 'kafka'),
+      port: settings.kafkaPort,
+      controllerPort: settings.kafkaControllerPort,
+      heap: settings.kafkaHeap,
+    });
+    const logFile = startDetached('kafka', 'java', args);
+    await waitFor('Kafka', kafkaStarted(settings.kafkaPort, logFile), { timeoutMs: 90_000, logFile, pidName: 'kafka' });
   },
   stop: () => stopPid('kafka'),
 };
+
+/**
+ * A private, throw-away broker for tests that must take Kafka away (outages, restarts) without
+ * touching the shared one on 19092. It is a child of the calling process; `kill()` is the crash
+ * (SIGKILL), `stop()` the clean shutdown. Starting again on the same `dataDir` keeps the data.
+ */
+export async function startKafkaInstance({ port, controllerPort, dataDir, heap = '256m', timeoutMs = 90_000 }) {
+  if (await portOpen(port)) throw new Error(`port ${port} is already in use; pick another for the private Kafka`);
+  const args = prepareKafka({ dir: dataDir, port, controllerPort, heap });
+  const logFile = path.join(dataDir, 'kafka.log');
+  const out = fs.openSync(logFile, 'w'); // fresh per start: "started" must come from THIS run
+  const child = spawn('java', args, { stdio: ['ignore', out, out] });
+  fs.closeSync(out);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  let alive = true;
+  void exited.then(() => {
+    alive = false;
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (!(await kafkaStarted(port, logFile)())) {
+    if (!alive) throw new Error(`private Kafka exited during start\n--- ${logFile} ---\n${tailOf(logFile, 30)}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`private Kafka did not start within ${timeoutMs / 1000} s\n--- ${logFile} ---\n${tailOf(logFile, 30)}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const end = async (signal) => {
+    if (alive) child.kill(signal);
+    await exited;
+  };
+  return {
+    brokers: [`127.0.0.1:${port}`],
+    pid: child.pid,
+    logFile,
+    kill: () => end('SIGKILL'),
+    stop: () => end('SIGTERM'),
+  };
+}
 
 const s3proxy = {
   name: 's3proxy',

@@ -1,0 +1,179 @@
+/**
+ * "Never accept and then lose", for real: a PRIVATE Kafka broker (the shared one on 19092 is never
+ * stopped), the collector on it, and the analytics beacon consumer writing into chdb. A load
+ * generator that behaves like the SDK sends beacons the whole time. The broker is killed (SIGKILL,
+ * a crash) for 30 s and restarted on the same data dir. Afterwards every beacon the collector
+ * answered 202 for is in ClickHouse exactly once, and the client saw 503s and got those batches in
+ * by resending them.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { AnalyticsStore } from '@streamloop/analytics-store/analytics-store';
+import { createChdbAnalyticsStore } from '@streamloop/analytics-store/chdb-analytics-store';
+import { type BeaconConsumer, createBeaconConsumer } from '@streamloop/analytics/beacon-consumer';
+import { MIGRATIONS_DIR } from '@streamloop/analytics/mount-analytics';
+import { registerBeaconRoutes } from '@streamloop/beacon-collector/beacon-routes';
+import { createLogger } from '@streamloop/core/logger';
+import { createMetricsRegistry } from '@streamloop/core/metrics';
+import type { Beacon } from '@streamloop/core/schemas/beacon';
+import { eventually, metricValue, uniqueName } from '@streamloop/core/testing';
+import type { EventLog } from '@streamloop/event-log/event-log';
+import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
+import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type KafkaInstance, startKafkaInstance } from '../../infra/services.mjs';
+import { startLoad } from './collector-outage-load.js';
+
+const OUTAGE_MS = 30_000;
+const logger = createLogger({ name: 'collector-outage', level: 'silent' });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('beacon-collector through a 30 s Kafka outage', () => {
+  const topic = uniqueName('qoe-beacons-outage');
+  const runId = uniqueName('outage');
+  const registry = createMetricsRegistry({ collectProcessMetrics: false });
+  let dir: string;
+  let ports: { port: number; controllerPort: number };
+  let kafka: KafkaInstance | undefined;
+  let collectorLog: EventLog | undefined;
+  let consumerLog: EventLog | undefined;
+  let store: AnalyticsStore | undefined;
+  let consumer: BeaconConsumer | undefined;
+  let app: FastifyInstance | undefined;
+
+  const startBroker = () => startKafkaInstance({ ...ports, dataDir: path.join(dir, 'kafka') });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'streamloop-collector-outage-'));
+    ports = { port: await freePort(), controllerPort: await freePort() };
+    kafka = await startBroker();
+    collectorLog = await createKafkaEventLog({ brokers: kafka.brokers, clientId: 'collector-outage' }, { logger });
+    await collectorLog.ensureTopics([{ name: topic, partitions: 3 }]);
+    consumerLog = await createKafkaEventLog(
+      { brokers: kafka.brokers, clientId: 'collector-outage-analytics' },
+      { logger },
+    );
+    store = await createChdbAnalyticsStore({
+      path: path.join(dir, 'clickhouse'),
+      database: uniqueName('collector_outage'),
+      logger,
+    });
+    await store.migrate(MIGRATIONS_DIR);
+    consumer = createBeaconConsumer({
+      eventLog: consumerLog,
+      analyticsStore: store,
+      logger,
+      registry,
+      topic,
+      groupId: uniqueName('analytics-outage'),
+      backoff: { initialDelayMs: 200, maxDelayMs: 2000 },
+    });
+    await consumer.start();
+
+    app = buildHttpApp({ logger, registry, ports: [] });
+    registerBeaconRoutes(app, {
+      eventLog: collectorLog,
+      logger,
+      registry,
+      topic,
+      rateLimit: false,
+      // Small, so that the outage fills it within seconds and the client meets 503s.
+      buffer: { maxBufferedBeacons: 1500 },
+      retryAfterSeconds: 1,
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+  }, 180_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await consumer?.stop();
+    await Promise.allSettled([collectorLog?.close(), consumerLog?.close()]);
+    await store?.close();
+    await kafka?.kill();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }, 120_000);
+
+  it('keeps every beacon it answered 202 for, exactly once; the rest got 503 and came back', async () => {
+    const { port } = app!.server.address() as net.AddressInfo;
+    const makeBeacon = (client: number, seq: number): Beacon => ({
+      schema: 'qoe.beacon.v1',
+      beaconId: `${runId}-c${client}-${seq}`,
+      event: 'heartbeat',
+      sessionId: `${runId}-session-${client}`,
+      viewId: `${runId}-view-${client}`,
+      viewerId: `viewer-${client}`,
+      videoId: runId,
+      seq,
+      clientTimeMs: Date.now(),
+      monotonicMs: seq * 100,
+      playheadMs: seq * 100,
+      watchTimeMs: seq * 100,
+    });
+    const load = startLoad({
+      url: `http://127.0.0.1:${port}/v1/beacons`,
+      clients: 4,
+      beaconsPerBatch: 10,
+      batchIntervalMs: 100,
+      makeBeacon,
+    });
+    const accepted = () => metricValue(registry, 'streamloop_beacon_collector_beacons_accepted_total');
+    const produced = () => metricValue(registry, 'streamloop_beacon_collector_beacons_produced_total');
+
+    // Flowing before the outage: accepted beacons reach Kafka.
+    await eventually('beacons produced before the outage', async () => ((await produced()) >= 500 ? true : undefined));
+
+    await kafka!.kill();
+    const acceptedAtCrash = await accepted();
+    await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS)); // the outage itself: a duration, not an event
+    const acceptedDuringOutage = (await accepted()) - acceptedAtCrash;
+    kafka = await startBroker();
+
+    // Some traffic after the restart, then the client stops and finishes its retries.
+    const producedAtRestart = await produced();
+    await eventually('beacons produced after the restart', async () =>
+      (await produced()) >= producedAtRestart + 1000 ? true : undefined,
+    { timeoutMs: 120_000 });
+    const report = await load.stop();
+
+    // What the client saw: 503s during the outage, each such batch sent again until it got in.
+    expect(report.refused503).toBeGreaterThan(0);
+    expect(report.retriedThenAccepted).toBeGreaterThan(0);
+    expect(report.otherStatuses).toEqual([]);
+    // The buffer took beacons while Kafka was dead, up to its bound.
+    expect(acceptedDuringOutage).toBeGreaterThan(0);
+    expect(acceptedDuringOutage).toBeLessThanOrEqual(1500);
+
+    // Every accepted beacon in ClickHouse, each exactly once.
+    const expectedIds = [...report.accepted].sort();
+    expect(new Set(expectedIds).size).toBe(expectedIds.length);
+    const rows = await eventually(
+      `${expectedIds.length} beacons in ClickHouse`,
+      async () => {
+        const result = await store!.client.query({
+          query: `SELECT beacon_id, count() AS copies FROM ${store!.database}.beacons_v1
+                  WHERE video_id = {videoId:String} GROUP BY beacon_id ORDER BY beacon_id`,
+          query_params: { videoId: runId },
+          format: 'JSONEachRow',
+        });
+        const found = await result.json<{ beacon_id: string; copies: string }>();
+        return found.length >= expectedIds.length ? found : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
+    expect(rows.map((r) => r.beacon_id)).toEqual(expectedIds);
+    expect(rows.filter((r) => Number(r.copies) !== 1)).toEqual([]);
+  }, 400_000);
+});
