@@ -1,0 +1,108 @@
+/**
+ * Collector throughput and latency against a bare fastify route that parses and discards the same
+ * bodies, side by side in one run (alternating rounds, same load), reported as ratios.
+ *
+ *   npm run bench:collector -w bench        (needs the shared Kafka: npm run infra:up)
+ *
+ * Collector beacons/s counts what reached Kafka (acks=all), including the time the buffer needed to
+ * drain after the load stopped, so a buffer that only hides a slow producer does not flatter it.
+ */
+import { writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import { loadConfig } from '@streamloop/core/config';
+import { eventually, requireService } from '@streamloop/core/testing';
+import autocannon from 'autocannon';
+import { buildBareRoute } from './bare-route.js';
+import { startCollectorTarget } from './collector-target.js';
+import { makeBeaconBodies } from './beacon-bodies.js';
+
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 15);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const CONNECTIONS = 20;
+const BEACONS_PER_REQUEST = 10; // the SDK's default batch
+
+interface Run {
+  target: 'bare' | 'collector';
+  round: number;
+  requestsPerSec: number;
+  beaconsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+}
+
+async function load(url: string): Promise<autocannon.Result> {
+  const bodies = makeBeaconBodies(200, BEACONS_PER_REQUEST);
+  return autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    requests: bodies.map((body) => ({ method: 'POST', headers: { 'content-type': 'text/plain' }, body })),
+  });
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
+async function main(): Promise<void> {
+  const { brokers } = requireService('Kafka', 'KAFKA_BROKERS', loadConfig(process.env).kafka);
+  const runs: Run[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const bare = buildBareRoute();
+    await bare.app.listen({ port: 0, host: '127.0.0.1' });
+    const bareResult = await load(`http://127.0.0.1:${(bare.app.server.address() as AddressInfo).port}/v1/beacons`);
+    await bare.app.close();
+    runs.push({
+      target: 'bare',
+      round,
+      requestsPerSec: bareResult.requests.average,
+      beaconsPerSec: bare.beacons() / bareResult.duration,
+      p50Ms: bareResult.latency.p50,
+      p99Ms: bareResult.latency.p99,
+      non2xx: bareResult.non2xx,
+    });
+
+    const collector = await startCollectorTarget(brokers);
+    await collector.app.listen({ port: 0, host: '127.0.0.1' });
+    const startedMs = Date.now();
+    const result = await load(`http://127.0.0.1:${(collector.app.server.address() as AddressInfo).port}/v1/beacons`);
+    await eventually('the buffer to drain', async () => ((await collector.buffered()) === 0 ? true : undefined), {
+      timeoutMs: 120_000,
+    });
+    const elapsedS = (Date.now() - startedMs) / 1000;
+    runs.push({
+      target: 'collector',
+      round,
+      requestsPerSec: result.requests.average,
+      beaconsPerSec: (await collector.produced()) / elapsedS,
+      p50Ms: result.latency.p50,
+      p99Ms: result.latency.p99,
+      non2xx: result.non2xx,
+    });
+    await collector.close();
+    process.stdout.write(`round ${round}: ${JSON.stringify(runs.slice(-2))}\n`);
+  }
+
+  const of = (target: Run['target'], key: keyof Run) => median(runs.filter((r) => r.target === target).map((r) => r[key] as number));
+  const summary = {
+    benchmark: 'collector',
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, node: process.version },
+    setup: { durationS: DURATION_S, rounds: ROUNDS, connections: CONNECTIONS, beaconsPerRequest: BEACONS_PER_REQUEST, kafka: brokers.join(',') },
+    ratios: {
+      beaconsPerSec: of('collector', 'beaconsPerSec') / of('bare', 'beaconsPerSec'),
+      p99Latency: of('collector', 'p99Ms') / of('bare', 'p99Ms'),
+      p50Latency: of('collector', 'p50Ms') / of('bare', 'p50Ms'),
+    },
+    medians: {
+      bare: { beaconsPerSec: of('bare', 'beaconsPerSec'), p50Ms: of('bare', 'p50Ms'), p99Ms: of('bare', 'p99Ms') },
+      collector: { beaconsPerSec: of('collector', 'beaconsPerSec'), p50Ms: of('collector', 'p50Ms'), p99Ms: of('collector', 'p99Ms') },
+    },
+    runs,
+  };
+  const file = new URL('../../results/collector.json', import.meta.url);
+  writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(summary.ratios)}\nwritten to ${file.pathname}\n`);
+}
+
+await main();

@@ -1,0 +1,47 @@
+/**
+ * The collector as it runs in production (fastify from service-kit, the beacon routes, the buffered
+ * producer) on the shared Kafka, producing to a topic of its own; rate limiting off, since every
+ * request of the load generator comes from one address.
+ */
+import { createLogger } from '@streamloop/core/logger';
+import { createMetricsRegistry, type Registry } from '@streamloop/core/metrics';
+import { metricValue, uniqueName } from '@streamloop/core/testing';
+import { registerBeaconRoutes } from '@streamloop/beacon-collector/beacon-routes';
+import type { EventLog } from '@streamloop/event-log/event-log';
+import { createKafkaClient } from '@streamloop/event-log/kafka-client';
+import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
+import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
+import type { FastifyInstance } from 'fastify';
+
+const logger = createLogger({ name: 'collector-bench', level: 'warn' });
+
+export interface CollectorTarget {
+  app: FastifyInstance;
+  registry: Registry;
+  produced(): Promise<number>;
+  buffered(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function startCollectorTarget(brokers: string[]): Promise<CollectorTarget> {
+  const topic = uniqueName('qoe-beacons-bench');
+  const eventLog: EventLog = await createKafkaEventLog({ brokers, clientId: 'collector-bench' }, { logger });
+  await eventLog.ensureTopics([{ name: topic, partitions: 3 }]);
+  const registry = createMetricsRegistry({ collectProcessMetrics: false });
+  const app = buildHttpApp({ logger, registry, ports: [eventLog] });
+  registerBeaconRoutes(app, { eventLog, logger, registry, topic, rateLimit: false });
+  return {
+    app,
+    registry,
+    produced: () => metricValue(registry, 'streamloop_beacon_collector_beacons_produced_total'),
+    buffered: () => metricValue(registry, 'streamloop_beacon_collector_beacons_buffered'),
+    async close() {
+      await app.close();
+      await eventLog.close();
+      const admin = createKafkaClient({ brokers, clientId: 'collector-bench-admin' }, { logger, gate: { muted: true } }).admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    },
+  };
+}
