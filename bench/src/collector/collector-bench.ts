@@ -23,7 +23,8 @@ const CONNECTIONS = 20;
 const BEACONS_PER_REQUEST = 10; // the SDK's default batch
 
 interface Run {
-  target: 'bare' | 'collector';
+  /** collector-embedded: the same collector on the in-process log, i.e. its own cost without Kafka's. */
+  target: 'bare' | 'collector' | 'collector-embedded';
   round: number;
   requestsPerSec: number;
   beaconsPerSec: number;
@@ -44,6 +45,28 @@ async function load(url: string): Promise<autocannon.Result> {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
+async function runCollector(brokers: string[] | undefined, round: number): Promise<Run> {
+  const collector = await startCollectorTarget(brokers);
+  await collector.app.listen({ port: 0, host: '127.0.0.1' });
+  const startedMs = Date.now();
+  const result = await load(`http://127.0.0.1:${(collector.app.server.address() as AddressInfo).port}/v1/beacons`);
+  await eventually('the buffer to drain', async () => ((await collector.buffered()) === 0 ? true : undefined), {
+    timeoutMs: 120_000,
+  });
+  const elapsedS = (Date.now() - startedMs) / 1000;
+  const run: Run = {
+    target: brokers === undefined ? 'collector-embedded' : 'collector',
+    round,
+    requestsPerSec: result.requests.average,
+    beaconsPerSec: (await collector.produced()) / elapsedS,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+  };
+  await collector.close();
+  return run;
+}
+
 async function main(): Promise<void> {
   const { brokers } = requireService('Kafka', 'KAFKA_BROKERS', loadConfig(process.env).kafka);
   const runs: Run[] = [];
@@ -62,25 +85,9 @@ async function main(): Promise<void> {
       non2xx: bareResult.non2xx,
     });
 
-    const collector = await startCollectorTarget(brokers);
-    await collector.app.listen({ port: 0, host: '127.0.0.1' });
-    const startedMs = Date.now();
-    const result = await load(`http://127.0.0.1:${(collector.app.server.address() as AddressInfo).port}/v1/beacons`);
-    await eventually('the buffer to drain', async () => ((await collector.buffered()) === 0 ? true : undefined), {
-      timeoutMs: 120_000,
-    });
-    const elapsedS = (Date.now() - startedMs) / 1000;
-    runs.push({
-      target: 'collector',
-      round,
-      requestsPerSec: result.requests.average,
-      beaconsPerSec: (await collector.produced()) / elapsedS,
-      p50Ms: result.latency.p50,
-      p99Ms: result.latency.p99,
-      non2xx: result.non2xx,
-    });
-    await collector.close();
-    process.stdout.write(`round ${round}: ${JSON.stringify(runs.slice(-2))}\n`);
+    runs.push(await runCollector(brokers, round));
+    runs.push(await runCollector(undefined, round));
+    process.stdout.write(`round ${round}: ${JSON.stringify(runs.slice(-3))}\n`);
   }
 
   const of = (target: Run['target'], key: keyof Run) => median(runs.filter((r) => r.target === target).map((r) => r[key] as number));
@@ -93,10 +100,17 @@ async function main(): Promise<void> {
       beaconsPerSec: of('collector', 'beaconsPerSec') / of('bare', 'beaconsPerSec'),
       p99Latency: of('collector', 'p99Ms') / of('bare', 'p99Ms'),
       p50Latency: of('collector', 'p50Ms') / of('bare', 'p50Ms'),
+      embeddedBeaconsPerSec: of('collector-embedded', 'beaconsPerSec') / of('bare', 'beaconsPerSec'),
+      embeddedP99Latency: of('collector-embedded', 'p99Ms') / of('bare', 'p99Ms'),
     },
     medians: {
       bare: { beaconsPerSec: of('bare', 'beaconsPerSec'), p50Ms: of('bare', 'p50Ms'), p99Ms: of('bare', 'p99Ms') },
       collector: { beaconsPerSec: of('collector', 'beaconsPerSec'), p50Ms: of('collector', 'p50Ms'), p99Ms: of('collector', 'p99Ms') },
+      collectorEmbedded: {
+        beaconsPerSec: of('collector-embedded', 'beaconsPerSec'),
+        p50Ms: of('collector-embedded', 'p50Ms'),
+        p99Ms: of('collector-embedded', 'p99Ms'),
+      },
     },
     runs,
   };

@@ -1,6 +1,6 @@
 /**
  * The collector as it runs in production (fastify from service-kit, the beacon routes, the buffered
- * producer) on the shared Kafka, producing to a topic of its own; rate limiting off, since every
+ * producer) on the shared Kafka, producing to a topic of its own (or on the embedded log); rate limiting off, since every
  * request of the load generator comes from one address.
  */
 import { createLogger } from '@streamloop/core/logger';
@@ -10,6 +10,7 @@ import { registerBeaconRoutes } from '@streamloop/beacon-collector/beacon-routes
 import type { EventLog } from '@streamloop/event-log/event-log';
 import { createKafkaClient } from '@streamloop/event-log/kafka-client';
 import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
+import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
 import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import type { FastifyInstance } from 'fastify';
 
@@ -23,9 +24,13 @@ export interface CollectorTarget {
   close(): Promise<void>;
 }
 
-export async function startCollectorTarget(brokers: string[]): Promise<CollectorTarget> {
+/** On Kafka when `brokers` is given; else on the embedded log, to tell the collector's own cost from Kafka's. */
+export async function startCollectorTarget(brokers: string[] | undefined): Promise<CollectorTarget> {
   const topic = uniqueName('qoe-beacons-bench');
-  const eventLog: EventLog = await createKafkaEventLog({ brokers, clientId: 'collector-bench' }, { logger });
+  const eventLog: EventLog =
+    brokers === undefined
+      ? createMemoryEventLog({ logger })
+      : await createKafkaEventLog({ brokers, clientId: 'collector-bench' }, { logger });
   await eventLog.ensureTopics([{ name: topic, partitions: 3 }]);
   const registry = createMetricsRegistry({ collectProcessMetrics: false });
   const app = buildHttpApp({ logger, registry, ports: [eventLog] });
@@ -38,6 +43,7 @@ export async function startCollectorTarget(brokers: string[]): Promise<Collector
     async close() {
       await app.close();
       await eventLog.close();
+      if (brokers === undefined) return;
       const admin = createKafkaClient({ brokers, clientId: 'collector-bench-admin' }, { logger, gate: { muted: true } }).admin();
       await admin.connect();
       await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
