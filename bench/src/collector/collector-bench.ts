@@ -43,7 +43,11 @@ async function load(url: string): Promise<autocannon.Result> {
   });
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
 
 async function runCollector(brokers: string[] | undefined, round: number): Promise<Run> {
   const collector = await startCollectorTarget(brokers);
