@@ -11,13 +11,19 @@ export function decodeBeaconBody(raw: Buffer, contentEncoding: string | undefine
   const encoding = contentEncoding?.trim().toLowerCase() ?? 'identity';
   if (encoding === 'identity' || encoding === '') return raw.toString('utf8');
   if (encoding !== 'gzip' && encoding !== 'x-gzip') {
-    throw new AppError('ERR_UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${encoding} is not supported; send gzip or nothing`);
+    throw new AppError(
+      'ERR_UNSUPPORTED_MEDIA_TYPE',
+      `Content-Encoding ${encoding} is not supported; send gzip or nothing`,
+    );
   }
   try {
     return gunzipSync(raw, { maxOutputLength: maxBytes }).toString('utf8');
   } catch (err) {
     if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new AppError('ERR_PAYLOAD_TOO_LARGE', `a beacon batch is at most ${maxBytes} bytes once decompressed`);
+      throw new AppError(
+        'ERR_PAYLOAD_TOO_LARGE',
+        `a beacon batch is at most ${maxBytes} bytes once decompressed`,
+      );
     }
     throw new AppError('ERR_VALIDATION', 'the body is not valid gzip');
   }

@@ -75,7 +75,14 @@ export function createBeaconBuffer(options: BeaconBufferOptions, deps: BeaconBuf
         metrics.produceFailures.inc();
         const retryInMs = Math.min(options.retryMaxMs, options.retryMinMs * 2 ** attempt);
         logger[attempt < 3 ? 'warn' : 'error'](
-          { topic, beacons: batch.length, buffered: size(), attempt: attempt + 1, retryInMs, reason: reasonOf(err) },
+          {
+            topic,
+            beacons: batch.length,
+            buffered: size(),
+            attempt: attempt + 1,
+            retryInMs,
+            reason: reasonOf(err),
+          },
           'beacon batch not produced; retrying it',
         );
         await delay(retryInMs);

@@ -77,7 +77,8 @@ export function registerBeaconRoutes(app: FastifyInstance, deps: BeaconRoutesDep
   const countryHeader = deps.countryHeader?.toLowerCase();
   const metrics = createBeaconMetrics(deps.registry);
   const cors = createCorsPolicy(deps.allowedOrigins);
-  const rateLimiter = deps.rateLimit === false ? undefined : createRateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const rateLimiter =
+    deps.rateLimit === false ? undefined : createRateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT);
   const parseUserAgent = createUserAgentParser();
   const buffer = createBeaconBuffer(
     { topic, ...DEFAULT_BUFFER, ...deps.buffer },

@@ -5,13 +5,19 @@
 import { TOPICS } from '@streamloop/core/topics';
 import { runProcess } from '@streamloop/service-kit/run-process';
 import { BEACONS_PATH, registerBeaconRoutes } from './beacon-routes.js';
+import { collectorOptions } from './collector-config.js';
 
 await runProcess({
   name: 'beacon-collector',
   ports: ['eventLog'],
-  start: async ({ ports, app, logger, registry }) => {
+  start: async ({ config, ports, app, logger, registry }) => {
     await ports.eventLog.ensureTopics([TOPICS.qoeBeacons]);
-    registerBeaconRoutes(app, { eventLog: ports.eventLog, logger, registry });
+    registerBeaconRoutes(app, {
+      ...collectorOptions(config.beacons),
+      eventLog: ports.eventLog,
+      logger,
+      registry,
+    });
     return { urls: { beacons: BEACONS_PATH } };
   },
 });

@@ -29,7 +29,8 @@ export function parseUserAgent(header: string | undefined): UserAgentContext {
   const context: UserAgentContext = {};
   if (result.browser.name) context.browser = result.browser.name;
   if (result.browser.version) context.browserVersion = result.browser.version;
-  if (result.os.name) context.os = result.os.version ? `${result.os.name} ${result.os.version}` : result.os.name;
+  if (result.os.name)
+    context.os = result.os.version ? `${result.os.name} ${result.os.version}` : result.os.name;
   if (BOT.test(header)) context.deviceClass = 'bot';
   else if (result.device.type === undefined) context.deviceClass = result.os.name ? 'desktop' : 'other';
   else context.deviceClass = DEVICE_CLASSES[result.device.type] ?? 'other';

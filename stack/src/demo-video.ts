@@ -35,21 +35,52 @@ export async function ensureDemoVideo(deps: DemoDeps): Promise<string | undefine
   const file = path.join(deps.workDir, 'demo.mp4');
   try {
     await run('ffmpeg', [
-      '-hide_banner', '-loglevel', 'error', '-y',
-      '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30',
-      '-f', 'lavfi', '-i', 'sine=frequency=330:sample_rate=48000',
-      '-t', '30', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-pix_fmt', 'yuv420p',
-      '-c:a', 'aac', '-b:a', '128k', '-movflags', '+faststart', file,
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=1280x720:rate=30',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=330:sample_rate=48000',
+      '-t',
+      '30',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '20',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '128k',
+      '-movflags',
+      '+faststart',
+      file,
     ]);
   } catch (err) {
-    deps.logger.warn({ reason: reasonOf(err) }, 'no demo video: ffmpeg is needed (apt-get install -y ffmpeg)');
+    deps.logger.warn(
+      { reason: reasonOf(err) },
+      'no demo video: ffmpeg is needed (apt-get install -y ffmpeg)',
+    );
     return undefined;
   }
   const videoId = newVideoId();
   const sourceKey = `sources/${videoId}`;
   await deps.objectStore.put(sourceKey, fs.createReadStream(file), { contentType: 'video/mp4' });
   fs.rmSync(file, { force: true });
-  const recorder = createUploadRecorder({ catalog: deps.catalog, eventLog: deps.eventLog, logger: deps.logger });
+  const recorder = createUploadRecorder({
+    catalog: deps.catalog,
+    eventLog: deps.eventLog,
+    logger: deps.logger,
+  });
   await recorder.record({ videoId, sourceKey, title: DEMO_TITLE, filename: 'demo.mp4' });
   return videoId;
 }

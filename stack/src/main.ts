@@ -7,6 +7,7 @@ import { reasonOf } from '@streamloop/core/errors';
 import { ALL_TOPICS } from '@streamloop/core/topics';
 import { mountAnalytics } from '@streamloop/analytics/mount-analytics';
 import { registerBeaconRoutes } from '@streamloop/beacon-collector/beacon-routes';
+import { collectorOptions } from '@streamloop/beacon-collector/collector-config';
 import { registerDashboards } from '@streamloop/dashboards/dashboards-routes';
 import { registerWatchPage } from '@streamloop/dashboards/watch-page';
 import { registerDeliveryRoutes } from '@streamloop/delivery/routes';
@@ -29,33 +30,66 @@ await runProcess({
     const applied = await ports.catalog.migrate();
     if (applied.length > 0) logger.info({ applied }, 'catalog migrations applied');
 
-    registerIngestRoutes(app, { ...ports, s3: config.s3, dataDir: config.dataDir, apiKey: apiKey.value, logger, registry });
-    registerDeliveryRoutes(app, { ...ports, signingSecret: signingSecret.value, apiKey: apiKey.value, logger, registry });
-    registerBeaconRoutes(app, { eventLog: ports.eventLog, logger, registry });
+    registerIngestRoutes(app, {
+      ...ports,
+      s3: config.s3,
+      dataDir: config.dataDir,
+      apiKey: apiKey.value,
+      logger,
+      registry,
+    });
+    registerDeliveryRoutes(app, {
+      ...ports,
+      signingSecret: signingSecret.value,
+      apiKey: apiKey.value,
+      logger,
+      registry,
+    });
+    registerBeaconRoutes(app, {
+      ...collectorOptions(config.beacons),
+      eventLog: ports.eventLog,
+      logger,
+      registry,
+    });
     const analytics = await mountAnalytics(app, { ...ports, logger, registry, apiKey: apiKey.value });
     registerDashboards(app, {});
     registerWatchPage(app, { collectorUrl: '/v1/beacons' });
 
     const relay = createOutboxRelay({ catalog: ports.catalog, eventLog: ports.eventLog, logger });
     relay.start();
-    const worker = createTranscodeWorker({ ...ports, logger, registry, workDir: path.join(config.dataDir, 'transcode') });
+    const worker = createTranscodeWorker({
+      ...ports,
+      logger,
+      registry,
+      workDir: path.join(config.dataDir, 'transcode'),
+    });
     await worker.start();
     if (ports.eventLog.adapter.kind === 'embedded') await requeueInterruptedJobs({ ...ports, logger });
 
     // Demo content is made in the background: the stack answers while ffmpeg works.
     const demo = config.demo
-      ? announceDemo(ensureDemoVideo({ ...ports, logger, workDir: path.join(config.dataDir, 'demo') }), () => {
-          const address = app.server.address();
-          const port = address !== null && typeof address === 'object' ? address.port : config.port;
-          return `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
-        })
+      ? announceDemo(
+          ensureDemoVideo({ ...ports, logger, workDir: path.join(config.dataDir, 'demo') }),
+          () => {
+            const address = app.server.address();
+            const port = address !== null && typeof address === 'object' ? address.port : config.port;
+            return `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+          },
+        )
       : undefined;
 
     if (apiKey.source !== 'env') {
-      process.stdout.write(`API key (${apiKey.source}, kept in ${config.dataDir}/secrets/api-key): ${apiKey.value}\n`);
+      process.stdout.write(
+        `API key (${apiKey.source}, kept in ${config.dataDir}/secrets/api-key): ${apiKey.value}\n`,
+      );
     }
     return {
-      urls: { dashboards: '/dashboards/', watch: '/watch/<videoId>', uploads: '/uploads/ (tus)', videos: '/api/v1/videos' },
+      urls: {
+        dashboards: '/dashboards/',
+        watch: '/watch/<videoId>',
+        uploads: '/uploads/ (tus)',
+        videos: '/api/v1/videos',
+      },
       stop: async () => {
         await demo;
         await worker.stop();
@@ -71,7 +105,9 @@ async function announceDemo(created: Promise<string | undefined>, baseUrl: () =>
     const videoId = await created;
     if (videoId) {
       const base = baseUrl();
-      process.stdout.write(`  demo video ${base}/watch/${videoId} (transcoding; QoE at ${base}/dashboards/?videoId=${videoId})\n`);
+      process.stdout.write(
+        `  demo video ${base}/watch/${videoId} (transcoding; QoE at ${base}/dashboards/?videoId=${videoId})\n`,
+      );
     }
   } catch (err) {
     process.stderr.write(`streamloop: demo video not created (${reasonOf(err)})\n`);

@@ -11,7 +11,9 @@ import { startServicesMode } from './services-mode.js';
 try {
   const config = loadConfig();
   if (!config.apiKey || !config.signingSecret) {
-    throw new Error('set STREAMLOOP_API_KEY and STREAMLOOP_SIGNING_SECRET: separate processes must agree on them');
+    throw new Error(
+      'set STREAMLOOP_API_KEY and STREAMLOOP_SIGNING_SECRET: separate processes must agree on them',
+    );
   }
   const mode = await startServicesMode({
     env: process.env,
@@ -19,7 +21,9 @@ try {
     port: config.port,
     host: config.host,
   });
-  process.stdout.write(`\nstreamloop services mode is running on ${mode.baseUrl} (nginx → ${Object.keys(mode.services).join(', ')})\n`);
+  process.stdout.write(
+    `\nstreamloop services mode is running on ${mode.baseUrl} (nginx → ${Object.keys(mode.services).join(', ')})\n`,
+  );
   const stop = () => void mode.stop().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

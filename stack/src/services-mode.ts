@@ -12,7 +12,14 @@ import { type RunningProcess, startProcess } from '@streamloop/service-kit/child
 
 const require = createRequire(import.meta.url);
 
-export const SERVICES = ['ingest', 'transcode', 'delivery', 'beacon-collector', 'analytics', 'dashboards'] as const;
+export const SERVICES = [
+  'ingest',
+  'transcode',
+  'delivery',
+  'beacon-collector',
+  'analytics',
+  'dashboards',
+] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 export interface ServicesMode {

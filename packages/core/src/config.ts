@@ -53,6 +53,19 @@ export interface Config {
   clickhouse: ClickHouseConfig | undefined;
   /** Unset: the in-memory feature store. */
   redisUrl: string | undefined;
+  /** Beacon collector tuning; every field unset means the collector's default. */
+  beacons: BeaconCollectorConfig;
+}
+
+export interface BeaconCollectorConfig {
+  /** Browser origins allowed to POST beacons; undefined: any (beacons carry no credentials). */
+  allowedOrigins: string[] | undefined;
+  /** A header a trusted edge sets to the viewer's country (e.g. `cf-ipcountry`). */
+  countryHeader: string | undefined;
+  /** Sustained requests per second per client; 0 turns the limit off. */
+  rateLimitPerSecond: number | undefined;
+  /** Beacons held in memory while Kafka is unavailable before answering 503. */
+  bufferMaxBeacons: number | undefined;
 }
 
 export interface ConfigIssue {
@@ -93,6 +106,10 @@ export const CONFIG_VARIABLES = [
   ['CLICKHOUSE_PASSWORD', '(empty)', 'ClickHouse password'],
   ['CLICKHOUSE_DATABASE', 'streamloop', 'ClickHouse database'],
   ['REDIS_URL', 'in-memory', 'redis://host:port/db'],
+  ['BEACON_ALLOWED_ORIGINS', 'any', 'comma-separated browser origins allowed to send beacons'],
+  ['BEACON_COUNTRY_HEADER', 'none', 'header a trusted edge sets to the viewer country (cf-ipcountry)'],
+  ['BEACON_RATE_LIMIT', '50', 'beacon requests per second per client (0: no limit)'],
+  ['BEACON_BUFFER_MAX', '50000', 'beacons buffered while Kafka is down before answering 503'],
 ] as const;
 
 type Env = Record<string, string | undefined>;
@@ -135,6 +152,16 @@ export function loadConfig(env: Env = process.env): Config {
     fail,
   );
 
+  const beacons: BeaconCollectorConfig = {
+    allowedOrigins: read('BEACON_ALLOWED_ORIGINS')
+      ?.split(',')
+      .map((o) => o.trim())
+      .filter((o) => o !== ''),
+    countryHeader: read('BEACON_COUNTRY_HEADER')?.toLowerCase(),
+    rateLimitPerSecond: parseCount(read('BEACON_RATE_LIMIT'), 'BEACON_RATE_LIMIT', 0, fail),
+    bufferMaxBeacons: parseCount(read('BEACON_BUFFER_MAX'), 'BEACON_BUFFER_MAX', 1, fail),
+  };
+
   if (issues.length > 0) throw new ConfigError(issues);
   return {
     port: port!,
@@ -152,7 +179,16 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     clickhouse,
     redisUrl,
+    beacons,
   };
+}
+
+function parseCount(raw: string | undefined, variable: string, min: number, fail: Fail): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d{1,9}$/.test(raw) || Number(raw) < min) {
+    return fail(variable, `'${raw}' is not a whole number ≥ ${min}`);
+  }
+  return Number(raw);
 }
 
 type Fail = (variable: string, message: string) => undefined;

@@ -48,7 +48,12 @@ describe('loadConfig', () => {
       accessKeyId: 'id',
       secretAccessKey: 'secret',
     });
-    expect(config.clickhouse).toEqual({ url: 'http://127.0.0.1:8123', user: 'default', password: '', database: 'streamloop' });
+    expect(config.clickhouse).toEqual({
+      url: 'http://127.0.0.1:8123',
+      user: 'default',
+      password: '',
+      database: 'streamloop',
+    });
   });
 
   it.each([
@@ -64,13 +69,40 @@ describe('loadConfig', () => {
     [{ CLICKHOUSE_URL: 'tcp://h:9000' }, 'CLICKHOUSE_URL', /scheme 'tcp:'/],
     [{ CLICKHOUSE_DATABASE: 'x; DROP' }, 'CLICKHOUSE_DATABASE', /not a plain identifier/],
     [{ S3_ENDPOINT: 'http://h:9000' }, 'S3_ACCESS_KEY_ID', /required when S3_ENDPOINT is set/],
-    [{ S3_ENDPOINT: 'http://h:9000', S3_ACCESS_KEY_ID: 'a', S3_SECRET_ACCESS_KEY: 'b', S3_BUCKET: 'Bad_Bucket' }, 'S3_BUCKET', /not a valid bucket name/],
+    [
+      {
+        S3_ENDPOINT: 'http://h:9000',
+        S3_ACCESS_KEY_ID: 'a',
+        S3_SECRET_ACCESS_KEY: 'b',
+        S3_BUCKET: 'Bad_Bucket',
+      },
+      'S3_BUCKET',
+      /not a valid bucket name/,
+    ],
     [{ STREAMLOOP_API_KEY: 'short' }, 'STREAMLOOP_API_KEY', /at least 16/],
     [{ STREAMLOOP_SIGNING_SECRET: 'short' }, 'STREAMLOOP_SIGNING_SECRET', /at least 32/],
+    [{ BEACON_RATE_LIMIT: '-5' }, 'BEACON_RATE_LIMIT', /not a whole number/],
+    [{ BEACON_BUFFER_MAX: '0' }, 'BEACON_BUFFER_MAX', /not a whole number ≥ 1/],
   ])('%o fails naming %s', (env, variable, message) => {
     const issues = issuesOf(env as Record<string, string>);
     expect(issues.map((i) => i.variable)).toContain(variable);
     expect(issues.find((i) => i.variable === variable)?.message).toMatch(message);
+  });
+
+  it('reads the beacon collector tuning', () => {
+    const config = loadConfig({
+      BEACON_ALLOWED_ORIGINS: 'https://a.example, https://b.example',
+      BEACON_COUNTRY_HEADER: 'CF-IPCountry',
+      BEACON_RATE_LIMIT: '0',
+      BEACON_BUFFER_MAX: '1000',
+    });
+    expect(config.beacons).toEqual({
+      allowedOrigins: ['https://a.example', 'https://b.example'],
+      countryHeader: 'cf-ipcountry',
+      rateLimitPerSecond: 0,
+      bufferMaxBeacons: 1000,
+    });
+    expect(loadConfig({}).beacons.rateLimitPerSecond).toBeUndefined();
   });
 
   it('reports every wrong variable at once, each by name', () => {

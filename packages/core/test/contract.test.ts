@@ -67,11 +67,15 @@ describe('errors', () => {
   it('maps a code to its status and a body without internals', () => {
     const err = new AppError('ERR_UPLOAD_TOO_LARGE', 'upload is larger than 10 GiB');
     expect(err.status).toBe(413);
-    expect(errorBody(err)).toEqual({ error: { code: 'ERR_UPLOAD_TOO_LARGE', message: 'upload is larger than 10 GiB' } });
+    expect(errorBody(err)).toEqual({
+      error: { code: 'ERR_UPLOAD_TOO_LARGE', message: 'upload is larger than 10 GiB' },
+    });
   });
 
   it('gives a one-line reason from a system error', () => {
-    const err = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1\n    at x'), { code: 'ECONNREFUSED' });
+    const err = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1\n    at x'), {
+      code: 'ECONNREFUSED',
+    });
     expect(reasonOf(err)).toBe('connect ECONNREFUSED 127.0.0.1:1');
     expect(reasonOf(new AggregateError([new Error('first')]))).toBe('first');
   });
@@ -79,7 +83,9 @@ describe('errors', () => {
 
 describe('naming and redaction', () => {
   it('enforces streamloop_<service>_<noun>_<unit> metric names', () => {
-    expect(metricName('beacon-collector', 'beacons_accepted_total')).toBe('streamloop_beacon_collector_beacons_accepted_total');
+    expect(metricName('beacon-collector', 'beacons_accepted_total')).toBe(
+      'streamloop_beacon_collector_beacons_accepted_total',
+    );
     expect(() => metricName('x', 'Bad-Name')).toThrow(/does not match/);
   });
 
