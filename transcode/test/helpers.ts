@@ -64,13 +64,16 @@ export interface TranscodeFixture {
  * before it) and a local folder.
  */
 export async function startTranscodeFixture(
-  options: Partial<Pick<TranscodeWorkerDeps, 'maxAttempts' | 'retryBackoffMs'>> = {},
+  options: Partial<Pick<TranscodeWorkerDeps, 'maxAttempts' | 'retryBackoffMs' | 'encryption' | 'limits'>> = {},
 ): Promise<TranscodeFixture> {
   const dir = await mkdtemp(path.join(tmpdir(), 'streamloop-transcode-'));
   const catalog = await createPgliteCatalog({ dataDir: path.join(dir, 'catalog') });
   await catalog.migrate();
   const eventLog = createMemoryEventLog({ logger: silentLogger });
-  await eventLog.ensureTopics([{ name: TOPICS.transcodeJobs.name, partitions: 1 }]);
+  await eventLog.ensureTopics([
+    { name: TOPICS.transcodeJobs.name, partitions: 1 },
+    { name: TOPICS.deadLetter.name, partitions: 1 },
+  ]);
   const objectStore = await createLocalObjectStore({ root: path.join(dir, 'objects') });
   const registry = createMetricsRegistry({ collectProcessMetrics: false });
   const worker = createTranscodeWorker({
