@@ -53,8 +53,11 @@ export interface ProbeResult {
   formatName: string;
   durationSec: number;
   streams: ProbedStream[];
-  /** A stream declared a picture larger than MAX_PIXELS; the probe refused to decode it. */
-  pictureOverLimit: boolean;
+  /**
+   * A picture size a decoder refused to allocate (over MAX_PIXELS, or beyond what ffmpeg can
+   * address at all); ffprobe then reports that stream's size as 0x0.
+   */
+  refusedPictureSize: { width: number; height: number } | undefined;
 }
 
 /** The file could not be read as media (a verdict about the input, not a failure of ours). */
@@ -112,7 +115,7 @@ export function probeMedia(file: string): Promise<ProbeResult> {
         resolve({
           formatName: data.format?.format_name ?? '',
           durationSec: Number(data.format?.duration),
-          pictureOverLimit: /exceeds specified max pixel count/.test(stderr),
+          refusedPictureSize: refusedPictureSize(stderr),
           streams: (data.streams ?? []).map((s) => ({
             codecType: s.codec_type ?? '',
             codecName: s.codec_name,
@@ -138,6 +141,13 @@ export function describeProbeFailure(stderr: string, file: string): string {
   return last
     ? `the file cannot be read as media (${last.replace(/^input:\s*/, '')})`
     : 'the file cannot be read as media';
+}
+
+const REFUSED_PICTURE = /Picture size (\d+)x(\d+) (?:exceeds specified max pixel count|is invalid)/;
+
+function refusedPictureSize(stderr: string): ProbeResult['refusedPictureSize'] {
+  const match = REFUSED_PICTURE.exec(stderr);
+  return match ? { width: Number(match[1]), height: Number(match[2]) } : undefined;
 }
 
 function parseRate(rate: string | undefined): number | undefined {

@@ -38,11 +38,13 @@ export function inspectSource(probe: ProbeResult, limits: SourceLimits = DEFAULT
   if (probe.streams.length > limits.maxStreams) {
     return refuse(`it has ${probe.streams.length} streams, more than ${limits.maxStreams}`);
   }
-  const oversized = `its picture is larger than ${MAX_DIMENSION}x${MAX_DIMENSION}`;
+  const tooLarge = (width: number, height: number) =>
+    refuse(`${width}x${height} is larger than ${MAX_DIMENSION}x${MAX_DIMENSION}`);
+  const refused = probe.refusedPictureSize;
   // Cover art in an audio file is a "video" stream of one picture.
   const video = probe.streams.find((s) => s.codecType === 'video' && !s.attachedPicture);
   if (video === undefined) {
-    return refuse(probe.pictureOverLimit ? oversized : 'it has no video stream');
+    return refused ? tooLarge(refused.width, refused.height) : refuse('it has no video stream');
   }
   if (video.codecName === undefined || video.codecName === 'none') {
     return refuse('it has no decodable video stream');
@@ -50,11 +52,9 @@ export function inspectSource(probe: ProbeResult, limits: SourceLimits = DEFAULT
   const { width, height } = video;
   if (width === undefined || height === undefined || width <= 0 || height <= 0) {
     // ffprobe leaves the size at 0 when -max_pixels refused the frame.
-    return refuse(probe.pictureOverLimit ? oversized : 'its video stream has no picture size');
+    return refused ? tooLarge(refused.width, refused.height) : refuse('its video stream has no picture size');
   }
-  if (width > MAX_DIMENSION || height > MAX_DIMENSION) {
-    return refuse(`${width}x${height} is larger than ${MAX_DIMENSION}x${MAX_DIMENSION}`);
-  }
+  if (width > MAX_DIMENSION || height > MAX_DIMENSION) return tooLarge(width, height);
   if (width < MIN_DIMENSION || height < MIN_DIMENSION) {
     return refuse(`${width}x${height} is smaller than ${MIN_DIMENSION}x${MIN_DIMENSION}`);
   }

@@ -24,7 +24,7 @@ const makeProbe = (overrides: Partial<ProbeResult> = {}): ProbeResult => ({
   formatName: 'mov,mp4,m4a,3gp,3g2,mj2',
   durationSec: 6,
   streams: [videoStream(), audioStream],
-  pictureOverLimit: false,
+  refusedPictureSize: undefined,
   ...overrides,
 });
 
@@ -69,8 +69,8 @@ describe('inspectSource', () => {
     ],
     [
       'a picture the probe refused to size (-max_pixels)',
-      makeProbe({ streams: [videoStream({ width: 0, height: 0 })], pictureOverLimit: true }),
-      'its picture is larger than 4096x4096',
+      makeProbe({ streams: [videoStream({ width: 0, height: 0 })], refusedPictureSize: { width: 16000, height: 16000 } }),
+      '16000x16000 is larger than 4096x4096',
     ],
     [
       'an unknown video codec',
