@@ -19,6 +19,7 @@ import type { EventLog } from '@streamloop/event-log/event-log';
 import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
 import { createLocalObjectStore } from '@streamloop/object-store/local-object-store';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
+import type { DeadLetter } from '../src/dead-letters.js';
 import {
   createTranscodeWorker,
   type TranscodeWorker,
@@ -53,6 +54,8 @@ export interface TranscodeFixture {
   objectStore: ObjectStore;
   registry: Registry;
   worker: TranscodeWorker;
+  /** Letters on the dead-letter topic so far, in order. */
+  deadLetters: DeadLetter[];
   /** A video in 'uploaded' with `source` stored at its sourceKey, and its job published. */
   submit(source: Buffer, overrides?: Partial<TranscodeJob>): Promise<TranscodeJob>;
   publish(job: TranscodeJob | string): Promise<void>;
@@ -87,6 +90,15 @@ export async function startTranscodeFixture(
     ...options,
   });
   await worker.start();
+  const deadLetters: DeadLetter[] = [];
+  const letters = await eventLog.subscribe({
+    groupId: uniqueName('dead-letter-reader'),
+    topics: [TOPICS.deadLetter.name],
+    fromBeginning: true,
+    async handleBatch(batch) {
+      for (const m of batch.messages) deadLetters.push(JSON.parse(m.value.toString('utf8')) as DeadLetter);
+    },
+  });
 
   const publish = async (job: TranscodeJob | string) => {
     const value = typeof job === 'string' ? job : JSON.stringify(job);
@@ -101,6 +113,7 @@ export async function startTranscodeFixture(
     objectStore,
     registry,
     worker,
+    deadLetters,
     publish,
     async submit(source, overrides = {}) {
       const video = await insertVideo(catalog, { title: 'test clip', status: 'uploaded' });
@@ -111,6 +124,7 @@ export async function startTranscodeFixture(
     },
     async teardown() {
       await worker.stop();
+      await letters.stop();
       await eventLog.close();
       await catalog.close();
       await rm(dir, { recursive: true, force: true });
