@@ -82,7 +82,8 @@ export function createJobHandler(deps: JobHandlerDeps) {
       await updateVideoStatus(catalog, videoId, { status: 'failed', error: reason });
       return { kind: 'gave_up', reason, attempts: context.maxAttempts };
     }
-    if (!(await updateVideoStatus(catalog, videoId, { status: 'processing' }))) {
+    // Progress starts again at 0: a killed attempt's percentage says nothing about this one.
+    if (!(await updateVideoStatus(catalog, videoId, { status: 'processing', progressPercent: 0 }))) {
       return { kind: 'skipped', reason: `video is ${video.status}, not waiting for a transcode` };
     }
 

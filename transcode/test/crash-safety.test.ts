@@ -5,8 +5,8 @@
  * the final attempt wrote, the killed attempts' folders must be gone, and no job may be lost.
  *
  * Mid-encode is detected from the attempt's own staging folder: an attempt folder not seen before
- * holding encoded segments (ffmpeg writes them as it goes) — catalog progress would not do, since it
- * survives from one attempt to the next.
+ * holding encoded segments (ffmpeg writes them as it goes). Catalog progress does not name the
+ * attempt that wrote it, so a kill timed from it could land between two attempts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
