@@ -37,7 +37,10 @@ export function registerKeyRoutes(app: FastifyInstance, deps: KeyRoutesDeps): vo
       const token = typeof given === 'string' ? given : undefined;
       const check = checkTokenForVideo(token, id, deps.signingSecret, deps.now());
       if (check.kind === 'expired') {
-        throw new AppError('ERR_TOKEN_EXPIRED', 'the playback token has expired; get a new URL from the playback API');
+        throw new AppError(
+          'ERR_TOKEN_EXPIRED',
+          'the playback token has expired; get a new URL from the playback API',
+        );
       }
       if (check.kind === 'invalid') {
         throw new AppError(
@@ -49,7 +52,8 @@ export function registerKeyRoutes(app: FastifyInstance, deps: KeyRoutesDeps): vo
       }
       const availability = await deps.availability.check(id);
       if (availability === 'unknown') throw new AppError('ERR_NOT_FOUND', `no video with id ${id}`);
-      if (availability === 'not_ready') throw new AppError('ERR_VIDEO_NOT_READY', `video ${id} is not ready to play`);
+      if (availability === 'not_ready')
+        throw new AppError('ERR_VIDEO_NOT_READY', `video ${id} is not ready to play`);
       const key = await getVideoKey(deps.catalog, id);
       if (key === undefined) throw new AppError('ERR_NOT_FOUND', `video ${id} is not encrypted`);
       return reply

@@ -84,7 +84,15 @@ describe('GET /media/:id/aes-128.key', () => {
     const decrypted = Buffer.concat([decipher.update(segment.rawPayload), decipher.final()]);
     const file = path.join(dir, 'decrypted.ts');
     await writeFile(file, decrypted);
-    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', file]);
+    const { stdout } = await run('ffprobe', [
+      '-v',
+      'error',
+      '-show_entries',
+      'stream=codec_name',
+      '-of',
+      'csv=p=0',
+      file,
+    ]);
     // MPEG-TS lists each stream under its program too: the same stream, named twice.
     expect(new Set(stdout.split(/\s+/).filter(Boolean))).toEqual(new Set(['h264']));
   });
@@ -104,13 +112,17 @@ describe('GET /media/:id/aes-128.key', () => {
   it('refuses the key of a video that is not ready, and answers 404 for a video without a key', async () => {
     const processing = (await addVideo(fixture, { status: 'processing' })).id;
     await getOrCreateVideoKey(fixture.catalog, processing);
-    const notReady = await app.inject({ url: `/media/${processing}/aes-128.key?token=${tokenFor(processing)}` });
+    const notReady = await app.inject({
+      url: `/media/${processing}/aes-128.key?token=${tokenFor(processing)}`,
+    });
     expect(notReady.statusCode).toBe(404);
     expect(notReady.json()).toMatchObject({ error: { code: 'ERR_VIDEO_NOT_READY' } });
 
     const clearVideo = (await addVideo(fixture)).id;
     const noKey = await app.inject({ url: `/media/${clearVideo}/aes-128.key?token=${tokenFor(clearVideo)}` });
     expect(noKey.statusCode).toBe(404);
-    expect(noKey.json()).toMatchObject({ error: { code: 'ERR_NOT_FOUND', message: `video ${clearVideo} is not encrypted` } });
+    expect(noKey.json()).toMatchObject({
+      error: { code: 'ERR_NOT_FOUND', message: `video ${clearVideo} is not encrypted` },
+    });
   });
 });

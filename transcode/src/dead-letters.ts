@@ -15,7 +15,11 @@ export interface DeadLetter {
   deadAt: string;
 }
 
-export function createDeadLetters(deps: { eventLog: Pick<EventLog, 'publish'>; topic: string; sourceTopic: string }) {
+export function createDeadLetters(deps: {
+  eventLog: Pick<EventLog, 'publish'>;
+  topic: string;
+  sourceTopic: string;
+}) {
   return {
     /** Resolves once the log has the letter; throws (so the job is redelivered) when it cannot. */
     async send(message: ConsumedMessage, reason: string): Promise<void> {
@@ -23,13 +27,22 @@ export function createDeadLetters(deps: { eventLog: Pick<EventLog, 'publish'>; t
       const isText = Buffer.from(text, 'utf8').equals(message.value);
       const letter: DeadLetter = {
         reason,
-        source: { topic: deps.sourceTopic, partition: message.partition, offset: message.offset, key: message.key },
+        source: {
+          topic: deps.sourceTopic,
+          partition: message.partition,
+          offset: message.offset,
+          key: message.key,
+        },
         value: isText ? text : message.value.toString('base64'),
         valueEncoding: isText ? 'utf8' : 'base64',
         deadAt: new Date().toISOString(),
       };
       await deps.eventLog.publish(deps.topic, [
-        { key: message.key, value: Buffer.from(JSON.stringify(letter)), headers: { 'streamloop-reason': reason.slice(0, 200) } },
+        {
+          key: message.key,
+          value: Buffer.from(JSON.stringify(letter)),
+          headers: { 'streamloop-reason': reason.slice(0, 200) },
+        },
       ]);
     },
   };

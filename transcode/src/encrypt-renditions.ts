@@ -49,9 +49,12 @@ export async function encryptRenditions(
     const text = await readFile(playlist, 'utf8');
     if (!text.includes('#EXTINF')) continue; // a master playlist names playlists, not media
     if (text.includes('#EXT-X-BYTERANGE')) {
-      throw new Error(`${path.relative(outputDir, playlist)} uses byte ranges; segments cannot be encrypted one by one`);
+      throw new Error(
+        `${path.relative(outputDir, playlist)} uses byte ranges; segments cannot be encrypted one by one`,
+      );
     }
-    if (text.includes('#EXT-X-KEY')) throw new Error(`${path.relative(outputDir, playlist)} is already encrypted`);
+    if (text.includes('#EXT-X-KEY'))
+      throw new Error(`${path.relative(outputDir, playlist)} is already encrypted`);
 
     const dir = path.dirname(playlist);
     const encryptOnce = async (uri: string, iv: Buffer): Promise<void> => {
@@ -95,6 +98,10 @@ function keyTag(videoId: string, iv: Buffer): string {
 
 async function encryptFile(file: string, key: Buffer, iv: Buffer): Promise<void> {
   const temporary = `${file}.encrypting`;
-  await pipeline(createReadStream(file), createCipheriv('aes-128-cbc', key, iv), createWriteStream(temporary));
+  await pipeline(
+    createReadStream(file),
+    createCipheriv('aes-128-cbc', key, iv),
+    createWriteStream(temporary),
+  );
   await rename(temporary, file);
 }

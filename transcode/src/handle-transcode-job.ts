@@ -89,7 +89,10 @@ export function createJobHandler(deps: JobHandlerDeps) {
 
     const folder = await openAttemptFolder(deps.workDir, videoId, attemptId);
     if (folder.staleAttempts.length > 0) {
-      logger.info({ videoId, staleAttempts: folder.staleAttempts }, 'removed the folders of unfinished attempts');
+      logger.info(
+        { videoId, staleAttempts: folder.staleAttempts },
+        'removed the folders of unfinished attempts',
+      );
     }
     try {
       const source = await objectStore.get(job.sourceKey);
@@ -171,7 +174,11 @@ export function createJobHandler(deps: JobHandlerDeps) {
         });
         return updateVideoStatus(tx, videoId, { status: 'ready' });
       });
-      if (!flipped) return { kind: 'skipped', reason: 'a newer attempt of this job took over, or the video left processing' };
+      if (!flipped)
+        return {
+          kind: 'skipped',
+          reason: 'a newer attempt of this job took over, or the video left processing',
+        };
       return { kind: 'ready', encodeSeconds, renditions: renditions.map((r) => r.name), durationMs };
     } finally {
       await folder.remove();

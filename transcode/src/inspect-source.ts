@@ -33,7 +33,10 @@ export function notPlayable(why: string): string {
   return `not a playable video: ${why}`;
 }
 
-export function inspectSource(probe: ProbeResult, limits: SourceLimits = DEFAULT_SOURCE_LIMITS): SourceVerdict {
+export function inspectSource(
+  probe: ProbeResult,
+  limits: SourceLimits = DEFAULT_SOURCE_LIMITS,
+): SourceVerdict {
   const refuse = (why: string): SourceVerdict => ({ ok: false, reason: notPlayable(why) });
   if (probe.streams.length > limits.maxStreams) {
     return refuse(`it has ${probe.streams.length} streams, more than ${limits.maxStreams}`);
@@ -60,14 +63,18 @@ export function inspectSource(probe: ProbeResult, limits: SourceLimits = DEFAULT
   }
   if (video.packetCount !== undefined && video.packetCount < 2) {
     return refuse(
-      video.packetCount === 0 ? 'its video stream has no frames' : 'it has a single frame (a picture, not a video)',
+      video.packetCount === 0
+        ? 'its video stream has no frames'
+        : 'it has a single frame (a picture, not a video)',
     );
   }
   if (!Number.isFinite(probe.durationSec) || probe.durationSec <= 0) {
     return refuse('it has no duration');
   }
   if (probe.durationSec > limits.maxDurationSec) {
-    return refuse(`it lasts ${formatSeconds(probe.durationSec)}, longer than ${formatSeconds(limits.maxDurationSec)}`);
+    return refuse(
+      `it lasts ${formatSeconds(probe.durationSec)}, longer than ${formatSeconds(limits.maxDurationSec)}`,
+    );
   }
   return {
     ok: true,

@@ -22,7 +22,11 @@ export interface AttemptFolder {
   remove(): Promise<void>;
 }
 
-export async function openAttemptFolder(workDir: string, videoId: string, attemptId: string): Promise<AttemptFolder> {
+export async function openAttemptFolder(
+  workDir: string,
+  videoId: string,
+  attemptId: string,
+): Promise<AttemptFolder> {
   const videoDir = path.join(workDir, videoId);
   const staleAttempts = await readdir(videoDir).catch(() => [] as string[]);
   for (const stale of staleAttempts) await rm(path.join(videoDir, stale), { recursive: true, force: true });

@@ -119,7 +119,10 @@ export function createTranscodeWorker(deps: TranscodeWorkerDeps): TranscodeWorke
       const attempts = (await getJobAttempts(catalog, job.jobId))?.attempts ?? maxAttempts;
       if (attempts < maxAttempts) {
         metrics.jobs.inc({ outcome: 'retried' });
-        log.error({ err }, `transcode attempt ${attempts} of ${maxAttempts} failed; the job will be redelivered`);
+        log.error(
+          { err },
+          `transcode attempt ${attempts} of ${maxAttempts} failed; the job will be redelivered`,
+        );
         throw err;
       }
       const reason = `transcode failed after ${attempts} attempts: ${reasonOf(err)}`;

@@ -49,7 +49,8 @@ describe('transcode workers killed with -9 mid-encode, five times (real Kafka, S
     const s3 = requireService('S3Proxy', 'S3_ENDPOINT', config.s3);
     const kafka = requireService('Kafka', 'KAFKA_BROKERS', config.kafka);
     const databaseUrl = requireService('PostgreSQL', 'DATABASE_URL', config.databaseUrl);
-    if (!existsSync(BUILT_WORKER)) throw new Error(`${BUILT_WORKER} is missing: run npm run build -w transcode first`);
+    if (!existsSync(BUILT_WORKER))
+      throw new Error(`${BUILT_WORKER} is missing: run npm run build -w transcode first`);
     dir = await mkdtemp(path.join(tmpdir(), 'streamloop-transcode-crash-'));
     workDir = path.join(dir, 'work');
     const scratch = await createScratchDatabase(databaseUrl);

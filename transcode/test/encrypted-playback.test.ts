@@ -5,8 +5,8 @@
  * depend on delivery; delivery's own test checks its key route against the same playlist format).
  */
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { getVideoKey } from '@streamloop/catalog/key-repository';
@@ -43,7 +43,9 @@ describe('an AES-128 encrypted ladder in Chromium with video.js', () => {
         if (pathname.startsWith('/media/')) {
           const object = await fixture.objectStore.getBuffer(pathname.slice(1));
           if (object === null) return response.writeHead(404).end();
-          const type = pathname.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : 'application/octet-stream';
+          const type = pathname.endsWith('.m3u8')
+            ? 'application/vnd.apple.mpegurl'
+            : 'application/octet-stream';
           return response.writeHead(200, { 'content-type': type }).end(object);
         }
         response.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
@@ -60,7 +62,9 @@ describe('an AES-128 encrypted ladder in Chromium with video.js', () => {
   });
 
   it('plays past 2 s after fetching the key from the key route', async () => {
-    const job = await fixture.submit(await makeClip(path.join(fixture.dir, 'clip.mp4'), { seconds: 8, size: '640x360' }));
+    const job = await fixture.submit(
+      await makeClip(path.join(fixture.dir, 'clip.mp4'), { seconds: 8, size: '640x360' }),
+    );
     const video = await eventually(
       'the encrypted video to be ready',
       async () => {

@@ -22,7 +22,9 @@ describe('transcode with AES-128 encryption', () => {
   afterAll(() => fixture.teardown());
 
   it('publishes segments only the video key decrypts, each named after its own EXT-X-KEY and IV', async () => {
-    const job = await fixture.submit(await makeClip(path.join(fixture.dir, 'clip.mp4'), { seconds: 4, size: '320x240' }));
+    const job = await fixture.submit(
+      await makeClip(path.join(fixture.dir, 'clip.mp4'), { seconds: 4, size: '320x240' }),
+    );
     const video = await eventually(
       'the encrypted video to be ready',
       async () => {
@@ -39,7 +41,9 @@ describe('transcode with AES-128 encryption', () => {
     expect(key).toHaveLength(16);
 
     const prefix = `media/${job.videoId}/`;
-    const variants = parseMaster((await fixture.objectStore.getBuffer(`${prefix}master.m3u8`))!.toString('utf8'));
+    const variants = parseMaster(
+      (await fixture.objectStore.getBuffer(`${prefix}master.m3u8`))!.toString('utf8'),
+    );
     expect(variants.length).toBeGreaterThanOrEqual(2);
     const ivs = new Set<string>();
     let segments = 0;

@@ -67,7 +67,9 @@ export interface TranscodeFixture {
  * before it) and a local folder.
  */
 export async function startTranscodeFixture(
-  options: Partial<Pick<TranscodeWorkerDeps, 'maxAttempts' | 'retryBackoffMs' | 'encryption' | 'limits'>> = {},
+  options: Partial<
+    Pick<TranscodeWorkerDeps, 'maxAttempts' | 'retryBackoffMs' | 'encryption' | 'limits'>
+  > = {},
 ): Promise<TranscodeFixture> {
   const dir = await mkdtemp(path.join(tmpdir(), 'streamloop-transcode-'));
   const catalog = await createPgliteCatalog({ dataDir: path.join(dir, 'catalog') });

@@ -69,7 +69,10 @@ describe('inspectSource', () => {
     ],
     [
       'a picture the probe refused to size (-max_pixels)',
-      makeProbe({ streams: [videoStream({ width: 0, height: 0 })], refusedPictureSize: { width: 16000, height: 16000 } }),
+      makeProbe({
+        streams: [videoStream({ width: 0, height: 0 })],
+        refusedPictureSize: { width: 16000, height: 16000 },
+      }),
       '16000x16000 is larger than 4096x4096',
     ],
     [
@@ -77,8 +80,16 @@ describe('inspectSource', () => {
       makeProbe({ streams: [videoStream({ codecName: undefined })] }),
       'it has no decodable video stream',
     ],
-    ['a single frame', makeProbe({ streams: [videoStream({ packetCount: 1 })] }), 'it has a single frame (a picture, not a video)'],
-    ['no frames', makeProbe({ streams: [videoStream({ packetCount: 0 })] }), 'its video stream has no frames'],
+    [
+      'a single frame',
+      makeProbe({ streams: [videoStream({ packetCount: 1 })] }),
+      'it has a single frame (a picture, not a video)',
+    ],
+    [
+      'no frames',
+      makeProbe({ streams: [videoStream({ packetCount: 0 })] }),
+      'its video stream has no frames',
+    ],
     [
       'too many streams',
       makeProbe({ streams: [videoStream(), ...Array.from({ length: 16 }, () => audioStream)] }),

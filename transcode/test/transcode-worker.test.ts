@@ -218,25 +218,37 @@ describe('transcode worker attempts, counted in the catalog', () => {
 
     const failed = await settled(fixture, video.id);
     expect(failed.error).toBe('transcode failed after 2 attempts: the worker stopped during every attempt');
-    await eventually('the job on the dead-letter topic', async () => (fixture.deadLetters.length > 0 ? true : undefined));
+    await eventually('the job on the dead-letter topic', async () =>
+      fixture.deadLetters.length > 0 ? true : undefined,
+    );
     expect(fixture.deadLetters).toEqual([
-      expect.objectContaining({ reason: failed.error, value: JSON.stringify(job), source: expect.objectContaining({ key: video.id }) }),
+      expect.objectContaining({
+        reason: failed.error,
+        value: JSON.stringify(job),
+        source: expect.objectContaining({ key: video.id }),
+      }),
     ]);
     expect(await encodeSeconds(fixture, 'count')).toBe(0);
-    expect(await metricValue(fixture.registry, 'streamloop_transcode_jobs_total', { outcome: 'gave_up' })).toBe(1);
+    expect(
+      await metricValue(fixture.registry, 'streamloop_transcode_jobs_total', { outcome: 'gave_up' }),
+    ).toBe(1);
   });
 
   it('drops a job for a deleted video and goes on with the next job', async () => {
     const deleted = await insertVideo(fixture.catalog, { title: 'deleted', status: 'uploaded' });
     await deleteVideo(fixture.catalog, deleted.id);
-    const skippedBefore = await metricValue(fixture.registry, 'streamloop_transcode_jobs_total', { outcome: 'skipped' });
+    const skippedBefore = await metricValue(fixture.registry, 'streamloop_transcode_jobs_total', {
+      outcome: 'skipped',
+    });
     await fixture.publish(makeJob({ videoId: deleted.id }));
-    const good = await fixture.submit(await makeClip(path.join(fixture.dir, 'next.mp4'), { seconds: 1, size: '320x240' }));
+    const good = await fixture.submit(
+      await makeClip(path.join(fixture.dir, 'next.mp4'), { seconds: 1, size: '320x240' }),
+    );
 
     expect((await settled(fixture, good.videoId)).status).toBe('ready');
-    expect(await metricValue(fixture.registry, 'streamloop_transcode_jobs_total', { outcome: 'skipped' })).toBe(
-      skippedBefore + 1,
-    );
+    expect(
+      await metricValue(fixture.registry, 'streamloop_transcode_jobs_total', { outcome: 'skipped' }),
+    ).toBe(skippedBefore + 1);
     expect(await getJobAttempts(fixture.catalog, good.jobId)).toMatchObject({ attempts: 1 });
     expect(await fixture.objectStore.head(`media/${deleted.id}/master.m3u8`)).toBeNull();
   });

@@ -75,7 +75,11 @@ describe('untrusted uploads are refused at the probe', () => {
     // The source lands in <workDir>/<videoId>/<attemptId>/source: two levels up is workDir.
     const foreignDir = path.join(fixture.dir, 'work', 'another-video');
     await mkdir(foreignDir, { recursive: true });
-    foreignBytes = await makeClip(path.join(foreignDir, 'seg_000.ts'), { seconds: 2, size: '320x240', format: 'mpegts' });
+    foreignBytes = await makeClip(path.join(foreignDir, 'seg_000.ts'), {
+      seconds: 2,
+      size: '320x240',
+      format: 'mpegts',
+    });
     foreignRelative = '../../another-video/seg_000.ts';
   });
   afterAll(async () => {
@@ -85,7 +89,8 @@ describe('untrusted uploads are refused at the probe', () => {
 
   const hls = (...uris: string[]) =>
     `#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n${uris.map((u) => `#EXTINF:2.0,\n${u}\n`).join('')}#EXT-X-ENDLIST\n`;
-  const ffconcat = (...uris: string[]) => `ffconcat version 1.0\n${uris.map((u) => `file '${u}'\n`).join('')}`;
+  const ffconcat = (...uris: string[]) =>
+    `ffconcat version 1.0\n${uris.map((u) => `file '${u}'\n`).join('')}`;
 
   it('refuses HLS playlists and ffconcat lists naming local files, another video, or a URL, opening none', async () => {
     const cases: [string, string][] = [
@@ -95,7 +100,10 @@ describe('untrusted uploads are refused at the probe', () => {
       ['ffconcat naming /etc/passwd', ffconcat('/etc/passwd')],
       ['ffconcat naming a relative .ts of another video', ffconcat(foreignRelative)],
       ['ffconcat naming an http URL', ffconcat(`${listenerUrl}/seg.ts`)],
-      ['HLS with a nested http playlist', `#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n${listenerUrl}/index.m3u8\n`],
+      [
+        'HLS with a nested http playlist',
+        `#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n${listenerUrl}/index.m3u8\n`,
+      ],
     ];
     const jobs = [];
     for (const [name, text] of cases) jobs.push({ name, job: await fixture.submit(Buffer.from(text)) });
@@ -119,7 +127,11 @@ describe('untrusted uploads are refused at the probe', () => {
   });
 
   it.each([
-    ['random bytes', () => Promise.resolve(Buffer.from(Array.from({ length: 32 * 1024 }, (_, i) => (i * 131 + 7) % 256))), /^not a playable video: the file cannot be read as media/],
+    [
+      'random bytes',
+      () => Promise.resolve(Buffer.from(Array.from({ length: 32 * 1024 }, (_, i) => (i * 131 + 7) % 256))),
+      /^not a playable video: the file cannot be read as media/,
+    ],
     ['a PNG declaring 16000x16000', () => oversizedPng(fixture.dir), NOT_A_CONTAINER],
     ['a Matroska file declaring 16000x16000', () => oversizedMatroska(fixture.dir, 16000), tooLarge(16000)],
     ['a Matroska file declaring 30000x30000', () => oversizedMatroska(fixture.dir, 30000), tooLarge(30000)],
@@ -127,7 +139,18 @@ describe('untrusted uploads are refused at the probe', () => {
       'an audio-only file',
       async () => {
         const file = path.join(fixture.dir, 'tone.m4a');
-        await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=duration=2', '-c:a', 'aac', file]);
+        await run('ffmpeg', [
+          '-v',
+          'error',
+          '-y',
+          '-f',
+          'lavfi',
+          '-i',
+          'sine=duration=2',
+          '-c:a',
+          'aac',
+          file,
+        ]);
         return readFile(file);
       },
       'not a playable video: it has no video stream',
@@ -157,9 +180,13 @@ describe('untrusted uploads are refused at the probe', () => {
   });
 
   it('still encodes a real clip after all of that (nothing stuck behind the refusals)', async () => {
-    const job = await fixture.submit(await makeClip(path.join(fixture.dir, 'ok.mp4'), { seconds: 2, size: '320x240' }));
+    const job = await fixture.submit(
+      await makeClip(path.join(fixture.dir, 'ok.mp4'), { seconds: 2, size: '320x240' }),
+    );
     expect((await settled(fixture, job.videoId)).status).toBe('ready');
-    expect(await metricValue(fixture.registry, 'streamloop_transcode_jobs_total', { outcome: 'retried' })).toBe(0);
+    expect(
+      await metricValue(fixture.registry, 'streamloop_transcode_jobs_total', { outcome: 'retried' }),
+    ).toBe(0);
   });
 });
 
@@ -182,7 +209,9 @@ async function publishedKeys(fixture: TranscodeFixture, videoId: string): Promis
 
 /** Encodes started and finished (the histogram's count): refusals must leave it alone. */
 async function encodes(fixture: TranscodeFixture): Promise<number> {
-  const metric = (await fixture.registry.getMetricsAsJSON()).find((m) => m.name === 'streamloop_transcode_encode_seconds');
+  const metric = (await fixture.registry.getMetricsAsJSON()).find(
+    (m) => m.name === 'streamloop_transcode_encode_seconds',
+  );
   const values = (metric?.values ?? []) as { metricName?: string; value: number }[];
   return values.find((v) => v.metricName === 'streamloop_transcode_encode_seconds_count')?.value ?? 0;
 }

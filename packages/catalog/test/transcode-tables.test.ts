@@ -34,7 +34,10 @@ const adapters: [string, () => Promise<{ catalog: Catalog; teardown(): Promise<v
     async () => {
       const dir = await mkdtemp(join(tmpdir(), 'streamloop-catalog-'));
       const catalog = await createPgliteCatalog({ dataDir: join(dir, 'catalog') });
-      return { catalog, teardown: () => catalog.close().then(() => rm(dir, { recursive: true, force: true })) };
+      return {
+        catalog,
+        teardown: () => catalog.close().then(() => rm(dir, { recursive: true, force: true })),
+      };
     },
   ],
 ];
@@ -55,7 +58,11 @@ describe.each(adapters)('transcode tables on %s', (_name, open) => {
     expect(first).toMatchObject({ attempts: 1, currentAttemptId: 'attempt-1', lastError: null });
     await recordJobAttemptError(catalog, jobId, 'ffmpeg was killed');
     const second = await beginJobAttempt(catalog, { jobId, videoId: 'video-a', attemptId: 'attempt-2' });
-    expect(second).toMatchObject({ attempts: 2, currentAttemptId: 'attempt-2', lastError: 'ffmpeg was killed' });
+    expect(second).toMatchObject({
+      attempts: 2,
+      currentAttemptId: 'attempt-2',
+      lastError: 'ffmpeg was killed',
+    });
 
     expect(await catalog.transaction((tx) => isCurrentJobAttempt(tx, jobId, 'attempt-1'))).toBe(false);
     expect(await catalog.transaction((tx) => isCurrentJobAttempt(tx, jobId, 'attempt-2'))).toBe(true);
