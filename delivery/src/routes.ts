@@ -14,6 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import { type BeaconBufferOptions, createBeaconBuffer } from './beacon-buffer.js';
 import { createCmcdHarvest } from './cmcd-harvest.js';
 import { createDeliveryMetrics } from './delivery-metrics.js';
+import { registerKeyRoutes } from './key-routes.js';
 import { registerOriginRoutes } from './origin-routes.js';
 import { DEFAULT_PUBLIC_RATE_LIMIT, type PublicRateLimit, playbackRoutes } from './playback-routes.js';
 import { DEFAULT_TOKEN_TTL_S } from './playback-token.js';
@@ -90,6 +91,7 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoute
       publicRateLimit: deps.publicRateLimit ?? DEFAULT_PUBLIC_RATE_LIMIT,
       now,
     });
+    registerKeyRoutes(scope, { catalog: deps.catalog, availability, signingSecret: deps.signingSecret, now });
     registerOriginRoutes(scope, {
       objectStore: deps.objectStore,
       availability,

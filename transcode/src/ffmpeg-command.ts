@@ -8,12 +8,16 @@
  * forces the demuxer the probe found. `-protocol_whitelist file` keeps both off the network.
  */
 
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 import ffmpeg from 'fluent-ffmpeg';
 import { MASTER_PLAYLIST, POSTER } from './media-layout.js';
 import type { Rendition } from './plan-ladder.js';
 
-/** Container demuxers a source may use; no playlists (hls, concat), image sequences or raw streams. */
+/**
+ * Container demuxers a source may use. Never playlists or lists of other files (hls, dash, concat,
+ * ffconcat), image sequences (image2, *_pipe), raw streams or anything that opens a second input.
+ */
 export const ACCEPTED_FORMATS = [
   'mov,mp4,m4a,3gp,3g2,mj2',
   'matroska,webm',
@@ -25,10 +29,14 @@ export const ACCEPTED_FORMATS = [
   'asf',
 ].join(',');
 
-/** 8192 × 8192: decoders refuse larger frames before allocating them. */
-export const MAX_PIXELS = 8192 * 8192;
+/** 4096 × 4096: the probe and the decoders refuse larger frames before allocating them. */
+export const MAX_PIXELS = 4096 * 4096;
 
 const SAFE_INPUT = ['-protocol_whitelist', 'file', '-format_whitelist', ACCEPTED_FORMATS];
+
+/** ffprobe reads headers and a few packets; a source it cannot judge in this long is refused. */
+const PROBE_TIMEOUT_MS = 60_000;
+const PROBE_OUTPUT_LIMIT_BYTES = 4 * 1024 * 1024;
 
 export interface ProbedStream {
   codecType: string;
@@ -37,12 +45,19 @@ export interface ProbedStream {
   height: number | undefined;
   frameRate: number | undefined;
   attachedPicture: boolean;
+  /** Packets of this stream in the whole file (`-count_packets`: demuxed, never decoded). */
+  packetCount: number | undefined;
 }
 
 export interface ProbeResult {
   formatName: string;
   durationSec: number;
   streams: ProbedStream[];
+  /**
+   * A picture size a decoder refused to allocate (over MAX_PIXELS, or beyond what ffmpeg can
+   * address at all); ffprobe then reports that stream's size as 0x0.
+   */
+  refusedPictureSize: { width: number; height: number } | undefined;
 }
 
 /** The file could not be read as media (a verdict about the input, not a failure of ours). */
@@ -53,44 +68,86 @@ export class UnreadableMediaError extends Error {
   }
 }
 
-/** ffprobe with the safe input options; rejects with UnreadableMediaError for bad input. */
+interface FfprobeJson {
+  format?: { format_name?: string; duration?: string };
+  streams?: {
+    codec_type?: string;
+    codec_name?: string;
+    width?: number;
+    height?: number;
+    avg_frame_rate?: string;
+    r_frame_rate?: string;
+    nb_read_packets?: string;
+    disposition?: { attached_pic?: number };
+  }[];
+}
+
+/**
+ * ffprobe with the safe input options and `-max_pixels`, run directly (not through fluent-ffmpeg) so
+ * its warnings are read too; rejects with UnreadableMediaError for bad input.
+ */
 export function probeMedia(file: string): Promise<ProbeResult> {
+  const args = [
+    ...['-v', 'error', '-hide_banner'],
+    ...SAFE_INPUT,
+    ...['-max_pixels', String(MAX_PIXELS), '-count_packets'],
+    ...['-of', 'json', '-show_format', '-show_streams', file],
+  ];
   return new Promise((resolve, reject) => {
-    ffmpeg.ffprobe(file, ['-v', 'error', ...SAFE_INPUT], (err: unknown, data) => {
-      if (err) {
-        const message = err instanceof Error ? err.message : String(err);
+    execFile(
+      'ffprobe',
+      args,
+      { timeout: PROBE_TIMEOUT_MS, maxBuffer: PROBE_OUTPUT_LIMIT_BYTES, killSignal: 'SIGKILL' },
+      (err, stdout, stderr) => {
+        const spawnError = err as (NodeJS.ErrnoException & { killed?: boolean }) | null;
         // Not installed / cannot spawn: our problem, not the uploader's.
-        if (/Cannot find ffprobe|spawn|ENOENT/.test(message) && !/exited with code/.test(message)) {
-          return reject(err);
+        if (spawnError?.code === 'ENOENT' || spawnError?.code === 'EACCES') return reject(err);
+        if (spawnError?.killed) {
+          return reject(new UnreadableMediaError(`probing it took longer than ${PROBE_TIMEOUT_MS / 1000} s`));
         }
-        return reject(new UnreadableMediaError(describeProbeFailure(message, file)));
-      }
-      resolve({
-        formatName: data.format.format_name ?? '',
-        durationSec: Number(data.format.duration),
-        streams: data.streams.map((s) => ({
-          codecType: s.codec_type ?? '',
-          codecName: s.codec_name,
-          width: s.width,
-          height: s.height,
-          frameRate: parseRate(s.avg_frame_rate) ?? parseRate(s.r_frame_rate),
-          attachedPicture: s.disposition?.attached_pic === 1,
-        })),
-      });
-    });
+        if (spawnError) return reject(new UnreadableMediaError(describeProbeFailure(stderr, file)));
+        let data: FfprobeJson;
+        try {
+          data = JSON.parse(stdout) as FfprobeJson;
+        } catch {
+          return reject(new UnreadableMediaError('the file cannot be read as media'));
+        }
+        resolve({
+          formatName: data.format?.format_name ?? '',
+          durationSec: Number(data.format?.duration),
+          refusedPictureSize: refusedPictureSize(stderr),
+          streams: (data.streams ?? []).map((s) => ({
+            codecType: s.codec_type ?? '',
+            codecName: s.codec_name,
+            width: s.width,
+            height: s.height,
+            frameRate: parseRate(s.avg_frame_rate) ?? parseRate(s.r_frame_rate),
+            attachedPicture: s.disposition?.attached_pic === 1,
+            packetCount: s.nb_read_packets === undefined ? undefined : Number(s.nb_read_packets),
+          })),
+        });
+      },
+    );
   });
 }
 
-function describeProbeFailure(message: string, file: string): string {
-  if (/not on whitelist/i.test(message)) return 'its format is not an accepted video container';
-  const last = message
+export function describeProbeFailure(stderr: string, file: string): string {
+  if (/not on whitelist/i.test(stderr)) return 'its format is not an accepted video container';
+  const last = stderr
     .split('\n')
     .map((line) => line.replaceAll(file, 'input').trim())
-    .filter((line) => line !== '' && !/^ffprobe exited/.test(line))
+    .filter((line) => line !== '')
     .pop();
   return last
     ? `the file cannot be read as media (${last.replace(/^input:\s*/, '')})`
     : 'the file cannot be read as media';
+}
+
+const REFUSED_PICTURE = /Picture size (\d+)x(\d+) (?:exceeds specified max pixel count|is invalid)/;
+
+function refusedPictureSize(stderr: string): ProbeResult['refusedPictureSize'] {
+  const match = REFUSED_PICTURE.exec(stderr);
+  return match ? { width: Number(match[1]), height: Number(match[2]) } : undefined;
 }
 
 function parseRate(rate: string | undefined): number | undefined {

@@ -1,31 +1,39 @@
 /**
- * One transcode job, start to finish: claim the video ('processing'), fetch the source, probe it,
- * encode the ladder in one ffmpeg process, store the renditions, and mark the video 'ready'.
+ * One attempt at a transcode job, start to finish: count the attempt in the catalog, claim the video
+ * ('processing'), fetch the source, probe it, encode the ladder into this attempt's own folder,
+ * optionally encrypt it, publish it under `media/<videoId>/` (master last) and mark the video
+ * 'ready' — the last step fenced so only the job's newest attempt can take it.
  *
  * Outcomes are values: 'ready', 'rejected' (bad input: the video is 'failed' with a readable reason,
- * never retried) or 'skipped' (nothing to do: unknown video, already ready or failed). Anything
+ * never retried), 'skipped' (nothing to do: unknown or deleted video, already ready or failed,
+ * superseded) or 'gave_up' (the attempts are used up, e.g. every one killed its worker). Anything
  * else — object store or catalog unreachable, ffmpeg crashing — is thrown for the worker to retry.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Catalog } from '@streamloop/catalog/catalog';
+import { beginJobAttempt, isCurrentJobAttempt } from '@streamloop/catalog/job-attempts-repository';
+import { getOrCreateVideoKey } from '@streamloop/catalog/key-repository';
 import { getVideo, patchVideo, updateVideoStatus } from '@streamloop/catalog/video-repository';
 import type { Logger } from '@streamloop/core/logger';
 import type { TranscodeJob } from '@streamloop/core/schemas/job';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
+import { encryptRenditions, keyUri } from './encrypt-renditions.js';
 import { probeMedia, runEncode, UnreadableMediaError } from './ffmpeg-command.js';
-import { inspectSource, notPlayable } from './inspect-source.js';
+import { DEFAULT_SOURCE_LIMITS, inspectSource, notPlayable, type SourceLimits } from './inspect-source.js';
 import { MASTER_PLAYLIST, mediaKey } from './media-layout.js';
 import { DEFAULT_LADDER, type LadderRung, planLadder } from './plan-ladder.js';
 import { createProgressReporter } from './progress-reporter.js';
 import { publishRenditions } from './publish-renditions.js';
+import { clearUnpublishedMedia, openAttemptFolder } from './staging.js';
 
 export type JobOutcome =
   | { kind: 'ready'; encodeSeconds: number; renditions: string[]; durationMs: number }
   | { kind: 'rejected'; reason: string }
-  | { kind: 'skipped'; reason: string };
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'gave_up'; reason: string; attempts: number };
 
 export interface JobHandlerDeps {
   catalog: Catalog;
@@ -33,6 +41,18 @@ export interface JobHandlerDeps {
   logger: Logger;
   workDir: string;
   ladder?: readonly LadderRung[];
+  /** What a source may be; defaults to DEFAULT_SOURCE_LIMITS. */
+  limits?: SourceLimits;
+  /** 'aes-128': HLS segments and init sections encrypted with a per-video key (no DASH then). */
+  encryption?: 'none' | 'aes-128';
+}
+
+export interface AttemptContext {
+  /** Unique per delivery of the job; names the attempt's folder and fences its publication. */
+  attemptId: string;
+  /** Attempts allowed per job, counted across restarts in the catalog. */
+  maxAttempts: number;
+  signal: AbortSignal;
 }
 
 const SEGMENT_SECONDS = 6;
@@ -46,24 +66,39 @@ export function createJobHandler(deps: JobHandlerDeps) {
     return { kind: 'rejected', reason };
   };
 
-  return async function handleJob(job: TranscodeJob, signal: AbortSignal): Promise<JobOutcome> {
+  return async function handleJob(job: TranscodeJob, context: AttemptContext): Promise<JobOutcome> {
     const { videoId } = job;
     const video = await getVideo(catalog, videoId);
-    if (video === undefined) return { kind: 'skipped', reason: 'no such video' };
+    if (video === undefined) return { kind: 'skipped', reason: 'no such video (deleted?)' };
     if (video.status === 'ready' || video.status === 'failed') {
       return { kind: 'skipped', reason: `video is already ${video.status}` };
     }
-    if (!(await updateVideoStatus(catalog, videoId, { status: 'processing' }))) {
+    const { attemptId } = context;
+    const counted = await beginJobAttempt(catalog, { jobId: job.jobId, videoId, attemptId });
+    if (counted.attempts > context.maxAttempts) {
+      // Every allowed attempt began and none finished: they failed or killed their worker.
+      const why = counted.lastError ?? 'the worker stopped during every attempt';
+      const reason = `transcode failed after ${context.maxAttempts} attempts: ${why}`;
+      await updateVideoStatus(catalog, videoId, { status: 'failed', error: reason });
+      return { kind: 'gave_up', reason, attempts: context.maxAttempts };
+    }
+    // Progress starts again at 0: a killed attempt's percentage says nothing about this one.
+    if (!(await updateVideoStatus(catalog, videoId, { status: 'processing', progressPercent: 0 }))) {
       return { kind: 'skipped', reason: `video is ${video.status}, not waiting for a transcode` };
     }
 
-    const jobDir = path.join(deps.workDir, `${videoId}-${job.jobId}`);
-    await mkdir(jobDir, { recursive: true });
+    const folder = await openAttemptFolder(deps.workDir, videoId, attemptId);
+    if (folder.staleAttempts.length > 0) {
+      logger.info(
+        { videoId, staleAttempts: folder.staleAttempts },
+        'removed the folders of unfinished attempts',
+      );
+    }
     try {
       const source = await objectStore.get(job.sourceKey);
       if (source === null) return await reject(videoId, `the uploaded source ${job.sourceKey} is missing`);
       // No extension: ffprobe must judge the bytes, not the name the uploader chose.
-      const input = path.join(jobDir, 'source');
+      const input = path.join(folder.dir, 'source');
       await pipeline(source.body, createWriteStream(input));
 
       let probe: Awaited<ReturnType<typeof probeMedia>>;
@@ -73,12 +108,12 @@ export function createJobHandler(deps: JobHandlerDeps) {
         if (err instanceof UnreadableMediaError) return await reject(videoId, notPlayable(err.message));
         throw err;
       }
-      const verdict = inspectSource(probe);
+      const verdict = inspectSource(probe, deps.limits ?? DEFAULT_SOURCE_LIMITS);
       if (!verdict.ok) return await reject(videoId, verdict.reason);
       const info = verdict.source;
 
       const renditions = planLadder(info, deps.ladder ?? DEFAULT_LADDER);
-      const outputDir = path.join(jobDir, 'out');
+      const outputDir = path.join(folder.dir, 'out');
       await mkdir(outputDir);
       const progress = createProgressReporter({ catalog, logger, videoId, durationSec: info.durationSec });
       const started = performance.now();
@@ -97,7 +132,7 @@ export function createJobHandler(deps: JobHandlerDeps) {
           },
           // Generous: 2 cores encode a 1080p ladder at ~1.3× real time (FACTS.md).
           {
-            signal,
+            signal: context.signal,
             timeoutSec: Math.ceil(120 + info.durationSec * 20),
             onProgress: (sec) => progress.report(sec),
           },
@@ -107,26 +142,46 @@ export function createJobHandler(deps: JobHandlerDeps) {
       }
       const encodeSeconds = (performance.now() - started) / 1000;
 
-      // Another worker (after a rebalance) may have finished it meanwhile: leave its output alone.
+      let encryption: { method: 'AES-128'; keyUri: string } | undefined;
+      if (deps.encryption === 'aes-128') {
+        const key = await getOrCreateVideoKey(catalog, videoId);
+        if (key === undefined) return { kind: 'skipped', reason: 'video deleted during the encode' };
+        await encryptRenditions(outputDir, videoId, key.key);
+        encryption = { method: key.method, keyUri: keyUri(videoId) };
+      }
+
+      // Deleted, finished by another worker after a rebalance, or superseded by a newer attempt of
+      // this job: leave the public prefix alone.
       const current = await getVideo(catalog, videoId);
       if (current?.status !== 'processing') {
         return { kind: 'skipped', reason: `video became ${current?.status ?? 'deleted'} during the encode` };
       }
+      if (!(await isCurrentJobAttempt(catalog, job.jobId, attemptId))) {
+        return { kind: 'skipped', reason: 'a newer attempt of this job took over' };
+      }
+      await clearUnpublishedMedia(objectStore, videoId);
       await publishRenditions(objectStore, videoId, outputDir);
       const durationMs = Math.round(info.durationSec * 1000);
-      await catalog.transaction(async (tx) => {
+      const flipped = await catalog.transaction(async (tx) => {
+        if (!(await isCurrentJobAttempt(tx, job.jobId, attemptId))) return false;
         await patchVideo(tx, videoId, {
           durationMs,
           ladder: {
             master: mediaKey(videoId, MASTER_PLAYLIST),
             renditions: renditions.map((r) => ({ ...r, playlist: `${r.name}/index.m3u8` })),
+            ...(encryption === undefined ? {} : { encryption }),
           },
         });
-        await updateVideoStatus(tx, videoId, { status: 'ready' });
+        return updateVideoStatus(tx, videoId, { status: 'ready' });
       });
+      if (!flipped)
+        return {
+          kind: 'skipped',
+          reason: 'a newer attempt of this job took over, or the video left processing',
+        };
       return { kind: 'ready', encodeSeconds, renditions: renditions.map((r) => r.name), durationMs };
     } finally {
-      await rm(jobDir, { recursive: true, force: true });
+      await folder.remove();
     }
   };
 }

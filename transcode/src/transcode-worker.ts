@@ -1,11 +1,15 @@
 /**
  * The transcode worker: a member of a consumer group on `transcode-jobs`, one job at a time, each
- * committed on its own (batches of one). Bad messages are logged and skipped; bad inputs end as
- * 'failed' videos; infrastructure errors crash the subscription so the job is redelivered, and the
- * worker joins again after a backoff. A job that keeps failing that way is given up after
- * `maxAttempts` and its video marked 'failed', so no job retries forever or blocks its partition.
+ * committed on its own (batches of one), so delivery is at least once and every step of a job is
+ * idempotent. Bad messages go to the dead-letter topic; bad inputs end as 'failed' videos;
+ * infrastructure errors crash the subscription so the job is redelivered, and the worker joins
+ * again after a backoff that doubles. Attempts are counted in the catalog as they begin, so a job
+ * that keeps failing — or keeps killing its worker — is given up after `maxAttempts` even across
+ * restarts: its video is marked 'failed' with the reason and the job goes to the dead-letter topic.
  */
+import { randomUUID } from 'node:crypto';
 import type { Catalog } from '@streamloop/catalog/catalog';
+import { getJobAttempts, recordJobAttemptError } from '@streamloop/catalog/job-attempts-repository';
 import { updateVideoStatus } from '@streamloop/catalog/video-repository';
 import { reasonOf } from '@streamloop/core/errors';
 import type { Logger } from '@streamloop/core/logger';
@@ -15,7 +19,8 @@ import { TOPICS } from '@streamloop/core/topics';
 import { createValidator } from '@streamloop/core/validate';
 import type { Batch, ConsumedMessage, EventLog, Subscription } from '@streamloop/event-log/event-log';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
-import { createJobHandler } from './handle-transcode-job.js';
+import { createDeadLetters } from './dead-letters.js';
+import { createJobHandler, type JobHandlerDeps } from './handle-transcode-job.js';
 import type { LadderRung } from './plan-ladder.js';
 import { createTranscodeMetrics } from './transcode-metrics.js';
 
@@ -30,10 +35,15 @@ export interface TranscodeWorkerDeps {
   groupId?: string;
   /** Defaults to `transcode-jobs`; tests against a shared Kafka use a topic of their own. */
   topic?: string;
+  /** Defaults to `streamloop-dead-letter`. */
+  deadLetterTopic?: string;
+  /** Attempts per job, counted in the catalog across restarts; default 3. */
   maxAttempts?: number;
   /** First pause before joining again after a crash; doubles up to 30 s. */
   retryBackoffMs?: number;
   ladder?: readonly LadderRung[];
+  limits?: JobHandlerDeps['limits'];
+  encryption?: JobHandlerDeps['encryption'];
 }
 
 export interface TranscodeWorker {
@@ -43,7 +53,6 @@ export interface TranscodeWorker {
 }
 
 const MAX_BACKOFF_MS = 30_000;
-const MAX_TRACKED_JOBS = 10_000;
 
 export function createTranscodeWorker(deps: TranscodeWorkerDeps): TranscodeWorker {
   const { eventLog, catalog, logger } = deps;
@@ -53,9 +62,12 @@ export function createTranscodeWorker(deps: TranscodeWorkerDeps): TranscodeWorke
   const metrics = createTranscodeMetrics(deps.registry);
   const validateJob = createValidator(TranscodeJob);
   const handleJob = createJobHandler(deps);
-  // Failed attempts per job id. In memory: redelivery after a crash comes back to this worker when
-  // it is the group's only member; with several members each counts its own (bounded either way).
-  const attempts = new Map<string, number>();
+  const topic = deps.topic ?? TOPICS.transcodeJobs.name;
+  const deadLetters = createDeadLetters({
+    eventLog,
+    topic: deps.deadLetterTopic ?? TOPICS.deadLetter.name,
+    sourceTopic: topic,
+  });
 
   let subscription: Subscription | undefined;
   let current: AbortController | undefined;
@@ -75,50 +87,52 @@ export function createTranscodeWorker(deps: TranscodeWorkerDeps): TranscodeWorke
       metrics.jobs.inc({ outcome: 'invalid' });
       logger.error(
         { key: message.key, partition: message.partition, offset: message.offset, issues: checked.issues },
-        'skipping a transcode message that is not a TranscodeJob',
+        'a transcode message that is not a TranscodeJob goes to the dead-letter topic',
+      );
+      await deadLetters.send(
+        message,
+        `not a TranscodeJob: ${checked.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
       );
       return;
     }
     const job = checked.value;
-    const attempt = Math.max(job.attempt, (attempts.get(job.jobId) ?? 0) + 1);
-    const log = logger.child({ videoId: job.videoId, jobId: job.jobId, attempt });
+    const attemptId = randomUUID();
+    const log = logger.child({ videoId: job.videoId, jobId: job.jobId, attemptId });
     current = new AbortController();
     try {
-      log.info('transcode job started');
-      const outcome = await handleJob(job, current.signal);
-      attempts.delete(job.jobId);
+      log.info('transcode attempt started');
+      const outcome = await handleJob(job, { attemptId, maxAttempts, signal: current.signal });
       metrics.jobs.inc({ outcome: outcome.kind });
       if (outcome.kind === 'ready') {
         metrics.encodeSeconds.observe(outcome.encodeSeconds);
         log.info({ encodeSeconds: outcome.encodeSeconds, renditions: outcome.renditions }, 'video ready');
+      } else if (outcome.kind === 'gave_up') {
+        await deadLetters.send(message, outcome.reason);
+        log.error({ reason: outcome.reason }, 'transcode job given up; video failed, job dead-lettered');
       } else {
         log.info({ outcome: outcome.kind, reason: outcome.reason }, `transcode job ${outcome.kind}`);
       }
     } catch (err) {
-      if (stopping) throw err; // killed by stop(): redelivered later, not an attempt
-      if (attempt < maxAttempts) {
-        remember(job.jobId, attempt);
+      if (stopping) throw err; // killed by stop(): redelivered later (the next attempt is counted)
+      // Throws (and so retries) only if the catalog itself is down: then nothing else could be done.
+      await recordJobAttemptError(catalog, job.jobId, reasonOf(err));
+      const attempts = (await getJobAttempts(catalog, job.jobId))?.attempts ?? maxAttempts;
+      if (attempts < maxAttempts) {
         metrics.jobs.inc({ outcome: 'retried' });
         log.error(
           { err },
-          `transcode attempt ${attempt} of ${maxAttempts} failed; the job will be redelivered`,
+          `transcode attempt ${attempts} of ${maxAttempts} failed; the job will be redelivered`,
         );
         throw err;
       }
-      // Throws (and so retries) only if the catalog itself is down: then nothing else could be done.
-      const reason = `transcode failed after ${attempt} attempts: ${reasonOf(err)}`;
+      const reason = `transcode failed after ${attempts} attempts: ${reasonOf(err)}`;
       await updateVideoStatus(catalog, job.videoId, { status: 'failed', error: reason });
-      attempts.delete(job.jobId);
+      await deadLetters.send(message, reason);
       metrics.jobs.inc({ outcome: 'gave_up' });
-      log.error({ err }, 'transcode job given up; video marked failed');
+      log.error({ err }, 'transcode job given up; video failed, job dead-lettered');
     } finally {
       current = undefined;
     }
-  };
-
-  const remember = (jobId: string, attempt: number): void => {
-    if (attempts.size >= MAX_TRACKED_JOBS) attempts.delete(attempts.keys().next().value!);
-    attempts.set(jobId, attempt);
   };
 
   const handleBatch = async (batch: Batch): Promise<void> => {
@@ -129,7 +143,7 @@ export function createTranscodeWorker(deps: TranscodeWorkerDeps): TranscodeWorke
   const join = async (): Promise<void> => {
     const joined = await eventLog.subscribe({
       groupId,
-      topics: [deps.topic ?? TOPICS.transcodeJobs.name],
+      topics: [topic],
       maxBatchSize: 1,
       // A new group must still see jobs published before any worker ever joined (ingest may run
       // first), and a job whose first handler crashed before any commit must come back.

@@ -19,6 +19,7 @@ import type { EventLog } from '@streamloop/event-log/event-log';
 import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
 import { createLocalObjectStore } from '@streamloop/object-store/local-object-store';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
+import type { DeadLetter } from '../src/dead-letters.js';
 import {
   createTranscodeWorker,
   type TranscodeWorker,
@@ -53,6 +54,8 @@ export interface TranscodeFixture {
   objectStore: ObjectStore;
   registry: Registry;
   worker: TranscodeWorker;
+  /** Letters on the dead-letter topic so far, in order. */
+  deadLetters: DeadLetter[];
   /** A video in 'uploaded' with `source` stored at its sourceKey, and its job published. */
   submit(source: Buffer, overrides?: Partial<TranscodeJob>): Promise<TranscodeJob>;
   publish(job: TranscodeJob | string): Promise<void>;
@@ -64,13 +67,18 @@ export interface TranscodeFixture {
  * before it) and a local folder.
  */
 export async function startTranscodeFixture(
-  options: Partial<Pick<TranscodeWorkerDeps, 'maxAttempts' | 'retryBackoffMs'>> = {},
+  options: Partial<
+    Pick<TranscodeWorkerDeps, 'maxAttempts' | 'retryBackoffMs' | 'encryption' | 'limits'>
+  > = {},
 ): Promise<TranscodeFixture> {
   const dir = await mkdtemp(path.join(tmpdir(), 'streamloop-transcode-'));
   const catalog = await createPgliteCatalog({ dataDir: path.join(dir, 'catalog') });
   await catalog.migrate();
   const eventLog = createMemoryEventLog({ logger: silentLogger });
-  await eventLog.ensureTopics([{ name: TOPICS.transcodeJobs.name, partitions: 1 }]);
+  await eventLog.ensureTopics([
+    { name: TOPICS.transcodeJobs.name, partitions: 1 },
+    { name: TOPICS.deadLetter.name, partitions: 1 },
+  ]);
   const objectStore = await createLocalObjectStore({ root: path.join(dir, 'objects') });
   const registry = createMetricsRegistry({ collectProcessMetrics: false });
   const worker = createTranscodeWorker({
@@ -84,6 +92,15 @@ export async function startTranscodeFixture(
     ...options,
   });
   await worker.start();
+  const deadLetters: DeadLetter[] = [];
+  const letters = await eventLog.subscribe({
+    groupId: uniqueName('dead-letter-reader'),
+    topics: [TOPICS.deadLetter.name],
+    fromBeginning: true,
+    async handleBatch(batch) {
+      for (const m of batch.messages) deadLetters.push(JSON.parse(m.value.toString('utf8')) as DeadLetter);
+    },
+  });
 
   const publish = async (job: TranscodeJob | string) => {
     const value = typeof job === 'string' ? job : JSON.stringify(job);
@@ -98,6 +115,7 @@ export async function startTranscodeFixture(
     objectStore,
     registry,
     worker,
+    deadLetters,
     publish,
     async submit(source, overrides = {}) {
       const video = await insertVideo(catalog, { title: 'test clip', status: 'uploaded' });
@@ -108,6 +126,7 @@ export async function startTranscodeFixture(
     },
     async teardown() {
       await worker.stop();
+      await letters.stop();
       await eventLog.close();
       await catalog.close();
       await rm(dir, { recursive: true, force: true });

@@ -4,12 +4,14 @@
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { getVideo, type VideoRecord } from '@streamloop/catalog/video-repository';
+import { beginJobAttempt, getJobAttempts } from '@streamloop/catalog/job-attempts-repository';
+import { deleteVideo, getVideo, insertVideo, type VideoRecord } from '@streamloop/catalog/video-repository';
 import { eventually } from '@streamloop/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   codecsOf,
   makeClip,
+  makeJob,
   metricValue,
   parseMaster,
   parseMediaPlaylist,
@@ -141,6 +143,15 @@ describe('transcode worker on the embedded adapters with real ffmpeg', () => {
     expect(
       await metricValue(fixture.registry, 'streamloop_transcode_jobs_total', { outcome: 'invalid' }),
     ).toBe(1);
+    // The bad message is kept, with why, on the dead-letter topic.
+    expect(fixture.deadLetters).toEqual([
+      expect.objectContaining({
+        value: 'this is not a job',
+        valueEncoding: 'utf8',
+        reason: expect.stringMatching(/^not a TranscodeJob: /),
+        source: expect.objectContaining({ topic: 'transcode-jobs', key: 'garbage' }),
+      }),
+    ]);
     expect(
       await metricValue(fixture.registry, 'streamloop_transcode_jobs_total', { outcome: 'retried' }),
     ).toBe(0);
@@ -185,6 +196,64 @@ describe('transcode worker on the embedded adapters with real ffmpeg', () => {
   });
 });
 
+describe('transcode worker attempts, counted in the catalog', () => {
+  let fixture: TranscodeFixture;
+
+  beforeAll(async () => {
+    fixture = await startTranscodeFixture({ maxAttempts: 2, retryBackoffMs: 10 });
+  });
+  afterAll(() => fixture.teardown());
+
+  it('gives up a job whose attempts all died with their worker, fails the video and dead-letters the job', async () => {
+    const clip = await makeClip(path.join(fixture.dir, 'small.mp4'), { seconds: 1, size: '320x240' });
+    const video = await insertVideo(fixture.catalog, { title: 'crash loop', status: 'processing' });
+    const job = makeJob({ videoId: video.id });
+    await fixture.objectStore.put(job.sourceKey, clip);
+    // Two attempts that began and never ended, as two workers killed by this job would leave them
+    // (crash-safety.test.ts kills real workers; here the catalog rows stand in for that).
+    for (const attemptId of ['killed-1', 'killed-2']) {
+      await beginJobAttempt(fixture.catalog, { jobId: job.jobId, videoId: video.id, attemptId });
+    }
+    await fixture.publish(job);
+
+    const failed = await settled(fixture, video.id);
+    expect(failed.error).toBe('transcode failed after 2 attempts: the worker stopped during every attempt');
+    await eventually('the job on the dead-letter topic', async () =>
+      fixture.deadLetters.length > 0 ? true : undefined,
+    );
+    expect(fixture.deadLetters).toEqual([
+      expect.objectContaining({
+        reason: failed.error,
+        value: JSON.stringify(job),
+        source: expect.objectContaining({ key: video.id }),
+      }),
+    ]);
+    expect(await encodeSeconds(fixture, 'count')).toBe(0);
+    expect(
+      await metricValue(fixture.registry, 'streamloop_transcode_jobs_total', { outcome: 'gave_up' }),
+    ).toBe(1);
+  });
+
+  it('drops a job for a deleted video and goes on with the next job', async () => {
+    const deleted = await insertVideo(fixture.catalog, { title: 'deleted', status: 'uploaded' });
+    await deleteVideo(fixture.catalog, deleted.id);
+    const skippedBefore = await metricValue(fixture.registry, 'streamloop_transcode_jobs_total', {
+      outcome: 'skipped',
+    });
+    await fixture.publish(makeJob({ videoId: deleted.id }));
+    const good = await fixture.submit(
+      await makeClip(path.join(fixture.dir, 'next.mp4'), { seconds: 1, size: '320x240' }),
+    );
+
+    expect((await settled(fixture, good.videoId)).status).toBe('ready');
+    expect(
+      await metricValue(fixture.registry, 'streamloop_transcode_jobs_total', { outcome: 'skipped' }),
+    ).toBe(skippedBefore + 1);
+    expect(await getJobAttempts(fixture.catalog, good.jobId)).toMatchObject({ attempts: 1 });
+    expect(await fixture.objectStore.head(`media/${deleted.id}/master.m3u8`)).toBeNull();
+  });
+});
+
 describe('transcode worker when the object store fails', () => {
   let fixture: TranscodeFixture;
 
@@ -204,6 +273,7 @@ describe('transcode worker when the object store fails', () => {
     const video = await settled(fixture, job.videoId);
     expect(video.status).toBe('failed');
     expect(video.error).toMatch(/^transcode failed after 2 attempts: /);
+    expect(fixture.deadLetters.map((letter) => letter.reason)).toEqual([video.error]);
     expect(
       await metricValue(fixture.registry, 'streamloop_transcode_jobs_total', { outcome: 'retried' }),
     ).toBe(1);

@@ -57,7 +57,7 @@ export function describeCatalogContract(label: string, open: OpenCatalog): void 
     describe('migrations', () => {
       it('racing migrators apply every migration exactly once, in order', async () => {
         const all = (await listMigrations()).map((m) => m.name);
-        expect(all).toEqual(['001_videos', '002_outbox']);
+        expect(all).toEqual(['001_videos', '002_outbox', '010_transcode_attempts', '011_video_keys']);
         expect([...firstMigrations[0]!, ...firstMigrations[1]!].sort()).toEqual(all);
       });
 

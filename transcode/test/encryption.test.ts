@@ -1,0 +1,86 @@
+/**
+ * HLS AES-128 through the worker with real ffmpeg on the embedded adapters: what is published is
+ * ciphertext that only the catalog's key opens, the playlists say how, and the key is nowhere in
+ * the object store.
+ */
+import { createDecipheriv } from 'node:crypto';
+import path from 'node:path';
+import { getVideoKey } from '@streamloop/catalog/key-repository';
+import { getVideo } from '@streamloop/catalog/video-repository';
+import { eventually } from '@streamloop/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codecsOf, makeClip, parseMaster, startTranscodeFixture, type TranscodeFixture } from './helpers.js';
+
+const KEY_TAG = /^#EXT-X-KEY:METHOD=AES-128,URI="([^"]+)",IV=0x([0-9a-f]{32})$/;
+
+describe('transcode with AES-128 encryption', () => {
+  let fixture: TranscodeFixture;
+
+  beforeAll(async () => {
+    fixture = await startTranscodeFixture({ encryption: 'aes-128' });
+  });
+  afterAll(() => fixture.teardown());
+
+  it('publishes segments only the video key decrypts, each named after its own EXT-X-KEY and IV', async () => {
+    const job = await fixture.submit(
+      await makeClip(path.join(fixture.dir, 'clip.mp4'), { seconds: 4, size: '320x240' }),
+    );
+    const video = await eventually(
+      'the encrypted video to be ready',
+      async () => {
+        const current = await getVideo(fixture.catalog, job.videoId);
+        return current?.status === 'ready' || current?.status === 'failed' ? current : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 100 },
+    );
+    expect(video).toMatchObject({ status: 'ready', error: null });
+    expect(video.ladder).toMatchObject({
+      encryption: { method: 'AES-128', keyUri: `/media/${job.videoId}/aes-128.key` },
+    });
+    const key = (await getVideoKey(fixture.catalog, job.videoId))?.key;
+    expect(key).toHaveLength(16);
+
+    const prefix = `media/${job.videoId}/`;
+    const variants = parseMaster(
+      (await fixture.objectStore.getBuffer(`${prefix}master.m3u8`))!.toString('utf8'),
+    );
+    expect(variants.length).toBeGreaterThanOrEqual(2);
+    const ivs = new Set<string>();
+    let segments = 0;
+    for (const variant of variants) {
+      const playlistKey = prefix + variant.uri;
+      const dir = playlistKey.slice(0, playlistKey.lastIndexOf('/') + 1);
+      const lines = (await fixture.objectStore.getBuffer(playlistKey))!.toString('utf8').split('\n');
+      let pending: { uri: string; iv: Buffer } | undefined;
+      for (const line of lines.map((l) => l.trim())) {
+        const tag = KEY_TAG.exec(line);
+        if (tag) {
+          pending = { uri: tag[1]!, iv: Buffer.from(tag[2]!, 'hex') };
+          ivs.add(tag[2]!);
+          continue;
+        }
+        if (line === '' || line.startsWith('#')) continue;
+        // Every media URI follows its own key tag.
+        expect(pending, `a key tag before ${line}`).toBeDefined();
+        expect(pending!.uri).toBe(`/media/${job.videoId}/aes-128.key`);
+        const stored = (await fixture.objectStore.getBuffer(dir + line))!;
+        // Ciphertext: ffprobe cannot read it as it is stored.
+        await expect(codecsOf(stored, fixture.dir)).rejects.toThrow();
+        const decipher = createDecipheriv('aes-128-cbc', key!, pending!.iv);
+        const clear = Buffer.concat([decipher.update(stored), decipher.final()]);
+        expect(await codecsOf(clear, fixture.dir)).toEqual(['aac', 'h264']);
+        segments += 1;
+        pending = undefined;
+      }
+    }
+    expect(segments).toBeGreaterThanOrEqual(2);
+    expect(ivs.size).toBe(segments);
+
+    // The key is in the catalog only: no object in the store holds its 16 bytes.
+    for await (const object of fixture.objectStore.list(prefix)) {
+      expect(object.key.endsWith('.key'), object.key).toBe(false);
+      expect((await fixture.objectStore.getBuffer(object.key))!.includes(key!), object.key).toBe(false);
+      expect(object.key.endsWith('.mpd'), 'no DASH manifest for an AES-128 video').toBe(false);
+    }
+  });
+});
