@@ -242,6 +242,67 @@ export function describeAnalyticsStoreContract(label: string, open: () => Promis
       });
     });
 
+    describe('readonlyStream', () => {
+      const collect = async (lines: AsyncIterable<string>): Promise<string[]> => {
+        const out: string[] = [];
+        for await (const line of lines) out.push(line);
+        return out;
+      };
+
+      it('streams CSV with a header line and typed compact JSON with names and types first', async () => {
+        const sql = 'SELECT number AS n, toString(number) AS s FROM numbers(3)';
+        expect(
+          await collect(await store.readonlyStream(sql, {}, LIMITS, { format: 'CSVWithNames' })),
+        ).toEqual(['"n","s"', '0,"0"', '1,"1"', '2,"2"']);
+        const compact = await collect(
+          await store.readonlyStream(sql, {}, LIMITS, { format: 'JSONCompactEachRowWithNamesAndTypes' }),
+        );
+        expect(compact.map((line) => JSON.parse(line))).toEqual([
+          ['n', 's'],
+          ['UInt64', 'String'],
+          ['0', '0'],
+          ['1', '1'],
+          ['2', '2'],
+        ]);
+      });
+
+      it('refuses writes with a readonly error before anything is streamed', async () => {
+        await expect(
+          store.readonlyStream('CREATE TABLE nope (x UInt8) ENGINE = Memory', {}, LIMITS, {
+            format: 'JSONEachRow',
+          }),
+        ).rejects.toMatchObject({ type: 'READONLY' });
+      });
+
+      it('stops a query reading more than maxBytesToRead', async () => {
+        await expect(
+          store
+            .readonlyStream(
+              'SELECT sum(number) FROM numbers(1000000)',
+              {},
+              { ...LIMITS, maxBytesToRead: 1000 },
+              {
+                format: 'JSONEachRow',
+              },
+            )
+            .then(collect),
+        ).rejects.toMatchObject({ type: 'TOO_MANY_BYTES' });
+      });
+
+      it('stops a query using more than maxMemoryUsageBytes', async () => {
+        await expect(
+          store
+            .readonlyStream(
+              'SELECT groupArray(number) FROM numbers(10000000)',
+              {},
+              { ...LIMITS, maxMemoryUsageBytes: 10_000_000 },
+              { format: 'JSONEachRow' },
+            )
+            .then(collect),
+        ).rejects.toMatchObject({ type: 'MEMORY_LIMIT_EXCEEDED' });
+      });
+    });
+
     describe('lifecycle', () => {
       it('answers ping and names its adapter', async () => {
         await store.ping();
