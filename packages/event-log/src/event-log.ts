@@ -37,7 +37,15 @@ export interface SubscribeOptions {
   maxBatchSize?: number;
   /** Offsets are committed only after this resolves; if it throws, the subscription crashes. */
   handleBatch(batch: Batch): Promise<void>;
+  /**
+   * Proof of life for a watchdog: called after every fetch from the log (empty ones too) and every
+   * group join. A consumer with lag that stops calling it has stopped receiving (kafkajs can stop
+   * fetching without an error).
+   */
+  onActivity?(activity: SubscriptionActivity): void;
 }
+
+export type SubscriptionActivity = 'fetch' | 'group_join';
 
 export interface Subscription {
   /** graceful: finishes the in-flight batch, commits it, leaves the group */
@@ -58,6 +66,11 @@ export interface EventLog extends Port {
   publish(topic: string, messages: EventMessage[]): Promise<void>;
   /** Resolves when the consumer has joined its group and is running. */
   subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /**
+   * Messages of `topic` the group has not committed yet, summed over partitions; every retained
+   * message for a group that never committed. What a consumer-lag metric reports.
+   */
+  lag(groupId: string, topic: string): Promise<number>;
 }
 
 /** Publishing to (or subscribing to) a topic nobody created: topics are never created implicitly. */

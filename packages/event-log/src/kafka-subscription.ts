@@ -105,9 +105,14 @@ export async function startKafkaSubscription(
         messages: messages.slice(start, start + maxBatchSize),
       };
       try {
-        await whileHeartbeating(() => handleBatch(chunk), heartbeat, settings.heartbeatIntervalMs, () => {
-          rebalancing = true;
-        });
+        await whileHeartbeating(
+          () => handleBatch(chunk),
+          heartbeat,
+          settings.heartbeatIntervalMs,
+          () => {
+            rebalancing = true;
+          },
+        );
       } catch (err) {
         crash(err);
         return;
@@ -126,6 +131,13 @@ export async function startKafkaSubscription(
       });
     }
   };
+
+  // Before run(): the first join happens inside it.
+  const { onActivity } = options;
+  if (onActivity !== undefined) {
+    consumer.on(consumer.events.FETCH, () => onActivity('fetch'));
+    consumer.on(consumer.events.GROUP_JOIN, () => onActivity('group_join'));
+  }
 
   const running = waitUntilRunning(consumer);
   try {
