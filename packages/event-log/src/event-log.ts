@@ -35,6 +35,12 @@ export interface SubscribeOptions {
   fromBeginning?: boolean;
   /** Upper bound on `batch.messages.length`. */
   maxBatchSize?: number;
+  /**
+   * Fuller batches for a throughput consumer: a fetch waits up to `maxWaitMs` until `minBytes`
+   * are available (Kafka's fetch.min.bytes / fetch.max.wait.ms). The in-process log hands out what
+   * it has at once and ignores it.
+   */
+  batchWindow?: { minBytes: number; maxWaitMs: number };
   /** Offsets are committed only after this resolves; if it throws, the subscription crashes. */
   handleBatch(batch: Batch): Promise<void>;
   /**

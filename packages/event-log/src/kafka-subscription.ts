@@ -56,7 +56,8 @@ export async function startKafkaSubscription(
     sessionTimeout: settings.sessionTimeoutMs,
     heartbeatInterval: settings.heartbeatIntervalMs,
     rebalanceTimeout: settings.rebalanceTimeoutMs,
-    maxWaitTimeInMs: settings.maxWaitTimeMs,
+    maxWaitTimeInMs: options.batchWindow?.maxWaitMs ?? settings.maxWaitTimeMs,
+    ...(options.batchWindow === undefined ? {} : { minBytes: options.batchWindow.minBytes }),
     allowAutoTopicCreation: false,
     retry: KAFKA_RETRY,
   });
