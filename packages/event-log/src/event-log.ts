@@ -108,4 +108,13 @@ export function validateSubscribeOptions(options: SubscribeOptions): void {
   if (size !== undefined && (!Number.isInteger(size) || size < 1)) {
     throw new Error(`maxBatchSize must be a positive integer, got ${size}`);
   }
+  const window = options.batchWindow;
+  if (
+    window !== undefined &&
+    !(Number.isInteger(window.minBytes) && window.minBytes >= 1 && window.maxWaitMs > 0)
+  ) {
+    throw new Error(
+      `batchWindow needs minBytes ≥ 1 (integer) and maxWaitMs > 0, got ${JSON.stringify(window)}`,
+    );
+  }
 }
