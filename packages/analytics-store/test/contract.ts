@@ -136,6 +136,40 @@ export function describeAnalyticsStoreContract(label: string, open: () => Promis
         expect(await count(table)).toBe(6);
       });
 
+      it.each([
+        { mvDedup: 1, targetWindow: 100, counted: 2 },
+        { mvDedup: 0, targetWindow: 100, counted: 4 },
+        { mvDedup: 1, targetWindow: 0, counted: 4 },
+      ])(
+        'a retried insert reaches a materialized view once only with deduplicate_blocks_in_dependent_materialized_views = 1 and a window on the target (mvDedup $mvDedup, window $targetWindow → $counted)',
+        async ({ mvDedup, targetWindow, counted }) => {
+          const source = await createTable(
+            'CREATE TABLE {t} (k String) ENGINE = MergeTree ORDER BY k SETTINGS non_replicated_deduplication_window = 100',
+          );
+          const target = await createTable(
+            `CREATE TABLE {t} (k String, n UInt64) ENGINE = MergeTree ORDER BY k SETTINGS non_replicated_deduplication_window = ${targetWindow}`,
+          );
+          await store.client.command({
+            query: `CREATE MATERIALIZED VIEW ${target}_mv TO ${target} AS SELECT k, count() AS n FROM ${source} GROUP BY k`,
+          });
+          for (let attempt = 0; attempt < 2; attempt++) {
+            await store.client.insert({
+              table: source,
+              values: [{ k: 'a' }, { k: 'b' }],
+              format: 'JSONEachRow',
+              clickhouse_settings: {
+                insert_deduplication_token: 'retried-batch',
+                deduplicate_blocks_in_dependent_materialized_views: mvDedup,
+              },
+            });
+          }
+          expect(await count(source)).toBe(2);
+          expect(Number((await rows<{ n: string }>(`SELECT sum(n) AS n FROM ${target}`))[0]!.n)).toBe(
+            counted,
+          );
+        },
+      );
+
       it('keeps the latest version per key with ReplacingMergeTree and FINAL', async () => {
         const table = await createTable(
           'CREATE TABLE {t} (key String, version UInt64, value String) ENGINE = ReplacingMergeTree(version) ORDER BY key',
