@@ -137,9 +137,9 @@ export function describeAnalyticsStoreContract(label: string, open: () => Promis
       });
 
       it.each([
-        { mvDedup: 1, targetWindow: 100, counted: 2 },
-        { mvDedup: 0, targetWindow: 100, counted: 4 },
-        { mvDedup: 1, targetWindow: 0, counted: 4 },
+        { mvDedup: 1 as const, targetWindow: 100, counted: 2 },
+        { mvDedup: 0 as const, targetWindow: 100, counted: 4 },
+        { mvDedup: 1 as const, targetWindow: 0, counted: 4 },
       ])(
         'a retried insert reaches a materialized view once only with deduplicate_blocks_in_dependent_materialized_views = 1 and a window on the target (mvDedup $mvDedup, window $targetWindow → $counted)',
         async ({ mvDedup, targetWindow, counted }) => {
