@@ -4,7 +4,7 @@
  * type; what has none here (Array, Map, Tuple, JSON, Decimal beyond 2^53…) travels as its JSON text.
  * DateTime values must arrive as epoch seconds (`date_time_output_format = 'unix_timestamp'`).
  */
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import {
   Bool,
   type DataType,
@@ -123,17 +123,12 @@ async function nextJson(iterator: AsyncIterator<string>): Promise<unknown[]> {
   return JSON.parse(next.value) as unknown[];
 }
 
-/** A Node stream of Arrow IPC stream bytes; errors of the source destroy it. */
+/**
+ * A Node stream of Arrow IPC stream bytes. Piped, so a slow reader holds back the row source (Node
+ * backpressure) instead of record batches piling up; an error of the source destroys it.
+ */
 export function toArrowStream(lines: AsyncIterable<string>, batchRows = 8192): Readable {
-  const writer = new RecordBatchStreamWriter();
-  const out = writer.toNodeStream();
-  void (async () => {
-    try {
-      for await (const batch of recordBatches(lines, batchRows)) writer.write(batch);
-      writer.finish();
-    } catch (err) {
-      out.destroy(err as Error);
-    }
-  })();
-  return out instanceof Readable ? out : Readable.from(out);
+  const bytes = RecordBatchStreamWriter.throughNode();
+  pipeline(Readable.from(recordBatches(lines, batchRows)), bytes, () => undefined);
+  return bytes;
 }

@@ -10,6 +10,7 @@ import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import { tableFromIPC as flechetteFromIPC } from '@uwdata/flechette';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BEACONS_TABLE, toDateTime64Text } from '../src/beacons-table.js';
+import { ARROW_SOURCE_SETTINGS, toArrowStream } from '../src/sql-arrow.js';
 import { registerSqlRoutes } from '../src/sql-routes.js';
 import { openChdbSession, storedRows } from './chdb-session.js';
 
@@ -112,7 +113,7 @@ describe('POST /api/v1/sql answers', () => {
     ]);
   });
 
-  it('Arrow: many rows arrive in several record batches, with 64-bit integers exact', async () => {
+  it('Arrow: 64-bit integers arrive exact, past 2^53', async () => {
     const response = await sql({
       query: 'SELECT number AS n, toUInt64(9007199254740993) + number AS big FROM numbers(1000)',
       format: 'arrow',
@@ -124,6 +125,22 @@ describe('POST /api/v1/sql answers', () => {
     const second = flechetteFromIPC(response.rawPayload, { useBigInt: true });
     expect(second.numRows).toBe(1000);
     expect(second.getChild('big')?.at(0)).toBe(9007199254740993n);
+  });
+
+  it('Arrow: a result larger than one record batch arrives as several, in order', async () => {
+    const lines = await chdb.store.readonlyStream(
+      'SELECT number AS n FROM numbers(1000)',
+      {},
+      { maxExecutionTimeS: 5, maxResultRows: 1000 },
+      { format: 'JSONCompactEachRowWithNamesAndTypes', outputSettings: ARROW_SOURCE_SETTINGS },
+    );
+    const chunks: Buffer[] = [];
+    for await (const chunk of toArrowStream(lines, 300)) chunks.push(Buffer.from(chunk));
+    const table = tableFromIPC(Buffer.concat(chunks));
+    expect(table.batches.map((b) => b.numRows)).toEqual([300, 300, 300, 100]);
+    expect(table.getChild('n')?.toArray()).toEqual(
+      BigUint64Array.from({ length: 1000 }, (_, i) => BigInt(i)),
+    );
   });
 
   it('Arrow: an empty result still carries its schema', async () => {
