@@ -27,11 +27,6 @@ import type {
 } from '@streamloop/event-log/event-log';
 import { type BackoffOptions, backoffDelayMs, DEFAULT_BACKOFF, sleep } from './backoff.js';
 import { createBeaconConsumerMetrics } from './beacon-consumer-metrics.js';
-import {
-  type ConsumerWatchdogOptions,
-  DEFAULT_WATCHDOG,
-  startConsumerWatchdog,
-} from './consumer-watchdog.js';
 import { beaconRowStep } from './beacon-row-step.js';
 import {
   type AnalyticsTarget,
@@ -39,6 +34,11 @@ import {
   type BeaconsTable,
   createBeaconsTable,
 } from './beacons-table.js';
+import {
+  type ConsumerWatchdogOptions,
+  DEFAULT_WATCHDOG,
+  startConsumerWatchdog,
+} from './consumer-watchdog.js';
 import { insertBeaconsStep } from './insert-beacons-step.js';
 import { parseEnvelopeStep } from './parse-envelope-step.js';
 import type { Drop, DropReason, Ok } from './step-result.js';

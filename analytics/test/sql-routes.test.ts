@@ -3,11 +3,12 @@
  * scientist gets back in each format, and what the endpoint refuses (the engine's parser and
  * readonly = 1 decide, not a regex).
  */
-import { tableFromIPC } from 'apache-arrow';
+
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
 import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import { tableFromIPC as flechetteFromIPC } from '@uwdata/flechette';
+import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BEACONS_TABLE, toDateTime64Text } from '../src/beacons-table.js';
 import { ARROW_SOURCE_SETTINGS, toArrowStream } from '../src/sql-arrow.js';

@@ -12,8 +12,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BEACONS_TABLE } from '@streamloop/analytics/beacons-table';
 import { createBeaconConsumer } from '@streamloop/analytics/beacon-consumer';
+import { BEACONS_TABLE } from '@streamloop/analytics/beacons-table';
 import { MIGRATIONS_DIR } from '@streamloop/analytics/mount-analytics';
 import { createChdbAnalyticsStore } from '@streamloop/analytics-store/chdb-analytics-store';
 import { runMigrations } from '@streamloop/analytics-store/migrate';
