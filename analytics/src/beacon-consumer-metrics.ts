@@ -1,4 +1,4 @@
-import { Counter, Histogram, metricName, type Registry } from '@streamloop/core/metrics';
+import { Counter, Gauge, Histogram, metricName, type Registry } from '@streamloop/core/metrics';
 import { DROP_REASONS } from './step-result.js';
 
 export interface BeaconConsumerMetrics {
@@ -6,6 +6,8 @@ export interface BeaconConsumerMetrics {
   dropped: Counter<'reason'>;
   insertRetries: Counter;
   restarts: Counter;
+  stalls: Counter;
+  lag: Gauge;
   insertDuration: Histogram;
 }
 
@@ -34,7 +36,17 @@ export function createBeaconConsumerMetrics(registry: Registry): BeaconConsumerM
     }),
     restarts: new Counter({
       name: metricName('analytics', 'beacon_consumer_restarts_total'),
-      help: 'Times the beacon subscription crashed and was resubscribed',
+      help: 'Times the beacon subscription was replaced (it crashed, or the watchdog found it stalled)',
+      registers: [registry],
+    }),
+    stalls: new Counter({
+      name: metricName('analytics', 'beacon_consumer_stalls_total'),
+      help: 'Times the watchdog found the consumer silent (no fetch) while it had lag, and restarted it',
+      registers: [registry],
+    }),
+    lag: new Gauge({
+      name: metricName('analytics', 'beacon_consumer_lag_messages'),
+      help: 'Beacon messages in the log the consumer group has not committed yet (all partitions)',
       registers: [registry],
     }),
     insertDuration: new Histogram({

@@ -8,12 +8,23 @@
  * redelivers the batch; its insert carries the same `insert_deduplication_token`, so ClickHouse
  * keeps the first copy only. Queries deduplicate on beacon_id as well (a redelivery cut at other
  * boundaries gets another token).
+ *
+ * Batches form by size and time: the log fetch waits up to `batchWindow.maxWaitMs` for
+ * `batchWindow.minBytes` (Kafka's fetch.min.bytes / fetch.max.wait.ms), and a batch holds at most
+ * `maxBatchSize` messages. A watchdog (consumer-watchdog.ts) publishes the group's lag and replaces a
+ * subscription that stopped fetching while messages wait.
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from '@streamloop/core/logger';
 import type { Registry } from '@streamloop/core/metrics';
 import { TOPICS } from '@streamloop/core/topics';
-import type { Batch, ConsumedMessage, EventLog, Subscription } from '@streamloop/event-log/event-log';
+import type {
+  Batch,
+  ConsumedMessage,
+  EventLog,
+  SubscribeOptions,
+  Subscription,
+} from '@streamloop/event-log/event-log';
 import { type BackoffOptions, backoffDelayMs, DEFAULT_BACKOFF, sleep } from './backoff.js';
 import { createBeaconConsumerMetrics } from './beacon-consumer-metrics.js';
 import { beaconRowStep } from './beacon-row-step.js';
@@ -23,6 +34,11 @@ import {
   type BeaconsTable,
   createBeaconsTable,
 } from './beacons-table.js';
+import {
+  type ConsumerWatchdogOptions,
+  DEFAULT_WATCHDOG,
+  startConsumerWatchdog,
+} from './consumer-watchdog.js';
 import { insertBeaconsStep } from './insert-beacons-step.js';
 import { parseEnvelopeStep } from './parse-envelope-step.js';
 import type { Drop, DropReason, Ok } from './step-result.js';
@@ -41,7 +57,14 @@ export interface BeaconConsumerDeps {
   backoff?: BackoffOptions;
   /** The output the rows go to; defaults to `beacons_v1` of `analyticsStore`. */
   beaconsTable?: BeaconsTable;
+  batchWindow?: BatchWindow;
+  watchdog?: ConsumerWatchdogOptions;
 }
+
+export type BatchWindow = NonNullable<SubscribeOptions['batchWindow']>;
+
+/** ~0.5 KB a beacon: a fetch returns once ~500 beacons wait, or after 1 s with whatever there is. */
+export const DEFAULT_BATCH_WINDOW: BatchWindow = { minBytes: 256 * 1024, maxWaitMs: 1000 };
 
 export interface BeaconConsumer {
   /** Resolves once subscribed (the group joined); beacons published from then on are consumed. */
@@ -64,6 +87,16 @@ export function dedupTokenOf(batch: Batch): string {
   return `${batch.topic}:${batch.partition}:${first}-${last}:${digest.digest('hex').slice(0, 16)}`;
 }
 
+/** Resolves or rejects with `work`, or rejects with the signal's reason as soon as it aborts. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 export function createBeaconConsumer(deps: BeaconConsumerDeps): BeaconConsumer {
   const { eventLog, logger, groupId = 'analytics', maxBatchSize = 5000 } = deps;
   const topic = deps.topic ?? TOPICS.qoeBeacons.name;
@@ -71,10 +104,16 @@ export function createBeaconConsumer(deps: BeaconConsumerDeps): BeaconConsumer {
   const table = deps.beaconsTable ?? createBeaconsTable(deps.analyticsStore);
   const metrics = createBeaconConsumerMetrics(deps.registry);
   const validateBeacon = createValidateBeaconStep();
-  const abort = new AbortController();
+  const watchdogOptions = deps.watchdog ?? DEFAULT_WATCHDOG;
+  // One per subscription: aborting it abandons the batch in flight (uncommitted, so it comes again).
+  let batchAbort = new AbortController();
   let subscription: Subscription | undefined;
   let supervising: Promise<void> | undefined;
+  let watchdog: ReturnType<typeof startConsumerWatchdog> | undefined;
+  const stop = new AbortController();
+  const stopSignal = stop.signal;
   let stopping = false;
+  let restartRequested = false;
   let crashes = 0;
 
   const toRow = (message: ConsumedMessage): Ok<BeaconRow> | Drop<DropReason> => {
@@ -85,27 +124,31 @@ export function createBeaconConsumer(deps: BeaconConsumerDeps): BeaconConsumer {
     return beaconRowStep(received.value, message);
   };
 
-  async function insertUntilDone(rows: BeaconRow[], dedupToken: string): Promise<void> {
+  async function insertUntilDone(rows: BeaconRow[], dedupToken: string, signal: AbortSignal): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const endTimer = metrics.insertDuration.startTimer();
-      const result = await insertBeaconsStep(table, rows, dedupToken);
+      // An insert that never answers must not pin the consumer: the watchdog's abort ends the wait.
+      // If it lands later after all, the redelivered batch's same token keeps it counted once.
+      const result = await untilAborted(insertBeaconsStep(table, rows, dedupToken), signal);
       if (result.kind === 'ok') {
         endTimer();
         metrics.inserted.inc(result.value);
         return;
       }
       metrics.insertRetries.inc();
+      // Failing, not stalled: a store outage is not cured by resubscribing.
+      watchdog?.alive();
       const retryInMs = backoffDelayMs(attempt, backoff);
       logger[attempt < 3 ? 'warn' : 'error'](
         { err: result.error, attempt: attempt + 1, retryInMs, dedupToken },
         'beacon insert failed; retrying the same batch',
       );
       // Rejects on stop: the batch stays uncommitted and the next consumer gets it again.
-      await sleep(retryInMs, abort.signal);
+      await sleep(retryInMs, signal);
     }
   }
 
-  async function handleBatch(batch: Batch): Promise<void> {
+  async function handleBatch(batch: Batch, signal: AbortSignal): Promise<void> {
     const rows: BeaconRow[] = [];
     const dropped: Partial<Record<DropReason, number>> = {};
     let example: { offset: string; reason: DropReason; detail: string } | undefined;
@@ -126,34 +169,54 @@ export function createBeaconConsumer(deps: BeaconConsumerDeps): BeaconConsumer {
         'dropped beacon messages',
       );
     }
-    if (rows.length > 0) await insertUntilDone(rows, dedupTokenOf(batch));
+    if (rows.length > 0) await insertUntilDone(rows, dedupTokenOf(batch), signal);
     crashes = 0;
+    watchdog?.alive();
   }
 
-  const subscribe = () =>
-    eventLog.subscribe({
+  const subscribe = () => {
+    batchAbort = new AbortController();
+    const { signal } = batchAbort;
+    return eventLog.subscribe({
       groupId,
       topics: [topic],
       // A new group starts at the oldest retained beacon: those sent before analytics first ran count too.
       fromBeginning: true,
       maxBatchSize,
-      handleBatch,
+      batchWindow: deps.batchWindow ?? DEFAULT_BATCH_WINDOW,
+      handleBatch: (batch) => handleBatch(batch, signal),
+      onActivity: () => watchdog?.alive(),
     });
+  };
+
+  function onStall(silentForMs: number, lag: number): void {
+    if (stopping) return;
+    metrics.stalls.inc();
+    logger.error(
+      { groupId, topic, silentForMs, lag },
+      'beacon consumer received nothing while beacons wait; restarting its subscription',
+    );
+    restartRequested = true;
+    batchAbort.abort(new Error('the watchdog restarts this stalled subscription'));
+    void subscription?.stop();
+  }
 
   /** A crashed subscription (the log client gave up) is replaced, never left silently dead. */
   async function supervise(): Promise<void> {
     for (;;) {
       try {
         await subscription?.done;
-        return;
+        if (stopping || !restartRequested) return;
       } catch (err) {
         if (stopping) return;
-        metrics.restarts.inc();
-        logger.error({ err, groupId, topic }, 'beacon subscription crashed; subscribing again');
+        if (!restartRequested)
+          logger.error({ err, groupId, topic }, 'beacon subscription crashed; subscribing again');
       }
+      metrics.restarts.inc();
+      restartRequested = false;
       for (;;) {
         try {
-          await sleep(backoffDelayMs(crashes++, backoff), abort.signal);
+          await sleep(backoffDelayMs(crashes++, backoff), stopSignal);
           subscription = await subscribe();
           break;
         } catch (err) {
@@ -170,11 +233,21 @@ export function createBeaconConsumer(deps: BeaconConsumerDeps): BeaconConsumer {
       if (subscription !== undefined) throw new Error('the beacon consumer is already started');
       subscription = await subscribe();
       supervising = supervise();
+      watchdog = startConsumerWatchdog({
+        ...watchdogOptions,
+        lag: () => eventLog.lag(groupId, topic),
+        onLag: (lag) => metrics.lag.set(lag),
+        onStall,
+        onCheckFailed: (err) => logger.warn({ err, groupId, topic }, 'cannot read the beacon consumer lag'),
+      });
     },
     async stop() {
       if (stopping) return supervising;
       stopping = true;
-      abort.abort(new Error('the beacon consumer is stopping'));
+      watchdog?.stop();
+      const reason = new Error('the beacon consumer is stopping');
+      stop.abort(reason);
+      batchAbort.abort(reason);
       await subscription?.stop();
       await supervising;
     },

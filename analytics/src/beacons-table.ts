@@ -45,7 +45,13 @@ export function createBeaconsTable(target: AnalyticsTarget): BeaconsTable {
         table: `${target.database}.${BEACONS_TABLE}`,
         values: rows,
         format: 'JSONEachRow',
-        clickhouse_settings: { insert_deduplicate: 1, insert_deduplication_token: dedupToken },
+        clickhouse_settings: {
+          insert_deduplicate: 1,
+          insert_deduplication_token: dedupToken,
+          // Materialized views fed from beacons_v1 drop a retried block too (their target tables also
+          // need non_replicated_deduplication_window > 0; pinned in analytics-store's contract test).
+          deduplicate_blocks_in_dependent_materialized_views: 1,
+        },
       });
     },
   };

@@ -11,6 +11,7 @@ import type { EventLog } from '@streamloop/event-log/event-log';
 import type { FastifyInstance } from 'fastify';
 import { createBeaconConsumer } from './beacon-consumer.js';
 import { registerQoeRoutes } from './qoe-routes.js';
+import { registerSqlRoutes } from './sql-routes.js';
 
 export const MIGRATIONS_DIR = new URL('../migrations/', import.meta.url);
 
@@ -31,6 +32,7 @@ export async function mountAnalytics(
   if (applied.length > 0) deps.logger.info({ applied }, 'analytics migrations applied');
   await deps.eventLog.ensureTopics([TOPICS.qoeBeacons]);
   registerQoeRoutes(app, { analyticsStore: deps.analyticsStore, apiKey: deps.apiKey });
+  registerSqlRoutes(app, { analyticsStore: deps.analyticsStore, apiKey: deps.apiKey });
   const consumer = createBeaconConsumer({
     eventLog: deps.eventLog,
     analyticsStore: deps.analyticsStore,

@@ -5,12 +5,19 @@
 import { loadConfig } from '@streamloop/core/config';
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
-import { assertReachable, eventually, requireService, uniqueName } from '@streamloop/core/testing';
+import {
+  assertReachable,
+  eventually,
+  metricValue,
+  requireService,
+  uniqueName,
+} from '@streamloop/core/testing';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import { createKafkaClient } from '@streamloop/event-log/kafka-client';
 import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BeaconConsumer, createBeaconConsumer } from '../src/beacon-consumer.js';
+import { createBeaconsTable } from '../src/beacons-table.js';
 import { getOverview } from '../src/qoe-queries.js';
 import { openChdbSession, storedRows } from './chdb-session.js';
 import { collectorMessage, viewBeacons } from './make-beacon.js';
@@ -22,6 +29,9 @@ const logger = createLogger({ name: 'analytics-kafka-test', level: 'silent' });
 describe(`beacons from Kafka (${kafkaAddress}) into chdb`, () => {
   const topic = uniqueName('qoe-beacons-test');
   const groupId = uniqueName('analytics-test');
+  const stallTopic = uniqueName('qoe-beacons-stall');
+  const stallGroupId = uniqueName('analytics-stall');
+  let stalling: BeaconConsumer | undefined;
   const videoId = uniqueName('video');
   let chdb: Awaited<ReturnType<typeof openChdbSession>>;
   let log: EventLog;
@@ -37,6 +47,7 @@ describe(`beacons from Kafka (${kafkaAddress}) into chdb`, () => {
 
   afterAll(async () => {
     await consumer?.stop();
+    await stalling?.stop();
     await log?.close();
     if (kafkaConfig !== undefined) {
       const admin = createKafkaClient(
@@ -44,8 +55,8 @@ describe(`beacons from Kafka (${kafkaAddress}) into chdb`, () => {
         { logger, gate: { muted: true } },
       ).admin();
       await admin.connect();
-      await admin.deleteGroups([groupId]).catch(() => undefined);
-      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.deleteGroups([groupId, stallGroupId]).catch(() => undefined);
+      await admin.deleteTopics({ topics: [topic, stallTopic] }).catch(() => undefined);
       await admin.disconnect();
     }
     await chdb?.close();
@@ -105,5 +116,49 @@ describe(`beacons from Kafka (${kafkaAddress}) into chdb`, () => {
       rebufferRatio: 650 / (12_000 + 650),
       errors: 0,
     });
+  });
+
+  it('restarts a consumer that stopped receiving while beacons wait, and loses nothing', async () => {
+    await log.ensureTopics([{ name: stallTopic, partitions: 1 }]);
+    const videoId = uniqueName('video');
+    const registry = createMetricsRegistry({ collectProcessMetrics: false });
+    const real = createBeaconsTable(chdb.store);
+    let hangsLeft = 1;
+    stalling = createBeaconConsumer({
+      eventLog: log,
+      analyticsStore: chdb.store,
+      logger,
+      registry,
+      topic: stallTopic,
+      groupId: stallGroupId,
+      watchdog: { checkIntervalMs: 200, stallAfterMs: 2_000 },
+      // Fault injection: a ClickHouse that accepts the insert and never answers. The stall itself
+      // is real: kafkajs fetches nothing more while the handler hangs, so the lag stays.
+      beaconsTable: {
+        async insert(rows, token) {
+          if (hangsLeft-- > 0) await new Promise(() => undefined);
+          await real.insert(rows, token);
+        },
+      },
+    });
+    await stalling.start();
+    const beacons = viewBeacons({ videoId, viewId: 's1', viewerId: 'viewer-1', startupTimeMs: 300 });
+    await log.publish(
+      stallTopic,
+      beacons.map((b) => collectorMessage(b, Date.now())),
+    );
+
+    await eventually(
+      'the stall noticed and the batch stored by the new subscription',
+      async () => ((await storedRows(chdb.store, videoId)) === beacons.length ? true : undefined),
+      { timeoutMs: 45_000 },
+    );
+    await eventually('the lag back to 0', async () =>
+      (await metricValue(registry, 'streamloop_analytics_beacon_consumer_lag_messages')) === 0
+        ? true
+        : undefined,
+    );
+    expect(await metricValue(registry, 'streamloop_analytics_beacon_consumer_stalls_total')).toBe(1);
+    expect(await metricValue(registry, 'streamloop_analytics_beacon_consumer_restarts_total')).toBe(1);
   });
 });

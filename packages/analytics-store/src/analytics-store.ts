@@ -1,10 +1,23 @@
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient, ClickHouseSettings, Row } from '@clickhouse/client';
 import type { AdapterInfo, Port } from '@streamloop/core/port';
 import { runMigrations } from './migrate.js';
 
 export interface ReadonlyLimits {
   maxExecutionTimeS: number;
   maxResultRows: number;
+  /** Per query; the engine kills the query beyond it (MEMORY_LIMIT_EXCEEDED). */
+  maxMemoryUsageBytes?: number;
+  /** Bytes read from tables before filtering; beyond it TOO_MANY_ROWS_OR_BYTES. */
+  maxBytesToRead?: number;
+}
+
+/** Text formats analyst SQL can stream in (one ClickHouse output format each). */
+export type ReadonlyStreamFormat = 'JSONEachRow' | 'CSVWithNames' | 'JSONCompactEachRowWithNamesAndTypes';
+
+export interface ReadonlyStreamOptions {
+  format: ReadonlyStreamFormat;
+  /** Extra output settings (e.g. `date_time_output_format`), applied before `readonly`. */
+  outputSettings?: Record<string, string>;
 }
 
 export interface AnalyticsStore extends Port {
@@ -16,6 +29,17 @@ export interface AnalyticsStore extends Port {
   migrate(dir: URL | string): Promise<string[]>;
   /** Analyst SQL: read-only, time- and row-limited, `{name:Type}` params bound by the engine. */
   readonlyQuery<R>(sql: string, params: Record<string, unknown>, limits: ReadonlyLimits): Promise<R[]>;
+  /**
+   * Analyst SQL as a stream of text lines without their `\n` (a row each, after the header lines of
+   * the format; a CSV value holding a newline spans two, so join with `\n` to get the bytes back),
+   * under the same read-only rules; rejects if the query fails to start.
+   */
+  readonlyStream(
+    sql: string,
+    params: Record<string, unknown>,
+    limits: ReadonlyLimits,
+    options: ReadonlyStreamOptions,
+  ): Promise<AsyncIterable<string>>;
 }
 
 /**
@@ -47,22 +71,22 @@ export function createClientAnalyticsStore(options: ClientStoreOptions): Analyti
       params: Record<string, unknown>,
       limits: ReadonlyLimits,
     ): Promise<R[]> {
-      assertLimits(limits);
       const result = await client.query({
         query: sql,
         query_params: params,
         format: 'JSONEachRow',
-        // Order matters: once `readonly` is 1 no later setting may change, so the limits go first.
-        clickhouse_settings: {
-          max_execution_time: limits.maxExecutionTimeS,
-          timeout_overflow_mode: 'throw',
-          max_result_rows: String(limits.maxResultRows),
-          result_overflow_mode: 'throw',
-          // 1, not 2: readonly=2 lets file() read the server's disk.
-          readonly: '1',
-        },
+        clickhouse_settings: readonlySettings(limits),
       });
       return result.json<R>();
+    },
+    async readonlyStream(sql, params, limits, { format, outputSettings = {} }) {
+      const result = await client.query({
+        query: sql,
+        query_params: params,
+        format,
+        clickhouse_settings: readonlySettings(limits, outputSettings),
+      });
+      return rowTexts(result.stream());
     },
     async ping() {
       // A SELECT, not /ping: it also proves the credentials and the database.
@@ -76,14 +100,46 @@ export function createClientAnalyticsStore(options: ClientStoreOptions): Analyti
   };
 }
 
+/** Order matters: once `readonly` is 1 no later setting may change, so everything else goes first. */
+function readonlySettings(limits: ReadonlyLimits, extra: Record<string, string> = {}): ClickHouseSettings {
+  assertLimits(limits);
+  return {
+    ...extra,
+    max_execution_time: limits.maxExecutionTimeS,
+    timeout_overflow_mode: 'throw',
+    max_result_rows: String(limits.maxResultRows),
+    result_overflow_mode: 'throw',
+    ...(limits.maxMemoryUsageBytes === undefined
+      ? {}
+      : { max_memory_usage: String(limits.maxMemoryUsageBytes) }),
+    ...(limits.maxBytesToRead === undefined
+      ? {}
+      : { max_bytes_to_read: String(limits.maxBytesToRead), read_overflow_mode: 'throw' }),
+    // 1, not 2: readonly=2 lets file() read the server's disk.
+    readonly: '1',
+  } as ClickHouseSettings;
+}
+
+/** One string per row, as the engine sends them; the stream's own errors (mid-result) propagate. */
+async function* rowTexts(stream: AsyncIterable<Row[]>): AsyncIterable<string> {
+  for await (const rows of stream) {
+    for (const row of rows) yield row.text;
+  }
+}
+
 function assertLimits(limits: ReadonlyLimits): void {
   if (
     !(limits.maxExecutionTimeS > 0) ||
     !Number.isInteger(limits.maxResultRows) ||
-    limits.maxResultRows < 1
+    limits.maxResultRows < 1 ||
+    !positiveOrUnset(limits.maxMemoryUsageBytes) ||
+    !positiveOrUnset(limits.maxBytesToRead)
   ) {
     throw new RangeError(
-      'readonlyQuery limits must be positive (maxExecutionTimeS > 0, maxResultRows ≥ 1 integer)',
+      'readonlyQuery limits must be positive (maxExecutionTimeS > 0, maxResultRows, maxMemoryUsageBytes, maxBytesToRead ≥ 1 integers)',
     );
   }
 }
+
+const positiveOrUnset = (value: number | undefined): boolean =>
+  value === undefined || (Number.isInteger(value) && value >= 1);

@@ -136,6 +136,40 @@ export function describeAnalyticsStoreContract(label: string, open: () => Promis
         expect(await count(table)).toBe(6);
       });
 
+      it.each([
+        { mvDedup: 1 as const, targetWindow: 100, counted: 2 },
+        { mvDedup: 0 as const, targetWindow: 100, counted: 4 },
+        { mvDedup: 1 as const, targetWindow: 0, counted: 4 },
+      ])(
+        'a retried insert reaches a materialized view once only with deduplicate_blocks_in_dependent_materialized_views = 1 and a window on the target (mvDedup $mvDedup, window $targetWindow → $counted)',
+        async ({ mvDedup, targetWindow, counted }) => {
+          const source = await createTable(
+            'CREATE TABLE {t} (k String) ENGINE = MergeTree ORDER BY k SETTINGS non_replicated_deduplication_window = 100',
+          );
+          const target = await createTable(
+            `CREATE TABLE {t} (k String, n UInt64) ENGINE = MergeTree ORDER BY k SETTINGS non_replicated_deduplication_window = ${targetWindow}`,
+          );
+          await store.client.command({
+            query: `CREATE MATERIALIZED VIEW ${target}_mv TO ${target} AS SELECT k, count() AS n FROM ${source} GROUP BY k`,
+          });
+          for (let attempt = 0; attempt < 2; attempt++) {
+            await store.client.insert({
+              table: source,
+              values: [{ k: 'a' }, { k: 'b' }],
+              format: 'JSONEachRow',
+              clickhouse_settings: {
+                insert_deduplication_token: 'retried-batch',
+                deduplicate_blocks_in_dependent_materialized_views: mvDedup,
+              },
+            });
+          }
+          expect(await count(source)).toBe(2);
+          expect(Number((await rows<{ n: string }>(`SELECT sum(n) AS n FROM ${target}`))[0]!.n)).toBe(
+            counted,
+          );
+        },
+      );
+
       it('keeps the latest version per key with ReplacingMergeTree and FINAL', async () => {
         const table = await createTable(
           'CREATE TABLE {t} (key String, version UInt64, value String) ENGINE = ReplacingMergeTree(version) ORDER BY key',
@@ -239,6 +273,67 @@ export function describeAnalyticsStoreContract(label: string, open: () => Promis
         await expect(
           store.readonlyQuery('SELECT 1', {}, { maxExecutionTimeS: 0, maxResultRows: 10 }),
         ).rejects.toThrow(RangeError);
+      });
+    });
+
+    describe('readonlyStream', () => {
+      const collect = async (lines: AsyncIterable<string>): Promise<string[]> => {
+        const out: string[] = [];
+        for await (const line of lines) out.push(line);
+        return out;
+      };
+
+      it('streams CSV with a header line and typed compact JSON with names and types first', async () => {
+        const sql = 'SELECT number AS n, toString(number) AS s FROM numbers(3)';
+        expect(
+          await collect(await store.readonlyStream(sql, {}, LIMITS, { format: 'CSVWithNames' })),
+        ).toEqual(['"n","s"', '0,"0"', '1,"1"', '2,"2"']);
+        const compact = await collect(
+          await store.readonlyStream(sql, {}, LIMITS, { format: 'JSONCompactEachRowWithNamesAndTypes' }),
+        );
+        expect(compact.map((line) => JSON.parse(line))).toEqual([
+          ['n', 's'],
+          ['UInt64', 'String'],
+          ['0', '0'],
+          ['1', '1'],
+          ['2', '2'],
+        ]);
+      });
+
+      it('refuses writes with a readonly error before anything is streamed', async () => {
+        await expect(
+          store.readonlyStream('CREATE TABLE nope (x UInt8) ENGINE = Memory', {}, LIMITS, {
+            format: 'JSONEachRow',
+          }),
+        ).rejects.toMatchObject({ type: 'READONLY' });
+      });
+
+      it('stops a query reading more than maxBytesToRead', async () => {
+        await expect(
+          store
+            .readonlyStream(
+              'SELECT sum(number) FROM numbers(1000000)',
+              {},
+              { ...LIMITS, maxBytesToRead: 1000 },
+              {
+                format: 'JSONEachRow',
+              },
+            )
+            .then(collect),
+        ).rejects.toMatchObject({ type: 'TOO_MANY_BYTES' });
+      });
+
+      it('stops a query using more than maxMemoryUsageBytes', async () => {
+        await expect(
+          store
+            .readonlyStream(
+              'SELECT groupArray(number) FROM numbers(10000000)',
+              {},
+              { ...LIMITS, maxMemoryUsageBytes: 10_000_000 },
+              { format: 'JSONEachRow' },
+            )
+            .then(collect),
+        ).rejects.toMatchObject({ type: 'MEMORY_LIMIT_EXCEEDED' });
       });
     });
 

@@ -35,9 +35,23 @@ export interface SubscribeOptions {
   fromBeginning?: boolean;
   /** Upper bound on `batch.messages.length`. */
   maxBatchSize?: number;
+  /**
+   * Fuller batches for a throughput consumer: a fetch waits up to `maxWaitMs` until `minBytes`
+   * are available (Kafka's fetch.min.bytes / fetch.max.wait.ms). The in-process log hands out what
+   * it has at once and ignores it.
+   */
+  batchWindow?: { minBytes: number; maxWaitMs: number };
   /** Offsets are committed only after this resolves; if it throws, the subscription crashes. */
   handleBatch(batch: Batch): Promise<void>;
+  /**
+   * Proof of life for a watchdog: called after every fetch from the log (empty ones too) and every
+   * group join. A consumer with lag that stops calling it has stopped receiving (kafkajs can stop
+   * fetching without an error).
+   */
+  onActivity?(activity: SubscriptionActivity): void;
 }
+
+export type SubscriptionActivity = 'fetch' | 'group_join';
 
 export interface Subscription {
   /** graceful: finishes the in-flight batch, commits it, leaves the group */
@@ -58,6 +72,11 @@ export interface EventLog extends Port {
   publish(topic: string, messages: EventMessage[]): Promise<void>;
   /** Resolves when the consumer has joined its group and is running. */
   subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /**
+   * Messages of `topic` the group has not committed yet, summed over partitions; every retained
+   * message for a group that never committed. What a consumer-lag metric reports.
+   */
+  lag(groupId: string, topic: string): Promise<number>;
 }
 
 /** Publishing to (or subscribing to) a topic nobody created: topics are never created implicitly. */
@@ -88,5 +107,14 @@ export function validateSubscribeOptions(options: SubscribeOptions): void {
   const size = options.maxBatchSize;
   if (size !== undefined && (!Number.isInteger(size) || size < 1)) {
     throw new Error(`maxBatchSize must be a positive integer, got ${size}`);
+  }
+  const window = options.batchWindow;
+  if (
+    window !== undefined &&
+    !(Number.isInteger(window.minBytes) && window.minBytes >= 1 && window.maxWaitMs > 0)
+  ) {
+    throw new Error(
+      `batchWindow needs minBytes ≥ 1 (integer) and maxWaitMs > 0, got ${JSON.stringify(window)}`,
+    );
   }
 }

@@ -160,6 +160,26 @@ function buildKafkaEventLog(
       return subscription;
     },
 
+    async lag(groupId, topic) {
+      assertOpen();
+      await requireTopics([topic]);
+      const [ends, committed] = await Promise.all([
+        admin.fetchTopicOffsets(topic),
+        admin.fetchOffsets({ groupId, topics: [topic] }),
+      ]);
+      const committedBy = new Map(
+        (committed[0]?.partitions ?? []).map(({ partition, offset }) => [partition, BigInt(offset)]),
+      );
+      let total = 0n;
+      for (const { partition, high, low } of ends) {
+        // -1: the group never committed here, so everything retained is still to read.
+        const from = committedBy.get(partition) ?? -1n;
+        const start = from < 0n ? BigInt(low) : from;
+        if (BigInt(high) > start) total += BigInt(high) - start;
+      }
+      return Number(total);
+    },
+
     async close() {
       if (closed) return;
       closed = true;

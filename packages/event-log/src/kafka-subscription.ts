@@ -56,7 +56,8 @@ export async function startKafkaSubscription(
     sessionTimeout: settings.sessionTimeoutMs,
     heartbeatInterval: settings.heartbeatIntervalMs,
     rebalanceTimeout: settings.rebalanceTimeoutMs,
-    maxWaitTimeInMs: settings.maxWaitTimeMs,
+    maxWaitTimeInMs: options.batchWindow?.maxWaitMs ?? settings.maxWaitTimeMs,
+    ...(options.batchWindow === undefined ? {} : { minBytes: options.batchWindow.minBytes }),
     allowAutoTopicCreation: false,
     retry: KAFKA_RETRY,
   });
@@ -105,9 +106,14 @@ export async function startKafkaSubscription(
         messages: messages.slice(start, start + maxBatchSize),
       };
       try {
-        await whileHeartbeating(() => handleBatch(chunk), heartbeat, settings.heartbeatIntervalMs, () => {
-          rebalancing = true;
-        });
+        await whileHeartbeating(
+          () => handleBatch(chunk),
+          heartbeat,
+          settings.heartbeatIntervalMs,
+          () => {
+            rebalancing = true;
+          },
+        );
       } catch (err) {
         crash(err);
         return;
@@ -126,6 +132,13 @@ export async function startKafkaSubscription(
       });
     }
   };
+
+  // Before run(): the first join happens inside it.
+  const { onActivity } = options;
+  if (onActivity !== undefined) {
+    consumer.on(consumer.events.FETCH, () => onActivity('fetch'));
+    consumer.on(consumer.events.GROUP_JOIN, () => onActivity('group_join'));
+  }
 
   const running = waitUntilRunning(consumer);
   try {

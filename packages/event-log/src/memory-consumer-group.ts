@@ -20,6 +20,16 @@ export interface MemoryGroupDeps {
 
 export interface MemoryGroup {
   join(options: SubscribeOptions): Subscription;
+  /** Uncommitted messages of `topic` (all of them on partitions the group never committed). */
+  lag(topic: MemoryTopic): number;
+}
+
+/** Uncommitted messages of `topic` for a group with these commits. */
+export function lagOf(topic: MemoryTopic, committed: ReadonlyMap<string, number>): number {
+  return topic.partitions.reduce(
+    (sum, log, partition) => sum + log.length - (committed.get(`${topic.name}\u0000${partition}`) ?? 0),
+    0,
+  );
 }
 
 interface PartitionRef {
@@ -87,6 +97,7 @@ export function createMemoryGroup(deps: MemoryGroupDeps): MemoryGroup {
   async function consume(member: Member): Promise<void> {
     while (!member.stopping) {
       const work = nextBatch(member);
+      member.options.onActivity?.('fetch');
       if (work === undefined) {
         await deps.changed.wait();
         continue;
@@ -109,10 +120,12 @@ export function createMemoryGroup(deps: MemoryGroupDeps): MemoryGroup {
   }
 
   return {
+    lag: (topic) => lagOf(topic, committed),
     join(options) {
       const member: Member = { options, assigned: [], resetPositions: new Map(), cursor: 0, stopping: false };
       members.push(member);
       rebalance();
+      options.onActivity?.('group_join');
       const done = consume(member).then(
         () => leave(member),
         (err: unknown) => {

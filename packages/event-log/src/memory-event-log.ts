@@ -11,7 +11,7 @@ import {
   UnknownTopicError,
   validateSubscribeOptions,
 } from './event-log.js';
-import { createMemoryGroup, type MemoryGroup } from './memory-consumer-group.js';
+import { createMemoryGroup, lagOf, type MemoryGroup } from './memory-consumer-group.js';
 import { createMemoryTopic, type MemoryTopic } from './memory-topic.js';
 import { createSignal } from './signal.js';
 
@@ -80,6 +80,12 @@ export function createMemoryEventLog(deps: MemoryEventLogDeps = {}): EventLog {
       subscriptions.add(subscription);
       void subscription.done.catch(() => undefined).finally(() => subscriptions.delete(subscription));
       return subscription;
+    },
+
+    async lag(groupId, topicName) {
+      assertOpen();
+      const topic = requireTopic(topicName);
+      return groups.get(groupId)?.lag(topic) ?? lagOf(topic, new Map());
     },
 
     async close() {

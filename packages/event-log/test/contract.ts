@@ -109,6 +109,33 @@ export function describeEventLogContract(label: string, setup: () => Promise<Eve
       await expect(fx.log.ping()).resolves.toBeUndefined();
     });
 
+    it("reports a group's lag (uncommitted messages) and proof-of-life activity while it consumes", async () => {
+      const topic = await fx.topic(2);
+      const groupId = fx.group();
+      await fx.log.publish(topic, makeSequence(10, 5));
+      // A group that never committed lags by everything retained.
+      expect(await fx.log.lag(groupId, topic)).toBe(10);
+
+      const activity = new Set<string>();
+      const recorder = createRecorder();
+      await fx.subscribe({
+        groupId,
+        topics: [topic],
+        fromBeginning: true,
+        ...recorder,
+        onActivity: (kind) => activity.add(kind),
+      });
+      await eventually('all 10 handled and committed', async () =>
+        recorder.handled.length >= 10 && (await fx.log.lag(groupId, topic)) === 0 ? true : undefined,
+      );
+      await fx.log.publish(topic, makeSequence(3, 5, 'n'));
+      await eventually('the 3 new ones handled', async () =>
+        recorder.handled.length >= 13 && (await fx.log.lag(groupId, topic)) === 0 ? true : undefined,
+      );
+      expect([...activity].sort()).toEqual(['fetch', 'group_join']);
+      await expect(fx.log.lag(groupId, fx.topicName())).rejects.toBeInstanceOf(UnknownTopicError);
+    });
+
     it('ensureTopics creates missing topics, keeps existing ones and can be repeated', async () => {
       const first = await fx.topic(3);
       const second = fx.topicName();
