@@ -1,7 +1,7 @@
 /**
  * ClickHouse's answer to analyst SQL → one AppError each, with the engine's own message (it names
  * the column, the limit or the syntax position: what the analyst needs to fix the query).
- * `details.reason` tells the cases apart, since the shared registry has no SQL-specific codes.
+ * `details.reason` tells the cases apart, since ERR_SQL_REFUSED and ERR_SQL_LIMIT_EXCEEDED cover many causes.
  */
 import { AppError } from '@streamloop/core/errors';
 import type { SqlRefusal } from './sql-guard.js';
@@ -41,7 +41,7 @@ const QUERY_ERRORS = new Set([
 ]);
 
 export function refusalError(reason: SqlRefusal, detail: string): AppError {
-  return new AppError('ERR_FORBIDDEN', `refused: ${detail}`, { reason });
+  return new AppError('ERR_SQL_REFUSED', `refused: ${detail}`, { reason });
 }
 
 /** Undefined: not the query's fault (the caller reports the store as unavailable). */
@@ -55,7 +55,7 @@ export function queryError(err: unknown): AppError | undefined {
   }
   const limit = LIMIT_ERRORS[type];
   if (limit !== undefined) {
-    return new AppError('ERR_BAD_REQUEST', `the query went past ${limit}: ${message}`, {
+    return new AppError('ERR_SQL_LIMIT_EXCEEDED', `the query went past ${limit}: ${message}`, {
       reason: 'limit_exceeded',
       limit,
     });

@@ -228,10 +228,10 @@ describe('POST /api/v1/sql refuses', () => {
     },
     { what: 'FORMAT', query: 'SELECT 1 FORMAT TSV', reason: 'clause_not_allowed' },
   ];
-  it.each(refused)('$what with 403 ERR_FORBIDDEN and the reason', async ({ query, reason }) => {
+  it.each(refused)('$what with 403 ERR_SQL_REFUSED and the reason', async ({ query, reason }) => {
     const response = await sql({ query, format: 'json' });
     expect(response.statusCode).toBe(403);
-    expect(response.json()).toMatchObject({ error: { code: 'ERR_FORBIDDEN', details: { reason } } });
+    expect(response.json()).toMatchObject({ error: { code: 'ERR_SQL_REFUSED', details: { reason } } });
     expect(response.json().error.message).toMatch(/^refused: /);
   });
 
@@ -271,16 +271,16 @@ describe('POST /api/v1/sql limits', () => {
         'SELECT count() FROM numbers(1000) AS a, numbers(1000) AS b, numbers(1000) AS c WHERE sipHash64(a.number, b.number, c.number) = 0',
       format: 'json',
     });
-    expect(response.statusCode).toBe(400);
+    expect(response.statusCode).toBe(422);
     expect(response.json().error).toMatchObject({
-      code: 'ERR_BAD_REQUEST',
+      code: 'ERR_SQL_LIMIT_EXCEEDED',
       details: { reason: 'limit_exceeded', limit: 'max_execution_time' },
     });
   });
 
   it('refuses a result above max_result_rows', async () => {
     const response = await sql({ query: 'SELECT number FROM numbers(5000)', format: 'csv' });
-    expect(response.statusCode).toBe(400);
+    expect(response.statusCode).toBe(422);
     expect(response.json().error.details).toMatchObject({ limit: 'max_result_rows' });
   });
 
