@@ -62,6 +62,7 @@ await runProcess({
       logger,
       registry,
       workDir: path.join(config.dataDir, 'transcode'),
+      encryption: config.hlsEncryption,
     });
     await worker.start();
     if (ports.eventLog.adapter.kind === 'embedded') await requeueInterruptedJobs({ ...ports, logger });

@@ -21,6 +21,7 @@ await runProcess({
       logger,
       registry,
       workDir: path.join(config.dataDir, 'transcode'),
+      encryption: config.hlsEncryption,
     });
     await worker.start();
     return { stop: () => worker.stop() };

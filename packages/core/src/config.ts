@@ -53,6 +53,8 @@ export interface Config {
   clickhouse: ClickHouseConfig | undefined;
   /** Unset: the in-memory feature store. */
   redisUrl: string | undefined;
+  /** HLS segment encryption for new transcodes: 'aes-128' (key per video, served by delivery) or 'none'. */
+  hlsEncryption: 'none' | 'aes-128';
   /** Beacon collector tuning; every field unset means the collector's default. */
   beacons: BeaconCollectorConfig;
 }
@@ -106,6 +108,7 @@ export const CONFIG_VARIABLES = [
   ['CLICKHOUSE_PASSWORD', '(empty)', 'ClickHouse password'],
   ['CLICKHOUSE_DATABASE', 'streamloop', 'ClickHouse database'],
   ['REDIS_URL', 'in-memory', 'redis://host:port/db'],
+  ['STREAMLOOP_HLS_ENCRYPTION', 'none', 'aes-128: encrypt new renditions (HLS only; no DASH MPD then)'],
   ['BEACON_ALLOWED_ORIGINS', 'any', 'comma-separated browser origins allowed to send beacons'],
   ['BEACON_COUNTRY_HEADER', 'none', 'header a trusted edge sets to the viewer country (cf-ipcountry)'],
   ['BEACON_RATE_LIMIT', '50', 'beacon requests per second per client (0: no limit)'],
@@ -162,6 +165,12 @@ export function loadConfig(env: Env = process.env): Config {
     bufferMaxBeacons: parseCount(read('BEACON_BUFFER_MAX'), 'BEACON_BUFFER_MAX', 1, fail),
   };
 
+  const hlsEncryptionRaw = read('STREAMLOOP_HLS_ENCRYPTION') ?? 'none';
+  const hlsEncryption =
+    hlsEncryptionRaw === 'none' || hlsEncryptionRaw === 'aes-128'
+      ? hlsEncryptionRaw
+      : fail('STREAMLOOP_HLS_ENCRYPTION', `'${hlsEncryptionRaw}' is not one of none, aes-128`);
+
   if (issues.length > 0) throw new ConfigError(issues);
   return {
     port: port!,
@@ -179,6 +188,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     clickhouse,
     redisUrl,
+    hlsEncryption: hlsEncryption!,
     beacons,
   };
 }

@@ -81,6 +81,7 @@ describe('loadConfig', () => {
     ],
     [{ STREAMLOOP_API_KEY: 'short' }, 'STREAMLOOP_API_KEY', /at least 16/],
     [{ STREAMLOOP_SIGNING_SECRET: 'short' }, 'STREAMLOOP_SIGNING_SECRET', /at least 32/],
+    [{ STREAMLOOP_HLS_ENCRYPTION: 'sample-aes' }, 'STREAMLOOP_HLS_ENCRYPTION', /not one of none, aes-128/],
     [{ BEACON_RATE_LIMIT: '-5' }, 'BEACON_RATE_LIMIT', /not a whole number/],
     [{ BEACON_BUFFER_MAX: '0' }, 'BEACON_BUFFER_MAX', /not a whole number ≥ 1/],
   ])('%o fails naming %s', (env, variable, message) => {
