@@ -18,7 +18,11 @@ describe.each([
     async () => {
       const scratch = await createScratchDatabase(postgresUrl());
       const catalog = createPgCatalog({ url: scratch.url, logger: { warn: () => undefined } });
-      return { catalog, close: async () => (await catalog.close(), await scratch.drop()) };
+      const close = async () => {
+        await catalog.close();
+        await scratch.drop();
+      };
+      return { catalog, close };
     },
   ],
   [
@@ -26,10 +30,11 @@ describe.each([
     async () => {
       const dir = await mkdtemp(join(tmpdir(), 'streamloop-source-'));
       const catalog = await createPgliteCatalog({ dataDir: join(dir, 'catalog') });
-      return {
-        catalog,
-        close: async () => (await catalog.close(), await rm(dir, { recursive: true, force: true })),
+      const close = async () => {
+        await catalog.close();
+        await rm(dir, { recursive: true, force: true });
       };
+      return { catalog, close };
     },
   ],
 ] as const)('source repository on %s', (_label, open) => {
