@@ -37,8 +37,9 @@ const ownerOfRequest = (request: FastifyRequest): string =>
 export function registerUploadRoutes(scope: FastifyInstance, deps: UploadRoutesDeps): void {
   const { tus, store, finisher, guard, limits, owners } = deps;
 
-  // tus streams the body itself; fastify must not read it.
-  scope.addContentTypeParser('application/offset+octet-stream', (_request, _payload, done) => done(null));
+  // tus streams the body itself; fastify must not read or judge it (a wrong PATCH type gets tus's 415).
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
   /**
    * A client whose final PATCH failed after the bytes landed (catalog down, say) resumes with HEAD

@@ -14,7 +14,7 @@ import type { S3Config } from '@streamloop/core/config';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
 import { FileStore } from '@tus/file-store';
 import { type MetadataValue, S3Store } from '@tus/s3-store';
-import { type DataStore, MemoryKvStore } from '@tus/utils';
+import { type DataStore, MemoryKvStore, Upload } from '@tus/utils';
 import {
   AbortMultipartUploadCommand,
   ListMultipartUploadsCommand,
@@ -81,6 +81,7 @@ export function createS3UploadStore(
     s3ClientConfig: { bucket: s3.bucket, ...clientConfig },
   });
   const client = new S3Client(clientConfig);
+  reportCompletedUploads(datastore, objectStore);
   const uploadIdOf = (videoId: string): string => `${keyPrefix}${sourceKeyOf(videoId)}`;
 
   const removeObjects = async (uploadId: string): Promise<void> => {
@@ -138,6 +139,21 @@ export function createS3UploadStore(
       } while (keyMarker !== undefined);
       return swept;
     },
+  };
+}
+
+/**
+ * S3Store works out a completed upload from ListParts failing with NoSuchUpload; S3Proxy instead
+ * answers an empty part list, so a completed upload read as offset 0 and a second PATCH at offset 0
+ * was let in (and failed at CompleteMultipartUpload). The final object only exists once the
+ * multipart upload completed, so its presence is the answer.
+ */
+function reportCompletedUploads(datastore: S3Store, objectStore: ObjectStore): void {
+  const getUpload = datastore.getUpload.bind(datastore);
+  datastore.getUpload = async (id) => {
+    const upload = await getUpload(id);
+    if (upload.offset !== 0 || !upload.size || (await objectStore.head(id)) === null) return upload;
+    return new Upload({ ...upload, offset: upload.size });
   };
 }
 

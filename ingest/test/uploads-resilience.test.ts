@@ -3,15 +3,17 @@
  * reset mid-PATCH, a server restart mid-upload, two clients PATCHing one offset, a byte flipped in
  * transit. The stored object must always be exactly the source, or refused loudly.
  */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { getVideo } from '@streamloop/catalog/video-repository';
 import { eventually, metricValue, uniqueName } from '@streamloop/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashStream } from '../src/source-hash.js';
 import { type ChaosProxy, startChaosProxy } from './chaos-proxy.js';
 import { recordJobs } from './helpers.js';
 import { S3_LABEL, type S3Ingest, sha256Of, startS3Ingest, writeRandomFile } from './s3-fixture.js';
 import { MIB, startFileUpload } from './tus-file-upload.js';
-import { hashStream } from '../src/source-hash.js';
+import { createUpload, head, patch } from './tus-requests.js';
 
 describe(`tus uploads that survive the network and restarts (${S3_LABEL})`, () => {
   let s3: S3Ingest;
@@ -94,5 +96,33 @@ describe(`tus uploads that survive the network and restarts (${S3_LABEL})`, () =
     expect(await storedSha256(video!.sourceKey!)).toEqual({ sha256: sourceSha256, sizeBytes: size });
     // The new server received only what was missing after the restart, not the whole file again.
     expect(await metricValue(s3.ingest.registry, 'streamloop_ingest_bytes_received_total')).toBeLessThan(size - 9 * MIB);
+  }, 300_000);
+
+  it('two clients PATCHing the same offset 50 times: never both land, never a corrupt object', async () => {
+    const size = 512 * 1024;
+    const statuses = new Map<number, number>();
+    for (let round = 0; round < 50; round++) {
+      const source = randomBytes(size);
+      const url = await createUpload(s3.ingest.baseUrl, size, { title: `race ${round}` });
+      const trickle = { pieceBytes: 64 * 1024, pauseMs: 2 };
+      const answers = await Promise.all([patch(url, 0, source, { trickle }), patch(url, 0, source, { trickle })]);
+      for (const a of answers) statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
+
+      // Each answer is a success at some offset, or a refusal the client resumes from (409/423).
+      for (const a of answers) expect([204, 409, 423], a.text).toContain(a.status);
+      expect(answers.filter((a) => a.status === 204 && a.offset === size).length).toBeLessThanOrEqual(1);
+      // The client resumes from what the server has (as after a reload), until complete.
+      for (let state = await head(url); state.offset! < size; state = await head(url)) {
+        const resumed = await patch(url, state.offset!, source.subarray(state.offset!));
+        expect(resumed.status, resumed.text).toBe(204);
+      }
+      const videoId = new URL(url).pathname.split('/').pop()!;
+      const video = await getVideo(s3.catalog, videoId);
+      expect(video?.sourceSha256, `round ${round}`).toBe(sha256Of(source));
+      const stored = await s3.objectStore.get(video!.sourceKey!);
+      expect(await hashStream(stored!.body)).toEqual({ sha256: sha256Of(source), sizeBytes: size });
+    }
+    // The race really happened: some second PATCH was refused.
+    expect((statuses.get(409) ?? 0) + (statuses.get(423) ?? 0)).toBeGreaterThan(0);
   }, 300_000);
 });
