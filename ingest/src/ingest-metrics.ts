@@ -6,6 +6,7 @@ export interface IngestMetrics {
   uploadsDeduplicated: Counter;
   integrityFailures: Counter;
   uploadsExpired: Counter;
+  sourcesRehashed: Counter;
 }
 
 /** Registered on the process registry it is given (never the global one). */
@@ -28,6 +29,10 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
     integrityFailures: counter(
       'upload_integrity_failures_total',
       'Finished uploads refused because the stored bytes did not match the declared SHA-256 or length',
+    ),
+    sourcesRehashed: counter(
+      'sources_rehashed_total',
+      'Finished sources whose SHA-256 was computed by streaming them back from storage (the in-flight hash was not complete)',
     ),
     uploadsExpired: counter(
       'uploads_expired_total',

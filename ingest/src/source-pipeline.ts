@@ -78,6 +78,7 @@ export function createSourcePipeline(deps: SourcePipelineDeps): SourcePipeline {
     knownSha256: string | undefined,
     discard: () => Promise<void>,
   ): Promise<string> => {
+    if (knownSha256 === undefined) metrics.sourcesRehashed.inc();
     const stored = knownSha256 === undefined ? await hashStored(input.objectKey, input.videoId) : { sha256: knownSha256 };
     const problem = integrityProblem(input, stored);
     if (problem === undefined) return stored.sha256;

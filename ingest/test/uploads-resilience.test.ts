@@ -66,6 +66,8 @@ describe(`tus uploads that survive the network and restarts (${S3_LABEL})`, () =
       `200 MB upload: ${outcome.retries} resumes, ${resentBytes} bytes re-sent (${((100 * resentBytes) / size).toFixed(2)}% of the file, request heads included)`,
     );
     expect(resentBytes).toBeLessThan(11 * 5 * MIB + MIB);
+    // Every byte that was stored passed through this process in order: no need to read 200 MB back.
+    expect(await metricValue(s3.ingest.registry, 'streamloop_ingest_sources_rehashed_total')).toBe(0);
     await eventually('one transcode job', () => (jobs.forKey(videoId).length > 0 ? true : undefined));
     expect(jobs.forKey(videoId)).toHaveLength(1);
     await proxy.close();
@@ -94,6 +96,8 @@ describe(`tus uploads that survive the network and restarts (${S3_LABEL})`, () =
     const video = await getVideo(s3.catalog, outcome.videoId!);
     expect(video).toMatchObject({ status: 'uploaded', sourceSha256 });
     expect(await storedSha256(video!.sourceKey!)).toEqual({ sha256: sourceSha256, sizeBytes: size });
+    // The new process did not see the first bytes: it hashed the object back from storage.
+    expect(await metricValue(s3.ingest.registry, 'streamloop_ingest_sources_rehashed_total')).toBe(1);
     // The new server received only what was missing after the restart, not the whole file again.
     expect(await metricValue(s3.ingest.registry, 'streamloop_ingest_bytes_received_total')).toBeLessThan(size - 9 * MIB);
   }, 300_000);

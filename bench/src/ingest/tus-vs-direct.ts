@@ -21,6 +21,7 @@ import { getVideo } from '@streamloop/catalog/video-repository';
 import { loadConfig } from '@streamloop/core/config';
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
+import { metricValue } from '@streamloop/core/testing';
 import { ALL_TOPICS } from '@streamloop/core/topics';
 import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
 import { registerIngestRoutes } from '@streamloop/ingest/register-ingest-routes';
@@ -172,6 +173,8 @@ try {
       medianMiBPerS: round3(mibPerS(tusMedian)),
       lastByteToResponseMs: tus.map((r) => Math.round(r.lastByteToResponseMs)),
       medianLastByteToResponseMs: Math.round(median(tus.map((r) => r.lastByteToResponseMs))),
+      // 0: every SHA-256 was computed while the bytes arrived, none by reading the object back.
+      sourcesRehashed: await metricValue(registry, 'streamloop_ingest_sources_rehashed_total'),
       lastByteToResponseHolds:
         'completing the S3 multipart upload (last part + CompleteMultipartUpload), the SHA-256 check (hashed while bytes arrived) and one catalog transaction + job publish; no transcoding',
     },
