@@ -30,8 +30,9 @@ export interface FinishedUpload {
   sourceKey: string;
   title: string | undefined;
   filename: string | undefined;
-  sha256: string;
-  owner: string;
+  /** Unset (a source written by the stack itself, e.g. the demo video): no dedup, no stored hash. */
+  sha256?: string;
+  owner?: string;
 }
 
 /** What `record` did: wrote this video, found it already recorded, or found the same content under another id. */
@@ -63,13 +64,20 @@ export function createUploadRecorder(deps: UploadRecorderDeps): UploadRecorder {
 
   const writeRows = (upload: FinishedUpload) =>
     catalog.transaction(async (tx) => {
-      await lockSource(tx, upload.owner, upload.sha256);
+      const { sha256, owner } = upload;
+      const dedupKey = sha256 === undefined || owner === undefined ? undefined : { sha256, owner };
+      if (dedupKey) await lockSource(tx, dedupKey.owner, dedupKey.sha256);
       const existing = await getVideo(tx, upload.videoId);
       if (existing !== undefined && existing.status !== 'waiting_upload') return { kind: 'already-recorded' } as const;
       // A video created first through the API keeps its own id: the uploader asked for that one.
-      const same = existing === undefined ? await findVideoBySource(tx, upload.owner, upload.sha256) : undefined;
+      const same =
+        existing === undefined && dedupKey ? await findVideoBySource(tx, dedupKey.owner, dedupKey.sha256) : undefined;
       if (same !== undefined) return { kind: 'duplicate', existingVideoId: same.id } as const;
-      const source = { sourceKey: upload.sourceKey, sourceSha256: upload.sha256, owner: upload.owner };
+      const source = {
+        sourceKey: upload.sourceKey,
+        ...(sha256 === undefined ? {} : { sourceSha256: sha256 }),
+        ...(owner === undefined ? {} : { owner }),
+      };
       if (existing === undefined) {
         await insertVideo(tx, {
           id: upload.videoId,
