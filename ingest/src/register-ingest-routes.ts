@@ -13,7 +13,10 @@ import type { ObjectStore } from '@streamloop/object-store/object-store';
 import { createApiKeyGuard } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
 import { createIngestMetrics } from './ingest-metrics.js';
-import { createTusServer } from './tus-server.js';
+import { trackSourceHashes } from './source-hash.js';
+import { createSourcePipeline, type SourcePipeline } from './source-pipeline.js';
+import { createTusServer, type RequestOwners } from './tus-server.js';
+import { createExpirySweeper, type ExpirySweeper } from './upload-expiry.js';
 import { createUploadFinisher } from './upload-finisher.js';
 import { createUploadRecorder } from './upload-recorder.js';
 import { registerUploadRoutes } from './upload-routes.js';
@@ -30,38 +33,77 @@ export interface IngestRoutesDeps {
   apiKey: string;
   logger: Logger;
   registry: Registry;
-  /** Larger uploads are refused with 413; default 10 GiB. */
+  /** Larger uploads are refused with 413 before a byte is stored; default 10 GiB. */
   maxUploadBytes?: number;
+  /** Media types an upload may declare (`filetype`, 'video/*' wildcards); default any. 415 otherwise. */
+  allowedTypes?: readonly string[];
+  /** Unfinished uploads answer 410 and are removed after this long; default 24 h. */
+  uploadExpirationMs?: number;
+  /** How often expired uploads are swept; default 10 min. */
+  expirySweepIntervalMs?: number;
+  /** Prefix of the tus keys in the bucket (S3 only), before `sources/<videoId>`; default none. */
+  uploadKeyPrefix?: string;
 }
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 ** 3;
+export const DEFAULT_UPLOAD_EXPIRATION_MS = 24 * 3600_000;
 
-export function registerIngestRoutes(app: FastifyInstance, deps: IngestRoutesDeps): void {
+/** What other routes may use: the pipeline a directly uploaded object joins (hash, catalog, job). */
+export interface IngestRoutes {
+  sourcePipeline: SourcePipeline;
+  /** One expiry sweep now (it also runs on a timer); how many unfinished uploads it removed. */
+  sweepExpiredUploads(): Promise<number>;
+}
+
+export function registerIngestRoutes(app: FastifyInstance, deps: IngestRoutesDeps): IngestRoutes {
   const { catalog, eventLog, objectStore, logger } = deps;
   const metrics = createIngestMetrics(deps.registry);
   const guard = createApiKeyGuard(deps.apiKey);
 
   registerVideoRoutes(app, { catalog, guard });
+  const recorder = createUploadRecorder({ catalog, eventLog, logger });
+  const sourcePipeline = createSourcePipeline({ objectStore, recorder, metrics, logger });
+  const storeOptions = {
+    expirationMs: deps.uploadExpirationMs ?? DEFAULT_UPLOAD_EXPIRATION_MS,
+    ...(deps.uploadKeyPrefix === undefined ? {} : { keyPrefix: deps.uploadKeyPrefix }),
+  };
+  const limits = {
+    maxUploadBytes: deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+    allowedTypes: deps.allowedTypes,
+  };
 
+  let sweeper: ExpirySweeper | undefined;
   // Encapsulated: the raw-body content-type parser applies to the upload routes only.
   app.register(async (scope) => {
     const store = deps.s3
-      ? createS3UploadStore(deps.s3, objectStore)
-      : await createFileUploadStore(path.join(deps.dataDir, 'uploads'), objectStore);
+      ? createS3UploadStore(deps.s3, objectStore, storeOptions)
+      : await createFileUploadStore(path.join(deps.dataDir, 'uploads'), objectStore, storeOptions);
     countBytesWritten(store, (bytes) => metrics.bytesReceived.inc(bytes));
+    const hashes = trackSourceHashes(store.datastore);
     logger.info(
       { uploadStore: store.description },
       `uploads: tus 1.0 at /uploads/ into ${store.description}`,
     );
-    const recorder = createUploadRecorder({ catalog, eventLog, logger });
-    const finisher = createUploadFinisher({ store, recorder, metrics, logger });
-    const tus = createTusServer({
+    const finisher = createUploadFinisher({ store, hashes, pipeline: sourcePipeline, recorder, logger });
+    const owners: RequestOwners = new WeakMap();
+    const tus = createTusServer({ store, catalog, finisher, logger, maxUploadBytes: limits.maxUploadBytes, owners });
+    registerUploadRoutes(scope, { tus, store, finisher, guard, logger, limits, owners });
+
+    sweeper = createExpirySweeper({
       store,
-      catalog,
-      finisher,
+      metrics,
       logger,
-      maxUploadBytes: deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+      intervalMs: deps.expirySweepIntervalMs ?? 10 * 60_000,
     });
-    registerUploadRoutes(scope, { tus, store, finisher, guard, logger });
+    const started = sweeper;
+    scope.addHook('onReady', async () => started.start());
+    scope.addHook('onClose', async () => started.stop());
   });
+  return {
+    sourcePipeline,
+    async sweepExpiredUploads() {
+      if (sweeper === undefined) throw new Error('the upload routes are not ready yet (await app.ready())');
+      return sweeper.runOnce();
+    },
+  };
 }

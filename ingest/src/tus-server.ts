@@ -6,13 +6,22 @@
 import type { Catalog } from '@streamloop/catalog/catalog';
 import { getVideo, newVideoId } from '@streamloop/catalog/video-repository';
 import type { Logger } from '@streamloop/core/logger';
-import { Server } from '@tus/server';
+import type { IncomingMessage } from 'node:http';
+import { MemoryLocker, Server } from '@tus/server';
+import { DEFAULT_OWNER, SourceIntegrityError } from './source-pipeline.js';
 import type { UploadFinisher } from './upload-finisher.js';
 import { isVideoId, readUploadMetadata } from './upload-metadata.js';
 import type { UploadStore } from './upload-store.js';
 
 export const UPLOADS_PATH = '/uploads';
 export const VIDEO_ID_HEADER = 'X-Video-Id';
+/** On the finishing response when the content was already uploaded: the id this upload would have had. */
+export const DEDUPLICATED_FROM_HEADER = 'X-Deduplicated-From';
+/** tus checksum extension: the stored bytes do not match the declared checksum. */
+export const CHECKSUM_MISMATCH = 460;
+
+/** Who made a request (set by the upload routes after authentication), keyed by the raw request. */
+export type RequestOwners = WeakMap<IncomingMessage, string>;
 
 /** tus hooks abort a request by throwing this shape. */
 interface TusError {
@@ -30,7 +39,15 @@ export interface TusServerDeps {
   finisher: UploadFinisher;
   logger: Logger;
   maxUploadBytes: number;
+  owners: RequestOwners;
+  /** How long a lock waits for the request holding it to let go (it is asked to) before 423. */
+  lockTimeoutMs?: number;
 }
+
+const ownerOf = (owners: RequestOwners, req: unknown): string => {
+  const raw = (req as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;
+  return (raw && owners.get(raw)) ?? DEFAULT_OWNER;
+};
 
 export function createTusServer(deps: TusServerDeps): Server {
   const { store, catalog, finisher, logger } = deps;
@@ -41,7 +58,13 @@ export function createTusServer(deps: TusServerDeps): Server {
     path: UPLOADS_PATH,
     datastore: store.datastore,
     maxSize: deps.maxUploadBytes,
-    exposedHeaders: [VIDEO_ID_HEADER],
+    exposedHeaders: [VIDEO_ID_HEADER, DEDUPLICATED_FROM_HEADER],
+    /*
+     * One process: a PATCH for an upload another request holds asks that request to stop (it ends
+     * at the bytes it has stored), then finds the offset moved and gets 409 — two PATCHes at one
+     * offset never both land. Several processes need a shared locker here (README).
+     */
+    locker: new MemoryLocker({ acquireLockTimeout: deps.lockTimeoutMs ?? 30_000 }),
     // Relative: behind a gateway the host the client used is not ours to guess.
     generateUrl: (_req, { path, id }) => `${path}/${videoIdOfUpload(id)}`,
     getFileIdFromRequest: (_req, lastPath) => uploadIdOfUrl(lastPath),
@@ -52,7 +75,7 @@ export function createTusServer(deps: TusServerDeps): Server {
       return store.uploadIdOf(requested ?? newVideoId());
     },
 
-    async onUploadCreate(_req, upload) {
+    async onUploadCreate(req, upload) {
       const metadata = readUploadMetadata(upload.metadata);
       if (!metadata.ok) throw reject(400, metadata.reason);
       const videoId = videoIdOfUpload(upload.id);
@@ -66,23 +89,26 @@ export function createTusServer(deps: TusServerDeps): Server {
         );
         if (started) throw reject(409, `an upload for video ${videoId} is already in progress`);
       }
-      const { title, filename } = metadata.value;
+      const { title, filename, sha256, filetype } = metadata.value;
+      // Only what we validated is kept; `owner` comes from the credentials, never from the client.
+      const kept = { title, filename, sha256, filetype };
       return {
         metadata: {
           videoId,
-          ...(title === undefined ? {} : { title }),
-          ...(filename === undefined ? {} : { filename }),
+          owner: ownerOf(deps.owners, req),
+          ...Object.fromEntries(Object.entries(kept).filter(([, v]) => v !== undefined)),
         },
       };
     },
 
     async onUploadFinish(_req, upload) {
-      const videoId = await finisher.finish(upload);
-      return { headers: { [VIDEO_ID_HEADER]: videoId } };
+      const finished = await finisher.finish(upload);
+      return { headers: finishedHeaders(finished) };
     },
 
     onResponseError(_req, err) {
       if (isTusError(err) && err.status_code < 500) return undefined;
+      if (err instanceof SourceIntegrityError) return { status_code: CHECKSUM_MISMATCH, body: `${err.message}\n` };
       // Never the internals of a 5xx in the body: the log has them.
       logger.error({ err }, 'upload request failed');
       return { status_code: 500, body: 'internal error; see the server log\n' };
@@ -92,4 +118,12 @@ export function createTusServer(deps: TusServerDeps): Server {
 
 function videoIdOfUpload(uploadId: string): string {
   return uploadId.slice(uploadId.lastIndexOf('/') + 1);
+}
+
+/** The headers of the response that completed an upload. */
+export function finishedHeaders(finished: { videoId: string; deduplicatedFrom?: string }): Record<string, string> {
+  return {
+    [VIDEO_ID_HEADER]: finished.videoId,
+    ...(finished.deduplicatedFrom === undefined ? {} : { [DEDUPLICATED_FROM_HEADER]: finished.deduplicatedFrom }),
+  };
 }

@@ -1,4 +1,5 @@
 import { VideoId } from '@streamloop/core/schemas/video';
+import { normaliseSha256 } from './source-hash.js';
 
 /** What an uploader may say about a file in tus `Upload-Metadata`. */
 export interface UploadMetadata {
@@ -7,6 +8,10 @@ export interface UploadMetadata {
   filename: string | undefined;
   /** A video created earlier with POST /api/v1/videos, still in 'waiting_upload'. */
   videoId: string | undefined;
+  /** SHA-256 of the whole file (64 hex digits or base64 of the 32 bytes), checked when it finishes. */
+  sha256: string | undefined;
+  /** The declared media type (`filetype`, what tus-js-client sends for a File). */
+  filetype: string | undefined;
 }
 
 export type MetadataResult = { ok: true; value: UploadMetadata } | { ok: false; reason: string };
@@ -27,11 +32,17 @@ export function readUploadMetadata(raw: Record<string, string | null> | undefine
   };
   const title = text('title');
   const videoId = text('videoId');
+  const declaredSha256 = text('sha256');
+  const sha256 = declaredSha256 === undefined ? undefined : normaliseSha256(declaredSha256);
+  const filetype = text('filetype')?.toLowerCase();
   // Browsers send a base name; strip any path another client may send so it never reads like one.
   const filename = text('filename')?.split(/[\\/]/).pop();
 
   if (videoId !== undefined && !isVideoId(videoId)) {
     return { ok: false, reason: 'Upload-Metadata videoId is not a video id' };
+  }
+  if (declaredSha256 !== undefined && sha256 === undefined) {
+    return { ok: false, reason: 'Upload-Metadata sha256 must be 64 hex digits or the 32 bytes in base64' };
   }
   if (title === undefined && videoId === undefined) {
     return { ok: false, reason: 'Upload-Metadata must include a title' };
@@ -42,5 +53,5 @@ export function readUploadMetadata(raw: Record<string, string | null> | undefine
   if (filename !== undefined && filename.length > MAX_FILENAME) {
     return { ok: false, reason: `Upload-Metadata filename is longer than ${MAX_FILENAME} characters` };
   }
-  return { ok: true, value: { title, filename, videoId } };
+  return { ok: true, value: { title, filename, videoId, sha256, filetype } };
 }

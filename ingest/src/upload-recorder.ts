@@ -3,6 +3,10 @@
  * transaction writes the video row ('uploaded') and the job into the outbox, then the job is
  * published and its outbox row marked. If publishing fails the row stays and the outbox relay
  * publishes it later; transcode never waits on this request.
+ *
+ * Dedup: inside the same transaction, under a per-(owner, sha256) advisory lock, a live video of the
+ * same owner with the same source SHA-256 wins over a NEW video: nothing is written and its id is
+ * returned instead. A video created beforehand through the API is always filled (its id was promised).
  */
 import type { Catalog } from '@streamloop/catalog/catalog';
 import { CatalogConflictError } from '@streamloop/catalog/catalog';
@@ -13,6 +17,7 @@ import {
   patchVideo,
   updateVideoStatus,
 } from '@streamloop/catalog/video-repository';
+import { findVideoBySource, lockSource } from '@streamloop/catalog/source-repository';
 import { reasonOf } from '@streamloop/core/errors';
 import type { Logger } from '@streamloop/core/logger';
 import { TOPICS } from '@streamloop/core/topics';
@@ -25,13 +30,21 @@ export interface FinishedUpload {
   sourceKey: string;
   title: string | undefined;
   filename: string | undefined;
+  /** Unset (a source written by the stack itself, e.g. the demo video): no dedup, no stored hash. */
+  sha256?: string;
+  owner?: string;
 }
+
+/** What `record` did: wrote this video, found it already recorded, or found the same content under another id. */
+export type RecordOutcome =
+  | { kind: 'recorded' }
+  | { kind: 'already-recorded' }
+  | { kind: 'duplicate'; existingVideoId: string };
 
 export interface UploadRecorder {
   /** True once the video left 'waiting_upload' (this upload, or an earlier call, recorded it). */
   isRecorded(videoId: string): Promise<boolean>;
-  /** Returns whether THIS call recorded it (false: it already was). */
-  record(upload: FinishedUpload): Promise<boolean>;
+  record(upload: FinishedUpload): Promise<RecordOutcome>;
 }
 
 export interface UploadRecorderDeps {
@@ -51,42 +64,56 @@ export function createUploadRecorder(deps: UploadRecorderDeps): UploadRecorder {
 
   const writeRows = (upload: FinishedUpload) =>
     catalog.transaction(async (tx) => {
+      const { sha256, owner } = upload;
+      const dedupKey = sha256 === undefined || owner === undefined ? undefined : { sha256, owner };
+      if (dedupKey) await lockSource(tx, dedupKey.owner, dedupKey.sha256);
       const existing = await getVideo(tx, upload.videoId);
+      if (existing !== undefined && existing.status !== 'waiting_upload') return { kind: 'already-recorded' } as const;
+      // A video created first through the API keeps its own id: the uploader asked for that one.
+      const same =
+        existing === undefined && dedupKey ? await findVideoBySource(tx, dedupKey.owner, dedupKey.sha256) : undefined;
+      if (same !== undefined) return { kind: 'duplicate', existingVideoId: same.id } as const;
+      const source = {
+        sourceKey: upload.sourceKey,
+        ...(sha256 === undefined ? {} : { sourceSha256: sha256 }),
+        ...(owner === undefined ? {} : { owner }),
+      };
       if (existing === undefined) {
         await insertVideo(tx, {
           id: upload.videoId,
           title: upload.title ?? upload.filename ?? 'Untitled',
           filename: upload.filename ?? null,
           status: 'uploaded',
-          sourceKey: upload.sourceKey,
+          ...source,
         });
       } else {
         // A video created earlier through the API: its row waits for this source.
-        if (existing.status !== 'waiting_upload') return undefined;
         await patchVideo(tx, upload.videoId, {
-          sourceKey: upload.sourceKey,
+          ...source,
           ...(upload.filename === undefined ? {} : { filename: upload.filename }),
         });
         // Guarded in the UPDATE itself: a concurrent finisher of the same upload loses here.
-        if (!(await updateVideoStatus(tx, upload.videoId, { status: 'uploaded' }))) return undefined;
+        if (!(await updateVideoStatus(tx, upload.videoId, { status: 'uploaded' })))
+          return { kind: 'already-recorded' } as const;
       }
       const job = newTranscodeJob(upload.videoId, upload.sourceKey);
       const id = await enqueueOutbox(tx, { topic, key: upload.videoId, payload: job });
-      return { id, topic, key: upload.videoId, payload: job };
+      return { kind: 'recorded', message: { id, topic, key: upload.videoId, payload: job } } as const;
     });
 
   return {
     isRecorded,
     async record(upload) {
-      let message: Awaited<ReturnType<typeof writeRows>>;
+      let written: Awaited<ReturnType<typeof writeRows>>;
       try {
-        message = await writeRows(upload);
+        written = await writeRows(upload);
       } catch (err) {
         // Two finishers raced to insert the same new video; the other one recorded it.
-        if (err instanceof CatalogConflictError) return false;
+        if (err instanceof CatalogConflictError) return { kind: 'already-recorded' };
         throw err;
       }
-      if (message === undefined) return false;
+      if (written.kind !== 'recorded') return written;
+      const { message } = written;
       try {
         await publishOutboxMessages(eventLog, catalog, [message]);
       } catch (err) {
@@ -95,7 +122,7 @@ export function createUploadRecorder(deps: UploadRecorderDeps): UploadRecorder {
           'transcode job committed but not published yet; the outbox relay will publish it',
         );
       }
-      return true;
+      return { kind: 'recorded' };
     },
   };
 }

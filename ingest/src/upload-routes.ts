@@ -7,7 +7,15 @@ import type { Logger } from '@streamloop/core/logger';
 import type { Server } from '@tus/server';
 import { TUS_RESUMABLE } from '@tus/utils';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { UPLOADS_PATH, VIDEO_ID_HEADER } from './tus-server.js';
+import { checkTusRequest, type UploadLimits } from './tus-request-check.js';
+import {
+  DEDUPLICATED_FROM_HEADER,
+  finishedHeaders,
+  type RequestOwners,
+  UPLOADS_PATH,
+  VIDEO_ID_HEADER,
+} from './tus-server.js';
+import { DEFAULT_OWNER } from './source-pipeline.js';
 import type { UploadFinisher } from './upload-finisher.js';
 import { isVideoId } from './upload-metadata.js';
 import type { UploadStore } from './upload-store.js';
@@ -18,13 +26,20 @@ export interface UploadRoutesDeps {
   finisher: UploadFinisher;
   guard: (request: FastifyRequest) => Promise<void>;
   logger: Logger;
+  limits: UploadLimits;
+  owners: RequestOwners;
 }
 
-export function registerUploadRoutes(scope: FastifyInstance, deps: UploadRoutesDeps): void {
-  const { tus, store, finisher, guard } = deps;
+/** The authenticated owner (scoped API keys set `request.principal`); the single key's uploads are 'default'. */
+const ownerOfRequest = (request: FastifyRequest): string =>
+  (request as { principal?: { owner: string } }).principal?.owner ?? DEFAULT_OWNER;
 
-  // tus streams the body itself; fastify must not read it.
-  scope.addContentTypeParser('application/offset+octet-stream', (_request, _payload, done) => done(null));
+export function registerUploadRoutes(scope: FastifyInstance, deps: UploadRoutesDeps): void {
+  const { tus, store, finisher, guard, limits, owners } = deps;
+
+  // tus streams the body itself; fastify must not read or judge it (a wrong PATCH type gets tus's 415).
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
   /**
    * A client whose final PATCH failed after the bytes landed (catalog down, say) resumes with HEAD
@@ -36,7 +51,7 @@ export function registerUploadRoutes(scope: FastifyInstance, deps: UploadRoutesD
     if (!isVideoId(lastPath)) return false;
     const upload = await store.datastore.getUpload(store.uploadIdOf(lastPath)).catch(() => undefined);
     if (upload === undefined || upload.size === undefined || upload.offset !== upload.size) return false;
-    const videoId = await finisher.finish(upload);
+    const finished = await finisher.finish(upload);
     await reply
       .code(200)
       .headers({
@@ -44,10 +59,10 @@ export function registerUploadRoutes(scope: FastifyInstance, deps: UploadRoutesD
         'Cache-Control': 'no-store',
         'Upload-Offset': String(upload.offset),
         'Upload-Length': String(upload.size),
-        [VIDEO_ID_HEADER]: videoId,
+        ...finishedHeaders(finished),
         // As @tus/server answers by default (any origin), so a browser can read the id.
         'Access-Control-Allow-Origin': '*',
-        'Access-Control-Expose-Headers': `Upload-Offset, Upload-Length, Tus-Resumable, ${VIDEO_ID_HEADER}`,
+        'Access-Control-Expose-Headers': `Upload-Offset, Upload-Length, Tus-Resumable, ${VIDEO_ID_HEADER}, ${DEDUPLICATED_FROM_HEADER}`,
       })
       .send();
     return true;
@@ -55,6 +70,12 @@ export function registerUploadRoutes(scope: FastifyInstance, deps: UploadRoutesD
 
   const handle = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (request.method !== 'OPTIONS') await guard(request);
+    const refusal = checkTusRequest(request.method, request.headers, limits);
+    if (refusal !== undefined) {
+      await reply.code(refusal.status).headers(refusal.headers).send(refusal.body);
+      return;
+    }
+    owners.set(request.raw, ownerOfRequest(request));
     if (request.method === 'HEAD' && (await finishOnHead(request, reply))) return;
     reply.hijack();
     await tus.handle(request.raw, reply.raw);

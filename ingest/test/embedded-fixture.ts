@@ -21,7 +21,7 @@ export interface EmbeddedIngest extends IngestApp {
 
 /** Ingest on the embedded adapters (PGlite, in-process log, local folder) in a fresh temp dir. */
 export async function startEmbeddedIngest(
-  options: { createTopics?: boolean; maxUploadBytes?: number } = {},
+  options: { createTopics?: boolean; maxUploadBytes?: number; allowedTypes?: readonly string[] } = {},
 ): Promise<EmbeddedIngest> {
   const dir = await mkdtemp(path.join(tmpdir(), 'streamloop-ingest-'));
   const dataDir = path.join(dir, 'data');
@@ -36,6 +36,7 @@ export async function startEmbeddedIngest(
     objectStore,
     dataDir,
     ...(options.maxUploadBytes === undefined ? {} : { maxUploadBytes: options.maxUploadBytes }),
+    ...(options.allowedTypes === undefined ? {} : { allowedTypes: options.allowedTypes }),
   });
   return {
     ...app,

@@ -16,7 +16,7 @@ import type { ObjectStore } from '@streamloop/object-store/object-store';
 import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import type { FastifyInstance } from 'fastify';
 import { Upload } from 'tus-js-client';
-import { type IngestRoutesDeps, registerIngestRoutes } from '../src/register-ingest-routes.js';
+import { type IngestRoutes, type IngestRoutesDeps, registerIngestRoutes } from '../src/register-ingest-routes.js';
 
 const run = promisify(execFile);
 
@@ -39,24 +39,38 @@ export interface IngestApp {
   app: FastifyInstance;
   baseUrl: string;
   registry: Registry;
+  routes: IngestRoutes;
   close(): Promise<void>;
 }
 
-type Ports = Pick<IngestRoutesDeps, 'catalog' | 'eventLog' | 'objectStore' | 's3' | 'maxUploadBytes'> & {
+type Ports = Pick<
+  IngestRoutesDeps,
+  | 'catalog'
+  | 'eventLog'
+  | 'objectStore'
+  | 's3'
+  | 'maxUploadBytes'
+  | 'allowedTypes'
+  | 'uploadExpirationMs'
+  | 'uploadKeyPrefix'
+> & {
   dataDir: string;
+  /** Listen here (a restarted server keeps its address); default any free port. */
+  port?: number;
 };
 
-export async function startIngest(ports: Ports): Promise<IngestApp> {
+export async function startIngest(options: Ports): Promise<IngestApp> {
+  const { port: listenPort, ...ports } = options;
   const registry = createMetricsRegistry({ collectProcessMetrics: false });
   const app = buildHttpApp({
     logger: silentLogger,
     registry,
     ports: [ports.catalog, ports.eventLog, ports.objectStore],
   });
-  registerIngestRoutes(app, { ...ports, apiKey: API_KEY, logger: silentLogger, registry });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  const routes = registerIngestRoutes(app, { ...ports, apiKey: API_KEY, logger: silentLogger, registry });
+  await app.listen({ port: listenPort ?? 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
-  return { app, baseUrl: `http://127.0.0.1:${port}`, registry, close: () => app.close() };
+  return { app, baseUrl: `http://127.0.0.1:${port}`, registry, routes, close: () => app.close() };
 }
 
 export interface UploadOutcome {
