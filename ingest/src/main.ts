@@ -7,6 +7,7 @@ import { runProcess } from '@streamloop/service-kit/run-process';
 import { requireConfigured } from '@streamloop/service-kit/secrets';
 import { createOutboxRelay } from './outbox-relay.js';
 import { registerIngestRoutes } from './register-ingest-routes.js';
+import { uploadLimits } from './upload-limits.js';
 
 await runProcess({
   name: 'ingest',
@@ -17,7 +18,15 @@ await runProcess({
     const applied = await ports.catalog.migrate();
     if (applied.length > 0) logger.info({ applied }, 'catalog migrations applied');
 
-    registerIngestRoutes(app, { ...ports, s3: config.s3, dataDir: config.dataDir, apiKey, logger, registry });
+    registerIngestRoutes(app, {
+      ...uploadLimits(config.uploads),
+      ...ports,
+      s3: config.s3,
+      dataDir: config.dataDir,
+      apiKey,
+      logger,
+      registry,
+    });
     const relay = createOutboxRelay({ catalog: ports.catalog, eventLog: ports.eventLog, logger });
     relay.start();
     return { stop: () => relay.stop(), urls: { uploads: '/uploads/', videos: '/api/v1/videos' } };

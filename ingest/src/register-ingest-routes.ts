@@ -86,7 +86,14 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestRoutesDep
     );
     const finisher = createUploadFinisher({ store, hashes, pipeline: sourcePipeline, recorder, logger });
     const owners: RequestOwners = new WeakMap();
-    const tus = createTusServer({ store, catalog, finisher, logger, maxUploadBytes: limits.maxUploadBytes, owners });
+    const tus = createTusServer({
+      store,
+      catalog,
+      finisher,
+      logger,
+      maxUploadBytes: limits.maxUploadBytes,
+      owners,
+    });
     registerUploadRoutes(scope, { tus, store, finisher, guard, logger, limits, owners });
 
     sweeper = createExpirySweeper({

@@ -73,7 +73,9 @@ export function trackSourceHashes(datastore: DataStore): SourceHashes {
     takeComplete(uploadId, size) {
       const entry = running.get(uploadId);
       running.delete(uploadId);
-      return entry !== undefined && !entry.busy && entry.offset === size ? entry.hash.digest('hex') : undefined;
+      return entry !== undefined && !entry.busy && entry.offset === size
+        ? entry.hash.digest('hex')
+        : undefined;
     },
     forget(uploadId) {
       running.delete(uploadId);

@@ -69,7 +69,8 @@ export function createSourcePipeline(deps: SourcePipelineDeps): SourcePipeline {
 
   const hashStored = async (key: string, videoId: string): Promise<{ sha256: string; sizeBytes: number }> => {
     const object = await objectStore.get(key);
-    if (object === null) throw new SourceIntegrityError(videoId, `the source ${key} is not in the object store`);
+    if (object === null)
+      throw new SourceIntegrityError(videoId, `the source ${key} is not in the object store`);
     return hashStream(object.body);
   };
 
@@ -79,11 +80,15 @@ export function createSourcePipeline(deps: SourcePipelineDeps): SourcePipeline {
     discard: () => Promise<void>,
   ): Promise<string> => {
     if (knownSha256 === undefined) metrics.sourcesRehashed.inc();
-    const stored = knownSha256 === undefined ? await hashStored(input.objectKey, input.videoId) : { sha256: knownSha256 };
+    const stored =
+      knownSha256 === undefined ? await hashStored(input.objectKey, input.videoId) : { sha256: knownSha256 };
     const problem = integrityProblem(input, stored);
     if (problem === undefined) return stored.sha256;
     metrics.integrityFailures.inc();
-    logger.warn({ videoId: input.videoId, objectKey: input.objectKey, problem }, 'source refused: integrity check failed');
+    logger.warn(
+      { videoId: input.videoId, objectKey: input.objectKey, problem },
+      'source refused: integrity check failed',
+    );
     await discard();
     throw new SourceIntegrityError(input.videoId, problem);
   };
@@ -107,7 +112,10 @@ export function createSourcePipeline(deps: SourcePipelineDeps): SourcePipeline {
           'same content as an existing video of this owner; no second transcode',
         );
         await discard().catch((err: unknown) =>
-          logger.warn({ objectKey: input.objectKey, reason: reasonOf(err) }, 'could not remove a duplicate source'),
+          logger.warn(
+            { objectKey: input.objectKey, reason: reasonOf(err) },
+            'could not remove a duplicate source',
+          ),
         );
         return { videoId: outcome.existingVideoId, deduplicatedFrom: input.videoId, sha256 };
       }
@@ -123,7 +131,10 @@ export function createSourcePipeline(deps: SourcePipelineDeps): SourcePipeline {
   };
 }
 
-function integrityProblem(input: FinishObjectInput, stored: { sha256: string; sizeBytes?: number }): string | undefined {
+function integrityProblem(
+  input: FinishObjectInput,
+  stored: { sha256: string; sizeBytes?: number },
+): string | undefined {
   if (stored.sizeBytes !== undefined && stored.sizeBytes !== input.sizeBytes)
     return `stored ${stored.sizeBytes} bytes but the upload declared ${input.sizeBytes}`;
   if (input.declaredSha256 === undefined) return undefined;

@@ -28,7 +28,11 @@ const PATCH_CONTENT_TYPE = 'application/offset+octet-stream';
 
 type Headers = Record<string, string | string[] | undefined>;
 
-export function checkTusRequest(method: string, headers: Headers, limits: UploadLimits): TusRefusal | undefined {
+export function checkTusRequest(
+  method: string,
+  headers: Headers,
+  limits: UploadLimits,
+): TusRefusal | undefined {
   if (method === 'OPTIONS') return undefined;
   const header = (name: string): string | undefined => {
     const value = headers[name];
@@ -36,9 +40,13 @@ export function checkTusRequest(method: string, headers: Headers, limits: Upload
   };
   const resumable = header('tus-resumable');
   if (resumable !== TUS_RESUMABLE) {
-    return refuse(412, `Tus-Resumable ${resumable === undefined ? 'is required' : `${resumable} is not supported`}; this server speaks ${TUS_RESUMABLE}`, {
-      'Tus-Version': TUS_RESUMABLE,
-    });
+    return refuse(
+      412,
+      `Tus-Resumable ${resumable === undefined ? 'is required' : `${resumable} is not supported`}; this server speaks ${TUS_RESUMABLE}`,
+      {
+        'Tus-Version': TUS_RESUMABLE,
+      },
+    );
   }
   if (method === 'PATCH') {
     const contentType = header('content-type')?.split(';')[0]?.trim().toLowerCase();

@@ -108,7 +108,8 @@ export function createTusServer(deps: TusServerDeps): Server {
 
     onResponseError(_req, err) {
       if (isTusError(err) && err.status_code < 500) return undefined;
-      if (err instanceof SourceIntegrityError) return { status_code: CHECKSUM_MISMATCH, body: `${err.message}\n` };
+      if (err instanceof SourceIntegrityError)
+        return { status_code: CHECKSUM_MISMATCH, body: `${err.message}\n` };
       // Never the internals of a 5xx in the body: the log has them.
       logger.error({ err }, 'upload request failed');
       return { status_code: 500, body: 'internal error; see the server log\n' };
@@ -121,9 +122,14 @@ function videoIdOfUpload(uploadId: string): string {
 }
 
 /** The headers of the response that completed an upload. */
-export function finishedHeaders(finished: { videoId: string; deduplicatedFrom?: string }): Record<string, string> {
+export function finishedHeaders(finished: {
+  videoId: string;
+  deduplicatedFrom?: string;
+}): Record<string, string> {
   return {
     [VIDEO_ID_HEADER]: finished.videoId,
-    ...(finished.deduplicatedFrom === undefined ? {} : { [DEDUPLICATED_FROM_HEADER]: finished.deduplicatedFrom }),
+    ...(finished.deduplicatedFrom === undefined
+      ? {}
+      : { [DEDUPLICATED_FROM_HEADER]: finished.deduplicatedFrom }),
   };
 }

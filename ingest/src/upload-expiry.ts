@@ -41,7 +41,9 @@ export function createExpirySweeper(deps: {
       timer = setInterval(() => {
         if (inFlight !== undefined) return;
         inFlight = runOnce()
-          .catch((err: unknown) => logger.warn({ reason: reasonOf(err) }, 'expired upload sweep failed; next tick retries'))
+          .catch((err: unknown) =>
+            logger.warn({ reason: reasonOf(err) }, 'expired upload sweep failed; next tick retries'),
+          )
           .finally(() => {
             inFlight = undefined;
           });

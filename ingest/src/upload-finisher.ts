@@ -42,11 +42,17 @@ export function createUploadFinisher(deps: {
           title: upload.metadata?.title ?? undefined,
           filename: upload.metadata?.filename ?? undefined,
         },
-        { knownSha256: hashes.takeComplete(upload.id, sizeBytes), discard: () => store.discard(upload.id, objectKey) },
+        {
+          knownSha256: hashes.takeComplete(upload.id, sizeBytes),
+          discard: () => store.discard(upload.id, objectKey),
+        },
       );
       if (finished.deduplicatedFrom === undefined) {
         await store.release(upload.id).catch((err: unknown) => {
-          logger.warn({ videoId, uploadId: upload.id, reason: reasonOf(err) }, 'could not remove the staged upload');
+          logger.warn(
+            { videoId, uploadId: upload.id, reason: reasonOf(err) },
+            'could not remove the staged upload',
+          );
         });
       }
       return finished;

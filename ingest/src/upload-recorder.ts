@@ -68,10 +68,13 @@ export function createUploadRecorder(deps: UploadRecorderDeps): UploadRecorder {
       const dedupKey = sha256 === undefined || owner === undefined ? undefined : { sha256, owner };
       if (dedupKey) await lockSource(tx, dedupKey.owner, dedupKey.sha256);
       const existing = await getVideo(tx, upload.videoId);
-      if (existing !== undefined && existing.status !== 'waiting_upload') return { kind: 'already-recorded' } as const;
+      if (existing !== undefined && existing.status !== 'waiting_upload')
+        return { kind: 'already-recorded' } as const;
       // A video created first through the API keeps its own id: the uploader asked for that one.
       const same =
-        existing === undefined && dedupKey ? await findVideoBySource(tx, dedupKey.owner, dedupKey.sha256) : undefined;
+        existing === undefined && dedupKey
+          ? await findVideoBySource(tx, dedupKey.owner, dedupKey.sha256)
+          : undefined;
       if (same !== undefined) return { kind: 'duplicate', existingVideoId: same.id } as const;
       const source = {
         sourceKey: upload.sourceKey,

@@ -15,11 +15,7 @@ import type { ObjectStore } from '@streamloop/object-store/object-store';
 import { FileStore } from '@tus/file-store';
 import { type MetadataValue, S3Store } from '@tus/s3-store';
 import { type DataStore, MemoryKvStore, Upload } from '@tus/utils';
-import {
-  AbortMultipartUploadCommand,
-  ListMultipartUploadsCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 
 export interface UploadStore {
   readonly datastore: DataStore;
@@ -130,7 +126,9 @@ export function createS3UploadStore(
           const upload = await datastore.getUpload(key).catch(() => undefined);
           const created = upload?.creation_date === undefined ? Number.NaN : Date.parse(upload.creation_date);
           if (!(Date.now() - created > options.expirationMs)) continue;
-          await client.send(new AbortMultipartUploadCommand({ Bucket: s3.bucket, Key: key, UploadId: multipartId }));
+          await client.send(
+            new AbortMultipartUploadCommand({ Bucket: s3.bucket, Key: key, UploadId: multipartId }),
+          );
           await removeObjects(key);
           swept += 1;
         }

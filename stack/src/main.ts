@@ -13,6 +13,7 @@ import { registerWatchPage } from '@streamloop/dashboards/watch-page';
 import { registerDeliveryRoutes } from '@streamloop/delivery/routes';
 import { createOutboxRelay } from '@streamloop/ingest/outbox-relay';
 import { registerIngestRoutes } from '@streamloop/ingest/register-ingest-routes';
+import { uploadLimits } from '@streamloop/ingest/upload-limits';
 import { requeueInterruptedJobs } from '@streamloop/ingest/requeue-interrupted';
 import { ALL_PORTS } from '@streamloop/service-kit/open-ports';
 import { runProcess } from '@streamloop/service-kit/run-process';

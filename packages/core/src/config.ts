@@ -57,6 +57,17 @@ export interface Config {
   hlsEncryption: 'none' | 'aes-128';
   /** Beacon collector tuning; every field unset means the collector's default. */
   beacons: BeaconCollectorConfig;
+  /** Upload limits; every field unset means ingest's default. */
+  uploads: UploadLimitsConfig;
+}
+
+export interface UploadLimitsConfig {
+  /** Larger declared uploads are refused with 413 before a byte is stored. */
+  maxUploadBytes: number | undefined;
+  /** Media types an upload may declare (`video/*` wildcards); undefined: any. */
+  allowedTypes: string[] | undefined;
+  /** Unfinished uploads expire (410, parts aborted) after this many ms. */
+  uploadExpirationMs: number | undefined;
 }
 
 export interface BeaconCollectorConfig {
@@ -109,6 +120,21 @@ export const CONFIG_VARIABLES = [
   ['CLICKHOUSE_DATABASE', 'streamloop', 'ClickHouse database'],
   ['REDIS_URL', 'in-memory', 'redis://host:port/db'],
   ['STREAMLOOP_HLS_ENCRYPTION', 'none', 'aes-128: encrypt new renditions (HLS only; no DASH MPD then)'],
+  [
+    'UPLOAD_MAX_BYTES',
+    '10737418240 (10 GiB)',
+    'largest upload; bigger declared lengths get 413 before any byte is stored',
+  ],
+  [
+    'UPLOAD_ALLOWED_TYPES',
+    'any',
+    'comma-separated media types an upload may declare (video/* wildcards); others get 415',
+  ],
+  [
+    'UPLOAD_EXPIRY_HOURS',
+    '24',
+    'unfinished uploads expire (410) and their parts are aborted after this many hours',
+  ],
   ['BEACON_ALLOWED_ORIGINS', 'any', 'comma-separated browser origins allowed to send beacons'],
   ['BEACON_COUNTRY_HEADER', 'none', 'header a trusted edge sets to the viewer country (cf-ipcountry)'],
   ['BEACON_RATE_LIMIT', '50', 'beacon requests per second per client (0: no limit)'],
@@ -165,6 +191,16 @@ export function loadConfig(env: Env = process.env): Config {
     bufferMaxBeacons: parseCount(read('BEACON_BUFFER_MAX'), 'BEACON_BUFFER_MAX', 1, fail),
   };
 
+  const expiryHours = parseCount(read('UPLOAD_EXPIRY_HOURS'), 'UPLOAD_EXPIRY_HOURS', 1, fail);
+  const uploads: UploadLimitsConfig = {
+    maxUploadBytes: parseCount(read('UPLOAD_MAX_BYTES'), 'UPLOAD_MAX_BYTES', 1, fail, 15),
+    allowedTypes: read('UPLOAD_ALLOWED_TYPES')
+      ?.split(',')
+      .map((t) => t.trim().toLowerCase())
+      .filter((t) => t !== ''),
+    uploadExpirationMs: expiryHours === undefined ? undefined : expiryHours * 3_600_000,
+  };
+
   const hlsEncryptionRaw = read('STREAMLOOP_HLS_ENCRYPTION') ?? 'none';
   const hlsEncryption =
     hlsEncryptionRaw === 'none' || hlsEncryptionRaw === 'aes-128'
@@ -190,12 +226,19 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl,
     hlsEncryption: hlsEncryption!,
     beacons,
+    uploads,
   };
 }
 
-function parseCount(raw: string | undefined, variable: string, min: number, fail: Fail): number | undefined {
+function parseCount(
+  raw: string | undefined,
+  variable: string,
+  min: number,
+  fail: Fail,
+  maxDigits = 9,
+): number | undefined {
   if (raw === undefined) return undefined;
-  if (!/^\d{1,9}$/.test(raw) || Number(raw) < min) {
+  if (!new RegExp(`^\\d{1,${maxDigits}}$`).test(raw) || Number(raw) < min) {
     return fail(variable, `'${raw}' is not a whole number ≥ ${min}`);
   }
   return Number(raw);

@@ -82,6 +82,8 @@ describe('loadConfig', () => {
     [{ STREAMLOOP_API_KEY: 'short' }, 'STREAMLOOP_API_KEY', /at least 16/],
     [{ STREAMLOOP_SIGNING_SECRET: 'short' }, 'STREAMLOOP_SIGNING_SECRET', /at least 32/],
     [{ STREAMLOOP_HLS_ENCRYPTION: 'sample-aes' }, 'STREAMLOOP_HLS_ENCRYPTION', /not one of none, aes-128/],
+    [{ UPLOAD_MAX_BYTES: '10GB' }, 'UPLOAD_MAX_BYTES', /not a whole number/],
+    [{ UPLOAD_EXPIRY_HOURS: '0' }, 'UPLOAD_EXPIRY_HOURS', /not a whole number ≥ 1/],
     [{ BEACON_RATE_LIMIT: '-5' }, 'BEACON_RATE_LIMIT', /not a whole number/],
     [{ BEACON_BUFFER_MAX: '0' }, 'BEACON_BUFFER_MAX', /not a whole number ≥ 1/],
   ])('%o fails naming %s', (env, variable, message) => {
@@ -104,6 +106,19 @@ describe('loadConfig', () => {
       bufferMaxBeacons: 1000,
     });
     expect(loadConfig({}).beacons.rateLimitPerSecond).toBeUndefined();
+  });
+
+  it('reads the upload limits', () => {
+    const config = loadConfig({
+      UPLOAD_MAX_BYTES: '53687091200',
+      UPLOAD_ALLOWED_TYPES: 'video/*, Application/MXF',
+      UPLOAD_EXPIRY_HOURS: '2',
+    });
+    expect(config.uploads).toEqual({
+      maxUploadBytes: 50 * 1024 ** 3,
+      allowedTypes: ['video/*', 'application/mxf'],
+      uploadExpirationMs: 2 * 60 * 60 * 1000,
+    });
   });
 
   it('reports every wrong variable at once, each by name', () => {
