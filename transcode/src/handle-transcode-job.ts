@@ -15,10 +15,11 @@ import { getVideo, patchVideo, updateVideoStatus } from '@streamloop/catalog/vid
 import type { Logger } from '@streamloop/core/logger';
 import type { TranscodeJob } from '@streamloop/core/schemas/job';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
-import { probeMedia, runEncode, UnreadableMediaError } from './ffmpeg-command.js';
+import { encodeAndPackage, type LadderRecord } from './encode-and-package.js';
+import { probeMedia, UnreadableMediaError } from './ffmpeg-command.js';
 import { inspectSource, notPlayable } from './inspect-source.js';
-import { MASTER_PLAYLIST, mediaKey } from './media-layout.js';
-import { DEFAULT_LADDER, type LadderRung, planLadder } from './plan-ladder.js';
+import { mediaKey } from './media-layout.js';
+import type { Ladder } from './plan-ladder.js';
 import { createProgressReporter } from './progress-reporter.js';
 import { publishRenditions } from './publish-renditions.js';
 
@@ -32,11 +33,8 @@ export interface JobHandlerDeps {
   objectStore: ObjectStore;
   logger: Logger;
   workDir: string;
-  ladder?: readonly LadderRung[];
+  ladder?: Ladder;
 }
-
-const SEGMENT_SECONDS = 6;
-const KEYFRAME_SECONDS = 2;
 
 export function createJobHandler(deps: JobHandlerDeps) {
   const { catalog, objectStore, logger } = deps;
@@ -77,34 +75,22 @@ export function createJobHandler(deps: JobHandlerDeps) {
       if (!verdict.ok) return await reject(videoId, verdict.reason);
       const info = verdict.source;
 
-      const renditions = planLadder(info, deps.ladder ?? DEFAULT_LADDER);
       const outputDir = path.join(jobDir, 'out');
       await mkdir(outputDir);
       const progress = createProgressReporter({ catalog, logger, videoId, durationSec: info.durationSec });
       const started = performance.now();
+      // --- encode + package (owned by transcode-encode): one ffmpeg, a complete output folder ---
+      let packaged: LadderRecord;
       try {
-        await runEncode(
-          {
-            input,
-            formatName: info.formatName,
-            durationSec: info.durationSec,
-            frameRate: info.frameRate,
-            hasAudio: info.hasAudio,
-            renditions,
-            outputDir,
-            segmentSeconds: SEGMENT_SECONDS,
-            keyframeSeconds: KEYFRAME_SECONDS,
-          },
-          // Generous: 2 cores encode a 1080p ladder at ~1.3× real time (FACTS.md).
-          {
-            signal,
-            timeoutSec: Math.ceil(120 + info.durationSec * 20),
-            onProgress: (sec) => progress.report(sec),
-          },
+        packaged = await encodeAndPackage(
+          { ...info, input },
+          { outputDir, ...(deps.ladder === undefined ? {} : { ladder: deps.ladder }) },
+          { signal, onProgress: ({ encodedSec }) => progress.report(encodedSec) },
         );
       } finally {
         await progress.close();
       }
+      // --- end encode + package ---
       const encodeSeconds = (performance.now() - started) / 1000;
 
       // Another worker (after a rebalance) may have finished it meanwhile: leave its output alone.
@@ -117,14 +103,11 @@ export function createJobHandler(deps: JobHandlerDeps) {
       await catalog.transaction(async (tx) => {
         await patchVideo(tx, videoId, {
           durationMs,
-          ladder: {
-            master: mediaKey(videoId, MASTER_PLAYLIST),
-            renditions: renditions.map((r) => ({ ...r, playlist: `${r.name}/index.m3u8` })),
-          },
+          ladder: { ...packaged, master: mediaKey(videoId, packaged.master) },
         });
         await updateVideoStatus(tx, videoId, { status: 'ready' });
       });
-      return { kind: 'ready', encodeSeconds, renditions: renditions.map((r) => r.name), durationMs };
+      return { kind: 'ready', encodeSeconds, renditions: packaged.renditions.map((r) => r.name), durationMs };
     } finally {
       await rm(jobDir, { recursive: true, force: true });
     }

@@ -16,7 +16,7 @@ import { createValidator } from '@streamloop/core/validate';
 import type { Batch, ConsumedMessage, EventLog, Subscription } from '@streamloop/event-log/event-log';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
 import { createJobHandler } from './handle-transcode-job.js';
-import type { LadderRung } from './plan-ladder.js';
+import type { Ladder } from './plan-ladder.js';
 import { createTranscodeMetrics } from './transcode-metrics.js';
 
 export interface TranscodeWorkerDeps {
@@ -33,7 +33,7 @@ export interface TranscodeWorkerDeps {
   maxAttempts?: number;
   /** First pause before joining again after a crash; doubles up to 30 s. */
   retryBackoffMs?: number;
-  ladder?: readonly LadderRung[];
+  ladder?: Ladder;
 }
 
 export interface TranscodeWorker {
