@@ -122,6 +122,20 @@ export interface SegmentInfo {
   samples: Sample[];
 }
 
+/** Reads big-endian fields one after another. */
+function cursor(buf: Buffer, start: number) {
+  let at = start;
+  const advance = (bytes: number) => {
+    at += bytes;
+    return at - bytes;
+  };
+  return {
+    u32: () => buf.readUInt32BE(advance(4)),
+    i32: () => buf.readInt32BE(advance(4)),
+    u64: () => Number(buf.readBigUInt64BE(advance(8))),
+  };
+}
+
 // ISO/IEC 14496-12 8.8.3.1: sample_is_non_sync_sample is bit 16 of the sample flags.
 const NON_SYNC = 0x10000;
 
@@ -135,19 +149,13 @@ export function readSegment(buf: Buffer, init: InitInfo): SegmentInfo {
       const tfhd = child(buf, traf, 'tfhd');
       if (tfhd === undefined) throw new Error('fragment without tfhd');
       const tfhdFlags = buf.readUInt32BE(tfhd.payload) & 0xffffff;
-      let at = tfhd.payload + 8;
-      let dataBase = moof.start; // default-base-is-moof, which ffmpeg writes
-      if (tfhdFlags & 0x1) {
-        dataBase = Number(buf.readBigUInt64BE(at));
-        at += 8;
-      }
-      if (tfhdFlags & 0x2) at += 4;
-      let defaultDuration = init.defaultSampleDuration;
-      let defaultSize = init.defaultSampleSize;
-      let defaultFlags = init.defaultSampleFlags;
-      if (tfhdFlags & 0x8) defaultDuration = buf.readUInt32BE((at += 4) - 4);
-      if (tfhdFlags & 0x10) defaultSize = buf.readUInt32BE((at += 4) - 4);
-      if (tfhdFlags & 0x20) defaultFlags = buf.readUInt32BE((at += 4) - 4);
+      const header = cursor(buf, tfhd.payload + 8);
+      // default-base-is-moof (what ffmpeg writes) unless an explicit base data offset is given.
+      const dataBase = tfhdFlags & 0x1 ? header.u64() : moof.start;
+      if (tfhdFlags & 0x2) header.u32();
+      const defaultDuration = tfhdFlags & 0x8 ? header.u32() : init.defaultSampleDuration;
+      const defaultSize = tfhdFlags & 0x10 ? header.u32() : init.defaultSampleSize;
+      const defaultFlags = tfhdFlags & 0x20 ? header.u32() : init.defaultSampleFlags;
 
       const tfdt = child(buf, traf, 'tfdt');
       if (tfdt !== undefined && baseDecodeTime === undefined) {
@@ -157,18 +165,16 @@ export function readSegment(buf: Buffer, init: InitInfo): SegmentInfo {
       for (const trun of boxes(buf, traf.payload, traf.end)) {
         if (trun.type !== 'trun') continue;
         const flags = buf.readUInt32BE(trun.payload) & 0xffffff;
-        const count = buf.readUInt32BE(trun.payload + 4);
-        let p = trun.payload + 8;
-        let offset = dataBase;
-        if (flags & 0x1) offset += buf.readInt32BE((p += 4) - 4);
-        let firstFlags: number | undefined;
-        if (flags & 0x4) firstFlags = buf.readUInt32BE((p += 4) - 4);
+        const run = cursor(buf, trun.payload + 4);
+        const count = run.u32();
+        let offset = flags & 0x1 ? dataBase + run.i32() : dataBase;
+        const firstFlags = flags & 0x4 ? run.u32() : undefined;
         for (let i = 0; i < count; i++) {
-          const duration = flags & 0x100 ? buf.readUInt32BE((p += 4) - 4) : defaultDuration;
-          const size = flags & 0x200 ? buf.readUInt32BE((p += 4) - 4) : defaultSize;
-          let sampleFlags = flags & 0x400 ? buf.readUInt32BE((p += 4) - 4) : defaultFlags;
+          const duration = flags & 0x100 ? run.u32() : defaultDuration;
+          const size = flags & 0x200 ? run.u32() : defaultSize;
+          let sampleFlags = flags & 0x400 ? run.u32() : defaultFlags;
           if (i === 0 && firstFlags !== undefined) sampleFlags = firstFlags;
-          if (flags & 0x800) p += 4;
+          if (flags & 0x800) run.u32(); // composition time offset: not needed for sizes or timing
           samples.push({
             duration,
             offset,
