@@ -10,16 +10,19 @@
  *   npm run bench:transcode -w bench      → bench/results/transcode.json + a markdown table
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEFAULT_LADDER, type Ladder, planLadder } from '@streamloop/transcode/plan-ladder';
 import { type BenchClip, CLIP_SECONDS, makeBenchClips } from './bench-clips.js';
 import { measure, type ProcessCost, sequence } from './measure-process.js';
 import { joinRung, type RungQuality, rungQuality } from './rendition-quality.js';
 
 const RESULTS = fileURLToPath(new URL('../../results/transcode.json', import.meta.url));
-const ENCODE_MODULE = import.meta.resolve('@streamloop/transcode/encode-and-package');
+const ENCODE_MODULE = pathToFileURL(
+  createRequire(import.meta.url).resolve('@streamloop/transcode/encode-and-package'),
+).href;
 
 interface PipelineResult {
   pipeline: string;
