@@ -19,8 +19,7 @@ export const PLAYLIST_CACHE_CONTROL = 'public, max-age=10';
 const TYPES: Readonly<Record<string, MediaType>> = {
   m3u8: { contentType: 'application/vnd.apple.mpegurl', kind: 'playlist' },
   mpd: { contentType: 'application/dash+xml', kind: 'playlist' },
-  // Storyboard cues name sprite sheets (`storyboard_000.jpg#xywh=…`), which need the token too.
-  vtt: { contentType: 'text/vtt', kind: 'playlist' },
+  vtt: { contentType: 'text/vtt', kind: 'segment' },
   ts: { contentType: 'video/mp2t', kind: 'segment' },
   m4s: { contentType: 'video/iso.segment', kind: 'segment' },
   mp4: { contentType: 'video/mp4', kind: 'segment' },
@@ -32,9 +31,17 @@ const TYPES: Readonly<Record<string, MediaType>> = {
   webp: { contentType: 'image/webp', kind: 'segment' },
 };
 
+/**
+ * The transcoder's seek-preview track: its cues name sprite sheets (`storyboard_000.jpg#xywh=…`),
+ * which need the token, so it is a playlist. Subtitle segments (.vtt too) name nothing.
+ */
+export const STORYBOARD_VTT = 'storyboard.vtt';
+const STORYBOARD: MediaType = { contentType: 'text/vtt', kind: 'playlist' };
+
 export function mediaTypeOf(path: string): MediaType | undefined {
   const dot = path.lastIndexOf('.');
   if (dot === -1 || dot < path.lastIndexOf('/')) return undefined;
+  if (path === STORYBOARD_VTT) return STORYBOARD;
   return TYPES[path.slice(dot + 1).toLowerCase()];
 }
 
