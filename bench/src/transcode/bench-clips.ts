@@ -12,7 +12,7 @@ export interface BenchClip {
   file: string;
 }
 
-const SECONDS = 10;
+const SECONDS = 3;
 export const CLIP_SECONDS = SECONDS;
 
 const SOURCES: { name: string; width: number; height: number; lavfi: string }[] = [
