@@ -46,9 +46,11 @@ export async function rungQuality(
     ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=size', '-of', 'csv=p=0', rendition],
     { maxBuffer: 64 * 1024 * 1024 },
   );
+  // MPEG-TS packets print as `1234,` (an empty side-data column) with blank lines between.
   const bytes = stdout
     .split('\n')
-    .filter((l) => l.trim() !== '')
-    .reduce((sum, l) => sum + Number(l), 0);
+    .map((line) => Number.parseInt(line, 10))
+    .filter((size) => Number.isFinite(size))
+    .reduce((sum, size) => sum + size, 0);
   return { psnrDb: Number(psnr), ssim: Number(ssim), videoKbps: (bytes * 8) / durationSec / 1000 };
 }
