@@ -26,7 +26,7 @@ import { parseRange } from './http-range.js';
 import { checkMediaAccess, type MediaAccessDeps } from './media-access.js';
 import type { MediaRequest } from './media-path.js';
 import { cacheControlOf } from './media-types.js';
-import { rewriteHlsPlaylist } from './playlist-rewrite.js';
+import { rewriteManifest } from './manifest-rewrite.js';
 
 export interface OriginRoutesDeps extends MediaAccessDeps {
   objectStore: ObjectStore;
@@ -95,7 +95,7 @@ export function registerOriginRoutes(app: FastifyInstance, deps: OriginRoutesDep
     const object = await deps.objectStore.get(media.objectKey);
     if (object === null) throw new AppError('ERR_NOT_FOUND', `no ${media.path} for video ${media.videoId}`);
     const text = (await readAtMost(object.body, MAX_PLAYLIST_BYTES, media.objectKey)).toString('utf8');
-    const body = Buffer.from(rewriteHlsPlaylist(text, media.videoId, token), 'utf8');
+    const body = Buffer.from(rewriteManifest(media.path, text, media.videoId, token), 'utf8');
     // The body differs per token, so its ETag is the hash of what is sent, not of the stored object.
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
     reply

@@ -34,6 +34,8 @@ export interface PlaybackRoutesDeps {
 export interface PlaybackResponse {
   /** Relative to the origin that served this response. */
   manifestUrl: string;
+  /** The DASH MPD over the same segments; absent for videos packaged before DASH existed. */
+  dashUrl?: string;
   expiresAt: string;
   /** The encoding-ladder experiment arm this viewer gets; null while no experiment runs. */
   variant: string | null;
@@ -46,6 +48,7 @@ const playbackSchema = {
       type: 'object',
       properties: {
         manifestUrl: { type: 'string' },
+        dashUrl: { type: 'string' },
         expiresAt: { type: 'string', format: 'date-time' },
         variant: { type: ['string', 'null'] },
       },
@@ -90,11 +93,24 @@ export async function playbackRoutes(scope: FastifyInstance, deps: PlaybackRoute
       const token = createPlaybackToken({ videoId: id, expiresAt }, deps.signingSecret);
       // The body is a credential for this caller: no cache may keep or share it.
       reply.header('cache-control', 'no-store');
+      const mediaUrl = (file: string) =>
+        `/media/${encodeURIComponent(id)}/${file}?token=${encodeURIComponent(token)}`;
+      const dash = dashManifestOf(video.ladder);
       return {
-        manifestUrl: `/media/${encodeURIComponent(id)}/master.m3u8?token=${encodeURIComponent(token)}`,
+        manifestUrl: mediaUrl('master.m3u8'),
+        ...(dash === undefined ? {} : { dashUrl: mediaUrl(dash) }),
         expiresAt: expiresAt.toISOString(),
         variant: null,
       };
     },
   );
+}
+
+const MANIFEST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.mpd$/;
+
+/** The DASH manifest the transcoder recorded with the ladder (`{ dash: 'manifest.mpd' }`), if any. */
+function dashManifestOf(ladder: unknown): string | undefined {
+  if (typeof ladder !== 'object' || ladder === null || !('dash' in ladder)) return undefined;
+  const { dash } = ladder;
+  return typeof dash === 'string' && MANIFEST_NAME.test(dash) ? dash : undefined;
 }

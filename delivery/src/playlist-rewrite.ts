@@ -34,7 +34,7 @@ export function rewriteHlsPlaylist(text: string, videoId: string, token: string)
     .join('\n');
 }
 
-function isOwnChild(uri: string, videoId: string): boolean {
+export function isOwnChild(uri: string, videoId: string): boolean {
   if (uri === '' || HAS_SCHEME.test(uri) || uri.startsWith('//')) return false;
   if (uri.startsWith('/')) return uri.startsWith(`/media/${videoId}/`);
   return true;

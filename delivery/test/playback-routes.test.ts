@@ -29,6 +29,14 @@ describe('GET /api/v1/videos/:id/playback', () => {
   const playback = (id: string, headers: Record<string, string> = {}) =>
     app.inject({ method: 'GET', url: `/api/v1/videos/${id}/playback`, headers });
 
+  it('names the DASH manifest the transcoder recorded, signed with the same token', async () => {
+    const video = await addVideo(fixture, { ladder: { master: 'master.m3u8', dash: 'manifest.mpd' } });
+    const body = (await playback(video.id)).json<{ manifestUrl: string; dashUrl: string }>();
+    expect(body.dashUrl).toMatch(new RegExp(`^/media/${video.id}/manifest\\.mpd\\?token=`));
+    const tokenOf = (url: string) => new URL(url, 'http://origin').searchParams.get('token');
+    expect(tokenOf(body.dashUrl)).toBe(tokenOf(body.manifestUrl));
+  });
+
   it('hands anyone a signed manifest URL for a public, ready video', async () => {
     const video = await addVideo(fixture);
     const res = await playback(video.id);

@@ -48,7 +48,7 @@ let base: string;
 let browser: Browser;
 let videoId: string;
 
-const isSegment = (url: string): boolean => new URL(url).pathname.endsWith('.ts');
+const isSegment = (url: string): boolean => /\.(ts|m4s)$/.test(new URL(url).pathname);
 const record = (line: string): void => fs.appendFileSync(path.join(ARTIFACTS, 'player-qoe.txt'), `${line}\n`);
 
 beforeAll(async () => {
@@ -260,8 +260,8 @@ describe('player SDK QoE in Chromium against the single-process stack', () => {
     const { page } = await newPage();
     // A stand-in for a fault that cannot be caused for real here (a CDN serving a damaged object):
     // the browser receives garbage for the first segment of every rendition.
-    await page.route(/\/media\/[^/]+\/[^/]+\/seg_000\.ts/, (route) =>
-      route.fulfill({ status: 200, contentType: 'video/mp2t', body: Buffer.alloc(188 * 200, 0x5a) }),
+    await page.route(/\/media\/[^/]+\/[^/]+\/seg_000\.(ts|m4s)/, (route) =>
+      route.fulfill({ status: 200, contentType: 'video/iso.segment', body: Buffer.alloc(188 * 200, 0x5a) }),
     );
     await page.goto(`${base}/watch/${videoId}`);
     const { sessionId } = await viewOf(page);

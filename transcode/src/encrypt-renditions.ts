@@ -6,7 +6,7 @@
  *
  * The key itself never enters the output folder: the playlists name delivery's key route, which
  * serves it from the catalog behind the playback token. DASH manifests are removed: they would
- * describe segments no DASH player can decrypt (no ClearKey/CENC here).
+ * describe segments no DASH player can decrypt (no ClearKey/CENC here); so are I-frame playlists.
  */
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -22,9 +22,11 @@ export function keyUri(videoId: string): string {
 export interface EncryptionResult {
   /** Files encrypted, relative to the output folder. */
   encrypted: string[];
-  /** DASH manifests removed. */
+  /** DASH manifests and I-frame playlists removed. */
   removedManifests: string[];
 }
+
+const I_FRAME_STREAM = '#EXT-X-I-FRAME-STREAM-INF';
 
 const URI_ATTRIBUTE = /URI="([^"]*)"/;
 
@@ -45,7 +47,22 @@ export async function encryptRenditions(
     await rm(file);
     removedManifests.push(path.relative(outputDir, file));
   }
+  // I-frame playlists address byte ranges inside whole-segment-encrypted files, which no player can
+  // decrypt on their own: they go, and the master stops naming them (trick play is lost, playback is not).
+  const playlists: string[] = [];
   for (const playlist of files.filter((f) => f.endsWith('.m3u8'))) {
+    const text = await readFile(playlist, 'utf8');
+    if (text.includes('#EXT-X-I-FRAMES-ONLY')) {
+      await rm(playlist);
+      removedManifests.push(path.relative(outputDir, playlist));
+    } else if (text.includes(I_FRAME_STREAM)) {
+      const kept = text.split('\n').filter((line) => !line.trim().startsWith(I_FRAME_STREAM));
+      await writeFile(playlist, kept.join('\n'));
+    } else {
+      playlists.push(playlist);
+    }
+  }
+  for (const playlist of playlists) {
     const text = await readFile(playlist, 'utf8');
     if (!text.includes('#EXTINF')) continue; // a master playlist names playlists, not media
     if (text.includes('#EXT-X-BYTERANGE')) {

@@ -11,8 +11,9 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import ffmpeg from 'fluent-ffmpeg';
-import { MASTER_PLAYLIST, POSTER } from './media-layout.js';
-import type { Rendition } from './plan-ladder.js';
+import { POSTER } from './media-layout.js';
+import { STORYBOARD_PATTERN, type StoryboardPlan, storyboardFilter } from './packaging/storyboard.js';
+import type { Rendition, VideoCodec } from './plan-ladder.js';
 
 /**
  * Container demuxers a source may use. Never playlists or lists of other files (hls, dash, concat,
@@ -162,46 +163,86 @@ export interface EncodePlan {
   /** The demuxer the probe found, forced for the encode. */
   formatName: string;
   durationSec: number;
-  frameRate: number | undefined;
+  /** Output frame rate (constant; a variable-rate source is resampled to it). */
+  frameRate: number;
   hasAudio: boolean;
   renditions: Rendition[];
+  audioBitrateKbps: number;
+  /** Encoder speed per codec, from the ladder. */
+  presets: Readonly<Record<VideoCodec, string>>;
   outputDir: string;
   segmentSeconds: number;
   keyframeSeconds: number;
+  storyboard: StoryboardPlan;
 }
+
+/** Where the encoder writes: `<outputDir>/<rendition>/seg_000.m4s`, its init as `init_<n>.mp4`. */
+export const AUDIO_FOLDER = 'audio';
+export const ENCODER_PLAYLIST = 'encoder.m3u8';
 
 /** The arguments of the encode, in fluent-ffmpeg's terms (pure: tests read it). */
 export interface EncodeArguments {
   inputOptions: string[];
   filterGraph: string;
-  hlsOptions: string[];
-  hlsTarget: string;
-  posterOptions: string[];
-  posterTarget: string;
+  outputs: { target: string; options: string[] }[];
+}
+
+/** A rate as ffmpeg reads it exactly: 29.97 → 30000/1001. */
+export function rateExpression(fps: number): string {
+  const ntsc = Math.round(fps * 1.001);
+  if (!Number.isInteger(fps) && Math.abs(ntsc / 1.001 - fps) < 0.01) return `${ntsc * 1000}/1001`;
+  return String(Math.round(fps * 1000) / 1000);
+}
+
+const POSTER_WINDOW_SEC = 10;
+const POSTER_SAMPLES_PER_SEC = 2;
+
+function filterGraph(plan: EncodePlan): string {
+  const { renditions } = plan;
+  const top = renditions[renditions.length - 1]!;
+  const posterWindowSec = Math.min(POSTER_WINDOW_SEC, plan.durationSec);
+  const posterSamples = Math.max(1, Math.floor(posterWindowSec * POSTER_SAMPLES_PER_SEC));
+  return [
+    // fps first: a variable-frame-rate source becomes constant, so a GOP of N frames is N/fps seconds.
+    `[0:v:0]fps=${rateExpression(plan.frameRate)},format=yuv420p,split=${renditions.length + 2}${renditions.map((_, i) => `[s${i}]`).join('')}[sp][sb]`,
+    ...renditions.map((r, i) => `[s${i}]scale=w=${r.width}:h=${r.height},setsar=1[v${i}]`),
+    // The poster is the frame closest to the average histogram of the first seconds: not a black
+    // fade-in. The trim bounds the branch; open-ended it would inspect every frame for nothing.
+    `[sp]trim=duration=${posterWindowSec.toFixed(3)},fps=${POSTER_SAMPLES_PER_SEC},thumbnail=n=${posterSamples},scale=w=${top.width}:h=${top.height},setsar=1[poster]`,
+    `[sb]${storyboardFilter(plan.storyboard)}[story]`,
+  ].join(';');
+}
+
+function videoCodecOptions(plan: EncodePlan, r: Rendition, i: number, gop: number): string[] {
+  const rate = [
+    ...[`-b:v:${i}`, `${r.videoBitrateKbps}k`, `-maxrate:v:${i}`, `${r.maxrateKbps}k`],
+    ...[`-bufsize:v:${i}`, `${r.bufsizeKbps}k`],
+  ];
+  const preset = plan.presets[r.codec];
+  switch (r.codec) {
+    case 'h264':
+      return [`-c:v:${i}`, 'libx264', `-preset:v:${i}`, preset, `-profile:v:${i}`, r.profile, ...rate];
+    case 'hevc':
+      return [
+        ...[`-c:v:${i}`, 'libx265', `-preset:v:${i}`, preset, `-profile:v:${i}`, r.profile],
+        // hvc1 (parameter sets in the init segment) is what Apple players require for HEVC in fMP4.
+        ...[`-tag:v:${i}`, 'hvc1'],
+        ...[`-x265-params:v:${i}`, `keyint=${gop}:min-keyint=${gop}:scenecut=0:open-gop=0:log-level=error`],
+        ...rate,
+      ];
+    case 'av1':
+      return [`-c:v:${i}`, 'libsvtav1', `-preset:v:${i}`, preset, ...rate];
+  }
 }
 
 export function encodeArguments(plan: EncodePlan): EncodeArguments {
   const { renditions } = plan;
-  const count = renditions.length;
-  const top = renditions[count - 1]!;
-  const posterAtSec = Math.min(1, plan.durationSec / 2);
-  const filterGraph = [
-    `[0:v:0]format=yuv420p,split=${count + 1}${renditions.map((_, i) => `[s${i}]`).join('')}[sp]`,
-    ...renditions.map((r, i) => `[s${i}]scale=w=${r.width}:h=${r.height},setsar=1[v${i}]`),
-    // A bounded trim ends the poster branch; open-ended, it would scale every frame for nothing.
-    `[sp]trim=start=${posterAtSec.toFixed(3)}:duration=1,scale=w=${top.width}:h=${top.height},setsar=1[poster]`,
-  ].join(';');
-
-  const gop = plan.frameRate === undefined ? [] : Math.round(plan.frameRate * plan.keyframeSeconds);
-  const perRendition = renditions.flatMap((r, i) => [
-    ...[`-b:v:${i}`, `${r.videoBitrateKbps}k`, `-maxrate:v:${i}`, `${r.maxrateKbps}k`],
-    ...[`-bufsize:v:${i}`, `${r.bufsizeKbps}k`],
-    ...(plan.hasAudio ? [`-b:a:${i}`, `${r.audioBitrateKbps}k`] : []),
-  ]);
-  const streamMap = renditions
-    .map((r, i) => `v:${i}${plan.hasAudio ? `,a:${i}` : ''},name:${r.name}`)
-    .join(' ');
-
+  const gop = Math.max(1, Math.round(plan.frameRate * plan.keyframeSeconds));
+  const streamMap = [
+    ...renditions.map((r, i) => `v:${i},name:${r.name}`),
+    ...(plan.hasAudio ? [`a:0,name:${AUDIO_FOLDER}`] : []),
+  ].join(' ');
+  const noMetadata = ['-map_metadata', '-1', '-map_chapters', '-1'];
   return {
     inputOptions: [
       ...['-nostdin', '-hide_banner'],
@@ -210,25 +251,50 @@ export function encodeArguments(plan: EncodePlan): EncodeArguments {
       // ffprobe names a demuxer by all its aliases ('mov,mp4,m4a,…'); any one of them selects it.
       ...['-f', plan.formatName.split(',')[0]!],
     ],
-    filterGraph,
-    hlsOptions: [
-      ...renditions.flatMap((_, i) => ['-map', `[v${i}]`, ...(plan.hasAudio ? ['-map', '0:a:0'] : [])]),
-      // Uploaders' metadata (GPS, device names) does not travel into public renditions.
-      ...['-map_metadata', '-1', '-map_chapters', '-1'],
-      ...['-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high'],
-      // Apple HLS authoring spec: a keyframe every 2 s, aligned across renditions, no scene cuts.
-      ...['-force_key_frames:v', `expr:gte(t,n_forced*${plan.keyframeSeconds})`, '-sc_threshold', '0'],
-      ...(typeof gop === 'number' ? ['-g', String(gop), '-keyint_min', String(gop)] : []),
-      ...(plan.hasAudio ? ['-c:a', 'aac', '-ac', '2', '-ar', '48000'] : []),
-      ...perRendition,
-      ...['-f', 'hls', '-hls_time', String(plan.segmentSeconds), '-hls_playlist_type', 'vod'],
-      ...['-hls_flags', 'independent_segments', '-hls_segment_type', 'mpegts'],
-      ...['-hls_segment_filename', path.join(plan.outputDir, '%v', 'seg_%03d.ts')],
-      ...['-master_pl_name', MASTER_PLAYLIST, '-var_stream_map', streamMap],
+    filterGraph: filterGraph(plan),
+    outputs: [
+      {
+        target: path.join(plan.outputDir, '%v', ENCODER_PLAYLIST),
+        options: [
+          ...renditions.flatMap((_, i) => ['-map', `[v${i}]`]),
+          ...(plan.hasAudio ? ['-map', '0:a:0'] : []),
+          // Uploaders' metadata (GPS, device names) does not travel into public renditions.
+          ...noMetadata,
+          ...renditions.flatMap((r, i) => videoCodecOptions(plan, r, i, gop)),
+          // Apple HLS authoring spec: an IDR every 2 s, aligned across rungs, closed GOPs, no scene cuts.
+          ...['-force_key_frames:v', `expr:gte(t,n_forced*${plan.keyframeSeconds})`],
+          ...['-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-flags', '+cgop'],
+          // AAC-LC once, shared by every rung as one audio rendition.
+          ...(plan.hasAudio
+            ? [
+                '-c:a',
+                'aac',
+                '-profile:a',
+                'aac_low',
+                '-b:a',
+                `${plan.audioBitrateKbps}k`,
+                '-ac',
+                '2',
+                '-ar',
+                '48000',
+              ]
+            : []),
+          ...['-f', 'hls', '-hls_time', String(plan.segmentSeconds), '-hls_playlist_type', 'vod'],
+          ...['-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', 'init.mp4'],
+          ...['-hls_flags', 'independent_segments'],
+          ...['-hls_segment_filename', path.join(plan.outputDir, '%v', 'seg_%03d.m4s')],
+          ...['-var_stream_map', streamMap],
+        ],
+      },
+      {
+        target: path.join(plan.outputDir, POSTER),
+        options: ['-map', '[poster]', ...noMetadata, '-frames:v', '1', '-q:v', '3', '-update', '1'],
+      },
+      {
+        target: path.join(plan.outputDir, STORYBOARD_PATTERN),
+        options: ['-map', '[story]', ...noMetadata, '-q:v', '5', '-start_number', '0', '-f', 'image2'],
+      },
     ],
-    hlsTarget: path.join(plan.outputDir, '%v', 'index.m3u8'),
-    posterOptions: ['-map', '[poster]', '-frames:v', '1', '-q:v', '3', '-update', '1'],
-    posterTarget: path.join(plan.outputDir, POSTER),
   };
 }
 
@@ -239,14 +305,25 @@ export class EncodeFailedError extends Error {
   }
 }
 
+export interface EncodeProgress {
+  /** Seconds of output written so far. */
+  encodedSec: number;
+  /** Frames per second ffmpeg reports (decoded once, so per rung too). */
+  fps: number | undefined;
+}
+
 export interface EncodeOptions {
-  /** Seconds of output written so far (from ffmpeg's `time=` progress lines). */
-  onProgress?: (encodedSec: number) => void;
+  onProgress?: (progress: EncodeProgress) => void;
   signal?: AbortSignal;
+  /** Wall-clock limit; ffmpeg is killed when it passes. */
   timeoutSec: number;
+  /** Process priority (nice), so a worker's encode yields to the services on the same host. */
+  niceness?: number;
 }
 
 const TIME = /time=\s*(\d+):(\d{2}):(\d{2}(?:\.\d+)?)/;
+const FPS = /fps=\s*([\d.]+)/;
+const DEFAULT_NICENESS = 10;
 
 /** Runs the encode; rejects with EncodeFailedError carrying ffmpeg's last words. */
 export function runEncode(plan: EncodePlan, options: EncodeOptions): Promise<void> {
@@ -256,18 +333,20 @@ export function runEncode(plan: EncodePlan, options: EncodeOptions): Promise<voi
     const stderrTail: string[] = [];
     // No 'progress' listener on purpose: fluent-ffmpeg would then run its own ffprobe on the input,
     // without our safe options.
-    const command = ffmpeg({ timeout: options.timeoutSec })
+    const command = ffmpeg({ timeout: options.timeoutSec, niceness: options.niceness ?? DEFAULT_NICENESS })
       .input(plan.input)
       .inputOptions(...args.inputOptions)
-      .complexFilter(args.filterGraph)
-      .output(args.hlsTarget)
-      .outputOptions(...args.hlsOptions)
-      .output(args.posterTarget)
-      .outputOptions(...args.posterOptions)
+      .complexFilter(args.filterGraph);
+    for (const output of args.outputs) command.output(output.target).outputOptions(...output.options);
+    command
       .on('stderr', (line: string) => {
         const match = TIME.exec(line);
         if (match) {
-          options.onProgress?.(Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3]));
+          const fps = Number(FPS.exec(line)?.[1]);
+          options.onProgress?.({
+            encodedSec: Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3]),
+            fps: Number.isFinite(fps) ? fps : undefined,
+          });
           return;
         }
         stderrTail.push(line);

@@ -20,11 +20,12 @@ import { getVideo, patchVideo, updateVideoStatus } from '@streamloop/catalog/vid
 import type { Logger } from '@streamloop/core/logger';
 import type { TranscodeJob } from '@streamloop/core/schemas/job';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
+import { encodeAndPackage, type LadderRecord } from './encode-and-package.js';
 import { encryptRenditions, keyUri } from './encrypt-renditions.js';
-import { probeMedia, runEncode, UnreadableMediaError } from './ffmpeg-command.js';
+import { probeMedia, UnreadableMediaError } from './ffmpeg-command.js';
 import { DEFAULT_SOURCE_LIMITS, inspectSource, notPlayable, type SourceLimits } from './inspect-source.js';
-import { MASTER_PLAYLIST, mediaKey } from './media-layout.js';
-import { DEFAULT_LADDER, type LadderRung, planLadder } from './plan-ladder.js';
+import { mediaKey } from './media-layout.js';
+import type { Ladder } from './plan-ladder.js';
 import { createProgressReporter } from './progress-reporter.js';
 import { publishRenditions } from './publish-renditions.js';
 import { clearUnpublishedMedia, openAttemptFolder } from './staging.js';
@@ -40,7 +41,7 @@ export interface JobHandlerDeps {
   objectStore: ObjectStore;
   logger: Logger;
   workDir: string;
-  ladder?: readonly LadderRung[];
+  ladder?: Ladder;
   /** What a source may be; defaults to DEFAULT_SOURCE_LIMITS. */
   limits?: SourceLimits;
   /** 'aes-128': HLS segments and init sections encrypted with a per-video key (no DASH then). */
@@ -54,9 +55,6 @@ export interface AttemptContext {
   maxAttempts: number;
   signal: AbortSignal;
 }
-
-const SEGMENT_SECONDS = 6;
-const KEYFRAME_SECONDS = 2;
 
 export function createJobHandler(deps: JobHandlerDeps) {
   const { catalog, objectStore, logger } = deps;
@@ -112,34 +110,22 @@ export function createJobHandler(deps: JobHandlerDeps) {
       if (!verdict.ok) return await reject(videoId, verdict.reason);
       const info = verdict.source;
 
-      const renditions = planLadder(info, deps.ladder ?? DEFAULT_LADDER);
       const outputDir = path.join(folder.dir, 'out');
       await mkdir(outputDir);
       const progress = createProgressReporter({ catalog, logger, videoId, durationSec: info.durationSec });
       const started = performance.now();
+      // --- encode + package (owned by transcode-encode): one ffmpeg, a complete output folder ---
+      let packaged: LadderRecord;
       try {
-        await runEncode(
-          {
-            input,
-            formatName: info.formatName,
-            durationSec: info.durationSec,
-            frameRate: info.frameRate,
-            hasAudio: info.hasAudio,
-            renditions,
-            outputDir,
-            segmentSeconds: SEGMENT_SECONDS,
-            keyframeSeconds: KEYFRAME_SECONDS,
-          },
-          // Generous: 2 cores encode a 1080p ladder at ~1.3× real time (FACTS.md).
-          {
-            signal: context.signal,
-            timeoutSec: Math.ceil(120 + info.durationSec * 20),
-            onProgress: (sec) => progress.report(sec),
-          },
+        packaged = await encodeAndPackage(
+          { ...info, input },
+          { outputDir, ...(deps.ladder === undefined ? {} : { ladder: deps.ladder }) },
+          { signal: context.signal, onProgress: ({ encodedSec }) => progress.report(encodedSec) },
         );
       } finally {
         await progress.close();
       }
+      // --- end encode + package ---
       const encodeSeconds = (performance.now() - started) / 1000;
 
       let encryption: { method: 'AES-128'; keyUri: string } | undefined;
@@ -166,11 +152,11 @@ export function createJobHandler(deps: JobHandlerDeps) {
         if (!(await isCurrentJobAttempt(tx, job.jobId, attemptId))) return false;
         await patchVideo(tx, videoId, {
           durationMs,
-          ladder: {
-            master: mediaKey(videoId, MASTER_PLAYLIST),
-            renditions: renditions.map((r) => ({ ...r, playlist: `${r.name}/index.m3u8` })),
-            ...(encryption === undefined ? {} : { encryption }),
-          },
+          // An encrypted ladder has no DASH manifest (encryptRenditions removed it).
+          ladder:
+            encryption === undefined
+              ? { ...packaged, master: mediaKey(videoId, packaged.master) }
+              : { ...withoutDash(packaged), master: mediaKey(videoId, packaged.master), encryption },
         });
         return updateVideoStatus(tx, videoId, { status: 'ready' });
       });
@@ -179,7 +165,7 @@ export function createJobHandler(deps: JobHandlerDeps) {
           kind: 'skipped',
           reason: 'a newer attempt of this job took over, or the video left processing',
         };
-      return { kind: 'ready', encodeSeconds, renditions: renditions.map((r) => r.name), durationMs };
+      return { kind: 'ready', encodeSeconds, renditions: packaged.renditions.map((r) => r.name), durationMs };
     } finally {
       await folder.remove();
     }
@@ -187,3 +173,8 @@ export function createJobHandler(deps: JobHandlerDeps) {
 }
 
 export type JobHandler = ReturnType<typeof createJobHandler>;
+
+function withoutDash(record: LadderRecord): Omit<LadderRecord, 'dash'> {
+  const { dash: _removed, ...rest } = record;
+  return rest;
+}

@@ -1,12 +1,19 @@
 /**
  * Where a video's renditions live in the object store, and how each file is typed and cached:
  *
- *   media/<videoId>/master.m3u8          master playlist (written last)
- *   media/<videoId>/<name>/index.m3u8    one media playlist per rendition, e.g. 360p/index.m3u8
- *   media/<videoId>/<name>/seg_000.ts    MPEG-TS segments of ~6 s
- *   media/<videoId>/poster.jpg           poster frame
+ *   media/<videoId>/master.m3u8            HLS master playlist (written last, with the MPD)
+ *   media/<videoId>/manifest.mpd           DASH MPD over the same segments
+ *   media/<videoId>/<name>/init.mp4        CMAF init segment per rendition, e.g. 360p/init.mp4
+ *   media/<videoId>/<name>/seg_000.m4s     CMAF (fMP4) media segments of ~6 s, each opening with an IDR
+ *   media/<videoId>/<name>/index.m3u8      HLS media playlist
+ *   media/<videoId>/<name>/iframes.m3u8    HLS I-frame playlist (trick play)
+ *   media/<videoId>/audio/...              the one AAC-LC rendition every video rung shares
+ *   media/<videoId>/poster.jpg             poster frame
+ *   media/<videoId>/storyboard.vtt         seek previews: WebVTT cues pointing into ...
+ *   media/<videoId>/storyboard_000.jpg     ... sprite sheets of 10×10 tiles
  */
 export const MASTER_PLAYLIST = 'master.m3u8';
+export const DASH_MANIFEST = 'manifest.mpd';
 export const POSTER = 'poster.jpg';
 
 export function mediaPrefix(videoId: string): string {
@@ -25,15 +32,20 @@ export interface MediaFileType {
 }
 
 const PLAYLIST_CACHE = 'public, max-age=60';
+const MANIFEST_TYPES: Readonly<Record<string, string>> = {
+  m3u8: 'application/vnd.apple.mpegurl',
+  mpd: 'application/dash+xml',
+  vtt: 'text/vtt',
+};
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 export function mediaFileType(relativePath: string): MediaFileType {
   const extension = relativePath.slice(relativePath.lastIndexOf('.') + 1).toLowerCase();
-  if (extension === 'm3u8') {
+  if (extension === 'm3u8' || extension === 'mpd' || extension === 'vtt') {
     return {
-      contentType: 'application/vnd.apple.mpegurl',
+      contentType: MANIFEST_TYPES[extension]!,
       cacheControl: PLAYLIST_CACHE,
-      phase: relativePath === MASTER_PLAYLIST ? 2 : 1,
+      phase: relativePath === MASTER_PLAYLIST || relativePath === DASH_MANIFEST ? 2 : 1,
     };
   }
   const types: Record<string, string> = {
@@ -41,7 +53,6 @@ export function mediaFileType(relativePath: string): MediaFileType {
     m4s: 'video/iso.segment',
     mp4: 'video/mp4',
     jpg: 'image/jpeg',
-    vtt: 'text/vtt',
   };
   return { contentType: types[extension] ?? 'application/octet-stream', cacheControl: IMMUTABLE, phase: 0 };
 }

@@ -1,27 +1,72 @@
 /**
- * Which renditions a source gets. Never upscaled, even dimensions (H.264 4:2:0 needs them), aspect
- * kept, and always at least two rungs so a player has something to adapt between.
+ * Which renditions a source gets. A ladder is data — versioned, stored with the video, so later
+ * issues can tune it per title and A/B test it — and planning fits it to one source: never
+ * upscaled, aspect kept, even dimensions (4:2:0 chroma needs them), at least two rungs so a player
+ * has something to adapt between.
+ *
+ * A rung's `height` is the SHORT side of the picture: a portrait 1080×1920 phone clip gets the
+ * same pixel budget at "720p" (720×1280) as a landscape one.
  */
-export interface LadderRung {
-  height: number;
-  videoBitrateKbps: number;
-  audioBitrateKbps: number;
-}
+export type VideoCodec = 'h264' | 'hevc' | 'av1';
 
-export interface Rendition extends LadderRung {
-  /** Folder and variant name: '360p'. */
-  name: string;
-  width: number;
-  /** VBV cap; BANDWIDTH in the master playlist derives from it. */
+export interface LadderRung {
+  /** Short side of the picture, in pixels. */
+  height: number;
+  codec: VideoCodec;
+  /** Encoder profile: 'high'/'main'/'baseline' (H.264), 'main' (HEVC, AV1). */
+  profile: string;
+  videoBitrateKbps: number;
+  /** VBV cap of the capped VBR. */
   maxrateKbps: number;
   bufsizeKbps: number;
 }
 
-/** The default ladder of issue 3; per-title ladders (issue 4) replace it. */
-export const DEFAULT_LADDER: readonly LadderRung[] = [
-  { height: 360, videoBitrateKbps: 800, audioBitrateKbps: 96 },
-  { height: 720, videoBitrateKbps: 2800, audioBitrateKbps: 128 },
-];
+export interface Ladder {
+  /** Stable name and version, stored with every video encoded with it (experiments key on it). */
+  id: string;
+  version: number;
+  rungs: readonly LadderRung[];
+  /** AAC-LC, encoded once and shared by every rung as one audio rendition group. */
+  audioBitrateKbps: number;
+  /** Encoder speed per codec (x264/x265 preset names, SVT-AV1 preset number). */
+  presets: Readonly<Record<VideoCodec, string>>;
+}
+
+export interface Rendition extends Omit<LadderRung, 'height'> {
+  /** Folder and variant name: '360p', or '360p-hevc' for a rung in another codec. */
+  name: string;
+  /** The picture's size (a portrait '360p' is 360×640). */
+  width: number;
+  height: number;
+  /** The rung's short side, as the ladder named it. */
+  shortSide: number;
+}
+
+const h264 = (height: number, videoBitrateKbps: number, profile = 'high'): LadderRung => ({
+  height,
+  codec: 'h264',
+  profile,
+  videoBitrateKbps,
+  // Capped VBR: peaks at most 7% above the average, one and a half seconds of buffer.
+  maxrateKbps: Math.round(videoBitrateKbps * 1.07),
+  bufsizeKbps: Math.round(videoBitrateKbps * 1.5),
+});
+
+/** The seed's rungs plus a cellular rung: Apple HLS authoring spec 1.20, a variant at ≤ 192 kbps. */
+export const DEFAULT_LADDER: Ladder = {
+  id: 'default',
+  version: 2,
+  rungs: [
+    // 96 kbps of video + 96 kbps of audio stays within the 192 kbps cellular budget.
+    { ...h264(234, 96, 'main'), maxrateKbps: 96, bufsizeKbps: 144 },
+    h264(360, 800, 'main'),
+    h264(480, 1400),
+    h264(720, 2800),
+    h264(1080, 5000),
+  ],
+  audioBitrateKbps: 96,
+  presets: { h264: 'veryfast', hevc: 'veryfast', av1: '10' },
+};
 
 const REFERENCE = { pixels: 1280 * 720, kbps: 2800 };
 const MIN_VIDEO_KBPS = 100;
@@ -31,35 +76,45 @@ const floorEven = (n: number): number => Math.max(2, 2 * Math.floor(n / 2));
 
 export function planLadder(
   source: { width: number; height: number },
-  ladder: readonly LadderRung[] = DEFAULT_LADDER,
+  ladder: Ladder = DEFAULT_LADDER,
 ): Rendition[] {
-  const sourceHeight = floorEven(source.height);
-  const rungs = ladder.filter((rung) => rung.height <= sourceHeight).map((rung) => ({ ...rung }));
-  // Too small for the ladder: the source's own height, then half of it.
-  for (const height of [sourceHeight, floorEven(sourceHeight / 2)]) {
-    if (rungs.length >= 2) break;
-    if (!rungs.some((rung) => rung.height === height)) rungs.push(customRung(source, height));
+  const portrait = source.height > source.width;
+  const short = portrait ? source.width : source.height;
+  const long = portrait ? source.height : source.width;
+  const shortEven = floorEven(short);
+  const rungs: LadderRung[] = ladder.rungs.filter((rung) => rung.height <= shortEven).map((r) => ({ ...r }));
+  // Too small for the ladder: the source's own size, then half of it.
+  for (const height of [shortEven, floorEven(shortEven / 2)]) {
+    if (new Set(rungs.map((r) => r.height)).size >= 2) break;
+    if (!rungs.some((rung) => rung.height === height)) rungs.push(customRung(short, long, height));
   }
-  return rungs
-    .sort((a, b) => a.height - b.height)
-    .map((rung) => {
-      const width = floorEven((source.width * rung.height) / source.height);
-      return {
-        ...rung,
-        name: `${rung.height}p`,
-        width,
-        maxrateKbps: Math.round(rung.videoBitrateKbps * 1.07),
-        bufsizeKbps: Math.round(rung.videoBitrateKbps * 1.5),
-      };
-    });
+  const sorted = rungs.sort((a, b) => a.height - b.height || a.videoBitrateKbps - b.videoBitrateKbps);
+  const names = new Set<string>();
+  return sorted.map((rung) => {
+    const longSide = Math.min(floorEven((long * rung.height) / short), floorEven(long));
+    let name = rung.codec === 'h264' ? `${rung.height}p` : `${rung.height}p-${rung.codec}`;
+    for (let n = 2; names.has(name); n++) name = `${rung.height}p-${rung.codec}-${n}`;
+    names.add(name);
+    const { height, ...rest } = rung;
+    return {
+      ...rest,
+      name,
+      width: portrait ? height : longSide,
+      height: portrait ? longSide : height,
+      shortSide: height,
+    };
+  });
 }
 
 /** Bitrate scaled by pixel count from the 720p rung. */
-function customRung(source: { width: number; height: number }, height: number): LadderRung {
-  const pixels = ((source.width * height) / source.height) * height;
-  return {
-    height,
-    videoBitrateKbps: Math.max(MIN_VIDEO_KBPS, Math.round((REFERENCE.kbps * pixels) / REFERENCE.pixels)),
-    audioBitrateKbps: height >= 480 ? 128 : 96,
-  };
+function customRung(short: number, long: number, height: number): LadderRung {
+  const pixels = ((long * height) / short) * height;
+  return h264(height, Math.max(MIN_VIDEO_KBPS, Math.round((REFERENCE.kbps * pixels) / REFERENCE.pixels)));
+}
+
+/** Output frame rate: the source's, halved (or more) until ≤ 60 fps; 30 when the probe found none. */
+export function outputFrameRate(sourceFps: number | undefined): number {
+  if (sourceFps === undefined) return 30;
+  const divisor = Math.ceil(sourceFps / 60 - 1e-9);
+  return Math.round((sourceFps / Math.max(1, divisor)) * 1000) / 1000;
 }

@@ -21,7 +21,7 @@ import type { Batch, ConsumedMessage, EventLog, Subscription } from '@streamloop
 import type { ObjectStore } from '@streamloop/object-store/object-store';
 import { createDeadLetters } from './dead-letters.js';
 import { createJobHandler, type JobHandlerDeps } from './handle-transcode-job.js';
-import type { LadderRung } from './plan-ladder.js';
+import type { Ladder } from './plan-ladder.js';
 import { createTranscodeMetrics } from './transcode-metrics.js';
 
 export interface TranscodeWorkerDeps {
@@ -41,7 +41,7 @@ export interface TranscodeWorkerDeps {
   maxAttempts?: number;
   /** First pause before joining again after a crash; doubles up to 30 s. */
   retryBackoffMs?: number;
-  ladder?: readonly LadderRung[];
+  ladder?: Ladder;
   limits?: JobHandlerDeps['limits'];
   encryption?: JobHandlerDeps['encryption'];
 }

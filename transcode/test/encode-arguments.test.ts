@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ACCEPTED_FORMATS, type EncodePlan, encodeArguments } from '../src/ffmpeg-command.js';
-import { planLadder } from '../src/plan-ladder.js';
+import { ACCEPTED_FORMATS, type EncodePlan, encodeArguments, rateExpression } from '../src/ffmpeg-command.js';
+import { planStoryboard } from '../src/packaging/storyboard.js';
+import { DEFAULT_LADDER, type LadderRung, planLadder } from '../src/plan-ladder.js';
 
 const makePlan = (overrides: Partial<EncodePlan> = {}): EncodePlan => ({
   input: '/work/job/source',
@@ -8,14 +9,18 @@ const makePlan = (overrides: Partial<EncodePlan> = {}): EncodePlan => ({
   durationSec: 20,
   frameRate: 30,
   hasAudio: true,
-  renditions: planLadder({ width: 1920, height: 1080 }),
+  renditions: planLadder({ width: 1280, height: 720 }),
+  audioBitrateKbps: 96,
+  presets: DEFAULT_LADDER.presets,
   outputDir: '/work/job/out',
   segmentSeconds: 6,
   keyframeSeconds: 2,
+  storyboard: planStoryboard({ width: 1280, height: 720, durationSec: 20 }),
   ...overrides,
 });
 
 const valueAfter = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
+const mainOutput = (plan: EncodePlan) => encodeArguments(plan).outputs[0]!.options;
 
 describe('encodeArguments', () => {
   it('keeps the untrusted input to local files and the demuxer the probe found', () => {
@@ -23,31 +28,73 @@ describe('encodeArguments', () => {
     expect(valueAfter(inputOptions, '-protocol_whitelist')).toBe('file');
     expect(valueAfter(inputOptions, '-format_whitelist')).toBe(ACCEPTED_FORMATS);
     expect(valueAfter(inputOptions, '-f')).toBe('mov');
-    expect(ACCEPTED_FORMATS).not.toMatch(/hls|concat|image2|lavfi/);
   });
 
-  it('splits one decode into every rendition plus the poster', () => {
-    const { filterGraph } = encodeArguments(makePlan());
-    expect(filterGraph).toContain('split=3[s0][s1][sp]');
-    expect(filterGraph).toContain('[s0]scale=w=640:h=360');
-    expect(filterGraph).toContain('[s1]scale=w=1280:h=720');
+  it('decodes once, at a constant rate, and splits into every rung, the poster and the storyboard', () => {
+    const { filterGraph } = encodeArguments(makePlan({ frameRate: 29.97 }));
+    expect(filterGraph).toMatch(/^\[0:v:0\]fps=30000\/1001,format=yuv420p,split=6\[s0\]\[s1\]\[s2\]\[s3\]\[sp\]\[sb\]/);
+    expect(filterGraph).toContain('[s0]scale=w=416:h=234');
+    expect(filterGraph).toContain('[s3]scale=w=1280:h=720');
+    expect(filterGraph).toContain('thumbnail=');
+    expect(filterGraph).toContain('tile=10x10');
   });
 
-  it('aligns keyframes every 2 s and cuts 6 s VOD segments with a master playlist', () => {
-    const { hlsOptions } = encodeArguments(makePlan());
-    expect(valueAfter(hlsOptions, '-g')).toBe('60');
-    expect(valueAfter(hlsOptions, '-sc_threshold')).toBe('0');
-    expect(valueAfter(hlsOptions, '-force_key_frames:v')).toBe('expr:gte(t,n_forced*2)');
-    expect(valueAfter(hlsOptions, '-hls_time')).toBe('6');
-    expect(valueAfter(hlsOptions, '-hls_playlist_type')).toBe('vod');
-    expect(valueAfter(hlsOptions, '-master_pl_name')).toBe('master.m3u8');
-    expect(valueAfter(hlsOptions, '-var_stream_map')).toBe('v:0,a:0,name:360p v:1,a:1,name:720p');
+  it('caps every rung with its own VBV and aligns closed 2 s GOPs without scene cuts', () => {
+    const options = mainOutput(makePlan());
+    expect(valueAfter(options, '-b:v:3')).toBe('2800k');
+    expect(valueAfter(options, '-maxrate:v:3')).toBe('2996k');
+    expect(valueAfter(options, '-bufsize:v:3')).toBe('4200k');
+    expect(valueAfter(options, '-g')).toBe('60');
+    expect(valueAfter(options, '-sc_threshold')).toBe('0');
+    expect(valueAfter(options, '-flags')).toBe('+cgop');
+    expect(valueAfter(options, '-force_key_frames:v')).toBe('expr:gte(t,n_forced*2)');
+  });
+
+  it('writes 6 s CMAF segments, audio encoded once as its own rendition', () => {
+    const options = mainOutput(makePlan());
+    expect(valueAfter(options, '-hls_segment_type')).toBe('fmp4');
+    expect(valueAfter(options, '-hls_time')).toBe('6');
+    expect(options.filter((o) => o === '0:a:0')).toHaveLength(1);
+    expect(valueAfter(options, '-c:a')).toBe('aac');
+    expect(valueAfter(options, '-var_stream_map')).toBe(
+      'v:0,name:234p v:1,name:360p v:2,name:480p v:3,name:720p a:0,name:audio',
+    );
   });
 
   it('maps no audio for a silent source', () => {
-    const { hlsOptions } = encodeArguments(makePlan({ hasAudio: false, frameRate: undefined }));
-    expect(hlsOptions).not.toContain('0:a:0');
-    expect(hlsOptions).not.toContain('-g');
-    expect(valueAfter(hlsOptions, '-var_stream_map')).toBe('v:0,name:360p v:1,name:720p');
+    const options = mainOutput(makePlan({ hasAudio: false }));
+    expect(options).not.toContain('0:a:0');
+    expect(options).not.toContain('-c:a');
+    expect(valueAfter(options, '-var_stream_map')).not.toContain('a:0');
+  });
+
+  it('selects libx265 (tagged hvc1, closed GOPs) and libsvtav1 per rung', () => {
+    const rung = (codec: LadderRung['codec']): LadderRung => ({
+      height: 360,
+      codec,
+      profile: 'main',
+      videoBitrateKbps: 500,
+      maxrateKbps: 550,
+      bufsizeKbps: 750,
+    });
+    const renditions = planLadder(
+      { width: 640, height: 360 },
+      { ...DEFAULT_LADDER, rungs: [rung('h264'), rung('hevc'), rung('av1')] },
+    );
+    const options = mainOutput(makePlan({ renditions }));
+    const codecOf = (name: string) => valueAfter(options, `-c:v:${renditions.findIndex((r) => r.name === name)}`);
+    expect([codecOf('360p'), codecOf('360p-hevc'), codecOf('360p-av1')]).toEqual(['libx264', 'libx265', 'libsvtav1']);
+    const hevc = renditions.findIndex((r) => r.codec === 'hevc');
+    expect(valueAfter(options, `-tag:v:${hevc}`)).toBe('hvc1');
+    expect(valueAfter(options, `-x265-params:v:${hevc}`)).toContain('open-gop=0');
+  });
+
+  it.each([
+    [30, '30'],
+    [29.97002997, '30000/1001'],
+    [59.94, '60000/1001'],
+    [25, '25'],
+  ])('states %s fps exactly as %s', (fps, expected) => {
+    expect(rateExpression(fps)).toBe(expected);
   });
 });

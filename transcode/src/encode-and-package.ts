@@ -1,0 +1,156 @@
+/**
+ * The whole encode of one source into a complete output folder: fit the ladder, run the one ffmpeg
+ * process (every rung, the shared audio, poster and storyboard from a single decode), then measure
+ * the fMP4 files and write the HLS playlists, the DASH MPD and the storyboard WebVTT from them.
+ * The worker calls this and publishes the folder; it never sees a command line or a playlist.
+ */
+import { readdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { AUDIO_FOLDER, ENCODER_PLAYLIST, type EncodeOptions, runEncode } from './ffmpeg-command.js';
+import { DASH_MANIFEST, MASTER_PLAYLIST, POSTER } from './media-layout.js';
+import { dashManifest } from './packaging/dash-manifest.js';
+import {
+  IFRAME_PLAYLIST,
+  iframePlaylist,
+  MEDIA_PLAYLIST,
+  masterPlaylist,
+  mediaPlaylist,
+} from './packaging/hls-playlists.js';
+import { INIT_SEGMENT, type MeasuredTrack, readTrack } from './packaging/read-track.js';
+import { planStoryboard, STORYBOARD_VTT, storyboardVtt } from './packaging/storyboard.js';
+import { DEFAULT_LADDER, type Ladder, outputFrameRate, planLadder, type Rendition } from './plan-ladder.js';
+
+export interface PackageSource {
+  input: string;
+  /** The demuxer the probe found. */
+  formatName: string;
+  durationSec: number;
+  width: number;
+  height: number;
+  /** As probed; undefined when the probe found none. */
+  frameRate: number | undefined;
+  hasAudio: boolean;
+}
+
+export interface PackageSettings {
+  outputDir: string;
+  ladder?: Ladder;
+  /** 6 s CMAF segments and an IDR every 2 s (Apple HLS authoring spec). */
+  segmentSeconds?: number;
+  keyframeSeconds?: number;
+}
+
+export interface PackagedRendition extends Rendition {
+  codecs: string;
+  /** Measured from the segments: what HLS BANDWIDTH / AVERAGE-BANDWIDTH and DASH bandwidth declare. */
+  peakBitrate: number;
+  averageBitrate: number;
+  playlist: string;
+  iframePlaylist: string;
+}
+
+/** What is stored with the video in the catalog: which ladder made it and what came out. */
+export interface LadderRecord {
+  ladderId: string;
+  ladderVersion: number;
+  master: string;
+  dash: string;
+  poster: string;
+  storyboard: string;
+  frameRate: number;
+  renditions: PackagedRendition[];
+  audio: { codecs: string; peakBitrate: number; averageBitrate: number; playlist: string } | undefined;
+}
+
+/** 2 s per second of content and rung on 2 cores is ~10× what veryfast needs; a stuck ffmpeg still dies. */
+export function encodeTimeoutSec(durationSec: number, rungs: number): number {
+  return Math.ceil(120 + durationSec * 2 * Math.max(1, rungs));
+}
+
+export async function encodeAndPackage(
+  source: PackageSource,
+  settings: PackageSettings,
+  options: Partial<EncodeOptions> = {},
+): Promise<LadderRecord> {
+  const ladder = settings.ladder ?? DEFAULT_LADDER;
+  const renditions = planLadder(source, ladder);
+  const frameRate = outputFrameRate(source.frameRate);
+  const { outputDir } = settings;
+  await runEncode(
+    {
+      input: source.input,
+      formatName: source.formatName,
+      durationSec: source.durationSec,
+      frameRate,
+      hasAudio: source.hasAudio,
+      renditions,
+      audioBitrateKbps: ladder.audioBitrateKbps,
+      presets: ladder.presets,
+      outputDir,
+      segmentSeconds: settings.segmentSeconds ?? 6,
+      keyframeSeconds: settings.keyframeSeconds ?? 2,
+      storyboard: planStoryboard(source),
+    },
+    {
+      ...options,
+      timeoutSec: options.timeoutSec ?? encodeTimeoutSec(source.durationSec, renditions.length),
+    },
+  );
+
+  const folders = [...renditions.map((r) => r.name), ...(source.hasAudio ? [AUDIO_FOLDER] : [])];
+  const tracks = new Map<string, MeasuredTrack>();
+  for (const folder of folders) {
+    const dir = path.join(outputDir, folder);
+    await normaliseEncoderOutput(dir);
+    const track = await readTrack(dir);
+    tracks.set(folder, track);
+    await writeFile(path.join(dir, MEDIA_PLAYLIST), mediaPlaylist(track));
+    if (track.kind === 'video') await writeFile(path.join(dir, IFRAME_PLAYLIST), iframePlaylist(track));
+  }
+  const audio = source.hasAudio ? tracks.get(AUDIO_FOLDER) : undefined;
+  const videos = renditions.map((r) => ({ track: tracks.get(r.name)!, frameRate }));
+  await writeFile(path.join(outputDir, MASTER_PLAYLIST), masterPlaylist(videos, audio));
+  await writeFile(path.join(outputDir, DASH_MANIFEST), dashManifest(videos, audio));
+  await writeFile(
+    path.join(outputDir, STORYBOARD_VTT),
+    storyboardVtt(planStoryboard(source), source.durationSec),
+  );
+
+  return {
+    ladderId: ladder.id,
+    ladderVersion: ladder.version,
+    master: MASTER_PLAYLIST,
+    dash: DASH_MANIFEST,
+    poster: POSTER,
+    storyboard: STORYBOARD_VTT,
+    frameRate,
+    renditions: renditions.map((r) => {
+      const track = tracks.get(r.name)!;
+      return {
+        ...r,
+        codecs: track.codecs,
+        peakBitrate: track.peakBitrate,
+        averageBitrate: track.averageBitrate,
+        playlist: `${r.name}/${MEDIA_PLAYLIST}`,
+        iframePlaylist: `${r.name}/${IFRAME_PLAYLIST}`,
+      };
+    }),
+    audio:
+      audio === undefined
+        ? undefined
+        : {
+            codecs: audio.codecs,
+            peakBitrate: audio.peakBitrate,
+            averageBitrate: audio.averageBitrate,
+            playlist: `${AUDIO_FOLDER}/${MEDIA_PLAYLIST}`,
+          },
+  };
+}
+
+/** ffmpeg's hls muxer numbers init files per variant (`init_2.mp4`) and writes playlists we replace. */
+async function normaliseEncoderOutput(dir: string): Promise<void> {
+  const init = (await readdir(dir)).find((file) => /^init(_\d+)?\.mp4$/.test(file));
+  if (init === undefined) throw new Error(`the encoder wrote no init segment for ${path.basename(dir)}`);
+  if (init !== INIT_SEGMENT) await rename(path.join(dir, init), path.join(dir, INIT_SEGMENT));
+  await rm(path.join(dir, ENCODER_PLAYLIST), { force: true });
+}
