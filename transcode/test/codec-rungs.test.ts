@@ -69,7 +69,12 @@ describe('codec rungs', () => {
   it('puts H.264, HEVC and AV1 rungs of one ladder side by side with the CODECS each really has', async () => {
     const out = await packageWith(
       'mixed',
-      ladderOf('mixed', [rung('h264', 180, 300), rung('h264', 360, 600), rung('hevc', 360, 450), rung('av1', 360, 400)]),
+      ladderOf('mixed', [
+        rung('h264', 180, 300),
+        rung('h264', 360, 600),
+        rung('hevc', 360, 450),
+        rung('av1', 360, 400),
+      ]),
     );
     const variants = (await masterOf(out)).playlists ?? [];
     const byFolder = new Map(variants.map((v) => [path.dirname(v.uri), v.attributes.CODECS]));

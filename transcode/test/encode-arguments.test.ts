@@ -32,7 +32,9 @@ describe('encodeArguments', () => {
 
   it('decodes once, at a constant rate, and splits into every rung, the poster and the storyboard', () => {
     const { filterGraph } = encodeArguments(makePlan({ frameRate: 29.97 }));
-    expect(filterGraph).toMatch(/^\[0:v:0\]fps=30000\/1001,format=yuv420p,split=6\[s0\]\[s1\]\[s2\]\[s3\]\[sp\]\[sb\]/);
+    expect(filterGraph).toMatch(
+      /^\[0:v:0\]fps=30000\/1001,format=yuv420p,split=6\[s0\]\[s1\]\[s2\]\[s3\]\[sp\]\[sb\]/,
+    );
     expect(filterGraph).toContain('[s0]scale=w=416:h=234');
     expect(filterGraph).toContain('[s3]scale=w=1280:h=720');
     expect(filterGraph).toContain('thumbnail=');
@@ -82,8 +84,13 @@ describe('encodeArguments', () => {
       { ...DEFAULT_LADDER, rungs: [rung('h264'), rung('hevc'), rung('av1')] },
     );
     const options = mainOutput(makePlan({ renditions }));
-    const codecOf = (name: string) => valueAfter(options, `-c:v:${renditions.findIndex((r) => r.name === name)}`);
-    expect([codecOf('360p'), codecOf('360p-hevc'), codecOf('360p-av1')]).toEqual(['libx264', 'libx265', 'libsvtav1']);
+    const codecOf = (name: string) =>
+      valueAfter(options, `-c:v:${renditions.findIndex((r) => r.name === name)}`);
+    expect([codecOf('360p'), codecOf('360p-hevc'), codecOf('360p-av1')]).toEqual([
+      'libx264',
+      'libx265',
+      'libsvtav1',
+    ]);
     const hevc = renditions.findIndex((r) => r.codec === 'hevc');
     expect(valueAfter(options, `-tag:v:${hevc}`)).toBe('hvc1');
     expect(valueAfter(options, `-x265-params:v:${hevc}`)).toContain('open-gop=0');

@@ -41,17 +41,34 @@ describe('transcode with AES-128 encryption', () => {
     expect(key).toHaveLength(16);
 
     const prefix = `media/${job.videoId}/`;
-    const variants = parseMaster(
-      (await fixture.objectStore.getBuffer(`${prefix}master.m3u8`))!.toString('utf8'),
-    );
+    const master = (await fixture.objectStore.getBuffer(`${prefix}master.m3u8`))!.toString('utf8');
+    const variants = parseMaster(master);
     expect(variants.length).toBeGreaterThanOrEqual(2);
+    // Video rungs carry H.264 only; the one shared audio rendition (EXT-X-MEDIA) carries AAC.
+    const playlists = [
+      ...variants.map((variant) => ({ uri: variant.uri, codecs: ['h264'] })),
+      ...[...master.matchAll(/^#EXT-X-MEDIA:TYPE=AUDIO.*URI="([^"]+)"/gm)].map((m) => ({
+        uri: m[1]!,
+        codecs: ['aac'],
+      })),
+    ];
+    expect(
+      playlists.some((p) => p.codecs[0] === 'aac'),
+      'an audio rendition',
+    ).toBe(true);
+    expect(master, 'no I-frame playlists over encrypted segments').not.toContain('EXT-X-I-FRAME-STREAM-INF');
     const ivs = new Set<string>();
     let segments = 0;
-    for (const variant of variants) {
-      const playlistKey = prefix + variant.uri;
+    const decrypt = (stored: Buffer, iv: Buffer): Buffer => {
+      const decipher = createDecipheriv('aes-128-cbc', key!, iv);
+      return Buffer.concat([decipher.update(stored), decipher.final()]);
+    };
+    for (const playlist of playlists) {
+      const playlistKey = prefix + playlist.uri;
       const dir = playlistKey.slice(0, playlistKey.lastIndexOf('/') + 1);
       const lines = (await fixture.objectStore.getBuffer(playlistKey))!.toString('utf8').split('\n');
       let pending: { uri: string; iv: Buffer } | undefined;
+      let init: Buffer | undefined;
       for (const line of lines.map((l) => l.trim())) {
         const tag = KEY_TAG.exec(line);
         if (tag) {
@@ -59,22 +76,34 @@ describe('transcode with AES-128 encryption', () => {
           ivs.add(tag[2]!);
           continue;
         }
-        if (line === '' || line.startsWith('#')) continue;
-        // Every media URI follows its own key tag.
-        expect(pending, `a key tag before ${line}`).toBeDefined();
+        const map = /^#EXT-X-MAP:URI="([^"]+)"/.exec(line);
+        // Every media URI — the fMP4 init section included — follows its own key tag.
+        const uri = map?.[1] ?? (line === '' || line.startsWith('#') ? undefined : line);
+        if (uri === undefined) continue;
+        expect(pending, `a key tag before ${uri}`).toBeDefined();
         expect(pending!.uri).toBe(`/media/${job.videoId}/aes-128.key`);
-        const stored = (await fixture.objectStore.getBuffer(dir + line))!;
-        // Ciphertext: ffprobe cannot read it as it is stored.
-        await expect(codecsOf(stored, fixture.dir)).rejects.toThrow();
-        const decipher = createDecipheriv('aes-128-cbc', key!, pending!.iv);
-        const clear = Buffer.concat([decipher.update(stored), decipher.final()]);
-        expect(await codecsOf(clear, fixture.dir)).toEqual(['aac', 'h264']);
-        segments += 1;
+        const stored = (await fixture.objectStore.getBuffer(dir + uri))!;
+        const clear = decrypt(stored, pending!.iv);
         pending = undefined;
+        if (map) {
+          // Ciphertext: not even the init section reads as MP4 as it is stored.
+          await expect(codecsOf(stored, fixture.dir)).rejects.toThrow();
+          init = clear;
+          expect(await codecsOf(init, fixture.dir)).toEqual(playlist.codecs);
+          continue;
+        }
+        expect(init, `an init section before ${uri}`).toBeDefined();
+        // A CMAF segment is read after its init section, as a player does.
+        expect(stored.equals(clear.subarray(0, stored.length)), 'the stored segment is ciphertext').toBe(
+          false,
+        );
+        expect(await codecsOf(Buffer.concat([init!, clear]), fixture.dir)).toEqual(playlist.codecs);
+        segments += 1;
       }
     }
     expect(segments).toBeGreaterThanOrEqual(2);
-    expect(ivs.size).toBe(segments);
+    // One IV per encrypted file: every segment and every init section.
+    expect(ivs.size).toBe(segments + playlists.length);
 
     // The key is in the catalog only: no object in the store holds its 16 bytes.
     for await (const object of fixture.objectStore.list(prefix)) {

@@ -134,9 +134,9 @@ describe.each(CASES)('$name', ({ clip: spec, sizes, rate }) => {
   it('packages every rung as CMAF that opens each segment on an aligned keyframe, with honest bandwidths', async () => {
     const master = parseM3u8(await read('master.m3u8'));
     const variants = master.playlists ?? [];
-    expect(variants.map((v) => `${v.attributes.RESOLUTION?.width}x${v.attributes.RESOLUTION?.height}`)).toEqual(
-      sizes,
-    );
+    expect(
+      variants.map((v) => `${v.attributes.RESOLUTION?.width}x${v.attributes.RESOLUTION?.height}`),
+    ).toEqual(sizes);
     const audioGroup = master.mediaGroups.AUDIO.audio;
     expect(audioGroup !== undefined).toBe(spec.audio);
     const audioProbes = spec.audio
@@ -160,19 +160,28 @@ describe.each(CASES)('$name', ({ clip: spec, sizes, rate }) => {
       const origin = probes[0]!.keyframeTimesSec[0]!;
       let start = origin;
       for (const probe of probes) {
-        expect(probe).toMatchObject({ codecName: 'h264', pixFmt: 'yuv420p', width, height, firstPacketIsKey: true });
+        expect(probe).toMatchObject({
+          codecName: 'h264',
+          pixFmt: 'yuv420p',
+          width,
+          height,
+          firstPacketIsKey: true,
+        });
         expect(probe.frameRate).toBe(rate ?? probes[0]!.frameRate);
         expect(ratio(probe.averageFrameRate)).toBeCloseTo(ratio(probe.frameRate), 1);
         // A keyframe can only sit on a frame: the first one at or after each 2 s mark.
         const frameSec = 1 / ratio(probe.frameRate);
         for (const t of probe.keyframeTimesSec) {
-          const offGridSec = t - origin - Math.floor((t - origin + 0.001) / KEYFRAME_SECONDS) * KEYFRAME_SECONDS;
+          const offGridSec =
+            t - origin - Math.floor((t - origin + 0.001) / KEYFRAME_SECONDS) * KEYFRAME_SECONDS;
           expect(offGridSec).toBeLessThan(frameSec);
         }
         expect(probe.keyframeTimesSec[0]).toBeCloseTo(start, 1);
         start += probe.durationSec;
       }
-      expect(variant.attributes.CODECS).toMatch(spec.audio ? /^avc1\.[0-9A-F]{6},mp4a\.40\.2$/ : /^avc1\.[0-9A-F]{6}$/);
+      expect(variant.attributes.CODECS).toMatch(
+        spec.audio ? /^avc1\.[0-9A-F]{6},mp4a\.40\.2$/ : /^avc1\.[0-9A-F]{6}$/,
+      );
       expect(variant.attributes['FRAME-RATE']).toBeCloseTo(ratio(probes[0]!.frameRate), 2);
       expect(variant.attributes.AUDIO).toBe(spec.audio ? 'audio' : undefined);
       const video = measured(probes);
@@ -184,7 +193,9 @@ describe.each(CASES)('$name', ({ clip: spec, sizes, rate }) => {
   it('offers an I-frame playlist per rung whose byte ranges each decode to one keyframe', async () => {
     const master = parseM3u8(await read('master.m3u8'));
     const iframes = master.iFramePlaylists ?? [];
-    expect(iframes.map((p) => p.uri)).toEqual((master.playlists ?? []).map((p) => p.uri.replace('index', 'iframes')));
+    expect(iframes.map((p) => p.uri)).toEqual(
+      (master.playlists ?? []).map((p) => p.uri.replace('index', 'iframes')),
+    );
     for (const entry of iframes) {
       const playlist = parseM3u8(await read(entry.uri));
       expect(playlist.iFramesOnly).toBe(true);
@@ -208,7 +219,9 @@ describe.each(CASES)('$name', ({ clip: spec, sizes, rate }) => {
     const hls = parseM3u8(await read('master.m3u8'));
     const mpd = parseMpd(await read('manifest.mpd'), { manifestUri: 'http://origin/media/v/manifest.mpd' });
     const reps = [...mpd.playlists].sort((a, b) => a.attributes.BANDWIDTH - b.attributes.BANDWIDTH);
-    expect(reps.map((r) => `${r.attributes.RESOLUTION?.width}x${r.attributes.RESOLUTION?.height}`)).toEqual(sizes);
+    expect(reps.map((r) => `${r.attributes.RESOLUTION?.width}x${r.attributes.RESOLUTION?.height}`)).toEqual(
+      sizes,
+    );
     for (const rep of reps) {
       const name = rep.attributes.NAME;
       const media = parseM3u8(await read(`${name}/index.m3u8`));

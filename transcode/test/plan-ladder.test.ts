@@ -8,7 +8,12 @@ describe('planLadder', () => {
   it.each([
     ['1080p landscape: every rung', 1920, 1080, ['416x234', '640x360', '852x480', '1280x720', '1920x1080']],
     ['720p: nothing above the source', 1280, 720, ['416x234', '640x360', '852x480', '1280x720']],
-    ['portrait 1080x1920: rungs on the short side', 1080, 1920, ['234x416', '360x640', '480x852', '720x1280', '1080x1920']],
+    [
+      'portrait 1080x1920: rungs on the short side',
+      1080,
+      1920,
+      ['234x416', '360x640', '480x852', '720x1280', '1080x1920'],
+    ],
     ['odd 1279x719: rounded down to even', 1279, 719, ['416x234', '640x360', '852x480']],
     ['tiny 320x180: the source and half of it', 320, 180, ['160x90', '320x180']],
   ])('%s', (_case, width, height, expected) => {
@@ -29,7 +34,9 @@ describe('planLadder', () => {
       expect(r.height).toBeLessThanOrEqual(height);
       expect([r.width % 2, r.height % 2]).toEqual([0, 0]);
       // Aspect within one even-rounding step of the source's.
-      expect(Math.abs(r.width / r.height - width / height)).toBeLessThan((2 / Math.min(r.width, r.height)) * (width / height) + 0.01);
+      expect(Math.abs(r.width / r.height - width / height)).toBeLessThan(
+        (2 / Math.min(r.width, r.height)) * (width / height) + 0.01,
+      );
       expect(r.maxrateKbps).toBeGreaterThanOrEqual(r.videoBitrateKbps);
     }
     expect(new Set(ladder.map((r) => r.name)).size).toBe(ladder.length);
@@ -47,12 +54,33 @@ describe('planLadder', () => {
       version: 1,
       rungs: [
         ...DEFAULT_LADDER.rungs,
-        { height: 720, codec: 'hevc', profile: 'main', videoBitrateKbps: 1800, maxrateKbps: 1900, bufsizeKbps: 2700 },
-        { height: 720, codec: 'av1', profile: 'main', videoBitrateKbps: 1500, maxrateKbps: 1600, bufsizeKbps: 2250 },
+        {
+          height: 720,
+          codec: 'hevc',
+          profile: 'main',
+          videoBitrateKbps: 1800,
+          maxrateKbps: 1900,
+          bufsizeKbps: 2700,
+        },
+        {
+          height: 720,
+          codec: 'av1',
+          profile: 'main',
+          videoBitrateKbps: 1500,
+          maxrateKbps: 1600,
+          bufsizeKbps: 2250,
+        },
       ],
     };
     const names = planLadder({ width: 1280, height: 720 }, ladder).map((r) => `${r.name}:${r.codec}`);
-    expect(names).toEqual(['234p:h264', '360p:h264', '480p:h264', '720p-av1:av1', '720p-hevc:hevc', '720p:h264']);
+    expect(names).toEqual([
+      '234p:h264',
+      '360p:h264',
+      '480p:h264',
+      '720p-av1:av1',
+      '720p-hevc:hevc',
+      '720p:h264',
+    ]);
   });
 });
 

@@ -18,7 +18,11 @@ export async function makeMatrixClip(file: string, spec: ClipSpec): Promise<void
   const size = `${spec.width}x${spec.height}`;
   const picture = `testsrc2=size=${size}:rate=${spec.fps}:duration=${spec.seconds}`;
   const chains = spec.blackStart
-    ? [`color=c=black:size=${size}:rate=${spec.fps}:duration=1[b]`, `${picture}[t]`, '[b][t]concat=n=2:v=1:a=0[pre]']
+    ? [
+        `color=c=black:size=${size}:rate=${spec.fps}:duration=1[b]`,
+        `${picture}[t]`,
+        '[b][t]concat=n=2:v=1:a=0[pre]',
+      ]
     : [`${picture}[pre]`];
   const vfr = spec.variableFrameRate ? ",select='lt(n\\,30)+not(mod(n\\,3))+eq(mod(n\\,7)\\,1)'" : '';
   // 4:2:0 needs even sizes, so an odd-sized source is stored 4:4:4 (as some cameras and screen

@@ -15,7 +15,12 @@ declare module 'm3u8-parser' {
     playlists?: ParsedPlaylist[];
     iFramePlaylists?: ParsedPlaylist[];
     mediaGroups: { AUDIO: Record<string, Record<string, { uri?: string; default?: boolean }>> };
-    segments: { uri: string; duration: number; map?: { uri: string }; byterange?: { length: number; offset: number } }[];
+    segments: {
+      uri: string;
+      duration: number;
+      map?: { uri: string };
+      byterange?: { length: number; offset: number };
+    }[];
     independentSegments?: boolean;
     iFramesOnly?: boolean;
     endList?: boolean;
@@ -29,7 +34,12 @@ declare module 'm3u8-parser' {
 
 declare module 'mpd-parser' {
   export interface MpdPlaylist {
-    attributes: { NAME: string; BANDWIDTH: number; CODECS: string; RESOLUTION?: { width: number; height: number } };
+    attributes: {
+      NAME: string;
+      BANDWIDTH: number;
+      CODECS: string;
+      RESOLUTION?: { width: number; height: number };
+    };
     segments: { duration: number; resolvedUri: string; map?: { resolvedUri: string } }[];
   }
   export function parse(

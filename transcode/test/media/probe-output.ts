@@ -41,7 +41,10 @@ export async function probeSegment(folder: string, segment: string, scratch: str
   const joined = path.join(scratch, `${path.basename(folder)}-${segment}.mp4`);
   await writeFile(
     joined,
-    Buffer.concat([await readFile(path.join(folder, 'init.mp4')), await readFile(path.join(folder, segment))]),
+    Buffer.concat([
+      await readFile(path.join(folder, 'init.mp4')),
+      await readFile(path.join(folder, segment)),
+    ]),
   );
   const { stdout } = await run('ffprobe', [
     ...['-v', 'error', '-of', 'json', '-show_streams', '-show_packets'],
