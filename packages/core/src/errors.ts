@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   ERR_UNSUPPORTED_MEDIA_TYPE: 415,
   ERR_RATE_LIMITED: 429,
   ERR_INTERNAL: 500,
+  /** A feature that needs a real S3 endpoint (direct multipart uploads) on the local-folder store. */
+  ERR_S3_REQUIRED: 501,
   ERR_DEPENDENCY_UNAVAILABLE: 503,
 } as const;
 
