@@ -42,7 +42,10 @@ export interface IngestApp {
   close(): Promise<void>;
 }
 
-type Ports = Pick<IngestRoutesDeps, 'catalog' | 'eventLog' | 'objectStore' | 's3' | 'maxUploadBytes'> & {
+type Ports = Pick<
+  IngestRoutesDeps,
+  'catalog' | 'eventLog' | 'objectStore' | 'featureStore' | 's3' | 'maxUploadBytes'
+> & {
   dataDir: string;
 };
 
@@ -117,10 +120,11 @@ export function createUploadRequest(
   });
 }
 
-/** Every message on the transcode-jobs topic from now on (a fresh consumer group). */
+/** Every message on the transcode-jobs topic (or `topic`) from now on (a fresh consumer group). */
 export async function recordJobs(
   eventLog: EventLog,
   groupId: string,
+  topic: string = TOPICS.transcodeJobs.name,
 ): Promise<{
   messages: ConsumedMessage[];
   forKey(key: string): ConsumedMessage[];
@@ -129,7 +133,7 @@ export async function recordJobs(
   const messages: ConsumedMessage[] = [];
   const subscription: Subscription = await eventLog.subscribe({
     groupId,
-    topics: [TOPICS.transcodeJobs.name],
+    topics: [topic],
     handleBatch: async (batch) => {
       messages.push(...batch.messages);
     },
