@@ -192,6 +192,7 @@ export function registerMultipartRoutes(app: FastifyInstance, deps: MultipartRou
     }
     if (sizeBytes !== record.sizeBytes) {
       await finishMultipartUpload(catalog, record.uploadId, 'aborted');
+      await s3.deleteObject(record.objectKey);
       throw new AppError(
         'ERR_VALIDATION',
         `the assembled object has ${sizeBytes} bytes, not the ${record.sizeBytes} declared; start a new upload`,

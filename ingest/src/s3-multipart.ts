@@ -7,6 +7,7 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   HeadObjectCommand,
   S3Client,
   UploadPartCommand,
@@ -25,6 +26,7 @@ export interface S3Multipart {
   /** Resolves with the object's size; rejects with S3's reason (also when it failed inside a 200). */
   complete(objectKey: string, uploadId: string, parts: readonly CompletedPart[]): Promise<number>;
   abort(objectKey: string, uploadId: string): Promise<void>;
+  deleteObject(objectKey: string): Promise<void>;
   /** The object's size; undefined when it does not exist. */
   sizeOf(objectKey: string): Promise<number | undefined>;
   close(): void;
@@ -71,6 +73,9 @@ export function createS3Multipart(s3: S3Config): S3Multipart {
       return (await sizeOf(Key)) ?? 0;
     },
     sizeOf,
+    async deleteObject(Key) {
+      await client.send(new DeleteObjectCommand({ Bucket, Key }));
+    },
     async abort(Key, UploadId) {
       await client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId }));
     },
