@@ -42,7 +42,10 @@ const KeyBody = Type.Object({
 
 const KeyParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
-export function registerApiKeyRoutes(app: FastifyInstance, deps: { catalog: Catalog; auth: ApiKeyAuth }): void {
+export function registerApiKeyRoutes(
+  app: FastifyInstance,
+  deps: { catalog: Catalog; auth: ApiKeyAuth },
+): void {
   const { catalog } = deps;
   const manage = deps.auth.guard('manage');
 
@@ -50,14 +53,20 @@ export function registerApiKeyRoutes(app: FastifyInstance, deps: { catalog: Cata
     '/api/v1/keys',
     {
       preHandler: manage,
-      schema: { body: CreateKeyBody, response: { 201: Type.Composite([KeyBody, Type.Object({ key: Type.String() })]) } },
+      schema: {
+        body: CreateKeyBody,
+        response: { 201: Type.Composite([KeyBody, Type.Object({ key: Type.String() })]) },
+      },
     },
     async (request, reply) => {
       const principal = principalOf(request);
       const confined = ownerScope(principal);
       const owner = request.body.owner ?? principal.owner;
       if (confined !== undefined && owner !== confined) {
-        throw new AppError('ERR_FORBIDDEN', `a key of owner '${confined}' can create keys for that owner only`);
+        throw new AppError(
+          'ERR_FORBIDDEN',
+          `a key of owner '${confined}' can create keys for that owner only`,
+        );
       }
       const stronger = request.body.scopes.filter((s) => !principal.scopes.includes(s));
       if (stronger.length > 0) {
@@ -67,7 +76,9 @@ export function registerApiKeyRoutes(app: FastifyInstance, deps: { catalog: Cata
         owner,
         scopes: request.body.scopes,
         ...(request.body.name === undefined ? {} : { name: request.body.name }),
-        ...(request.body.rateLimitPerMinute === undefined ? {} : { rateLimitPerMinute: request.body.rateLimitPerMinute }),
+        ...(request.body.rateLimitPerMinute === undefined
+          ? {}
+          : { rateLimitPerMinute: request.body.rateLimitPerMinute }),
       });
       reply.code(201);
       return { ...record, key };

@@ -53,7 +53,10 @@ const CompleteBody = Type.Object(
   {
     parts: Type.Array(
       Type.Object(
-        { partNumber: Type.Integer({ minimum: 1, maximum: MAX_PARTS }), etag: Type.String({ minLength: 1, maxLength: 200 }) },
+        {
+          partNumber: Type.Integer({ minimum: 1, maximum: MAX_PARTS }),
+          etag: Type.String({ minLength: 1, maxLength: 200 }),
+        },
         { additionalProperties: false },
       ),
       { minItems: 1, maxItems: MAX_PARTS },
@@ -103,12 +106,19 @@ export function registerMultipartRoutes(app: FastifyInstance, deps: MultipartRou
       const principal = principalOf(request);
       const body = request.body;
       if (body.sizeBytes > deps.maxUploadBytes) {
-        throw new AppError('ERR_UPLOAD_TOO_LARGE', `${body.sizeBytes} bytes is over the ${deps.maxUploadBytes}-byte limit`);
+        throw new AppError(
+          'ERR_UPLOAD_TOO_LARGE',
+          `${body.sizeBytes} bytes is over the ${deps.maxUploadBytes}-byte limit`,
+        );
       }
-      const partSizeBytes = body.partSizeBytes ?? Math.max(DEFAULT_PART_BYTES, Math.ceil(body.sizeBytes / MAX_PARTS));
+      const partSizeBytes =
+        body.partSizeBytes ?? Math.max(DEFAULT_PART_BYTES, Math.ceil(body.sizeBytes / MAX_PARTS));
       const partCount = Math.ceil(body.sizeBytes / partSizeBytes);
       if (partCount > MAX_PARTS) {
-        throw new AppError('ERR_VALIDATION', `${partCount} parts of ${partSizeBytes} bytes is over S3's ${MAX_PARTS}`);
+        throw new AppError(
+          'ERR_VALIDATION',
+          `${partCount} parts of ${partSizeBytes} bytes is over S3's ${MAX_PARTS}`,
+        );
       }
       const videoId = await videoForUpload(principal, body);
       const objectKey = `sources/${videoId}`;
@@ -165,7 +175,8 @@ export function registerMultipartRoutes(app: FastifyInstance, deps: MultipartRou
     async (request) => {
       const s3 = s3OrRefuse();
       const record = await findUpload(principalOf(request), request.params.uploadId);
-      if (record.state === 'aborted') throw new AppError('ERR_CONFLICT', `multipart upload ${record.uploadId} was aborted`);
+      if (record.state === 'aborted')
+        throw new AppError('ERR_CONFLICT', `multipart upload ${record.uploadId} was aborted`);
       if (record.state === 'open') await completeOnS3(s3, record, request.body.parts);
       const video = await getVideo(catalog, record.videoId);
       return { videoId: record.videoId, status: video?.status ?? 'deleted' };
@@ -216,11 +227,17 @@ export function registerMultipartRoutes(app: FastifyInstance, deps: MultipartRou
       const s3 = s3OrRefuse();
       const record = await findUpload(principalOf(request), request.params.uploadId);
       if (record.state === 'completed') {
-        throw new AppError('ERR_CONFLICT', `multipart upload ${record.uploadId} is complete; DELETE the video instead`);
+        throw new AppError(
+          'ERR_CONFLICT',
+          `multipart upload ${record.uploadId} is complete; DELETE the video instead`,
+        );
       }
       if (record.state === 'open') {
         await s3.abort(record.objectKey, record.uploadId).catch((err: unknown) => {
-          logger.warn({ uploadId: record.uploadId, reason: reasonOf(err) }, 'S3 abort failed; the bucket lifecycle rule cleans up');
+          logger.warn(
+            { uploadId: record.uploadId, reason: reasonOf(err) },
+            'S3 abort failed; the bucket lifecycle rule cleans up',
+          );
         });
         await finishMultipartUpload(catalog, record.uploadId, 'aborted');
       }

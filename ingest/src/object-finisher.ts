@@ -22,7 +22,12 @@ export function createRecorderObjectFinisher(recorder: UploadRecorder): ObjectFi
   return {
     async finishObject(input) {
       // The row exists (created when the multipart upload started); record() moves it to 'uploaded'.
-      await recorder.record({ videoId: input.videoId, sourceKey: input.objectKey, title: undefined, filename: undefined });
+      await recorder.record({
+        videoId: input.videoId,
+        sourceKey: input.objectKey,
+        title: undefined,
+        filename: undefined,
+      });
       return { videoId: input.videoId };
     },
   };

@@ -22,7 +22,12 @@ export interface CompletedPart {
 
 export interface S3Multipart {
   create(objectKey: string, contentType: string): Promise<string>;
-  presignPart(objectKey: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<string>;
+  presignPart(
+    objectKey: string,
+    uploadId: string,
+    partNumber: number,
+    expiresInSeconds: number,
+  ): Promise<string>;
   /** Resolves with the object's size; rejects with S3's reason (also when it failed inside a 200). */
   complete(objectKey: string, uploadId: string, parts: readonly CompletedPart[]): Promise<number>;
   abort(objectKey: string, uploadId: string): Promise<void>;
@@ -47,7 +52,8 @@ export function createS3Multipart(s3: S3Config): S3Multipart {
     try {
       return (await client.send(new HeadObjectCommand({ Bucket, Key }))).ContentLength ?? 0;
     } catch (err) {
-      if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
+      if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404)
+        return undefined;
       throw err;
     }
   };

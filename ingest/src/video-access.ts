@@ -32,7 +32,11 @@ export async function findVisibleVideo(
   return video !== undefined && (owner === undefined || video.owner === owner) ? video : undefined;
 }
 
-export async function requireVisibleVideo(db: Queryable, principal: Principal, id: string): Promise<VideoRecord> {
+export async function requireVisibleVideo(
+  db: Queryable,
+  principal: Principal,
+  id: string,
+): Promise<VideoRecord> {
   const video = await findVisibleVideo(db, principal, id);
   if (video === undefined) throw new AppError('ERR_NOT_FOUND', `no video ${id}`);
   return video;

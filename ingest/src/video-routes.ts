@@ -36,7 +36,10 @@ const CreateVideoBody = Type.Object(
   { additionalProperties: false },
 );
 
-const PatchVideoBody = Type.Partial(Type.Object(EditableFields), { additionalProperties: false, minProperties: 1 });
+const PatchVideoBody = Type.Partial(Type.Object(EditableFields), {
+  additionalProperties: false,
+  minProperties: 1,
+});
 
 const ListQuery = Type.Object(
   {
@@ -122,7 +125,10 @@ export function registerVideoRoutes(app: FastifyInstance, deps: VideoRoutesDeps)
 
   app.patch<{ Params: Static<typeof VideoParams>; Body: Static<typeof PatchVideoBody> }>(
     '/api/v1/videos/:id',
-    { preHandler: manage, schema: { params: VideoParams, body: PatchVideoBody, response: { 200: VideoBody } } },
+    {
+      preHandler: manage,
+      schema: { params: VideoParams, body: PatchVideoBody, response: { 200: VideoBody } },
+    },
     async (request) => {
       const { id } = request.params;
       await requireVisibleVideo(catalog, principalOf(request), id);

@@ -7,33 +7,30 @@
 import { createApiKey } from '@streamloop/catalog/api-key-repository';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedIngest, startEmbeddedIngest } from './embedded-fixture.js';
-import { API_KEY, createUploadRequest } from './helpers.js';
+import { API_KEY, callJson, createUploadRequest } from './helpers.js';
 
 describe('scoped API keys on ingest', () => {
   let ingest: EmbeddedIngest;
-  const keys: Record<'upload' | 'manage' | 'analytics' | 'revoked' | 'tenantA' | 'tenantB', string> = {} as never;
+  const keys: Record<'upload' | 'manage' | 'analytics' | 'revoked' | 'tenantA' | 'tenantB', string> =
+    {} as never;
 
-  const call = async (key: string | undefined, method: string, route: string, body?: unknown) => {
-    const response = await fetch(ingest.baseUrl + route, {
-      method,
-      headers: {
-        ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return {
-      status: response.status,
-      body: (text === '' ? undefined : JSON.parse(text)) as Record<string, any>,
-      headers: response.headers,
-    };
-  };
+  const call = (key: string | undefined, method: string, route: string, body?: unknown) =>
+    callJson(ingest.baseUrl, key, method, route, body);
 
   beforeAll(async () => {
     ingest = await startEmbeddedIngest();
-    const make = async (owner: string, scopes: ('upload' | 'manage' | 'analytics-read')[], rateLimitPerMinute?: number) =>
-      (await createApiKey(ingest.catalog, { owner, scopes, ...(rateLimitPerMinute ? { rateLimitPerMinute } : {}) })).key;
+    const make = async (
+      owner: string,
+      scopes: ('upload' | 'manage' | 'analytics-read')[],
+      rateLimitPerMinute?: number,
+    ) =>
+      (
+        await createApiKey(ingest.catalog, {
+          owner,
+          scopes,
+          ...(rateLimitPerMinute ? { rateLimitPerMinute } : {}),
+        })
+      ).key;
     keys.upload = await make('default', ['upload']);
     keys.manage = await make('default', ['manage']);
     keys.analytics = await make('default', ['analytics-read']);
@@ -47,29 +44,54 @@ describe('scoped API keys on ingest', () => {
     await ingest?.teardown();
   });
 
-  const routes: { name: string; method: string; route: string; body?: unknown; scope: 'manage' | 'upload' }[] = [
+  const routes: {
+    name: string;
+    method: string;
+    route: string;
+    body?: unknown;
+    scope: 'manage' | 'upload';
+  }[] = [
     { name: 'create video', method: 'POST', route: '/api/v1/videos', body: { title: 'x' }, scope: 'manage' },
-    { name: 'patch video', method: 'PATCH', route: '/api/v1/videos/abcdefgh12345678', body: { title: 'y' }, scope: 'manage' },
+    {
+      name: 'patch video',
+      method: 'PATCH',
+      route: '/api/v1/videos/abcdefgh12345678',
+      body: { title: 'y' },
+      scope: 'manage',
+    },
     { name: 'delete video', method: 'DELETE', route: '/api/v1/videos/abcdefgh12345678', scope: 'manage' },
     { name: 'list keys', method: 'GET', route: '/api/v1/keys', scope: 'manage' },
-    { name: 'direct upload', method: 'POST', route: '/api/v1/uploads/multipart', body: { filename: 'a.mp4', sizeBytes: 1 }, scope: 'upload' },
+    {
+      name: 'direct upload',
+      method: 'POST',
+      route: '/api/v1/uploads/multipart',
+      body: { filename: 'a.mp4', sizeBytes: 1 },
+      scope: 'upload',
+    },
   ];
 
-  it.each(routes)('$name: no key → 401, revoked key → 401, a key without $scope → 403', async ({ method, route, body, scope }) => {
-    const noKey = await call(undefined, method, route, body);
-    expect([noKey.status, noKey.body.error.code]).toEqual([401, 'ERR_UNAUTHORIZED']);
-    const revoked = await call(keys.revoked, method, route, body);
-    expect([revoked.status, revoked.body.error.code]).toEqual([401, 'ERR_UNAUTHORIZED']);
-    const forged = await call(`${keys.manage.slice(0, -4)}AAAA`, method, route, body);
-    expect(forged.status).toBe(401);
-    const wrong = await call(scope === 'manage' ? keys.upload : keys.analytics, method, route, body);
-    expect([wrong.status, wrong.body.error.code]).toEqual([403, 'ERR_FORBIDDEN']);
-    expect(wrong.body.error.message).toContain(`'${scope}'`);
-  });
+  it.each(routes)(
+    '$name: no key → 401, revoked key → 401, a key without $scope → 403',
+    async ({ method, route, body, scope }) => {
+      const noKey = await call(undefined, method, route, body);
+      expect([noKey.status, noKey.body.error.code]).toEqual([401, 'ERR_UNAUTHORIZED']);
+      const revoked = await call(keys.revoked, method, route, body);
+      expect([revoked.status, revoked.body.error.code]).toEqual([401, 'ERR_UNAUTHORIZED']);
+      const forged = await call(`${keys.manage.slice(0, -4)}AAAA`, method, route, body);
+      expect(forged.status).toBe(401);
+      const wrong = await call(scope === 'manage' ? keys.upload : keys.analytics, method, route, body);
+      expect([wrong.status, wrong.body.error.code]).toEqual([403, 'ERR_FORBIDDEN']);
+      expect(wrong.body.error.message).toContain(`'${scope}'`);
+    },
+  );
 
   it('tus uploads need the upload scope', async () => {
     const create = (apiKey?: string) =>
-      createUploadRequest(ingest.baseUrl, { length: 10, metadata: { title: 't', filename: 'a.mp4' }, ...(apiKey ? { apiKey } : {}) });
+      createUploadRequest(ingest.baseUrl, {
+        length: 10,
+        metadata: { title: 't', filename: 'a.mp4' },
+        ...(apiKey ? { apiKey } : {}),
+      });
     expect((await create()).status).toBe(401);
     expect((await create(keys.revoked)).status).toBe(401);
     expect((await create(keys.manage)).status).toBe(403);
@@ -82,9 +104,18 @@ describe('scoped API keys on ingest', () => {
   });
 
   it('creates a key over HTTP that works at once and stops working when revoked', async () => {
-    const created = await call(API_KEY, 'POST', '/api/v1/keys', { scopes: ['manage'], owner: 'tenant-c', name: 'ci' });
+    const created = await call(API_KEY, 'POST', '/api/v1/keys', {
+      scopes: ['manage'],
+      owner: 'tenant-c',
+      name: 'ci',
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ owner: 'tenant-c', scopes: ['manage'], name: 'ci', revokedAt: null });
+    expect(created.body).toMatchObject({
+      owner: 'tenant-c',
+      scopes: ['manage'],
+      name: 'ci',
+      revokedAt: null,
+    });
     expect(created.body.key).toMatch(/^sl_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
     expect((await call(created.body.key, 'POST', '/api/v1/videos', { title: 'Mine' })).status).toBe(201);
     // Listing never shows secrets.
@@ -96,9 +127,17 @@ describe('scoped API keys on ingest', () => {
   });
 
   it('a key cannot mint a stronger key or one for another owner', async () => {
-    const stronger = await call(keys.manage, 'POST', '/api/v1/keys', { scopes: ['manage', 'analytics-read'] });
-    expect([stronger.status, stronger.body.error.message]).toEqual([403, 'this key cannot grant scopes it lacks: analytics-read']);
-    const otherOwner = await call(keys.tenantA, 'POST', '/api/v1/keys', { scopes: ['upload'], owner: 'tenant-b' });
+    const stronger = await call(keys.manage, 'POST', '/api/v1/keys', {
+      scopes: ['manage', 'analytics-read'],
+    });
+    expect([stronger.status, stronger.body.error.message]).toEqual([
+      403,
+      'this key cannot grant scopes it lacks: analytics-read',
+    ]);
+    const otherOwner = await call(keys.tenantA, 'POST', '/api/v1/keys', {
+      scopes: ['upload'],
+      owner: 'tenant-b',
+    });
     expect(otherOwner.status).toBe(403);
     const own = await call(keys.tenantA, 'POST', '/api/v1/keys', { scopes: ['upload'] });
     expect([own.status, own.body.owner]).toEqual([201, 'tenant-a']);
@@ -107,19 +146,27 @@ describe('scoped API keys on ingest', () => {
   it('an owner sees, edits and deletes only its own videos', async () => {
     const a = (await call(keys.tenantA, 'POST', '/api/v1/videos', { title: 'Tenant A video' })).body;
     const b = (await call(keys.tenantB, 'POST', '/api/v1/videos', { title: 'Tenant B video' })).body;
-    const listA = (await call(keys.tenantA, 'GET', '/api/v1/videos?q=tenant')).body.videos.map((v: { id: string }) => v.id);
+    const listA = (await call(keys.tenantA, 'GET', '/api/v1/videos?q=tenant')).body.videos.map(
+      (v: { id: string }) => v.id,
+    );
     expect(listA).toEqual([a.id]);
     expect((await call(keys.tenantA, 'GET', `/api/v1/videos/${b.id}`)).status).toBe(404);
-    expect((await call(keys.tenantA, 'PATCH', `/api/v1/videos/${b.id}`, { title: 'hijacked' })).status).toBe(404);
+    expect((await call(keys.tenantA, 'PATCH', `/api/v1/videos/${b.id}`, { title: 'hijacked' })).status).toBe(
+      404,
+    );
     expect((await call(keys.tenantA, 'DELETE', `/api/v1/videos/${b.id}`)).status).toBe(204);
     expect((await call(keys.tenantB, 'GET', `/api/v1/videos/${b.id}`)).body.title).toBe('Tenant B video');
     // The default owner (operator) sees both.
-    const all = (await call(API_KEY, 'GET', '/api/v1/videos?q=tenant')).body.videos.map((v: { id: string }) => v.id);
+    const all = (await call(API_KEY, 'GET', '/api/v1/videos?q=tenant')).body.videos.map(
+      (v: { id: string }) => v.id,
+    );
     expect(all.sort()).toEqual([a.id, b.id].sort());
   });
 
   it('answers 429 with Retry-After once a key spends its per-minute budget', async () => {
-    const limited = (await createApiKey(ingest.catalog, { owner: 'default', scopes: ['manage'], rateLimitPerMinute: 3 })).key;
+    const limited = (
+      await createApiKey(ingest.catalog, { owner: 'default', scopes: ['manage'], rateLimitPerMinute: 3 })
+    ).key;
     const statuses: number[] = [];
     let last: Awaited<ReturnType<typeof call>> | undefined;
     for (let i = 0; i < 4; i++) {
@@ -134,7 +181,10 @@ describe('scoped API keys on ingest', () => {
   });
 
   it('direct uploads on the local-folder store answer ERR_S3_REQUIRED naming S3_ENDPOINT', async () => {
-    const res = await call(keys.upload, 'POST', '/api/v1/uploads/multipart', { filename: 'a.mp4', sizeBytes: 1024 });
+    const res = await call(keys.upload, 'POST', '/api/v1/uploads/multipart', {
+      filename: 'a.mp4',
+      sizeBytes: 1024,
+    });
     expect([res.status, res.body.error.code]).toEqual([501, 'ERR_S3_REQUIRED']);
     expect(res.body.error.message).toContain('S3_ENDPOINT');
   });

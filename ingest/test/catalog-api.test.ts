@@ -15,7 +15,7 @@ import type { ObjectStore } from '@streamloop/object-store/object-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOutboxRelay } from '../src/outbox-relay.js';
 import { startEmbeddedIngest } from './embedded-fixture.js';
-import { API_KEY, type Catalog, makeClip, recordJobs, silentLogger, tusUpload } from './helpers.js';
+import { API_KEY, type Catalog, callJson, makeClip, recordJobs, silentLogger, tusUpload } from './helpers.js';
 import { startRealIngest } from './real-fixture.js';
 
 interface Fixture {
@@ -41,18 +41,8 @@ describe.each(fixtures)('catalog API on the %s', (_label, start) => {
   // Every test's titles carry this word, so searches see only this run's videos on a shared database.
   const run = uniqueName('run').replace(/[^a-z0-9]/gi, '');
 
-  const api = async (method: string, route: string, body?: unknown) => {
-    const response = await fetch(f.baseUrl + route, {
-      method,
-      headers: {
-        authorization: `Bearer ${API_KEY}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as Record<string, any> };
-  };
+  const api = (method: string, route: string, body?: unknown) =>
+    callJson(f.baseUrl, API_KEY, method, route, body);
   const create = async (fields: Record<string, unknown>) => {
     const res = await api('POST', '/api/v1/videos', fields);
     expect(res.status).toBe(201);
@@ -64,13 +54,25 @@ describe.each(fixtures)('catalog API on the %s', (_label, start) => {
     return (res.body.videos as { id: string }[]).map((v) => v.id);
   };
   // What the outbox relay of a running ingest does every few seconds, done now.
-  const relayNow = () => createOutboxRelay({ catalog: f.catalog, eventLog: f.eventLog, logger: silentLogger, minAgeMs: 0 }).runOnce();
+  const relayNow = () =>
+    createOutboxRelay({
+      catalog: f.catalog,
+      eventLog: f.eventLog,
+      logger: silentLogger,
+      minAgeMs: 0,
+    }).runOnce();
   const eventsFor = async (videoId: string, count: number) => {
     await relayNow();
-    return eventually(`${count} video-events for ${videoId}`, () => {
-      const found = events.forKey(videoId).map((m) => JSON.parse(m.value.toString()) as Record<string, unknown>);
-      return found.length >= count ? found : undefined;
-    }, { timeoutMs: 30_000 });
+    return eventually(
+      `${count} video-events for ${videoId}`,
+      () => {
+        const found = events
+          .forKey(videoId)
+          .map((m) => JSON.parse(m.value.toString()) as Record<string, unknown>);
+        return found.length >= count ? found : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
   };
 
   beforeAll(async () => {
@@ -84,7 +86,10 @@ describe.each(fixtures)('catalog API on the %s', (_label, start) => {
 
   it('creates a video with tags and finds it by a word of its title, tags or description', async () => {
     const byTag = await create({ title: `Morning ${run}`, tags: ['surfing', ' Portugal ', 'surfing'] });
-    const byDescription = await create({ title: `Evening ${run}`, description: 'A long surfing session at dusk' });
+    const byDescription = await create({
+      title: `Evening ${run}`,
+      description: 'A long surfing session at dusk',
+    });
     const other = await create({ title: `Cooking ${run}`, tags: ['pasta'] });
     expect(byTag).toMatchObject({ status: 'waiting_upload', tags: ['surfing', 'Portugal'] });
 
@@ -92,7 +97,9 @@ describe.each(fixtures)('catalog API on the %s', (_label, start) => {
     expect(await search(`q=${run}+portugal`)).toEqual([byTag.id]);
     expect(await search(`q=${run}+pasta`)).toEqual([other.id]);
     expect(await search(`q=${run}&status=ready`)).toEqual([]);
-    expect((await search(`q=${run}&status=waiting_upload`)).sort()).toEqual([byTag.id, byDescription.id, other.id].sort());
+    expect((await search(`q=${run}&status=waiting_upload`)).sort()).toEqual(
+      [byTag.id, byDescription.id, other.id].sort(),
+    );
   });
 
   it('refuses a bad status filter, an empty title and an empty PATCH with ERR_VALIDATION', async () => {
@@ -114,8 +121,15 @@ describe.each(fixtures)('catalog API on the %s', (_label, start) => {
       playbackPolicy: 'signed',
     });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ title: `Final cut ${run}`, description: 'Now with kayaks', tags: ['kayak'], playbackPolicy: 'signed' });
-    expect((await api('GET', `/api/v1/videos/${video.id}`)).body).toMatchObject({ title: `Final cut ${run}` });
+    expect(res.body).toMatchObject({
+      title: `Final cut ${run}`,
+      description: 'Now with kayaks',
+      tags: ['kayak'],
+      playbackPolicy: 'signed',
+    });
+    expect((await api('GET', `/api/v1/videos/${video.id}`)).body).toMatchObject({
+      title: `Final cut ${run}`,
+    });
     expect(await search(`q=${run}+draft`)).toEqual([]);
     expect(await search(`q=${run}+kayak`)).toEqual([video.id]);
     expect((await api('PATCH', '/api/v1/videos/nosuchvideo0000', { title: 'x' })).status).toBe(404);
@@ -152,7 +166,10 @@ describe.each(fixtures)('catalog API on the %s', (_label, start) => {
   it('announces video.uploaded when an upload into a created video completes', async () => {
     const video = await create({ title: `Uploaded ${run}` });
     const { bytes } = await makeClip(f.dir);
-    const outcome = await tusUpload(f.baseUrl, bytes, { metadata: { filename: 'clip.mp4', videoId: video.id }, chunks: 1 });
+    const outcome = await tusUpload(f.baseUrl, bytes, {
+      metadata: { filename: 'clip.mp4', videoId: video.id },
+      chunks: 1,
+    });
     expect(outcome.videoId).toBe(video.id);
     const [uploaded] = await eventsFor(video.id, 1);
     expect(uploaded).toMatchObject({ event: 'video.uploaded.v1', videoId: video.id, status: 'uploaded' });

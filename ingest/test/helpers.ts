@@ -158,3 +158,30 @@ export async function metricValue(registry: Registry, name: string): Promise<num
 }
 
 export type { Catalog, ObjectStore };
+
+export interface JsonResponse {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read response fields ad hoc and assert on them.
+  body: Record<string, any>;
+  headers: Headers;
+}
+
+/** A JSON API call as a client makes it; `apiKey` undefined sends no Authorization header. */
+export async function callJson(
+  baseUrl: string,
+  apiKey: string | undefined,
+  method: string,
+  route: string,
+  body?: unknown,
+): Promise<JsonResponse> {
+  const response = await fetch(baseUrl + route, {
+    method,
+    headers: {
+      ...(apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` }),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? {} : JSON.parse(text), headers: response.headers };
+}

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { eventually, uniqueName } from '@streamloop/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY, recordJobs } from './helpers.js';
+import { API_KEY, callJson, recordJobs } from './helpers.js';
 import { type RealIngest, startRealIngest } from './real-fixture.js';
 
 const run = promisify(execFile);
@@ -32,15 +32,8 @@ describe('direct multipart uploads to S3Proxy', () => {
   let clip: Buffer;
   const videoIds: string[] = [];
 
-  const api = async (method: string, route: string, body?: unknown) => {
-    const response = await fetch(ingest.baseUrl + route, {
-      method,
-      headers: { authorization: `Bearer ${API_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as Record<string, any> };
-  };
+  const api = (method: string, route: string, body?: unknown) =>
+    callJson(ingest.baseUrl, API_KEY, method, route, body);
   const start = async (body: Record<string, unknown>): Promise<Started> => {
     const res = await api('POST', '/api/v1/uploads/multipart', body);
     expect(res.status).toBe(201);
@@ -53,7 +46,10 @@ describe('direct multipart uploads to S3Proxy', () => {
       started.parts.map(async ({ partNumber, url }) => {
         expect(new URL(url).origin).toBe(new URL(ingest.s3.endpoint).origin);
         const from = (partNumber - 1) * started.partSizeBytes;
-        const res = await fetch(url, { method: 'PUT', body: bytes.subarray(from, from + started.partSizeBytes) });
+        const res = await fetch(url, {
+          method: 'PUT',
+          body: bytes.subarray(from, from + started.partSizeBytes),
+        });
         expect(res.status).toBe(200);
         return { partNumber, etag: res.headers.get('etag') ?? '' };
       }),
@@ -64,7 +60,17 @@ describe('direct multipart uploads to S3Proxy', () => {
     // A real clip of ~12 MB (noise defeats compression), so it takes two parts of 8 MiB.
     const file = path.join(ingest.dir, 'noisy.mp4');
     await run('ffmpeg', [
-      ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25,noise=alls=60:allf=t+u', '-t', '2'],
+      ...[
+        '-v',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=640x360:rate=25,noise=alls=60:allf=t+u',
+        '-t',
+        '2',
+      ],
       ...['-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '8', '-pix_fmt', 'yuv420p', file],
     ]);
     clip = await readFile(file);
@@ -78,13 +84,18 @@ describe('direct multipart uploads to S3Proxy', () => {
   it('uploads parts straight to S3, completes, and records the video with one transcode job', async () => {
     const jobs = await recordJobs(ingest.eventLog, uniqueName('multipart-jobs'));
     try {
-      const started = await start({ filename: 'noisy.mp4', sizeBytes: clip.length, title: 'Direct', contentType: 'video/mp4' });
+      const started = await start({
+        filename: 'noisy.mp4',
+        sizeBytes: clip.length,
+        title: 'Direct',
+        contentType: 'video/mp4',
+      });
       expect(started.partSizeBytes).toBe(8 * MIB);
       expect(started.parts.map((p) => p.partNumber)).toEqual([1, 2]);
       const parts = await putParts(started, clip);
 
       const done = await api(started.complete.method, started.complete.url, { parts: [...parts].reverse() });
-      expect(done).toEqual({ status: 200, body: { videoId: started.videoId, status: 'uploaded' } });
+      expect([done.status, done.body]).toEqual([200, { videoId: started.videoId, status: 'uploaded' }]);
       // Compared as digests: a deep toEqual over 12 MB of bytes takes minutes.
       const stored = await ingest.objectStore.getBuffer(`sources/${started.videoId}`);
       expect(sha256(stored ?? Buffer.alloc(0))).toBe(sha256(clip));
@@ -95,10 +106,15 @@ describe('direct multipart uploads to S3Proxy', () => {
         sourceKey: `sources/${started.videoId}`,
       });
       // Completing again (a client retry) answers the same and queues nothing more.
-      expect(await api('POST', started.complete.url, { parts })).toEqual(done);
-      await eventually('the job on Kafka', () => (jobs.forKey(started.videoId).length > 0 ? true : undefined), {
-        timeoutMs: 30_000,
-      });
+      const again = await api('POST', started.complete.url, { parts });
+      expect([again.status, again.body]).toEqual([done.status, done.body]);
+      await eventually(
+        'the job on Kafka',
+        () => (jobs.forKey(started.videoId).length > 0 ? true : undefined),
+        {
+          timeoutMs: 30_000,
+        },
+      );
       expect(jobs.forKey(started.videoId)).toHaveLength(1);
     } finally {
       await jobs.stop();
@@ -110,15 +126,24 @@ describe('direct multipart uploads to S3Proxy', () => {
     const started = await start({ filename: 'noisy.mp4', sizeBytes: clip.length, videoId: video.id });
     expect(started.videoId).toBe(video.id);
     await api('POST', started.complete.url, { parts: await putParts(started, clip) });
-    expect((await api('GET', `/api/v1/videos/${video.id}`)).body).toMatchObject({ title: 'Metadata first', status: 'uploaded' });
-    const again = await api('POST', '/api/v1/uploads/multipart', { filename: 'x.mp4', sizeBytes: 10, videoId: video.id });
+    expect((await api('GET', `/api/v1/videos/${video.id}`)).body).toMatchObject({
+      title: 'Metadata first',
+      status: 'uploaded',
+    });
+    const again = await api('POST', '/api/v1/uploads/multipart', {
+      filename: 'x.mp4',
+      sizeBytes: 10,
+      videoId: video.id,
+    });
     expect([again.status, again.body.error.code]).toEqual([409, 'ERR_CONFLICT']);
   });
 
   it('refuses a wrong ETag, then aborts idempotently and refuses to complete after the abort', async () => {
     const started = await start({ filename: 'noisy.mp4', sizeBytes: clip.length });
     const parts = await putParts(started, clip);
-    const bad = await api('POST', started.complete.url, { parts: [parts[0], { partNumber: 2, etag: '"0123456789abcdef0123456789abcdef"' }] });
+    const bad = await api('POST', started.complete.url, {
+      parts: [parts[0], { partNumber: 2, etag: '"0123456789abcdef0123456789abcdef"' }],
+    });
     expect([bad.status, bad.body.error.code]).toEqual([400, 'ERR_VALIDATION']);
     expect(bad.body.error.message).toMatch(/S3 refused to complete/);
 
@@ -147,7 +172,10 @@ describe('direct multipart uploads to S3Proxy', () => {
   });
 
   it('refuses a file over the upload limit with 413 before creating anything', async () => {
-    const res = await api('POST', '/api/v1/uploads/multipart', { filename: 'a.mp4', sizeBytes: 11 * 1024 ** 3 });
+    const res = await api('POST', '/api/v1/uploads/multipart', {
+      filename: 'a.mp4',
+      sizeBytes: 11 * 1024 ** 3,
+    });
     expect([res.status, res.body.error.code]).toEqual([413, 'ERR_UPLOAD_TOO_LARGE']);
   });
 });

@@ -55,7 +55,14 @@ export async function startRealIngest(): Promise<RealIngest> {
     keyPrefix: `${uniqueName('ingest-test')}:`,
     logger: silentLogger,
   });
-  const app = await startIngest({ catalog, eventLog, objectStore, featureStore, s3, dataDir: path.join(dir, 'data') });
+  const app = await startIngest({
+    catalog,
+    eventLog,
+    objectStore,
+    featureStore,
+    s3,
+    dataDir: path.join(dir, 'data'),
+  });
   return {
     ...app,
     dir,
@@ -66,7 +73,12 @@ export async function startRealIngest(): Promise<RealIngest> {
     s3,
     async teardown() {
       await app.close();
-      await Promise.allSettled([eventLog.close(), catalog.close(), objectStore.close(), featureStore.close()]);
+      await Promise.allSettled([
+        eventLog.close(),
+        catalog.close(),
+        objectStore.close(),
+        featureStore.close(),
+      ]);
       await scratch.drop();
       await rm(dir, { recursive: true, force: true });
     },

@@ -12,7 +12,11 @@ export async function ensureFirstApiKey(catalog: Catalog): Promise<string | unde
   return catalog.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock(hashtext('streamloop.catalog.first_api_key'))");
     if ((await countApiKeys(tx)) > 0) return undefined;
-    const { key } = await createApiKey(tx, { owner: DEFAULT_OWNER, name: 'first key', scopes: API_KEY_SCOPES });
+    const { key } = await createApiKey(tx, {
+      owner: DEFAULT_OWNER,
+      name: 'first key',
+      scopes: API_KEY_SCOPES,
+    });
     return key;
   });
 }

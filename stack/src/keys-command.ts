@@ -71,7 +71,8 @@ export async function runKeysCommand(argv: readonly string[], db: Queryable): Pr
 }
 
 function parseScopes(raw: string | undefined): ApiKeyScope[] {
-  if (raw === undefined) throw new KeysUsageError(`create needs --scopes (any of ${API_KEY_SCOPES.join(', ')})`);
+  if (raw === undefined)
+    throw new KeysUsageError(`create needs --scopes (any of ${API_KEY_SCOPES.join(', ')})`);
   const scopes = [...new Set(raw.split(',').map((s) => s.trim()))];
   const unknown = scopes.filter((s) => !(API_KEY_SCOPES as readonly string[]).includes(s));
   if (unknown.length > 0 || scopes.length === 0) {

@@ -57,7 +57,14 @@ export async function createApiKey(
   const rows = await db.query<ApiKeyRow>(
     `INSERT INTO api_keys (id, owner, name, scopes, rate_limit_per_minute, secret_sha256)
      VALUES ($1, $2, $3, $4::text[], $5, $6) RETURNING ${COLUMNS}`,
-    [id, input.owner, input.name ?? '', [...input.scopes], input.rateLimitPerMinute ?? 600, sha256Hex(secret)],
+    [
+      id,
+      input.owner,
+      input.name ?? '',
+      [...input.scopes],
+      input.rateLimitPerMinute ?? 600,
+      sha256Hex(secret),
+    ],
   );
   const { secretSha256: _hash, ...record } = toStored(rows[0]!);
   return { key: `${API_KEY_PREFIX}${id}_${secret}`, record };

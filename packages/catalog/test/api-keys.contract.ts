@@ -1,9 +1,19 @@
 import { createHash } from 'node:crypto';
 import { uniqueName } from '@streamloop/core/testing';
 import { describe, expect, it } from 'vitest';
-import { createApiKey, findApiKey, listApiKeys, parseApiKey, revokeApiKey } from '../src/api-key-repository.js';
+import {
+  createApiKey,
+  findApiKey,
+  listApiKeys,
+  parseApiKey,
+  revokeApiKey,
+} from '../src/api-key-repository.js';
 import type { Catalog } from '../src/catalog.js';
-import { finishMultipartUpload, getMultipartUpload, insertMultipartUpload } from '../src/multipart-repository.js';
+import {
+  finishMultipartUpload,
+  getMultipartUpload,
+  insertMultipartUpload,
+} from '../src/multipart-repository.js';
 import { deleteVideo, insertVideo, newVideoId } from '../src/video-repository.js';
 
 /** API keys and multipart upload records; part of the catalog contract (both adapters). */
@@ -15,10 +25,18 @@ export function describeKeysAndUploads(getCatalog: () => Catalog): void {
       const { key, record } = await createApiKey(catalog, { owner, scopes: ['upload'], name: 'ci' });
       const parsed = parseApiKey(key);
       expect(parsed?.id).toBe(record.id);
-      expect(record).toMatchObject({ owner, scopes: ['upload'], name: 'ci', rateLimitPerMinute: 600, revokedAt: null });
+      expect(record).toMatchObject({
+        owner,
+        scopes: ['upload'],
+        name: 'ci',
+        rateLimitPerMinute: 600,
+        revokedAt: null,
+      });
       const stored = await findApiKey(catalog, record.id);
       expect(stored?.secretSha256).toBe(createHash('sha256').update(parsed!.secret).digest('hex'));
-      const rows = await catalog.query<Record<string, unknown>>('SELECT * FROM api_keys WHERE id = $1', [record.id]);
+      const rows = await catalog.query<Record<string, unknown>>('SELECT * FROM api_keys WHERE id = $1', [
+        record.id,
+      ]);
       expect(JSON.stringify(rows)).not.toContain(parsed!.secret);
     });
 
@@ -43,7 +61,13 @@ export function describeKeysAndUploads(getCatalog: () => Catalog): void {
       await expect(
         createApiKey(catalog, { owner: 'x', scopes: ['admin' as 'upload'] }),
       ).rejects.toMatchObject({ code: '23514' });
-      for (const bad of ['', 'sl_', 'sl_0123456789abcdef_short', 'sk_0123456789abcdef_' + 'a'.repeat(43), 'legacy-key-123456'])
+      for (const bad of [
+        '',
+        'sl_',
+        'sl_0123456789abcdef_short',
+        'sk_0123456789abcdef_' + 'a'.repeat(43),
+        'legacy-key-123456',
+      ])
         expect(parseApiKey(bad)).toBeUndefined();
     });
   });
@@ -62,7 +86,10 @@ export function describeKeysAndUploads(getCatalog: () => Catalog): void {
         partSizeBytes: 8 * 1024 * 1024,
         declaredSha256: null,
       });
-      expect(await getMultipartUpload(catalog, uploadId)).toMatchObject({ state: 'open', sizeBytes: 12 * 1024 * 1024 });
+      expect(await getMultipartUpload(catalog, uploadId)).toMatchObject({
+        state: 'open',
+        sizeBytes: 12 * 1024 * 1024,
+      });
       expect(await finishMultipartUpload(catalog, uploadId, 'completed')).toBe(true);
       expect(await finishMultipartUpload(catalog, uploadId, 'aborted')).toBe(false);
       expect((await getMultipartUpload(catalog, uploadId))?.state).toBe('completed');

@@ -56,7 +56,8 @@ export function describeLifecycleAndTags(getCatalog: () => Catalog): void {
         ['video.uploaded.v1', 'uploaded', null],
         ['video.failed.v1', 'failed', 'ffmpeg exited with 1'],
       ]);
-      for (const event of [...eventsA, ...eventsB]) expect(isVideoEvent(event)).toEqual({ ok: true, value: event });
+      for (const event of [...eventsA, ...eventsB])
+        expect(isVideoEvent(event)).toEqual({ ok: true, value: event });
     });
 
     it('announces a deletion once', async () => {
@@ -87,9 +88,13 @@ export function describeLifecycleAndTags(getCatalog: () => Catalog): void {
     it('stores tags, finds videos by them, and searches the new tags after a patch', async () => {
       const catalog = getCatalog();
       const owner = uniqueName('tags');
-      const tagged = await insertVideo(catalog, makeVideo({ owner, title: 'Morning', tags: ['surfing', 'Portugal'] }));
+      const tagged = await insertVideo(
+        catalog,
+        makeVideo({ owner, title: 'Morning', tags: ['surfing', 'Portugal'] }),
+      );
       await insertVideo(catalog, makeVideo({ owner, title: 'Evening', description: 'no tags here' }));
-      const search = async (q: string) => (await listVideos(catalog, { owner, q, limit: 10 })).videos.map((v) => v.id);
+      const search = async (q: string) =>
+        (await listVideos(catalog, { owner, q, limit: 10 })).videos.map((v) => v.id);
 
       expect(tagged.tags).toEqual(['surfing', 'Portugal']);
       expect(await search('surfing')).toEqual([tagged.id]);
@@ -103,10 +108,15 @@ export function describeLifecycleAndTags(getCatalog: () => Catalog): void {
     it('ranks a title match above a tag match above a description match', async () => {
       const catalog = getCatalog();
       const owner = uniqueName('tagrank');
-      const inDescription = await insertVideo(catalog, makeVideo({ owner, title: 'One', description: 'kayak trip' }));
+      const inDescription = await insertVideo(
+        catalog,
+        makeVideo({ owner, title: 'One', description: 'kayak trip' }),
+      );
       const inTags = await insertVideo(catalog, makeVideo({ owner, title: 'Two', tags: ['kayak'] }));
       const inTitle = await insertVideo(catalog, makeVideo({ owner, title: 'Kayak' }));
-      const found = (await listVideos(catalog, { owner, q: 'kayak trips', limit: 10 })).videos.map((v) => v.id);
+      const found = (await listVideos(catalog, { owner, q: 'kayak trips', limit: 10 })).videos.map(
+        (v) => v.id,
+      );
       expect(found).toEqual([inDescription.id]);
       const all = (await listVideos(catalog, { owner, q: 'kayak', limit: 10 })).videos.map((v) => v.id);
       expect(all).toEqual([inTitle.id, inTags.id, inDescription.id]);

@@ -72,17 +72,26 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const nowMs = options.nowMs ?? Date.now;
   const limiter = createKeyRateLimiter(nowMs);
 
-  async function identify(request: FastifyRequest): Promise<(Principal & { ratePerMinute?: number }) | undefined> {
+  async function identify(
+    request: FastifyRequest,
+  ): Promise<(Principal & { ratePerMinute?: number }) | undefined> {
     const presented = bearerOf(request);
     if (presented === undefined) return undefined;
     const parsed = parseApiKey(presented);
     if (parsed !== undefined && options.catalog !== undefined) {
       const stored = await findApiKey(options.catalog, parsed.id);
       if (stored === undefined || stored.revokedAt !== null) return undefined;
-      if (!sameDigest(Buffer.from(sha256Hex(parsed.secret), 'hex'), Buffer.from(stored.secretSha256, 'hex'))) {
+      if (
+        !sameDigest(Buffer.from(sha256Hex(parsed.secret), 'hex'), Buffer.from(stored.secretSha256, 'hex'))
+      ) {
         return undefined;
       }
-      return { keyId: stored.id, owner: stored.owner, scopes: stored.scopes, ratePerMinute: stored.rateLimitPerMinute };
+      return {
+        keyId: stored.id,
+        owner: stored.owner,
+        scopes: stored.scopes,
+        ratePerMinute: stored.rateLimitPerMinute,
+      };
     }
     if (legacy !== undefined && sameDigest(digest(presented), legacy)) {
       return { keyId: LEGACY_KEY_ID, owner: DEFAULT_OWNER, scopes: [...API_KEY_SCOPES] };
@@ -95,13 +104,17 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
       throw new AppError('ERR_UNAUTHORIZED', 'this route needs `Authorization: Bearer <api key>`');
     }
     const found = await identify(request);
-    if (found === undefined) throw new AppError('ERR_UNAUTHORIZED', 'the API key is not valid (unknown or revoked)');
+    if (found === undefined)
+      throw new AppError('ERR_UNAUTHORIZED', 'the API key is not valid (unknown or revoked)');
     const { ratePerMinute, ...principal } = found;
     if (ratePerMinute !== undefined) {
       const waitMs = limiter.take(principal.keyId, ratePerMinute);
       if (waitMs > 0) {
         reply?.header('retry-after', String(Math.ceil(waitMs / 1000)));
-        throw new AppError('ERR_RATE_LIMITED', `API key ${principal.keyId} is over its ${ratePerMinute} requests per minute`);
+        throw new AppError(
+          'ERR_RATE_LIMITED',
+          `API key ${principal.keyId} is over its ${ratePerMinute} requests per minute`,
+        );
       }
     }
     return principal;
