@@ -65,7 +65,7 @@ export function describeKeysAndUploads(getCatalog: () => Catalog): void {
         '',
         'sl_',
         'sl_0123456789abcdef_short',
-        'sk_0123456789abcdef_' + 'a'.repeat(43),
+        `sk_0123456789abcdef_${'a'.repeat(43)}`,
         'legacy-key-123456',
       ])
         expect(parseApiKey(bad)).toBeUndefined();
