@@ -2,6 +2,7 @@
  * Composition root of analytics as its own process (services mode). It opens only the ports it needs:
  * event log, analytics store, feature store, catalog.
  */
+import { createApiKeyAuth } from '@streamloop/service-kit/api-key';
 import { runProcess } from '@streamloop/service-kit/run-process';
 import { requireConfigured } from '@streamloop/service-kit/secrets';
 import { mountAnalytics } from './mount-analytics.js';
@@ -17,7 +18,8 @@ await runProcess({
       analyticsStore: ports.analyticsStore,
       logger,
       registry,
-      apiKey,
+      // Scoped keys live in the catalog; the configured key keeps every scope.
+      apiKey: createApiKeyAuth({ legacyKey: apiKey, catalog: ports.catalog }),
     });
     return { stop: analytics.stop, urls: { 'QoE API': '/api/v1/qoe/overview?videoId=' } };
   },

@@ -8,6 +8,7 @@ import type { Logger } from '@streamloop/core/logger';
 import type { Registry } from '@streamloop/core/metrics';
 import { TOPICS } from '@streamloop/core/topics';
 import type { EventLog } from '@streamloop/event-log/event-log';
+import type { ApiKeyAuth } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
 import { createBeaconConsumer } from './beacon-consumer.js';
 import { registerQoeRoutes } from './qoe-routes.js';
@@ -20,7 +21,7 @@ export interface AnalyticsDeps {
   analyticsStore: AnalyticsStore;
   logger: Logger;
   registry: Registry;
-  apiKey: string;
+  apiKey: string | ApiKeyAuth;
 }
 
 /** Resolves once migrated, subscribed and routed; `stop` drains the consumer (call it before closing ports). */

@@ -5,7 +5,7 @@
  * - `GET /api/v1/qoe/sessions/:sessionId/beacons` — every stored beacon of one session, SDK and CMCD.
  */
 import { AppError } from '@streamloop/core/errors';
-import { createApiKeyGuard } from '@streamloop/service-kit/api-key';
+import { type ApiKeyAuth, createApiKeyGuard } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
 import type { AnalyticsTarget } from './beacons-table.js';
 import { getOverview, type Overview } from './qoe-queries.js';
@@ -14,8 +14,8 @@ import { parseTimeRange } from './time-range.js';
 
 export interface QoeRoutesDeps {
   analyticsStore: AnalyticsTarget;
-  /** Management API key: every QoE route needs `Authorization: Bearer <apiKey>`. */
-  apiKey: string;
+  /** Every QoE route needs `Authorization: Bearer <key>` with the 'analytics-read' scope (a bare string: the legacy key). */
+  apiKey: string | ApiKeyAuth;
   /** The clock the default range ends at. */
   now?: () => number;
 }
@@ -113,7 +113,7 @@ const sessionBeaconsSchema = {
 export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): void {
   const now = deps.now ?? Date.now;
   // onRequest, not preHandler: a caller without the key learns nothing, not even which parameters are wrong.
-  const onRequest = createApiKeyGuard(deps.apiKey);
+  const onRequest = createApiKeyGuard(deps.apiKey, 'analytics-read');
 
   app.get<{ Querystring: OverviewQuery }>(
     '/api/v1/qoe/overview',

@@ -5,14 +5,14 @@
  */
 import type { AnalyticsStore, ReadonlyLimits } from '@streamloop/analytics-store/analytics-store';
 import { AppError } from '@streamloop/core/errors';
-import { createApiKeyGuard } from '@streamloop/service-kit/api-key';
+import { type ApiKeyAuth, createApiKeyGuard } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_SQL_LIMITS, runAnalystSql, SQL_CONTENT_TYPES, type SqlRequest } from './sql-query.js';
 
 export interface SqlRoutesDeps {
   analyticsStore: Pick<AnalyticsStore, 'readonlyQuery' | 'readonlyStream' | 'database'>;
   /** Management API key; the one guard of this route (scoped keys: an "analytics-read" scope). */
-  apiKey: string;
+  apiKey: string | ApiKeyAuth;
   limits?: ReadonlyLimits;
 }
 
@@ -34,7 +34,7 @@ const sqlSchema = {
 
 export function registerSqlRoutes(app: FastifyInstance, deps: SqlRoutesDeps): void {
   const limits = deps.limits ?? DEFAULT_SQL_LIMITS;
-  const onRequest = createApiKeyGuard(deps.apiKey);
+  const onRequest = createApiKeyGuard(deps.apiKey, 'analytics-read');
   app.post<{ Body: SqlRequest }>('/api/v1/sql', { onRequest, schema: sqlSchema }, async (request, reply) => {
     let body: Awaited<ReturnType<typeof runAnalystSql>>;
     try {

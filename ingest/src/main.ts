@@ -1,6 +1,6 @@
 /**
  * Composition root of ingest as its own process (services mode). It opens only the ports it needs
- * (object store, event log, catalog), serves uploads and the catalog API, and runs the outbox relay.
+ * (object store, event log, catalog, feature store for deletes), serves uploads and the catalog API, and runs the outbox relay.
  */
 import { ALL_TOPICS } from '@streamloop/core/topics';
 import { runProcess } from '@streamloop/service-kit/run-process';
@@ -11,7 +11,7 @@ import { uploadLimits } from './upload-limits.js';
 
 await runProcess({
   name: 'ingest',
-  ports: ['objectStore', 'eventLog', 'catalog'],
+  ports: ['objectStore', 'eventLog', 'catalog', 'featureStore'],
   async start({ config, logger, registry, ports, app }) {
     const apiKey = requireConfigured(config.apiKey, 'STREAMLOOP_API_KEY');
     await ports.eventLog.ensureTopics(ALL_TOPICS);

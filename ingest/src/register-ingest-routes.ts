@@ -9,10 +9,14 @@ import type { S3Config } from '@streamloop/core/config';
 import type { Logger } from '@streamloop/core/logger';
 import type { Registry } from '@streamloop/core/metrics';
 import type { EventLog } from '@streamloop/event-log/event-log';
+import type { FeatureStore } from '@streamloop/feature-store/feature-store';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
-import { createApiKeyGuard } from '@streamloop/service-kit/api-key';
+import { type ApiKeyAuth, createApiKeyAuth } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
+import { registerApiKeyRoutes } from './api-key-routes.js';
 import { createIngestMetrics } from './ingest-metrics.js';
+import { registerMultipartRoutes } from './multipart-routes.js';
+import { createS3Multipart } from './s3-multipart.js';
 import { trackSourceHashes } from './source-hash.js';
 import { createSourcePipeline, type SourcePipeline } from './source-pipeline.js';
 import { createTusServer, type RequestOwners } from './tus-server.js';
@@ -21,16 +25,23 @@ import { createUploadFinisher } from './upload-finisher.js';
 import { createUploadRecorder } from './upload-recorder.js';
 import { registerUploadRoutes } from './upload-routes.js';
 import { countBytesWritten, createFileUploadStore, createS3UploadStore } from './upload-store.js';
+import { createVideoDeleter } from './video-deleter.js';
 import { registerVideoRoutes } from './video-routes.js';
 
 export interface IngestRoutesDeps {
   catalog: Catalog;
   eventLog: EventLog;
   objectStore: ObjectStore;
+  /** Where a deleted video's features are removed from; unset in processes without one. */
+  featureStore?: FeatureStore | undefined;
   /** Set: tus writes straight into this bucket (@tus/s3-store). Unset: staged under `<dataDir>/uploads`. */
   s3?: S3Config | undefined;
   dataDir: string;
-  apiKey: string;
+  /**
+   * The process's key check, or the legacy STREAMLOOP_API_KEY alone (scoped keys from the catalog
+   * are accepted beside it either way).
+   */
+  apiKey: string | ApiKeyAuth;
   logger: Logger;
   registry: Registry;
   /** Larger uploads are refused with 413 before a byte is stored; default 10 GiB. */
@@ -58,10 +69,11 @@ export interface IngestRoutes {
 export function registerIngestRoutes(app: FastifyInstance, deps: IngestRoutesDeps): IngestRoutes {
   const { catalog, eventLog, objectStore, logger } = deps;
   const metrics = createIngestMetrics(deps.registry);
-  const guard = createApiKeyGuard(deps.apiKey);
-
-  registerVideoRoutes(app, { catalog, guard });
+  const auth =
+    typeof deps.apiKey === 'string' ? createApiKeyAuth({ legacyKey: deps.apiKey, catalog }) : deps.apiKey;
+  const guard = auth.guard('upload');
   const recorder = createUploadRecorder({ catalog, eventLog, logger });
+
   const sourcePipeline = createSourcePipeline({ objectStore, recorder, metrics, logger });
   const storeOptions = {
     expirationMs: deps.uploadExpirationMs ?? DEFAULT_UPLOAD_EXPIRATION_MS,
@@ -71,6 +83,20 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestRoutesDep
     maxUploadBytes: deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
     allowedTypes: deps.allowedTypes,
   };
+  const deleteVideo = createVideoDeleter({ catalog, objectStore, featureStore: deps.featureStore });
+  registerVideoRoutes(app, { catalog, auth, deleteVideo });
+  registerApiKeyRoutes(app, { catalog, auth });
+  const s3 = deps.s3 === undefined ? undefined : createS3Multipart(deps.s3);
+  if (s3 !== undefined) app.addHook('onClose', async () => s3.close());
+  // A directly uploaded object joins the tus uploads' pipeline: SHA-256, dedup, catalog, job.
+  registerMultipartRoutes(app, {
+    catalog,
+    auth,
+    s3,
+    finisher: sourcePipeline,
+    maxUploadBytes: limits.maxUploadBytes,
+    logger,
+  });
 
   let sweeper: ExpirySweeper | undefined;
   // Encapsulated: the raw-body content-type parser applies to the upload routes only.

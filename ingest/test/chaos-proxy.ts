@@ -54,7 +54,10 @@ export async function startChaosProxy(targetPort: number, plan: ChaosPlan): Prom
         return;
       }
       // Forward up to the break point, then break both sides.
-      const limit = Math.min(cut ? cutAt[0]! : Number.POSITIVE_INFINITY, reset ? resetAt! : Number.POSITIVE_INFINITY);
+      const limit = Math.min(
+        cut ? cutAt[0]! : Number.POSITIVE_INFINITY,
+        reset ? resetAt! : Number.POSITIVE_INFINITY,
+      );
       upstream.write(data.subarray(0, Math.max(0, limit - before)));
       upstreamBytes = Math.max(before, limit);
       if (reset) {

@@ -5,6 +5,8 @@ import type { Catalog } from '@streamloop/catalog/catalog';
 import { createPgliteCatalog } from '@streamloop/catalog/pglite-catalog';
 import { ALL_TOPICS } from '@streamloop/core/topics';
 import type { EventLog } from '@streamloop/event-log/event-log';
+import type { FeatureStore } from '@streamloop/feature-store/feature-store';
+import { createMemoryFeatureStore } from '@streamloop/feature-store/memory-feature-store';
 import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
 import { createLocalObjectStore } from '@streamloop/object-store/local-object-store';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
@@ -16,6 +18,7 @@ export interface EmbeddedIngest extends IngestApp {
   catalog: Catalog;
   eventLog: EventLog;
   objectStore: ObjectStore;
+  featureStore: FeatureStore;
   teardown(): Promise<void>;
 }
 
@@ -30,10 +33,12 @@ export async function startEmbeddedIngest(
   const eventLog = createMemoryEventLog({ logger: silentLogger });
   if (options.createTopics ?? true) await eventLog.ensureTopics(ALL_TOPICS);
   const objectStore = await createLocalObjectStore({ root: path.join(dataDir, 'objects') });
+  const featureStore = createMemoryFeatureStore();
   const app = await startIngest({
     catalog,
     eventLog,
     objectStore,
+    featureStore,
     dataDir,
     ...(options.maxUploadBytes === undefined ? {} : { maxUploadBytes: options.maxUploadBytes }),
     ...(options.allowedTypes === undefined ? {} : { allowedTypes: options.allowedTypes }),
@@ -45,11 +50,13 @@ export async function startEmbeddedIngest(
     catalog,
     eventLog,
     objectStore,
+    featureStore,
     async teardown() {
       await app.close();
       await eventLog.close();
       await catalog.close();
       await objectStore.close();
+      await featureStore.close();
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -16,7 +16,11 @@ import type { ObjectStore } from '@streamloop/object-store/object-store';
 import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import type { FastifyInstance } from 'fastify';
 import { Upload } from 'tus-js-client';
-import { type IngestRoutes, type IngestRoutesDeps, registerIngestRoutes } from '../src/register-ingest-routes.js';
+import {
+  type IngestRoutes,
+  type IngestRoutesDeps,
+  registerIngestRoutes,
+} from '../src/register-ingest-routes.js';
 
 const run = promisify(execFile);
 
@@ -48,6 +52,7 @@ type Ports = Pick<
   | 'catalog'
   | 'eventLog'
   | 'objectStore'
+  | 'featureStore'
   | 's3'
   | 'maxUploadBytes'
   | 'allowedTypes'
@@ -131,10 +136,11 @@ export function createUploadRequest(
   });
 }
 
-/** Every message on the transcode-jobs topic from now on (a fresh consumer group). */
+/** Every message on the transcode-jobs topic (or `topic`) from now on (a fresh consumer group). */
 export async function recordJobs(
   eventLog: EventLog,
   groupId: string,
+  topic: string = TOPICS.transcodeJobs.name,
 ): Promise<{
   messages: ConsumedMessage[];
   forKey(key: string): ConsumedMessage[];
@@ -143,7 +149,7 @@ export async function recordJobs(
   const messages: ConsumedMessage[] = [];
   const subscription: Subscription = await eventLog.subscribe({
     groupId,
-    topics: [TOPICS.transcodeJobs.name],
+    topics: [topic],
     handleBatch: async (batch) => {
       messages.push(...batch.messages);
     },
@@ -168,3 +174,30 @@ export async function metricValue(registry: Registry, name: string): Promise<num
 }
 
 export type { Catalog, ObjectStore };
+
+export interface JsonResponse {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read response fields ad hoc and assert on them.
+  body: Record<string, any>;
+  headers: Headers;
+}
+
+/** A JSON API call as a client makes it; `apiKey` undefined sends no Authorization header. */
+export async function callJson(
+  baseUrl: string,
+  apiKey: string | undefined,
+  method: string,
+  route: string,
+  body?: unknown,
+): Promise<JsonResponse> {
+  const response = await fetch(baseUrl + route, {
+    method,
+    headers: {
+      ...(apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` }),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? {} : JSON.parse(text), headers: response.headers };
+}

@@ -14,7 +14,6 @@ import type { EventLog } from '@streamloop/event-log/event-log';
 import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
 import { createS3ObjectStore } from '@streamloop/object-store/s3-object-store';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   getJson,
@@ -25,6 +24,7 @@ import {
   startIngest,
   tusUpload,
 } from './helpers.js';
+import { createScratchDatabase } from './real-fixture.js';
 
 const config: Config = loadConfig(process.env);
 const label = `S3Proxy at ${config.s3?.endpoint ?? 'S3_ENDPOINT not set'}, Kafka at ${config.kafka?.brokers.join(',') ?? 'KAFKA_BROKERS not set'}, PostgreSQL`;
@@ -94,24 +94,3 @@ describe(`tus uploads on the real services (${label})`, () => {
     }
   });
 });
-
-/** A fresh database on the configured server, created through the `postgres` database. */
-async function createScratchDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5_000 });
-  await assertReachable('PostgreSQL', `${admin.hostname}:${admin.port || '5432'}`, () => client.connect());
-  const name = uniqueName('streamloop_ingest').toLowerCase();
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  const scratch = new URL(url);
-  scratch.pathname = `/${name}`;
-  return {
-    url: scratch.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: admin.toString() });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => c.end());
-    },
-  };
-}

@@ -17,10 +17,21 @@ describe('requeueInterruptedJobs (single-process restart)', () => {
   });
 
   it('publishes a job for every uploaded or processing video with a source, and none for finished ones', async () => {
-    const make = async (id: string, status: 'uploaded' | 'processing' | 'ready' | 'failed' | 'waiting_upload', sourceKey: string | null) => {
-      await insertVideo(ingest.catalog, { id, title: id, status: status === 'waiting_upload' ? 'waiting_upload' : 'uploaded', sourceKey });
+    const make = async (
+      id: string,
+      status: 'uploaded' | 'processing' | 'ready' | 'failed' | 'waiting_upload',
+      sourceKey: string | null,
+    ) => {
+      await insertVideo(ingest.catalog, {
+        id,
+        title: id,
+        status: status === 'waiting_upload' ? 'waiting_upload' : 'uploaded',
+        sourceKey,
+      });
       if (status === 'processing' || status === 'ready' || status === 'failed') {
-        await updateVideoStatus(ingest.catalog, id, { status: status === 'failed' ? 'failed' : 'processing' });
+        await updateVideoStatus(ingest.catalog, id, {
+          status: status === 'failed' ? 'failed' : 'processing',
+        });
         if (status === 'ready') await updateVideoStatus(ingest.catalog, id, { status: 'ready' });
       }
     };
@@ -38,7 +49,13 @@ describe('requeueInterruptedJobs (single-process restart)', () => {
         received.push(...batch.messages);
       },
     });
-    expect(await requeueInterruptedJobs({ catalog: ingest.catalog, eventLog: ingest.eventLog, logger: silentLogger })).toBe(2);
+    expect(
+      await requeueInterruptedJobs({
+        catalog: ingest.catalog,
+        eventLog: ingest.eventLog,
+        logger: silentLogger,
+      }),
+    ).toBe(2);
     await eventually('two jobs', () => (received.length >= 2 ? true : undefined));
     await sub.stop();
     const jobs = received.map((m) => JSON.parse(m.value.toString()));

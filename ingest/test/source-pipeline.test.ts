@@ -30,15 +30,24 @@ describe('the source pipeline for objects that did not come through tus (embedde
     return { videoId, objectKey, sizeBytes: bytes.length };
   };
 
-  it("records a verified object with one job, dedups the same bytes for that owner only, and refuses a wrong hash", async () => {
+  it('records a verified object with one job, dedups the same bytes for that owner only, and refuses a wrong hash', async () => {
     const { sourcePipeline } = ingest.routes;
     const bytes = randomBytes(300_000);
     const owner = uniqueName('owner');
 
     const first = await putSource(bytes);
-    const recorded = await sourcePipeline.finishObject({ ...first, owner, title: 'Direct', declaredSha256: sha256Of(bytes) });
+    const recorded = await sourcePipeline.finishObject({
+      ...first,
+      owner,
+      title: 'Direct',
+      declaredSha256: sha256Of(bytes),
+    });
     expect(recorded).toEqual({ videoId: first.videoId, sha256: sha256Of(bytes) });
-    expect(await getVideo(ingest.catalog, first.videoId)).toMatchObject({ status: 'uploaded', owner, title: 'Direct' });
+    expect(await getVideo(ingest.catalog, first.videoId)).toMatchObject({
+      status: 'uploaded',
+      owner,
+      title: 'Direct',
+    });
     await eventually('the job', () => (jobs.forKey(first.videoId).length > 0 ? true : undefined));
 
     const again = await putSource(bytes);

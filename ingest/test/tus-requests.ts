@@ -10,12 +10,17 @@ export function encodeMetadata(metadata: Record<string, string>): string {
 }
 
 /** POST /uploads/ → the absolute upload URL. */
-export async function createUpload(baseUrl: string, size: number, metadata: Record<string, string>): Promise<string> {
+export async function createUpload(
+  baseUrl: string,
+  size: number,
+  metadata: Record<string, string>,
+): Promise<string> {
   const response = await fetch(`${baseUrl}/uploads/`, {
     method: 'POST',
     headers: { ...TUS_HEADERS, 'Upload-Length': String(size), 'Upload-Metadata': encodeMetadata(metadata) },
   });
-  if (response.status !== 201) throw new Error(`creation answered ${response.status}: ${await response.text()}`);
+  if (response.status !== 201)
+    throw new Error(`creation answered ${response.status}: ${await response.text()}`);
   return new URL(response.headers.get('location')!, baseUrl).toString();
 }
 
@@ -50,7 +55,11 @@ export async function patch(
     duplex: 'half',
   } as RequestInit);
   const newOffset = response.headers.get('upload-offset');
-  return { status: response.status, offset: newOffset === null ? undefined : Number(newOffset), text: await response.text() };
+  return {
+    status: response.status,
+    offset: newOffset === null ? undefined : Number(newOffset),
+    text: await response.text(),
+  };
 }
 
 export async function head(url: string): Promise<{ status: number; offset: number | undefined }> {

@@ -57,7 +57,9 @@ describe(`tus integrity (${S3_LABEL})`, () => {
       expect(await s3.objectStore.head(`${s3.keyPrefix}sources/${videoId}`)).toBeNull();
       expect((await head(uploadUrl!.replace(proxy.url, s3.ingest.baseUrl))).status).toBe(404);
       expect(jobs.forKey(videoId)).toEqual([]);
-      expect(await metricValue(s3.ingest.registry, 'streamloop_ingest_upload_integrity_failures_total')).toBe(1);
+      expect(await metricValue(s3.ingest.registry, 'streamloop_ingest_upload_integrity_failures_total')).toBe(
+        1,
+      );
     } finally {
       await proxy.close();
     }
@@ -87,12 +89,17 @@ describe(`tus expiration (${S3_LABEL}, uploads expire after ${EXPIRATION_MS} ms)
       credentials: { accessKeyId: s3.s3.accessKeyId, secretAccessKey: s3.s3.secretAccessKey },
     });
     const multipartUploads = async () =>
-      (await client.send(new ListMultipartUploadsCommand({ Bucket: s3.s3.bucket, Prefix: key }))).Uploads ?? [];
+      (await client.send(new ListMultipartUploadsCommand({ Bucket: s3.s3.bucket, Prefix: key }))).Uploads ??
+      [];
     expect(await multipartUploads()).toHaveLength(1);
 
-    await eventually('the upload to expire', async () => ((await head(url)).status === 410 ? true : undefined), {
-      timeoutMs: EXPIRATION_MS * 5,
-    });
+    await eventually(
+      'the upload to expire',
+      async () => ((await head(url)).status === 410 ? true : undefined),
+      {
+        timeoutMs: EXPIRATION_MS * 5,
+      },
+    );
     expect(await s3.ingest.routes.sweepExpiredUploads()).toBe(1);
 
     expect(await multipartUploads()).toEqual([]);

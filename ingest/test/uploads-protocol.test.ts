@@ -21,7 +21,10 @@ describe('tus status codes, limits and dedup (embedded adapters)', () => {
   let jobs: Awaited<ReturnType<typeof recordJobs>>;
 
   beforeAll(async () => {
-    ingest = await startEmbeddedIngest({ maxUploadBytes: MAX_BYTES, allowedTypes: ['video/*', 'application/mxf'] });
+    ingest = await startEmbeddedIngest({
+      maxUploadBytes: MAX_BYTES,
+      allowedTypes: ['video/*', 'application/mxf'],
+    });
     clip = (await makeClip(ingest.dir)).bytes;
     jobs = await recordJobs(ingest.eventLog, uniqueName('jobs'));
   });
@@ -41,10 +44,16 @@ describe('tus status codes, limits and dedup (embedded adapters)', () => {
     expect(wrongType.status).toBe(415);
     expect(wrongType.text).toMatch(/application\/offset\+octet-stream/);
 
-    const oldVersion = await fetch(url, { method: 'HEAD', headers: { ...TUS_HEADERS, 'Tus-Resumable': '0.2.2' } });
+    const oldVersion = await fetch(url, {
+      method: 'HEAD',
+      headers: { ...TUS_HEADERS, 'Tus-Resumable': '0.2.2' },
+    });
     expect(oldVersion.status).toBe(412);
     expect(oldVersion.headers.get('tus-version')).toBe('1.0.0');
-    const noVersion = await fetch(url, { method: 'HEAD', headers: { Authorization: TUS_HEADERS.Authorization } });
+    const noVersion = await fetch(url, {
+      method: 'HEAD',
+      headers: { Authorization: TUS_HEADERS.Authorization },
+    });
     expect(noVersion.status).toBe(412);
 
     // None of the refused requests moved the upload.
@@ -66,7 +75,11 @@ describe('tus status codes, limits and dedup (embedded adapters)', () => {
     const create = (length: number, metadata: Record<string, string>) =>
       fetch(`${ingest.baseUrl}/uploads/`, {
         method: 'POST',
-        headers: { ...TUS_HEADERS, 'Upload-Length': String(length), 'Upload-Metadata': encodeMetadata(metadata) },
+        headers: {
+          ...TUS_HEADERS,
+          'Upload-Length': String(length),
+          'Upload-Metadata': encodeMetadata(metadata),
+        },
       });
 
     const tooBig = await create(MAX_BYTES + 1, { title: 'Too big', filetype: 'video/mp4' });
@@ -87,7 +100,11 @@ describe('tus status codes, limits and dedup (embedded adapters)', () => {
   it('refuses a malformed declared sha256 at creation with 400', async () => {
     const response = await fetch(`${ingest.baseUrl}/uploads/`, {
       method: 'POST',
-      headers: { ...TUS_HEADERS, 'Upload-Length': '10', 'Upload-Metadata': encodeMetadata({ title: 'x', sha256: 'abc' }) },
+      headers: {
+        ...TUS_HEADERS,
+        'Upload-Length': '10',
+        'Upload-Metadata': encodeMetadata({ title: 'x', sha256: 'abc' }),
+      },
     });
     expect(response.status).toBe(400);
     expect(await response.text()).toMatch(/sha256 must be 64 hex digits/);
@@ -98,7 +115,9 @@ describe('tus status codes, limits and dedup (embedded adapters)', () => {
     const first = await tusUpload(ingest.baseUrl, clip, {
       metadata: { title: 'Original', filename: 'clip.mp4', sha256: sha256Of(clip) },
     });
-    const second = await tusUpload(ingest.baseUrl, clip, { metadata: { title: 'Again', filename: 'copy.mp4' } });
+    const second = await tusUpload(ingest.baseUrl, clip, {
+      metadata: { title: 'Again', filename: 'copy.mp4' },
+    });
 
     expect(second.videoId).toBe(first.videoId);
     const secondUploadId = second.uploadUrl!.split('/').pop()!;
@@ -113,7 +132,9 @@ describe('tus status codes, limits and dedup (embedded adapters)', () => {
     await eventually('the first job', () => (jobs.forKey(first.videoId!).length > 0 ? true : undefined));
     expect(jobs.forKey(first.videoId!)).toHaveLength(1);
     expect(jobs.forKey(secondUploadId)).toEqual([]);
-    expect(await metricValue(ingest.registry, 'streamloop_ingest_uploads_completed_total')).toBe(completedBefore + 1);
+    expect(await metricValue(ingest.registry, 'streamloop_ingest_uploads_completed_total')).toBe(
+      completedBefore + 1,
+    );
     expect(await metricValue(ingest.registry, 'streamloop_ingest_uploads_deduplicated_total')).toBe(1);
   });
 });

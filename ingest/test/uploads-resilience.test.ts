@@ -41,9 +41,9 @@ describe(`tus uploads that survive the network and restarts (${S3_LABEL})`, () =
     const file = path.join(s3.dir, 'big.bin');
     const sourceSha256 = await writeRandomFile(file, size);
     // Random break points across the upload; the reset lands inside a 5 MiB PATCH body.
-    const cutAtBytes = Array.from({ length: 10 }, () => Math.floor(2 * MIB + Math.random() * (size - 4 * MIB))).sort(
-      (a, b) => a - b,
-    );
+    const cutAtBytes = Array.from({ length: 10 }, () =>
+      Math.floor(2 * MIB + Math.random() * (size - 4 * MIB)),
+    ).sort((a, b) => a - b);
     proxy = await startChaosProxy(Number(new URL(s3.ingest.baseUrl).port), {
       cutAtBytes,
       resetAtBytes: Math.floor(size / 2) + 12_345,
@@ -99,7 +99,9 @@ describe(`tus uploads that survive the network and restarts (${S3_LABEL})`, () =
     // The new process did not see the first bytes: it hashed the object back from storage.
     expect(await metricValue(s3.ingest.registry, 'streamloop_ingest_sources_rehashed_total')).toBe(1);
     // The new server received only what was missing after the restart, not the whole file again.
-    expect(await metricValue(s3.ingest.registry, 'streamloop_ingest_bytes_received_total')).toBeLessThan(size - 9 * MIB);
+    expect(await metricValue(s3.ingest.registry, 'streamloop_ingest_bytes_received_total')).toBeLessThan(
+      size - 9 * MIB,
+    );
   }, 300_000);
 
   it('two clients PATCHing the same offset 50 times: never both land, never a corrupt object', async () => {
@@ -109,7 +111,10 @@ describe(`tus uploads that survive the network and restarts (${S3_LABEL})`, () =
       const source = randomBytes(size);
       const url = await createUpload(s3.ingest.baseUrl, size, { title: `race ${round}` });
       const trickle = { pieceBytes: 64 * 1024, pauseMs: 2 };
-      const answers = await Promise.all([patch(url, 0, source, { trickle }), patch(url, 0, source, { trickle })]);
+      const answers = await Promise.all([
+        patch(url, 0, source, { trickle }),
+        patch(url, 0, source, { trickle }),
+      ]);
       for (const a of answers) statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
 
       // Each answer is a success at some offset, or a refusal the client resumes from (409/423).

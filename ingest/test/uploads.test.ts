@@ -215,7 +215,8 @@ describe('outbox relay on the embedded adapters', () => {
       logger: silentLogger,
       minAgeMs: 0,
     });
-    expect(await relay.runOnce()).toBe(1);
+    // The transcode job and the video.uploaded lifecycle event, both committed with the upload.
+    expect(await relay.runOnce()).toBe(2);
     expect(await relay.runOnce()).toBe(0);
     await eventually('the relayed job', () => (jobs.forKey(videoId).length === 1 ? true : undefined));
     await jobs.stop();

@@ -16,10 +16,12 @@ import { registerIngestRoutes } from '@streamloop/ingest/register-ingest-routes'
 import { uploadLimits } from '@streamloop/ingest/upload-limits';
 import { requeueInterruptedJobs } from '@streamloop/ingest/requeue-interrupted';
 import { ALL_PORTS } from '@streamloop/service-kit/open-ports';
+import { createApiKeyAuth } from '@streamloop/service-kit/api-key';
 import { runProcess } from '@streamloop/service-kit/run-process';
 import { resolveSecret } from '@streamloop/service-kit/secrets';
 import { createTranscodeWorker } from '@streamloop/transcode/transcode-worker';
 import { ensureDemoVideo } from './demo-video.js';
+import { ensureFirstApiKey } from './first-api-key.js';
 
 await runProcess({
   name: 'stack',
@@ -30,12 +32,16 @@ await runProcess({
     await ports.eventLog.ensureTopics(ALL_TOPICS);
     const applied = await ports.catalog.migrate();
     if (applied.length > 0) logger.info({ applied }, 'catalog migrations applied');
+    const firstKey = await ensureFirstApiKey(ports.catalog);
+    // Scoped keys from the catalog, plus the operator's key (every scope) as before.
+    const auth = createApiKeyAuth({ legacyKey: apiKey.value, catalog: ports.catalog });
 
     registerIngestRoutes(app, {
+      ...uploadLimits(config.uploads),
       ...ports,
       s3: config.s3,
       dataDir: config.dataDir,
-      apiKey: apiKey.value,
+      apiKey: auth,
       logger,
       registry,
     });
@@ -52,7 +58,7 @@ await runProcess({
       logger,
       registry,
     });
-    const analytics = await mountAnalytics(app, { ...ports, logger, registry, apiKey: apiKey.value });
+    const analytics = await mountAnalytics(app, { ...ports, logger, registry, apiKey: auth });
     registerDashboards(app, {});
     registerWatchPage(app, { collectorUrl: '/v1/beacons' });
 
@@ -83,6 +89,11 @@ await runProcess({
     if (apiKey.source !== 'env') {
       process.stdout.write(
         `API key (${apiKey.source}, kept in ${config.dataDir}/secrets/api-key): ${apiKey.value}\n`,
+      );
+    }
+    if (firstKey !== undefined) {
+      process.stdout.write(
+        `First scoped API key (every scope; shown once, stored hashed; more with \`npm run keys -w stack -- create\` or POST /api/v1/keys): ${firstKey}\n`,
       );
     }
     return {

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '@streamloop/core/errors';
 import type { PlaybackPolicy, Video, VideoStatus } from '@streamloop/core/schemas/video';
+import { TOPICS } from '@streamloop/core/topics';
 import type { Queryable } from './catalog.js';
 
 /** A video as the catalog stores it: the public `Video` plus fields only services see. */
 export interface VideoRecord extends Video {
+  tags: string[];
   sourceSha256: string | null;
   owner: string | null;
   /** The rendition ladder transcode chose (JSON as written). */
@@ -15,6 +17,7 @@ export interface NewVideo {
   id?: string;
   title: string;
   description?: string;
+  tags?: string[];
   filename?: string | null;
   status?: VideoStatus;
   playbackPolicy?: PlaybackPolicy;
@@ -30,6 +33,7 @@ export type VideoPatch = Partial<
     VideoRecord,
     | 'title'
     | 'description'
+    | 'tags'
     | 'filename'
     | 'playbackPolicy'
     | 'owner'
@@ -41,7 +45,7 @@ export type VideoPatch = Partial<
 >;
 
 export interface ListVideosQuery {
-  /** Words to find in title or description (web-search syntax: "quoted phrase", -exclude, or). */
+  /** Words to find in title, tags or description (web-search syntax: "quoted phrase", -exclude, or). */
   q?: string;
   status?: VideoStatus;
   owner?: string;
@@ -81,12 +85,13 @@ export function newVideoId(): string {
 }
 
 const COLUMNS =
-  'id, title, description, filename, status, error, progress_percent, playback_policy, duration_ms, source_key, source_sha256, owner, ladder, created_at, updated_at';
+  'id, title, description, tags, filename, status, error, progress_percent, playback_policy, duration_ms, source_key, source_sha256, owner, ladder, created_at, updated_at';
 
 interface VideoRow {
   id: string;
   title: string;
   description: string;
+  tags: string[];
   filename: string | null;
   status: VideoStatus;
   error: string | null;
@@ -101,11 +106,39 @@ interface VideoRow {
   updated_at: Date | string;
 }
 
+/**
+ * Lifecycle events on video-events for the rows of the CTE `changed`, written to the outbox by the
+ * same statement that changed them: one statement is atomic even outside a transaction, so every
+ * caller gets "an event if and only if the change committed" without opening a transaction.
+ * `status`: `video.<status>.v1` for announced statuses; `deleted`: `video.deleted.v1` for every row.
+ */
+function withLifecycleEvents(change: string, topicParam: string, kind: 'status' | 'deleted'): string {
+  const event = kind === 'deleted' ? "'video.deleted.v1'" : "'video.' || status || '.v1'";
+  return `WITH changed AS (${change}),
+    events AS (
+      INSERT INTO outbox (topic, key, payload)
+      SELECT ${topicParam}::text, id, jsonb_build_object(
+        'event', ${event}, 'videoId', id, 'status', ${kind === 'deleted' ? 'NULL::text' : 'status'},
+        'error', error, 'owner', owner,
+        'occurredAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+      FROM changed ${kind === 'deleted' ? '' : `WHERE status IN ${ANNOUNCED_STATUSES}`}
+      RETURNING id
+    )`;
+}
+
+/** Statuses other services hear about; `processing` (and its progress ticks) stays in the catalog. */
+const ANNOUNCED_STATUSES = "('uploaded', 'ready', 'failed')";
+
 export async function insertVideo(db: Queryable, video: NewVideo): Promise<VideoRecord> {
   const rows = await db.query<VideoRow>(
-    `INSERT INTO videos (id, title, description, filename, status, playback_policy, owner, source_key, source_sha256, duration_ms, ladder)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb)
-     RETURNING ${COLUMNS}`,
+    `${withLifecycleEvents(
+      `INSERT INTO videos (id, title, description, filename, status, playback_policy, owner, source_key, source_sha256, duration_ms, ladder, tags)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::text[])
+       RETURNING ${COLUMNS}`,
+      '$13',
+      'status',
+    )}
+     SELECT * FROM changed`,
     [
       video.id ?? newVideoId(),
       video.title,
@@ -118,6 +151,8 @@ export async function insertVideo(db: Queryable, video: NewVideo): Promise<Video
       video.sourceSha256 ?? null,
       video.durationMs ?? null,
       toJsonParam(video.ladder),
+      video.tags ?? [],
+      TOPICS.videoEvents.name,
     ],
   );
   return toRecord(rows[0]!);
@@ -140,6 +175,7 @@ export async function findVideosBySourceSha256(db: Queryable, sourceSha256: stri
 const PATCH_COLUMNS: Readonly<Record<keyof VideoPatch, string>> = {
   title: 'title',
   description: 'description',
+  tags: 'tags',
   filename: 'filename',
   playbackPolicy: 'playback_policy',
   owner: 'owner',
@@ -148,6 +184,8 @@ const PATCH_COLUMNS: Readonly<Record<keyof VideoPatch, string>> = {
   durationMs: 'duration_ms',
   ladder: 'ladder',
 };
+
+const CASTS: Partial<Record<keyof VideoPatch, string>> = { ladder: '::jsonb', tags: '::text[]' };
 
 /** Sets the given fields (status has its own guarded function); undefined when the video does not exist. */
 export async function patchVideo(
@@ -161,7 +199,7 @@ export async function patchVideo(
     const value = patch[key];
     if (value === undefined) continue;
     params.push(key === 'ladder' ? toJsonParam(value) : value);
-    sets.push(`${column} = $${params.length}${key === 'ladder' ? '::jsonb' : ''}`);
+    sets.push(`${column} = $${params.length}${CASTS[key] ?? ''}`);
   }
   if (sets.length === 0) return getVideo(db, id);
   const rows = await db.query<VideoRow>(
@@ -172,8 +210,13 @@ export async function patchVideo(
   return rows[0] && toRecord(rows[0]);
 }
 
+/** Removes the row and announces `video.deleted.v1`; false (and no event) when it was already gone. */
 export async function deleteVideo(db: Queryable, id: string): Promise<boolean> {
-  const rows = await db.query('DELETE FROM videos WHERE id = $1 RETURNING id', [id]);
+  const rows = await db.query(
+    `${withLifecycleEvents('DELETE FROM videos WHERE id = $1 RETURNING id, error, owner', '$2', 'deleted')}
+     SELECT id FROM changed`,
+    [id, TOPICS.videoEvents.name],
+  );
   return rows.length > 0;
 }
 
@@ -187,7 +230,8 @@ export async function updateVideoStatus(db: Queryable, id: string, change: Statu
   );
   if (allowedFrom.length === 0) return false;
   const rows = await db.query(
-    `UPDATE videos SET
+    `${withLifecycleEvents(
+      `UPDATE videos SET
        status = $2::text,
        error = CASE WHEN $2::text = 'failed' THEN $3::text END,
        progress_percent = CASE
@@ -197,8 +241,19 @@ export async function updateVideoStatus(db: Queryable, id: string, change: Statu
        END,
        updated_at = date_trunc('milliseconds', now())
      WHERE id = $1 AND status = ANY($5::text[])
-     RETURNING id`,
-    [id, change.status, change.error ?? null, change.progressPercent ?? null, allowedFrom],
+     RETURNING id, status, error, owner`,
+      '$6',
+      'status',
+    )}
+     SELECT id FROM changed`,
+    [
+      id,
+      change.status,
+      change.error ?? null,
+      change.progressPercent ?? null,
+      allowedFrom,
+      TOPICS.videoEvents.name,
+    ],
   );
   return rows.length > 0;
 }
@@ -343,6 +398,7 @@ function toRecord(row: VideoRow): VideoRecord {
     id: row.id,
     title: row.title,
     description: row.description,
+    tags: row.tags,
     filename: row.filename,
     status: row.status,
     error: row.error,

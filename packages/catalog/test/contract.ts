@@ -2,6 +2,8 @@ import { uniqueName } from '@streamloop/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Catalog, CatalogConflictError } from '../src/catalog.js';
 import { listMigrations } from '../src/migrate.js';
+import { describeKeysAndUploads } from './api-keys.contract.js';
+import { describeLifecycleAndTags } from './lifecycle-events.contract.js';
 import {
   claimUnpublishedOutbox,
   deleteVideo,
@@ -57,7 +59,15 @@ export function describeCatalogContract(label: string, open: OpenCatalog): void 
     describe('migrations', () => {
       it('racing migrators apply every migration exactly once, in order', async () => {
         const all = (await listMigrations()).map((m) => m.name);
-        expect(all).toEqual(['001_videos', '002_outbox', '010_transcode_attempts', '011_video_keys']);
+        expect(all).toEqual([
+          '001_videos',
+          '002_outbox',
+          '003_video_tags',
+          '004_api_keys',
+          '005_multipart_uploads',
+          '010_transcode_attempts',
+          '011_video_keys',
+        ]);
         expect([...firstMigrations[0]!, ...firstMigrations[1]!].sort()).toEqual(all);
       });
 
@@ -379,6 +389,9 @@ export function describeCatalogContract(label: string, open: OpenCatalog): void 
         expect(await catalog.transaction((tx) => claimUnpublishedOutbox(tx, 10))).toHaveLength(1);
       });
     });
+
+    describeLifecycleAndTags(() => catalog);
+    describeKeysAndUploads(() => catalog);
 
     describe('lifecycle', () => {
       it('answers ping and names its adapter', async () => {

@@ -48,7 +48,12 @@ describe.each([
 
   it("finds the owner's oldest live video with that SHA-256, not another owner's nor a failed one", async () => {
     const owner = uniqueName('owner');
-    const failed = await insertVideo(catalog, { title: 'failed', owner, sourceSha256: SHA, status: 'uploaded' });
+    const failed = await insertVideo(catalog, {
+      title: 'failed',
+      owner,
+      sourceSha256: SHA,
+      status: 'uploaded',
+    });
     await updateVideoStatus(catalog, failed.id, { status: 'failed', error: 'bad source' });
     await insertVideo(catalog, { title: 'other owner', owner: uniqueName('owner'), sourceSha256: SHA });
     const first = await insertVideo(catalog, { title: 'first', owner, sourceSha256: SHA });

@@ -19,8 +19,11 @@ export const ERROR_CODES = {
   ERR_UPLOAD_TOO_LARGE: 413,
   ERR_UNSUPPORTED_MEDIA_TYPE: 415,
   ERR_SQL_LIMIT_EXCEEDED: 422,
+  ERR_CHECKSUM_MISMATCH: 422,
   ERR_RATE_LIMITED: 429,
   ERR_INTERNAL: 500,
+  /** A feature that needs a real S3 endpoint (direct multipart uploads) on the local-folder store. */
+  ERR_S3_REQUIRED: 501,
   ERR_DEPENDENCY_UNAVAILABLE: 503,
 } as const;
 

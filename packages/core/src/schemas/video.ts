@@ -35,6 +35,8 @@ export const Video = Type.Object(
     /** Transcode progress 0-100 while processing. */
     progressPercent: Type.Union([Type.Number({ minimum: 0, maximum: 100 }), Type.Null()]),
     playbackPolicy: PlaybackPolicy,
+    /** Free-form labels, searched with title and description. Optional for producers older than tags. */
+    tags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 32 })),
     durationMs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
     sourceKey: Type.Union([Type.String(), Type.Null()]),
     createdAt: IsoDateTime,
