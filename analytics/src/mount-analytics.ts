@@ -10,6 +10,7 @@ import { TOPICS } from '@streamloop/core/topics';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import type { FastifyInstance } from 'fastify';
 import { createBeaconConsumer } from './beacon-consumer.js';
+import { createQoeJobs } from './jobs/qoe-jobs.js';
 import { registerQoeRoutes } from './qoe-routes.js';
 
 export const MIGRATIONS_DIR = new URL('../migrations/', import.meta.url);
@@ -38,5 +39,16 @@ export async function mountAnalytics(
     registry: deps.registry,
   });
   await consumer.start();
-  return { stop: () => consumer.stop() };
+  const qoeJobs = createQoeJobs({
+    analyticsStore: deps.analyticsStore,
+    logger: deps.logger.child({ component: 'qoe-jobs' }),
+    registry: deps.registry,
+  });
+  qoeJobs.start();
+  return {
+    stop: async () => {
+      await qoeJobs.stop();
+      await consumer.stop();
+    },
+  };
 }

@@ -28,6 +28,7 @@ export interface QoeRange {
 
 /** Longest view a range query sees whole: views_v1 rows are read from the day before `from`. */
 export const VIEW_DAYS_BEFORE_RANGE = 1;
+const DAY_MS = 24 * 3600 * 1000;
 
 /** The rollups cover view starts before this (0: not yet run). */
 export async function readWatermarkMs(target: AnalyticsTarget): Promise<number> {
@@ -49,7 +50,8 @@ export async function readWatermarkMs(target: AnalyticsTarget): Promise<number> 
  */
 export function freshViewRows(database: string, filters: QoeFilters): string {
   const conditions = filterConditions(filters).sql;
-  const where = `day >= toDate(fromUnixTimestamp64Milli({v_fromMs:Int64}, 'UTC')) - ${VIEW_DAYS_BEFORE_RANGE}
+  // greatest(): Date counts days from 1970 unsigned, so 1970-01-01 minus a day would wrap to 2149.
+  const where = `day >= toDate(fromUnixTimestamp64Milli(greatest({v_fromMs:Int64} - ${VIEW_DAYS_BEFORE_RANGE * DAY_MS}, 0), 'UTC'))
         AND day <= toDate(fromUnixTimestamp64Milli({v_toMs:Int64}, 'UTC'))
         ${filters.videoId === undefined ? '' : 'AND video_id = {f_videoId:String}'}`;
   const having = `started_at >= fromUnixTimestamp64Milli({v_fromMs:Int64}, 'UTC')

@@ -1,0 +1,135 @@
+/**
+ * Rollup maintenance: writes the per-minute rollups (qoe_minute_v1, qoe_rendition_minute_v1) for
+ * views that have SETTLED (no beacon for `settleMs`), then moves the watermark the API splits on.
+ *
+ * Idempotent and safe to run twice, or twice at once: it always recomputes WHOLE minutes from
+ * views_v1 (which is deduplicated per beacon), so a minute written again has the same rows, and
+ * ReplacingMergeTree + FINAL keeps one. A late beacon for a view already rolled up (idle longer than
+ * `settleMs`, then back) makes that view's minute be recomputed on the next run: every run redoes the
+ * minutes of views that received a beacon in the last `lookbackMs`.
+ */
+import { type AnalyticsTarget, toDateTime64Text } from '../beacons-table.js';
+import {
+  freshViewRows,
+  MINUTE_ROLLUP_TABLE,
+  RENDITION_ROLLUP_TABLE,
+  ROLLUP_STATE_NAME,
+  ROLLUP_STATE_TABLE,
+  readWatermarkMs,
+} from '../qoe-sources.js';
+import { DIMENSION_COLUMNS, minutePartialsSelect, renditionPartialsSelect } from '../qoe-view-sql.js';
+
+export interface RollupOptions {
+  nowMs: number;
+  /** A view with no beacon for this long is complete enough to roll up (the SDK beats every 10 s). */
+  settleMs?: number;
+  /** Views with a beacon this recent have their (rolled-up) minute recomputed: covers missed runs. */
+  lookbackMs?: number;
+}
+
+export interface RollupResult {
+  watermarkMs: number;
+  /** Minute ranges recomputed, [fromMs, toMs). */
+  recomputed: { fromMs: number; toMs: number }[];
+}
+
+export const DEFAULT_SETTLE_MS = 30 * 60_000;
+export const DEFAULT_LOOKBACK_MS = 2 * 3600_000;
+const MINUTE_MS = 60_000;
+
+export async function runRollup(target: AnalyticsTarget, options: RollupOptions): Promise<RollupResult> {
+  const { nowMs, settleMs = DEFAULT_SETTLE_MS, lookbackMs = DEFAULT_LOOKBACK_MS } = options;
+  const previousMs = await readWatermarkMs(target);
+  const earliestActiveMs = await earliestActiveStartMs(target, nowMs - settleMs);
+  const frontierMs = floorMinute(Math.min(nowMs - settleMs, earliestActiveMs ?? Number.POSITIVE_INFINITY));
+  const watermarkMs = Math.max(previousMs, frontierMs);
+
+  const ranges = mergeMinutes(await touchedMinutesMs(target, nowMs - lookbackMs, previousMs));
+  if (watermarkMs > previousMs) ranges.push({ fromMs: previousMs, toMs: watermarkMs });
+  for (const range of ranges) await rollUp(target, range);
+  if (watermarkMs > previousMs) {
+    // Only after the rows are in: a reader that sees the new watermark finds its minutes rolled up.
+    await target.client.insert({
+      table: `${target.database}.${ROLLUP_STATE_TABLE}`,
+      values: [
+        {
+          name: ROLLUP_STATE_NAME,
+          watermark: toDateTime64Text(watermarkMs).slice(0, 19),
+          updated_at: toDateTime64Text(nowMs),
+        },
+      ],
+      format: 'JSONEachRow',
+    });
+  }
+  return { watermarkMs, recomputed: ranges };
+}
+
+async function rollUp(target: AnalyticsTarget, range: { fromMs: number; toMs: number }): Promise<void> {
+  const viewRows = freshViewRows(target.database, {});
+  const params = { v_fromMs: range.fromMs, v_toMs: range.toMs };
+  for (const [table, select] of [
+    [MINUTE_ROLLUP_TABLE, minutePartialsSelect(viewRows)],
+    [RENDITION_ROLLUP_TABLE, renditionPartialsSelect(viewRows)],
+  ] as const) {
+    await target.client.command({
+      query: `INSERT INTO ${target.database}.${table} SELECT *, now64(3) FROM (${select})`,
+      query_params: params,
+    });
+  }
+}
+
+/** The start of the earliest view still receiving beacons, or null when none is. */
+async function earliestActiveStartMs(target: AnalyticsTarget, activeSinceMs: number): Promise<number | null> {
+  const result = await target.client.query({
+    query: `
+      SELECT count() AS active, toUnixTimestamp64Milli(min(started_at)) AS earliest_ms
+      FROM (
+        SELECT min(first_received_at) AS started_at, max(last_received_at) AS last_beacon_at
+        FROM ${target.database}.views_v1
+        WHERE day >= toDate(fromUnixTimestamp64Milli({activeSinceMs:Int64}, 'UTC')) - 1
+        GROUP BY video_id, view_id
+        HAVING last_beacon_at >= fromUnixTimestamp64Milli({activeSinceMs:Int64}, 'UTC')
+      )`,
+    query_params: { activeSinceMs },
+    format: 'JSONEachRow',
+  });
+  const [row] = await result.json<{ active: string; earliest_ms: string }>();
+  return Number(row?.active ?? 0) > 0 ? Number(row?.earliest_ms) : null;
+}
+
+/** Start minutes (before the watermark) of views that received a beacon since `sinceMs`. */
+async function touchedMinutesMs(target: AnalyticsTarget, sinceMs: number, watermarkMs: number): Promise<number[]> {
+  if (watermarkMs === 0) return [];
+  const result = await target.client.query({
+    query: `
+      SELECT DISTINCT toUnixTimestamp(toStartOfMinute(started_at)) * 1000 AS minute_ms
+      FROM (
+        SELECT min(first_received_at) AS started_at, max(last_received_at) AS last_beacon_at
+        FROM ${target.database}.views_v1
+        WHERE day >= toDate(fromUnixTimestamp64Milli({sinceMs:Int64}, 'UTC')) - 1
+        GROUP BY video_id, view_id
+        HAVING last_beacon_at >= fromUnixTimestamp64Milli({sinceMs:Int64}, 'UTC')
+          AND started_at < fromUnixTimestamp64Milli({watermarkMs:Int64}, 'UTC')
+      )
+      ORDER BY minute_ms`,
+    query_params: { sinceMs, watermarkMs },
+    format: 'JSONEachRow',
+  });
+  return (await result.json<{ minute_ms: string }>()).map((row) => Number(row.minute_ms));
+}
+
+/** Sorted minute starts → contiguous [from, to) ranges. */
+export function mergeMinutes(minutesMs: number[]): { fromMs: number; toMs: number }[] {
+  const ranges: { fromMs: number; toMs: number }[] = [];
+  for (const minuteMs of minutesMs) {
+    const last = ranges.at(-1);
+    if (last !== undefined && last.toMs === minuteMs) last.toMs = minuteMs + MINUTE_MS;
+    else ranges.push({ fromMs: minuteMs, toMs: minuteMs + MINUTE_MS });
+  }
+  return ranges;
+}
+
+const floorMinute = (ms: number): number => Math.floor(ms / MINUTE_MS) * MINUTE_MS;
+
+/** For docs and tests: the rollup key, in order. */
+export const ROLLUP_KEY = ['minute', ...DIMENSION_COLUMNS] as const;
