@@ -40,7 +40,7 @@ export async function getTimeseries(
     target,
     query,
     // Buckets counted from `fromMs` (whole minutes), so the first bucket starts where the range does.
-    `toString(intdiv(toUnixTimestamp(minute) * 1000 - {b_fromMs:Int64}, {b_intervalMs:Int64}))`,
+    `toString(intDiv(toUnixTimestamp(minute) * 1000 - {b_fromMs:Int64}, {b_intervalMs:Int64}))`,
     { b_fromMs: query.fromMs, b_intervalMs: intervalMs },
   );
   const byBucket = new Map(rows.map((row) => [Number(row.key), row]));
