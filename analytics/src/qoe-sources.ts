@@ -26,7 +26,11 @@ export interface QoeRange {
   toMs: number;
 }
 
-/** Longest view a range query sees whole: views_v1 rows are read from the day before `from`. */
+/**
+ * views_v1 rows are read from the day before `from` onwards (no upper bound: a view that started in
+ * the range keeps its later beacons, late ones included), so a view is seen whole unless its first
+ * beacons arrived more than a day before the rest.
+ */
 export const VIEW_DAYS_BEFORE_RANGE = 1;
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -52,7 +56,6 @@ export function freshViewRows(database: string, filters: QoeFilters): string {
   const conditions = filterConditions(filters).sql;
   // greatest(): Date counts days from 1970 unsigned, so 1970-01-01 minus a day would wrap to 2149.
   const where = `day >= toDate(fromUnixTimestamp64Milli(greatest({v_fromMs:Int64} - ${VIEW_DAYS_BEFORE_RANGE * DAY_MS}, 0), 'UTC'))
-        AND day <= toDate(fromUnixTimestamp64Milli({v_toMs:Int64}, 'UTC'))
         ${filters.videoId === undefined ? '' : 'AND video_id = {f_videoId:String}'}`;
   const having = `started_at >= fromUnixTimestamp64Milli({v_fromMs:Int64}, 'UTC')
         AND started_at < fromUnixTimestamp64Milli({v_toMs:Int64}, 'UTC') ${conditions}`;
