@@ -28,6 +28,9 @@ CREATE TABLE IF NOT EXISTS {db}.views_v1
     -- The collector's clock at the view's first and latest beacon: the view starts at the first.
     first_received_at SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
     last_received_at SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
+    -- The store's clock when the view's latest beacons were INSERTED: how the rollup job finds views
+    -- that changed since its last run, however late (a consumer catching up on hours of backlog).
+    last_inserted_at SimpleAggregateFunction(max, DateTime('UTC')),
     -- One tuple per distinct beacon; absent optional values are 0 (fatal: 1 only for a fatal error).
     beacons AggregateFunction(groupUniqArray, Tuple(
         beacon_hash UInt64,
@@ -64,6 +67,7 @@ SELECT
     any(country) AS country,
     min(received_at) AS first_received_at,
     max(received_at) AS last_received_at,
+    now('UTC') AS last_inserted_at,
     groupUniqArrayState(CAST(tuple(
         cityHash64(beacon_id),
         toString(event),
@@ -101,6 +105,7 @@ SELECT
     any(country) AS country,
     min(received_at) AS first_received_at,
     max(received_at) AS last_received_at,
+    now('UTC') AS last_inserted_at,
     groupUniqArrayState(CAST(tuple(
         cityHash64(beacon_id),
         toString(event),

@@ -71,6 +71,8 @@ CREATE TABLE IF NOT EXISTS {db}.qoe_rollup_state_v1
 (
     name LowCardinality(String),
     watermark DateTime('UTC'),
+    -- views_v1 rows inserted up to here were looked at by the run that wrote this row.
+    inserted_through DateTime('UTC'),
     updated_at DateTime64(3, 'UTC')
 )
 ENGINE = ReplacingMergeTree(updated_at)

@@ -4,9 +4,9 @@
  *
  * Idempotent and safe to run twice, or twice at once: it always recomputes WHOLE minutes from
  * views_v1 (which is deduplicated per beacon), so a minute written again has the same rows, and
- * ReplacingMergeTree + FINAL keeps one. A late beacon for a view already rolled up (idle longer than
- * `settleMs`, then back) makes that view's minute be recomputed on the next run: every run redoes the
- * minutes of views that received a beacon in the last `lookbackMs`.
+ * ReplacingMergeTree + FINAL keeps one. A beacon INSERTED since the previous run for a view already
+ * rolled up (a page that was idle longer than `settleMs`, a consumer catching up on a backlog) makes
+ * that view's minute be recomputed: views_v1 records the store's clock at each insert.
  */
 import { type AnalyticsTarget, toDateTime64Text } from '../beacons-table.js';
 import {
@@ -23,8 +23,6 @@ export interface RollupOptions {
   nowMs: number;
   /** A view with no beacon for this long is complete enough to roll up (the SDK beats every 10 s). */
   settleMs?: number;
-  /** Views with a beacon this recent have their (rolled-up) minute recomputed: covers missed runs. */
-  lookbackMs?: number;
 }
 
 export interface RollupResult {
@@ -34,20 +32,26 @@ export interface RollupResult {
 }
 
 export const DEFAULT_SETTLE_MS = 30 * 60_000;
-export const DEFAULT_LOOKBACK_MS = 2 * 3600_000;
+/** Inserts still in flight while the previous run read the clock are looked at again. */
+const INSERT_MARGIN_S = 300;
 const MINUTE_MS = 60_000;
 
 export async function runRollup(target: AnalyticsTarget, options: RollupOptions): Promise<RollupResult> {
-  const { nowMs, settleMs = DEFAULT_SETTLE_MS, lookbackMs = DEFAULT_LOOKBACK_MS } = options;
+  const { nowMs, settleMs = DEFAULT_SETTLE_MS } = options;
   const previousMs = await readWatermarkMs(target);
+  const previousInsertedThroughS = await readInsertedThroughS(target);
+  // Read before the work: rows inserted while the job runs are looked at again next time.
+  const insertedThroughS = await latestInsertS(target);
   const earliestActiveMs = await earliestActiveStartMs(target, nowMs - settleMs);
   const frontierMs = floorMinute(Math.min(nowMs - settleMs, earliestActiveMs ?? Number.POSITIVE_INFINITY));
   const watermarkMs = Math.max(previousMs, frontierMs);
 
-  const ranges = mergeMinutes(await touchedMinutesMs(target, nowMs - lookbackMs, previousMs));
+  const ranges = mergeMinutes(
+    await touchedMinutesMs(target, Math.max(previousInsertedThroughS - INSERT_MARGIN_S, 0), previousMs),
+  );
   if (watermarkMs > previousMs) ranges.push({ fromMs: previousMs, toMs: watermarkMs });
   for (const range of ranges) await rollUp(target, range);
-  if (watermarkMs > previousMs) {
+  if (watermarkMs > previousMs || insertedThroughS > previousInsertedThroughS) {
     // Only after the rows are in: a reader that sees the new watermark finds its minutes rolled up.
     await target.client.insert({
       table: `${target.database}.${ROLLUP_STATE_TABLE}`,
@@ -55,6 +59,7 @@ export async function runRollup(target: AnalyticsTarget, options: RollupOptions)
         {
           name: ROLLUP_STATE_NAME,
           watermark: toDateTime64Text(watermarkMs).slice(0, 19),
+          inserted_through: toDateTime64Text(insertedThroughS * 1000).slice(0, 19),
           updated_at: toDateTime64Text(nowMs),
         },
       ],
@@ -97,25 +102,47 @@ async function earliestActiveStartMs(target: AnalyticsTarget, activeSinceMs: num
   return Number(row?.active ?? 0) > 0 ? Number(row?.earliest_ms) : null;
 }
 
-/** Start minutes (before the watermark) of views that received a beacon since `sinceMs`. */
-async function touchedMinutesMs(target: AnalyticsTarget, sinceMs: number, watermarkMs: number): Promise<number[]> {
+/** Start minutes (before the watermark) of views with beacons inserted since `sinceS` (store clock). */
+async function touchedMinutesMs(target: AnalyticsTarget, sinceS: number, watermarkMs: number): Promise<number[]> {
   if (watermarkMs === 0) return [];
+  const views = `${target.database}.views_v1`;
   const result = await target.client.query({
     query: `
       SELECT DISTINCT toUnixTimestamp(toStartOfMinute(started_at)) * 1000 AS minute_ms
       FROM (
-        SELECT min(first_received_at) AS started_at, max(last_received_at) AS last_beacon_at
-        FROM ${target.database}.views_v1
-        WHERE day >= toDate(fromUnixTimestamp64Milli({sinceMs:Int64}, 'UTC')) - 1
+        SELECT min(first_received_at) AS started_at
+        FROM ${views}
+        WHERE (video_id, view_id) IN (
+          SELECT video_id, view_id FROM ${views} WHERE last_inserted_at >= toDateTime({sinceS:UInt32}, 'UTC')
+        )
         GROUP BY video_id, view_id
-        HAVING last_beacon_at >= fromUnixTimestamp64Milli({sinceMs:Int64}, 'UTC')
-          AND started_at < fromUnixTimestamp64Milli({watermarkMs:Int64}, 'UTC')
+        HAVING started_at < fromUnixTimestamp64Milli({watermarkMs:Int64}, 'UTC')
       )
       ORDER BY minute_ms`,
-    query_params: { sinceMs, watermarkMs },
+    query_params: { sinceS, watermarkMs },
     format: 'JSONEachRow',
   });
   return (await result.json<{ minute_ms: string }>()).map((row) => Number(row.minute_ms));
+}
+
+/** The store's clock at the latest insert into views_v1 (s), 0 when empty. */
+async function latestInsertS(target: AnalyticsTarget): Promise<number> {
+  const result = await target.client.query({
+    query: `SELECT toUnixTimestamp(max(last_inserted_at)) AS s FROM ${target.database}.views_v1`,
+    format: 'JSONEachRow',
+  });
+  return Number((await result.json<{ s: string }>())[0]?.s ?? 0);
+}
+
+async function readInsertedThroughS(target: AnalyticsTarget): Promise<number> {
+  const result = await target.client.query({
+    query: `
+      SELECT toUnixTimestamp(max(inserted_through)) AS s FROM ${target.database}.${ROLLUP_STATE_TABLE}
+      WHERE name = {name:String}`,
+    query_params: { name: ROLLUP_STATE_NAME },
+    format: 'JSONEachRow',
+  });
+  return Number((await result.json<{ s: string }>())[0]?.s ?? 0);
 }
 
 /** Sorted minute starts → contiguous [from, to) ranges. */
