@@ -2,8 +2,8 @@ import type { ConsumedMessage } from '@streamloop/event-log/event-log';
 import {
   CMCD_COLUMNS,
   CMCD_UINT32_FIELDS,
-  CONTEXT_COLUMNS,
   type CmcdField,
+  CONTEXT_COLUMNS,
   DEFAULT_SOURCE,
   FIELD_COLUMNS,
   type OptionalColumn,
@@ -44,7 +44,10 @@ export function beaconRowStep(
   for (const [key, column] of Object.entries(CMCD_COLUMNS) as [CmcdField, OptionalColumn][]) {
     optional[column] = beacon.cmcd?.[key] ?? null;
   }
-  for (const [key, column] of Object.entries(CONTEXT_COLUMNS) as [keyof typeof CONTEXT_COLUMNS, OptionalColumn][]) {
+  for (const [key, column] of Object.entries(CONTEXT_COLUMNS) as [
+    keyof typeof CONTEXT_COLUMNS,
+    OptionalColumn,
+  ][]) {
     optional[column] = context?.[key] ?? null;
   }
   return ok({

@@ -133,7 +133,9 @@ async function totalsBy(
   const watermarkMs = await readWatermarkMs(target);
   const source = minutePartials(target, query, pickFilters(query), watermarkMs);
   const orderBy =
-    order === undefined ? 'ORDER BY key' : `ORDER BY ${SORT_COLUMNS[order.sortBy]} DESC, key LIMIT {limit:UInt32}`;
+    order === undefined
+      ? 'ORDER BY key'
+      : `ORDER BY ${SORT_COLUMNS[order.sortBy]} DESC, key LIMIT {limit:UInt32}`;
   const result = await target.client.query({
     query: `
       SELECT ${keyExpression} AS key, ${TOTALS_SELECT}

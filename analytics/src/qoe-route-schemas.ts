@@ -8,7 +8,12 @@ import { INTERVALS_MS } from './time-range.js';
 const nullableNumber = { type: ['number', 'null'] } as const;
 const count = { type: 'integer', minimum: 0 } as const;
 // Same rule as a beacon's ids (core/schemas/beacon.ts).
-export const idSchema = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' } as const;
+export const idSchema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 128,
+  pattern: '^[A-Za-z0-9_.:-]+$',
+} as const;
 const filterValue = { type: 'string', maxLength: 128 } as const;
 const instant = { type: 'string', minLength: 1, maxLength: 64 } as const;
 

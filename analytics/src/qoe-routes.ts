@@ -63,7 +63,12 @@ const querystring = (extra: Record<string, unknown> = {}, required: string[] = [
   properties: { ...filterProperties, ...extra },
   required,
 });
-const limitSchema = (fallback: number) => ({ type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: fallback });
+const limitSchema = (fallback: number) => ({
+  type: 'integer',
+  minimum: 1,
+  maximum: MAX_LIST_LIMIT,
+  default: fallback,
+});
 const sortBySchema = (fallback: SortMetric) => ({ type: 'string', enum: SORT_METRICS, default: fallback });
 const ok = (properties: Record<string, unknown>) => ({
   200: { type: 'object', properties: { ...rangeProperties, ...properties } },
@@ -91,7 +96,10 @@ export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): vo
   const onRequest = createApiKeyGuard(deps.apiKey);
 
   /** The range and filters of a metrics route, or a 400 naming what is wrong. */
-  const queryOf = (raw: MetricsQuery, extraKeys: string[] = []): QoeQuery & { echo: Record<string, unknown> } => {
+  const queryOf = (
+    raw: MetricsQuery,
+    extraKeys: string[] = [],
+  ): QoeQuery & { echo: Record<string, unknown> } => {
     // A misspelt filter must not quietly widen the answer to everything.
     const unknown = Object.keys(raw).filter((key) => !(key in filterProperties) && !extraKeys.includes(key));
     if (unknown.length > 0) {
@@ -198,7 +206,9 @@ export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): vo
     async (request, reply) => {
       const query = queryOf(request.query, ['dimension', 'sortBy', 'limit']);
       const { dimension, sortBy, limit } = request.query;
-      const rows = await fromStore(request.log, () => getBreakdown(store, query, dimension, { sortBy, limit }));
+      const rows = await fromStore(request.log, () =>
+        getBreakdown(store, query, dimension, { sortBy, limit }),
+      );
       reply.header('cache-control', 'private, no-store');
       return { ...query.echo, dimension, rows };
     },
@@ -221,7 +231,9 @@ export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): vo
     async (request, reply) => {
       const query = queryOf(request.query, ['sortBy', 'limit']);
       const { sortBy, limit } = request.query;
-      const rows = await fromStore(request.log, () => getBreakdown(store, query, 'videoId', { sortBy, limit }));
+      const rows = await fromStore(request.log, () =>
+        getBreakdown(store, query, 'videoId', { sortBy, limit }),
+      );
       reply.header('cache-control', 'private, no-store');
       return { ...query.echo, videos: rows.map(({ value, ...metrics }) => ({ videoId: value, ...metrics })) };
     },

@@ -7,8 +7,8 @@ import type { Beacon } from '@streamloop/core/schemas/beacon';
 import type { BeaconContext } from '@streamloop/core/schemas/beacon-envelope';
 import {
   CMCD_COLUMNS,
-  CONTEXT_COLUMNS,
   type CmcdField,
+  CONTEXT_COLUMNS,
   FIELD_COLUMNS,
   type OptionalColumn,
   type OptionalField,

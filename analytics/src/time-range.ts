@@ -70,7 +70,10 @@ export const MAX_POINTS = 1_500;
 
 export type Interval = { ok: true; name: IntervalName; intervalMs: number } | { ok: false; message: string };
 
-export function chooseInterval(name: IntervalName | 'auto', range: { fromMs: number; toMs: number }): Interval {
+export function chooseInterval(
+  name: IntervalName | 'auto',
+  range: { fromMs: number; toMs: number },
+): Interval {
   const spanMs = range.toMs - range.fromMs;
   if (name === 'auto') {
     const names = Object.keys(INTERVALS_MS) as IntervalName[];

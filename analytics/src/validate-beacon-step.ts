@@ -22,7 +22,9 @@ export function createValidateBeaconStep(): BeaconValidator {
     }
     const { receivedAtMs, context } = envelope;
     return ok(
-      context === undefined ? { beacon: result.value, receivedAtMs } : { beacon: result.value, receivedAtMs, context },
+      context === undefined
+        ? { beacon: result.value, receivedAtMs }
+        : { beacon: result.value, receivedAtMs, context },
     );
   };
 }

@@ -10,23 +10,41 @@ export const GOLDEN_API_KEY = 'golden-api-key-0123456789';
 const MINUTE_MS = 60_000;
 
 export async function getJson(app: FastifyInstance, path: string): Promise<Record<string, unknown>> {
-  const res = await app.inject({ method: 'GET', url: path, headers: { authorization: `Bearer ${GOLDEN_API_KEY}` } });
+  const res = await app.inject({
+    method: 'GET',
+    url: path,
+    headers: { authorization: `Bearer ${GOLDEN_API_KEY}` },
+  });
   expect(res.statusCode, res.body).toBe(200);
   return res.json() as Record<string, unknown>;
 }
 
 /** Every QoE route over the golden range [startMs, startMs + 10 min) answers the hand-worked numbers. */
-export async function expectGoldenAnswers(app: FastifyInstance, prefix: string, startMs: number): Promise<void> {
+export async function expectGoldenAnswers(
+  app: FastifyInstance,
+  prefix: string,
+  startMs: number,
+): Promise<void> {
   const from = new Date(startMs).toISOString();
   const to = new Date(startMs + 10 * MINUTE_MS).toISOString();
   const range = `from=${from}&to=${to}`;
 
-  expect(await getJson(app, `/api/v1/qoe/overview?${range}`)).toEqual({ from, to, filters: {}, ...GOLDEN_OVERVIEW });
+  expect(await getJson(app, `/api/v1/qoe/overview?${range}`)).toEqual({
+    from,
+    to,
+    filters: {},
+    ...GOLDEN_OVERVIEW,
+  });
 
   const breakdown = await getJson(app, `/api/v1/qoe/breakdown?${range}&dimension=browser`);
-  expect((breakdown.rows as Record<string, unknown>[]).map(({ value, views, plays, viewers }) => ({ value, views, plays, viewers }))).toEqual(
-    GOLDEN_BY_BROWSER,
-  );
+  expect(
+    (breakdown.rows as Record<string, unknown>[]).map(({ value, views, plays, viewers }) => ({
+      value,
+      views,
+      plays,
+      viewers,
+    })),
+  ).toEqual(GOLDEN_BY_BROWSER);
 
   const series = await getJson(
     app,
@@ -39,7 +57,9 @@ export async function expectGoldenAnswers(app: FastifyInstance, prefix: string, 
 
   const top = await getJson(app, `/api/v1/qoe/top-videos?${range}`);
   // a: V1..V4 asked to play (4); b: V5 (1; V6 never asked)
-  expect((top.videos as { videoId: string; plays: number }[]).map(({ videoId, plays }) => ({ videoId, plays }))).toEqual([
+  expect(
+    (top.videos as { videoId: string; plays: number }[]).map(({ videoId, plays }) => ({ videoId, plays })),
+  ).toEqual([
     { videoId: `${prefix}-a`, plays: 4 },
     { videoId: `${prefix}-b`, plays: 1 },
   ]);

@@ -198,9 +198,33 @@ export const GOLDEN_OVERVIEW = {
   qoeScoreComponents: { startup: 0.9444, smoothness: 0.3333, reliability: 0.6, quality: 0.8214 },
   renditions: [
     // 720p: V1 9 000 + V2 27 000 = 36 000 of 56 000 = 64.2857 %; viewers u1, u2
-    { rendition: '720p@3000kbps', height: 720, bitrateKbps: 3000, views: 2, viewers: 2, playTimeMs: 36_000, playTimePercent: 64.2857 },
-    { rendition: '480p@1500kbps', height: 480, bitrateKbps: 1500, views: 1, viewers: 1, playTimeMs: 10_000, playTimePercent: 17.8571 },
-    { rendition: '360p@800kbps', height: 360, bitrateKbps: 800, views: 1, viewers: 1, playTimeMs: 10_000, playTimePercent: 17.8571 },
+    {
+      rendition: '720p@3000kbps',
+      height: 720,
+      bitrateKbps: 3000,
+      views: 2,
+      viewers: 2,
+      playTimeMs: 36_000,
+      playTimePercent: 64.2857,
+    },
+    {
+      rendition: '480p@1500kbps',
+      height: 480,
+      bitrateKbps: 1500,
+      views: 1,
+      viewers: 1,
+      playTimeMs: 10_000,
+      playTimePercent: 17.8571,
+    },
+    {
+      rendition: '360p@800kbps',
+      height: 360,
+      bitrateKbps: 800,
+      views: 1,
+      viewers: 1,
+      playTimeMs: 10_000,
+      playTimePercent: 17.8571,
+    },
   ],
 };
 

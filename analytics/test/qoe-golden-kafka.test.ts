@@ -47,7 +47,11 @@ describe(`the golden set through Kafka (${kafkaAddress}) and the consumer`, () =
       log = await createKafkaEventLog({ brokers, clientId: 'analytics-golden-test' }, { logger });
     });
     chdb = await openChdbSession();
-    registerQoeRoutes(app, { analyticsStore: chdb.store, apiKey: GOLDEN_API_KEY, now: () => START_MS + DAY_MS });
+    registerQoeRoutes(app, {
+      analyticsStore: chdb.store,
+      apiKey: GOLDEN_API_KEY,
+      now: () => START_MS + DAY_MS,
+    });
   });
 
   afterAll(async () => {
@@ -78,7 +82,9 @@ describe(`the golden set through Kafka (${kafkaAddress}) and the consumer`, () =
       groupId,
     });
     await consumer.start();
-    const messages = golden.map(({ beacon, receivedAtMs, context }) => toBeaconMessage(beacon, receivedAtMs, context));
+    const messages = golden.map(({ beacon, receivedAtMs, context }) =>
+      toBeaconMessage(beacon, receivedAtMs, context),
+    );
     await log.publish(topic, messages);
     // The collector retrying the whole request: the same envelopes again, in other batches.
     await log.publish(topic, messages);

@@ -23,7 +23,14 @@ function rows(beacons: ReturnType<typeof makeBeacon>[], receivedAtMs: number): B
   return beacons.map((beacon, i) => {
     const result = beaconRowStep(
       { beacon, receivedAtMs },
-      { topic: 't', partition: 0, offset: String(i), timestamp: receivedAtMs, key: 'k', value: Buffer.alloc(0) },
+      {
+        topic: 't',
+        partition: 0,
+        offset: String(i),
+        timestamp: receivedAtMs,
+        key: 'k',
+        value: Buffer.alloc(0),
+      },
     );
     if (result.kind !== 'ok') throw new Error(result.detail);
     return result.value;
@@ -43,7 +50,12 @@ describe('rollup job', () => {
 
     // 65 minutes later a heartbeat the page had queued offline arrives (10 s more).
     const lateMs = startMs + 65 * MINUTE_MS;
-    const late = makeBeacon({ ...view, sessionId: `session-${view.viewId}`, event: 'heartbeat', watchTimeMs: 10_000 });
+    const late = makeBeacon({
+      ...view,
+      sessionId: `session-${view.viewId}`,
+      event: 'heartbeat',
+      watchTimeMs: 10_000,
+    });
     await table.insert(rows([late], lateMs), uniqueName('t'));
     for (let run = 0; run < 2; run++) {
       await runRollup(chdb.store, { nowMs: lateMs + MINUTE_MS });
@@ -59,7 +71,8 @@ describe('retention job', () => {
     const oldMs = nowMs - 100 * DAY_MS;
     const recentMs = nowMs - 2 * DAY_MS;
     const oldRange = { videoId, fromMs: oldMs, toMs: oldMs + MINUTE_MS };
-    const view = (id: string) => viewBeacons({ videoId, viewId: uniqueName(id), viewerId: id, startupTimeMs: 600 });
+    const view = (id: string) =>
+      viewBeacons({ videoId, viewId: uniqueName(id), viewerId: id, startupTimeMs: 600 });
     const oldView = view('old');
     await table.insert(rows(oldView, oldMs), uniqueName('t'));
     await table.insert(rows(view('recent'), recentMs), uniqueName('t'));
@@ -85,8 +98,8 @@ describe('retention job', () => {
   });
 
   it('refuses a retention of less than one whole day', async () => {
-    await expect(runRetention(chdb.store, { nowMs: Date.now(), rawDays: 0, rollupDays: 400 })).rejects.toThrow(
-      /≥ 1 whole day/,
-    );
+    await expect(
+      runRetention(chdb.store, { nowMs: Date.now(), rawDays: 0, rollupDays: 400 }),
+    ).rejects.toThrow(/≥ 1 whole day/);
   });
 });

@@ -27,7 +27,14 @@ describe('qoeScore', () => {
     // startup 0, smoothness 0, reliability 0, quality 0
     [
       'everything worthless',
-      { ...perfect, startFailures: 6, playbackFailures: 4, startupP50Ms: 12_000, rebufferRatio: 0.2, upscaleTimeMs: 60_000 },
+      {
+        ...perfect,
+        startFailures: 6,
+        playbackFailures: 4,
+        startupP50Ms: 12_000,
+        rebufferRatio: 0.2,
+        upscaleTimeMs: 60_000,
+      },
       0,
     ],
     // startup 1 − (5 500 − 1 000) / 9 000 = 0.5 → 100 − 0.3 × 50 = 85
@@ -83,7 +90,15 @@ describe('the envelope context on its way to the row', () => {
   const beacon = makeBeacon();
 
   it('lands in the context columns, NULL where the producer sent nothing', () => {
-    const context = { browser: 'Edge', browserVersion: '131', os: 'Windows', deviceClass: 'desktop', country: 'FR', ipPrefix: '198.51.100.0', clockOffsetMs: -2500 };
+    const context = {
+      browser: 'Edge',
+      browserVersion: '131',
+      os: 'Windows',
+      deviceClass: 'desktop',
+      country: 'FR',
+      ipPrefix: '198.51.100.0',
+      clockOffsetMs: -2500,
+    };
     const row = (envelope: unknown) => {
       const parsed = parseEnvelopeStep(message(envelope));
       if (parsed.kind !== 'ok') throw new Error(parsed.detail);
@@ -102,7 +117,11 @@ describe('the envelope context on its way to the row', () => {
       ip_prefix: '198.51.100.0',
       clock_offset_ms: -2500,
     });
-    expect(row({ beacon, receivedAtMs: 1 })).toMatchObject({ browser: null, country: null, clock_offset_ms: null });
+    expect(row({ beacon, receivedAtMs: 1 })).toMatchObject({
+      browser: null,
+      country: null,
+      clock_offset_ms: null,
+    });
   });
 
   it.each([

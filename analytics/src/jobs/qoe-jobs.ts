@@ -7,11 +7,7 @@ import type { Logger } from '@streamloop/core/logger';
 import { Counter, metricName, type Registry } from '@streamloop/core/metrics';
 import { createTask, type ScheduledTask } from 'node-cron';
 import type { AnalyticsTarget } from '../beacons-table.js';
-import {
-  DEFAULT_RAW_RETENTION_DAYS,
-  DEFAULT_ROLLUP_RETENTION_DAYS,
-  runRetention,
-} from './retention-job.js';
+import { DEFAULT_RAW_RETENTION_DAYS, DEFAULT_ROLLUP_RETENTION_DAYS, runRetention } from './retention-job.js';
 import { runRollup } from './rollup-job.js';
 
 export interface QoeJobsDeps {

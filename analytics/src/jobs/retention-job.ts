@@ -25,7 +25,8 @@ export async function runRetention(
   options: RetentionOptions,
 ): Promise<{ dropped: { table: string; partition: string }[] }> {
   for (const days of [options.rawDays, options.rollupDays]) {
-    if (!Number.isInteger(days) || days < 1) throw new RangeError(`retention must be ≥ 1 whole day, not ${days}`);
+    if (!Number.isInteger(days) || days < 1)
+      throw new RangeError(`retention must be ≥ 1 whole day, not ${days}`);
   }
   const dropped: { table: string; partition: string }[] = [];
   const plan = [

@@ -103,7 +103,11 @@ async function earliestActiveStartMs(target: AnalyticsTarget, activeSinceMs: num
 }
 
 /** Start minutes (before the watermark) of views with beacons inserted since `sinceS` (store clock). */
-async function touchedMinutesMs(target: AnalyticsTarget, sinceS: number, watermarkMs: number): Promise<number[]> {
+async function touchedMinutesMs(
+  target: AnalyticsTarget,
+  sinceS: number,
+  watermarkMs: number,
+): Promise<number[]> {
   if (watermarkMs === 0) return [];
   const views = `${target.database}.views_v1`;
   const result = await target.client.query({

@@ -10,10 +10,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createChdbAnalyticsStore } from '@streamloop/analytics-store/chdb-analytics-store';
 import { runRollup } from '@streamloop/analytics/jobs/rollup-job';
 import { MIGRATIONS_DIR } from '@streamloop/analytics/mount-analytics';
 import { getBreakdown, getOverview, getTimeseries } from '@streamloop/analytics/qoe-queries';
+import { createChdbAnalyticsStore } from '@streamloop/analytics-store/chdb-analytics-store';
 import { rawQoe } from './raw-baseline-queries.js';
 import { BEACONS_PER_VIEW, insertDuplicates, insertSyntheticBeacons } from './synthetic-beacons.js';
 
@@ -55,9 +55,13 @@ try {
   await store.client.command({ query: `TRUNCATE TABLE bench.beacons_v1` });
   await store.client.command({ query: `TRUNCATE TABLE bench.views_v1` });
   await store.client.command({ query: `DROP TABLE bench.beacons_plain` });
-  console.log(`insert probe: ${INSERT_PROBE_BEACONS} beacons plain ${round(plainInsert.ms)} ms, with views MV ${round(mvInsert.ms)} ms`);
+  console.log(
+    `insert probe: ${INSERT_PROBE_BEACONS} beacons plain ${round(plainInsert.ms)} ms, with views MV ${round(mvInsert.ms)} ms`,
+  );
 
-  const load = await timed(() => insertSyntheticBeacons(store, { beacons: BEACONS, startMs: START_MS, spacingS: SPACING_S }));
+  const load = await timed(() =>
+    insertSyntheticBeacons(store, { beacons: BEACONS, startMs: START_MS, spacingS: SPACING_S }),
+  );
   console.log(`inserted ${BEACONS} beacons (${VIEWS} views) in ${round(load.ms / 1000, 2)} s`);
   const duplicates = await timed(() => insertDuplicates(store));
   console.log(`stored 1 % again in ${round(duplicates.ms / 1000, 2)} s`);
@@ -96,7 +100,9 @@ try {
   const results: Record<string, { rawMs: number; viewsMs: number; rollupsMs: number }> = {};
   for (const c of cases) {
     results[c.name] = { rawMs: await measure(c.raw), viewsMs: await measure(c.api), rollupsMs: Number.NaN };
-    console.log(`${c.name}: raw ${round(results[c.name]?.rawMs ?? 0)} ms, views ${round(results[c.name]?.viewsMs ?? 0)} ms`);
+    console.log(
+      `${c.name}: raw ${round(results[c.name]?.rawMs ?? 0)} ms, views ${round(results[c.name]?.viewsMs ?? 0)} ms`,
+    );
   }
   const fromViews = await getOverview(store, range);
 
@@ -148,7 +154,10 @@ try {
     agreement: { ...agree, allAgree },
   };
   console.log(JSON.stringify(report.queries, null, 2));
-  await writeFile(new URL('../../results/queries.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(
+    new URL('../../results/queries.json', import.meta.url),
+    `${JSON.stringify(report, null, 2)}\n`,
+  );
   if (!allAgree) process.exitCode = 1;
 } finally {
   await store.close();
