@@ -52,13 +52,13 @@ export async function readWatermarkMs(target: AnalyticsTarget): Promise<number> 
  * Views of views_v1 that started in [fromMs, toMs) matching the filters (values as parameters
  * `v_fromMs`, `v_toMs` and the filters' own). `fromMs`, `toMs` are bound, not interpolated.
  */
-export function freshViewRows(database: string, filters: QoeFilters): string {
+export function freshViewRows(database: string, filters: QoeFilters, extraHaving = ''): string {
   const conditions = filterConditions(filters).sql;
   // greatest(): Date counts days from 1970 unsigned, so 1970-01-01 minus a day would wrap to 2149.
   const where = `day >= toDate(fromUnixTimestamp64Milli(greatest({v_fromMs:Int64} - ${VIEW_DAYS_BEFORE_RANGE * DAY_MS}, 0), 'UTC'))
         ${filters.videoId === undefined ? '' : 'AND video_id = {f_videoId:String}'}`;
   const having = `started_at >= fromUnixTimestamp64Milli({v_fromMs:Int64}, 'UTC')
-        AND started_at < fromUnixTimestamp64Milli({v_toMs:Int64}, 'UTC') ${conditions}`;
+        AND started_at < fromUnixTimestamp64Milli({v_toMs:Int64}, 'UTC') ${conditions} ${extraHaving}`;
   return viewRowsSql(database, where, having);
 }
 

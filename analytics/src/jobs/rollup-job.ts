@@ -46,11 +46,18 @@ export async function runRollup(target: AnalyticsTarget, options: RollupOptions)
   const frontierMs = floorMinute(Math.min(nowMs - settleMs, earliestActiveMs ?? Number.POSITIVE_INFINITY));
   const watermarkMs = Math.max(previousMs, frontierMs);
 
-  const ranges = mergeMinutes(
-    await touchedMinutesMs(target, Math.max(previousInsertedThroughS - INSERT_MARGIN_S, 0), previousMs),
+  const touched = await touchedMinutesMs(
+    target,
+    Math.max(previousInsertedThroughS - INSERT_MARGIN_S, 0),
+    previousMs,
   );
-  if (watermarkMs > previousMs) ranges.push({ fromMs: previousMs, toMs: watermarkMs });
-  for (const range of ranges) await rollUp(target, range);
+  const first = touched[0];
+  const last = touched.at(-1);
+  // One pass for all touched minutes, however scattered (a backlog can touch thousands).
+  if (first !== undefined && last !== undefined) {
+    await rollUp(target, { fromMs: first, toMs: last + MINUTE_MS }, touched);
+  }
+  if (watermarkMs > previousMs) await rollUp(target, { fromMs: previousMs, toMs: watermarkMs });
   if (watermarkMs > previousMs || insertedThroughS > previousInsertedThroughS) {
     // Only after the rows are in: a reader that sees the new watermark finds its minutes rolled up.
     await target.client.insert({
@@ -66,12 +73,27 @@ export async function runRollup(target: AnalyticsTarget, options: RollupOptions)
       format: 'JSONEachRow',
     });
   }
-  return { watermarkMs, recomputed: ranges };
+  const recomputed = mergeMinutes(touched);
+  if (watermarkMs > previousMs) recomputed.push({ fromMs: previousMs, toMs: watermarkMs });
+  return { watermarkMs, recomputed };
 }
 
-async function rollUp(target: AnalyticsTarget, range: { fromMs: number; toMs: number }): Promise<void> {
-  const viewRows = freshViewRows(target.database, {});
-  const params = { v_fromMs: range.fromMs, v_toMs: range.toMs };
+/** Rewrites the minutes of [fromMs, toMs), or only `onlyMinutesMs` of them, from views_v1. */
+async function rollUp(
+  target: AnalyticsTarget,
+  range: { fromMs: number; toMs: number },
+  onlyMinutesMs?: number[],
+): Promise<void> {
+  const only =
+    onlyMinutesMs === undefined
+      ? ''
+      : 'AND has({minutesS:Array(UInt32)}, toUInt32(toStartOfMinute(started_at)))';
+  const viewRows = freshViewRows(target.database, {}, only);
+  const params = {
+    v_fromMs: range.fromMs,
+    v_toMs: range.toMs,
+    ...(onlyMinutesMs === undefined ? {} : { minutesS: onlyMinutesMs.map((ms) => ms / 1000) }),
+  };
   for (const [table, select] of [
     [MINUTE_ROLLUP_TABLE, minutePartialsSelect(viewRows)],
     [RENDITION_ROLLUP_TABLE, renditionPartialsSelect(viewRows)],
