@@ -8,7 +8,7 @@
  * view-level materialized view. Run: `npm run bench:queries -w bench` (BENCH_BEACONS to change the size).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runRollup } from '@streamloop/analytics/jobs/rollup-job';
 import { MIGRATIONS_DIR } from '@streamloop/analytics/mount-analytics';
@@ -131,8 +131,9 @@ try {
   const report = {
     benchmark: 'queries',
     date: new Date().toISOString(),
-    command: 'npm run bench:queries -w bench',
-    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+    command: `BENCH_BEACONS=${BEACONS} npm run bench:queries -w bench`,
+    // Load average at the end: other work on a shared machine slows every path alike; ratios hold up better.
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadAverage: loadavg() },
     data: { beacons: BEACONS, duplicatesStored: '1 %', views: VIEWS, days: 7, videos: 1000 },
     insert: {
       probeBeacons: INSERT_PROBE_BEACONS,
