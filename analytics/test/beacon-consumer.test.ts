@@ -12,7 +12,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type BeaconConsumer, createBeaconConsumer } from '../src/beacon-consumer.js';
 import { type BeaconsTable, createBeaconsTable } from '../src/beacons-table.js';
 import { getOverview } from '../src/qoe-queries.js';
-import { openChdbSession, storedRows } from './chdb-session.js';
+import { openChdbSession, storedRows, viewsCaughtUp } from './chdb-session.js';
 import { collectorMessage, makeBeacon, viewBeacons } from './make-beacon.js';
 
 const chdb = await openChdbSession();
@@ -47,8 +47,8 @@ async function startPipeline(
 
 const counterValue = metricValue;
 const untilStored = (videoId: string, rows: number) =>
-  eventually(`${rows} rows of ${videoId} in beacons_v1`, async () =>
-    (await storedRows(store, videoId)) >= rows ? true : undefined,
+  eventually(`${rows} rows of ${videoId} in beacons_v1, and views_v1 caught up`, async () =>
+    (await storedRows(store, videoId)) >= rows && (await viewsCaughtUp(store, videoId)) ? true : undefined,
   );
 
 afterEach(async () => {
@@ -329,6 +329,10 @@ describe('beacon consumer → beacons_v1 → overview', () => {
       await untilStored(videoId, 1);
 
       expect(await counterValue(registry, 'streamloop_analytics_beacons_dropped_total', { reason })).toBe(1);
+      // The rows are visible a moment before the INSERT (and its materialized view) returns and counts.
+      await eventually('the insert counted', async () =>
+        (await counterValue(registry, 'streamloop_analytics_beacons_inserted_total')) >= 1 ? true : undefined,
+      );
       expect(await counterValue(registry, 'streamloop_analytics_beacons_inserted_total')).toBe(1);
     });
   });

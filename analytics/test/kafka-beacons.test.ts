@@ -12,7 +12,7 @@ import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BeaconConsumer, createBeaconConsumer } from '../src/beacon-consumer.js';
 import { getOverview } from '../src/qoe-queries.js';
-import { openChdbSession, storedRows } from './chdb-session.js';
+import { openChdbSession, storedRows, viewsCaughtUp } from './chdb-session.js';
 import { collectorMessage, viewBeacons } from './make-beacon.js';
 
 const kafkaConfig = loadConfig(process.env).kafka;
@@ -89,7 +89,10 @@ describe(`beacons from Kafka (${kafkaAddress}) into chdb`, () => {
     // The collector retrying a request: the same beacons produced again.
     await log.publish(topic, messages);
     await eventually('the repeat in chdb', async () =>
-      (await storedRows(chdb.store, videoId)) >= 2 * beacons.length ? true : undefined,
+      (await storedRows(chdb.store, videoId)) >= 2 * beacons.length &&
+      (await viewsCaughtUp(chdb.store, videoId))
+        ? true
+        : undefined,
     );
 
     expect(

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BeaconConsumer, createBeaconConsumer } from '../src/beacon-consumer.js';
 import { runRollup } from '../src/jobs/rollup-job.js';
 import { registerQoeRoutes } from '../src/qoe-routes.js';
-import { openChdbSession } from './chdb-session.js';
+import { openChdbSession, viewsCaughtUp } from './chdb-session.js';
 import { expectGoldenAnswers, GOLDEN_API_KEY } from './golden-checks.js';
 import { goldenBeacons } from './golden-fixture.js';
 
@@ -90,7 +90,12 @@ describe(`the golden set through Kafka (${kafkaAddress}) and the consumer`, () =
     await log.publish(topic, messages);
     await eventually(
       'both copies of the golden beacons in chdb',
-      async () => ((await storedRows(prefix)) >= 2 * golden.length ? true : undefined),
+      async () =>
+        (await storedRows(prefix)) >= 2 * golden.length &&
+        (await viewsCaughtUp(chdb.store, `${prefix}-a`)) &&
+        (await viewsCaughtUp(chdb.store, `${prefix}-b`))
+          ? true
+          : undefined,
       { timeoutMs: 60_000, intervalMs: 250 },
     );
     expect(await storedRows(prefix)).toBe(2 * golden.length);
