@@ -5,6 +5,7 @@
  * keys: a field added to core/schemas/beacon.ts does not compile here until it has a column.
  */
 import type { Beacon } from '@streamloop/core/schemas/beacon';
+import type { BeaconContext } from '@streamloop/core/schemas/beacon-envelope';
 
 /** Fields every beacon has; they map to columns of their own (beacon-row-step.ts). */
 type RequiredField =
@@ -86,7 +87,22 @@ export const CMCD_COLUMNS = {
   path: 'cmcd_path',
 } as const satisfies Record<CmcdField, string>;
 
-export type OptionalColumn = (typeof FIELD_COLUMNS)[OptionalField] | (typeof CMCD_COLUMNS)[CmcdField];
+/** The envelope's `context` (the receiving server's view, migrations/003): dimensions of the QoE API. */
+export const CONTEXT_COLUMNS = {
+  browser: 'browser',
+  browserVersion: 'browser_version',
+  os: 'os',
+  deviceClass: 'device_class',
+  country: 'country',
+  ipPrefix: 'ip_prefix',
+  clockOffsetMs: 'clock_offset_ms',
+} as const satisfies Record<keyof BeaconContext, string>;
+export type ContextColumn = (typeof CONTEXT_COLUMNS)[keyof BeaconContext];
+
+export type OptionalColumn =
+  | (typeof FIELD_COLUMNS)[OptionalField]
+  | (typeof CMCD_COLUMNS)[CmcdField]
+  | ContextColumn;
 
 /** CMCD integers the schema leaves unbounded, stored as UInt32: a larger value cannot be stored as sent. */
 export const CMCD_UINT32_FIELDS = [

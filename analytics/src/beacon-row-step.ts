@@ -3,6 +3,7 @@ import {
   CMCD_COLUMNS,
   CMCD_UINT32_FIELDS,
   type CmcdField,
+  CONTEXT_COLUMNS,
   DEFAULT_SOURCE,
   FIELD_COLUMNS,
   type OptionalColumn,
@@ -22,7 +23,7 @@ export function beaconRowStep(
   received: ReceivedBeacon,
   message: ConsumedMessage,
 ): Ok<BeaconRow> | Drop<DropReason> {
-  const { beacon, receivedAtMs } = received;
+  const { beacon, receivedAtMs, context } = received;
   if (!Number.isSafeInteger(beacon.clientTimeMs)) {
     return drop('value_out_of_range', `clientTimeMs ${beacon.clientTimeMs} is beyond 2^53`);
   }
@@ -42,6 +43,12 @@ export function beaconRowStep(
   }
   for (const [key, column] of Object.entries(CMCD_COLUMNS) as [CmcdField, OptionalColumn][]) {
     optional[column] = beacon.cmcd?.[key] ?? null;
+  }
+  for (const [key, column] of Object.entries(CONTEXT_COLUMNS) as [
+    keyof typeof CONTEXT_COLUMNS,
+    OptionalColumn,
+  ][]) {
+    optional[column] = context?.[key] ?? null;
   }
   return ok({
     ...optional,

@@ -11,6 +11,7 @@ import type { EventLog } from '@streamloop/event-log/event-log';
 import type { ApiKeyAuth } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
 import { createBeaconConsumer } from './beacon-consumer.js';
+import { createQoeJobs } from './jobs/qoe-jobs.js';
 import { registerQoeRoutes } from './qoe-routes.js';
 import { registerSqlRoutes } from './sql-routes.js';
 
@@ -41,5 +42,16 @@ export async function mountAnalytics(
     registry: deps.registry,
   });
   await consumer.start();
-  return { stop: () => consumer.stop() };
+  const qoeJobs = createQoeJobs({
+    analyticsStore: deps.analyticsStore,
+    logger: deps.logger.child({ component: 'qoe-jobs' }),
+    registry: deps.registry,
+  });
+  qoeJobs.start();
+  return {
+    stop: async () => {
+      await qoeJobs.stop();
+      await consumer.stop();
+    },
+  };
 }

@@ -1,3 +1,4 @@
+import type { BeaconContext } from '@streamloop/core/schemas/beacon-envelope';
 import type { ConsumedMessage } from '@streamloop/event-log/event-log';
 import { type Drop, type DropReason, drop, type Ok, ok } from './step-result.js';
 
@@ -6,7 +7,13 @@ export interface BeaconEnvelope {
   beacon: unknown;
   /** The collector's clock when the beacon arrived, ms since the epoch. */
   receivedAtMs: number;
+  /** What the receiving server learned about the request; absent from older producers. */
+  context?: BeaconContext;
 }
+
+const CONTEXT_STRINGS = ['ipPrefix', 'browser', 'browserVersion', 'os', 'deviceClass', 'country'] as const;
+/** Longer than any value a producer derives (a UA family, an ISO code, an IPv6 /48 prefix). */
+const MAX_CONTEXT_STRING = 64;
 
 // DateTime64(3) ends at 2299-12-31; a later "receivedAtMs" is a broken producer, not a beacon.
 const MAX_RECEIVED_AT_MS = Date.UTC(2299, 11, 31);
@@ -22,7 +29,7 @@ export function parseEnvelopeStep(message: ConsumedMessage): Ok<BeaconEnvelope> 
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return drop('invalid_envelope', 'the message is not a JSON object');
   }
-  const { beacon, receivedAtMs } = value as Record<string, unknown>;
+  const { beacon, receivedAtMs, context } = value as Record<string, unknown>;
   if (beacon === undefined) return drop('invalid_envelope', 'no "beacon"');
   if (
     typeof receivedAtMs !== 'number' ||
@@ -32,5 +39,34 @@ export function parseEnvelopeStep(message: ConsumedMessage): Ok<BeaconEnvelope> 
   ) {
     return drop('invalid_envelope', '"receivedAtMs" is not a millisecond timestamp');
   }
-  return ok({ beacon, receivedAtMs });
+  if (context === undefined) return ok({ beacon, receivedAtMs });
+  const parsed = parseContext(context);
+  if (typeof parsed === 'string') return drop('invalid_envelope', parsed);
+  return ok({ beacon, receivedAtMs, context: parsed });
+}
+
+/**
+ * The context comes from our own producers, but it becomes columns and dimensions: a wrong type
+ * would fail the whole batch's insert, so it is checked here and the message dropped with a reason.
+ */
+function parseContext(raw: unknown): BeaconContext | string {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return '"context" is not an object';
+  const fields = raw as Record<string, unknown>;
+  const context: Record<string, string | number> = {};
+  for (const key of CONTEXT_STRINGS) {
+    const field = fields[key];
+    if (field === undefined) continue;
+    if (typeof field !== 'string' || field.length > MAX_CONTEXT_STRING) {
+      return `"context.${key}" is not a string of at most ${MAX_CONTEXT_STRING} characters`;
+    }
+    context[key] = field;
+  }
+  const { clockOffsetMs } = fields;
+  if (clockOffsetMs !== undefined) {
+    if (typeof clockOffsetMs !== 'number' || !Number.isSafeInteger(clockOffsetMs)) {
+      return '"context.clockOffsetMs" is not an integer number of milliseconds';
+    }
+    context.clockOffsetMs = clockOffsetMs;
+  }
+  return context as BeaconContext;
 }

@@ -1,106 +1,149 @@
 /**
- * Named QoE queries over `beacons_v1`. Each is one function with its row type and `{name:Type}`
- * parameters; values are bound by the engine, only identifiers from code are interpolated.
+ * Named QoE queries: overview, time series, breakdown by a dimension, top videos and renditions.
+ * Each reads the partials of its range (qoe-sources.ts: rollups before the watermark, views_v1 after)
+ * and sums them with TOTALS_SELECT; qoe-model.ts turns the sums into metrics.
  *
- * Every aggregate reads the beacons through `LIMIT 1 BY beacon_id`, so a beacon stored twice (a batch
- * redelivered with other boundaries, a client resending) counts once, whatever the merges did.
- * Time ranges are on `received_at`, the collector's clock; the client's clock is not trusted.
- * Player QoE reads the SDK's beacons only (`source = 'sdk'`), never the origin's CMCD beacons.
+ * Deduplication: views_v1 keeps each view's beacons as a SET keyed by the beacon's hash, so a beacon
+ * stored twice counts once whatever the merges did; rollup rows are read FINAL.
+ * Time ranges select views by START (their first beacon's `received_at`, the collector's clock); a
+ * view's whole watch time belongs to the minute it started (the Mux convention: a view is the unit).
+ * Player QoE reads the SDK's beacons only: the origin's CMCD rows never enter views_v1.
  */
-import { type AnalyticsTarget, BEACONS_TABLE } from './beacons-table.js';
+import type { AnalyticsTarget } from './beacons-table.js';
+import { DIMENSIONS, type Dimension, pickFilters, type QoeFilters } from './qoe-filters.js';
+import { type QoeMetrics, type TotalsRow, toQoeMetrics } from './qoe-model.js';
+import { minutePartials, type QoeRange, readWatermarkMs, renditionPartials } from './qoe-sources.js';
+import { TOTALS_SELECT } from './qoe-view-sql.js';
 
-export interface OverviewParams {
-  videoId: string;
-  /** Inclusive, ms since the epoch. */
-  fromMs: number;
-  /** Exclusive, ms since the epoch. */
-  toMs: number;
+/** A range of view starts (ms; whole minutes once the rollups cover it) and the filters. */
+export type QoeQuery = QoeRange & QoeFilters;
+
+export type Overview = QoeMetrics;
+
+export async function getOverview(target: AnalyticsTarget, query: QoeQuery): Promise<Overview> {
+  const rows = await totalsBy(target, query, "''");
+  return toQoeMetrics(rows[0]);
 }
 
-export interface Overview {
-  /** Views that asked to play (a `playrequest` or a `firstframe`): distinct view ids. */
-  plays: number;
-  /** Distinct viewer ids among those plays. */
+export interface TimeseriesPoint extends QoeMetrics {
+  /** Bucket start, ms since the epoch. */
+  timeMs: number;
+}
+
+/** One point per bucket of `intervalMs` from `fromMs`, empty buckets included (with zero views). */
+export async function getTimeseries(
+  target: AnalyticsTarget,
+  query: QoeQuery,
+  intervalMs: number,
+): Promise<TimeseriesPoint[]> {
+  const rows = await totalsBy(
+    target,
+    query,
+    // Buckets counted from `fromMs` (whole minutes), so the first bucket starts where the range does.
+    `toString(intDiv(toUnixTimestamp(minute) * 1000 - {b_fromMs:Int64}, {b_intervalMs:Int64}))`,
+    { b_fromMs: query.fromMs, b_intervalMs: intervalMs },
+  );
+  const byBucket = new Map(rows.map((row) => [Number(row.key), row]));
+  const points: TimeseriesPoint[] = [];
+  for (let i = 0, t = query.fromMs; t < query.toMs; i++, t += intervalMs) {
+    points.push({ timeMs: t, ...toQoeMetrics(byBucket.get(i)) });
+  }
+  return points;
+}
+
+export interface BreakdownRow extends QoeMetrics {
+  /** The dimension's value; '' when unknown. */
+  value: string;
+}
+
+export type SortMetric = 'views' | 'plays' | 'viewers' | 'watchTimeMs';
+const SORT_COLUMNS: Record<SortMetric, string> = {
+  views: 'views',
+  plays: 'plays',
+  viewers: 'viewers',
+  watchTimeMs: 'watch_time_ms',
+};
+
+/** The metrics per value of one dimension, the `limit` values with the most `sortBy` first. */
+export async function getBreakdown(
+  target: AnalyticsTarget,
+  query: QoeQuery,
+  dimension: Dimension,
+  options: { sortBy: SortMetric; limit: number },
+): Promise<BreakdownRow[]> {
+  const rows = await totalsBy(target, query, DIMENSIONS[dimension], {}, options);
+  return rows.map((row) => ({ value: row.key, ...toQoeMetrics(row) }));
+}
+
+export interface RenditionRow {
+  /** '<height>p@<bitrate>kbps'. */
+  rendition: string;
+  height: number;
+  bitrateKbps: number;
+  /** Views that played on this rung at all. */
+  views: number;
   viewers: number;
-  /** Play request to first frame, over `firstframe` beacons; linear interpolation between ranks. Null without samples. */
-  startupTimeMs: { p50: number | null; p95: number | null };
-  /**
-   * Time stalled over time the viewer waited for or watched content, CTA-2066 style:
-   * rebufferTimeMs / (playTimeMs + rebufferTimeMs), the CTA-2066 convention (docs/metrics.md). 0.02 = 2 %.
-   * Null when nothing was watched.
-   * A stall still going on when the page closed has no `rebufferend` and is not counted.
-   */
-  rebufferRatio: number | null;
-  /** Stalls started (`rebufferstart` beacons). */
-  rebufferCount: number;
-  /** Sum of `rebufferDurationMs` of `rebufferend` beacons. */
-  rebufferTimeMs: number;
-  /** Sum of `watchTimeMs` (heartbeats and the final beacon of a view): time spent playing. */
-  watchTimeMs: number;
-  /** `error` beacons. */
-  errors: number;
+  playTimeMs: number;
+  /** Share of all play time on a known rung, × 100. */
+  playTimePercent: number;
 }
 
-/** What ClickHouse returns: 64-bit counts arrive as strings (SESSION_SETTINGS quote them). */
-interface OverviewRow {
-  plays: string;
-  viewers: string;
-  /** [p50, p95] */
-  startup_ms: [number | null, number | null];
-  rebuffer_count: string;
-  rebuffer_time_ms: string | null;
-  play_time_ms: string | null;
-  watch_time_ms: string | null;
-  errors: string;
-}
-
-export async function getOverview(target: AnalyticsTarget, params: OverviewParams): Promise<Overview> {
+/** Time and viewers per rung, highest bitrate first. */
+export async function getRenditions(target: AnalyticsTarget, query: QoeQuery): Promise<RenditionRow[]> {
+  const watermarkMs = await readWatermarkMs(target);
+  const source = renditionPartials(target, query, pickFilters(query), watermarkMs);
   const result = await target.client.query({
     query: `
-      SELECT
-        uniqExactIf(view_id, event IN ('playrequest', 'firstframe')) AS plays,
-        uniqExactIf(viewer_id, event IN ('playrequest', 'firstframe')) AS viewers,
-        quantilesExactInclusiveIf(0.5, 0.95)(startup_time_ms, event = 'firstframe') AS startup_ms,
-        countIf(event = 'rebufferstart') AS rebuffer_count,
-        sumIf(rebuffer_duration_ms, event = 'rebufferend') AS rebuffer_time_ms,
-        sum(watch_time_ms) AS watch_time_ms,
-        sum(play_time_ms) AS play_time_ms,
-        countIf(event = 'error') AS errors
-      FROM (
-        SELECT event, view_id, viewer_id, startup_time_ms, rebuffer_duration_ms, watch_time_ms, play_time_ms
-        FROM ${target.database}.${BEACONS_TABLE}
-        WHERE video_id = {videoId:String}
-          -- The player's own beacons: the origin's CMCD beacons describe requests, not plays.
-          AND source = 'sdk'
-          AND received_at >= fromUnixTimestamp64Milli({fromMs:Int64}, 'UTC')
-          AND received_at < fromUnixTimestamp64Milli({toMs:Int64}, 'UTC')
-        LIMIT 1 BY beacon_id
-      )`,
-    query_params: { ...params },
+      SELECT rendition, height, bitrate_kbps, sum(views) AS views, uniqExactMerge(viewers) AS viewers,
+        sum(play_time_ms) AS play_time_ms
+      FROM (${source.sql})
+      GROUP BY rendition, height, bitrate_kbps
+      ORDER BY bitrate_kbps DESC, height DESC`,
+    query_params: source.params,
     format: 'JSONEachRow',
   });
-  const [row] = await result.json<OverviewRow>();
-  if (row === undefined) throw new Error('the overview query returned no row');
-  const rebufferTimeMs = Number(row.rebuffer_time_ms ?? 0);
-  const watchTimeMs = Number(row.watch_time_ms ?? 0);
-  // CTA-2066: stall / (stall + play). The SDK's watchTimeMs already includes stalls, so play time is
-  // its playTimeMs; beacons without it (older SDKs) fall back to watch time minus stalls.
-  const playTimeMs =
-    row.play_time_ms === null ? Math.max(watchTimeMs - rebufferTimeMs, 0) : Number(row.play_time_ms);
-  const watchedOrWaitedMs = playTimeMs + rebufferTimeMs;
-  return {
-    plays: Number(row.plays),
+  const rows = await result.json<{
+    rendition: string;
+    height: number;
+    bitrate_kbps: number;
+    views: string;
+    viewers: string;
+    play_time_ms: string;
+  }>();
+  const totalMs = rows.reduce((sum, row) => sum + Number(row.play_time_ms), 0);
+  return rows.map((row) => ({
+    rendition: row.rendition,
+    height: row.height,
+    bitrateKbps: row.bitrate_kbps,
+    views: Number(row.views),
     viewers: Number(row.viewers),
-    startupTimeMs: { p50: finiteOrNull(row.startup_ms[0]), p95: finiteOrNull(row.startup_ms[1]) },
-    rebufferRatio: watchedOrWaitedMs > 0 ? rebufferTimeMs / watchedOrWaitedMs : null,
-    rebufferCount: Number(row.rebuffer_count),
-    rebufferTimeMs,
-    watchTimeMs,
-    errors: Number(row.errors),
-  };
+    playTimeMs: Number(row.play_time_ms),
+    playTimePercent: totalMs > 0 ? Number(((Number(row.play_time_ms) / totalMs) * 100).toFixed(4)) : 0,
+  }));
 }
 
-// An empty quantile is NULL on a Nullable column, NaN on a plain one: neither is a number to show.
-function finiteOrNull(value: number | null): number | null {
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+/** TOTALS_SELECT over the range's partials, grouped by `keyExpression` (code, never input). */
+async function totalsBy(
+  target: AnalyticsTarget,
+  query: QoeQuery,
+  keyExpression: string,
+  keyParams: Record<string, number> = {},
+  order?: { sortBy: SortMetric; limit: number },
+): Promise<(TotalsRow & { key: string })[]> {
+  const watermarkMs = await readWatermarkMs(target);
+  const source = minutePartials(target, query, pickFilters(query), watermarkMs);
+  const orderBy =
+    order === undefined
+      ? 'ORDER BY key'
+      : `ORDER BY ${SORT_COLUMNS[order.sortBy]} DESC, key LIMIT {limit:UInt32}`;
+  const result = await target.client.query({
+    query: `
+      SELECT ${keyExpression} AS key, ${TOTALS_SELECT}
+      FROM (${source.sql})
+      GROUP BY key
+      ${orderBy}`,
+    query_params: { ...source.params, ...keyParams, ...(order === undefined ? {} : { limit: order.limit }) },
+    format: 'JSONEachRow',
+  });
+  return result.json<TotalsRow & { key: string }>();
 }

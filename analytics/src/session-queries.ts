@@ -4,9 +4,11 @@
  * arrived in. For debugging a session and for tests that check what a real player sent end to end.
  */
 import type { Beacon } from '@streamloop/core/schemas/beacon';
+import type { BeaconContext } from '@streamloop/core/schemas/beacon-envelope';
 import {
   CMCD_COLUMNS,
   type CmcdField,
+  CONTEXT_COLUMNS,
   FIELD_COLUMNS,
   type OptionalColumn,
   type OptionalField,
@@ -14,8 +16,11 @@ import {
 } from './beacon-columns.js';
 import { type AnalyticsTarget, BEACONS_TABLE } from './beacons-table.js';
 
-/** A stored beacon as it was sent, plus the collector's (or origin's) clock when it arrived. */
-export type StoredBeacon = Beacon & { receivedAtMs: number };
+/**
+ * A stored beacon as it was sent, plus the collector's (or origin's) clock when it arrived and, when
+ * the producer sent one, its context (browser, OS, country...).
+ */
+export type StoredBeacon = Beacon & { receivedAtMs: number; context?: BeaconContext };
 
 export interface SessionBeaconsParams {
   sessionId: string;
@@ -47,7 +52,11 @@ interface SessionRow extends Record<OptionalColumn, Scalar> {
   received_at_ms: string;
 }
 
-const OPTIONAL_COLUMNS = [...Object.values(FIELD_COLUMNS), ...Object.values(CMCD_COLUMNS)];
+const OPTIONAL_COLUMNS = [
+  ...Object.values(FIELD_COLUMNS),
+  ...Object.values(CMCD_COLUMNS),
+  ...Object.values(CONTEXT_COLUMNS),
+];
 const COLUMNS = [
   'beacon_id',
   'event',
@@ -110,7 +119,15 @@ function toStoredBeacon(row: SessionRow): StoredBeacon {
     if (value !== null) cmcd[key] = value;
   }
   if (Object.keys(cmcd).length > 0) beacon.cmcd = cmcd;
-  return { ...(beacon as Beacon), receivedAtMs: Number(row.received_at_ms) };
+  const context: Record<string, Scalar> = {};
+  for (const [key, column] of Object.entries(CONTEXT_COLUMNS) as [keyof BeaconContext, OptionalColumn][]) {
+    const value = columnValue(row, column);
+    // Int64 arrives as a JSON string like the UInt64 columns.
+    if (value !== null) context[key] = key === 'clockOffsetMs' ? Number(value) : value;
+  }
+  const stored: StoredBeacon = { ...(beacon as Beacon), receivedAtMs: Number(row.received_at_ms) };
+  if (Object.keys(context).length > 0) stored.context = context as BeaconContext;
+  return stored;
 }
 
 function columnValue(row: SessionRow, column: OptionalColumn): Scalar {

@@ -39,3 +39,53 @@ function invalid(name: string, value: string | undefined): TimeRange {
     message: `"${name}" (${JSON.stringify(value)}) is neither epoch milliseconds nor ISO 8601 (2025-01-31, 2025-01-31T12:00:00Z)`,
   };
 }
+
+const MINUTE_MS = 60_000;
+
+/**
+ * The QoE rollups are per minute: `from` rounds down and `to` up to whole minutes (UTC), and the API
+ * answers with the range it used.
+ */
+export function alignToMinutes(range: { fromMs: number; toMs: number }): { fromMs: number; toMs: number } {
+  return {
+    fromMs: Math.floor(range.fromMs / MINUTE_MS) * MINUTE_MS,
+    toMs: Math.ceil(range.toMs / MINUTE_MS) * MINUTE_MS,
+  };
+}
+
+/** Time-series bucket sizes the API offers, by name. */
+export const INTERVALS_MS = {
+  '1m': MINUTE_MS,
+  '5m': 5 * MINUTE_MS,
+  '15m': 15 * MINUTE_MS,
+  '1h': 60 * MINUTE_MS,
+  '6h': 6 * 60 * MINUTE_MS,
+  '1d': 24 * 60 * MINUTE_MS,
+} as const;
+export type IntervalName = keyof typeof INTERVALS_MS;
+/** `auto` picks the finest interval with at most this many points. */
+export const AUTO_MAX_POINTS = 200;
+/** A given interval may ask for this many points at most. */
+export const MAX_POINTS = 1_500;
+
+export type Interval = { ok: true; name: IntervalName; intervalMs: number } | { ok: false; message: string };
+
+export function chooseInterval(
+  name: IntervalName | 'auto',
+  range: { fromMs: number; toMs: number },
+): Interval {
+  const spanMs = range.toMs - range.fromMs;
+  if (name === 'auto') {
+    const names = Object.keys(INTERVALS_MS) as IntervalName[];
+    const fits = names.find((n) => Math.ceil(spanMs / INTERVALS_MS[n]) <= AUTO_MAX_POINTS) ?? '1d';
+    return { ok: true, name: fits, intervalMs: INTERVALS_MS[fits] };
+  }
+  const intervalMs = INTERVALS_MS[name];
+  if (Math.ceil(spanMs / intervalMs) > MAX_POINTS) {
+    return {
+      ok: false,
+      message: `interval ${name} over this range gives more than ${MAX_POINTS} points; use a longer interval or "auto"`,
+    };
+  }
+  return { ok: true, name, intervalMs };
+}

@@ -1,4 +1,5 @@
 import { Beacon } from '@streamloop/core/schemas/beacon';
+import type { BeaconContext } from '@streamloop/core/schemas/beacon-envelope';
 import { createValidator } from '@streamloop/core/validate';
 import type { BeaconEnvelope } from './parse-envelope-step.js';
 import { type Drop, type DropReason, drop, type Ok, ok } from './step-result.js';
@@ -6,6 +7,7 @@ import { type Drop, type DropReason, drop, type Ok, ok } from './step-result.js'
 export interface ReceivedBeacon {
   beacon: Beacon;
   receivedAtMs: number;
+  context?: BeaconContext;
 }
 
 export type BeaconValidator = (envelope: BeaconEnvelope) => Ok<ReceivedBeacon> | Drop<DropReason>;
@@ -18,6 +20,11 @@ export function createValidateBeaconStep(): BeaconValidator {
     if (!result.ok) {
       return drop('invalid_beacon', result.issues.map((i) => `${i.path || '/'}: ${i.message}`).join('; '));
     }
-    return ok({ beacon: result.value, receivedAtMs: envelope.receivedAtMs });
+    const { receivedAtMs, context } = envelope;
+    return ok(
+      context === undefined
+        ? { beacon: result.value, receivedAtMs }
+        : { beacon: result.value, receivedAtMs, context },
+    );
   };
 }

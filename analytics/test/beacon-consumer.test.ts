@@ -12,7 +12,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type BeaconConsumer, createBeaconConsumer } from '../src/beacon-consumer.js';
 import { type BeaconsTable, createBeaconsTable } from '../src/beacons-table.js';
 import { getOverview } from '../src/qoe-queries.js';
-import { openChdbSession, storedRows } from './chdb-session.js';
+import { openChdbSession, storedRows, viewsCaughtUp } from './chdb-session.js';
 import { collectorMessage, makeBeacon, viewBeacons } from './make-beacon.js';
 
 const chdb = await openChdbSession();
@@ -47,8 +47,8 @@ async function startPipeline(
 
 const counterValue = metricValue;
 const untilStored = (videoId: string, rows: number) =>
-  eventually(`${rows} rows of ${videoId} in beacons_v1`, async () =>
-    (await storedRows(store, videoId)) >= rows ? true : undefined,
+  eventually(`${rows} rows of ${videoId} in beacons_v1, and views_v1 caught up`, async () =>
+    (await storedRows(store, videoId)) >= rows && (await viewsCaughtUp(store, videoId)) ? true : undefined,
   );
 
 afterEach(async () => {
@@ -116,7 +116,7 @@ describe('beacon consumer → beacons_v1 → overview', () => {
     ]);
     await untilStored(videoId, views.flat().length + 1 + tooEarly.length);
 
-    expect(await getOverview(store, { videoId, ...range })).toEqual({
+    expect(await getOverview(store, { videoId, ...range })).toMatchObject({
       plays: 3, // a1, a2, b1
       viewers: 2, // viewer-a, viewer-b (viewer-c never asked to play)
       // startups sorted [400, 700, 1000]; linear between ranks: p50 at rank 1 = 700,
@@ -131,7 +131,7 @@ describe('beacon consumer → beacons_v1 → overview', () => {
   });
 
   it('reports zeros and nulls, never NaN, for a video without beacons', async () => {
-    expect(await getOverview(store, { videoId: uniqueName('silent-video'), ...range })).toEqual({
+    expect(await getOverview(store, { videoId: uniqueName('silent-video'), ...range })).toMatchObject({
       plays: 0,
       viewers: 0,
       startupTimeMs: { p50: null, p95: null },
@@ -231,7 +231,7 @@ describe('beacon consumer → beacons_v1 → overview', () => {
     );
     await untilStored(videoId, 2 * beacons.length);
 
-    expect(await getOverview(store, { videoId, ...range })).toEqual({
+    expect(await getOverview(store, { videoId, ...range })).toMatchObject({
       plays: 1,
       viewers: 1,
       startupTimeMs: { p50: 800, p95: 800 },
@@ -329,6 +329,10 @@ describe('beacon consumer → beacons_v1 → overview', () => {
       await untilStored(videoId, 1);
 
       expect(await counterValue(registry, 'streamloop_analytics_beacons_dropped_total', { reason })).toBe(1);
+      // The rows are visible a moment before the INSERT (and its materialized view) returns and counts.
+      await eventually('the insert counted', async () =>
+        (await counterValue(registry, 'streamloop_analytics_beacons_inserted_total')) >= 1 ? true : undefined,
+      );
       expect(await counterValue(registry, 'streamloop_analytics_beacons_inserted_total')).toBe(1);
     });
   });

@@ -37,3 +37,24 @@ export async function storedRows(store: AnalyticsStore, videoId: string): Promis
   const [row] = await result.json<{ n: string }>();
   return Number(row?.n ?? 0);
 }
+
+/**
+ * True once views_v1 holds every distinct SDK beacon of the video that beacons_v1 holds. An INSERT
+ * makes the raw rows visible a moment before its materialized view has written views_v1, so a test
+ * that saw the raw rows waits for this before it reads the QoE numbers.
+ */
+export async function viewsCaughtUp(store: AnalyticsStore, videoId: string): Promise<boolean> {
+  const result = await store.client.query({
+    query: `
+      SELECT
+        (SELECT uniqExact(beacon_id) FROM ${store.database}.beacons_v1
+         WHERE video_id = {videoId:String} AND source = 'sdk') AS raw,
+        (SELECT sum(length(b)) FROM (
+           SELECT groupUniqArrayMerge(beacons) AS b FROM ${store.database}.views_v1
+           WHERE video_id = {videoId:String} GROUP BY view_id)) AS views`,
+    query_params: { videoId },
+    format: 'JSONEachRow',
+  });
+  const [row] = await result.json<{ raw: string; views: string | null }>();
+  return Number(row?.raw ?? 0) === Number(row?.views ?? 0);
+}

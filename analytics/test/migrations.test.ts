@@ -64,7 +64,12 @@ describe('migration 002 on a store with beacons from before it', () => {
       ],
     });
 
-    expect(await store.migrate(MIGRATIONS_DIR)).toEqual(['002_beacon_qoe_fields']);
+    expect(await store.migrate(MIGRATIONS_DIR)).toEqual([
+      '002_beacon_qoe_fields',
+      '003_beacon_context',
+      '004_views',
+      '005_qoe_rollups',
+    ]);
     const { beacons } = await getSessionBeacons(store, { sessionId: 'old-session', limit: 10 });
     expect(beacons).toEqual([{ ...old, source: 'sdk', receivedAtMs }]);
     const overview = await getOverview(store, {

@@ -127,7 +127,8 @@ describe('GET /api/v1/qoe/overview', () => {
   });
 
   it.each([
-    ['no videoId', 'from=2025-05-01', /videoId/],
+    // videoId is a filter (no videoId: every video); a misspelt one must not quietly mean "all".
+    ['a misspelt filter', `videoid=${videoId}`, /unknown query parameter "videoid"/],
     ['an empty videoId', 'videoId=', /videoId/],
     ['a videoId with a quote', "videoId=abc'def", /videoId/],
     ['an unreadable from', `videoId=${videoId}&from=last%20week`, /"from"/],

@@ -17,7 +17,7 @@ import { beaconRowStep } from '../src/beacon-row-step.js';
 import { type BeaconRow, createBeaconsTable } from '../src/beacons-table.js';
 import { getOverview } from '../src/qoe-queries.js';
 import { MAX_SESSION_BEACONS, registerQoeRoutes } from '../src/qoe-routes.js';
-import { openChdbSession, storedRows } from './chdb-session.js';
+import { openChdbSession, storedRows, viewsCaughtUp } from './chdb-session.js';
 import {
   cmcdBeacon,
   collectorMessage,
@@ -73,8 +73,10 @@ const publish = (beacons: Beacon[], receivedAtMs = RECEIVED_AT_MS) =>
     beacons.map((b) => collectorMessage(b, receivedAtMs)),
   );
 const untilStored = (videoId: string, rows: number) =>
-  eventually(`${rows} rows of ${videoId}`, async () =>
-    (await storedRows(chdb.store, videoId)) >= rows ? true : undefined,
+  eventually(`${rows} rows of ${videoId}, and views_v1 caught up`, async () =>
+    (await storedRows(chdb.store, videoId)) >= rows && (await viewsCaughtUp(chdb.store, videoId))
+      ? true
+      : undefined,
   );
 /** Publishes beacons of ONE video and waits until they are all stored. */
 async function deliver(beacons: Beacon[], receivedAtMs = RECEIVED_AT_MS): Promise<void> {

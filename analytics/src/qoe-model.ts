@@ -1,0 +1,149 @@
+/**
+ * The QoE model: totals summed over views (qoe-view-sql.ts) → the numbers the API shows. Ratios are
+ * computed here, from the sums, so that every grouping (overview, time bucket, dimension value) uses
+ * the same formulas (docs/metrics.md, "QoE model").
+ */
+import { type QoeScore, qoeScore } from './qoe-score.js';
+
+/** One row of TOTALS_SELECT as ClickHouse returns it: 64-bit sums arrive as strings. */
+export interface TotalsRow {
+  views: string;
+  plays: string;
+  started_views: string;
+  start_failures: string;
+  exits_before_start: string;
+  playback_failures: string;
+  viewers: string;
+  /** [p50, p90, p95]; NULL or NaN without samples. */
+  startup_time_ms: (number | null)[];
+  error_count: string;
+  rebuffer_count: string;
+  rebuffer_time_ms: string;
+  seek_count: string;
+  seek_time_ms: string;
+  watch_time_ms: string;
+  play_time_ms: string;
+  pause_time_ms: string;
+  upscale_time_ms: string;
+  bitrate_kbps_x_play_ms: string;
+  bitrate_play_time_ms: string;
+}
+
+export interface QoeMetrics {
+  /** Views that started in the range (one `viewId` each), whether or not they asked to play. */
+  views: number;
+  /** Views that asked to play (a `playrequest` or a `firstframe`). */
+  plays: number;
+  /** Distinct viewer ids among the plays. */
+  viewers: number;
+  /** Σ watchTimeMs: playing, stalled and seeking time (Mux "watch time"). */
+  watchTimeMs: number;
+  /** Σ playTimeMs: frames advancing. */
+  playTimeMs: number;
+  pauseTimeMs: number;
+  /** Play request → first frame over views that started; exact, linear interpolation between ranks. */
+  startupTimeMs: { p50: number | null; p90: number | null; p95: number | null };
+  /** Of the plays: a fatal error before the first frame. */
+  videoStartFailurePercent: number | null;
+  /** Of the plays: ended (viewend) before the first frame without a fatal error. */
+  exitBeforeVideoStartPercent: number | null;
+  /** Of the plays: a fatal error after the first frame. */
+  playbackFailurePercent: number | null;
+  /** `error` beacons, fatal or not. */
+  errors: number;
+  /** Stalls started (`rebufferstart`). */
+  rebufferCount: number;
+  /** Σ rebufferDurationMs of `rebufferend`. */
+  rebufferTimeMs: number;
+  /** Mux: rebuffer time / watch time × 100. */
+  rebufferPercent: number | null;
+  /** Mux: stalls per minute of watch time. */
+  rebufferFrequencyPerMinute: number | null;
+  /** CTA-2066: stall / (stall + play), a fraction (0.02 = 2 %). */
+  rebufferRatio: number | null;
+  /** CTA-2066: the same ratio × 100. */
+  rebufferPercentCta2066: number | null;
+  /** CTA-2066: stalls per minute of play + stall time. */
+  rebufferFrequencyPerMinuteCta2066: number | null;
+  seekCount: number;
+  /** Mean seek start → playback resumed, over `seekend` beacons. */
+  seekLatencyMsAvg: number | null;
+  /** Σ(bitrateKbps × playTimeMs) / Σ playTimeMs over heartbeats that state a bitrate. */
+  averageBitrateKbps: number | null;
+  /** Time shown larger than the rendition / play time × 100. */
+  upscalePercent: number | null;
+  /** 0–100 (qoe-score.ts); null without plays. */
+  qoeScore: number | null;
+  qoeScoreComponents: Omit<QoeScore, 'score'> | null;
+}
+
+const MINUTE_MS = 60_000;
+
+const ratio = (part: number, whole: number): number | null => (whole > 0 ? part / whole : null);
+const percent = (part: number, whole: number): number | null =>
+  whole > 0 ? round((part / whole) * 100, 4) : null;
+const round = (value: number, digits: number): number => Number(value.toFixed(digits));
+
+export function toQoeMetrics(row: TotalsRow | undefined): QoeMetrics {
+  const n = (key: Exclude<keyof TotalsRow, 'startup_time_ms'>): number => Number(row?.[key] ?? 0);
+  const [p50, p90, p95] = row?.startup_time_ms ?? [];
+  const plays = n('plays');
+  const watchTimeMs = n('watch_time_ms');
+  const playTimeMs = n('play_time_ms');
+  const rebufferTimeMs = n('rebuffer_time_ms');
+  const rebufferCount = n('rebuffer_count');
+  const playedOrStalledMs = playTimeMs + rebufferTimeMs;
+  const rebufferRatio = ratio(rebufferTimeMs, playedOrStalledMs);
+  const startupP50 = finiteOrNull(p50);
+  const score = qoeScore({
+    plays,
+    startFailures: n('start_failures'),
+    playbackFailures: n('playback_failures'),
+    startupP50Ms: startupP50,
+    rebufferRatio,
+    upscaleTimeMs: n('upscale_time_ms'),
+    playTimeMs,
+  });
+  const averageBitrate = ratio(n('bitrate_kbps_x_play_ms'), n('bitrate_play_time_ms'));
+  const seekLatency = ratio(n('seek_time_ms'), n('seek_count'));
+  return {
+    views: n('views'),
+    plays,
+    viewers: n('viewers'),
+    watchTimeMs,
+    playTimeMs,
+    pauseTimeMs: n('pause_time_ms'),
+    startupTimeMs: { p50: startupP50, p90: finiteOrNull(p90), p95: finiteOrNull(p95) },
+    videoStartFailurePercent: percent(n('start_failures'), plays),
+    exitBeforeVideoStartPercent: percent(n('exits_before_start'), plays),
+    playbackFailurePercent: percent(n('playback_failures'), plays),
+    errors: n('error_count'),
+    rebufferCount,
+    rebufferTimeMs,
+    rebufferPercent: percent(rebufferTimeMs, watchTimeMs),
+    rebufferFrequencyPerMinute: watchTimeMs > 0 ? round(rebufferCount / (watchTimeMs / MINUTE_MS), 4) : null,
+    rebufferRatio,
+    rebufferPercentCta2066: percent(rebufferTimeMs, playedOrStalledMs),
+    rebufferFrequencyPerMinuteCta2066:
+      playedOrStalledMs > 0 ? round(rebufferCount / (playedOrStalledMs / MINUTE_MS), 4) : null,
+    seekCount: n('seek_count'),
+    seekLatencyMsAvg: seekLatency === null ? null : round(seekLatency, 2),
+    averageBitrateKbps: averageBitrate === null ? null : round(averageBitrate, 2),
+    upscalePercent: percent(n('upscale_time_ms'), playTimeMs),
+    qoeScore: score?.score ?? null,
+    qoeScoreComponents:
+      score === null
+        ? null
+        : {
+            startup: round(score.startup, 4),
+            smoothness: round(score.smoothness, 4),
+            reliability: round(score.reliability, 4),
+            quality: round(score.quality, 4),
+          },
+  };
+}
+
+// An empty quantile is NULL on a Nullable column, NaN on a plain one: neither is a number to show.
+function finiteOrNull(value: number | null | undefined): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}

@@ -1,0 +1,112 @@
+/**
+ * The sessions list of the QoE API: the views that started in a range, newest first, each with its
+ * own QoE numbers, read from views_v1 (per-view rows exist nowhere else). A view's beacon timeline is
+ * session-queries.ts.
+ */
+import type { AnalyticsTarget } from './beacons-table.js';
+import { filterConditions, pickFilters } from './qoe-filters.js';
+import type { QoeQuery } from './qoe-queries.js';
+import { freshViewRows } from './qoe-sources.js';
+
+export interface ViewSummary {
+  viewId: string;
+  sessionId: string;
+  viewerId: string;
+  videoId: string;
+  variant: string;
+  ladderId: string;
+  browser: string;
+  os: string;
+  deviceClass: string;
+  country: string;
+  startedAtMs: number;
+  lastBeaconAtMs: number;
+  startupTimeMs: number | null;
+  watchTimeMs: number;
+  playTimeMs: number;
+  rebufferCount: number;
+  rebufferTimeMs: number;
+  errors: number;
+  videoStartFailure: boolean;
+  exitBeforeVideoStart: boolean;
+  playbackFailure: boolean;
+}
+
+interface ViewRow {
+  view_id: string;
+  session_id: string;
+  viewer_id: string;
+  video_id: string;
+  variant: string;
+  ladder_id: string;
+  browser: string;
+  os: string;
+  device_class: string;
+  country: string;
+  started_at_ms: string;
+  last_beacon_at_ms: string;
+  startup_time_ms: number | null;
+  watch_time_ms: string;
+  play_time_ms: string;
+  rebuffer_count: number;
+  rebuffer_time_ms: string;
+  error_count: number;
+  start_failure: number;
+  exit_before_start: number;
+  playback_failure: number;
+}
+
+/** At most `limit` views; `truncated` says there were more. */
+export async function listViews(
+  target: AnalyticsTarget,
+  query: QoeQuery,
+  limit: number,
+): Promise<{ views: ViewSummary[]; truncated: boolean }> {
+  const filters = pickFilters(query);
+  const result = await target.client.query({
+    query: `
+      SELECT view_id, session_id, viewer_id, video_id, variant, ladder_id, browser, os, device_class, country,
+        toUnixTimestamp64Milli(started_at) AS started_at_ms,
+        toUnixTimestamp64Milli(last_beacon_at) AS last_beacon_at_ms,
+        startup_time_ms, watch_time_ms, play_time_ms, rebuffer_count, rebuffer_time_ms, error_count,
+        start_failure, exit_before_start, playback_failure
+      FROM (${freshViewRows(target.database, filters)})
+      ORDER BY started_at DESC, view_id
+      LIMIT {limitPlusOne:UInt32}`,
+    query_params: {
+      ...filterConditions(filters).params,
+      v_fromMs: query.fromMs,
+      v_toMs: query.toMs,
+      limitPlusOne: limit + 1,
+    },
+    format: 'JSONEachRow',
+  });
+  const rows = await result.json<ViewRow>();
+  return { views: rows.slice(0, limit).map(toSummary), truncated: rows.length > limit };
+}
+
+function toSummary(row: ViewRow): ViewSummary {
+  return {
+    viewId: row.view_id,
+    sessionId: row.session_id,
+    viewerId: row.viewer_id,
+    videoId: row.video_id,
+    variant: row.variant,
+    ladderId: row.ladder_id,
+    browser: row.browser,
+    os: row.os,
+    deviceClass: row.device_class,
+    country: row.country,
+    startedAtMs: Number(row.started_at_ms),
+    lastBeaconAtMs: Number(row.last_beacon_at_ms),
+    startupTimeMs: row.startup_time_ms,
+    watchTimeMs: Number(row.watch_time_ms),
+    playTimeMs: Number(row.play_time_ms),
+    rebufferCount: Number(row.rebuffer_count),
+    rebufferTimeMs: Number(row.rebuffer_time_ms),
+    errors: Number(row.error_count),
+    videoStartFailure: row.start_failure === 1,
+    exitBeforeVideoStart: row.exit_before_start === 1,
+    playbackFailure: row.playback_failure === 1,
+  };
+}
