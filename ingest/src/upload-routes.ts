@@ -68,6 +68,18 @@ export function registerUploadRoutes(scope: FastifyInstance, deps: UploadRoutesD
     return true;
   };
 
+  /**
+   * An upload URL is not a capability on its own: HEAD, PATCH and DELETE need the key of the owner
+   * that created the upload (the 'default' owner — the operator's key — may touch every upload).
+   */
+  const mayTouchUpload = async (request: FastifyRequest, owner: string): Promise<boolean> => {
+    if (owner === DEFAULT_OWNER || !['HEAD', 'PATCH', 'DELETE'].includes(request.method)) return true;
+    const lastPath = request.url.split('?')[0]!.split('/').pop() ?? '';
+    if (!isVideoId(lastPath)) return true; // not an upload URL: tus answers it
+    const upload = await store.datastore.getUpload(store.uploadIdOf(lastPath)).catch(() => undefined);
+    return upload === undefined || upload.metadata?.owner === owner;
+  };
+
   const handle = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (request.method !== 'OPTIONS') await guard(request);
     const refusal = checkTusRequest(request.method, request.headers, limits);
@@ -75,7 +87,16 @@ export function registerUploadRoutes(scope: FastifyInstance, deps: UploadRoutesD
       await reply.code(refusal.status).headers(refusal.headers).send(refusal.body);
       return;
     }
-    owners.set(request.raw, ownerOfRequest(request));
+    const owner = ownerOfRequest(request);
+    owners.set(request.raw, owner);
+    if (!(await mayTouchUpload(request, owner))) {
+      // 404, not 403: another owner's upload URL reveals nothing, not even that it exists.
+      await reply
+        .code(404)
+        .headers({ 'Tus-Resumable': TUS_RESUMABLE, 'Cache-Control': 'no-store' })
+        .send('upload not found\n');
+      return;
+    }
     if (request.method === 'HEAD' && (await finishOnHead(request, reply))) return;
     reply.hijack();
     await tus.handle(request.raw, reply.raw);

@@ -98,6 +98,33 @@ describe('scoped API keys on ingest', () => {
     expect((await create(keys.upload)).status).toBe(201);
   });
 
+  it("another owner's upload URL answers 404 to HEAD, PATCH and DELETE; its owner resumes it", async () => {
+    const created = await createUploadRequest(ingest.baseUrl, {
+      length: 10,
+      metadata: { title: 't', filename: 'a.mp4' },
+      apiKey: keys.tenantA,
+    });
+    expect(created.status).toBe(201);
+    const url = new URL(created.headers.get('location')!, ingest.baseUrl).toString();
+    const tus = (key: string, method: string, body?: Buffer) =>
+      fetch(url, {
+        method,
+        headers: {
+          Authorization: `Bearer ${key}`,
+          'Tus-Resumable': '1.0.0',
+          ...(body ? { 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream' } : {}),
+        },
+        ...(body ? { body } : {}),
+      });
+    for (const method of ['HEAD', 'DELETE']) expect((await tus(keys.tenantB, method)).status).toBe(404);
+    expect((await tus(keys.tenantB, 'PATCH', Buffer.alloc(5, 1))).status).toBe(404);
+    // Nothing of tenant B's attempts landed: tenant A still sees offset 0 and can write.
+    const head = await tus(keys.tenantA, 'HEAD');
+    expect(head.status).toBe(200);
+    expect(head.headers.get('upload-offset')).toBe('0');
+    expect((await tus(keys.tenantA, 'PATCH', Buffer.alloc(5, 1))).status).toBe(204);
+  });
+
   it('an analytics-only key cannot read the catalog; an upload key can poll it', async () => {
     expect((await call(keys.analytics, 'GET', '/api/v1/videos')).status).toBe(403);
     expect((await call(keys.upload, 'GET', '/api/v1/videos')).status).toBe(200);
