@@ -9,9 +9,9 @@ import type { Queryable } from '@streamloop/catalog/catalog';
 import { getVideo } from '@streamloop/catalog/video-repository';
 import { AppError } from '@streamloop/core/errors';
 import { VideoId } from '@streamloop/core/schemas/video';
+import { type ApiKeyAuth, createApiKeyAuth, DEFAULT_OWNER, hasApiKey } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
 import { createPlaybackToken } from './playback-token.js';
-import { hasApiKey, requireApiKey } from './require-api-key.js';
 
 export interface PublicRateLimit {
   /** Playback URLs one client address may get per window. */
@@ -25,7 +25,8 @@ export const DEFAULT_PUBLIC_RATE_LIMIT: PublicRateLimit = { max: 60, timeWindowM
 export interface PlaybackRoutesDeps {
   catalog: Queryable;
   signingSecret: string;
-  apiKey: string;
+  /** The operator's key, or the process's key check (scoped keys from the catalog beside it). */
+  apiKey: string | ApiKeyAuth;
   tokenTtlS: number;
   publicRateLimit: PublicRateLimit;
   now: () => Date;
@@ -59,6 +60,11 @@ const playbackSchema = {
 
 /** Registers in its own encapsulated scope, so the rate limit applies to this route only. */
 export async function playbackRoutes(scope: FastifyInstance, deps: PlaybackRoutesDeps): Promise<void> {
+  const auth =
+    typeof deps.apiKey === 'string'
+      ? createApiKeyAuth({ legacyKey: deps.apiKey, catalog: deps.catalog })
+      : deps.apiKey;
+  const legacyKey = typeof deps.apiKey === 'string' ? deps.apiKey : undefined;
   await scope.register(rateLimit, {
     global: true,
     max: deps.publicRateLimit.max,
@@ -66,7 +72,8 @@ export async function playbackRoutes(scope: FastifyInstance, deps: PlaybackRoute
     // request.ip is the socket peer unless the app trusts a proxy, so a client cannot pick its own key
     // with a forged X-Forwarded-For.
     keyGenerator: (request) => request.ip,
-    allowList: (request) => hasApiKey(request, deps.apiKey),
+    // The operator's key is never limited; scoped keys have per-key limits of their own.
+    allowList: (request) => legacyKey !== undefined && hasApiKey(request, legacyKey),
     errorResponseBuilder: (_request, context) =>
       new AppError(
         'ERR_RATE_LIMITED',
@@ -81,7 +88,14 @@ export async function playbackRoutes(scope: FastifyInstance, deps: PlaybackRoute
       const { id } = request.params;
       const video = await getVideo(deps.catalog, id);
       if (video === undefined) throw new AppError('ERR_NOT_FOUND', `no video with id ${id}`);
-      if (video.playbackPolicy === 'signed') requireApiKey(request, deps.apiKey);
+      if (video.playbackPolicy === 'signed') {
+        // Any valid key of the video's owner (the operator's owner sees every video); another
+        // owner's key learns nothing more than a viewer's would.
+        const principal = await auth.authenticate(request, reply);
+        if (principal.owner !== DEFAULT_OWNER && principal.owner !== video.owner) {
+          throw new AppError('ERR_NOT_FOUND', `no video with id ${id}`);
+        }
+      }
       if (video.status !== 'ready') {
         throw new AppError(
           'ERR_VIDEO_NOT_READY',

@@ -10,6 +10,7 @@ import type { Registry } from '@streamloop/core/metrics';
 import { TOPICS } from '@streamloop/core/topics';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
+import type { ApiKeyAuth } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
 import { type BeaconBufferOptions, createBeaconBuffer } from './beacon-buffer.js';
 import { createCmcdHarvest } from './cmcd-harvest.js';
@@ -25,8 +26,8 @@ export interface DeliveryRoutesDeps {
   objectStore: ObjectStore;
   /** HMAC key of playback tokens; at least 32 characters. */
   signingSecret: string;
-  /** Management key: `signed` videos get playback URLs only with it. */
-  apiKey: string;
+  /** Management key (or the process's key check): `signed` videos get playback URLs only with one. */
+  apiKey: string | ApiKeyAuth;
   logger: Logger;
   registry: Registry;
   /** Lifetime of a playback token; default 6 h. */

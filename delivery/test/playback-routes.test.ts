@@ -1,3 +1,4 @@
+import { createApiKey } from '@streamloop/catalog/api-key-repository';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPlaybackToken } from '../src/playback-token.js';
@@ -72,6 +73,20 @@ describe('GET /api/v1/videos/:id/playback', () => {
     const res = await playback(video.id, withKey);
     expect(res.statusCode).toBe(200);
     expect(res.json().manifestUrl).toContain(`/media/${video.id}/master.m3u8?token=`);
+  });
+
+  it("hands a scoped key its own owner's signed video and hides another owner's", async () => {
+    const mine = await addVideo(fixture, { playbackPolicy: 'signed', owner: 'tenant-a' });
+    const keyA = (await createApiKey(fixture.catalog, { owner: 'tenant-a', scopes: ['manage'] })).key;
+    const keyB = (await createApiKey(fixture.catalog, { owner: 'tenant-b', scopes: ['manage'] })).key;
+    const own = await playback(mine.id, { authorization: `Bearer ${keyA}` });
+    expect(own.statusCode).toBe(200);
+    expect(own.json().manifestUrl).toContain(`/media/${mine.id}/master.m3u8?token=`);
+    const other = await playback(mine.id, { authorization: `Bearer ${keyB}` });
+    expect(other.statusCode).toBe(404);
+    expect(other.json().error.code).toBe('ERR_NOT_FOUND');
+    // The operator's key sees every owner's videos.
+    expect((await playback(mine.id, withKey)).statusCode).toBe(200);
   });
 
   it.each(['waiting_upload', 'uploaded', 'processing', 'failed'] as const)(

@@ -48,7 +48,7 @@ await runProcess({
     registerDeliveryRoutes(app, {
       ...ports,
       signingSecret: signingSecret.value,
-      apiKey: apiKey.value,
+      apiKey: auth,
       logger,
       registry,
     });
