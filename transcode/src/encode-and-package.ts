@@ -77,6 +77,12 @@ export interface LadderRecord {
 /** One thumbnail per keyframe interval, at most this high (never upscaled past the top rung). */
 const THUMBNAIL_HEIGHT = 360;
 
+/** The top rung's picture (already square pixels, even sides), shrunk to THUMBNAIL_HEIGHT if taller. */
+function thumbnailSize(top: Rendition): { width: number; height: number } {
+  if (top.height <= THUMBNAIL_HEIGHT) return { width: top.width, height: top.height };
+  return { width: 2 * Math.round((top.width * THUMBNAIL_HEIGHT) / top.height / 2), height: THUMBNAIL_HEIGHT };
+}
+
 /** 2 s per second of content and rung on 2 cores is ~10× what veryfast needs; a stuck ffmpeg still dies. */
 export function encodeTimeoutSec(durationSec: number, rungs: number): number {
   return Math.ceil(120 + durationSec * 2 * Math.max(1, rungs));
@@ -109,7 +115,7 @@ export async function encodeAndPackage(
       segmentSeconds: settings.segmentSeconds ?? 6,
       keyframeSeconds,
       storyboard: planStoryboard(source),
-      thumbnails: { intervalSec: keyframeSeconds, height: Math.min(THUMBNAIL_HEIGHT, top.height) },
+      thumbnails: { intervalSec: keyframeSeconds, ...thumbnailSize(top) },
     },
     {
       ...options,

@@ -177,9 +177,10 @@ export interface EncodePlan {
   thumbnails: ThumbnailPlan;
 }
 
-/** Single JPEG thumbnails for `thumbnail.jpg?time=`: one every `intervalSec`, `height` pixels high. */
+/** Single JPEG thumbnails for `thumbnail.jpg?time=`: one every `intervalSec`, at a square-pixel size. */
 export interface ThumbnailPlan {
   intervalSec: number;
+  width: number;
   height: number;
 }
 
@@ -219,7 +220,7 @@ function filterGraph(plan: EncodePlan): string {
     `[sb]${storyboardFilter(plan.storyboard)}[story]`,
     // The same expression as -force_key_frames: each thumbnail is the very frame of an IDR, so the
     // one at N s is the picture a seek to N s shows first. The frame is picked, not resampled.
-    `[st]select=gte(t\\,${plan.thumbnails.intervalSec}*selected_n),scale=w=-2:h=${plan.thumbnails.height},setsar=1[thumbs]`,
+    `[st]select=gte(t\\,${plan.thumbnails.intervalSec}*selected_n),scale=w=${plan.thumbnails.width}:h=${plan.thumbnails.height},setsar=1[thumbs]`,
   ].join(';');
 }
 
