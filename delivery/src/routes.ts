@@ -19,6 +19,7 @@ import { registerKeyRoutes } from './key-routes.js';
 import { registerOriginRoutes } from './origin-routes.js';
 import { DEFAULT_PUBLIC_RATE_LIMIT, type PublicRateLimit, playbackRoutes } from './playback-routes.js';
 import { DEFAULT_TOKEN_TTL_S } from './playback-token.js';
+import { registerThumbnailRoutes } from './thumbnail-routes.js';
 import { createVideoAvailability } from './video-availability.js';
 
 export interface DeliveryRoutesDeps {
@@ -93,6 +94,12 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoute
       now,
     });
     registerKeyRoutes(scope, { catalog: deps.catalog, availability, signingSecret: deps.signingSecret, now });
+    registerThumbnailRoutes(scope, {
+      catalog: deps.catalog,
+      availability,
+      signingSecret: deps.signingSecret,
+      now,
+    });
     registerOriginRoutes(scope, {
       objectStore: deps.objectStore,
       availability,

@@ -1,13 +1,20 @@
 /**
  * The whole encode of one source into a complete output folder: fit the ladder, run the one ffmpeg
- * process (every rung, the shared audio, poster and storyboard from a single decode), then measure
+ * process (every rung, the shared audio, poster, storyboard and thumbnails from a single decode), then measure
  * the fMP4 files and write the HLS playlists, the DASH MPD and the storyboard WebVTT from them.
  * The worker calls this and publishes the folder; it never sees a command line or a playlist.
  */
-import { readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AUDIO_FOLDER, ENCODER_PLAYLIST, type EncodeOptions, runEncode } from './ffmpeg-command.js';
-import { DASH_MANIFEST, MASTER_PLAYLIST, POSTER } from './media-layout.js';
+import {
+  DASH_MANIFEST,
+  MASTER_PLAYLIST,
+  POSTER,
+  THUMBNAIL_FOLDER,
+  THUMBNAIL_PATTERN,
+  thumbnailFile,
+} from './media-layout.js';
 import { dashManifest } from './packaging/dash-manifest.js';
 import {
   IFRAME_PLAYLIST,
@@ -57,9 +64,23 @@ export interface LadderRecord {
   dash: string;
   poster: string;
   storyboard: string;
+  /**
+   * Single thumbnails: number i (from 0) is the frame at `i × intervalSec` s, stored at `pattern`
+   * (printf-style, relative to the video) with i filled in. Absent from ladders made before them.
+   */
+  thumbnails: { intervalSec: number; count: number; pattern: string };
   frameRate: number;
   renditions: PackagedRendition[];
   audio: { codecs: string; peakBitrate: number; averageBitrate: number; playlist: string } | undefined;
+}
+
+/** One thumbnail per keyframe interval, at most this high (never upscaled past the top rung). */
+const THUMBNAIL_HEIGHT = 360;
+
+/** The top rung's picture (already square pixels, even sides), shrunk to THUMBNAIL_HEIGHT if taller. */
+function thumbnailSize(top: Rendition): { width: number; height: number } {
+  if (top.height <= THUMBNAIL_HEIGHT) return { width: top.width, height: top.height };
+  return { width: 2 * Math.round((top.width * THUMBNAIL_HEIGHT) / top.height / 2), height: THUMBNAIL_HEIGHT };
 }
 
 /** 2 s per second of content and rung on 2 cores is ~10× what veryfast needs; a stuck ffmpeg still dies. */
@@ -76,6 +97,10 @@ export async function encodeAndPackage(
   const renditions = planLadder(source, ladder);
   const frameRate = outputFrameRate(source.frameRate);
   const { outputDir } = settings;
+  const keyframeSeconds = settings.keyframeSeconds ?? 2;
+  const top = renditions[renditions.length - 1]!;
+  // ffmpeg's image2 muxer writes into a folder but does not create it.
+  await mkdir(path.join(outputDir, THUMBNAIL_FOLDER), { recursive: true });
   await runEncode(
     {
       input: source.input,
@@ -88,8 +113,9 @@ export async function encodeAndPackage(
       presets: ladder.presets,
       outputDir,
       segmentSeconds: settings.segmentSeconds ?? 6,
-      keyframeSeconds: settings.keyframeSeconds ?? 2,
+      keyframeSeconds,
       storyboard: planStoryboard(source),
+      thumbnails: { intervalSec: keyframeSeconds, ...thumbnailSize(top) },
     },
     {
       ...options,
@@ -116,6 +142,8 @@ export async function encodeAndPackage(
     storyboardVtt(planStoryboard(source), source.durationSec),
   );
 
+  const thumbnailCount = await countThumbnails(outputDir);
+
   return {
     ladderId: ladder.id,
     ladderVersion: ladder.version,
@@ -123,6 +151,7 @@ export async function encodeAndPackage(
     dash: DASH_MANIFEST,
     poster: POSTER,
     storyboard: STORYBOARD_VTT,
+    thumbnails: { intervalSec: keyframeSeconds, count: thumbnailCount, pattern: THUMBNAIL_PATTERN },
     frameRate,
     renditions: renditions.map((r) => {
       const track = tracks.get(r.name)!;
@@ -153,4 +182,13 @@ async function normaliseEncoderOutput(dir: string): Promise<void> {
   if (init === undefined) throw new Error(`the encoder wrote no init segment for ${path.basename(dir)}`);
   if (init !== INIT_SEGMENT) await rename(path.join(dir, init), path.join(dir, INIT_SEGMENT));
   await rm(path.join(dir, ENCODER_PLAYLIST), { force: true });
+}
+
+/** What the encoder actually wrote (`t_00000.jpg` … without gaps), so the record never names a missing file. */
+async function countThumbnails(outputDir: string): Promise<number> {
+  const written = new Set(await readdir(path.join(outputDir, THUMBNAIL_FOLDER)));
+  let count = 0;
+  while (written.has(path.basename(thumbnailFile(count)))) count += 1;
+  if (count === 0) throw new Error('the encoder wrote no thumbnails');
+  return count;
 }

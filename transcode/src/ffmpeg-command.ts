@@ -11,7 +11,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import ffmpeg from 'fluent-ffmpeg';
-import { POSTER } from './media-layout.js';
+import { POSTER, THUMBNAIL_PATTERN } from './media-layout.js';
 import { STORYBOARD_PATTERN, type StoryboardPlan, storyboardFilter } from './packaging/storyboard.js';
 import type { Rendition, VideoCodec } from './plan-ladder.js';
 
@@ -174,6 +174,14 @@ export interface EncodePlan {
   segmentSeconds: number;
   keyframeSeconds: number;
   storyboard: StoryboardPlan;
+  thumbnails: ThumbnailPlan;
+}
+
+/** Single JPEG thumbnails for `thumbnail.jpg?time=`: one every `intervalSec`, at a square-pixel size. */
+export interface ThumbnailPlan {
+  intervalSec: number;
+  width: number;
+  height: number;
 }
 
 /** Where the encoder writes: `<outputDir>/<rendition>/seg_000.m4s`, its init as `init_<n>.mp4`. */
@@ -204,12 +212,15 @@ function filterGraph(plan: EncodePlan): string {
   const posterSamples = Math.max(1, Math.floor(posterWindowSec * POSTER_SAMPLES_PER_SEC));
   return [
     // fps first: a variable-frame-rate source becomes constant, so a GOP of N frames is N/fps seconds.
-    `[0:v:0]fps=${rateExpression(plan.frameRate)},format=yuv420p,split=${renditions.length + 2}${renditions.map((_, i) => `[s${i}]`).join('')}[sp][sb]`,
+    `[0:v:0]fps=${rateExpression(plan.frameRate)},format=yuv420p,split=${renditions.length + 3}${renditions.map((_, i) => `[s${i}]`).join('')}[sp][sb][st]`,
     ...renditions.map((r, i) => `[s${i}]scale=w=${r.width}:h=${r.height},setsar=1[v${i}]`),
     // The poster is the frame closest to the average histogram of the first seconds: not a black
     // fade-in. The trim bounds the branch; open-ended it would inspect every frame for nothing.
     `[sp]trim=duration=${posterWindowSec.toFixed(3)},fps=${POSTER_SAMPLES_PER_SEC},thumbnail=n=${posterSamples},scale=w=${top.width}:h=${top.height},setsar=1[poster]`,
     `[sb]${storyboardFilter(plan.storyboard)}[story]`,
+    // The same expression as -force_key_frames: each thumbnail is the very frame of an IDR, so the
+    // one at N s is the picture a seek to N s shows first. The frame is picked, not resampled.
+    `[st]select=gte(t\\,${plan.thumbnails.intervalSec}*selected_n),scale=w=${plan.thumbnails.width}:h=${plan.thumbnails.height},setsar=1[thumbs]`,
   ].join(';');
 }
 
@@ -293,6 +304,14 @@ export function encodeArguments(plan: EncodePlan): EncodeArguments {
       {
         target: path.join(plan.outputDir, STORYBOARD_PATTERN),
         options: ['-map', '[story]', ...noMetadata, '-q:v', '5', '-start_number', '0', '-f', 'image2'],
+      },
+      {
+        target: path.join(plan.outputDir, THUMBNAIL_PATTERN),
+        // passthrough: the selected frames keep their times; cfr would repeat each one up to the frame rate.
+        options: [
+          ...['-map', '[thumbs]', ...noMetadata, '-q:v', '4', '-start_number', '0'],
+          ...['-fps_mode', 'passthrough', '-f', 'image2'],
+        ],
       },
     ],
   };

@@ -11,10 +11,18 @@
  *   media/<videoId>/poster.jpg             poster frame
  *   media/<videoId>/storyboard.vtt         seek previews: WebVTT cues pointing into ...
  *   media/<videoId>/storyboard_000.jpg     ... sprite sheets of 10×10 tiles
+ *   media/<videoId>/thumbs/t_00000.jpg     single thumbnails, one per keyframe interval (t_00001 = 2 s),
+ *                                          for delivery's `thumbnail.jpg?time=`
  */
 export const MASTER_PLAYLIST = 'master.m3u8';
 export const DASH_MANIFEST = 'manifest.mpd';
 export const POSTER = 'poster.jpg';
+export const THUMBNAIL_FOLDER = 'thumbs';
+/** ffmpeg's image2 pattern, relative to the video's folder; stored as is in the ladder record. */
+export const THUMBNAIL_PATTERN = `${THUMBNAIL_FOLDER}/t_%05d.jpg`;
+/** Thumbnail number `index` (at `index × intervalSec` seconds): `thumbs/t_00006.jpg`. */
+export const thumbnailFile = (index: number): string =>
+  `${THUMBNAIL_FOLDER}/t_${String(index).padStart(5, '0')}.jpg`;
 
 export function mediaPrefix(videoId: string): string {
   return `media/${videoId}/`;

@@ -16,6 +16,7 @@ const makePlan = (overrides: Partial<EncodePlan> = {}): EncodePlan => ({
   segmentSeconds: 6,
   keyframeSeconds: 2,
   storyboard: planStoryboard({ width: 1280, height: 720, durationSec: 20 }),
+  thumbnails: { intervalSec: 2, width: 640, height: 360 },
   ...overrides,
 });
 
@@ -30,11 +31,13 @@ describe('encodeArguments', () => {
     expect(valueAfter(inputOptions, '-f')).toBe('mov');
   });
 
-  it('decodes once, at a constant rate, and splits into every rung, the poster and the storyboard', () => {
+  it('decodes once, at a constant rate, and splits into every rung, the poster, the storyboard and the thumbnails', () => {
     const { filterGraph } = encodeArguments(makePlan({ frameRate: 29.97 }));
     expect(filterGraph).toMatch(
-      /^\[0:v:0\]fps=30000\/1001,format=yuv420p,split=6\[s0\]\[s1\]\[s2\]\[s3\]\[sp\]\[sb\]/,
+      /^\[0:v:0\]fps=30000\/1001,format=yuv420p,split=7\[s0\]\[s1\]\[s2\]\[s3\]\[sp\]\[sb\]\[st\]/,
     );
+    // Thumbnails on the keyframes' own schedule (-force_key_frames gte(t,n_forced*2)).
+    expect(filterGraph).toContain('[st]select=gte(t\\,2*selected_n),scale=w=640:h=360,setsar=1[thumbs]');
     expect(filterGraph).toContain('[s0]scale=w=416:h=234');
     expect(filterGraph).toContain('[s3]scale=w=1280:h=720');
     expect(filterGraph).toContain('thumbnail=');

@@ -4,7 +4,7 @@
  * manifest parsers, its segments decoded by ffprobe, and played (HLS and DASH) in headless Chromium.
  * Clips are 2–3 s and segments 2 s, so each rendition has more than one segment on 2 shared cores.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Parser } from 'm3u8-parser';
@@ -244,6 +244,23 @@ describe.each(CASES)('$name', ({ clip: spec, sizes, rate }) => {
       const size = await imageSize(path.join(out, sheet));
       expect(x + w).toBeLessThanOrEqual(size.width);
       expect(y + h).toBeLessThanOrEqual(size.height);
+    }
+  });
+
+  it("writes a thumbnail per keyframe interval, the top rung's shape at most 360 px high", async () => {
+    const [width, height] = sizes[sizes.length - 1]!.split('x').map(Number) as [number, number];
+    const stills = (await readdir(path.join(out, 'thumbs'))).sort();
+    expect(stills).toEqual(
+      Array.from(
+        { length: Math.ceil(totalSeconds / KEYFRAME_SECONDS) },
+        (_, i) => `t_${String(i).padStart(5, '0')}.jpg`,
+      ),
+    );
+    for (const still of stills) {
+      const size = await imageSize(path.join(out, 'thumbs', still));
+      expect(size.height).toBe(Math.min(360, height));
+      expect(size.width % 2).toBe(0);
+      expect(size.width / size.height).toBeCloseTo(width / height, 1);
     }
   });
 

@@ -107,6 +107,16 @@ describe('transcode worker on the embedded adapters with real ffmpeg', () => {
     expect(await fixture.objectStore.head(`${prefix}poster.jpg`)).toMatchObject({
       contentType: 'image/jpeg',
     });
+    // A 6 s clip with an IDR every 2 s: stills at 0, 2 and 4 s, stored immutable like segments.
+    expect(video.ladder).toMatchObject({
+      thumbnails: { intervalSec: 2, count: 3, pattern: 'thumbs/t_%05d.jpg' },
+    });
+    for (const still of ['t_00000.jpg', 't_00001.jpg', 't_00002.jpg']) {
+      expect(await fixture.objectStore.head(`${prefix}thumbs/${still}`)).toMatchObject({
+        contentType: 'image/jpeg',
+        cacheControl: 'public, max-age=31536000, immutable',
+      });
+    }
 
     console.info(`6 s 640x360 clip encoded in ${(await encodeSeconds(fixture, 'sum')).toFixed(2)} s`);
   });
