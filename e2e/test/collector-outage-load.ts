@@ -30,7 +30,13 @@ export function startLoad(options: {
   batchIntervalMs: number;
   makeBeacon: (client: number, seq: number) => Beacon;
 }): LoadGenerator {
-  const report: LoadReport = { accepted: [], refused503: 0, retriedThenAccepted: 0, unsent: 0, otherStatuses: [] };
+  const report: LoadReport = {
+    accepted: [],
+    refused503: 0,
+    retriedThenAccepted: 0,
+    unsent: 0,
+    otherStatuses: [],
+  };
   let producing = true;
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -60,7 +60,10 @@ describe('beacon-collector through a 30 s Kafka outage', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'streamloop-collector-outage-'));
     ports = { port: await freePort(), controllerPort: await freePort() };
     kafka = await startBroker();
-    collectorLog = await createKafkaEventLog({ brokers: kafka.brokers, clientId: 'collector-outage' }, { logger });
+    collectorLog = await createKafkaEventLog(
+      { brokers: kafka.brokers, clientId: 'collector-outage' },
+      { logger },
+    );
     await collectorLog.ensureTopics([{ name: topic, partitions: 3 }]);
     consumerLog = await createKafkaEventLog(
       { brokers: kafka.brokers, clientId: 'collector-outage-analytics' },
@@ -133,7 +136,9 @@ describe('beacon-collector through a 30 s Kafka outage', () => {
     const produced = () => metricValue(registry, 'streamloop_beacon_collector_beacons_produced_total');
 
     // Flowing before the outage: accepted beacons reach Kafka.
-    await eventually('beacons produced before the outage', async () => ((await produced()) >= 500 ? true : undefined));
+    await eventually('beacons produced before the outage', async () =>
+      (await produced()) >= 500 ? true : undefined,
+    );
 
     await kafka!.kill();
     const acceptedAtCrash = await accepted();
@@ -143,9 +148,11 @@ describe('beacon-collector through a 30 s Kafka outage', () => {
 
     // Some traffic after the restart, then the client stops and finishes its retries.
     const producedAtRestart = await produced();
-    await eventually('beacons produced after the restart', async () =>
-      (await produced()) >= producedAtRestart + 1000 ? true : undefined,
-    { timeoutMs: 120_000 });
+    await eventually(
+      'beacons produced after the restart',
+      async () => ((await produced()) >= producedAtRestart + 1000 ? true : undefined),
+      { timeoutMs: 120_000 },
+    );
     const report = await load.stop();
 
     // What the client saw: 503s during the outage, each such batch sent again until it got in.

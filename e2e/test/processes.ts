@@ -11,7 +11,9 @@ export function entryOf(pkg: string): string {
 }
 
 /** Environment for a process under test: a fresh data dir, any free port, quiet logs, plus overrides. */
-export function processEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+export function processEnv(
+  overrides: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
   const base: Record<string, string | undefined> = { PATH: process.env.PATH, HOME: process.env.HOME };
   return {
     ...base,

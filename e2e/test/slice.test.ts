@@ -96,36 +96,57 @@ describe.each(modes)('the loop — $name', (mode) => {
   });
 
   it('uploads in 3 tus chunks, answers before transcoding, and reaches ready', async () => {
-    const upload = await tusUpload(clip, { endpoint: `${base}/uploads/`, apiKey, chunks: 3, title: `e2e ${mode.name}` });
+    const upload = await tusUpload(clip, {
+      endpoint: `${base}/uploads/`,
+      apiKey,
+      chunks: 3,
+      title: `e2e ${mode.name}`,
+    });
     videoId = upload.videoId;
     const right = await getVideo(videoId);
     expect(['uploaded', 'processing']).toContain(right.status);
     await waitForStatus(videoId, 'ready', 240_000);
     const seconds = (Date.now() - upload.completedAt) / 1000;
-    fs.appendFileSync(path.join(ARTIFACTS, 'timings.txt'), `${mode.name}: upload complete → ready ${seconds.toFixed(1)} s\n`);
+    fs.appendFileSync(
+      path.join(ARTIFACTS, 'timings.txt'),
+      `${mode.name}: upload complete → ready ${seconds.toFixed(1)} s\n`,
+    );
   });
 
   it('refuses the master playlist and a segment without, with a tampered and with an expired token', async () => {
-    const playback = (await (await fetch(`${base}/api/v1/videos/${videoId}/playback`)).json()) as { manifestUrl: string };
+    const playback = (await (await fetch(`${base}/api/v1/videos/${videoId}/playback`)).json()) as {
+      manifestUrl: string;
+    };
     const master = new URL(playback.manifestUrl, base);
     const masterRes = await fetch(master);
     expect(masterRes.status).toBe(200);
-    const variantUri = (await masterRes.text()).split('\n').find((l) => l.trim() !== '' && !l.startsWith('#'));
+    const variantUri = (await masterRes.text())
+      .split('\n')
+      .find((l) => l.trim() !== '' && !l.startsWith('#'));
     const variant = new URL(variantUri ?? '', master);
-    const segmentUri = (await (await fetch(variant)).text()).split('\n').find((l) => l.trim() !== '' && !l.startsWith('#'));
+    const segmentUri = (await (await fetch(variant)).text())
+      .split('\n')
+      .find((l) => l.trim() !== '' && !l.startsWith('#'));
     const segment = new URL(segmentUri ?? '', variant);
     expect((await fetch(segment)).status).toBe(200);
 
     const token = master.searchParams.get('token') ?? '';
     const tampered = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`;
-    const expired = createPlaybackToken({ videoId, expiresAt: new Date(Date.now() - 60_000) }, SHARED_SECRETS.STREAMLOOP_SIGNING_SECRET);
+    const expired = createPlaybackToken(
+      { videoId, expiresAt: new Date(Date.now() - 60_000) },
+      SHARED_SECRETS.STREAMLOOP_SIGNING_SECRET,
+    );
     for (const url of [master, segment]) {
       for (const value of [undefined, tampered, expired]) {
         const target = new URL(url);
         if (value === undefined) target.searchParams.delete('token');
         else target.searchParams.set('token', value);
         const res = await fetch(target);
-        expect({ url: target.pathname, token: value === undefined ? 'none' : value === expired ? 'expired' : 'tampered', status: res.status }).toEqual({
+        expect({
+          url: target.pathname,
+          token: value === undefined ? 'none' : value === expired ? 'expired' : 'tampered',
+          status: res.status,
+        }).toEqual({
           url: target.pathname,
           token: value === undefined ? 'none' : value === expired ? 'expired' : 'tampered',
           status: 403,
@@ -147,7 +168,10 @@ describe.each(modes)('the loop — $name', (mode) => {
       'the play to reach the QoE API',
       async () => {
         const res = await fetch(`${base}/api/v1/qoe/overview?videoId=${videoId}`, { headers: auth });
-        const body = (await res.json()) as { plays: number; startupTimeMs: { p50: number | null; p95: number | null } };
+        const body = (await res.json()) as {
+          plays: number;
+          startupTimeMs: { p50: number | null; p95: number | null };
+        };
         return body.plays >= 1 && body.startupTimeMs?.p50 !== null ? body : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 500 },
@@ -168,11 +192,21 @@ describe.each(modes)('the loop — $name', (mode) => {
   });
 
   it('fails random bytes named .mp4 with a reason, without retrying', async () => {
-    const upload = await tusUpload(junk, { endpoint: `${base}/uploads/`, apiKey, chunks: 1, title: 'not a video' });
+    const upload = await tusUpload(junk, {
+      endpoint: `${base}/uploads/`,
+      apiKey,
+      chunks: 1,
+      title: 'not a video',
+    });
     const failed = await waitForStatus(upload.videoId, 'failed', 60_000);
     expect(failed.error).toMatch(/not a playable video/);
     // A later good job still goes through: nothing is stuck retrying the bad one.
-    const again = await tusUpload(small, { endpoint: `${base}/uploads/`, apiKey, chunks: 1, title: 'after junk' });
+    const again = await tusUpload(small, {
+      endpoint: `${base}/uploads/`,
+      apiKey,
+      chunks: 1,
+      title: 'after junk',
+    });
     await waitForStatus(again.videoId, 'ready', 120_000);
     expect((await getVideo(upload.videoId)).status).toBe('failed');
   });

@@ -20,9 +20,14 @@ interface Dependency {
   error?: string;
 }
 
-async function readyz(baseUrl: string): Promise<{ status: number; body: { dependencies: Dependency[]; failing?: string[] } }> {
+async function readyz(
+  baseUrl: string,
+): Promise<{ status: number; body: { dependencies: Dependency[]; failing?: string[] } }> {
   const res = await fetch(`${baseUrl}/readyz`);
-  return { status: res.status, body: (await res.json()) as { dependencies: Dependency[]; failing?: string[] } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { dependencies: Dependency[]; failing?: string[] },
+  };
 }
 
 describe('npm start: the single-process stack on embedded defaults', () => {
@@ -53,14 +58,27 @@ describe('a start that cannot succeed ends with one line naming the variable', (
     { variable: 'KAFKA_BROKERS', value: '127.0.0.1:1', expect: /KAFKA_BROKERS=127\.0\.0\.1:1/ },
     { variable: 'DATABASE_URL', value: 'postgres//no-scheme', expect: /DATABASE_URL: is not a URL/ },
     { variable: 'DATABASE_URL', value: 'mysql://root@127.0.0.1/x', expect: /DATABASE_URL: scheme 'mysql:'/ },
-    { variable: 'DATABASE_URL', value: 'postgres://postgres@127.0.0.1:1/streamloop', expect: /DATABASE_URL=postgres:\/\/postgres@127\.0\.0\.1:1/ },
+    {
+      variable: 'DATABASE_URL',
+      value: 'postgres://postgres@127.0.0.1:1/streamloop',
+      expect: /DATABASE_URL=postgres:\/\/postgres@127\.0\.0\.1:1/,
+    },
     { variable: 'REDIS_URL', value: 'redis://127.0.0.1:1', expect: /REDIS_URL=redis:\/\/127\.0\.0\.1:1/ },
-    { variable: 'S3_ENDPOINT', value: 'http://127.0.0.1:1', expect: /S3_ENDPOINT=http:\/\/127\.0\.0\.1:1/, extra: { S3_ACCESS_KEY_ID: 'a', S3_SECRET_ACCESS_KEY: 'b' } },
+    {
+      variable: 'S3_ENDPOINT',
+      value: 'http://127.0.0.1:1',
+      expect: /S3_ENDPOINT=http:\/\/127\.0\.0\.1:1/,
+      extra: { S3_ACCESS_KEY_ID: 'a', S3_SECRET_ACCESS_KEY: 'b' },
+    },
     { variable: 'PORT', value: 'eighty', expect: /PORT: 'eighty' is not a port number/ },
   ];
   it.each(cases)('$variable=$value', async (c) => {
     // The 30 s bound is the acceptance promise (fail fast), not a speed measurement.
-    const result = await runToExit(entryOf('stack'), processEnv({ [c.variable]: c.value, ...(c.extra ?? {}) }), 30_000);
+    const result = await runToExit(
+      entryOf('stack'),
+      processEnv({ [c.variable]: c.value, ...(c.extra ?? {}) }),
+      30_000,
+    );
     expect(result.code).not.toBe(0);
     expect(result.stdout).toBe('');
     const lines = result.stderr.trimEnd().split('\n');
@@ -99,7 +117,11 @@ describe('services mode: every process starts on the real services', () => {
       for (const dep of ready.body.dependencies) {
         // chdb is the ClickHouse engine in-process: the embedded adapter unless CLICKHOUSE_URL is set.
         const expected = dep.port === 'analytics-store' && !env.CLICKHOUSE_URL ? 'embedded' : 'real';
-        expect({ port: dep.port, kind: dep.kind, ok: dep.ok }).toEqual({ port: dep.port, kind: expected, ok: true });
+        expect({ port: dep.port, kind: dep.kind, ok: dep.ok }).toEqual({
+          port: dep.port,
+          kind: expected,
+          ok: true,
+        });
       }
     } finally {
       expect(await running.stop()).toBe(0);
@@ -114,11 +136,20 @@ describe('/readyz names a dependency that goes away', () => {
   it('turns 503 and names the feature store when its Redis stops', async () => {
     // A Redis of this test's own, so stopping it is a real fault that no other test sees.
     const port = await freePort();
-    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
-    await eventually('the test Redis to listen', () => canConnect(port).then((ok) => (ok ? true : undefined)));
-    const stack = await startProcess(entryOf('stack'), processEnv({ REDIS_URL: `redis://127.0.0.1:${port}` }));
+    redis = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    await eventually('the test Redis to listen', () =>
+      canConnect(port).then((ok) => (ok ? true : undefined)),
+    );
+    const stack = await startProcess(
+      entryOf('stack'),
+      processEnv({ REDIS_URL: `redis://127.0.0.1:${port}` }),
+    );
     try {
       expect((await readyz(stack.baseUrl)).status).toBe(200);
       redis.kill('SIGKILL');

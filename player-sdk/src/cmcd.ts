@@ -39,12 +39,27 @@ interface ObjectInfo {
 const RTP_SAFETY_FACTOR = 5;
 const MANIFEST_TYPES = ['hls-playlist', 'dash-manifest'];
 
-/** `av` when the rendition's CODECS name audio and video, `v`/`a` for one of them, `av` when unknown. */
+/**
+ * `av` when the rendition's segments carry audio and video, `v`/`a` for one of them, `av` when unknown.
+ * A variant with an AUDIO group names the group's codec in CODECS, but its own segments are video only.
+ */
 function mediaObjectType(playlist: VhsPlaylistLike): string {
   const codecs = playlist.attributes?.CODECS ?? '';
   const video = /avc|hvc|hev|av01|vp0?9|dvh/.test(codecs);
-  const audio = /mp4a|ac-3|ec-3|opus|flac/.test(codecs);
+  const audio = /mp4a|ac-3|ec-3|opus|flac/.test(codecs) && playlist.attributes?.AUDIO === undefined;
   return video === audio ? 'av' : video ? 'v' : 'a';
+}
+
+/** Every playlist whose segments a request may name: the variants, then the demuxed audio renditions. */
+function mediaPlaylists(vhs: VhsLike | undefined): { playlist: VhsPlaylistLike; ot?: string }[] {
+  const main = vhs?.playlists?.main;
+  const audio = Object.values(main?.mediaGroups?.AUDIO ?? {}).flatMap((group) =>
+    Object.values(group).flatMap((rendition) => rendition.playlists ?? []),
+  );
+  return [
+    ...(main?.playlists ?? []).map((playlist) => ({ playlist })),
+    ...audio.map((playlist) => ({ playlist, ot: 'a' })),
+  ];
 }
 
 export function createCmcdObjects() {
@@ -52,12 +67,12 @@ export function createCmcdObjects() {
   const byUri = new Map<string, ObjectInfo>();
 
   const index = (vhs: VhsLike | undefined): void => {
-    for (const playlist of vhs?.playlists?.main?.playlists ?? []) {
+    for (const { playlist, ot: knownType } of mediaPlaylists(vhs)) {
       if (!playlist.segments?.length || indexed.has(playlist)) continue;
       indexed.add(playlist);
       const bandwidth = playlist.attributes?.BANDWIDTH;
       const br = bandwidth === undefined ? undefined : Math.round(bandwidth / 1000);
-      const ot = mediaObjectType(playlist);
+      const ot = knownType ?? mediaObjectType(playlist);
       for (const segment of playlist.segments) {
         if (segment.resolvedUri)
           byUri.set(segment.resolvedUri, {

@@ -42,7 +42,8 @@ export type VhsRequestHook = (options: VhsRequestOptions) => VhsRequestOptions;
 
 /** One playlist of VHS' parsed main manifest (`vhs.playlists.main.playlists[i]`). */
 export interface VhsPlaylistLike {
-  attributes?: { BANDWIDTH?: number; CODECS?: string };
+  /** AUDIO: the variant's audio group (demuxed audio, e.g. CMAF), so its own segments are video only. */
+  attributes?: { BANDWIDTH?: number; CODECS?: string; AUDIO?: string };
   segments?: { resolvedUri?: string; duration?: number; map?: { resolvedUri?: string } }[];
 }
 
@@ -52,7 +53,13 @@ export interface VhsLike {
     onRequest?(hook: VhsRequestHook): void;
     offRequest?(hook: VhsRequestHook): void;
   };
-  playlists?: { main?: { playlists?: VhsPlaylistLike[] } };
+  playlists?: {
+    main?: {
+      playlists?: VhsPlaylistLike[];
+      /** Alternate renditions by type, group and name (VHS' parsed `#EXT-X-MEDIA` / DASH audio sets). */
+      mediaGroups?: { AUDIO?: Record<string, Record<string, { playlists?: VhsPlaylistLike[] }>> };
+    };
+  };
   /** Bits per second: the throughput estimate VHS' ABR decides with. */
   bandwidth?: number;
 }
