@@ -95,6 +95,7 @@ describe.each(modes)('the loop — $name', (mode) => {
     await stack?.stop();
   });
 
+  // Up to 5 min: the whole CMAF ladder (five rungs, storyboard, thumbnails) on 2 cores shared with other suites.
   it('uploads in 3 tus chunks, answers before transcoding, and reaches ready', async () => {
     const upload = await tusUpload(clip, {
       endpoint: `${base}/uploads/`,
@@ -111,7 +112,7 @@ describe.each(modes)('the loop — $name', (mode) => {
       path.join(ARTIFACTS, 'timings.txt'),
       `${mode.name}: upload complete → ready ${seconds.toFixed(1)} s\n`,
     );
-  });
+  }, 300_000);
 
   it('refuses the master playlist and a segment without, with a tampered and with an expired token', async () => {
     const playback = (await (await fetch(`${base}/api/v1/videos/${videoId}/playback`)).json()) as {
