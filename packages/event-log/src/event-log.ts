@@ -51,7 +51,11 @@ export interface SubscribeOptions {
   onActivity?(activity: SubscriptionActivity): void;
 }
 
-export type SubscriptionActivity = 'fetch' | 'group_join';
+/**
+ * 'retrying': the client lost its broker and is reconnecting on its own (kafkajs restarts its consumer
+ * after a retriable crash) — alive, not silently stopped, so a watchdog must not restart it then.
+ */
+export type SubscriptionActivity = 'fetch' | 'group_join' | 'retrying';
 
 export interface Subscription {
   /** graceful: finishes the in-flight batch, commits it, leaves the group */

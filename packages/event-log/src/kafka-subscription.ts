@@ -161,6 +161,7 @@ export async function startKafkaSubscription(
   // kafkajs gives up on non-retriable errors silently unless someone listens: surface it in `done`.
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (payload.restart) {
+      options.onActivity?.('retrying');
       logger.warn(
         { groupId, reason: reasonOf(payload.error) },
         'event-log consumer restarting after an error',
