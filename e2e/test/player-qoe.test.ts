@@ -109,7 +109,8 @@ async function failed(page: Page): Promise<void> {
   await page.waitForFunction(
     () => (window as unknown as PageGlobals).streamloop.monitor.getStats().state === 'failed',
     undefined,
-    { timeout: 30_000 },
+    // VHS excludes each rendition in turn before giving up: five CMAF rungs on busy cores take a while.
+    { timeout: 100_000 },
   );
 }
 
@@ -256,7 +257,7 @@ describe('player SDK QoE in Chromium against the single-process stack', () => {
     expect(eventsOf(sdk, 'error').some((b) => b.fatal === false && b.errorCode === 'HTTP_404')).toBe(true);
     expect(eventsOf(sdk, 'firstframe')).toEqual([]);
     expect(sdk.some((b) => b.startupTimeMs !== undefined)).toBe(false);
-  });
+  }, 180_000);
 
   it('a corrupt first segment: a video start failure with its code, no startup time', async () => {
     const { page } = await newPage();
@@ -276,7 +277,7 @@ describe('player SDK QoE in Chromium against the single-process stack', () => {
     expect(fatal[0]?.errorCode).toMatch(/^MEDIA_ERR_/);
     expect(eventsOf(sdk, 'firstframe')).toEqual([]);
     expect(sdk.some((b) => b.startupTimeMs !== undefined)).toBe(false);
-  });
+  }, 180_000);
 
   it('page closed mid-playback: the final viewend reaches the collector through sendBeacon', async () => {
     const { page, context } = await newPage();
