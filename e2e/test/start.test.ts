@@ -101,7 +101,7 @@ describe('services mode: every process starts on the real services', () => {
 
   const processes = [
     { name: 'stack', ports: ['object-store', 'event-log', 'catalog', 'analytics-store', 'feature-store'] },
-    { name: 'ingest', ports: ['object-store', 'event-log', 'catalog'] },
+    { name: 'ingest', ports: ['object-store', 'event-log', 'catalog', 'feature-store'] },
     { name: 'transcode', ports: ['object-store', 'event-log', 'catalog'] },
     { name: 'delivery', ports: ['object-store', 'event-log', 'catalog', 'feature-store'] },
     { name: 'beacon-collector', ports: ['event-log'] },
