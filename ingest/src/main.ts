@@ -1,17 +1,18 @@
 /**
  * Composition root of ingest as its own process (services mode). It opens only the ports it needs
- * (object store, event log, catalog, feature store for deletes), serves uploads and the catalog API, and runs the outbox relay.
+ * (object store, event log, catalog), serves uploads and the catalog API, and runs an outbox relay.
+ * Analytics forgets a deleted video's features itself, on its video.deleted event.
  */
 import { ALL_TOPICS } from '@streamloop/core/topics';
 import { runProcess } from '@streamloop/service-kit/run-process';
 import { requireConfigured } from '@streamloop/service-kit/secrets';
-import { createOutboxRelay } from './outbox-relay.js';
+import { createOutboxRelay } from '@streamloop/catalog/outbox-relay';
 import { registerIngestRoutes } from './register-ingest-routes.js';
 import { uploadLimits } from './upload-limits.js';
 
 await runProcess({
   name: 'ingest',
-  ports: ['objectStore', 'eventLog', 'catalog', 'featureStore'],
+  ports: ['objectStore', 'eventLog', 'catalog'],
   async start({ config, logger, registry, ports, app }) {
     const apiKey = requireConfigured(config.apiKey, 'STREAMLOOP_API_KEY');
     await ports.eventLog.ensureTopics(ALL_TOPICS);

@@ -9,7 +9,6 @@ import type { S3Config } from '@streamloop/core/config';
 import type { Logger } from '@streamloop/core/logger';
 import type { Registry } from '@streamloop/core/metrics';
 import type { EventLog } from '@streamloop/event-log/event-log';
-import type { FeatureStore } from '@streamloop/feature-store/feature-store';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
 import { type ApiKeyAuth, createApiKeyAuth } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
@@ -32,8 +31,6 @@ export interface IngestRoutesDeps {
   catalog: Catalog;
   eventLog: EventLog;
   objectStore: ObjectStore;
-  /** Where a deleted video's features are removed from; unset in processes without one. */
-  featureStore?: FeatureStore | undefined;
   /** Set: tus writes straight into this bucket (@tus/s3-store). Unset: staged under `<dataDir>/uploads`. */
   s3?: S3Config | undefined;
   dataDir: string;
@@ -83,7 +80,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestRoutesDep
     maxUploadBytes: deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
     allowedTypes: deps.allowedTypes,
   };
-  const deleteVideo = createVideoDeleter({ catalog, objectStore, featureStore: deps.featureStore });
+  const deleteVideo = createVideoDeleter({ catalog, objectStore });
   registerVideoRoutes(app, { catalog, auth, deleteVideo });
   registerApiKeyRoutes(app, { catalog, auth });
   const s3 = deps.s3 === undefined ? undefined : createS3Multipart(deps.s3);

@@ -10,8 +10,9 @@
  */
 import type { Catalog } from '@streamloop/catalog/catalog';
 import { CatalogConflictError } from '@streamloop/catalog/catalog';
+import { enqueueOutbox } from '@streamloop/catalog/outbox-repository';
+import { publishCommitted } from '@streamloop/catalog/outbox-relay';
 import {
-  enqueueOutbox,
   getVideo,
   insertVideo,
   patchVideo,
@@ -22,7 +23,6 @@ import { reasonOf } from '@streamloop/core/errors';
 import type { Logger } from '@streamloop/core/logger';
 import { TOPICS } from '@streamloop/core/topics';
 import type { EventLog } from '@streamloop/event-log/event-log';
-import { publishOutboxMessages } from './publish-outbox.js';
 import { newTranscodeJob } from './transcode-job.js';
 
 export interface FinishedUpload {
@@ -101,7 +101,7 @@ export function createUploadRecorder(deps: UploadRecorderDeps): UploadRecorder {
       }
       const job = newTranscodeJob(upload.videoId, upload.sourceKey);
       const id = await enqueueOutbox(tx, { topic, key: upload.videoId, payload: job });
-      return { kind: 'recorded', message: { id, topic, key: upload.videoId, payload: job } } as const;
+      return { kind: 'recorded', outboxId: id } as const;
     });
 
   return {
@@ -116,12 +116,11 @@ export function createUploadRecorder(deps: UploadRecorderDeps): UploadRecorder {
         throw err;
       }
       if (written.kind !== 'recorded') return written;
-      const { message } = written;
       try {
-        await publishOutboxMessages(eventLog, catalog, [message]);
+        await publishCommitted({ catalog, eventLog }, [written.outboxId]);
       } catch (err) {
         logger.warn(
-          { videoId: upload.videoId, outboxId: message.id, reason: reasonOf(err) },
+          { videoId: upload.videoId, outboxId: written.outboxId, reason: reasonOf(err) },
           'transcode job committed but not published yet; the outbox relay will publish it',
         );
       }

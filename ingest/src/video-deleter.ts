@@ -1,26 +1,23 @@
 /**
  * Deleting a video removes everything it left behind: the source (tus sidecars included), the
- * renditions under media/<id>/, its feature-store keys, then the catalog row (with the
- * video.deleted event in the same statement). The row goes last so a failure half-way leaves a row
- * to retry the DELETE on, never objects nobody can find.
+ * renditions under media/<id>/, then the catalog row (with the video.deleted event in the same
+ * statement). The row goes last so a failure half-way leaves a row to retry the DELETE on, never
+ * objects nobody can find. Other services' data about the video (analytics' features) is theirs to
+ * forget when the event reaches them.
  */
 import type { Catalog } from '@streamloop/catalog/catalog';
 import { deleteVideo, type VideoRecord } from '@streamloop/catalog/video-repository';
-import { videoFeatureKeys } from '@streamloop/core/feature-keys';
-import type { FeatureStore } from '@streamloop/feature-store/feature-store';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
 
 export interface VideoDeleterDeps {
   catalog: Catalog;
   objectStore: ObjectStore;
-  /** Unset where the process has no feature store; the keys then stay (nothing wrote them there). */
-  featureStore?: FeatureStore | undefined;
 }
 
 export type VideoDeleter = (video: Pick<VideoRecord, 'id' | 'sourceKey'>) => Promise<void>;
 
 export function createVideoDeleter(deps: VideoDeleterDeps): VideoDeleter {
-  const { catalog, objectStore, featureStore } = deps;
+  const { catalog, objectStore } = deps;
   return async (video) => {
     const source = `sources/${video.id}`;
     // Exact keys, not a `sources/<id>` prefix: that prefix also matches longer ids that start alike.
@@ -28,7 +25,6 @@ export function createVideoDeleter(deps: VideoDeleterDeps): VideoDeleter {
     for (const key of sourceKeys) await objectStore.delete(key);
     await objectStore.deletePrefix(`${source}/`);
     await objectStore.deletePrefix(`media/${video.id}/`);
-    await featureStore?.del(...videoFeatureKeys(video.id));
     await deleteVideo(catalog, video.id);
   };
 }

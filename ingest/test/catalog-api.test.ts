@@ -13,7 +13,7 @@ import type { EventLog } from '@streamloop/event-log/event-log';
 import type { FeatureStore } from '@streamloop/feature-store/feature-store';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOutboxRelay } from '../src/outbox-relay.js';
+import { createOutboxRelay } from '@streamloop/catalog/outbox-relay';
 import { startEmbeddedIngest } from './embedded-fixture.js';
 import { API_KEY, type Catalog, callJson, makeClip, recordJobs, silentLogger, tusUpload } from './helpers.js';
 import { startRealIngest } from './real-fixture.js';

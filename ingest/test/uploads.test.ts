@@ -5,7 +5,7 @@ import { eventually, uniqueName } from '@streamloop/core/testing';
 import { ALL_TOPICS } from '@streamloop/core/topics';
 import { createValidator } from '@streamloop/core/validate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOutboxRelay } from '../src/outbox-relay.js';
+import { createOutboxRelay } from '@streamloop/catalog/outbox-relay';
 import { type EmbeddedIngest, startEmbeddedIngest } from './embedded-fixture.js';
 import {
   API_KEY,

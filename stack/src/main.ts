@@ -11,7 +11,7 @@ import { collectorOptions } from '@streamloop/beacon-collector/collector-config'
 import { registerDashboards } from '@streamloop/dashboards/dashboards-routes';
 import { registerWatchPage } from '@streamloop/dashboards/watch-page';
 import { registerDeliveryRoutes } from '@streamloop/delivery/routes';
-import { createOutboxRelay } from '@streamloop/ingest/outbox-relay';
+import { createOutboxRelay } from '@streamloop/catalog/outbox-relay';
 import { registerIngestRoutes } from '@streamloop/ingest/register-ingest-routes';
 import { uploadLimits } from '@streamloop/ingest/upload-limits';
 import { requeueInterruptedJobs } from '@streamloop/ingest/requeue-interrupted';

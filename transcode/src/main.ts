@@ -1,9 +1,11 @@
 /**
  * Composition root of transcode as its own process (services mode). It opens only the ports it needs
  * (object store, event log, catalog) and runs one transcode worker in the 'transcode' consumer group;
- * more processes mean more workers sharing the partitions.
+ * more processes mean more workers sharing the partitions. Its own outbox relay publishes the
+ * ready/failed events its status changes write, so they never wait for (or on) ingest.
  */
 import path from 'node:path';
+import { createOutboxRelay } from '@streamloop/catalog/outbox-relay';
 import { ALL_TOPICS } from '@streamloop/core/topics';
 import { runProcess } from '@streamloop/service-kit/run-process';
 import { createTranscodeWorker } from './transcode-worker.js';
@@ -24,6 +26,13 @@ await runProcess({
       encryption: config.hlsEncryption,
     });
     await worker.start();
-    return { stop: () => worker.stop() };
+    const relay = createOutboxRelay({ catalog: ports.catalog, eventLog: ports.eventLog, logger });
+    relay.start();
+    return {
+      stop: async () => {
+        await worker.stop();
+        await relay.stop();
+      },
+    };
   },
 });

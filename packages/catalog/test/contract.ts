@@ -4,14 +4,12 @@ import { type Catalog, CatalogConflictError } from '../src/catalog.js';
 import { listMigrations } from '../src/migrate.js';
 import { describeKeysAndUploads } from './api-keys.contract.js';
 import { describeLifecycleAndTags } from './lifecycle-events.contract.js';
+import { claimUnpublishedOutbox, enqueueOutbox, markOutboxPublished } from '../src/outbox-repository.js';
 import {
-  claimUnpublishedOutbox,
   deleteVideo,
-  enqueueOutbox,
   getVideo,
   insertVideo,
   listVideos,
-  markOutboxPublished,
   type NewVideo,
   newVideoId,
   patchVideo,
@@ -67,6 +65,7 @@ export function describeCatalogContract(label: string, open: OpenCatalog): void 
           '005_multipart_uploads',
           '010_transcode_attempts',
           '011_video_keys',
+          '012_job_runs',
         ]);
         expect([...firstMigrations[0]!, ...firstMigrations[1]!].sort()).toEqual(all);
       });
