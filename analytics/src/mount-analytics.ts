@@ -1,25 +1,34 @@
 /**
  * Everything analytics runs, mounted on an app: its ClickHouse migrations, the beacons topic, the
- * beacon consumer and the QoE routes. Its own process (main.ts) and the single-process stack both
+ * beacon consumer, the QoE routes, the cron jobs (once per fleet, through the catalog's job lock) and
+ * the consumer that forgets a deleted video's features. Its own process (main.ts) and the single-process stack both
  * call this, so they run the same code.
  */
 import type { AnalyticsStore } from '@streamloop/analytics-store/analytics-store';
+import type { Catalog } from '@streamloop/catalog/catalog';
+import { createJobLock } from '@streamloop/catalog/job-lock';
+import type { Config } from '@streamloop/core/config';
 import type { Logger } from '@streamloop/core/logger';
 import type { Registry } from '@streamloop/core/metrics';
 import { TOPICS } from '@streamloop/core/topics';
 import type { EventLog } from '@streamloop/event-log/event-log';
+import type { FeatureStore } from '@streamloop/feature-store/feature-store';
 import type { ApiKeyAuth } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
 import { createBeaconConsumer } from './beacon-consumer.js';
+import { createDeletedVideoConsumer } from './features/deleted-video-consumer.js';
 import { createQoeJobs } from './jobs/qoe-jobs.js';
 import { registerQoeRoutes } from './qoe-routes.js';
 import { registerSqlRoutes } from './sql-routes.js';
 
 export const MIGRATIONS_DIR = new URL('../migrations/', import.meta.url);
 
-export interface AnalyticsDeps {
+export interface AnalyticsDeps extends Pick<Config, 'databaseUrl'> {
   eventLog: EventLog;
   analyticsStore: AnalyticsStore;
+  /** The cron jobs' lock (and, in services mode, API keys). */
+  catalog: Catalog;
+  featureStore: FeatureStore;
   logger: Logger;
   registry: Registry;
   apiKey: string | ApiKeyAuth;
@@ -32,7 +41,7 @@ export async function mountAnalytics(
 ): Promise<{ stop(): Promise<void> }> {
   const applied = await deps.analyticsStore.migrate(MIGRATIONS_DIR);
   if (applied.length > 0) deps.logger.info({ applied }, 'analytics migrations applied');
-  await deps.eventLog.ensureTopics([TOPICS.qoeBeacons]);
+  await deps.eventLog.ensureTopics([TOPICS.qoeBeacons, TOPICS.videoEvents]);
   registerQoeRoutes(app, { analyticsStore: deps.analyticsStore, apiKey: deps.apiKey });
   registerSqlRoutes(app, { analyticsStore: deps.analyticsStore, apiKey: deps.apiKey });
   const consumer = createBeaconConsumer({
@@ -42,8 +51,21 @@ export async function mountAnalytics(
     registry: deps.registry,
   });
   await consumer.start();
+  const deletedVideos = createDeletedVideoConsumer({
+    eventLog: deps.eventLog,
+    featureStore: deps.featureStore,
+    logger: deps.logger.child({ component: 'deleted-video-consumer' }),
+    registry: deps.registry,
+  });
+  await deletedVideos.start();
+  const jobLock = createJobLock({
+    catalog: deps.catalog,
+    databaseUrl: deps.databaseUrl,
+    logger: deps.logger,
+  });
   const qoeJobs = createQoeJobs({
     analyticsStore: deps.analyticsStore,
+    lock: jobLock,
     logger: deps.logger.child({ component: 'qoe-jobs' }),
     registry: deps.registry,
   });
@@ -51,6 +73,8 @@ export async function mountAnalytics(
   return {
     stop: async () => {
       await qoeJobs.stop();
+      await jobLock.close();
+      await deletedVideos.stop();
       await consumer.stop();
     },
   };

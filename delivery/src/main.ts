@@ -1,6 +1,7 @@
 /**
  * Composition root of delivery as its own process (services mode). It opens only the ports it needs:
- * object store, event log (CMCD beacons), catalog, feature store (per-title ladders, later).
+ * object store and catalog (required: no media without them) and the event log (CMCD beacons,
+ * buffered while Kafka is away, so not required for readiness).
  */
 import { TOPICS } from '@streamloop/core/topics';
 import { runProcess } from '@streamloop/service-kit/run-process';
@@ -9,7 +10,8 @@ import { requireDeliverySecrets } from './secrets.js';
 
 await runProcess({
   name: 'delivery',
-  ports: ['objectStore', 'eventLog', 'catalog', 'featureStore'],
+  ports: ['objectStore', 'eventLog', 'catalog'],
+  optionalPorts: ['eventLog'],
   async start({ config, logger, registry, ports, app }) {
     const { signingSecret, apiKey } = requireDeliverySecrets(config);
     // Idempotent and serialised by an advisory lock, so whichever service starts first migrates.

@@ -13,6 +13,8 @@ import { uploadLimits } from './upload-limits.js';
 await runProcess({
   name: 'ingest',
   ports: ['objectStore', 'eventLog', 'catalog'],
+  // Uploads still commit with Kafka away: their jobs and events wait in the outbox for the relay.
+  optionalPorts: ['eventLog'],
   async start({ config, logger, registry, ports, app }) {
     const apiKey = requireConfigured(config.apiKey, 'STREAMLOOP_API_KEY');
     await ports.eventLog.ensureTopics(ALL_TOPICS);

@@ -1,10 +1,13 @@
 /**
  * The catalog API as a client sees it, on the embedded adapters (PGlite, in-process log, local
  * folder, in-memory features) and on the real services (PostgreSQL, Kafka, S3Proxy, Redis):
- * create with tags, full-text search, status filter, PATCH, idempotent DELETE that removes objects,
- * renditions and features, and the lifecycle events other services receive on video-events.
+ * create with tags, full-text search, status filter, PATCH, idempotent DELETE that removes objects
+ * and renditions, and the lifecycle events other services receive on video-events. A deleted video's
+ * features are analytics' to forget: its deleted-video consumer runs beside ingest here, on the same
+ * event log and feature store, as it does in a deployment.
  */
-import { videoFeatureKeys } from '@streamloop/core/feature-keys';
+import { createDeletedVideoConsumer } from '@streamloop/analytics/features/deleted-video-consumer';
+import { createMetricsRegistry } from '@streamloop/core/metrics';
 import { VideoEvent } from '@streamloop/core/schemas/video-event';
 import { eventually, uniqueName } from '@streamloop/core/testing';
 import { TOPICS } from '@streamloop/core/topics';
@@ -38,6 +41,7 @@ const isVideoEvent = createValidator(VideoEvent);
 describe.each(fixtures)('catalog API on the %s', (_label, start) => {
   let f: Fixture;
   let events: Awaited<ReturnType<typeof recordJobs>>;
+  let analytics: ReturnType<typeof createDeletedVideoConsumer>;
   // Every test's titles carry this word, so searches see only this run's videos on a shared database.
   const run = uniqueName('run').replace(/[^a-z0-9]/gi, '');
 
@@ -78,8 +82,17 @@ describe.each(fixtures)('catalog API on the %s', (_label, start) => {
   beforeAll(async () => {
     f = await start();
     events = await recordJobs(f.eventLog, uniqueName('video-events'), TOPICS.videoEvents.name);
+    analytics = createDeletedVideoConsumer({
+      eventLog: f.eventLog,
+      featureStore: f.featureStore,
+      logger: silentLogger,
+      registry: createMetricsRegistry({ collectProcessMetrics: false }),
+      groupId: uniqueName('analytics-video-events'),
+    });
+    await analytics.start();
   });
   afterAll(async () => {
+    await analytics?.stop();
     await events?.stop();
     await f?.teardown();
   });
@@ -135,7 +148,7 @@ describe.each(fixtures)('catalog API on the %s', (_label, start) => {
     expect((await api('PATCH', '/api/v1/videos/nosuchvideo0000', { title: 'x' })).status).toBe(404);
   });
 
-  it('DELETE removes the source, renditions and features, announces it once, and is idempotent', async () => {
+  it('DELETE removes the source and renditions, announces it once, and is idempotent', async () => {
     const video = await create({ title: `Doomed ${run}` });
     // A neighbour whose id starts with the doomed one's: a prefix delete of sources/<id> would hit it.
     const neighbourSource = `sources/${video.id}x`;
@@ -143,14 +156,11 @@ describe.each(fixtures)('catalog API on the %s', (_label, start) => {
     await f.objectStore.put(neighbourSource, 'not mine');
     await f.objectStore.put(`media/${video.id}/master.m3u8`, '#EXTM3U');
     await f.objectStore.put(`media/${video.id}/360p/seg_000.ts`, 'segment');
-    const [featuresKey] = videoFeatureKeys(video.id);
-    await f.featureStore.hset(featuresKey!, { plays: 3 });
 
     expect((await api('DELETE', `/api/v1/videos/${video.id}`)).status).toBe(204);
     expect(await f.objectStore.head(`sources/${video.id}`)).toBeNull();
     expect(await f.objectStore.head(`media/${video.id}/master.m3u8`)).toBeNull();
     expect(await f.objectStore.head(`media/${video.id}/360p/seg_000.ts`)).toBeNull();
-    expect(await f.featureStore.hgetall(featuresKey!)).toEqual({});
     expect(await f.objectStore.getBuffer(neighbourSource)).toEqual(Buffer.from('not mine'));
     expect((await api('GET', `/api/v1/videos/${video.id}`)).status).toBe(404);
     expect((await api('DELETE', `/api/v1/videos/${video.id}`)).status).toBe(204);
@@ -161,6 +171,40 @@ describe.each(fixtures)('catalog API on the %s', (_label, start) => {
     await relayNow();
     expect(more).toEqual([]);
     await f.objectStore.delete(neighbourSource);
+  });
+
+  it("DELETE makes every per-video feature key go (analytics' reaction) and leaves other videos' keys", async () => {
+    const doomed = await create({ title: `Featured ${run}` });
+    const kept = await create({ title: `Kept ${run}` });
+    // Every kind of per-video value the feature store holds, under the `video:<id>:` names
+    // analytics writes (core/src/feature-keys.ts), spelled out here rather than taken from that list.
+    const writeFeatures = async (id: string) => {
+      await f.featureStore.hset(`video:${id}:features`, { plays: 3, completionRate: 0.8 });
+      await f.featureStore.set(`video:${id}:ladder`, JSON.stringify({ rungs: [360, 720] }));
+      await f.featureStore.hincrBy(`video:${id}:counters`, 'views', 5);
+    };
+    const readFeatures = async (id: string) => ({
+      features: await f.featureStore.hgetall(`video:${id}:features`),
+      ladder: await f.featureStore.get(`video:${id}:ladder`),
+      counters: await f.featureStore.hgetall(`video:${id}:counters`),
+    });
+    await writeFeatures(doomed.id);
+    await writeFeatures(kept.id);
+    const keptBefore = await readFeatures(kept.id);
+
+    expect((await api('DELETE', `/api/v1/videos/${doomed.id}`)).status).toBe(204);
+    // What ingest's relay does within a second, done now; analytics then hears video.deleted.
+    await relayNow();
+    const gone = { features: {}, ladder: null, counters: {} };
+    await eventually(
+      `every feature key of ${doomed.id} gone`,
+      async () => (JSON.stringify(await readFeatures(doomed.id)) === JSON.stringify(gone) ? true : undefined),
+      { timeoutMs: 30_000 },
+    );
+    expect(await readFeatures(doomed.id)).toEqual(gone);
+    expect(await readFeatures(kept.id)).toEqual(keptBefore);
+    expect(keptBefore.counters).toEqual({ views: '5' });
+    await api('DELETE', `/api/v1/videos/${kept.id}`);
   });
 
   it('announces video.uploaded when an upload into a created video completes', async () => {

@@ -18,6 +18,7 @@ export interface EmbeddedIngest extends IngestApp {
   catalog: Catalog;
   eventLog: EventLog;
   objectStore: ObjectStore;
+  /** Analytics' feature store (ingest itself does not open one): where its per-video keys live. */
   featureStore: FeatureStore;
   teardown(): Promise<void>;
 }
@@ -38,7 +39,6 @@ export async function startEmbeddedIngest(
     catalog,
     eventLog,
     objectStore,
-    featureStore,
     dataDir,
     ...(options.maxUploadBytes === undefined ? {} : { maxUploadBytes: options.maxUploadBytes }),
     ...(options.allowedTypes === undefined ? {} : { allowedTypes: options.allowedTypes }),

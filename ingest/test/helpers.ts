@@ -52,7 +52,6 @@ type Ports = Pick<
   | 'catalog'
   | 'eventLog'
   | 'objectStore'
-  | 'featureStore'
   | 's3'
   | 'maxUploadBytes'
   | 'allowedTypes'

@@ -27,6 +27,7 @@ export interface RealIngest extends IngestApp {
   catalog: Catalog;
   eventLog: EventLog;
   objectStore: ObjectStore;
+  /** Analytics' feature store (ingest itself does not open one): where its per-video keys live. */
   featureStore: FeatureStore;
   s3: S3Config;
   teardown(): Promise<void>;
@@ -59,7 +60,6 @@ export async function startRealIngest(): Promise<RealIngest> {
     catalog,
     eventLog,
     objectStore,
-    featureStore,
     s3,
     dataDir: path.join(dir, 'data'),
   });

@@ -26,6 +26,8 @@ import { ensureFirstApiKey } from './first-api-key.js';
 await runProcess({
   name: 'stack',
   ports: ALL_PORTS,
+  // Beacons, playback and uploads work without Redis; only analytics' forgetting waits for it.
+  optionalPorts: ['featureStore'],
   async start({ config, logger, registry, ports, app }) {
     const apiKey = resolveSecret(config.dataDir, 'api-key', config.apiKey);
     const signingSecret = resolveSecret(config.dataDir, 'signing-secret', config.signingSecret);
@@ -58,7 +60,13 @@ await runProcess({
       logger,
       registry,
     });
-    const analytics = await mountAnalytics(app, { ...ports, logger, registry, apiKey: auth });
+    const analytics = await mountAnalytics(app, {
+      ...ports,
+      databaseUrl: config.databaseUrl,
+      logger,
+      registry,
+      apiKey: auth,
+    });
     registerDashboards(app, {});
     registerWatchPage(app, { collectorUrl: '/v1/beacons' });
 

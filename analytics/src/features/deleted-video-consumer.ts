@@ -74,7 +74,10 @@ export function createDeletedVideoConsumer(deps: DeletedVideoConsumerDeps): Dele
       }
       const checked = isVideoEvent(event);
       if (!checked.ok) {
-        logger.warn({ partition: batch.partition, offset: message.offset }, 'skipped a malformed video event');
+        logger.warn(
+          { partition: batch.partition, offset: message.offset },
+          'skipped a malformed video event',
+        );
         continue;
       }
       if (checked.value.event === EVENT_NAMES.videoDeleted) await forget(checked.value.videoId);
@@ -98,7 +101,10 @@ export function createDeletedVideoConsumer(deps: DeletedVideoConsumerDeps): Dele
       } catch (err) {
         if (stopping.signal.aborted) return;
         const retryInMs = backoffDelayMs(crashes, backoff);
-        logger.error({ reason: reasonOf(err), retryInMs }, 'video-events subscription crashed; resubscribing');
+        logger.error(
+          { reason: reasonOf(err), retryInMs },
+          'video-events subscription crashed; resubscribing',
+        );
         try {
           await sleep(retryInMs, stopping.signal);
           subscription = await subscribe();

@@ -1,8 +1,10 @@
 /**
- * The analytics cron jobs (node-cron): rollup maintenance every minute, retention once a day. Both
- * jobs are idempotent (rollup-job.ts, retention-job.ts), so an overlapping or repeated run — another
- * analytics process, a restart mid-run — changes nothing; `noOverlap` only saves the work.
+ * The analytics cron jobs (node-cron): rollup maintenance every minute, retention once a day. Each
+ * scheduled run goes through the catalog's job lock, so N analytics replicas run each job once per
+ * period; the others skip it (counted as outcome `skipped`). Both jobs are idempotent anyway
+ * (rollup-job.ts, retention-job.ts): a run repeated after a crash changes nothing.
  */
+import type { JobLock } from '@streamloop/catalog/job-lock';
 import type { Logger } from '@streamloop/core/logger';
 import { Counter, metricName, type Registry } from '@streamloop/core/metrics';
 import { createTask, type ScheduledTask } from 'node-cron';
@@ -14,6 +16,8 @@ export interface QoeJobsDeps {
   analyticsStore: AnalyticsTarget;
   logger: Logger;
   registry: Registry;
+  /** Shared by every replica: one run per job and period across the fleet. */
+  lock: Pick<JobLock, 'runOnce'>;
   now?: () => number;
   /** Cron expressions; defaults: rollups every minute, retention at 03:17 UTC. */
   rollupSchedule?: string;
@@ -35,7 +39,7 @@ export function createQoeJobs(deps: QoeJobsDeps): QoeJobs {
   const now = deps.now ?? Date.now;
   const runs = new Counter({
     name: metricName('analytics', 'qoe_job_runs_total'),
-    help: 'Runs of the QoE cron jobs, by job and outcome (ok, failed)',
+    help: 'Scheduled runs of the QoE cron jobs, by job and outcome (ok, failed, skipped: another replica had it)',
     labelNames: ['job', 'outcome'],
     registers: [deps.registry],
   });
@@ -56,11 +60,17 @@ export function createQoeJobs(deps: QoeJobsDeps): QoeJobs {
   const scheduled = (job: keyof typeof jobs, expression: string): ScheduledTask =>
     createTask(
       expression,
-      async () => {
+      async (context) => {
         try {
-          const result = await jobs[job]();
+          const work: () => Promise<unknown> = jobs[job];
+          const outcome = await deps.lock.runOnce(`analytics-${job}`, context.date, work);
+          if (!outcome.ran) {
+            runs.inc({ job, outcome: 'skipped' });
+            deps.logger.debug({ job, period: context.date, reason: outcome.reason }, 'QoE job skipped here');
+            return;
+          }
           runs.inc({ job, outcome: 'ok' });
-          deps.logger.debug({ job, result }, 'QoE job done');
+          deps.logger.debug({ job, result: outcome.result }, 'QoE job done');
         } catch (err) {
           // The next run redoes the same work: nothing is lost by failing here.
           runs.inc({ job, outcome: 'failed' });

@@ -61,17 +61,18 @@ export function createJobLock(deps: JobLockDeps): JobLock {
   return {
     async runOnce(job, periodStart, work) {
       if (session === undefined) {
-        if (!(await claimPeriod(deps.catalog, job, periodStart))) return { ran: false, reason: 'period-done' };
+        if (!(await claimPeriod(deps.catalog, job, periodStart)))
+          return { ran: false, reason: 'period-done' };
         const result = await work();
         await finish(deps.catalog, job, periodStart);
         return { ran: true, result };
       }
       const client = await session.connect();
       const [lock] = (
-        await client.query<{ locked: boolean }>(
-          'SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked',
-          [JOB_LOCK_SPACE, job],
-        )
+        await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked', [
+          JOB_LOCK_SPACE,
+          job,
+        ])
       ).rows;
       if (!lock?.locked) return { ran: false, reason: 'running-elsewhere' };
       const db: Queryable = { query: async (sql, params) => (await client.query(sql, params)).rows };

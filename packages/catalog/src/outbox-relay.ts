@@ -103,7 +103,8 @@ async function publishOutboxMessages(
   messages: readonly OutboxMessage[],
 ): Promise<void> {
   const byTopic = new Map<string, OutboxMessage[]>();
-  for (const message of messages) byTopic.set(message.topic, [...(byTopic.get(message.topic) ?? []), message]);
+  for (const message of messages)
+    byTopic.set(message.topic, [...(byTopic.get(message.topic) ?? []), message]);
   for (const [topic, group] of byTopic) {
     await eventLog.publish(
       topic,

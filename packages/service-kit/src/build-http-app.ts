@@ -2,13 +2,21 @@ import { AppError, errorBody } from '@streamloop/core/errors';
 import type { Logger } from '@streamloop/core/logger';
 import type { Registry } from '@streamloop/core/metrics';
 import type { Port } from '@streamloop/core/port';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  LogController,
+} from 'fastify';
 import { registerHealthRoutes } from './health-routes.js';
 
 export interface HttpAppDeps {
   logger: Logger;
   registry: Registry;
+  /** Dependencies /readyz requires. */
   ports: Port[];
+  /** Dependencies /readyz reports without requiring them (a failure is `degraded`, not 503). */
+  optionalPorts?: Port[];
   /** Proxies whose X-Forwarded-For is believed (config TRUST_PROXY); none by default. */
   trustProxy?: string[];
 }
@@ -37,12 +45,22 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
       return reply.code(status).send({ error: { code, message: err.message } });
     }
     request.log.error({ err }, 'request failed');
-    return reply.code(500).send(errorBody(new AppError('ERR_INTERNAL', 'internal error; see the server log')));
+    return reply
+      .code(500)
+      .send(errorBody(new AppError('ERR_INTERNAL', 'internal error; see the server log')));
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(errorBody(new AppError('ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`))),
+    reply
+      .code(404)
+      .send(
+        errorBody(new AppError('ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
+      ),
   );
 
-  registerHealthRoutes(app, { ports: deps.ports, registry: deps.registry });
+  registerHealthRoutes(app, {
+    ports: deps.ports,
+    ...(deps.optionalPorts === undefined ? {} : { optionalPorts: deps.optionalPorts }),
+    registry: deps.registry,
+  });
   return app;
 }

@@ -8,6 +8,7 @@ import { type Config, ConfigError, loadConfig } from '@streamloop/core/config';
 import { DependencyUnavailableError, reasonOf } from '@streamloop/core/errors';
 import { createLogger, type Logger } from '@streamloop/core/logger';
 import { createMetricsRegistry, type Registry } from '@streamloop/core/metrics';
+import type { Port } from '@streamloop/core/port';
 import type { FastifyInstance } from 'fastify';
 import { buildHttpApp } from './build-http-app.js';
 import { closePorts, listPorts, openPorts, type PortMap, type PortName } from './open-ports.js';
@@ -24,8 +25,15 @@ export interface ProcessSpec<K extends PortName> {
   /** 'stack', 'ingest', ... — names the logger and the banner. */
   name: string;
   ports: readonly K[];
+  /**
+   * Of `ports`, those the process serves without: /readyz reports them `degraded` instead of failing,
+   * so an outage of, say, the feature store does not take the process out of a load balancer.
+   */
+  optionalPorts?: readonly K[];
   /** Registers routes and starts workers; returns what must be stopped before the ports close. */
-  start(context: ProcessContext<K>): Promise<{ stop?: () => Promise<void>; urls?: Record<string, string> } | void>;
+  start(
+    context: ProcessContext<K>,
+  ): Promise<{ stop?: () => Promise<void>; urls?: Record<string, string> } | void>;
 }
 
 function exitWith(message: string): never {
@@ -58,7 +66,16 @@ export async function runProcess<K extends PortName>(spec: ProcessSpec<K>): Prom
   }
 
   const registry = createMetricsRegistry();
-  const app = buildHttpApp({ logger, registry, ports: listPorts(ports), trustProxy: config.trustProxy });
+  const optional = new Set<Port>(
+    (spec.optionalPorts ?? []).map((name) => (ports as Partial<PortMap>)[name] as Port),
+  );
+  const app = buildHttpApp({
+    logger,
+    registry,
+    ports: listPorts(ports).filter((port) => !optional.has(port)),
+    optionalPorts: listPorts(ports).filter((port) => optional.has(port)),
+    trustProxy: config.trustProxy,
+  });
   let started: Awaited<ReturnType<ProcessSpec<K>['start']>>;
   try {
     started = await spec.start({ config, logger, registry, ports, app });
@@ -72,7 +89,9 @@ export async function runProcess<K extends PortName>(spec: ProcessSpec<K>): Prom
   const { port } = app.server.address() as AddressInfo;
   const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   const urls = { health: '/healthz', readiness: '/readyz', metrics: '/metrics', ...(started?.urls ?? {}) };
-  const adapters = listPorts(ports).map(({ adapter }) => `  ${adapter.port.padEnd(16)}${adapter.kind} · ${adapter.service} (${adapter.target})`);
+  const adapters = listPorts(ports).map(
+    ({ adapter }) => `  ${adapter.port.padEnd(16)}${adapter.kind} · ${adapter.service} (${adapter.target})`,
+  );
   process.stdout.write(
     `\nstreamloop ${spec.name} is running on ${base}\n${Object.entries(urls)
       .map(([what, url]) => `  ${what.padEnd(11)}${url.startsWith('http') ? url : base + url}`)
