@@ -6,21 +6,65 @@ import { describe, expect, it } from 'vitest';
 import { createApiKeyGuard } from '../src/api-key.js';
 import { buildHttpApp } from '../src/build-http-app.js';
 
-const makePort = (overrides: Partial<Port> & { service?: string } = {}): Port => ({
-  adapter: { port: 'feature-store', kind: 'real', service: overrides.service ?? 'Redis', target: '127.0.0.1:6379' },
+const makePort = (overrides: Partial<Port> & { service?: string; port?: string } = {}): Port => ({
+  adapter: {
+    port: overrides.port ?? 'feature-store',
+    kind: 'real',
+    service: overrides.service ?? 'Redis',
+    target: '127.0.0.1:6379',
+  },
   ping: overrides.ping ?? (async () => undefined),
   close: async () => undefined,
 });
 
-const makeApp = (ports: Port[] = []) =>
-  buildHttpApp({ logger: createLogger({ name: 'test', level: 'silent' }), registry: createMetricsRegistry(), ports });
+const makeApp = (ports: Port[] = [], optionalPorts: Port[] = []) =>
+  buildHttpApp({
+    logger: createLogger({ name: 'test', level: 'silent' }),
+    registry: createMetricsRegistry(),
+    ports,
+    optionalPorts,
+  });
+const refused = async () => Promise.reject(new Error('ECONNREFUSED'));
 
 describe('buildHttpApp', () => {
   it('answers /readyz 503 naming the dependency that does not answer', async () => {
-    const app = makeApp([makePort(), makePort({ service: 'Redis', ping: async () => Promise.reject(new Error('ECONNREFUSED')) })]);
+    const app = makeApp([
+      makePort(),
+      makePort({ service: 'Redis', ping: async () => Promise.reject(new Error('ECONNREFUSED')) }),
+    ]);
     const res = await app.inject('/readyz');
     expect(res.statusCode).toBe(503);
     expect(res.json().failing).toEqual(['feature-store (Redis at 127.0.0.1:6379): ECONNREFUSED']);
+  });
+
+  it('stays 200 and reports `degraded` when only a dependency it serves without fails', async () => {
+    const app = makeApp([makePort({ port: 'object-store', service: 'S3' })], [makePort({ ping: refused })]);
+    const res = await app.inject('/readyz');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      status: 'degraded',
+      degraded: ['feature-store (Redis at 127.0.0.1:6379): ECONNREFUSED'],
+    });
+    expect(
+      res
+        .json()
+        .dependencies.map((d: { port: string; required: boolean; ok: boolean }) => [
+          d.port,
+          d.required,
+          d.ok,
+        ]),
+    ).toEqual([
+      ['object-store', true, true],
+      ['feature-store', false, false],
+    ]);
+  });
+
+  it('answers 503 for a failing required dependency even when optional ones answer', async () => {
+    const app = makeApp([makePort({ port: 'catalog', service: 'PostgreSQL', ping: refused })], [makePort()]);
+    const res = await app.inject('/readyz');
+    expect([res.statusCode, res.json().status]).toEqual([503, 'unavailable']);
+    expect(res.json().failing).toEqual(['catalog (PostgreSQL at 127.0.0.1:6379): ECONNREFUSED']);
+    expect(res.json().degraded).toBeUndefined();
   });
 
   it('maps AppError codes to their status and hides internals of unexpected errors', async () => {
@@ -32,7 +76,10 @@ describe('buildHttpApp', () => {
       throw new Error('password=hunter2 at db.internal');
     });
     const tooBig = await app.inject('/too-big');
-    expect([tooBig.statusCode, tooBig.json()]).toEqual([413, { error: { code: 'ERR_UPLOAD_TOO_LARGE', message: 'over 10 GiB' } }]);
+    expect([tooBig.statusCode, tooBig.json()]).toEqual([
+      413,
+      { error: { code: 'ERR_UPLOAD_TOO_LARGE', message: 'over 10 GiB' } },
+    ]);
     const boom = await app.inject('/boom');
     expect(boom.statusCode).toBe(500);
     expect(boom.body).not.toContain('hunter2');
@@ -41,7 +88,10 @@ describe('buildHttpApp', () => {
 
   it('answers unknown routes with ERR_NOT_FOUND', async () => {
     const res = await makeApp().inject('/nope?x=1');
-    expect([res.statusCode, res.json().error]).toEqual([404, { code: 'ERR_NOT_FOUND', message: 'no route GET /nope' }]);
+    expect([res.statusCode, res.json().error]).toEqual([
+      404,
+      { code: 'ERR_NOT_FOUND', message: 'no route GET /nope' },
+    ]);
   });
 });
 
