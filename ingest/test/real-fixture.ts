@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Catalog } from '@streamloop/catalog/catalog';
 import { createPgCatalog } from '@streamloop/catalog/pg-catalog';
+import { createScratchDatabase } from '@streamloop/catalog/testing';
 import { type Config, loadConfig, type S3Config } from '@streamloop/core/config';
 import { assertReachable, requireService, uniqueName } from '@streamloop/core/testing';
 import { ALL_TOPICS } from '@streamloop/core/topics';
@@ -17,7 +18,6 @@ import type { FeatureStore } from '@streamloop/feature-store/feature-store';
 import { createRedisFeatureStore } from '@streamloop/feature-store/redis-feature-store';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
 import { createS3ObjectStore } from '@streamloop/object-store/s3-object-store';
-import pg from 'pg';
 import { type IngestApp, silentLogger, startIngest } from './helpers.js';
 
 export const realConfig: Config = loadConfig(process.env);
@@ -81,27 +81,6 @@ export async function startRealIngest(): Promise<RealIngest> {
       ]);
       await scratch.drop();
       await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** A fresh database on the configured server, created through the `postgres` database. */
-export async function createScratchDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5_000 });
-  await assertReachable('PostgreSQL', `${admin.hostname}:${admin.port || '5432'}`, () => client.connect());
-  const name = uniqueName('streamloop_ingest').toLowerCase();
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  const scratch = new URL(url);
-  scratch.pathname = `/${name}`;
-  return {
-    url: scratch.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: admin.toString() });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => c.end());
     },
   };
 }

@@ -24,7 +24,7 @@ import {
   startIngest,
   tusUpload,
 } from './helpers.js';
-import { createScratchDatabase } from './real-fixture.js';
+import { createScratchDatabase } from '@streamloop/catalog/testing';
 
 const config: Config = loadConfig(process.env);
 const label = `S3Proxy at ${config.s3?.endpoint ?? 'S3_ENDPOINT not set'}, Kafka at ${config.kafka?.brokers.join(',') ?? 'KAFKA_BROKERS not set'}, PostgreSQL`;

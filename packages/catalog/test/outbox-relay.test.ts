@@ -16,7 +16,7 @@ import { createOutboxRelay, publishCommitted } from '../src/outbox-relay.js';
 import { enqueueOutbox } from '../src/outbox-repository.js';
 import { createPgCatalog } from '../src/pg-catalog.js';
 import { createPgliteCatalog } from '../src/pglite-catalog.js';
-import { createScratchDatabase, postgresUrl } from './pg-database.js';
+import { createScratchDatabase, postgresUrl } from '../src/testing.js';
 
 const logger = createLogger({ name: 'outbox-relay-test', level: 'silent' });
 const TOPIC = 'relay-test';

@@ -1,3 +1,4 @@
+/** Test helpers for anything that needs a PostgreSQL catalog of its own (catalog, ingest, analytics tests). */
 import { loadConfig } from '@streamloop/core/config';
 import { assertReachable, requireService, uniqueName } from '@streamloop/core/testing';
 import pg from 'pg';
