@@ -1,14 +1,15 @@
 /**
  * The promises of the foundation, checked on real processes: the stack starts on embedded defaults
  * with nothing installed; every process starts on the real services; a wrong or unreachable service
- * stops the start with one line naming the variable; /readyz names a dependency that goes away.
+ * stops the start with one line naming the variable; /readyz names a dependency that goes away
+ * (degraded, still 200, for one the process serves without).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
 import { loadConfig } from '@streamloop/core/config';
 import { eventually, requireService } from '@streamloop/core/testing';
 import { runToExit, startProcess } from '@streamloop/service-kit/child-process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canConnect, freePort } from './ports.js';
 import { entryOf, processEnv, realServiceEnv } from './processes.js';
 
 interface Dependency {
@@ -16,18 +17,21 @@ interface Dependency {
   kind: 'embedded' | 'real';
   service: string;
   target: string;
+  required: boolean;
   ok: boolean;
   error?: string;
 }
 
-async function readyz(
-  baseUrl: string,
-): Promise<{ status: number; body: { dependencies: Dependency[]; failing?: string[] } }> {
+interface ReadyzBody {
+  status: string;
+  dependencies: Dependency[];
+  failing?: string[];
+  degraded?: string[];
+}
+
+async function readyz(baseUrl: string): Promise<{ status: number; body: ReadyzBody }> {
   const res = await fetch(`${baseUrl}/readyz`);
-  return {
-    status: res.status,
-    body: (await res.json()) as { dependencies: Dependency[]; failing?: string[] },
-  };
+  return { status: res.status, body: (await res.json()) as ReadyzBody };
 }
 
 describe('npm start: the single-process stack on embedded defaults', () => {
@@ -100,40 +104,53 @@ describe('services mode: every process starts on the real services', () => {
   });
 
   const processes = [
-    { name: 'stack', ports: ['object-store', 'event-log', 'catalog', 'analytics-store', 'feature-store'] },
-    { name: 'ingest', ports: ['object-store', 'event-log', 'catalog', 'feature-store'] },
-    { name: 'transcode', ports: ['object-store', 'event-log', 'catalog'] },
-    { name: 'delivery', ports: ['object-store', 'event-log', 'catalog', 'feature-store'] },
-    { name: 'beacon-collector', ports: ['event-log'] },
-    { name: 'analytics', ports: ['event-log', 'catalog', 'analytics-store', 'feature-store'] },
-    { name: 'dashboards', ports: [] },
+    // Required ones first, then those the process serves without (each service's README says why).
+    {
+      name: 'stack',
+      ports: ['object-store', 'event-log', 'catalog', 'analytics-store', 'feature-store'],
+      optional: ['feature-store'],
+    },
+    { name: 'ingest', ports: ['object-store', 'catalog', 'event-log'], optional: ['event-log'] },
+    { name: 'transcode', ports: ['object-store', 'event-log', 'catalog'], optional: [] },
+    { name: 'delivery', ports: ['object-store', 'catalog', 'event-log'], optional: ['event-log'] },
+    { name: 'beacon-collector', ports: ['event-log'], optional: [] },
+    {
+      name: 'analytics',
+      ports: ['event-log', 'catalog', 'analytics-store', 'feature-store'],
+      optional: ['feature-store'],
+    },
+    { name: 'dashboards', ports: [], optional: [] },
   ];
-  it.each(processes)('$name is ready with its ports on the real services', async ({ name, ports }) => {
-    const running = await startProcess(entryOf(name), processEnv(env));
-    try {
-      const ready = await readyz(running.baseUrl);
-      expect(ready.status).toBe(200);
-      expect(ready.body.dependencies.map((d) => d.port)).toEqual(ports);
-      for (const dep of ready.body.dependencies) {
-        // chdb is the ClickHouse engine in-process: the embedded adapter unless CLICKHOUSE_URL is set.
-        const expected = dep.port === 'analytics-store' && !env.CLICKHOUSE_URL ? 'embedded' : 'real';
-        expect({ port: dep.port, kind: dep.kind, ok: dep.ok }).toEqual({
-          port: dep.port,
-          kind: expected,
-          ok: true,
-        });
+  it.each(processes)(
+    '$name is ready with its ports on the real services',
+    async ({ name, ports, optional }) => {
+      const running = await startProcess(entryOf(name), processEnv(env));
+      try {
+        const ready = await readyz(running.baseUrl);
+        expect([ready.status, ready.body.status]).toEqual([200, 'ready']);
+        expect(ready.body.dependencies.map((d) => d.port)).toEqual(ports);
+        expect(ready.body.dependencies.filter((d) => !d.required).map((d) => d.port)).toEqual(optional);
+        for (const dep of ready.body.dependencies) {
+          // chdb is the ClickHouse engine in-process: the embedded adapter unless CLICKHOUSE_URL is set.
+          const expected = dep.port === 'analytics-store' && !env.CLICKHOUSE_URL ? 'embedded' : 'real';
+          expect({ port: dep.port, kind: dep.kind, ok: dep.ok }).toEqual({
+            port: dep.port,
+            kind: expected,
+            ok: true,
+          });
+        }
+      } finally {
+        expect(await running.stop()).toBe(0);
       }
-    } finally {
-      expect(await running.stop()).toBe(0);
-    }
-  });
+    },
+  );
 });
 
 describe('/readyz names a dependency that goes away', () => {
   let redis: ChildProcess | undefined;
   afterAll(() => redis?.kill('SIGKILL'));
 
-  it('turns 503 and names the feature store when its Redis stops', async () => {
+  it('stays 200 and names the feature store `degraded` when its Redis stops', async () => {
     // A Redis of this test's own, so stopping it is a real fault that no other test sees.
     const port = await freePort();
     redis = spawn(
@@ -155,33 +172,14 @@ describe('/readyz names a dependency that goes away', () => {
       redis.kill('SIGKILL');
       const down = await eventually('/readyz to report the failure', async () => {
         const r = await readyz(stack.baseUrl);
-        return r.status === 503 ? r : undefined;
+        return r.body.status !== 'ready' ? r : undefined;
       });
-      expect(down.body.failing).toHaveLength(1);
-      expect(down.body.failing?.[0]).toContain(`feature-store (Redis at 127.0.0.1:${port})`);
+      // Playback, uploads and beacons work without Redis: the stack stays in the load balancer.
+      expect([down.status, down.body.status, down.body.failing]).toEqual([200, 'degraded', undefined]);
+      expect(down.body.degraded).toHaveLength(1);
+      expect(down.body.degraded?.[0]).toContain(`feature-store (Redis at 127.0.0.1:${port})`);
     } finally {
       await stack.stop();
     }
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ port, host: '127.0.0.1' }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
