@@ -26,7 +26,7 @@ import type { ObjectStore } from '@streamloop/object-store/object-store';
 import { createS3ObjectStore } from '@streamloop/object-store/s3-object-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClip, makeJob, parseMaster, parseMediaPlaylist, silentLogger } from './helpers.js';
-import { createScratchDatabase } from './scratch-database.js';
+import { createScratchDatabase } from '@streamloop/catalog/testing';
 
 const config: Config = loadConfig(process.env);
 const CHILD = fileURLToPath(new URL('./fixtures/worker-child.mjs', import.meta.url));

@@ -20,7 +20,7 @@ import { createS3ObjectStore } from '@streamloop/object-store/s3-object-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTranscodeWorker, type TranscodeWorker } from '../src/transcode-worker.js';
 import { makeClip, makeJob, parseMaster, silentLogger } from './helpers.js';
-import { createScratchDatabase } from './scratch-database.js';
+import { createScratchDatabase } from '@streamloop/catalog/testing';
 
 const config: Config = loadConfig(process.env);
 const label = `S3Proxy at ${config.s3?.endpoint ?? 'S3_ENDPOINT not set'}, Kafka at ${config.kafka?.brokers.join(',') ?? 'KAFKA_BROKERS not set'}, PostgreSQL`;

@@ -1,7 +1,13 @@
 /** Test helpers for anything that needs a PostgreSQL catalog of its own (catalog, ingest, analytics tests). */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '@streamloop/core/config';
 import { assertReachable, requireService, uniqueName } from '@streamloop/core/testing';
 import pg from 'pg';
+import type { Catalog } from './catalog.js';
+import { createPgCatalog } from './pg-catalog.js';
+import { createPgliteCatalog } from './pglite-catalog.js';
 
 /** DATABASE_URL from the environment, or a loud failure naming the service and `npm run infra:up`. */
 export function postgresUrl(): string {
@@ -40,3 +46,34 @@ export async function createScratchDatabase(
     },
   };
 }
+
+export interface CatalogUnderTest {
+  catalog: Catalog;
+  teardown(): Promise<void>;
+}
+
+/**
+ * Both adapters, each opening a fresh empty catalog (a scratch PostgreSQL database, a PGlite temp
+ * directory): `describe.each(TEST_CATALOGS)` runs a suite on each.
+ */
+export const TEST_CATALOGS: [string, () => Promise<CatalogUnderTest>][] = [
+  [
+    'PostgreSQL',
+    async () => {
+      const scratch = await createScratchDatabase(postgresUrl());
+      const catalog = createPgCatalog({ url: scratch.url, logger: { warn: () => undefined } });
+      return { catalog, teardown: () => catalog.close().then(scratch.drop) };
+    },
+  ],
+  [
+    'PGlite',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'streamloop-catalog-'));
+      const catalog = await createPgliteCatalog({ dataDir: join(dir, 'catalog') });
+      return {
+        catalog,
+        teardown: () => catalog.close().then(() => rm(dir, { recursive: true, force: true })),
+      };
+    },
+  ],
+];

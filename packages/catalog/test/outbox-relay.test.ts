@@ -3,9 +3,6 @@
  * once, as ingest, transcode and their replicas do) and on PGlite: each row reaches the event log
  * once, and a publish that fails leaves the row for the next pass.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createLogger } from '@streamloop/core/logger';
 import { eventually, uniqueName } from '@streamloop/core/testing';
 import type { EventLog } from '@streamloop/event-log/event-log';
@@ -14,34 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../src/catalog.js';
 import { createOutboxRelay, publishCommitted } from '../src/outbox-relay.js';
 import { enqueueOutbox } from '../src/outbox-repository.js';
-import { createPgCatalog } from '../src/pg-catalog.js';
-import { createPgliteCatalog } from '../src/pglite-catalog.js';
-import { createScratchDatabase, postgresUrl } from '../src/testing.js';
+import { TEST_CATALOGS } from '../src/testing.js';
 
 const logger = createLogger({ name: 'outbox-relay-test', level: 'silent' });
 const TOPIC = 'relay-test';
-
-const adapters: [string, () => Promise<{ catalog: Catalog; teardown(): Promise<void> }>][] = [
-  [
-    'PostgreSQL',
-    async () => {
-      const scratch = await createScratchDatabase(postgresUrl());
-      const catalog = createPgCatalog({ url: scratch.url, logger });
-      return { catalog, teardown: () => catalog.close().then(scratch.drop) };
-    },
-  ],
-  [
-    'PGlite',
-    async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'streamloop-relay-'));
-      const catalog = await createPgliteCatalog({ dataDir: join(dir, 'catalog') });
-      return {
-        catalog,
-        teardown: () => catalog.close().then(() => rm(dir, { recursive: true, force: true })),
-      };
-    },
-  ],
-];
 
 /** Every message that reached the topic, by key (a second copy would show as a count of 2). */
 async function recordTopic(eventLog: EventLog) {
@@ -57,7 +30,7 @@ async function recordTopic(eventLog: EventLog) {
   return { seen, stop: () => subscription.stop() };
 }
 
-describe.each(adapters)('outbox relay on %s', (_label, open) => {
+describe.each(TEST_CATALOGS)('outbox relay on %s', (_label, open) => {
   let catalog: Catalog;
   let teardown: () => Promise<void>;
   beforeAll(async () => {

@@ -1,9 +1,6 @@
 /**
  * transcode_attempts and video_keys on both adapters: PostgreSQL (a scratch database) and PGlite.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { uniqueName } from '@streamloop/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../src/catalog.js';
@@ -15,34 +12,10 @@ import {
   recordJobAttemptError,
 } from '../src/job-attempts-repository.js';
 import { getOrCreateVideoKey, getVideoKey } from '../src/key-repository.js';
-import { createPgCatalog } from '../src/pg-catalog.js';
-import { createPgliteCatalog } from '../src/pglite-catalog.js';
 import { deleteVideo, insertVideo } from '../src/video-repository.js';
-import { createScratchDatabase, postgresUrl } from '../src/testing.js';
+import { TEST_CATALOGS } from '../src/testing.js';
 
-const adapters: [string, () => Promise<{ catalog: Catalog; teardown(): Promise<void> }>][] = [
-  [
-    'PostgreSQL',
-    async () => {
-      const scratch = await createScratchDatabase(postgresUrl());
-      const catalog = createPgCatalog({ url: scratch.url, logger: { warn: () => undefined } });
-      return { catalog, teardown: () => catalog.close().then(scratch.drop) };
-    },
-  ],
-  [
-    'PGlite',
-    async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'streamloop-catalog-'));
-      const catalog = await createPgliteCatalog({ dataDir: join(dir, 'catalog') });
-      return {
-        catalog,
-        teardown: () => catalog.close().then(() => rm(dir, { recursive: true, force: true })),
-      };
-    },
-  ],
-];
-
-describe.each(adapters)('transcode tables on %s', (_name, open) => {
+describe.each(TEST_CATALOGS)('transcode tables on %s', (_name, open) => {
   let catalog: Catalog;
   let teardown: () => Promise<void>;
 
