@@ -108,6 +108,8 @@ export function createDeletedVideoConsumer(deps: DeletedVideoConsumerDeps): Dele
         try {
           await sleep(retryInMs, stopping.signal);
           subscription = await subscribe();
+          // stop() came while joining: it could not see this subscription, so leave it here.
+          if (stopping.signal.aborted) await subscription.stop();
         } catch {
           // Stopped while waiting, or the log is unreachable: the loop decides which.
         }

@@ -69,10 +69,16 @@ export function createJobLock(deps: JobLockDeps): JobLock {
       }
       const client = await session.connect();
       const [lock] = (
-        await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked', [
-          JOB_LOCK_SPACE,
-          job,
-        ])
+        await client
+          .query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked', [
+            JOB_LOCK_SPACE,
+            job,
+          ])
+          .catch(async (err: unknown) => {
+            // A connection that died quietly: the next run opens a new one.
+            await session.close().catch(() => undefined);
+            throw err;
+          })
       ).rows;
       if (!lock?.locked) return { ran: false, reason: 'running-elsewhere' };
       const db: Queryable = { query: async (sql, params) => (await client.query(sql, params)).rows };
