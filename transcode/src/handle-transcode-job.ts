@@ -1,7 +1,7 @@
 /**
  * One attempt at a transcode job, start to finish: count the attempt in the catalog, claim the video
  * ('processing'), fetch the source, probe it, encode the ladder into this attempt's own folder,
- * optionally encrypt it, publish it under `media/<videoId>/` (master last) and mark the video
+ * optionally encrypt it, publish it under `media/<videoId>/<ladderId>/` (master last) and mark the video
  * 'ready' — the last step fenced so only the job's newest attempt can take it.
  *
  * Outcomes are values: 'ready', 'rejected' (bad input: the video is 'failed' with a readable reason,
@@ -19,13 +19,12 @@ import { getOrCreateVideoKey } from '@streamloop/catalog/key-repository';
 import { getVideo, patchVideo, updateVideoStatus } from '@streamloop/catalog/video-repository';
 import type { Logger } from '@streamloop/core/logger';
 import type { TranscodeJob } from '@streamloop/core/schemas/job';
+import type { Ladder, LadderRecord } from '@streamloop/core/schemas/ladder';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
-import { encodeAndPackage, type LadderRecord } from './encode-and-package.js';
+import { encodeAndPackage } from './encode-and-package.js';
 import { encryptRenditions, keyUri } from './encrypt-renditions.js';
 import { probeMedia, UnreadableMediaError } from './ffmpeg-command.js';
 import { DEFAULT_SOURCE_LIMITS, inspectSource, notPlayable, type SourceLimits } from './inspect-source.js';
-import { mediaKey } from './media-layout.js';
-import type { Ladder } from './plan-ladder.js';
 import { createProgressReporter } from './progress-reporter.js';
 import { publishRenditions } from './publish-renditions.js';
 import { clearUnpublishedMedia, openAttemptFolder } from './staging.js';
@@ -145,7 +144,7 @@ export function createJobHandler(deps: JobHandlerDeps) {
       if (!(await isCurrentJobAttempt(catalog, job.jobId, attemptId))) {
         return { kind: 'skipped', reason: 'a newer attempt of this job took over' };
       }
-      await clearUnpublishedMedia(objectStore, videoId);
+      await clearUnpublishedMedia(objectStore, videoId, packaged.ladderId);
       await publishRenditions(objectStore, videoId, outputDir);
       const durationMs = Math.round(info.durationSec * 1000);
       const flipped = await catalog.transaction(async (tx) => {
@@ -153,10 +152,7 @@ export function createJobHandler(deps: JobHandlerDeps) {
         await patchVideo(tx, videoId, {
           durationMs,
           // An encrypted ladder has no DASH manifest (encryptRenditions removed it).
-          ladder:
-            encryption === undefined
-              ? { ...packaged, master: mediaKey(videoId, packaged.master) }
-              : { ...withoutDash(packaged), master: mediaKey(videoId, packaged.master), encryption },
+          ladder: encryption === undefined ? packaged : { ...withoutDash(packaged), encryption },
         });
         return updateVideoStatus(tx, videoId, { status: 'ready' });
       });
@@ -174,7 +170,7 @@ export function createJobHandler(deps: JobHandlerDeps) {
 
 export type JobHandler = ReturnType<typeof createJobHandler>;
 
-function withoutDash(record: LadderRecord): Omit<LadderRecord, 'dash'> {
+function withoutDash(record: LadderRecord): LadderRecord {
   const { dash: _removed, ...rest } = record;
   return rest;
 }

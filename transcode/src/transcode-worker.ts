@@ -15,13 +15,13 @@ import { reasonOf } from '@streamloop/core/errors';
 import type { Logger } from '@streamloop/core/logger';
 import type { Registry } from '@streamloop/core/metrics';
 import { TranscodeJob } from '@streamloop/core/schemas/job';
+import type { Ladder } from '@streamloop/core/schemas/ladder';
 import { TOPICS } from '@streamloop/core/topics';
 import { createValidator } from '@streamloop/core/validate';
 import type { Batch, ConsumedMessage, EventLog, Subscription } from '@streamloop/event-log/event-log';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
 import { createDeadLetters } from './dead-letters.js';
 import { createJobHandler, type JobHandlerDeps } from './handle-transcode-job.js';
-import type { Ladder } from './plan-ladder.js';
 import { createTranscodeMetrics } from './transcode-metrics.js';
 
 export interface TranscodeWorkerDeps {

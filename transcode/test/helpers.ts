@@ -12,6 +12,7 @@ import { createPgliteCatalog } from '@streamloop/catalog/pglite-catalog';
 import { insertVideo } from '@streamloop/catalog/video-repository';
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry, type Registry } from '@streamloop/core/metrics';
+import { sourceKey } from '@streamloop/core/object-layout';
 import type { TranscodeJob } from '@streamloop/core/schemas/job';
 import { uniqueName } from '@streamloop/core/testing';
 import { EVENT_NAMES, TOPICS } from '@streamloop/core/topics';
@@ -119,7 +120,7 @@ export async function startTranscodeFixture(
     publish,
     async submit(source, overrides = {}) {
       const video = await insertVideo(catalog, { title: 'test clip', status: 'uploaded' });
-      const job = makeJob({ videoId: video.id, sourceKey: `sources/${video.id}`, ...overrides });
+      const job = makeJob({ videoId: video.id, sourceKey: sourceKey(video.id), ...overrides });
       await objectStore.put(job.sourceKey, source);
       await publish(job);
       return job;
@@ -138,7 +139,7 @@ export function makeJob(overrides: Partial<TranscodeJob> & Pick<TranscodeJob, 'v
   return {
     event: EVENT_NAMES.transcodeJob,
     jobId: uniqueName('job'),
-    sourceKey: `sources/${overrides.videoId}`,
+    sourceKey: sourceKey(overrides.videoId),
     attempt: 1,
     requestedAt: new Date().toISOString(),
     ...overrides,
