@@ -2,6 +2,7 @@
  * Composition root of delivery as its own process (services mode). It opens only the ports it needs:
  * object store, event log (CMCD beacons), catalog, feature store (per-title ladders, later).
  */
+import { MEDIA_URL_PREFIX } from '@streamloop/core/object-layout';
 import { TOPICS } from '@streamloop/core/topics';
 import { runProcess } from '@streamloop/service-kit/run-process';
 import { registerDeliveryRoutes } from './routes.js';
@@ -25,6 +26,6 @@ await runProcess({
       logger,
       registry,
     });
-    return { urls: { playback: '/api/v1/videos/:id/playback', media: '/media/:id/master.m3u8?token=' } };
+    return { urls: { playback: '/api/v1/videos/:id/playback', media: `${MEDIA_URL_PREFIX}:id/*?token=` } };
   },
 });

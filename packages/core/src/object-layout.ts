@@ -70,6 +70,9 @@ export function videoRelativePath(videoId: string, recordPath: string): string {
   return recordPath.startsWith(prefix) ? recordPath.slice(prefix.length) : recordPath;
 }
 
+/** Delivery's URL prefix: the object `media/<videoId>/<path>` is served at `/media/<videoId>/<path>`. */
+export const MEDIA_URL_PREFIX = `/${MEDIA_FOLDER}`;
+
 /** The public path of a media object: `/media/<videoId>/<relativePath>` (id URL-encoded). */
 export function mediaUrlPath(videoId: string, relativePath: string): string {
   return `/${mediaKey(encodeURIComponent(videoId), relativePath)}`;
