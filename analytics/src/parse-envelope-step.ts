@@ -1,15 +1,6 @@
-import type { BeaconContext } from '@streamloop/core/schemas/beacon-envelope';
+import type { BeaconContext, UnvalidatedBeaconEnvelope } from '@streamloop/core/schemas/beacon-envelope';
 import type { ConsumedMessage } from '@streamloop/event-log/event-log';
 import { type Drop, type DropReason, drop, type Ok, ok } from './step-result.js';
-
-/** What the beacon collector produces to the qoe-beacons topic, before the beacon is validated. */
-export interface BeaconEnvelope {
-  beacon: unknown;
-  /** The collector's clock when the beacon arrived, ms since the epoch. */
-  receivedAtMs: number;
-  /** What the receiving server learned about the request; absent from older producers. */
-  context?: BeaconContext;
-}
 
 const CONTEXT_STRINGS = ['ipPrefix', 'browser', 'browserVersion', 'os', 'deviceClass', 'country'] as const;
 /** Longer than any value a producer derives (a UA family, an ISO code, an IPv6 /48 prefix). */
@@ -19,7 +10,9 @@ const MAX_CONTEXT_STRING = 64;
 const MAX_RECEIVED_AT_MS = Date.UTC(2299, 11, 31);
 
 /** JSON-parses a message value into `{ beacon, receivedAtMs }`. */
-export function parseEnvelopeStep(message: ConsumedMessage): Ok<BeaconEnvelope> | Drop<DropReason> {
+export function parseEnvelopeStep(
+  message: ConsumedMessage,
+): Ok<UnvalidatedBeaconEnvelope> | Drop<DropReason> {
   let value: unknown;
   try {
     value = JSON.parse(message.value.toString('utf8'));

@@ -1,16 +1,9 @@
 import { Beacon } from '@streamloop/core/schemas/beacon';
-import type { BeaconContext } from '@streamloop/core/schemas/beacon-envelope';
+import type { BeaconEnvelope, UnvalidatedBeaconEnvelope } from '@streamloop/core/schemas/beacon-envelope';
 import { createValidator } from '@streamloop/core/validate';
-import type { BeaconEnvelope } from './parse-envelope-step.js';
 import { type Drop, type DropReason, drop, type Ok, ok } from './step-result.js';
 
-export interface ReceivedBeacon {
-  beacon: Beacon;
-  receivedAtMs: number;
-  context?: BeaconContext;
-}
-
-export type BeaconValidator = (envelope: BeaconEnvelope) => Ok<ReceivedBeacon> | Drop<DropReason>;
+export type BeaconValidator = (envelope: UnvalidatedBeaconEnvelope) => Ok<BeaconEnvelope> | Drop<DropReason>;
 
 /** Checks the beacon against the shared qoe.beacon.v1 schema (compiled once per consumer). */
 export function createValidateBeaconStep(): BeaconValidator {

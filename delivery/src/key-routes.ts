@@ -5,11 +5,12 @@
  * because the origin's playlist rewrite gives the key URI the viewer's token like any other child.
  * Keys never live in the object store, and the answer is never cached by anyone (`no-store`).
  */
-import { isVideoId } from '@streamloop/core/ids';
-import { AES_KEY_FILE } from '@streamloop/core/object-layout';
+
 import type { Queryable } from '@streamloop/catalog/catalog';
 import { getVideoKey } from '@streamloop/catalog/key-repository';
 import { AppError } from '@streamloop/core/errors';
+import { isVideoId } from '@streamloop/core/ids';
+import { AES_KEY_FILE } from '@streamloop/core/object-layout';
 import type { FastifyInstance } from 'fastify';
 import { checkTokenForVideo } from './playback-token.js';
 import type { VideoAvailability } from './video-availability.js';
@@ -23,7 +24,6 @@ export interface KeyRoutesDeps {
   signingSecret: string;
   now: () => Date;
 }
-
 
 export function registerKeyRoutes(app: FastifyInstance, deps: KeyRoutesDeps): void {
   // A static last segment: find-my-way matches it before the origin's `/media/:id/*`.

@@ -4,7 +4,7 @@
  * always the video whose object is served: an edge cache keys on the normalised path, and a URI like
  * `/media/A/%2e%2e/B/seg.ts` must never pass with a token for A while naming B's object.
  */
-import { VIDEO_ID_CHARACTERS, isVideoId } from '@streamloop/core/ids';
+import { isVideoId, VIDEO_ID_CHARACTERS } from '@streamloop/core/ids';
 import { MEDIA_URL_PREFIX, mediaKey } from '@streamloop/core/object-layout';
 import { type MediaType, mediaTypeOf } from './media-types.js';
 

@@ -24,10 +24,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CmcdHarvest } from './cmcd-harvest.js';
 import type { DeliveryMetrics } from './delivery-metrics.js';
 import { parseRange } from './http-range.js';
+import { rewriteManifest } from './manifest-rewrite.js';
 import { checkMediaAccess, type MediaAccessDeps } from './media-access.js';
 import type { MediaRequest } from './media-path.js';
 import { cacheControlOf } from './media-types.js';
-import { rewriteManifest } from './manifest-rewrite.js';
 
 export interface OriginRoutesDeps extends MediaAccessDeps {
   objectStore: ObjectStore;

@@ -13,6 +13,7 @@ import {
   buildDeliveryApp,
   childUris,
   type Fixture,
+  HANDWRITTEN_LADDER_RECORD,
   type Ladder,
   openFixture,
   putLadder,
@@ -48,7 +49,7 @@ describe('nginx edge and gateway in front of delivery', () => {
       ANALYTICS_UPSTREAM: stubs.analytics!.address,
       DASHBOARDS_UPSTREAM: stubs.dashboards!.address,
     });
-    videoId = (await addVideo(fixture)).id;
+    videoId = (await addVideo(fixture, { ladder: HANDWRITTEN_LADDER_RECORD })).id;
     ladder = await putLadder(fixture.objectStore, videoId);
   });
   afterAll(async () => {
