@@ -117,9 +117,9 @@ describe.each(modes)('the loop — $name', (mode) => {
   }, 300_000);
 
   it('refuses the master playlist and a segment without, with a tampered and with an expired token', async () => {
-    const playback = (await (await fetch(`${base}/api/v1/videos/${videoId}/playback`)).json()) as {
-      manifestUrl: string;
-    };
+    const playback = (await (
+      await fetch(`${base}/api/v1/videos/${videoId}/playback`)
+    ).json()) as PlaybackResponse;
     const master = new URL(playback.manifestUrl, base);
     const masterRes = await fetch(master);
     expect(masterRes.status).toBe(200);

@@ -111,7 +111,7 @@ describe('transcode worker on the embedded adapters with real ffmpeg', () => {
     });
     // A 6 s clip with an IDR every 2 s: stills at 0, 2 and 4 s, stored immutable like segments.
     expect(video.ladder).toMatchObject({
-      thumbnails: { intervalSec: 2, count: 3, pattern: 'thumbs/t_%05d.jpg' },
+      thumbnails: { intervalSec: 2, count: 3, pattern: 'default/thumbs/t_%05d.jpg' },
     });
     for (const still of ['t_00000.jpg', 't_00001.jpg', 't_00002.jpg']) {
       expect(await fixture.objectStore.head(`${prefix}thumbs/${still}`)).toMatchObject({
