@@ -3,7 +3,6 @@
  * ephemeral port (and small stand-ins for the other services): the edge cache keys segments on the
  * path alone, yet never serves one — hit or miss — to a request whose token the origin refuses.
  */
-
 import type { AddressInfo } from 'node:net';
 import type { PlaybackResponse } from '@streamloop/core/schemas/playback';
 import { uniqueName } from '@streamloop/core/testing';
