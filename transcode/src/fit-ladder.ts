@@ -1,9 +1,8 @@
 /**
  * Which renditions a source gets. A ladder is data (core's schemas/ladder.ts) — versioned, stored
  * with the video, so per-title planning can tune it and experiments compare two — and fitting
- * adapts it to one source: never
- * upscaled, aspect kept, even dimensions (4:2:0 chroma needs them), at least two rungs so a player
- * has something to adapt between.
+ * adapts it to one source: never upscaled, aspect kept, even dimensions (4:2:0 chroma needs them),
+ * at least two rungs so a player has something to adapt between.
  *
  * A rung's `height` is the SHORT side of the picture: a portrait 1080×1920 phone clip gets the
  * same pixel budget at "720p" (720×1280) as a landscape one.
