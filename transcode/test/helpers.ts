@@ -19,7 +19,7 @@ import type { EventLog } from '@streamloop/event-log/event-log';
 import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
 import { createLocalObjectStore } from '@streamloop/object-store/local-object-store';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
-import type { DeadLetter } from '../src/dead-letters.js';
+import type { DeadLetter } from '@streamloop/core/schemas/dead-letter';
 import {
   createTranscodeWorker,
   type TranscodeWorker,
