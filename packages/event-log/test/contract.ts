@@ -32,7 +32,7 @@ export interface EventLogHarness {
   teardown?(): Promise<void>;
 }
 
-interface Fixture {
+export interface Fixture {
   log: EventLog;
   logLines: Record<string, unknown>[];
   /** A unique topic name, removed after the test. */
@@ -44,7 +44,7 @@ interface Fixture {
   dispose(): Promise<void>;
 }
 
-async function createFixture(harness: EventLogHarness): Promise<Fixture> {
+export async function createFixture(harness: EventLogHarness): Promise<Fixture> {
   const { logger, lines } = createCapturedLogger();
   const log = await harness.open(logger);
   const topics: string[] = [];

@@ -3,12 +3,13 @@ import { assertReachable, requireService } from '@streamloop/core/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { createKafkaEventLog } from '../src/kafka-event-log.js';
 import { createMemoryEventLog } from '../src/memory-event-log.js';
-import { describeEventLogContract } from './contract.js';
+import { describeConsumerPlumbing } from './consumer-plumbing.js';
+import { describeEventLogContract, type EventLogHarness } from './contract.js';
 
 const kafkaConfig = loadConfig(process.env).kafka;
 const kafkaAddress = kafkaConfig?.brokers.join(',') ?? 'KAFKA_BROKERS not set';
 
-describeEventLogContract(`EventLog contract — Kafka (${kafkaAddress})`, async () => {
+async function kafkaHarness(): Promise<EventLogHarness> {
   const { brokers } = requireService('Kafka', 'KAFKA_BROKERS', kafkaConfig);
   // A plain admin for cleanup only; silent because cleanup failures must not fail or clutter tests.
   const admin = new Kafka({
@@ -30,8 +31,15 @@ describeEventLogContract(`EventLog contract — Kafka (${kafkaAddress})`, async 
     },
     teardown: () => admin.disconnect(),
   };
+}
+
+const memoryHarness = async (): Promise<EventLogHarness> => ({
+  open: async (logger) => createMemoryEventLog({ logger }),
 });
 
-describeEventLogContract('EventLog contract — embedded in-process log', async () => ({
-  open: async (logger) => createMemoryEventLog({ logger }),
-}));
+describeEventLogContract(`EventLog contract — Kafka (${kafkaAddress})`, kafkaHarness);
+
+describeEventLogContract('EventLog contract — embedded in-process log', memoryHarness);
+
+describeConsumerPlumbing(`consumer plumbing — Kafka (${kafkaAddress})`, kafkaHarness);
+describeConsumerPlumbing('consumer plumbing — embedded in-process log', memoryHarness);
