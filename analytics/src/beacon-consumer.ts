@@ -20,7 +20,13 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '@streamloop/core/logger';
 import type { Registry } from '@streamloop/core/metrics';
 import { TOPICS } from '@streamloop/core/topics';
-import { type BackoffOptions, backoffDelayMs, DEFAULT_BACKOFF, sleep, untilAborted } from '@streamloop/event-log/backoff';
+import {
+  type BackoffOptions,
+  backoffDelayMs,
+  DEFAULT_BACKOFF,
+  sleep,
+  untilAborted,
+} from '@streamloop/event-log/backoff';
 import type { ConsumerWatchdogOptions } from '@streamloop/event-log/consumer-watchdog';
 import { createDeadLetterOutput } from '@streamloop/event-log/dead-letter-output';
 import type { Batch, ConsumedMessage, EventLog, SubscribeOptions } from '@streamloop/event-log/event-log';
@@ -105,7 +111,11 @@ export function createBeaconConsumer(deps: BeaconConsumerDeps): BeaconConsumer {
     return beaconRowStep(received.value, message);
   };
 
-  async function insertUntilDone(rows: BeaconRow[], dedupToken: string, context: BatchContext): Promise<void> {
+  async function insertUntilDone(
+    rows: BeaconRow[],
+    dedupToken: string,
+    context: BatchContext,
+  ): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const endTimer = metrics.insertDuration.startTimer();
       // An insert that never answers must not pin the consumer: the watchdog's abort ends the wait.
@@ -148,7 +158,13 @@ export function createBeaconConsumer(deps: BeaconConsumerDeps): BeaconConsumer {
     if (example !== undefined) {
       // One line per batch, not per message: a flood of garbage must not flood the log.
       logger.warn(
-        { topic: batch.topic, partition: batch.partition, refused, example, deadLetterTopic: deadLetters.topic },
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          refused,
+          example,
+          deadLetterTopic: deadLetters.topic,
+        },
         'beacon messages not inserted (poison ones are on the dead-letter topic)',
       );
     }

@@ -19,7 +19,10 @@ export function createValidateBeaconStep(): BeaconValidator {
   return (envelope) => {
     const result = validate(envelope.beacon);
     if (!result.ok) {
-      return deadLetter('invalid_beacon', result.issues.map((i) => `${i.path || '/'}: ${i.message}`).join('; '));
+      return deadLetter(
+        'invalid_beacon',
+        result.issues.map((i) => `${i.path || '/'}: ${i.message}`).join('; '),
+      );
     }
     const { receivedAtMs, context } = envelope;
     return ok(

@@ -15,7 +15,10 @@ import type { Logger } from '@streamloop/core/logger';
 import type { Registry } from '@streamloop/core/metrics';
 import { toBeaconMessage } from '@streamloop/core/schemas/beacon-envelope';
 import { TOPICS } from '@streamloop/core/topics';
-import { type BatchingPublisherOptions, createBatchingPublisher } from '@streamloop/event-log/batching-publisher';
+import {
+  type BatchingPublisherOptions,
+  createBatchingPublisher,
+} from '@streamloop/event-log/batching-publisher';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { parseBeaconBatch } from './beacon-batch.js';

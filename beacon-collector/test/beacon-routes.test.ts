@@ -266,5 +266,8 @@ async function eventuallyMetric(
   name: string,
   done: (value: number) => boolean,
 ): Promise<void> {
-  await eventually(`${name} to settle`, async () => done(await metricValue(collector.registry, name)) || undefined);
+  await eventually(
+    `${name} to settle`,
+    async () => done(await metricValue(collector.registry, name)) || undefined,
+  );
 }

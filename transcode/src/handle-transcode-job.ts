@@ -163,7 +163,8 @@ export function createJobHandler(deps: JobHandlerDeps) {
         });
         return updateVideoStatus(tx, videoId, { status: 'ready' });
       });
-      if (!flipped) return drop('skipped', 'a newer attempt of this job took over, or the video left processing');
+      if (!flipped)
+        return drop('skipped', 'a newer attempt of this job took over, or the video left processing');
       return ok({ encodeSeconds, renditions: packaged.renditions.map((r) => r.name), durationMs });
     } finally {
       await folder.remove();

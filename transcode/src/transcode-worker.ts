@@ -94,7 +94,10 @@ export function createTranscodeWorker(deps: TranscodeWorkerDeps): TranscodeWorke
       await recordJobAttemptError(catalog, job.jobId, reasonOf(err));
       const attempts = (await getJobAttempts(catalog, job.jobId))?.attempts ?? maxAttempts;
       if (attempts < maxAttempts) {
-        log.error({ err }, `transcode attempt ${attempts} of ${maxAttempts} failed; the job will be redelivered`);
+        log.error(
+          { err },
+          `transcode attempt ${attempts} of ${maxAttempts} failed; the job will be redelivered`,
+        );
         return retry(err);
       }
       const reason = `transcode failed after ${attempts} attempts: ${reasonOf(err)}`;
@@ -114,7 +117,10 @@ export function createTranscodeWorker(deps: TranscodeWorkerDeps): TranscodeWorke
       case 'ok':
         metrics.jobs.inc({ outcome: 'ready' });
         metrics.encodeSeconds.observe(result.value.encodeSeconds);
-        log.info({ encodeSeconds: result.value.encodeSeconds, renditions: result.value.renditions }, 'video ready');
+        log.info(
+          { encodeSeconds: result.value.encodeSeconds, renditions: result.value.renditions },
+          'video ready',
+        );
         return;
       case 'drop':
         metrics.jobs.inc({ outcome: result.reason });
@@ -124,7 +130,10 @@ export function createTranscodeWorker(deps: TranscodeWorkerDeps): TranscodeWorke
         // Written before the offset is committed: if the log refuses it, the job comes again.
         await deadLetters.send(message, result.reason, result.detail);
         metrics.jobs.inc({ outcome: result.reason });
-        log.error({ reason: result.detail }, `transcode message ${result.reason}; it is on the dead-letter topic`);
+        log.error(
+          { reason: result.detail },
+          `transcode message ${result.reason}; it is on the dead-letter topic`,
+        );
         return;
       case 'retry':
         if (!signal.aborted) metrics.jobs.inc({ outcome: 'retried' });

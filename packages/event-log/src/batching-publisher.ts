@@ -115,7 +115,15 @@ export function createBatchingPublisher(
         metrics.publishFailures?.inc();
         const retryInMs = backoffDelayMs(failures, options.retry);
         logger[failures < 3 ? 'warn' : 'error'](
-          { output: name, topic, messages: batch.length, buffered: size(), attempt: failures + 1, retryInMs, reason: reasonOf(err) },
+          {
+            output: name,
+            topic,
+            messages: batch.length,
+            buffered: size(),
+            attempt: failures + 1,
+            retryInMs,
+            reason: reasonOf(err),
+          },
           'batch not published; retrying it',
         );
         await sleep(retryInMs, abandon.signal).catch(() => undefined);
@@ -166,7 +174,10 @@ export function createBatchingPublisher(
       const left = size();
       if (left > 0) {
         abandon.abort(new Error(`the ${name} output is closed`));
-        logger.error({ output: name, topic, messages: left }, 'closing with messages the event log never took');
+        logger.error(
+          { output: name, topic, messages: left },
+          'closing with messages the event log never took',
+        );
       }
       return left;
     },

@@ -26,8 +26,6 @@ export interface ConsumerWatchdog {
   stop(): void;
 }
 
-
-
 export function startConsumerWatchdog(deps: ConsumerWatchdogDeps): ConsumerWatchdog {
   const now = deps.now ?? Date.now;
   let lastAliveMs = now();

@@ -18,7 +18,11 @@
 import type { Logger } from '@streamloop/core/logger';
 import { Counter, Gauge, metricName, type Registry } from '@streamloop/core/metrics';
 import { type BackoffOptions, backoffDelayMs, DEFAULT_BACKOFF, sleep } from './backoff.js';
-import { type ConsumerWatchdog, type ConsumerWatchdogOptions, startConsumerWatchdog } from './consumer-watchdog.js';
+import {
+  type ConsumerWatchdog,
+  type ConsumerWatchdogOptions,
+  startConsumerWatchdog,
+} from './consumer-watchdog.js';
 import type { Batch, EventLog, SubscribeOptions, Subscription } from './event-log.js';
 
 export interface BatchContext {

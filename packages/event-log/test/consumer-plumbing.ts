@@ -226,7 +226,14 @@ export function describeConsumerPlumbing(label: string, setup: () => Promise<Eve
 
       it('reports what the log never took when closing times out', async () => {
         const output = createBatchingPublisher(
-          { name: 'test', topic: fx.topicName(), maxBuffered: 10, maxBatch: 10, lingerMs: 0, retry: FAST_BACKOFF },
+          {
+            name: 'test',
+            topic: fx.topicName(),
+            maxBuffered: 10,
+            maxBatch: 10,
+            lingerMs: 0,
+            retry: FAST_BACKOFF,
+          },
           { eventLog: fx.log, logger: silent },
         );
         expect(output.offer(makeSequence(3, 1))).toBe(true);
@@ -250,7 +257,10 @@ export function describeConsumerPlumbing(label: string, setup: () => Promise<Eve
 
         const written = await readBack(letters, 2);
         expect(written.map((m) => m.key)).toEqual(['session-7', 'session-8']);
-        expect(written[0]?.headers).toMatchObject({ 'streamloop-reason': 'invalid_json', 'streamloop-service': 'analytics' });
+        expect(written[0]?.headers).toMatchObject({
+          'streamloop-reason': 'invalid_json',
+          'streamloop-service': 'analytics',
+        });
         const [text, bytes] = written.map((m) => JSON.parse(m.value.toString('utf8')) as DeadLetter);
         expect(text).toEqual({
           reason: 'invalid_json',
@@ -268,7 +278,11 @@ export function describeConsumerPlumbing(label: string, setup: () => Promise<Eve
         const source = await fx.topic(1);
         await fx.log.publish(source, [makeMessage()]);
         const [message] = await readBack(source, 1);
-        const output = createDeadLetterOutput({ eventLog: fx.log, service: 'transcode', topic: fx.topicName() });
+        const output = createDeadLetterOutput({
+          eventLog: fx.log,
+          service: 'transcode',
+          topic: fx.topicName(),
+        });
         await expect(output.send(message!, 'gave_up', 'no topic')).rejects.toThrow(/does not exist/);
       });
     });
