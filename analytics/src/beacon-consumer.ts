@@ -20,13 +20,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '@streamloop/core/logger';
 import type { Registry } from '@streamloop/core/metrics';
 import { TOPICS } from '@streamloop/core/topics';
-import {
-  type BackoffOptions,
-  backoffDelayMs,
-  DEFAULT_BACKOFF,
-  sleep,
-  untilAborted,
-} from '@streamloop/event-log/backoff';
+import { type BackoffOptions, DEFAULT_BACKOFF, retryUntilOk } from '@streamloop/event-log/backoff';
 import type { ConsumerWatchdogOptions } from '@streamloop/event-log/consumer-watchdog';
 import { createDeadLetterOutput } from '@streamloop/event-log/dead-letter-output';
 import type { Batch, ConsumedMessage, EventLog, SubscribeOptions } from '@streamloop/event-log/event-log';
@@ -116,27 +110,27 @@ export function createBeaconConsumer(deps: BeaconConsumerDeps): BeaconConsumer {
     dedupToken: string,
     context: BatchContext,
   ): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
+    const attempt = async () => {
       const endTimer = metrics.insertDuration.startTimer();
-      // An insert that never answers must not pin the consumer: the watchdog's abort ends the wait.
-      // If it lands later after all, the redelivered batch's same token keeps it counted once.
-      const result = await untilAborted(insertBeaconsStep(table, rows, dedupToken), context.signal);
-      if (result.kind === 'ok') {
-        endTimer();
-        metrics.inserted.inc(result.value);
-        return;
-      }
-      metrics.insertRetries.inc();
-      // Failing, not stalled: a store outage is not cured by resubscribing.
-      context.alive();
-      const retryInMs = backoffDelayMs(attempt, backoff);
-      logger[attempt < 3 ? 'warn' : 'error'](
-        { err: result.error, attempt: attempt + 1, retryInMs, dedupToken },
-        'beacon insert failed; retrying the same batch',
-      );
-      // Rejects on stop: the batch stays uncommitted and the next consumer gets it again.
-      await sleep(retryInMs, context.signal);
-    }
+      const result = await insertBeaconsStep(table, rows, dedupToken);
+      if (result.kind === 'ok') endTimer();
+      return result;
+    };
+    // If an abandoned insert lands later after all, the redelivered batch's same token keeps it counted once.
+    const inserted = await retryUntilOk(attempt, {
+      backoff,
+      signal: context.signal,
+      onRetry(err, attempt, retryInMs) {
+        metrics.insertRetries.inc();
+        // Failing, not stalled: a store outage is not cured by resubscribing.
+        context.alive();
+        logger[attempt <= 3 ? 'warn' : 'error'](
+          { err, attempt, retryInMs, dedupToken },
+          'beacon insert failed; retrying the same batch',
+        );
+      },
+    });
+    metrics.inserted.inc(inserted);
   }
 
   async function handleBatch(batch: Batch, context: BatchContext): Promise<void> {

@@ -1,3 +1,5 @@
+import type { Ok, Retry } from './step-result.js';
+
 export interface BackoffOptions {
   /** First delay; doubles on each attempt. */
   initialDelayMs: number;
@@ -40,4 +42,26 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
+}
+
+/**
+ * Runs a step that answers ok or retry until it answers ok, waiting a jittered backoff between
+ * attempts. An attempt that never answers must not pin the consumer, so the signal ends the wait on
+ * the attempt as well as on the delay (rejecting with its reason: the batch stays uncommitted).
+ */
+export async function retryUntilOk<T>(
+  attempt: () => Promise<Ok<T> | Retry>,
+  options: {
+    backoff: BackoffOptions;
+    signal: AbortSignal;
+    onRetry(error: unknown, attempt: number, retryInMs: number): void;
+  },
+): Promise<T> {
+  for (let failures = 0; ; failures++) {
+    const result = await untilAborted(attempt(), options.signal);
+    if (result.kind === 'ok') return result.value;
+    const retryInMs = backoffDelayMs(failures, options.backoff);
+    options.onRetry(result.error, failures + 1, retryInMs);
+    await sleep(retryInMs, options.signal);
+  }
 }

@@ -1,6 +1,6 @@
 /** The pure parts of the consumer plumbing: backoff bounds, step results, a letter's shape. */
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs } from '../src/backoff.js';
+import { backoffDelayMs, retryUntilOk } from '../src/backoff.js';
 import { toDeadLetter } from '../src/dead-letter-output.js';
 import { deadLetter, drop, ok, retry } from '../src/step-result.js';
 
@@ -49,5 +49,30 @@ describe('toDeadLetter', () => {
       value: 'ww==',
       valueEncoding: 'base64',
     });
+  });
+});
+
+describe('retryUntilOk', () => {
+  const backoff = { initialDelayMs: 1, maxDelayMs: 5 };
+  it('tries again after each retry and returns the first ok value', async () => {
+    const answers = [retry(new Error('down')), retry(new Error('still down')), ok(42)];
+    const retried: number[] = [];
+    const value = await retryUntilOk(async () => answers.shift()!, {
+      backoff,
+      signal: new AbortController().signal,
+      onRetry: (_err, attempt) => retried.push(attempt),
+    });
+    expect(value).toBe(42);
+    expect(retried).toEqual([1, 2]);
+  });
+  it('gives up with the reason when its signal aborts, even on an attempt that never answers', async () => {
+    const stop = new AbortController();
+    const pending = retryUntilOk(() => new Promise<never>(() => undefined), {
+      backoff,
+      signal: stop.signal,
+      onRetry: () => undefined,
+    });
+    stop.abort(new Error('stopping'));
+    await expect(pending).rejects.toThrow('stopping');
   });
 });
