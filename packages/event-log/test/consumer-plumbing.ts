@@ -7,37 +7,31 @@ import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry, type Registry } from '@streamloop/core/metrics';
 import type { DeadLetter } from '@streamloop/core/schemas/dead-letter';
 import { eventually, metricValue } from '@streamloop/core/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBatchingPublisher } from '../src/batching-publisher.js';
 import { createDeadLetterOutput } from '../src/dead-letter-output.js';
 import type { Batch, ConsumedMessage, EventMessage } from '../src/event-log.js';
 import { createSupervisedConsumer, type SupervisedConsumer } from '../src/supervised-consumer.js';
-import { createFixture, type EventLogHarness, type Fixture } from './contract.js';
+import type { Fixture } from './contract.js';
 import { idOf, makeMessage, makeSequence, sortedIds } from './helpers.js';
 
 const silent = createLogger({ name: 'consumer-plumbing-test', level: 'silent' });
 const FAST_BACKOFF = { initialDelayMs: 20, maxDelayMs: 100 };
 
-export function describeConsumerPlumbing(label: string, setup: () => Promise<EventLogHarness>): void {
-  describe(label, () => {
-    let harness: EventLogHarness;
+/** Runs inside each adapter's contract suite, on its fixture (a fresh log per test). */
+export function describeConsumerPlumbing(fixture: () => Fixture): void {
+  describe('consumer plumbing', () => {
     let fx: Fixture;
     let registry: Registry;
     const consumers: SupervisedConsumer[] = [];
 
-    beforeAll(async () => {
-      harness = await setup();
-    });
-    afterAll(async () => {
-      await harness?.teardown?.();
-    });
-    beforeEach(async () => {
-      fx = await createFixture(harness);
+    beforeEach(() => {
+      fx = fixture();
       registry = createMetricsRegistry({ collectProcessMetrics: false });
     });
+    // Nested, so it runs before the suite's own afterEach: consumers stop before the log closes.
     afterEach(async () => {
       for (const consumer of consumers.splice(0)) await consumer.stop();
-      await fx.dispose();
     });
 
     const metric = (name: string) => metricValue(registry, `streamloop_plumbing_test_consumer_${name}`);

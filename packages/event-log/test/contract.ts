@@ -15,6 +15,7 @@ import {
   type Subscription,
   UnknownTopicError,
 } from '../src/event-log.js';
+import { describeConsumerPlumbing } from './consumer-plumbing.js';
 import {
   createCapturedLogger,
   createRecorder,
@@ -44,7 +45,7 @@ export interface Fixture {
   dispose(): Promise<void>;
 }
 
-export async function createFixture(harness: EventLogHarness): Promise<Fixture> {
+async function createFixture(harness: EventLogHarness): Promise<Fixture> {
   const { logger, lines } = createCapturedLogger();
   const log = await harness.open(logger);
   const topics: string[] = [];
@@ -407,5 +408,7 @@ export function describeEventLogContract(label: string, setup: () => Promise<Eve
       await expect(sub.done).resolves.toBeUndefined();
       await expect(fx.log.publish(topic, [makeMessage()])).rejects.toBeInstanceOf(EventLogClosedError);
     });
+
+    describeConsumerPlumbing(() => fx);
   });
 }

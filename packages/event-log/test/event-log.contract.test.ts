@@ -3,13 +3,12 @@ import { assertReachable, requireService } from '@streamloop/core/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { createKafkaEventLog } from '../src/kafka-event-log.js';
 import { createMemoryEventLog } from '../src/memory-event-log.js';
-import { describeConsumerPlumbing } from './consumer-plumbing.js';
-import { describeEventLogContract, type EventLogHarness } from './contract.js';
+import { describeEventLogContract } from './contract.js';
 
 const kafkaConfig = loadConfig(process.env).kafka;
 const kafkaAddress = kafkaConfig?.brokers.join(',') ?? 'KAFKA_BROKERS not set';
 
-async function kafkaHarness(): Promise<EventLogHarness> {
+describeEventLogContract(`EventLog contract — Kafka (${kafkaAddress})`, async () => {
   const { brokers } = requireService('Kafka', 'KAFKA_BROKERS', kafkaConfig);
   // A plain admin for cleanup only; silent because cleanup failures must not fail or clutter tests.
   const admin = new Kafka({
@@ -31,15 +30,8 @@ async function kafkaHarness(): Promise<EventLogHarness> {
     },
     teardown: () => admin.disconnect(),
   };
-}
-
-const memoryHarness = async (): Promise<EventLogHarness> => ({
-  open: async (logger) => createMemoryEventLog({ logger }),
 });
 
-describeEventLogContract(`EventLog contract — Kafka (${kafkaAddress})`, kafkaHarness);
-
-describeEventLogContract('EventLog contract — embedded in-process log', memoryHarness);
-
-describeConsumerPlumbing(`consumer plumbing — Kafka (${kafkaAddress})`, kafkaHarness);
-describeConsumerPlumbing('consumer plumbing — embedded in-process log', memoryHarness);
+describeEventLogContract('EventLog contract — embedded in-process log', async () => ({
+  open: async (logger) => createMemoryEventLog({ logger }),
+}));
