@@ -4,9 +4,10 @@
  */
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
-import { eventually, metricValue, uniqueName } from '@streamloop/core/testing';
 import type { DeadLetter } from '@streamloop/core/schemas/dead-letter';
+import { eventually, metricValue, uniqueName } from '@streamloop/core/testing';
 import { TOPICS } from '@streamloop/core/topics';
+import { readDeadLetters } from '@streamloop/event-log/dead-letter-reader';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -50,21 +51,15 @@ const counterValue = metricValue;
 
 /** Every letter on the dead-letter topic of this test's own log, read through a fresh group. */
 async function deadLetters(log: EventLog): Promise<DeadLetter[]> {
-  const letters: DeadLetter[] = [];
-  const reader = await log.subscribe({
-    groupId: uniqueName('letters'),
-    topics: [TOPICS.deadLetter.name],
-    fromBeginning: true,
-    async handleBatch(batch) {
-      for (const m of batch.messages) letters.push(JSON.parse(m.value.toString('utf8')) as DeadLetter);
-    },
-  });
+  const reader = await readDeadLetters(log, { groupId: uniqueName('letters') });
   // The letter is written before the batch's insert, and the rows are visible: it is there.
   await eventually('the dead-letter topic read', async () =>
-    (await log.lag(uniqueName('nobody'), TOPICS.deadLetter.name)) === letters.length ? true : undefined,
+    (await log.lag(uniqueName('nobody'), TOPICS.deadLetter.name)) === reader.letters.length
+      ? true
+      : undefined,
   );
   await reader.stop();
-  return letters;
+  return reader.letters;
 }
 const untilStored = (videoId: string, rows: number) =>
   eventually(`${rows} rows of ${videoId} in beacons_v1, and views_v1 caught up`, async () =>

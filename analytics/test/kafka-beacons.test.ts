@@ -13,7 +13,7 @@ import {
   requireService,
   uniqueName,
 } from '@streamloop/core/testing';
-import type { DeadLetter } from '@streamloop/core/schemas/dead-letter';
+import { readDeadLetters } from '@streamloop/event-log/dead-letter-reader';
 import type { EventLog, EventMessage } from '@streamloop/event-log/event-log';
 import { createKafkaClient } from '@streamloop/event-log/kafka-client';
 import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
@@ -219,15 +219,7 @@ describe(`beacons from Kafka (${kafkaAddress}) into chdb`, () => {
     };
     await log.publish(poisonTopic, [good(1), good(2), notJson, good(3), noEnvelope, good(4)]);
 
-    const letters: DeadLetter[] = [];
-    await log.subscribe({
-      groupId: readerGroupId,
-      topics: [deadLetterTopic],
-      fromBeginning: true,
-      async handleBatch(batch) {
-        for (const m of batch.messages) letters.push(JSON.parse(m.value.toString('utf8')) as DeadLetter);
-      },
-    });
+    const { letters } = await readDeadLetters(log, { groupId: readerGroupId, topic: deadLetterTopic });
     await eventually('both poison messages on the dead-letter topic', () =>
       letters.length >= 2 ? true : undefined,
     );

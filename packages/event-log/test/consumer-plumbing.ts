@@ -10,6 +10,7 @@ import { eventually, metricValue } from '@streamloop/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBatchingPublisher } from '../src/batching-publisher.js';
 import { createDeadLetterOutput } from '../src/dead-letter-output.js';
+import { readDeadLetters } from '../src/dead-letter-reader.js';
 import type { Batch, ConsumedMessage, EventMessage } from '../src/event-log.js';
 import { createSupervisedConsumer, type SupervisedConsumer } from '../src/supervised-consumer.js';
 import type { Fixture } from './contract.js';
@@ -266,6 +267,11 @@ export function describeConsumerPlumbing(fixture: () => Fixture): void {
           deadAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         });
         expect(bytes).toMatchObject({ value: binary.toString('base64'), valueEncoding: 'base64' });
+        // What an operator's reader sees: the same letters, parsed.
+        const reader = await readDeadLetters(fx.log, { groupId: fx.group(), topic: letters });
+        await eventually('the reader caught up', () => (reader.letters.length >= 2 ? true : undefined));
+        expect(reader.letters).toEqual([text, bytes]);
+        await reader.stop();
       });
 
       it('throws when the log refuses the letter, so the source message is not committed', async () => {
