@@ -12,7 +12,8 @@ import {
   UINT32_MAX,
 } from './beacon-columns.js';
 import { type BeaconRow, toDateTime64Text } from './beacons-table.js';
-import { type Drop, type DropReason, drop, type Ok, ok } from './step-result.js';
+import { type Drop, drop, type Ok, ok } from '@streamloop/event-log/step-result';
+import type { DropReason } from './beacon-reasons.js';
 
 /**
  * Maps a valid beacon to its row (columns: beacon-columns.ts). The schema leaves `clientTimeMs` and

@@ -13,14 +13,15 @@ import { insertVideo } from '@streamloop/catalog/video-repository';
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry, type Registry } from '@streamloop/core/metrics';
 import { sourceKey } from '@streamloop/core/object-layout';
+import type { DeadLetter } from '@streamloop/core/schemas/dead-letter';
 import type { TranscodeJob } from '@streamloop/core/schemas/job';
 import { uniqueName } from '@streamloop/core/testing';
 import { EVENT_NAMES, TOPICS } from '@streamloop/core/topics';
+import { readDeadLetters } from '@streamloop/event-log/dead-letter-reader';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
 import { createLocalObjectStore } from '@streamloop/object-store/local-object-store';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
-import type { DeadLetter } from '../src/dead-letters.js';
 import {
   createTranscodeWorker,
   type TranscodeWorker,
@@ -93,15 +94,8 @@ export async function startTranscodeFixture(
     ...options,
   });
   await worker.start();
-  const deadLetters: DeadLetter[] = [];
-  const letters = await eventLog.subscribe({
-    groupId: uniqueName('dead-letter-reader'),
-    topics: [TOPICS.deadLetter.name],
-    fromBeginning: true,
-    async handleBatch(batch) {
-      for (const m of batch.messages) deadLetters.push(JSON.parse(m.value.toString('utf8')) as DeadLetter);
-    },
-  });
+  const letters = await readDeadLetters(eventLog, { groupId: uniqueName('dead-letter-reader') });
+  const deadLetters = letters.letters;
 
   const publish = async (job: TranscodeJob | string) => {
     const value = typeof job === 'string' ? job : JSON.stringify(job);

@@ -164,7 +164,9 @@ describe('transcode worker on the embedded adapters with real ffmpeg', () => {
       expect.objectContaining({
         value: 'this is not a job',
         valueEncoding: 'utf8',
-        reason: expect.stringMatching(/^not a TranscodeJob: /),
+        reason: 'invalid',
+        detail: expect.stringMatching(/^not a TranscodeJob: /),
+        service: 'transcode',
         source: expect.objectContaining({ topic: 'transcode-jobs', key: 'garbage' }),
       }),
     ]);
@@ -243,7 +245,8 @@ describe('transcode worker attempts, counted in the catalog', () => {
     );
     expect(fixture.deadLetters).toEqual([
       expect.objectContaining({
-        reason: failed.error,
+        reason: 'gave_up',
+        detail: failed.error,
         value: JSON.stringify(job),
         source: expect.objectContaining({ key: video.id }),
       }),
@@ -295,7 +298,7 @@ describe('transcode worker when the object store fails', () => {
     const video = await settled(fixture, job.videoId);
     expect(video.status).toBe('failed');
     expect(video.error).toMatch(/^transcode failed after 2 attempts: /);
-    expect(fixture.deadLetters.map((letter) => letter.reason)).toEqual([video.error]);
+    expect(fixture.deadLetters.map((letter) => letter.detail)).toEqual([video.error]);
     expect(
       await metricValue(fixture.registry, 'streamloop_transcode_jobs_total', { outcome: 'retried' }),
     ).toBe(1);
