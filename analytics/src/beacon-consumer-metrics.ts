@@ -1,20 +1,17 @@
-import { Counter, Gauge, Histogram, metricName, type Registry } from '@streamloop/core/metrics';
-import { DROP_REASONS } from './step-result.js';
+import { Counter, Histogram, metricName, type Registry } from '@streamloop/core/metrics';
+import { DROP_REASONS } from './beacon-reasons.js';
 
 export interface BeaconConsumerMetrics {
   inserted: Counter;
   dropped: Counter<'reason'>;
   insertRetries: Counter;
-  restarts: Counter;
-  stalls: Counter;
-  lag: Gauge;
   insertDuration: Histogram;
 }
 
 export function createBeaconConsumerMetrics(registry: Registry): BeaconConsumerMetrics {
   const dropped = new Counter({
     name: metricName('analytics', 'beacons_dropped_total'),
-    help: `Beacon messages never inserted, by reason (${DROP_REASONS.join(', ')})`,
+    help: `Beacon messages never inserted, by reason (${DROP_REASONS.join(', ')}); all but value_out_of_range are also on the dead-letter topic`,
     labelNames: ['reason'],
     registers: [registry],
   });
@@ -32,21 +29,6 @@ export function createBeaconConsumerMetrics(registry: Registry): BeaconConsumerM
     insertRetries: new Counter({
       name: metricName('analytics', 'beacon_insert_retries_total'),
       help: 'Failed batch inserts that were retried',
-      registers: [registry],
-    }),
-    restarts: new Counter({
-      name: metricName('analytics', 'beacon_consumer_restarts_total'),
-      help: 'Times the beacon subscription was replaced (it crashed, or the watchdog found it stalled)',
-      registers: [registry],
-    }),
-    stalls: new Counter({
-      name: metricName('analytics', 'beacon_consumer_stalls_total'),
-      help: 'Times the watchdog found the consumer silent (no fetch) while it had lag, and restarted it',
-      registers: [registry],
-    }),
-    lag: new Gauge({
-      name: metricName('analytics', 'beacon_consumer_lag_messages'),
-      help: 'Beacon messages in the log the consumer group has not committed yet (all partitions)',
       registers: [registry],
     }),
     insertDuration: new Histogram({

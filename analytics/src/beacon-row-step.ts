@@ -1,3 +1,4 @@
+import type { BeaconEnvelope } from '@streamloop/core/schemas/beacon-envelope';
 import type { ConsumedMessage } from '@streamloop/event-log/event-log';
 import {
   CMCD_COLUMNS,
@@ -11,8 +12,8 @@ import {
   UINT32_MAX,
 } from './beacon-columns.js';
 import { type BeaconRow, toDateTime64Text } from './beacons-table.js';
-import { type Drop, type DropReason, drop, type Ok, ok } from './step-result.js';
-import type { ReceivedBeacon } from './validate-beacon-step.js';
+import { type Drop, drop, type Ok, ok } from '@streamloop/event-log/step-result';
+import type { DropReason } from './beacon-reasons.js';
 
 /**
  * Maps a valid beacon to its row (columns: beacon-columns.ts). The schema leaves `clientTimeMs` and
@@ -20,7 +21,7 @@ import type { ReceivedBeacon } from './validate-beacon-step.js';
  * wrong or fail the whole batch's insert, so such a beacon is dropped here.
  */
 export function beaconRowStep(
-  received: ReceivedBeacon,
+  received: BeaconEnvelope,
   message: ConsumedMessage,
 ): Ok<BeaconRow> | Drop<DropReason> {
   const { beacon, receivedAtMs, context } = received;

@@ -41,7 +41,8 @@ export async function mountAnalytics(
 ): Promise<{ stop(): Promise<void> }> {
   const applied = await deps.analyticsStore.migrate(MIGRATIONS_DIR);
   if (applied.length > 0) deps.logger.info({ applied }, 'analytics migrations applied');
-  await deps.eventLog.ensureTopics([TOPICS.qoeBeacons, TOPICS.videoEvents]);
+  // Poison beacons go to the dead-letter topic; without it one would block its partition.
+  await deps.eventLog.ensureTopics([TOPICS.qoeBeacons, TOPICS.videoEvents, TOPICS.deadLetter]);
   registerQoeRoutes(app, { analyticsStore: deps.analyticsStore, apiKey: deps.apiKey });
   registerSqlRoutes(app, { analyticsStore: deps.analyticsStore, apiKey: deps.apiKey });
   const consumer = createBeaconConsumer({

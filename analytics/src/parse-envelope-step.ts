@@ -1,15 +1,7 @@
-import type { BeaconContext } from '@streamloop/core/schemas/beacon-envelope';
+import type { BeaconContext, UnvalidatedBeaconEnvelope } from '@streamloop/core/schemas/beacon-envelope';
 import type { ConsumedMessage } from '@streamloop/event-log/event-log';
-import { type Drop, type DropReason, drop, type Ok, ok } from './step-result.js';
-
-/** What the beacon collector produces to the qoe-beacons topic, before the beacon is validated. */
-export interface BeaconEnvelope {
-  beacon: unknown;
-  /** The collector's clock when the beacon arrived, ms since the epoch. */
-  receivedAtMs: number;
-  /** What the receiving server learned about the request; absent from older producers. */
-  context?: BeaconContext;
-}
+import { type DeadLetter, deadLetter, type Ok, ok } from '@streamloop/event-log/step-result';
+import type { DropReason } from './beacon-reasons.js';
 
 const CONTEXT_STRINGS = ['ipPrefix', 'browser', 'browserVersion', 'os', 'deviceClass', 'country'] as const;
 /** Longer than any value a producer derives (a UA family, an ISO code, an IPv6 /48 prefix). */
@@ -18,30 +10,32 @@ const MAX_CONTEXT_STRING = 64;
 // DateTime64(3) ends at 2299-12-31; a later "receivedAtMs" is a broken producer, not a beacon.
 const MAX_RECEIVED_AT_MS = Date.UTC(2299, 11, 31);
 
-/** JSON-parses a message value into `{ beacon, receivedAtMs }`. */
-export function parseEnvelopeStep(message: ConsumedMessage): Ok<BeaconEnvelope> | Drop<DropReason> {
+/** JSON-parses a message value into `{ beacon, receivedAtMs }`; what is not one is poison (dead letter). */
+export function parseEnvelopeStep(
+  message: ConsumedMessage,
+): Ok<UnvalidatedBeaconEnvelope> | DeadLetter<DropReason> {
   let value: unknown;
   try {
     value = JSON.parse(message.value.toString('utf8'));
   } catch (err) {
-    return drop('invalid_json', (err as Error).message);
+    return deadLetter('invalid_json', (err as Error).message);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return drop('invalid_envelope', 'the message is not a JSON object');
+    return deadLetter('invalid_envelope', 'the message is not a JSON object');
   }
   const { beacon, receivedAtMs, context } = value as Record<string, unknown>;
-  if (beacon === undefined) return drop('invalid_envelope', 'no "beacon"');
+  if (beacon === undefined) return deadLetter('invalid_envelope', 'no "beacon"');
   if (
     typeof receivedAtMs !== 'number' ||
     !Number.isInteger(receivedAtMs) ||
     receivedAtMs < 0 ||
     receivedAtMs > MAX_RECEIVED_AT_MS
   ) {
-    return drop('invalid_envelope', '"receivedAtMs" is not a millisecond timestamp');
+    return deadLetter('invalid_envelope', '"receivedAtMs" is not a millisecond timestamp');
   }
   if (context === undefined) return ok({ beacon, receivedAtMs });
   const parsed = parseContext(context);
-  if (typeof parsed === 'string') return drop('invalid_envelope', parsed);
+  if (typeof parsed === 'string') return deadLetter('invalid_envelope', parsed);
   return ok({ beacon, receivedAtMs, context: parsed });
 }
 

@@ -1,16 +1,12 @@
 import { Beacon } from '@streamloop/core/schemas/beacon';
-import type { BeaconContext } from '@streamloop/core/schemas/beacon-envelope';
+import type { BeaconEnvelope, UnvalidatedBeaconEnvelope } from '@streamloop/core/schemas/beacon-envelope';
 import { createValidator } from '@streamloop/core/validate';
-import type { BeaconEnvelope } from './parse-envelope-step.js';
-import { type Drop, type DropReason, drop, type Ok, ok } from './step-result.js';
+import { type DeadLetter, deadLetter, type Ok, ok } from '@streamloop/event-log/step-result';
+import type { DropReason } from './beacon-reasons.js';
 
-export interface ReceivedBeacon {
-  beacon: Beacon;
-  receivedAtMs: number;
-  context?: BeaconContext;
-}
-
-export type BeaconValidator = (envelope: BeaconEnvelope) => Ok<ReceivedBeacon> | Drop<DropReason>;
+export type BeaconValidator = (
+  envelope: UnvalidatedBeaconEnvelope,
+) => Ok<BeaconEnvelope> | DeadLetter<DropReason>;
 
 /** Checks the beacon against the shared qoe.beacon.v1 schema (compiled once per consumer). */
 export function createValidateBeaconStep(): BeaconValidator {
@@ -18,7 +14,10 @@ export function createValidateBeaconStep(): BeaconValidator {
   return (envelope) => {
     const result = validate(envelope.beacon);
     if (!result.ok) {
-      return drop('invalid_beacon', result.issues.map((i) => `${i.path || '/'}: ${i.message}`).join('; '));
+      return deadLetter(
+        'invalid_beacon',
+        result.issues.map((i) => `${i.path || '/'}: ${i.message}`).join('; '),
+      );
     }
     const { receivedAtMs, context } = envelope;
     return ok(

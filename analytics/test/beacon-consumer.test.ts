@@ -4,8 +4,10 @@
  */
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
+import type { DeadLetter } from '@streamloop/core/schemas/dead-letter';
 import { eventually, metricValue, uniqueName } from '@streamloop/core/testing';
 import { TOPICS } from '@streamloop/core/topics';
+import { readDeadLetters } from '@streamloop/event-log/dead-letter-reader';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -29,7 +31,7 @@ async function startPipeline(
   options: { beaconsTable?: BeaconsTable; log?: EventLog; groupId?: string } = {},
 ) {
   const log = options.log ?? createMemoryEventLog({ logger });
-  await log.ensureTopics([TOPICS.qoeBeacons]);
+  await log.ensureTopics([TOPICS.qoeBeacons, TOPICS.deadLetter]);
   const registry = createMetricsRegistry({ collectProcessMetrics: false });
   const consumer = createBeaconConsumer({
     eventLog: log,
@@ -46,6 +48,19 @@ async function startPipeline(
 }
 
 const counterValue = metricValue;
+
+/** Every letter on the dead-letter topic of this test's own log, read through a fresh group. */
+async function deadLetters(log: EventLog): Promise<DeadLetter[]> {
+  const reader = await readDeadLetters(log, { groupId: uniqueName('letters') });
+  // The letter is written before the batch's insert, and the rows are visible: it is there.
+  await eventually('the dead-letter topic read', async () =>
+    (await log.lag(uniqueName('nobody'), TOPICS.deadLetter.name)) === reader.letters.length
+      ? true
+      : undefined,
+  );
+  await reader.stop();
+  return reader.letters;
+}
 const untilStored = (videoId: string, rows: number) =>
   eventually(`${rows} rows of ${videoId} in beacons_v1, and views_v1 caught up`, async () =>
     (await storedRows(store, videoId)) >= rows && (await viewsCaughtUp(store, videoId)) ? true : undefined,
@@ -277,7 +292,7 @@ describe('beacon consumer → beacons_v1 → overview', () => {
     });
   });
 
-  describe('malformed messages are dropped with a reason and counted; the consumer goes on', () => {
+  describe('malformed messages are dead-lettered (or dropped) with a reason and counted; the consumer goes on', () => {
     const valid = () => makeBeacon({ event: 'playrequest' });
     const cases: Array<{ name: string; value: Buffer; reason: string }> = [
       { name: 'not JSON', value: Buffer.from('{"beacon": '), reason: 'invalid_json' },
@@ -329,6 +344,13 @@ describe('beacon consumer → beacons_v1 → overview', () => {
       await untilStored(videoId, 1);
 
       expect(await counterValue(registry, 'streamloop_analytics_beacons_dropped_total', { reason })).toBe(1);
+      // Poison is kept for a person to look at; a value a column cannot hold is only counted.
+      const letters = await deadLetters(log);
+      if (reason === 'value_out_of_range') expect(letters).toEqual([]);
+      else
+        expect(letters).toEqual([
+          expect.objectContaining({ reason, service: 'analytics', value: value.toString('utf8') }),
+        ]);
       // The rows are visible a moment before the INSERT (and its materialized view) returns and counts.
       await eventually('the insert counted', async () =>
         (await counterValue(registry, 'streamloop_analytics_beacons_inserted_total')) >= 1 ? true : undefined,

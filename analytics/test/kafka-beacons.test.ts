@@ -1,6 +1,7 @@
 /**
  * The same pipeline on a real Kafka: beacons produced as the collector does (key = session id,
- * spread over partitions) reach chdb and the overview, and a redelivered batch still counts once.
+ * spread over partitions) reach chdb and the overview, a redelivered batch still counts once, and
+ * poison between good beacons goes to the dead-letter topic (topics and groups of this file's own).
  */
 import { loadConfig } from '@streamloop/core/config';
 import { createLogger } from '@streamloop/core/logger';
@@ -12,7 +13,8 @@ import {
   requireService,
   uniqueName,
 } from '@streamloop/core/testing';
-import type { EventLog } from '@streamloop/event-log/event-log';
+import { readDeadLetters } from '@streamloop/event-log/dead-letter-reader';
+import type { EventLog, EventMessage } from '@streamloop/event-log/event-log';
 import { createKafkaClient } from '@streamloop/event-log/kafka-client';
 import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +22,7 @@ import { type BeaconConsumer, createBeaconConsumer } from '../src/beacon-consume
 import { createBeaconsTable } from '../src/beacons-table.js';
 import { getOverview } from '../src/qoe-queries.js';
 import { openChdbSession, storedRows, viewsCaughtUp } from './chdb-session.js';
-import { collectorMessage, viewBeacons } from './make-beacon.js';
+import { collectorMessage, makeBeacon, viewBeacons } from './make-beacon.js';
 
 const kafkaConfig = loadConfig(process.env).kafka;
 const kafkaAddress = kafkaConfig?.brokers.join(',') ?? 'KAFKA_BROKERS not set';
@@ -31,7 +33,12 @@ describe(`beacons from Kafka (${kafkaAddress}) into chdb`, () => {
   const groupId = uniqueName('analytics-test');
   const stallTopic = uniqueName('qoe-beacons-stall');
   const stallGroupId = uniqueName('analytics-stall');
+  const poisonTopic = uniqueName('qoe-beacons-poison');
+  const deadLetterTopic = uniqueName('dead-letter-poison');
+  const poisonGroupId = uniqueName('analytics-poison');
+  const readerGroupId = uniqueName('dead-letter-reader');
   let stalling: BeaconConsumer | undefined;
+  let poisoned: BeaconConsumer | undefined;
   const videoId = uniqueName('video');
   let chdb: Awaited<ReturnType<typeof openChdbSession>>;
   let log: EventLog;
@@ -48,6 +55,7 @@ describe(`beacons from Kafka (${kafkaAddress}) into chdb`, () => {
   afterAll(async () => {
     await consumer?.stop();
     await stalling?.stop();
+    await poisoned?.stop();
     await log?.close();
     if (kafkaConfig !== undefined) {
       const admin = createKafkaClient(
@@ -55,8 +63,10 @@ describe(`beacons from Kafka (${kafkaAddress}) into chdb`, () => {
         { logger, gate: { muted: true } },
       ).admin();
       await admin.connect();
-      await admin.deleteGroups([groupId, stallGroupId]).catch(() => undefined);
-      await admin.deleteTopics({ topics: [topic, stallTopic] }).catch(() => undefined);
+      await admin.deleteGroups([groupId, stallGroupId, poisonGroupId, readerGroupId]).catch(() => undefined);
+      await admin
+        .deleteTopics({ topics: [topic, stallTopic, poisonTopic, deadLetterTopic] })
+        .catch(() => undefined);
       await admin.disconnect();
     }
     await chdb?.close();
@@ -163,5 +173,83 @@ describe(`beacons from Kafka (${kafkaAddress}) into chdb`, () => {
     );
     expect(await metricValue(registry, 'streamloop_analytics_beacon_consumer_stalls_total')).toBe(1);
     expect(await metricValue(registry, 'streamloop_analytics_beacon_consumer_restarts_total')).toBe(1);
+  });
+
+  async function storedBeacons(videoId: string): Promise<{ rows: number; ids: number }> {
+    const result = await chdb.store.client.query({
+      query: `SELECT count() AS rows, uniqExact(beacon_id) AS ids FROM ${chdb.store.database}.beacons_v1
+              WHERE video_id = {videoId:String}`,
+      query_params: { videoId },
+      format: 'JSONEachRow',
+    });
+    const [row] = await result.json<{ rows: string; ids: string }>();
+    return { rows: Number(row?.rows ?? 0), ids: Number(row?.ids ?? 0) };
+  }
+
+  it('puts poison on the dead-letter topic with its reason and stores the good beacons around it once', async () => {
+    // One partition: the poison sits between the good beacons, in this order.
+    await log.ensureTopics([
+      { name: poisonTopic, partitions: 1 },
+      { name: deadLetterTopic, partitions: 1 },
+    ]);
+    const videoId = uniqueName('video');
+    const registry = createMetricsRegistry({ collectProcessMetrics: false });
+    poisoned = createBeaconConsumer({
+      eventLog: log,
+      analyticsStore: chdb.store,
+      logger,
+      registry,
+      topic: poisonTopic,
+      deadLetterTopic,
+      groupId: poisonGroupId,
+      backoff: { initialDelayMs: 50, maxDelayMs: 500 },
+    });
+    await poisoned.start();
+
+    const receivedAtMs = Date.now();
+    const good = (seq: number) =>
+      collectorMessage(
+        makeBeacon({ videoId, sessionId: 'session-p', seq, event: 'playrequest' }),
+        receivedAtMs,
+      );
+    const notJson: EventMessage = { key: 'session-p', value: Buffer.from('{"beacon": {"event": ') };
+    const noEnvelope: EventMessage = {
+      key: 'session-p',
+      value: Buffer.from(JSON.stringify({ beacon: makeBeacon({ videoId }), receivedAtMs: 'yesterday' })),
+    };
+    await log.publish(poisonTopic, [good(1), good(2), notJson, good(3), noEnvelope, good(4)]);
+
+    const { letters } = await readDeadLetters(log, { groupId: readerGroupId, topic: deadLetterTopic });
+    await eventually('both poison messages on the dead-letter topic', () =>
+      letters.length >= 2 ? true : undefined,
+    );
+    await eventually('the good beacons in chdb and the group caught up', async () =>
+      (await storedBeacons(videoId)).rows >= 4 &&
+      (await log.lag(poisonGroupId, poisonTopic)) === 0 &&
+      (await metricValue(registry, 'streamloop_analytics_beacons_inserted_total')) >= 4
+        ? true
+        : undefined,
+    );
+
+    expect(letters).toEqual([
+      expect.objectContaining({
+        reason: 'invalid_json',
+        service: 'analytics',
+        value: notJson.value.toString('utf8'),
+        source: expect.objectContaining({ topic: poisonTopic, partition: 0, offset: '2', key: 'session-p' }),
+      }),
+      expect.objectContaining({
+        reason: 'invalid_envelope',
+        detail: expect.stringContaining('receivedAtMs'),
+        value: noEnvelope.value.toString('utf8'),
+        source: expect.objectContaining({ topic: poisonTopic, offset: '4' }),
+      }),
+    ]);
+    // Exactly once: four rows, four distinct beacons, nothing of the poison.
+    expect(await storedBeacons(videoId)).toEqual({ rows: 4, ids: 4 });
+    expect(await metricValue(registry, 'streamloop_analytics_beacons_inserted_total')).toBe(4);
+    expect(
+      await metricValue(registry, 'streamloop_analytics_beacons_dropped_total', { reason: 'invalid_json' }),
+    ).toBe(1);
   });
 });

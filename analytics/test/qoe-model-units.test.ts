@@ -129,9 +129,9 @@ describe('the envelope context on its way to the row', () => {
     ['a browser that is not a string', { browser: 7 }, /"context.browser" is not a string/],
     ['an over-long country', { country: 'x'.repeat(65) }, /"context.country" is not a string of at most 64/],
     ['a fractional clock offset', { clockOffsetMs: 1.5 }, /"context.clockOffsetMs" is not an integer/],
-  ])('drops %s as invalid_envelope, saying which field', (_what, context, detail) => {
+  ])('dead-letters %s as invalid_envelope, saying which field', (_what, context, detail) => {
     const result = parseEnvelopeStep(message({ beacon, receivedAtMs: 1, context }));
-    expect(result).toMatchObject({ kind: 'drop', reason: 'invalid_envelope' });
-    expect(result.kind === 'drop' ? result.detail : '').toMatch(detail);
+    expect(result).toMatchObject({ kind: 'dead_letter', reason: 'invalid_envelope' });
+    expect(result.kind === 'dead_letter' ? result.detail : '').toMatch(detail);
   });
 });

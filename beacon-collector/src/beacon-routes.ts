@@ -2,7 +2,7 @@
  * `POST /v1/beacons`: a JSON array of `qoe.beacon.v1` beacons, as `application/json` or as the
  * `text/plain` that `navigator.sendBeacon` and the SDK's no-preflight `fetch` send, optionally
  * gzip-encoded. Valid beacons are enriched (receive time, clock offset, IP prefix, parsed user agent,
- * trusted country) and handed to a bounded buffer that produces them to `qoe-beacons` keyed by
+ * trusted country) and handed to a bounded batching output (event-log) that produces them to `qoe-beacons` keyed by
  * session id. 202 means the buffer took the whole batch; a full buffer (Kafka away for a while)
  * answers 503 + Retry-After and keeps nothing, so the client sends the batch again.
  *
@@ -15,11 +15,14 @@ import type { Logger } from '@streamloop/core/logger';
 import type { Registry } from '@streamloop/core/metrics';
 import { toBeaconMessage } from '@streamloop/core/schemas/beacon-envelope';
 import { TOPICS } from '@streamloop/core/topics';
+import {
+  type BatchingPublisherOptions,
+  createBatchingPublisher,
+} from '@streamloop/event-log/batching-publisher';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { parseBeaconBatch } from './beacon-batch.js';
 import { decodeBeaconBody } from './beacon-body.js';
-import { type BeaconBufferOptions, createBeaconBuffer } from './beacon-buffer.js';
 import { buildBeaconContext } from './beacon-context.js';
 import { createBeaconMetrics } from './beacon-metrics.js';
 import { createCorsPolicy } from './cors.js';
@@ -40,7 +43,7 @@ export interface BeaconRoutesDeps {
   allowedOrigins?: readonly string[];
   /** Topic to produce to; default `qoe-beacons`. */
   topic?: string;
-  buffer?: Partial<Omit<BeaconBufferOptions, 'topic'>>;
+  buffer?: Partial<BufferOptions>;
   /** Requests per client; `false` turns the limit off (benchmarks, a trusted relay in front). */
   rateLimit?: RateLimitOptions | false;
   /** A header an edge we trust sets to the client's country (e.g. `cf-ipcountry`); unset: no country. */
@@ -56,12 +59,14 @@ export interface BeaconRoutesDeps {
 
 export const BEACONS_PATH = '/v1/beacons';
 
-export const DEFAULT_BUFFER: Omit<BeaconBufferOptions, 'topic'> = {
-  maxBufferedBeacons: 50_000,
-  maxBatchMessages: 1000,
+type BufferOptions = Omit<BatchingPublisherOptions, 'name' | 'topic'>;
+
+/** At ~600 bytes a beacon, 50k held while Kafka is away ≈ 30 MB. */
+export const DEFAULT_BUFFER: BufferOptions = {
+  maxBuffered: 50_000,
+  maxBatch: 1000,
   lingerMs: 5,
-  retryMinMs: 250,
-  retryMaxMs: 5000,
+  retry: { initialDelayMs: 250, maxDelayMs: 5000 },
 };
 
 /** 50 requests/s per address, bursts of 100: a whole office of players behind one NAT fits. */
@@ -80,9 +85,19 @@ export function registerBeaconRoutes(app: FastifyInstance, deps: BeaconRoutesDep
   const rateLimiter =
     deps.rateLimit === false ? undefined : createRateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT);
   const parseUserAgent = createUserAgentParser();
-  const buffer = createBeaconBuffer(
-    { topic, ...DEFAULT_BUFFER, ...deps.buffer },
-    { eventLog: deps.eventLog, logger: deps.logger, metrics },
+  // The named output between the HTTP answer and Kafka: a full one is the 503 below.
+  const buffer = createBatchingPublisher(
+    { name: 'qoe-beacons', topic, ...DEFAULT_BUFFER, ...deps.buffer },
+    {
+      eventLog: deps.eventLog,
+      logger: deps.logger,
+      metrics: {
+        buffered: metrics.buffered,
+        published: metrics.produced,
+        publishFailures: metrics.produceFailures,
+        publishDuration: metrics.produceDuration,
+      },
+    },
   );
 
   // An encapsulated scope: the body parsers, hooks and error mapping below apply to the beacon route only.
@@ -117,7 +132,7 @@ export function registerBeaconRoutes(app: FastifyInstance, deps: BeaconRoutesDep
     });
     // Runs after the server stopped taking requests (fastify closes the listener first).
     scope.addHook('onClose', async () => {
-      await buffer.drain(deps.shutdownFlushTimeoutMs ?? 10_000);
+      await buffer.close(deps.shutdownFlushTimeoutMs ?? 10_000);
     });
 
     scope.setErrorHandler((err: FastifyError) => {

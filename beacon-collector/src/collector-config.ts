@@ -13,6 +13,6 @@ export function collectorOptions(
     ...(perSecond === undefined
       ? {}
       : { rateLimit: perSecond === 0 ? false : { perSecond, burst: perSecond * 2 } }),
-    ...(bufferMaxBeacons === undefined ? {} : { buffer: { maxBufferedBeacons: bufferMaxBeacons } }),
+    ...(bufferMaxBeacons === undefined ? {} : { buffer: { maxBuffered: bufferMaxBeacons } }),
   };
 }

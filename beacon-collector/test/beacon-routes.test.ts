@@ -194,7 +194,7 @@ describe('POST /v1/beacons on the embedded event log', () => {
   it('answers 503 with Retry-After when the buffer is full, keeping none of that batch', async () => {
     collector = await startCollector({
       createTopic: false,
-      routes: { buffer: { maxBufferedBeacons: 3 }, shutdownFlushTimeoutMs: 50, random: () => 0.5 },
+      routes: { buffer: { maxBuffered: 3 }, shutdownFlushTimeoutMs: 50, random: () => 0.5 },
     });
     expect((await collector.post([makeBeacon(), makeBeacon()])).statusCode).toBe(202);
     const refused = await collector.post([makeBeacon({ event: 'viewend' }), makeBeacon()]);
@@ -266,5 +266,8 @@ async function eventuallyMetric(
   name: string,
   done: (value: number) => boolean,
 ): Promise<void> {
-  await eventually(`${name} to settle`, async () => done(await metricValue(collector.registry, name)) || undefined);
+  await eventually(
+    `${name} to settle`,
+    async () => done(await metricValue(collector.registry, name)) || undefined,
+  );
 }

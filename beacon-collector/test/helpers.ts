@@ -77,7 +77,7 @@ export async function startCollector(
     topic,
     now: () => RECEIVED_AT_MS,
     rateLimit: false,
-    buffer: { lingerMs: 0, retryMinMs: 20, retryMaxMs: 100 },
+    buffer: { lingerMs: 0, retry: { initialDelayMs: 20, maxDelayMs: 100 } },
     ...options.routes,
   });
   await app.ready();

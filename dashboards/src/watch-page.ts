@@ -18,6 +18,7 @@ import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { AppError } from '@streamloop/core/errors';
+import { isVideoId } from '@streamloop/core/ids';
 import type { FastifyInstance } from 'fastify';
 
 export interface WatchPageDeps {
@@ -30,8 +31,6 @@ export interface WatchPageDeps {
   /** Origins (besides this one) that serve manifests and segments, e.g. a CDN. */
   mediaOrigins?: readonly string[];
 }
-
-export const VIDEO_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
 
 const ASSETS: Record<string, string> = {
   'streamloop-player.min.js': 'text/javascript; charset=utf-8',
@@ -217,7 +216,7 @@ export function registerWatchPage(app: FastifyInstance, deps: WatchPageDeps): vo
 
   app.get<{ Params: { id: string } }>('/watch/:id', async (request, reply) => {
     const { id } = request.params;
-    if (!VIDEO_ID_PATTERN.test(id)) throw new AppError('ERR_NOT_FOUND', 'no such video');
+    if (!isVideoId(id)) throw new AppError('ERR_NOT_FOUND', 'no such video');
     const nonce = randomBytes(16).toString('base64');
     return (
       reply

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
+import type { PlaybackResponse } from '@streamloop/core/schemas/playback';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, eventually } from '@streamloop/core/testing';
 import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import type { FastifyInstance } from 'fastify';
@@ -180,11 +181,14 @@ describe('watch page in Chromium (Debian /usr/bin/chromium) with the player-sdk 
 
     app = buildApp();
     // Fixtures for the neighbours the page talks to: playback API, catalog, origin, collector.
-    app.get<{ Params: { id: string } }>('/api/v1/videos/:id/playback', async (request) => ({
-      manifestUrl: `/media/${request.params.id}/master.m3u8`,
-      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
-      variant: null,
-    }));
+    app.get<{ Params: { id: string } }>(
+      '/api/v1/videos/:id/playback',
+      async (request): Promise<PlaybackResponse> => ({
+        manifestUrl: `/media/${request.params.id}/master.m3u8`,
+        expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+        variant: null,
+      }),
+    );
     app.get('/api/v1/videos/:id', async () => ({ title: 'Test <b>pattern</b> clip' }));
     app.get<{ Params: { file: string } }>('/media/:id/:file', async (request, reply) => {
       const file = path.basename(request.params.file);
@@ -198,7 +202,11 @@ describe('watch page in Chromium (Debian /usr/bin/chromium) with the player-sdk 
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: [...CHROMIUM_ARGS],
+    });
   });
 
   afterAll(async () => {

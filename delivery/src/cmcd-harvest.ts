@@ -8,7 +8,7 @@
 import type { Logger } from '@streamloop/core/logger';
 import { Beacon } from '@streamloop/core/schemas/beacon';
 import { createValidator } from '@streamloop/core/validate';
-import type { BeaconBuffer } from './beacon-buffer.js';
+import type { CmcdBeaconOutput } from './cmcd-beacon-output.js';
 import { toBeaconMessage } from '@streamloop/core/schemas/beacon-envelope';
 import { toCmcdBeacon } from './cmcd-beacon.js';
 import { type CmcdRequestInput, readCmcd } from './cmcd-request.js';
@@ -17,7 +17,7 @@ import type { MediaRequest } from './media-path.js';
 
 export interface CmcdHarvestDeps {
   /** Where beacons go; without it CMCD is still read and counted, but not emitted. */
-  buffer?: Pick<BeaconBuffer, 'add'>;
+  buffer?: Pick<CmcdBeaconOutput, 'add'>;
   metrics: Pick<DeliveryMetrics, 'cmcdRequests' | 'cmcdKeysRejected'>;
   logger: Logger;
   /** Server wall clock. */

@@ -5,15 +5,18 @@
  * because the origin's playlist rewrite gives the key URI the viewer's token like any other child.
  * Keys never live in the object store, and the answer is never cached by anyone (`no-store`).
  */
+
 import type { Queryable } from '@streamloop/catalog/catalog';
 import { getVideoKey } from '@streamloop/catalog/key-repository';
 import { AppError } from '@streamloop/core/errors';
+import { isVideoId } from '@streamloop/core/ids';
+import { AES_KEY_FILE } from '@streamloop/core/object-layout';
 import type { FastifyInstance } from 'fastify';
 import { checkTokenForVideo } from './playback-token.js';
 import type { VideoAvailability } from './video-availability.js';
 
-/** The key's path below `/media/<videoId>/`; transcode's encrypt-renditions.ts writes the same. */
-export const KEY_FILE = 'aes-128.key';
+/** The key's path below `/media/<videoId>/` (core's object layout; transcode's playlists name it). */
+export const KEY_FILE = AES_KEY_FILE;
 
 export interface KeyRoutesDeps {
   catalog: Queryable;
@@ -22,8 +25,6 @@ export interface KeyRoutesDeps {
   now: () => Date;
 }
 
-const VIDEO_ID = /^[A-Za-z0-9_-]{8,64}$/;
-
 export function registerKeyRoutes(app: FastifyInstance, deps: KeyRoutesDeps): void {
   // A static last segment: find-my-way matches it before the origin's `/media/:id/*`.
   app.get<{ Params: { id: string }; Querystring: Record<string, string | string[] | undefined> }>(
@@ -31,7 +32,7 @@ export function registerKeyRoutes(app: FastifyInstance, deps: KeyRoutesDeps): vo
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
       const { id } = request.params;
-      if (!VIDEO_ID.test(id)) throw new AppError('ERR_NOT_FOUND', 'no such media');
+      if (!isVideoId(id)) throw new AppError('ERR_NOT_FOUND', 'no such media');
       const given = request.query.token;
       // Two tokens are ambiguous, exactly as for media (media-path.ts).
       const token = typeof given === 'string' ? given : undefined;

@@ -3,6 +3,7 @@
  * object store and catalog (required: no media without them) and the event log (CMCD beacons,
  * buffered while Kafka is away, so not required for readiness).
  */
+import { MEDIA_URL_PREFIX } from '@streamloop/core/object-layout';
 import { TOPICS } from '@streamloop/core/topics';
 import { runProcess } from '@streamloop/service-kit/run-process';
 import { registerDeliveryRoutes } from './routes.js';
@@ -27,6 +28,6 @@ await runProcess({
       logger,
       registry,
     });
-    return { urls: { playback: '/api/v1/videos/:id/playback', media: '/media/:id/master.m3u8?token=' } };
+    return { urls: { playback: '/api/v1/videos/:id/playback', media: `${MEDIA_URL_PREFIX}:id/*?token=` } };
   },
 });

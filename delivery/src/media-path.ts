@@ -4,12 +4,11 @@
  * always the video whose object is served: an edge cache keys on the normalised path, and a URI like
  * `/media/A/%2e%2e/B/seg.ts` must never pass with a token for A while naming B's object.
  */
+import { isVideoId, VIDEO_ID_CHARACTERS } from '@streamloop/core/ids';
+import { MEDIA_URL_PREFIX, mediaKey } from '@streamloop/core/object-layout';
 import { type MediaType, mediaTypeOf } from './media-types.js';
 
-export const MEDIA_PREFIX = '/media/';
-
-const VIDEO_ID = /^[A-Za-z0-9_-]{8,64}$/;
-const ID_CHARACTERS = /^[A-Za-z0-9_-]+$/;
+export const MEDIA_PREFIX = MEDIA_URL_PREFIX;
 /** One path segment of an object the transcoder writes: `720p`, `seg_00001.ts`, `init.mp4`. */
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 const MAX_DEPTH = 4;
@@ -53,13 +52,13 @@ export function parseMediaUri(rawUri: string): MediaPathResult {
       return { kind: 'bad', reason: 'empty or dot segment in path' };
     }
     // Catalog ids are base64url and may start with '-' or '_'; object names may not.
-    if (!(index === 0 ? ID_CHARACTERS : SEGMENT).test(decoded))
+    if (!(index === 0 ? VIDEO_ID_CHARACTERS : SEGMENT).test(decoded))
       return { kind: 'bad', reason: 'unexpected character in path' };
     segments.push(decoded);
   }
 
   const [videoId, ...rest] = segments as [string, ...string[]];
-  if (!VIDEO_ID.test(videoId)) return { kind: 'not_found', reason: 'not a video id' };
+  if (!isVideoId(videoId)) return { kind: 'not_found', reason: 'not a video id' };
   const path = rest.join('/');
   const type = mediaTypeOf(path);
   if (type === undefined) return { kind: 'not_found', reason: 'not a media file' };
@@ -70,7 +69,7 @@ export function parseMediaUri(rawUri: string): MediaPathResult {
     request: {
       videoId,
       path,
-      objectKey: `media/${videoId}/${path}`,
+      objectKey: mediaKey(videoId, path),
       type,
       // Two tokens are ambiguous (a cache and the origin could each read a different one).
       token: tokens.length === 1 ? tokens[0] : undefined,

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '@streamloop/core/errors';
+import { MEDIA_URL_PREFIX } from '@streamloop/core/object-layout';
 import {
   type ByteRange,
   type ObjectInfo,
@@ -23,10 +24,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CmcdHarvest } from './cmcd-harvest.js';
 import type { DeliveryMetrics } from './delivery-metrics.js';
 import { parseRange } from './http-range.js';
+import { rewriteManifest } from './manifest-rewrite.js';
 import { checkMediaAccess, type MediaAccessDeps } from './media-access.js';
 import type { MediaRequest } from './media-path.js';
 import { cacheControlOf } from './media-types.js';
-import { rewriteManifest } from './manifest-rewrite.js';
 
 export interface OriginRoutesDeps extends MediaAccessDeps {
   objectStore: ObjectStore;
@@ -56,11 +57,11 @@ export function registerOriginRoutes(app: FastifyInstance, deps: OriginRoutesDep
     return sendObject(request, reply, access.media, headOnly);
   };
   // An explicit HEAD route: fastify's automatic one would read the whole object to throw it away.
-  app.get('/media/:id/*', { exposeHeadRoute: false }, serve(false));
-  app.head('/media/:id/*', serve(true));
+  app.get(`${MEDIA_URL_PREFIX}:id/*`, { exposeHeadRoute: false }, serve(false));
+  app.head(`${MEDIA_URL_PREFIX}:id/*`, serve(true));
   // CMCD header mode (CTA-5004) sends CMCD-* request headers, which a browser only sends to another
   // origin after this preflight. It reveals nothing: no token is checked, no object is looked up.
-  app.options('/media/:id/*', async (_request, reply) =>
+  app.options(`${MEDIA_URL_PREFIX}:id/*`, async (_request, reply) =>
     reply
       .code(204)
       .header('access-control-allow-origin', '*')

@@ -8,6 +8,8 @@ import rateLimit from '@fastify/rate-limit';
 import type { Queryable } from '@streamloop/catalog/catalog';
 import { getVideo } from '@streamloop/catalog/video-repository';
 import { AppError } from '@streamloop/core/errors';
+import { mediaUrlPath, videoRelativePath } from '@streamloop/core/object-layout';
+import { PlaybackResponse } from '@streamloop/core/schemas/playback';
 import { VideoId } from '@streamloop/core/schemas/video';
 import { type ApiKeyAuth, createApiKeyAuth, DEFAULT_OWNER, hasApiKey } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
@@ -32,30 +34,9 @@ export interface PlaybackRoutesDeps {
   now: () => Date;
 }
 
-export interface PlaybackResponse {
-  /** Relative to the origin that served this response. */
-  manifestUrl: string;
-  /** The DASH MPD over the same segments; absent for videos packaged before DASH existed. */
-  dashUrl?: string;
-  expiresAt: string;
-  /** The encoding-ladder experiment arm this viewer gets; null while no experiment runs. */
-  variant: string | null;
-}
-
 const playbackSchema = {
   params: { type: 'object', properties: { id: VideoId }, required: ['id'] },
-  response: {
-    200: {
-      type: 'object',
-      properties: {
-        manifestUrl: { type: 'string' },
-        dashUrl: { type: 'string' },
-        expiresAt: { type: 'string', format: 'date-time' },
-        variant: { type: ['string', 'null'] },
-      },
-      required: ['manifestUrl', 'expiresAt', 'variant'],
-    },
-  },
+  response: { 200: PlaybackResponse },
 } as const;
 
 /** Registers in its own encapsulated scope, so the rate limit applies to this route only. */
@@ -107,24 +88,17 @@ export async function playbackRoutes(scope: FastifyInstance, deps: PlaybackRoute
       const token = createPlaybackToken({ videoId: id, expiresAt }, deps.signingSecret);
       // The body is a credential for this caller: no cache may keep or share it.
       reply.header('cache-control', 'no-store');
-      const mediaUrl = (file: string) =>
-        `/media/${encodeURIComponent(id)}/${file}?token=${encodeURIComponent(token)}`;
-      const dash = dashManifestOf(video.ladder);
+      const ladder = video.ladder;
+      if (ladder === null) throw new AppError('ERR_VIDEO_NOT_READY', `video ${id} has no published ladder`);
+      // Record paths are relative to the video's folder, which the token opens as a whole.
+      const mediaUrl = (recordPath: string) =>
+        `${mediaUrlPath(id, videoRelativePath(id, recordPath))}?token=${encodeURIComponent(token)}`;
       return {
-        manifestUrl: mediaUrl('master.m3u8'),
-        ...(dash === undefined ? {} : { dashUrl: mediaUrl(dash) }),
+        manifestUrl: mediaUrl(ladder.master),
+        ...(ladder.dash === undefined ? {} : { dashUrl: mediaUrl(ladder.dash) }),
         expiresAt: expiresAt.toISOString(),
         variant: null,
       };
     },
   );
-}
-
-const MANIFEST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.mpd$/;
-
-/** The DASH manifest the transcoder recorded with the ladder (`{ dash: 'manifest.mpd' }`), if any. */
-function dashManifestOf(ladder: unknown): string | undefined {
-  if (typeof ladder !== 'object' || ladder === null || !('dash' in ladder)) return undefined;
-  const { dash } = ladder;
-  return typeof dash === 'string' && MANIFEST_NAME.test(dash) ? dash : undefined;
 }

@@ -8,6 +8,8 @@
  * `/media/<videoId>/...`. A URI on another host, `data:` or `skd:` keeps its form, so the token never
  * leaks to a third party.
  */
+import { mediaUrlPath } from '@streamloop/core/object-layout';
+
 const URI_ATTRIBUTE = /(\bURI=")([^"]*)(")/g;
 const HAS_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 
@@ -36,7 +38,7 @@ export function rewriteHlsPlaylist(text: string, videoId: string, token: string)
 
 export function isOwnChild(uri: string, videoId: string): boolean {
   if (uri === '' || HAS_SCHEME.test(uri) || uri.startsWith('//')) return false;
-  if (uri.startsWith('/')) return uri.startsWith(`/media/${videoId}/`);
+  if (uri.startsWith('/')) return uri.startsWith(mediaUrlPath(videoId, ''));
   return true;
 }
 

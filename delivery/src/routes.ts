@@ -12,7 +12,7 @@ import type { EventLog } from '@streamloop/event-log/event-log';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
 import type { ApiKeyAuth } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
-import { type BeaconBufferOptions, createBeaconBuffer } from './beacon-buffer.js';
+import { type CmcdBeaconOutputOptions, createCmcdBeaconOutput } from './cmcd-beacon-output.js';
 import { createCmcdHarvest } from './cmcd-harvest.js';
 import { createDeliveryMetrics } from './delivery-metrics.js';
 import { registerKeyRoutes } from './key-routes.js';
@@ -43,7 +43,7 @@ export interface DeliveryRoutesDeps {
    */
   eventLog?: Pick<EventLog, 'publish'>;
   /** Batching and bounds of the CMCD beacons on their way to the event log. */
-  cmcdBuffer?: BeaconBufferOptions;
+  cmcdBuffer?: CmcdBeaconOutputOptions;
 }
 
 const MIN_SECRET_LENGTH = 32;
@@ -61,7 +61,7 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoute
   const buffer =
     deps.eventLog === undefined
       ? undefined
-      : createBeaconBuffer({
+      : createCmcdBeaconOutput({
           ...deps.cmcdBuffer,
           eventLog: deps.eventLog,
           topic: TOPICS.qoeBeacons.name,

@@ -3,7 +3,7 @@
  * Mux's `thumbnail.jpg?time=12`. Access is the origin's own decision (checkMediaAccess: path, token
  * for this video, video ready); `time` is just another query parameter beside the token.
  *
- * The answer is a 302 to the stored image (`thumbs/t_00006.jpg?token=…`), not the image itself: the
+ * The answer is a 302 to the stored image (`default/thumbs/t_00006.jpg?token=…`), not the image itself: the
  * edge caches media under its path WITHOUT the query (infra/nginx), so an image answered here would
  * be cached once for every `time`. The redirect is `private` (no shared cache keeps it); the image it
  * names is an ordinary immutable media object, cached once at the edge for every viewer and time.
@@ -11,6 +11,7 @@
 import type { Queryable } from '@streamloop/catalog/catalog';
 import { getVideo } from '@streamloop/catalog/video-repository';
 import { AppError } from '@streamloop/core/errors';
+import { videoRelativePath } from '@streamloop/core/object-layout';
 import type { FastifyInstance } from 'fastify';
 import { checkMediaAccess, type MediaAccessDeps } from './media-access.js';
 import { chooseThumbnail, parseThumbnailTime } from './thumbnail-choice.js';
@@ -33,9 +34,9 @@ export function registerThumbnailRoutes(app: FastifyInstance, deps: ThumbnailRou
     const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
     const timeSec = parseThumbnailTime(new URLSearchParams(query).getAll('time'));
     const video = await getVideo(deps.catalog, videoId);
-    if (video === undefined) throw new AppError('ERR_NOT_FOUND', `no video with id ${videoId}`);
+    if (video?.ladder == null) throw new AppError('ERR_NOT_FOUND', `no video with id ${videoId}`);
     const durationSec = video.durationMs ? video.durationMs / 1000 : undefined;
-    const file = chooseThumbnail(video.ladder, durationSec, timeSec);
+    const file = videoRelativePath(videoId, chooseThumbnail(video.ladder, durationSec, timeSec));
     return (
       reply
         .code(302)

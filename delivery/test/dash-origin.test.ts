@@ -1,4 +1,5 @@
 /** The origin serving a CMAF package's DASH MPD and storyboard: typed, short-cached, every child with the token. */
+import { DASH_MANIFEST, mediaKey } from '@streamloop/core/object-layout';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addVideo, buildDeliveryApp, type Fixture, openFixture, tokenFor } from './fixtures.js';
@@ -25,8 +26,8 @@ describe('DASH and storyboard through the origin', () => {
     ({ app } = await buildDeliveryApp(fixture));
     videoId = (await addVideo(fixture)).id;
     token = tokenFor(videoId);
-    await fixture.objectStore.put(`media/${videoId}/manifest.mpd`, Buffer.from(MPD));
-    await fixture.objectStore.put(`media/${videoId}/storyboard.vtt`, Buffer.from(STORYBOARD));
+    await fixture.objectStore.put(mediaKey(videoId, DASH_MANIFEST), Buffer.from(MPD));
+    await fixture.objectStore.put(mediaKey(videoId, 'storyboard.vtt'), Buffer.from(STORYBOARD));
   });
   afterAll(async () => {
     await app?.close();

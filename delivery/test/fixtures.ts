@@ -12,6 +12,8 @@ import { createPgliteCatalog } from '@streamloop/catalog/pglite-catalog';
 import { insertVideo, type NewVideo, type VideoRecord } from '@streamloop/catalog/video-repository';
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry, type Registry } from '@streamloop/core/metrics';
+import { MASTER_PLAYLIST, mediaKey } from '@streamloop/core/object-layout';
+import type { LadderRecord } from '@streamloop/core/schemas/ladder';
 import { createLocalObjectStore } from '@streamloop/object-store/local-object-store';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
 import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
@@ -90,6 +92,37 @@ export interface Ladder {
 }
 
 /**
+ * The catalog's record for putLadder's files, for tests of the origin and the edge (whose subject
+ * is serving objects, not the record); the playback and thumbnail tests use transcode's real one.
+ */
+export const HANDWRITTEN_LADDER_RECORD: LadderRecord = {
+  ladderId: 'handwritten',
+  ladderVersion: 1,
+  master: MASTER_PLAYLIST,
+  poster: 'thumbs/poster.jpg',
+  storyboard: 'storyboard.vtt',
+  frameRate: 30,
+  renditions: [
+    {
+      name: '720p',
+      codec: 'h264',
+      profile: 'high',
+      videoBitrateKbps: 2200,
+      maxrateKbps: 2400,
+      bufsizeKbps: 3300,
+      width: 1280,
+      height: 720,
+      shortSide: 720,
+      codecs: 'avc1.64001f',
+      peakBitrate: 2_500_000,
+      averageBitrate: 2_200_000,
+      playlist: '720p/index.m3u8',
+      iframePlaylist: '720p/iframes.m3u8',
+    },
+  ],
+};
+
+/**
  * A small handwritten HLS ladder like the transcoder's output: a master with a subtitle group, a
  * TS rendition, an fMP4 rendition with an init section, an I-frame playlist and a thumbnail.
  */
@@ -98,7 +131,7 @@ export async function putLadder(store: ObjectStore, videoId: string): Promise<La
   const put = async (relative: string, body: Buffer | string) => {
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     files.set(relative, bytes);
-    await store.put(`media/${videoId}/${relative}`, bytes);
+    await store.put(mediaKey(videoId, relative), bytes);
   };
   await put(
     'master.m3u8',

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { getOrCreateVideoKey } from '@streamloop/catalog/key-repository';
+import { mediaKey } from '@streamloop/core/object-layout';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addVideo, buildDeliveryApp, type Fixture, openFixture, tokenFor } from './fixtures.js';
@@ -41,11 +42,11 @@ describe('GET /media/:id/aes-128.key', () => {
     const iv = randomBytes(16);
     const cipher = createCipheriv('aes-128-cbc', key, iv);
     await fixture.objectStore.put(
-      `media/${videoId}/360p/seg_000.ts`,
+      mediaKey(videoId, '360p/seg_000.ts'),
       Buffer.concat([cipher.update(clear), cipher.final()]),
     );
     await fixture.objectStore.put(
-      `media/${videoId}/360p/index.m3u8`,
+      mediaKey(videoId, '360p/index.m3u8'),
       [
         '#EXTM3U',
         '#EXT-X-VERSION:3',

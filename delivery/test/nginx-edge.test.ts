@@ -4,6 +4,7 @@
  * path alone, yet never serves one — hit or miss — to a request whose token the origin refuses.
  */
 import type { AddressInfo } from 'node:net';
+import type { PlaybackResponse } from '@streamloop/core/schemas/playback';
 import { uniqueName } from '@streamloop/core/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import {
   buildDeliveryApp,
   childUris,
   type Fixture,
+  HANDWRITTEN_LADDER_RECORD,
   type Ladder,
   openFixture,
   putLadder,
@@ -48,7 +50,7 @@ describe('nginx edge and gateway in front of delivery', () => {
       ANALYTICS_UPSTREAM: stubs.analytics!.address,
       DASHBOARDS_UPSTREAM: stubs.dashboards!.address,
     });
-    videoId = (await addVideo(fixture)).id;
+    videoId = (await addVideo(fixture, { ladder: HANDWRITTEN_LADDER_RECORD })).id;
     ladder = await putLadder(fixture.objectStore, videoId);
   });
   afterAll(async () => {
@@ -281,7 +283,7 @@ describe('nginx edge and gateway in front of delivery', () => {
     it('sends /api/v1/videos/:id/playback to delivery', async () => {
       const res = await edge(`/api/v1/videos/${videoId}/playback`);
       expect(res.status).toBe(200);
-      const body = (await res.json()) as { manifestUrl: string };
+      const body = (await res.json()) as PlaybackResponse;
       expect(body.manifestUrl).toMatch(new RegExp(`^/media/${videoId}/master\\.m3u8\\?token=`));
       // The relative URL works against the gateway itself.
       expect((await edge(body.manifestUrl)).status).toBe(200);

@@ -1,4 +1,16 @@
+/**
+ * The playback API over ladders transcode really made: one short clip is encoded and published once
+ * (published-ladder.ts), every ready video here carries its record, and the URLs the API hands out are
+ * followed through the origin to the manifests that encode wrote.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { createApiKey } from '@streamloop/catalog/api-key-repository';
+import { type NewVideo, newVideoId } from '@streamloop/catalog/video-repository';
+import { ladderFolder, mediaKey } from '@streamloop/core/object-layout';
+import type { LadderRecord } from '@streamloop/core/schemas/ladder';
+import type { PlaybackResponse } from '@streamloop/core/schemas/playback';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPlaybackToken } from '../src/playback-token.js';
@@ -10,6 +22,29 @@ import {
   openFixture,
   SIGNING_SECRET,
 } from './fixtures.js';
+import { type EncodedClip, encodeTestClip, publishTestClip } from './published-ladder.js';
+
+let workDir: string;
+let clip: EncodedClip;
+
+beforeAll(async () => {
+  workDir = await mkdtemp(path.join(os.tmpdir(), 'streamloop-playback-'));
+  clip = await encodeTestClip(workDir);
+}, 120_000);
+afterAll(async () => {
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+/** A ready video whose ladder is the real encode's record. */
+const addEncodedVideo = (fixture: Fixture, overrides: Partial<NewVideo> = {}) =>
+  addVideo(fixture, { ladder: clip.record, durationMs: clip.durationMs, ...overrides });
+
+/** The record as transcode stored it before ladder folders: everything flat under `media/<id>/`. */
+function flatRecord(videoId: string, record: LadderRecord): LadderRecord {
+  const flat = (recordPath: string) => recordPath.slice(ladderFolder(record.ladderId).length);
+  const { dash: _dash, thumbnails: _thumbnails, ...rest } = record;
+  return { ...rest, master: mediaKey(videoId, flat(record.master)), poster: flat(record.poster) };
+}
 
 const withKey = { authorization: `Bearer ${API_KEY}` };
 
@@ -30,26 +65,59 @@ describe('GET /api/v1/videos/:id/playback', () => {
   const playback = (id: string, headers: Record<string, string> = {}) =>
     app.inject({ method: 'GET', url: `/api/v1/videos/${id}/playback`, headers });
 
-  it('names the DASH manifest the transcoder recorded, signed with the same token', async () => {
-    const video = await addVideo(fixture, { ladder: { master: 'master.m3u8', dash: 'manifest.mpd' } });
-    const body = (await playback(video.id)).json<{ manifestUrl: string; dashUrl: string }>();
-    expect(body.dashUrl).toMatch(new RegExp(`^/media/${video.id}/manifest\\.mpd\\?token=`));
+  /** Follows a URL from the playback response through the origin (the token in it must open it). */
+  const fetchMedia = async (url: string) => {
+    const res = await app.inject({ method: 'GET', url });
+    expect(res.statusCode, url).toBe(200);
+    return res;
+  };
+
+  it('hands out the HLS master and the DASH MPD transcode published, both opened by one token', async () => {
+    const video = await addEncodedVideo(fixture);
+    await publishTestClip(fixture.objectStore, video.id, clip);
+    const body = (await playback(video.id)).json<PlaybackResponse>();
+    expect(body.manifestUrl).toMatch(new RegExp(`^/media/${video.id}/[a-z0-9-]+/master\\.m3u8\\?token=`));
+    expect(body.dashUrl).toMatch(new RegExp(`^/media/${video.id}/[a-z0-9-]+/manifest\\.mpd\\?token=`));
     const tokenOf = (url: string) => new URL(url, 'http://origin').searchParams.get('token');
-    expect(tokenOf(body.dashUrl)).toBe(tokenOf(body.manifestUrl));
+    expect(tokenOf(body.dashUrl!)).toBe(tokenOf(body.manifestUrl));
+
+    const master = await fetchMedia(body.manifestUrl);
+    expect(master.headers['content-type']).toBe('application/vnd.apple.mpegurl');
+    expect(master.body).toMatch(/^#EXTM3U/);
+    expect(master.body).toContain('#EXT-X-STREAM-INF:');
+    const mpd = await fetchMedia(body.dashUrl!);
+    expect(mpd.headers['content-type']).toBe('application/dash+xml');
+    expect(mpd.body).toContain('<MPD');
+    // Every rendition the record lists is in the MPD the URL names.
+    for (const rendition of clip.record.renditions) expect(mpd.body).toContain(`id="${rendition.name}"`);
+  });
+
+  it('keeps serving a video published before ladder folders and DASH (a flat, older record)', async () => {
+    const id = newVideoId();
+    await addVideo(fixture, { id, ladder: flatRecord(id, clip.record) });
+    const body = (await playback(id)).json<PlaybackResponse>();
+    expect(body.manifestUrl).toMatch(new RegExp(`^/media/${id}/master\\.m3u8\\?token=`));
+    expect(body).not.toHaveProperty('dashUrl');
+  });
+
+  it('answers 404 ERR_VIDEO_NOT_READY for a ready video without a published ladder', async () => {
+    const res = await playback((await addVideo(fixture)).id);
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.code).toBe('ERR_VIDEO_NOT_READY');
   });
 
   it('hands anyone a signed manifest URL for a public, ready video', async () => {
-    const video = await addVideo(fixture);
+    const video = await addEncodedVideo(fixture);
     const res = await playback(video.id);
     expect(res.statusCode).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
-    const body = res.json<{ manifestUrl: string; expiresAt: string; variant: string | null }>();
+    const body = res.json<PlaybackResponse>();
     expect(body).toEqual({
-      manifestUrl: expect.stringMatching(new RegExp(`^/media/${video.id}/master\\.m3u8\\?token=`)),
+      manifestUrl: expect.stringMatching(new RegExp(`^/media/${video.id}/.+\\.m3u8\\?token=`)),
+      dashUrl: expect.stringMatching(new RegExp(`^/media/${video.id}/.+\\.mpd\\?token=`)),
       expiresAt: '2031-05-01T11:00:00.000Z',
       variant: null,
     });
-    expect(body).not.toHaveProperty('dashUrl');
     const token = new URL(body.manifestUrl, 'http://origin').searchParams.get('token');
     expect(verifyPlaybackToken(token, SIGNING_SECRET, now)).toEqual({
       kind: 'ok',
@@ -62,26 +130,26 @@ describe('GET /api/v1/videos/:id/playback', () => {
     { name: 'a wrong key', headers: { authorization: 'Bearer not-the-key-at-all' } },
     { name: 'the key under another scheme', headers: { authorization: `Basic ${API_KEY}` } },
   ])('refuses a signed video with $name (401)', async ({ headers }) => {
-    const video = await addVideo(fixture, { playbackPolicy: 'signed' });
+    const video = await addEncodedVideo(fixture, { playbackPolicy: 'signed' });
     const res = await playback(video.id, headers);
     expect(res.statusCode).toBe(401);
     expect(res.json().error.code).toBe('ERR_UNAUTHORIZED');
   });
 
   it('hands the API key holder a URL for a signed video', async () => {
-    const video = await addVideo(fixture, { playbackPolicy: 'signed' });
+    const video = await addEncodedVideo(fixture, { playbackPolicy: 'signed' });
     const res = await playback(video.id, withKey);
     expect(res.statusCode).toBe(200);
-    expect(res.json().manifestUrl).toContain(`/media/${video.id}/master.m3u8?token=`);
+    expect(res.json().manifestUrl).toContain(`/media/${video.id}/${clip.record.master}?token=`);
   });
 
   it("hands a scoped key its own owner's signed video and hides another owner's", async () => {
-    const mine = await addVideo(fixture, { playbackPolicy: 'signed', owner: 'tenant-a' });
+    const mine = await addEncodedVideo(fixture, { playbackPolicy: 'signed', owner: 'tenant-a' });
     const keyA = (await createApiKey(fixture.catalog, { owner: 'tenant-a', scopes: ['manage'] })).key;
     const keyB = (await createApiKey(fixture.catalog, { owner: 'tenant-b', scopes: ['manage'] })).key;
     const own = await playback(mine.id, { authorization: `Bearer ${keyA}` });
     expect(own.statusCode).toBe(200);
-    expect(own.json().manifestUrl).toContain(`/media/${mine.id}/master.m3u8?token=`);
+    expect(own.json().manifestUrl).toContain(`/media/${mine.id}/${clip.record.master}?token=`);
     const other = await playback(mine.id, { authorization: `Bearer ${keyB}` });
     expect(other.statusCode).toBe(404);
     expect(other.json().error.code).toBe('ERR_NOT_FOUND');
@@ -120,7 +188,7 @@ describe('the public playback rate limit', () => {
   beforeAll(async () => {
     fixture = await openFixture();
     ({ app } = await buildDeliveryApp(fixture, { publicRateLimit: { max: 3, timeWindowMs: 60_000 } }));
-    videoId = (await addVideo(fixture)).id;
+    videoId = (await addEncodedVideo(fixture)).id;
   });
   afterAll(async () => {
     await app?.close();

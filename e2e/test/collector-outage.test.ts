@@ -94,7 +94,7 @@ describe('beacon-collector through a 30 s Kafka outage', () => {
       topic,
       rateLimit: false,
       // Small, so that the outage fills it within seconds and the client meets 503s.
-      buffer: { maxBufferedBeacons: 1500 },
+      buffer: { maxBuffered: 1500 },
       retryAfterSeconds: 1,
     });
     await app.listen({ port: 0, host: '127.0.0.1' });

@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { PlaybackResponse } from '@streamloop/core/schemas/playback';
 import { eventually } from '@streamloop/core/testing';
 import { startProcess } from '@streamloop/service-kit/child-process';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
@@ -116,9 +117,9 @@ async function failed(page: Page): Promise<void> {
 
 /** A signed manifest URL of the video, from the public playback API. */
 async function manifestUrl(): Promise<URL> {
-  const playback = (await (await fetch(`${base}/api/v1/videos/${videoId}/playback`)).json()) as {
-    manifestUrl: string;
-  };
+  const playback = (await (
+    await fetch(`${base}/api/v1/videos/${videoId}/playback`)
+  ).json()) as PlaybackResponse;
   return new URL(playback.manifestUrl, base);
 }
 

@@ -9,6 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '@streamloop/core/config';
+import { mediaUrlPath } from '@streamloop/core/object-layout';
+import type { PlaybackResponse } from '@streamloop/core/schemas/playback';
 import { eventually, requireService } from '@streamloop/core/testing';
 import { createPlaybackToken } from '@streamloop/delivery/playback-token';
 import { startProcess } from '@streamloop/service-kit/child-process';
@@ -115,9 +117,9 @@ describe.each(modes)('the loop — $name', (mode) => {
   }, 300_000);
 
   it('refuses the master playlist and a segment without, with a tampered and with an expired token', async () => {
-    const playback = (await (await fetch(`${base}/api/v1/videos/${videoId}/playback`)).json()) as {
-      manifestUrl: string;
-    };
+    const playback = (await (
+      await fetch(`${base}/api/v1/videos/${videoId}/playback`)
+    ).json()) as PlaybackResponse;
     const master = new URL(playback.manifestUrl, base);
     const masterRes = await fetch(master);
     expect(masterRes.status).toBe(200);
@@ -154,6 +156,36 @@ describe.each(modes)('the loop — $name', (mode) => {
         });
       }
     }
+  });
+
+  it('serves the DASH MPD named by dashUrl, and a JPEG still per time from thumbnail.jpg?time=', async () => {
+    const playback = (await (
+      await fetch(`${base}/api/v1/videos/${videoId}/playback`)
+    ).json()) as PlaybackResponse;
+    expect(playback.dashUrl, 'a dashUrl for a clear (unencrypted) ladder').toBeDefined();
+    const mpd = await fetch(new URL(playback.dashUrl!, base));
+    expect(mpd.status).toBe(200);
+    expect(mpd.headers.get('content-type')).toContain('application/dash+xml');
+    const manifest = await mpd.text();
+    expect(manifest).toContain('<MPD');
+    // The 1080p source gets the whole ladder: five video representations and the shared audio.
+    expect(manifest.match(/<Representation /g)?.length).toBe(6);
+
+    const token = new URL(playback.manifestUrl, base).searchParams.get('token') ?? '';
+    const stillAt = async (time: number) => {
+      const url = new URL(`${mediaUrlPath(videoId, 'thumbnail.jpg')}?time=${time}&token=${token}`, base);
+      const redirect = await fetch(url, { redirect: 'manual' });
+      expect(redirect.status).toBe(302);
+      const image = await fetch(new URL(redirect.headers.get('location') ?? '', url));
+      expect(image.status).toBe(200);
+      expect(image.headers.get('content-type')).toBe('image/jpeg');
+      const bytes = Buffer.from(await image.arrayBuffer());
+      expect(bytes.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+      return bytes;
+    };
+    // The test pattern moves: stills 10 s apart differ (a poster for every time would not).
+    const [early, late] = [await stillAt(1), await stillAt(11)];
+    expect(early.equals(late)).toBe(false);
   });
 
   it('plays ≥ 10 s on the watch page, and the QoE API and dashboard show exactly one play', async () => {

@@ -21,10 +21,11 @@ import {
 import { getVideo, insertVideo } from '@streamloop/catalog/video-repository';
 import { AppError, reasonOf } from '@streamloop/core/errors';
 import type { Logger } from '@streamloop/core/logger';
+import { sourceKey } from '@streamloop/core/object-layout';
 import type { ApiKeyAuth, Principal } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
-import { type SourcePipeline, SourceIntegrityError } from './source-pipeline.js';
 import type { S3Multipart } from './s3-multipart.js';
+import { SourceIntegrityError, type SourcePipeline } from './source-pipeline.js';
 import { ownerScope, principalOf, requireVisibleVideo } from './video-access.js';
 
 const MIB = 1024 * 1024;
@@ -122,7 +123,7 @@ export function registerMultipartRoutes(app: FastifyInstance, deps: MultipartRou
         );
       }
       const videoId = await videoForUpload(principal, body);
-      const objectKey = `sources/${videoId}`;
+      const objectKey = sourceKey(videoId);
       const uploadId = await s3.create(objectKey, body.contentType ?? 'application/octet-stream');
       await insertMultipartUpload(catalog, {
         uploadId,

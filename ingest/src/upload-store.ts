@@ -10,12 +10,13 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import type { S3Config } from '@streamloop/core/config';
+import { sourceKey } from '@streamloop/core/object-layout';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
 import { FileStore } from '@tus/file-store';
 import { type MetadataValue, S3Store } from '@tus/s3-store';
 import { type DataStore, MemoryKvStore, Upload } from '@tus/utils';
-import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 
 export interface UploadStore {
   readonly datastore: DataStore;
@@ -44,7 +45,7 @@ export interface UploadStoreOptions {
 }
 
 export function sourceKeyOf(videoId: string): string {
-  return `sources/${videoId}`;
+  return sourceKey(videoId);
 }
 
 // 8 MiB parts: S3 wants 5 MiB to 5 GiB (10,000 parts max), so this covers sources up to ~78 GiB.

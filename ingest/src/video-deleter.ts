@@ -7,6 +7,7 @@
  */
 import type { Catalog } from '@streamloop/catalog/catalog';
 import { deleteVideo, type VideoRecord } from '@streamloop/catalog/video-repository';
+import { mediaPrefix, sourceFolderPrefix, sourceKey, sourceUploadKeys } from '@streamloop/core/object-layout';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
 
 export interface VideoDeleterDeps {
@@ -19,12 +20,10 @@ export type VideoDeleter = (video: Pick<VideoRecord, 'id' | 'sourceKey'>) => Pro
 export function createVideoDeleter(deps: VideoDeleterDeps): VideoDeleter {
   const { catalog, objectStore } = deps;
   return async (video) => {
-    const source = `sources/${video.id}`;
-    // Exact keys, not a `sources/<id>` prefix: that prefix also matches longer ids that start alike.
-    const sourceKeys = new Set([source, `${source}.info`, `${source}.part`, video.sourceKey ?? source]);
+    const sourceKeys = new Set([...sourceUploadKeys(video.id), video.sourceKey ?? sourceKey(video.id)]);
     for (const key of sourceKeys) await objectStore.delete(key);
-    await objectStore.deletePrefix(`${source}/`);
-    await objectStore.deletePrefix(`media/${video.id}/`);
+    await objectStore.deletePrefix(sourceFolderPrefix(video.id));
+    await objectStore.deletePrefix(mediaPrefix(video.id));
     await deleteVideo(catalog, video.id);
   };
 }

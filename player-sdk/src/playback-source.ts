@@ -2,6 +2,8 @@
  * Where the media comes from: a playback URL the app already has (signed videos: the app's backend
  * asked for it with the API key), or one fetched from the public playback API.
  */
+import type { PlaybackResponse } from '@streamloop/core/schemas/playback';
+
 export interface PlaybackSource {
   url: string;
   /** MIME type for video.js' source selection. */
@@ -50,13 +52,10 @@ export async function resolvePlaybackSource(
   } catch {
     throw new PlaybackApiError('the playback API could not be reached');
   }
+  // The contract's shape, every field still checked: the body comes over the network, maybe from a
+  // proxy's error page or an older server.
   const body = (await response.json().catch(() => undefined)) as
-    | {
-        manifestUrl?: unknown;
-        variant?: unknown;
-        ladderId?: unknown;
-        error?: { code?: unknown; message?: unknown };
-      }
+    | (Partial<Record<keyof PlaybackResponse, unknown>> & { error?: { code?: unknown; message?: unknown } })
     | undefined;
   if (!response.ok || typeof body?.manifestUrl !== 'string') {
     const reason = typeof body?.error?.message === 'string' ? `: ${body.error.message}` : '';

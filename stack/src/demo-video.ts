@@ -10,6 +10,7 @@ import type { Catalog } from '@streamloop/catalog/catalog';
 import { listVideos, newVideoId } from '@streamloop/catalog/video-repository';
 import { reasonOf } from '@streamloop/core/errors';
 import type { Logger } from '@streamloop/core/logger';
+import { sourceKey as sourceKeyOf } from '@streamloop/core/object-layout';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import { createUploadRecorder } from '@streamloop/ingest/upload-recorder';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
@@ -73,7 +74,7 @@ export async function ensureDemoVideo(deps: DemoDeps): Promise<string | undefine
     return undefined;
   }
   const videoId = newVideoId();
-  const sourceKey = `sources/${videoId}`;
+  const sourceKey = sourceKeyOf(videoId);
   await deps.objectStore.put(sourceKey, fs.createReadStream(file), { contentType: 'video/mp4' });
   fs.rmSync(file, { force: true });
   const recorder = createUploadRecorder({

@@ -3,18 +3,25 @@
  * process (every rung, the shared audio, poster, storyboard and thumbnails from a single decode), then measure
  * the fMP4 files and write the HLS playlists, the DASH MPD and the storyboard WebVTT from them.
  * The worker calls this and publishes the folder; it never sees a command line or a playlist.
+ *
+ * The output folder stands for the video's folder (`media/<videoId>/`): the encode lands in its
+ * ladder's subfolder (`<outputDir>/default/`), so the record's paths, relative to the video's folder
+ * as core's LadderRecord states them, are relative to `outputDir` too.
  */
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { AUDIO_FOLDER, ENCODER_PLAYLIST, type EncodeOptions, runEncode } from './ffmpeg-command.js';
 import {
   DASH_MANIFEST,
+  ladderFolder,
   MASTER_PLAYLIST,
   POSTER,
   THUMBNAIL_FOLDER,
   THUMBNAIL_PATTERN,
   thumbnailFile,
-} from './media-layout.js';
+} from '@streamloop/core/object-layout';
+import type { Ladder, LadderRecord } from '@streamloop/core/schemas/ladder';
+import { AUDIO_FOLDER, ENCODER_PLAYLIST, type EncodeOptions, runEncode } from './ffmpeg-command.js';
+import { DEFAULT_LADDER, fitLadder, outputFrameRate } from './fit-ladder.js';
 import { dashManifest } from './packaging/dash-manifest.js';
 import {
   IFRAME_PLAYLIST,
@@ -25,7 +32,6 @@ import {
 } from './packaging/hls-playlists.js';
 import { INIT_SEGMENT, type MeasuredTrack, readTrack } from './packaging/read-track.js';
 import { planStoryboard, STORYBOARD_VTT, storyboardVtt } from './packaging/storyboard.js';
-import { DEFAULT_LADDER, type Ladder, outputFrameRate, planLadder, type Rendition } from './plan-ladder.js';
 
 export interface PackageSource {
   input: string;
@@ -40,6 +46,7 @@ export interface PackageSource {
 }
 
 export interface PackageSettings {
+  /** Stands for the video's folder; the encode goes into its ladder's subfolder. */
   outputDir: string;
   ladder?: Ladder;
   /** 6 s CMAF segments and an IDR every 2 s (Apple HLS authoring spec). */
@@ -47,38 +54,11 @@ export interface PackageSettings {
   keyframeSeconds?: number;
 }
 
-export interface PackagedRendition extends Rendition {
-  codecs: string;
-  /** Measured from the segments: what HLS BANDWIDTH / AVERAGE-BANDWIDTH and DASH bandwidth declare. */
-  peakBitrate: number;
-  averageBitrate: number;
-  playlist: string;
-  iframePlaylist: string;
-}
-
-/** What is stored with the video in the catalog: which ladder made it and what came out. */
-export interface LadderRecord {
-  ladderId: string;
-  ladderVersion: number;
-  master: string;
-  dash: string;
-  poster: string;
-  storyboard: string;
-  /**
-   * Single thumbnails: number i (from 0) is the frame at `i × intervalSec` s, stored at `pattern`
-   * (printf-style, relative to the video) with i filled in. Absent from ladders made before them.
-   */
-  thumbnails: { intervalSec: number; count: number; pattern: string };
-  frameRate: number;
-  renditions: PackagedRendition[];
-  audio: { codecs: string; peakBitrate: number; averageBitrate: number; playlist: string } | undefined;
-}
-
 /** One thumbnail per keyframe interval, at most this high (never upscaled past the top rung). */
 const THUMBNAIL_HEIGHT = 360;
 
 /** The top rung's picture (already square pixels, even sides), shrunk to THUMBNAIL_HEIGHT if taller. */
-function thumbnailSize(top: Rendition): { width: number; height: number } {
+function thumbnailSize(top: { width: number; height: number }): { width: number; height: number } {
   if (top.height <= THUMBNAIL_HEIGHT) return { width: top.width, height: top.height };
   return { width: 2 * Math.round((top.width * THUMBNAIL_HEIGHT) / top.height / 2), height: THUMBNAIL_HEIGHT };
 }
@@ -94,9 +74,11 @@ export async function encodeAndPackage(
   options: Partial<EncodeOptions> = {},
 ): Promise<LadderRecord> {
   const ladder = settings.ladder ?? DEFAULT_LADDER;
-  const renditions = planLadder(source, ladder);
+  const renditions = fitLadder(source, ladder);
   const frameRate = outputFrameRate(source.frameRate);
-  const { outputDir } = settings;
+  const folder = ladderFolder(ladder.id);
+  const inFolder = (file: string) => folder + file;
+  const outputDir = path.join(settings.outputDir, folder);
   const keyframeSeconds = settings.keyframeSeconds ?? 2;
   const top = renditions[renditions.length - 1]!;
   // ffmpeg's image2 muxer writes into a folder but does not create it.
@@ -147,11 +129,11 @@ export async function encodeAndPackage(
   return {
     ladderId: ladder.id,
     ladderVersion: ladder.version,
-    master: MASTER_PLAYLIST,
-    dash: DASH_MANIFEST,
-    poster: POSTER,
-    storyboard: STORYBOARD_VTT,
-    thumbnails: { intervalSec: keyframeSeconds, count: thumbnailCount, pattern: THUMBNAIL_PATTERN },
+    master: inFolder(MASTER_PLAYLIST),
+    dash: inFolder(DASH_MANIFEST),
+    poster: inFolder(POSTER),
+    storyboard: inFolder(STORYBOARD_VTT),
+    thumbnails: { intervalSec: keyframeSeconds, count: thumbnailCount, pattern: inFolder(THUMBNAIL_PATTERN) },
     frameRate,
     renditions: renditions.map((r) => {
       const track = tracks.get(r.name)!;
@@ -160,8 +142,8 @@ export async function encodeAndPackage(
         codecs: track.codecs,
         peakBitrate: track.peakBitrate,
         averageBitrate: track.averageBitrate,
-        playlist: `${r.name}/${MEDIA_PLAYLIST}`,
-        iframePlaylist: `${r.name}/${IFRAME_PLAYLIST}`,
+        playlist: inFolder(`${r.name}/${MEDIA_PLAYLIST}`),
+        iframePlaylist: inFolder(`${r.name}/${IFRAME_PLAYLIST}`),
       };
     }),
     audio:
@@ -171,7 +153,7 @@ export async function encodeAndPackage(
             codecs: audio.codecs,
             peakBitrate: audio.peakBitrate,
             averageBitrate: audio.averageBitrate,
-            playlist: `${AUDIO_FOLDER}/${MEDIA_PLAYLIST}`,
+            playlist: inFolder(`${AUDIO_FOLDER}/${MEDIA_PLAYLIST}`),
           },
   };
 }

@@ -13,10 +13,11 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { aesKeyUrlPath } from '@streamloop/core/object-layout';
 
-/** Delivery's key route (delivery/src/key-routes.ts serves this path; keep the two in step). */
+/** Delivery's key route, per video (delivery/src/key-routes.ts serves it). */
 export function keyUri(videoId: string): string {
-  return `/media/${videoId}/aes-128.key`;
+  return aesKeyUrlPath(videoId);
 }
 
 export interface EncryptionResult {

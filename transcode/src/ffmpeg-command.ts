@@ -10,10 +10,10 @@
 
 import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { POSTER, THUMBNAIL_PATTERN } from '@streamloop/core/object-layout';
+import type { Rendition, VideoCodec } from '@streamloop/core/schemas/ladder';
 import ffmpeg from 'fluent-ffmpeg';
-import { POSTER, THUMBNAIL_PATTERN } from './media-layout.js';
 import { STORYBOARD_PATTERN, type StoryboardPlan, storyboardFilter } from './packaging/storyboard.js';
-import type { Rendition, VideoCodec } from './plan-ladder.js';
 
 /**
  * Container demuxers a source may use. Never playlists or lists of other files (hls, dash, concat,

@@ -1,12 +1,12 @@
 /**
  * One attempt at a transcode job, start to finish: count the attempt in the catalog, claim the video
  * ('processing'), fetch the source, probe it, encode the ladder into this attempt's own folder,
- * optionally encrypt it, publish it under `media/<videoId>/` (master last) and mark the video
+ * optionally encrypt it, publish it under `media/<videoId>/<ladderId>/` (master last) and mark the video
  * 'ready' — the last step fenced so only the job's newest attempt can take it.
  *
- * Outcomes are values: 'ready', 'rejected' (bad input: the video is 'failed' with a readable reason,
- * never retried), 'skipped' (nothing to do: unknown or deleted video, already ready or failed,
- * superseded) or 'gave_up' (the attempts are used up, e.g. every one killed its worker). Anything
+ * Outcomes are step results: ok (ready), drop 'rejected' (bad input: the video is 'failed' with a readable reason,
+ * never retried), drop 'skipped' (nothing to do: unknown or deleted video, already ready or failed,
+ * superseded) or dead letter 'gave_up' (the attempts are used up, e.g. every one killed its worker). Anything
  * else — object store or catalog unreachable, ffmpeg crashing — is thrown for the worker to retry.
  */
 import { createWriteStream } from 'node:fs';
@@ -19,22 +19,24 @@ import { getOrCreateVideoKey } from '@streamloop/catalog/key-repository';
 import { getVideo, patchVideo, updateVideoStatus } from '@streamloop/catalog/video-repository';
 import type { Logger } from '@streamloop/core/logger';
 import type { TranscodeJob } from '@streamloop/core/schemas/job';
+import type { Ladder, LadderRecord } from '@streamloop/core/schemas/ladder';
+import { type DeadLetter, type Drop, deadLetter, drop, type Ok, ok } from '@streamloop/event-log/step-result';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
-import { encodeAndPackage, type LadderRecord } from './encode-and-package.js';
+import { encodeAndPackage } from './encode-and-package.js';
 import { encryptRenditions, keyUri } from './encrypt-renditions.js';
 import { probeMedia, UnreadableMediaError } from './ffmpeg-command.js';
 import { DEFAULT_SOURCE_LIMITS, inspectSource, notPlayable, type SourceLimits } from './inspect-source.js';
-import { mediaKey } from './media-layout.js';
-import type { Ladder } from './plan-ladder.js';
 import { createProgressReporter } from './progress-reporter.js';
 import { publishRenditions } from './publish-renditions.js';
 import { clearUnpublishedMedia, openAttemptFolder } from './staging.js';
 
-export type JobOutcome =
-  | { kind: 'ready'; encodeSeconds: number; renditions: string[]; durationMs: number }
-  | { kind: 'rejected'; reason: string }
-  | { kind: 'skipped'; reason: string }
-  | { kind: 'gave_up'; reason: string; attempts: number };
+export interface ReadyVideo {
+  encodeSeconds: number;
+  renditions: string[];
+  durationMs: number;
+}
+
+export type JobOutcome = Ok<ReadyVideo> | Drop<'rejected' | 'skipped'> | DeadLetter<'gave_up'>;
 
 export interface JobHandlerDeps {
   catalog: Catalog;
@@ -61,15 +63,15 @@ export function createJobHandler(deps: JobHandlerDeps) {
 
   const reject = async (videoId: string, reason: string): Promise<JobOutcome> => {
     await updateVideoStatus(catalog, videoId, { status: 'failed', error: reason });
-    return { kind: 'rejected', reason };
+    return drop('rejected', reason);
   };
 
   return async function handleJob(job: TranscodeJob, context: AttemptContext): Promise<JobOutcome> {
     const { videoId } = job;
     const video = await getVideo(catalog, videoId);
-    if (video === undefined) return { kind: 'skipped', reason: 'no such video (deleted?)' };
+    if (video === undefined) return drop('skipped', 'no such video (deleted?)');
     if (video.status === 'ready' || video.status === 'failed') {
-      return { kind: 'skipped', reason: `video is already ${video.status}` };
+      return drop('skipped', `video is already ${video.status}`);
     }
     const { attemptId } = context;
     const counted = await beginJobAttempt(catalog, { jobId: job.jobId, videoId, attemptId });
@@ -78,11 +80,11 @@ export function createJobHandler(deps: JobHandlerDeps) {
       const why = counted.lastError ?? 'the worker stopped during every attempt';
       const reason = `transcode failed after ${context.maxAttempts} attempts: ${why}`;
       await updateVideoStatus(catalog, videoId, { status: 'failed', error: reason });
-      return { kind: 'gave_up', reason, attempts: context.maxAttempts };
+      return deadLetter('gave_up', reason);
     }
     // Progress starts again at 0: a killed attempt's percentage says nothing about this one.
     if (!(await updateVideoStatus(catalog, videoId, { status: 'processing', progressPercent: 0 }))) {
-      return { kind: 'skipped', reason: `video is ${video.status}, not waiting for a transcode` };
+      return drop('skipped', `video is ${video.status}, not waiting for a transcode`);
     }
 
     const folder = await openAttemptFolder(deps.workDir, videoId, attemptId);
@@ -131,7 +133,7 @@ export function createJobHandler(deps: JobHandlerDeps) {
       let encryption: { method: 'AES-128'; keyUri: string } | undefined;
       if (deps.encryption === 'aes-128') {
         const key = await getOrCreateVideoKey(catalog, videoId);
-        if (key === undefined) return { kind: 'skipped', reason: 'video deleted during the encode' };
+        if (key === undefined) return drop('skipped', 'video deleted during the encode');
         await encryptRenditions(outputDir, videoId, key.key);
         encryption = { method: key.method, keyUri: keyUri(videoId) };
       }
@@ -140,12 +142,12 @@ export function createJobHandler(deps: JobHandlerDeps) {
       // this job: leave the public prefix alone.
       const current = await getVideo(catalog, videoId);
       if (current?.status !== 'processing') {
-        return { kind: 'skipped', reason: `video became ${current?.status ?? 'deleted'} during the encode` };
+        return drop('skipped', `video became ${current?.status ?? 'deleted'} during the encode`);
       }
       if (!(await isCurrentJobAttempt(catalog, job.jobId, attemptId))) {
-        return { kind: 'skipped', reason: 'a newer attempt of this job took over' };
+        return drop('skipped', 'a newer attempt of this job took over');
       }
-      await clearUnpublishedMedia(objectStore, videoId);
+      await clearUnpublishedMedia(objectStore, videoId, packaged.ladderId);
       await publishRenditions(objectStore, videoId, outputDir);
       const durationMs = Math.round(info.durationSec * 1000);
       const flipped = await catalog.transaction(async (tx) => {
@@ -153,19 +155,13 @@ export function createJobHandler(deps: JobHandlerDeps) {
         await patchVideo(tx, videoId, {
           durationMs,
           // An encrypted ladder has no DASH manifest (encryptRenditions removed it).
-          ladder:
-            encryption === undefined
-              ? { ...packaged, master: mediaKey(videoId, packaged.master) }
-              : { ...withoutDash(packaged), master: mediaKey(videoId, packaged.master), encryption },
+          ladder: encryption === undefined ? packaged : { ...withoutDash(packaged), encryption },
         });
         return updateVideoStatus(tx, videoId, { status: 'ready' });
       });
       if (!flipped)
-        return {
-          kind: 'skipped',
-          reason: 'a newer attempt of this job took over, or the video left processing',
-        };
-      return { kind: 'ready', encodeSeconds, renditions: packaged.renditions.map((r) => r.name), durationMs };
+        return drop('skipped', 'a newer attempt of this job took over, or the video left processing');
+      return ok({ encodeSeconds, renditions: packaged.renditions.map((r) => r.name), durationMs });
     } finally {
       await folder.remove();
     }
@@ -174,7 +170,7 @@ export function createJobHandler(deps: JobHandlerDeps) {
 
 export type JobHandler = ReturnType<typeof createJobHandler>;
 
-function withoutDash(record: LadderRecord): Omit<LadderRecord, 'dash'> {
+function withoutDash(record: LadderRecord): LadderRecord {
   const { dash: _removed, ...rest } = record;
   return rest;
 }

@@ -1,13 +1,15 @@
 /**
- * Uploads an encode's output folder under `media/<videoId>/`: segments and the poster first, then the
- * media playlists, the master playlist last, so a player that can read a playlist finds everything
- * it names.
+ * Uploads an encode's output folder as the video's folder (core's object-layout: the encode sits in
+ * its ladder's subfolder, so it lands under `media/<videoId>/<ladderId>/`): segments and the poster
+ * first, then the media playlists, the master playlist last, so a player that can read a playlist
+ * finds everything it names.
  */
 import { createReadStream } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { mediaKey } from '@streamloop/core/object-layout';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
-import { mediaFileType, mediaKey } from './media-layout.js';
+import { mediaFileType } from './media-file-type.js';
 
 const CONCURRENT_UPLOADS = 4;
 

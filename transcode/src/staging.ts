@@ -5,14 +5,15 @@
  * public `media/<videoId>/` prefix until the whole ladder is there. A worker killed with -9 leaves
  * its folder behind: the next attempt for the same video (jobs are keyed by video id, so it lands on
  * the partition's one owner) removes every older attempt folder of that video first. A worker killed
- * while publishing leaves part of a ladder under `media/<videoId>/` with the video still
- * `processing` (so delivery serves none of it): the next attempt empties that prefix before it
- * publishes, so the published playlists only ever name objects of the attempt that published them.
+ * while publishing leaves part of a ladder under `media/<videoId>/<ladderId>/` with the video still
+ * `processing` (so delivery serves none of it): the next attempt empties that ladder's prefix before
+ * it publishes, so the published playlists only ever name objects of the attempt that published
+ * them. Other ladders of the video (experiments) are left alone; deleting the video removes them all.
  */
 import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
+import { ladderPrefix } from '@streamloop/core/object-layout';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
-import { mediaPrefix } from './media-layout.js';
 
 export interface AttemptFolder {
   dir: string;
@@ -43,7 +44,11 @@ export async function openAttemptFolder(
   };
 }
 
-/** Objects a killed attempt published before it could flip the status; returns how many. */
-export function clearUnpublishedMedia(objectStore: ObjectStore, videoId: string): Promise<number> {
-  return objectStore.deletePrefix(mediaPrefix(videoId));
+/** Objects a killed attempt published with this ladder before it could flip the status; returns how many. */
+export function clearUnpublishedMedia(
+  objectStore: ObjectStore,
+  videoId: string,
+  ladderId: string,
+): Promise<number> {
+  return objectStore.deletePrefix(ladderPrefix(videoId, ladderId));
 }

@@ -1,11 +1,12 @@
 /**
  * The transcode worker: a member of a consumer group on `transcode-jobs`, one job at a time, each
  * committed on its own (batches of one), so delivery is at least once and every step of a job is
- * idempotent. Bad messages go to the dead-letter topic; bad inputs end as 'failed' videos;
- * infrastructure errors crash the subscription so the job is redelivered, and the worker joins
- * again after a backoff that doubles. Attempts are counted in the catalog as they begin, so a job
- * that keeps failing — or keeps killing its worker — is given up after `maxAttempts` even across
- * restarts: its video is marked 'failed' with the reason and the job goes to the dead-letter topic.
+ * idempotent. Each message ends as one step result: ok (ready), drop (bad input: a 'failed' video;
+ * or nothing to do), dead letter (not a TranscodeJob, or attempts used up: the video is 'failed' and
+ * the job goes to the dead-letter output with why) or retry (an infrastructure error: the
+ * subscription crashes, the job is redelivered and event-log's supervised consumer rejoins after a
+ * jittered backoff). Attempts are counted in the catalog as they begin, so a job that keeps failing
+ * — or keeps killing its worker — is given up after `maxAttempts` even across restarts.
  */
 import { randomUUID } from 'node:crypto';
 import type { Catalog } from '@streamloop/catalog/catalog';
@@ -15,13 +16,15 @@ import { reasonOf } from '@streamloop/core/errors';
 import type { Logger } from '@streamloop/core/logger';
 import type { Registry } from '@streamloop/core/metrics';
 import { TranscodeJob } from '@streamloop/core/schemas/job';
+import type { Ladder } from '@streamloop/core/schemas/ladder';
 import { TOPICS } from '@streamloop/core/topics';
 import { createValidator } from '@streamloop/core/validate';
-import type { Batch, ConsumedMessage, EventLog, Subscription } from '@streamloop/event-log/event-log';
+import { createDeadLetterOutput } from '@streamloop/event-log/dead-letter-output';
+import type { Batch, ConsumedMessage, EventLog } from '@streamloop/event-log/event-log';
+import { type DeadLetter, deadLetter, retry, type StepResult } from '@streamloop/event-log/step-result';
+import { type BatchContext, createSupervisedConsumer } from '@streamloop/event-log/supervised-consumer';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
-import { createDeadLetters } from './dead-letters.js';
-import { createJobHandler, type JobHandlerDeps } from './handle-transcode-job.js';
-import type { Ladder } from './plan-ladder.js';
+import { createJobHandler, type JobHandlerDeps, type ReadyVideo } from './handle-transcode-job.js';
 import { createTranscodeMetrics } from './transcode-metrics.js';
 
 export interface TranscodeWorkerDeps {
@@ -39,7 +42,7 @@ export interface TranscodeWorkerDeps {
   deadLetterTopic?: string;
   /** Attempts per job, counted in the catalog across restarts; default 3. */
   maxAttempts?: number;
-  /** First pause before joining again after a crash; doubles up to 30 s. */
+  /** First pause before joining again after a crash; doubles (with jitter) up to 30 s. */
   retryBackoffMs?: number;
   ladder?: Ladder;
   limits?: JobHandlerDeps['limits'];
@@ -52,30 +55,21 @@ export interface TranscodeWorker {
   stop(): Promise<void>;
 }
 
-const MAX_BACKOFF_MS = 30_000;
+type JobResult = StepResult<ReadyVideo, 'rejected' | 'skipped' | 'invalid' | 'gave_up'>;
 
 export function createTranscodeWorker(deps: TranscodeWorkerDeps): TranscodeWorker {
   const { eventLog, catalog, logger } = deps;
-  const groupId = deps.groupId ?? 'transcode';
   const maxAttempts = deps.maxAttempts ?? 3;
-  const firstBackoffMs = deps.retryBackoffMs ?? 1_000;
   const metrics = createTranscodeMetrics(deps.registry);
   const validateJob = createValidator(TranscodeJob);
   const handleJob = createJobHandler(deps);
-  const topic = deps.topic ?? TOPICS.transcodeJobs.name;
-  const deadLetters = createDeadLetters({
+  const deadLetters = createDeadLetterOutput({
     eventLog,
-    topic: deps.deadLetterTopic ?? TOPICS.deadLetter.name,
-    sourceTopic: topic,
+    service: 'transcode',
+    ...(deps.deadLetterTopic === undefined ? {} : { topic: deps.deadLetterTopic }),
   });
 
-  let subscription: Subscription | undefined;
-  let current: AbortController | undefined;
-  let stopping = false;
-  let backoffMs = firstBackoffMs;
-  let rejoinTimer: NodeJS.Timeout | undefined;
-
-  const processMessage = async (message: ConsumedMessage): Promise<void> => {
+  const parseJobStep = (message: ConsumedMessage): TranscodeJob | DeadLetter<'invalid'> => {
     let payload: unknown;
     try {
       payload = JSON.parse(message.value.toString('utf8'));
@@ -83,103 +77,87 @@ export function createTranscodeWorker(deps: TranscodeWorkerDeps): TranscodeWorke
       payload = undefined;
     }
     const checked = validateJob(payload);
-    if (!checked.ok) {
-      metrics.jobs.inc({ outcome: 'invalid' });
-      logger.error(
-        { key: message.key, partition: message.partition, offset: message.offset, issues: checked.issues },
-        'a transcode message that is not a TranscodeJob goes to the dead-letter topic',
-      );
-      await deadLetters.send(
-        message,
-        `not a TranscodeJob: ${checked.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
-      );
-      return;
-    }
-    const job = checked.value;
+    if (checked.ok) return checked.value;
+    const issues = checked.issues.map((i) => `${i.path} ${i.message}`).join('; ');
+    return deadLetter('invalid', `not a TranscodeJob: ${issues}`);
+  };
+
+  /** One attempt at the job; an infrastructure error is a retry until the attempts are used up. */
+  const runJob = async (job: TranscodeJob, log: Logger, signal: AbortSignal): Promise<JobResult> => {
     const attemptId = randomUUID();
-    const log = logger.child({ videoId: job.videoId, jobId: job.jobId, attemptId });
-    current = new AbortController();
     try {
-      log.info('transcode attempt started');
-      const outcome = await handleJob(job, { attemptId, maxAttempts, signal: current.signal });
-      metrics.jobs.inc({ outcome: outcome.kind });
-      if (outcome.kind === 'ready') {
-        metrics.encodeSeconds.observe(outcome.encodeSeconds);
-        log.info({ encodeSeconds: outcome.encodeSeconds, renditions: outcome.renditions }, 'video ready');
-      } else if (outcome.kind === 'gave_up') {
-        await deadLetters.send(message, outcome.reason);
-        log.error({ reason: outcome.reason }, 'transcode job given up; video failed, job dead-lettered');
-      } else {
-        log.info({ outcome: outcome.kind, reason: outcome.reason }, `transcode job ${outcome.kind}`);
-      }
+      log.info({ attemptId }, 'transcode attempt started');
+      return await handleJob(job, { attemptId, maxAttempts, signal });
     } catch (err) {
-      if (stopping) throw err; // killed by stop(): redelivered later (the next attempt is counted)
+      if (signal.aborted) return retry(err); // killed by stop(): redelivered later (the next attempt is counted)
       // Throws (and so retries) only if the catalog itself is down: then nothing else could be done.
       await recordJobAttemptError(catalog, job.jobId, reasonOf(err));
       const attempts = (await getJobAttempts(catalog, job.jobId))?.attempts ?? maxAttempts;
       if (attempts < maxAttempts) {
-        metrics.jobs.inc({ outcome: 'retried' });
         log.error(
           { err },
           `transcode attempt ${attempts} of ${maxAttempts} failed; the job will be redelivered`,
         );
-        throw err;
+        return retry(err);
       }
       const reason = `transcode failed after ${attempts} attempts: ${reasonOf(err)}`;
       await updateVideoStatus(catalog, job.videoId, { status: 'failed', error: reason });
-      await deadLetters.send(message, reason);
-      metrics.jobs.inc({ outcome: 'gave_up' });
-      log.error({ err }, 'transcode job given up; video failed, job dead-lettered');
-    } finally {
-      current = undefined;
+      return deadLetter('gave_up', reason);
     }
   };
 
-  const handleBatch = async (batch: Batch): Promise<void> => {
-    for (const message of batch.messages) await processMessage(message);
-    backoffMs = firstBackoffMs;
+  const processMessage = async (message: ConsumedMessage, signal: AbortSignal): Promise<void> => {
+    const job = parseJobStep(message);
+    const log =
+      'kind' in job
+        ? logger.child({ key: message.key, partition: message.partition, offset: message.offset })
+        : logger.child({ videoId: job.videoId, jobId: job.jobId });
+    const result: JobResult = 'kind' in job ? job : await runJob(job, log, signal);
+    switch (result.kind) {
+      case 'ok':
+        metrics.jobs.inc({ outcome: 'ready' });
+        metrics.encodeSeconds.observe(result.value.encodeSeconds);
+        log.info(
+          { encodeSeconds: result.value.encodeSeconds, renditions: result.value.renditions },
+          'video ready',
+        );
+        return;
+      case 'drop':
+        metrics.jobs.inc({ outcome: result.reason });
+        log.info({ reason: result.detail }, `transcode job ${result.reason}`);
+        return;
+      case 'dead_letter':
+        // Written before the offset is committed: if the log refuses it, the job comes again.
+        await deadLetters.send(message, result.reason, result.detail);
+        metrics.jobs.inc({ outcome: result.reason });
+        log.error(
+          { reason: result.detail },
+          `transcode message ${result.reason}; it is on the dead-letter topic`,
+        );
+        return;
+      case 'retry':
+        if (!signal.aborted) metrics.jobs.inc({ outcome: 'retried' });
+        throw result.error;
+    }
   };
 
-  const join = async (): Promise<void> => {
-    const joined = await eventLog.subscribe({
-      groupId,
-      topics: [topic],
-      maxBatchSize: 1,
-      // A new group must still see jobs published before any worker ever joined (ingest may run
-      // first), and a job whose first handler crashed before any commit must come back.
-      fromBeginning: true,
-      handleBatch,
-    });
-    subscription = joined;
-    joined.done.catch(() => {
-      if (stopping || subscription !== joined) return;
-      logger.warn({ groupId, retryInMs: backoffMs }, 'transcode subscription crashed; joining again');
-      scheduleRejoin();
-    });
-  };
-
-  const scheduleRejoin = (): void => {
-    const delay = backoffMs;
-    backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
-    rejoinTimer = setTimeout(() => {
-      if (stopping) return;
-      join().catch((err: unknown) => {
-        logger.error({ reason: reasonOf(err) }, 'could not join the transcode group; trying again');
-        scheduleRejoin();
-      });
-    }, delay);
-  };
-
-  return {
-    async start() {
-      stopping = false;
-      await join();
+  return createSupervisedConsumer({
+    eventLog,
+    logger,
+    registry: deps.registry,
+    name: { service: 'transcode', noun: 'job_consumer' },
+    groupId: deps.groupId ?? 'transcode',
+    topic: deps.topic ?? TOPICS.transcodeJobs.name,
+    maxBatchSize: 1,
+    // A new group must still see jobs published before any worker ever joined (ingest may run
+    // first), and a job whose first handler crashed before any commit must come back.
+    fromBeginning: true,
+    backoff: { initialDelayMs: deps.retryBackoffMs ?? 1_000, maxDelayMs: 30_000 },
+    // An encode holds its one-message batch for minutes without fetching: silence is not a stall
+    // here. The lag gauge stays; a worker that dies mid-job is covered by the attempt count.
+    watchdog: { checkIntervalMs: 5_000, stallAfterMs: Number.POSITIVE_INFINITY },
+    handleBatch: async (batch: Batch, context: BatchContext) => {
+      for (const message of batch.messages) await processMessage(message, context.signal);
     },
-    async stop() {
-      stopping = true;
-      clearTimeout(rejoinTimer);
-      current?.abort();
-      await subscription?.stop();
-    },
-  };
+  });
 }

@@ -6,10 +6,11 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Ladder, LadderRung } from '@streamloop/core/schemas/ladder';
 import { Parser } from 'm3u8-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeAndPackage } from '../src/encode-and-package.js';
-import { DEFAULT_LADDER, type Ladder, type LadderRung } from '../src/plan-ladder.js';
+import { DEFAULT_LADDER } from '../src/fit-ladder.js';
 import { makeMatrixClip } from './media/clips.js';
 import { type PlaybackRig, startPlaybackRig } from './media/playback.js';
 import { probeSegment } from './media/probe-output.js';
@@ -28,10 +29,11 @@ let root: string;
 let source: string;
 let rig: PlaybackRig;
 
+/** Encodes into `<root>/<name>/` and returns the ladder's folder in it (where the master is). */
 const packageWith = async (name: string, ladder: Ladder): Promise<string> => {
   const out = path.join(root, name);
   await mkdir(out);
-  await encodeAndPackage(
+  const record = await encodeAndPackage(
     {
       input: source,
       formatName: 'mov,mp4,m4a,3gp,3g2,mj2',
@@ -43,7 +45,7 @@ const packageWith = async (name: string, ladder: Ladder): Promise<string> => {
     },
     { outputDir: out, ladder, segmentSeconds: 2 },
   );
-  return out;
+  return path.join(out, path.dirname(record.master));
 };
 
 const masterOf = async (out: string) => {
@@ -102,7 +104,7 @@ describe('codec rungs', () => {
       ['manifest.mpd', 'dash'],
       ['master.m3u8', 'hls'],
     ] as const) {
-      const result = await rig.play(`${path.basename(out)}/${file}`, type);
+      const result = await rig.play(`${path.relative(root, out)}/${file}`, type);
       expect(result.error).toBeNull();
       expect(result.playedSec).toBeGreaterThanOrEqual(1);
     }

@@ -19,6 +19,7 @@ import { listJobAttemptsOfVideo } from '@streamloop/catalog/job-attempts-reposit
 import { createPgCatalog } from '@streamloop/catalog/pg-catalog';
 import { getVideo, insertVideo } from '@streamloop/catalog/video-repository';
 import { type Config, loadConfig } from '@streamloop/core/config';
+import { ladderPrefix, MASTER_PLAYLIST, mediaPrefix, sourceKey } from '@streamloop/core/object-layout';
 import { assertReachable, eventually, requireService, uniqueName } from '@streamloop/core/testing';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
@@ -82,8 +83,8 @@ describe('transcode workers killed with -9 mid-encode, five times (real Kafka, S
   afterAll(async () => {
     child?.kill('SIGKILL');
     for (const id of videoIds) {
-      await objectStore?.deletePrefix(`media/${id}/`);
-      await objectStore?.delete(`sources/${id}`);
+      await objectStore?.deletePrefix(mediaPrefix(id));
+      await objectStore?.delete(sourceKey(id));
     }
     await Promise.allSettled([eventLog?.close(), catalog?.close(), objectStore?.close()]);
     await dropDatabase?.();
@@ -129,7 +130,7 @@ describe('transcode workers killed with -9 mid-encode, five times (real Kafka, S
       await new Promise((resolve) => child!.once('exit', resolve));
       killedAttempts.push(attemptId);
       // A killed attempt never published anything, and the video is not playable yet.
-      expect(await keysUnder(objectStore, `media/${long.videoId}/`), `after kill ${kill}`).toEqual([]);
+      expect(await keysUnder(objectStore, mediaPrefix(long.videoId)), `after kill ${kill}`).toEqual([]);
       expect((await getVideo(catalog, long.videoId))?.status).toBe('processing');
     }
 
@@ -155,11 +156,15 @@ describe('transcode workers killed with -9 mid-encode, five times (real Kafka, S
     expect((await listJobAttemptsOfVideo(catalog, short.videoId)).map((a) => a.jobId)).toEqual([short.jobId]);
 
     // The published ladder names only objects that exist and that the final attempt wrote.
-    const prefix = `media/${long.videoId}/`;
-    const published = new Map((await listUnder(objectStore, prefix)).map((o) => [o.key, o]));
-    const variants = parseMaster((await objectStore.getBuffer(`${prefix}master.m3u8`))!.toString('utf8'));
+    const prefix = ladderPrefix(long.videoId, 'default');
+    const published = new Map(
+      (await listUnder(objectStore, mediaPrefix(long.videoId))).map((o) => [o.key, o]),
+    );
+    const variants = parseMaster(
+      (await objectStore.getBuffer(`${prefix}${MASTER_PLAYLIST}`))!.toString('utf8'),
+    );
     expect(variants.length).toBeGreaterThanOrEqual(2);
-    const referenced = [`${prefix}master.m3u8`];
+    const referenced = [`${prefix}${MASTER_PLAYLIST}`];
     for (const variant of variants) {
       const playlistKey = prefix + variant.uri;
       referenced.push(playlistKey);

@@ -1,7 +1,8 @@
+import type { LadderRung } from '@streamloop/core/schemas/ladder';
 import { describe, expect, it } from 'vitest';
 import { ACCEPTED_FORMATS, type EncodePlan, encodeArguments, rateExpression } from '../src/ffmpeg-command.js';
+import { DEFAULT_LADDER, fitLadder } from '../src/fit-ladder.js';
 import { planStoryboard } from '../src/packaging/storyboard.js';
-import { DEFAULT_LADDER, type LadderRung, planLadder } from '../src/plan-ladder.js';
 
 const makePlan = (overrides: Partial<EncodePlan> = {}): EncodePlan => ({
   input: '/work/job/source',
@@ -9,7 +10,7 @@ const makePlan = (overrides: Partial<EncodePlan> = {}): EncodePlan => ({
   durationSec: 20,
   frameRate: 30,
   hasAudio: true,
-  renditions: planLadder({ width: 1280, height: 720 }),
+  renditions: fitLadder({ width: 1280, height: 720 }),
   audioBitrateKbps: 96,
   presets: DEFAULT_LADDER.presets,
   outputDir: '/work/job/out',
@@ -82,7 +83,7 @@ describe('encodeArguments', () => {
       maxrateKbps: 550,
       bufsizeKbps: 750,
     });
-    const renditions = planLadder(
+    const renditions = fitLadder(
       { width: 640, height: 360 },
       { ...DEFAULT_LADDER, rungs: [rung('h264'), rung('hevc'), rung('av1')] },
     );

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { getVideoKey } from '@streamloop/catalog/key-repository';
 import { getVideo } from '@streamloop/catalog/video-repository';
+import { mediaUrlPath } from '@streamloop/core/object-layout';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, eventually } from '@streamloop/core/testing';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,7 +77,7 @@ describe('an AES-128 encrypted ladder in Chromium with video.js', () => {
     expect(video.status).toBe('ready');
 
     const page = await browser.newPage();
-    await page.goto(`${baseUrl}/?src=${encodeURIComponent(`/media/${job.videoId}/master.m3u8`)}`);
+    await page.goto(`${baseUrl}/?src=${encodeURIComponent(mediaUrlPath(job.videoId, video.ladder!.master))}`);
     const state = await eventually(
       'the player to play past 2 s',
       async () => {

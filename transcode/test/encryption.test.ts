@@ -7,6 +7,7 @@ import { createDecipheriv } from 'node:crypto';
 import path from 'node:path';
 import { getVideoKey } from '@streamloop/catalog/key-repository';
 import { getVideo } from '@streamloop/catalog/video-repository';
+import { ladderPrefix, MASTER_PLAYLIST } from '@streamloop/core/object-layout';
 import { eventually } from '@streamloop/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codecsOf, makeClip, parseMaster, startTranscodeFixture, type TranscodeFixture } from './helpers.js';
@@ -40,8 +41,8 @@ describe('transcode with AES-128 encryption', () => {
     const key = (await getVideoKey(fixture.catalog, job.videoId))?.key;
     expect(key).toHaveLength(16);
 
-    const prefix = `media/${job.videoId}/`;
-    const master = (await fixture.objectStore.getBuffer(`${prefix}master.m3u8`))!.toString('utf8');
+    const prefix = ladderPrefix(job.videoId, 'default');
+    const master = (await fixture.objectStore.getBuffer(`${prefix}${MASTER_PLAYLIST}`))!.toString('utf8');
     const variants = parseMaster(master);
     expect(variants.length).toBeGreaterThanOrEqual(2);
     // Video rungs carry H.264 only; the one shared audio rendition (EXT-X-MEDIA) carries AAC.

@@ -12,14 +12,16 @@ import { createPgliteCatalog } from '@streamloop/catalog/pglite-catalog';
 import { insertVideo } from '@streamloop/catalog/video-repository';
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry, type Registry } from '@streamloop/core/metrics';
+import { sourceKey } from '@streamloop/core/object-layout';
+import type { DeadLetter } from '@streamloop/core/schemas/dead-letter';
 import type { TranscodeJob } from '@streamloop/core/schemas/job';
 import { uniqueName } from '@streamloop/core/testing';
 import { EVENT_NAMES, TOPICS } from '@streamloop/core/topics';
+import { readDeadLetters } from '@streamloop/event-log/dead-letter-reader';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
 import { createLocalObjectStore } from '@streamloop/object-store/local-object-store';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
-import type { DeadLetter } from '../src/dead-letters.js';
 import {
   createTranscodeWorker,
   type TranscodeWorker,
@@ -92,15 +94,8 @@ export async function startTranscodeFixture(
     ...options,
   });
   await worker.start();
-  const deadLetters: DeadLetter[] = [];
-  const letters = await eventLog.subscribe({
-    groupId: uniqueName('dead-letter-reader'),
-    topics: [TOPICS.deadLetter.name],
-    fromBeginning: true,
-    async handleBatch(batch) {
-      for (const m of batch.messages) deadLetters.push(JSON.parse(m.value.toString('utf8')) as DeadLetter);
-    },
-  });
+  const letters = await readDeadLetters(eventLog, { groupId: uniqueName('dead-letter-reader') });
+  const deadLetters = letters.letters;
 
   const publish = async (job: TranscodeJob | string) => {
     const value = typeof job === 'string' ? job : JSON.stringify(job);
@@ -119,7 +114,7 @@ export async function startTranscodeFixture(
     publish,
     async submit(source, overrides = {}) {
       const video = await insertVideo(catalog, { title: 'test clip', status: 'uploaded' });
-      const job = makeJob({ videoId: video.id, sourceKey: `sources/${video.id}`, ...overrides });
+      const job = makeJob({ videoId: video.id, sourceKey: sourceKey(video.id), ...overrides });
       await objectStore.put(job.sourceKey, source);
       await publish(job);
       return job;
@@ -138,7 +133,7 @@ export function makeJob(overrides: Partial<TranscodeJob> & Pick<TranscodeJob, 'v
   return {
     event: EVENT_NAMES.transcodeJob,
     jobId: uniqueName('job'),
-    sourceKey: `sources/${overrides.videoId}`,
+    sourceKey: sourceKey(overrides.videoId),
     attempt: 1,
     requestedAt: new Date().toISOString(),
     ...overrides,

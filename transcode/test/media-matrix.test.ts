@@ -122,10 +122,12 @@ describe.each(CASES)('$name', ({ clip: spec, sizes, rate }) => {
     // What the worker hands over: the probe's view of the source.
     const verdict = inspectSource(await probeMedia(input));
     if (!verdict.ok) throw new Error(verdict.reason);
-    await encodeAndPackage(
+    const record = await encodeAndPackage(
       { ...verdict.source, input },
       { outputDir: out, segmentSeconds: SEGMENT_SECONDS, keyframeSeconds: KEYFRAME_SECONDS },
     );
+    // The files below are read from the ladder's folder, where the master is.
+    out = path.join(out, path.dirname(record.master));
   }, 300_000);
 
   const read = (file: string) => readFile(path.join(out, file), 'utf8');

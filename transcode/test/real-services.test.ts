@@ -12,6 +12,7 @@ import { createPgCatalog } from '@streamloop/catalog/pg-catalog';
 import { getVideo, insertVideo } from '@streamloop/catalog/video-repository';
 import { type Config, loadConfig } from '@streamloop/core/config';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
+import { mediaKey, mediaPrefix, sourceKey } from '@streamloop/core/object-layout';
 import { assertReachable, eventually, requireService, uniqueName } from '@streamloop/core/testing';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
@@ -67,8 +68,8 @@ describe(`transcode worker on the real services (${label})`, () => {
   afterAll(async () => {
     await worker?.stop();
     for (const id of videoIds) {
-      await objectStore?.deletePrefix(`media/${id}/`);
-      await objectStore?.delete(`sources/${id}`);
+      await objectStore?.deletePrefix(mediaPrefix(id));
+      await objectStore?.delete(sourceKey(id));
     }
     await Promise.allSettled([eventLog?.close(), catalog?.close(), objectStore?.close()]);
     await dropDatabase?.();
@@ -92,9 +93,9 @@ describe(`transcode worker on the real services (${label})`, () => {
       { timeoutMs: 120_000, intervalMs: 200 },
     );
     expect(done).toMatchObject({ status: 'ready', error: null });
-    const master = await objectStore.getBuffer(`media/${video.id}/master.m3u8`);
+    const master = await objectStore.getBuffer(mediaKey(video.id, done.ladder!.master));
     expect(parseMaster(master!.toString('utf8')).length).toBeGreaterThanOrEqual(2);
-    expect(await objectStore.head(`media/${video.id}/poster.jpg`)).toMatchObject({
+    expect(await objectStore.head(mediaKey(video.id, done.ladder!.poster))).toMatchObject({
       contentType: 'image/jpeg',
     });
   });

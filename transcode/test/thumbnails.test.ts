@@ -6,8 +6,9 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { LadderRecord } from '@streamloop/core/schemas/ladder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeAndPackage, type LadderRecord } from '../src/encode-and-package.js';
+import { encodeAndPackage } from '../src/encode-and-package.js';
 import { probeMedia } from '../src/ffmpeg-command.js';
 import { inspectSource } from '../src/inspect-source.js';
 import { makeClip } from './helpers.js';
@@ -32,8 +33,8 @@ describe('thumbnails every keyframe interval', () => {
   });
 
   it('writes one thumbnail per 2 s of the clip and lists them in the ladder record', async () => {
-    expect(record.thumbnails).toEqual({ intervalSec: 2, count: 3, pattern: 'thumbs/t_%05d.jpg' });
-    expect((await readdir(path.join(out, 'thumbs'))).sort()).toEqual([
+    expect(record.thumbnails).toEqual({ intervalSec: 2, count: 3, pattern: 'default/thumbs/t_%05d.jpg' });
+    expect((await readdir(path.join(out, 'default', 'thumbs'))).sort()).toEqual([
       't_00000.jpg',
       't_00001.jpg',
       't_00002.jpg',
@@ -42,11 +43,11 @@ describe('thumbnails every keyframe interval', () => {
 
   it('makes each thumbnail a distinct 640x360 JPEG', async () => {
     const names = ['t_00000.jpg', 't_00001.jpg', 't_00002.jpg'];
-    const bytes = await Promise.all(names.map((name) => readFile(path.join(out, 'thumbs', name))));
+    const bytes = await Promise.all(names.map((name) => readFile(path.join(out, 'default', 'thumbs', name))));
     for (const jpeg of bytes) expect(jpeg.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
     expect(new Set(bytes.map((b) => b.toString('base64'))).size).toBe(3);
     for (const name of names) {
-      expect(await imageSize(path.join(out, 'thumbs', name))).toEqual({ width: 640, height: 360 });
+      expect(await imageSize(path.join(out, 'default', 'thumbs', name))).toEqual({ width: 640, height: 360 });
     }
   });
 });

@@ -6,6 +6,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beginJobAttempt, getJobAttempts } from '@streamloop/catalog/job-attempts-repository';
 import { deleteVideo, getVideo, insertVideo, type VideoRecord } from '@streamloop/catalog/video-repository';
+import { ladderPrefix, MASTER_PLAYLIST, mediaKey } from '@streamloop/core/object-layout';
 import { eventually } from '@streamloop/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -59,13 +60,14 @@ describe('transcode worker on the embedded adapters with real ffmpeg', () => {
     expect(video.durationMs).toBeGreaterThan(5_500);
     expect(video.durationMs).toBeLessThan(6_500);
 
-    const prefix = `media/${job.videoId}/`;
-    const master = await fixture.objectStore.get(`${prefix}master.m3u8`);
+    // Published under the ladder's folder, where the record the catalog keeps says.
+    const masterKey = mediaKey(job.videoId, video.ladder!.master);
+    expect(masterKey).toBe(`${ladderPrefix(job.videoId, 'default')}${MASTER_PLAYLIST}`);
+    const prefix = masterKey.slice(0, masterKey.lastIndexOf('/') + 1);
+    const master = await fixture.objectStore.get(masterKey);
     expect(master?.contentType).toBe('application/vnd.apple.mpegurl');
     master?.body.destroy();
-    const variants = parseMaster(
-      (await fixture.objectStore.getBuffer(`${prefix}master.m3u8`))!.toString('utf8'),
-    );
+    const variants = parseMaster((await fixture.objectStore.getBuffer(masterKey))!.toString('utf8'));
     expect(variants.length).toBeGreaterThanOrEqual(2);
     for (const variant of variants) {
       expect(Number(variant.attributes.BANDWIDTH)).toBeGreaterThan(0);
@@ -104,12 +106,12 @@ describe('transcode worker on the embedded adapters with real ffmpeg', () => {
     const firstFolder = firstChild.slice(0, firstChild.lastIndexOf('/') + 1);
     expect(await codecsOf(await playable(firstFolder, firstSegment), fixture.dir)).toEqual(['h264']);
     expect(await codecsOf(await playable(`${prefix}audio/`, 'seg_000.m4s'), fixture.dir)).toEqual(['aac']);
-    expect(await fixture.objectStore.head(`${prefix}poster.jpg`)).toMatchObject({
+    expect(await fixture.objectStore.head(mediaKey(job.videoId, video.ladder!.poster))).toMatchObject({
       contentType: 'image/jpeg',
     });
     // A 6 s clip with an IDR every 2 s: stills at 0, 2 and 4 s, stored immutable like segments.
     expect(video.ladder).toMatchObject({
-      thumbnails: { intervalSec: 2, count: 3, pattern: 'thumbs/t_%05d.jpg' },
+      thumbnails: { intervalSec: 2, count: 3, pattern: 'default/thumbs/t_%05d.jpg' },
     });
     for (const still of ['t_00000.jpg', 't_00001.jpg', 't_00002.jpg']) {
       expect(await fixture.objectStore.head(`${prefix}thumbs/${still}`)).toMatchObject({
@@ -162,7 +164,9 @@ describe('transcode worker on the embedded adapters with real ffmpeg', () => {
       expect.objectContaining({
         value: 'this is not a job',
         valueEncoding: 'utf8',
-        reason: expect.stringMatching(/^not a TranscodeJob: /),
+        reason: 'invalid',
+        detail: expect.stringMatching(/^not a TranscodeJob: /),
+        service: 'transcode',
         source: expect.objectContaining({ topic: 'transcode-jobs', key: 'garbage' }),
       }),
     ]);
@@ -181,7 +185,9 @@ describe('transcode worker on the embedded adapters with real ffmpeg', () => {
     const video = await settled(fixture, job.videoId);
     expect(video.status).toBe('failed');
     expect(video.error).toMatch(/^not a playable video: /);
-    expect(await fixture.objectStore.head(`media/${job.videoId}/master.m3u8`)).toBeNull();
+    expect(
+      await fixture.objectStore.head(`${ladderPrefix(job.videoId, 'default')}${MASTER_PLAYLIST}`),
+    ).toBeNull();
   });
 
   it('encodes a small source without audio to video-only renditions, never upscaled', async () => {
@@ -193,7 +199,9 @@ describe('transcode worker on the embedded adapters with real ffmpeg', () => {
     const job = await fixture.submit(silent);
     expect((await settled(fixture, job.videoId)).status).toBe('ready');
     const variants = parseMaster(
-      (await fixture.objectStore.getBuffer(`media/${job.videoId}/master.m3u8`))!.toString('utf8'),
+      (await fixture.objectStore.getBuffer(
+        `${ladderPrefix(job.videoId, 'default')}${MASTER_PLAYLIST}`,
+      ))!.toString('utf8'),
     );
     expect(variants.map((v) => [v.attributes.RESOLUTION, v.attributes.CODECS])).toEqual([
       ['312x234', expect.stringMatching(/^avc1\.[0-9A-F]{6}$/)],
@@ -237,7 +245,8 @@ describe('transcode worker attempts, counted in the catalog', () => {
     );
     expect(fixture.deadLetters).toEqual([
       expect.objectContaining({
-        reason: failed.error,
+        reason: 'gave_up',
+        detail: failed.error,
         value: JSON.stringify(job),
         source: expect.objectContaining({ key: video.id }),
       }),
@@ -264,7 +273,9 @@ describe('transcode worker attempts, counted in the catalog', () => {
       await metricValue(fixture.registry, 'streamloop_transcode_jobs_total', { outcome: 'skipped' }),
     ).toBe(skippedBefore + 1);
     expect(await getJobAttempts(fixture.catalog, good.jobId)).toMatchObject({ attempts: 1 });
-    expect(await fixture.objectStore.head(`media/${deleted.id}/master.m3u8`)).toBeNull();
+    expect(
+      await fixture.objectStore.head(`${ladderPrefix(deleted.id, 'default')}${MASTER_PLAYLIST}`),
+    ).toBeNull();
   });
 });
 
@@ -287,7 +298,7 @@ describe('transcode worker when the object store fails', () => {
     const video = await settled(fixture, job.videoId);
     expect(video.status).toBe('failed');
     expect(video.error).toMatch(/^transcode failed after 2 attempts: /);
-    expect(fixture.deadLetters.map((letter) => letter.reason)).toEqual([video.error]);
+    expect(fixture.deadLetters.map((letter) => letter.detail)).toEqual([video.error]);
     expect(
       await metricValue(fixture.registry, 'streamloop_transcode_jobs_total', { outcome: 'retried' }),
     ).toBe(1);

@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { getVideo } from '@streamloop/catalog/video-repository';
+import { mediaPrefix, SOURCES_FOLDER } from '@streamloop/core/object-layout';
 import { eventually } from '@streamloop/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClip, metricValue, run, startTranscodeFixture, type TranscodeFixture } from './helpers.js';
@@ -121,7 +122,7 @@ describe('untrusted uploads are refused at the probe', () => {
     expect(await encodes(fixture)).toBe(0);
     // The other video's clip is still only where it was: no copy of its bytes anywhere in the store.
     for await (const object of fixture.objectStore.list('')) {
-      if (object.key.startsWith('sources/')) continue;
+      if (object.key.startsWith(SOURCES_FOLDER)) continue;
       expect((await fixture.objectStore.getBuffer(object.key))?.equals(foreignBytes), object.key).toBe(false);
     }
   });
@@ -203,7 +204,7 @@ function settled(fixture: TranscodeFixture, videoId: string) {
 
 async function publishedKeys(fixture: TranscodeFixture, videoId: string): Promise<string[]> {
   const keys: string[] = [];
-  for await (const object of fixture.objectStore.list(`media/${videoId}/`)) keys.push(object.key);
+  for await (const object of fixture.objectStore.list(mediaPrefix(videoId))) keys.push(object.key);
   return keys;
 }
 

@@ -3,19 +3,23 @@
  * the statement that deleted the row) it removes the video's keys from the feature store. Analytics
  * owns those keys (core's `videoFeatureKeys`), so it deletes them; ingest only announces the deletion.
  *
- * Deliberately plain (subscribe, handle, resubscribe after a crash): it moves onto event-log's
- * supervised consumer when that lands. Deleting keys is idempotent, so a redelivered batch is harmless.
+ * Runs on event-log's supervised consumer. Deleting keys is idempotent, so a redelivered batch is
+ * harmless; a feature-store outage is retried (the offset stays uncommitted), never skipped; a message
+ * that is not a video event goes to the dead-letter topic with its reason.
  */
-import { videoFeatureKeys } from '@streamloop/core/feature-keys';
 import { reasonOf } from '@streamloop/core/errors';
+import { videoFeatureKeys } from '@streamloop/core/feature-keys';
 import type { Logger } from '@streamloop/core/logger';
 import { Counter, metricName, type Registry } from '@streamloop/core/metrics';
 import { VideoEvent } from '@streamloop/core/schemas/video-event';
 import { EVENT_NAMES, TOPICS } from '@streamloop/core/topics';
 import { createValidator } from '@streamloop/core/validate';
-import type { Batch, EventLog, Subscription } from '@streamloop/event-log/event-log';
+import { type BackoffOptions, DEFAULT_BACKOFF, retryUntilOk } from '@streamloop/event-log/backoff';
+import { createDeadLetterOutput } from '@streamloop/event-log/dead-letter-output';
+import type { Batch, ConsumedMessage, EventLog } from '@streamloop/event-log/event-log';
+import { type DeadLetter, deadLetter, ok, type Ok, retry } from '@streamloop/event-log/step-result';
+import { type BatchContext, createSupervisedConsumer } from '@streamloop/event-log/supervised-consumer';
 import type { FeatureStore } from '@streamloop/feature-store/feature-store';
-import { type BackoffOptions, backoffDelayMs, DEFAULT_BACKOFF, sleep } from '../backoff.js';
 
 export interface DeletedVideoConsumerDeps {
   eventLog: EventLog;
@@ -36,96 +40,75 @@ export interface DeletedVideoConsumer {
 
 const isVideoEvent = createValidator(VideoEvent);
 
+/** A message of video-events as a `VideoEvent`, or a dead letter saying why it is not one. */
+function parseVideoEventStep(message: ConsumedMessage): Ok<VideoEvent> | DeadLetter<'invalid_video_event'> {
+  let value: unknown;
+  try {
+    value = JSON.parse(message.value.toString('utf8'));
+  } catch (err) {
+    return deadLetter('invalid_video_event', `not JSON: ${reasonOf(err)}`);
+  }
+  const checked = isVideoEvent(value);
+  if (checked.ok) return ok(checked.value);
+  return deadLetter('invalid_video_event', checked.issues.map((i) => `${i.path} ${i.message}`).join('; '));
+}
+
 export function createDeletedVideoConsumer(deps: DeletedVideoConsumerDeps): DeletedVideoConsumer {
   const { eventLog, featureStore, logger } = deps;
-  const groupId = deps.groupId ?? 'analytics-video-events';
   const backoff = deps.backoff ?? DEFAULT_BACKOFF;
   const forgotten = new Counter({
     name: metricName('analytics', 'deleted_videos_forgotten_total'),
     help: 'Deleted videos whose feature-store keys analytics removed',
     registers: [deps.registry],
   });
-  const stopping = new AbortController();
-  let subscription: Subscription | undefined;
-  let supervising: Promise<void> | undefined;
+  const deadLetters = createDeadLetterOutput({ eventLog, service: 'analytics' });
 
-  async function forget(videoId: string): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await featureStore.del(...videoFeatureKeys(videoId));
-        forgotten.inc();
-        return;
-      } catch (err) {
-        // Not committed until it worked: a feature-store outage delays forgetting, never skips it.
-        const retryInMs = backoffDelayMs(attempt, backoff);
-        logger.warn({ videoId, reason: reasonOf(err), retryInMs }, 'could not delete features; retrying');
-        await sleep(retryInMs, stopping.signal);
-      }
-    }
-  }
+  const forget = (videoId: string, context: BatchContext) =>
+    retryUntilOk(
+      async () => {
+        try {
+          return ok(await featureStore.del(...videoFeatureKeys(videoId)));
+        } catch (err) {
+          return retry(err);
+        }
+      },
+      {
+        backoff,
+        signal: context.signal,
+        onRetry(err, attempt, retryInMs) {
+          // Failing, not stalled: a Redis outage is not cured by resubscribing.
+          context.alive();
+          logger.warn(
+            { videoId, reason: reasonOf(err), attempt, retryInMs },
+            'could not delete features; retrying',
+          );
+        },
+      },
+    );
 
-  async function handleBatch(batch: Batch): Promise<void> {
+  async function handleBatch(batch: Batch, context: BatchContext): Promise<void> {
     for (const message of batch.messages) {
-      let event: unknown;
-      try {
-        event = JSON.parse(message.value.toString('utf8'));
-      } catch {
-        event = undefined;
-      }
-      const checked = isVideoEvent(event);
-      if (!checked.ok) {
-        logger.warn(
-          { partition: batch.partition, offset: message.offset },
-          'skipped a malformed video event',
-        );
+      const parsed = parseVideoEventStep(message);
+      if (parsed.kind === 'dead_letter') {
+        await deadLetters.send(message, parsed.reason, parsed.detail);
         continue;
       }
-      if (checked.value.event === EVENT_NAMES.videoDeleted) await forget(checked.value.videoId);
+      if (parsed.value.event !== EVENT_NAMES.videoDeleted) continue;
+      await forget(parsed.value.videoId, context);
+      forgotten.inc();
     }
   }
 
-  const subscribe = () =>
-    eventLog.subscribe({
-      groupId,
-      topics: [TOPICS.videoEvents.name],
-      // A deletion announced before analytics first ran still has keys to forget.
-      fromBeginning: true,
-      handleBatch,
-    });
-
-  async function supervise(): Promise<void> {
-    for (let crashes = 0; !stopping.signal.aborted; crashes++) {
-      try {
-        await subscription?.done;
-        return;
-      } catch (err) {
-        if (stopping.signal.aborted) return;
-        const retryInMs = backoffDelayMs(crashes, backoff);
-        logger.error(
-          { reason: reasonOf(err), retryInMs },
-          'video-events subscription crashed; resubscribing',
-        );
-        try {
-          await sleep(retryInMs, stopping.signal);
-          subscription = await subscribe();
-          // stop() came while joining: it could not see this subscription, so leave it here.
-          if (stopping.signal.aborted) await subscription.stop();
-        } catch {
-          // Stopped while waiting, or the log is unreachable: the loop decides which.
-        }
-      }
-    }
-  }
-
-  return {
-    async start() {
-      subscription = await subscribe();
-      supervising = supervise();
-    },
-    async stop() {
-      stopping.abort(new Error('the deleted-video consumer is stopping'));
-      await subscription?.stop().catch(() => undefined);
-      await supervising;
-    },
-  };
+  return createSupervisedConsumer({
+    eventLog,
+    logger,
+    registry: deps.registry,
+    name: { service: 'analytics', noun: 'video_events_consumer' },
+    groupId: deps.groupId ?? 'analytics-video-events',
+    topic: TOPICS.videoEvents.name,
+    // A deletion announced before analytics first ran still has keys to forget.
+    fromBeginning: true,
+    backoff,
+    handleBatch,
+  });
 }

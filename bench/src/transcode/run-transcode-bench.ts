@@ -9,12 +9,14 @@
  *
  *   npm run bench:transcode -w bench      → bench/results/transcode.json + a markdown table
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { DEFAULT_LADDER, type Ladder, planLadder } from '@streamloop/transcode/plan-ladder';
+import { ladderFolder } from '@streamloop/core/object-layout';
+import type { Ladder } from '@streamloop/core/schemas/ladder';
+import { DEFAULT_LADDER, fitLadder } from '@streamloop/transcode/fit-ladder';
 import { type BenchClip, CLIP_SECONDS, makeBenchClips } from './bench-clips.js';
 import { measure, type ProcessCost, sequence } from './measure-process.js';
 import { joinRung, type RungQuality, rungQuality } from './rendition-quality.js';
@@ -33,7 +35,7 @@ interface PipelineResult {
 
 async function runSeed(clip: BenchClip, out: string): Promise<ProcessCost> {
   const costs: ProcessCost[] = [];
-  for (const r of planLadder(clip, DEFAULT_LADDER)) {
+  for (const r of fitLadder(clip, DEFAULT_LADDER)) {
     const dir = path.join(out, r.name);
     await mkdir(dir, { recursive: true });
     costs.push(
@@ -49,7 +51,9 @@ async function runSeed(clip: BenchClip, out: string): Promise<ProcessCost> {
 }
 
 async function runOurs(clip: BenchClip, out: string, ladder: Ladder): Promise<ProcessCost> {
-  await mkdir(out, { recursive: true });
+  // The encode writes a video's folder; its ladder's subfolder becomes `out`, laid out like the seed's.
+  const videoDir = `${out}-video`;
+  await mkdir(videoDir, { recursive: true });
   // A plain node process around the real entry point, so its cost includes our packaging work.
   const script = [
     `const { encodeAndPackage } = await import(${JSON.stringify(ENCODE_MODULE)});`,
@@ -61,16 +65,26 @@ async function runOurs(clip: BenchClip, out: string, ladder: Ladder): Promise<Pr
       height: clip.height,
       frameRate: 30,
       hasAudio: true,
-    })}, ${JSON.stringify({ outputDir: out, ladder })}, { niceness: 0 });`,
+    })}, ${JSON.stringify({ outputDir: videoDir, ladder })}, { niceness: 0 });`,
   ].join('\n');
-  return measure(process.execPath, ['--input-type=module', '-e', script]);
+  const cost = await measure(process.execPath, ['--input-type=module', '-e', script]);
+  await rename(path.join(videoDir, ladderFolder(ladder.id)), out);
+  await rm(videoDir, { recursive: true, force: true });
+  return cost;
 }
 
 async function qualityOf(clip: BenchClip, out: string, scratch: string): Promise<PipelineResult['rungs']> {
   const rungs: PipelineResult['rungs'] = [];
-  for (const r of planLadder(clip, DEFAULT_LADDER)) {
-    const joined = await joinRung(path.join(out, r.name), path.join(scratch, `${path.basename(out)}-${r.name}`));
-    rungs.push({ name: r.name, targetKbps: r.videoBitrateKbps, ...(await rungQuality(joined, clip.file, r, CLIP_SECONDS)) });
+  for (const r of fitLadder(clip, DEFAULT_LADDER)) {
+    const joined = await joinRung(
+      path.join(out, r.name),
+      path.join(scratch, `${path.basename(out)}-${r.name}`),
+    );
+    rungs.push({
+      name: r.name,
+      targetKbps: r.videoBitrateKbps,
+      ...(await rungQuality(joined, clip.file, r, CLIP_SECONDS)),
+    });
   }
   return rungs;
 }
@@ -85,9 +99,13 @@ async function main(): Promise<void> {
       { pipeline: 'seed (ffmpeg per rung, medium, TS)', run: runSeed },
       {
         pipeline: 'ours (one decode, medium, CMAF)',
-        run: (clip, out) => runOurs(clip, out, { ...DEFAULT_LADDER, presets: { ...DEFAULT_LADDER.presets, h264: 'medium' } }),
+        run: (clip, out) =>
+          runOurs(clip, out, { ...DEFAULT_LADDER, presets: { ...DEFAULT_LADDER.presets, h264: 'medium' } }),
       },
-      { pipeline: 'ours (one decode, veryfast, CMAF)', run: (clip, out) => runOurs(clip, out, DEFAULT_LADDER) },
+      {
+        pipeline: 'ours (one decode, veryfast, CMAF)',
+        run: (clip, out) => runOurs(clip, out, DEFAULT_LADDER),
+      },
     ];
     const results: { clip: string; pipelines: PipelineResult[] }[] = [];
     for (const [c, clip] of clips.entries()) {
@@ -102,7 +120,11 @@ async function main(): Promise<void> {
         pipelines.push({ pipeline: variant.pipeline, cost, throughput: CLIP_SECONDS / cost.wallSec, rungs });
         await rm(out, { recursive: true, force: true });
       }
-      pipelines.sort((a, b) => variants.findIndex((v) => v.pipeline === a.pipeline) - variants.findIndex((v) => v.pipeline === b.pipeline));
+      pipelines.sort(
+        (a, b) =>
+          variants.findIndex((v) => v.pipeline === a.pipeline) -
+          variants.findIndex((v) => v.pipeline === b.pipeline),
+      );
       results.push({ clip: clip.name, pipelines });
     }
     const summary = results.flatMap(({ clip, pipelines }) => {

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '@streamloop/core/errors';
+import { LadderRecord } from '@streamloop/core/schemas/ladder';
 import type { PlaybackPolicy, Video, VideoStatus } from '@streamloop/core/schemas/video';
 import { TOPICS } from '@streamloop/core/topics';
+import { createValidator } from '@streamloop/core/validate';
 import type { Queryable } from './catalog.js';
 
 /** A video as the catalog stores it: the public `Video` plus fields only services see. */
@@ -9,8 +11,8 @@ export interface VideoRecord extends Video {
   tags: string[];
   sourceSha256: string | null;
   owner: string | null;
-  /** The rendition ladder transcode chose (JSON as written). */
-  ladder: unknown;
+  /** What transcode published (core's LadderRecord, checked when written); null until then. */
+  ladder: LadderRecord | null;
 }
 
 export interface NewVideo {
@@ -25,7 +27,7 @@ export interface NewVideo {
   sourceKey?: string | null;
   sourceSha256?: string | null;
   durationMs?: number | null;
-  ladder?: unknown;
+  ladder?: LadderRecord | null;
 }
 
 export type VideoPatch = Partial<
@@ -101,7 +103,7 @@ interface VideoRow {
   source_key: string | null;
   source_sha256: string | null;
   owner: string | null;
-  ladder: unknown;
+  ladder: LadderRecord | null;
   created_at: Date | string;
   updated_at: Date | string;
 }
@@ -150,7 +152,7 @@ export async function insertVideo(db: Queryable, video: NewVideo): Promise<Video
       video.sourceKey ?? null,
       video.sourceSha256 ?? null,
       video.durationMs ?? null,
-      toJsonParam(video.ladder),
+      ladderParam(video.ladder),
       video.tags ?? [],
       TOPICS.videoEvents.name,
     ],
@@ -198,7 +200,7 @@ export async function patchVideo(
   for (const [key, column] of Object.entries(PATCH_COLUMNS) as [keyof VideoPatch, string][]) {
     const value = patch[key];
     if (value === undefined) continue;
-    params.push(key === 'ladder' ? toJsonParam(value) : value);
+    params.push(key === 'ladder' ? ladderParam(patch.ladder) : value);
     sets.push(`${column} = $${params.length}${CASTS[key] ?? ''}`);
   }
   if (sets.length === 0) return getVideo(db, id);
@@ -356,8 +358,17 @@ function toIso(value: Date | string): string {
 }
 
 /** SQL NULL for null/undefined; JSON text otherwise (node-postgres would turn arrays into PG arrays). */
-function toJsonParam(value: unknown): string | null {
-  return value === undefined || value === null ? null : JSON.stringify(value);
+const validateLadderRecord = createValidator(LadderRecord);
+
+/** Delivery trusts what it reads back, so a record is checked against the contract before it is stored. */
+function ladderParam(ladder: LadderRecord | null | undefined): string | null {
+  if (ladder === undefined || ladder === null) return null;
+  const checked = validateLadderRecord(ladder);
+  if (!checked.ok) {
+    const issues = checked.issues.map((issue) => `${issue.path || '/'}: ${issue.message}`).join('; ');
+    throw new AppError('ERR_INVALID_LADDER_RECORD', `invalid ladder record: ${issues}`, checked.issues);
+  }
+  return JSON.stringify(ladder);
 }
 
 const WEB_SEARCH_OPERATORS = /["-]|\bor\b/i;

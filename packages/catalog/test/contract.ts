@@ -1,3 +1,4 @@
+import type { LadderRecord } from '@streamloop/core/schemas/ladder';
 import { uniqueName } from '@streamloop/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Catalog, CatalogConflictError } from '../src/catalog.js';
@@ -28,6 +29,43 @@ export interface CatalogUnderTest {
 export type OpenCatalog = () => Promise<CatalogUnderTest>;
 
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/** A record as transcode publishes one (the catalog cannot run transcode: it is one of its dependencies). */
+const makeLadderRecord = (overrides: Partial<LadderRecord> = {}): LadderRecord => ({
+  ladderId: 'default',
+  ladderVersion: 2,
+  master: 'default/master.m3u8',
+  dash: 'default/manifest.mpd',
+  poster: 'default/poster.jpg',
+  storyboard: 'default/storyboard.vtt',
+  thumbnails: { intervalSec: 2, count: 3, pattern: 'default/thumbs/t_%05d.jpg' },
+  frameRate: 30,
+  renditions: [
+    {
+      name: '360p',
+      codec: 'h264',
+      profile: 'main',
+      videoBitrateKbps: 800,
+      maxrateKbps: 856,
+      bufsizeKbps: 1200,
+      width: 640,
+      height: 360,
+      shortSide: 360,
+      codecs: 'avc1.4d401e',
+      peakBitrate: 900_000,
+      averageBitrate: 780_000,
+      playlist: 'default/360p/index.m3u8',
+      iframePlaylist: 'default/360p/iframes.m3u8',
+    },
+  ],
+  audio: {
+    codecs: 'mp4a.40.2',
+    peakBitrate: 99_000,
+    averageBitrate: 96_000,
+    playlist: 'default/audio/index.m3u8',
+  },
+  ...overrides,
+});
 
 export function describeCatalogContract(label: string, open: OpenCatalog): void {
   describe(label, () => {
@@ -116,15 +154,8 @@ export function describeCatalogContract(label: string, open: OpenCatalog): void 
     });
 
     describe('videos', () => {
-      it('round-trips a video with camelCase fields, ISO timestamps and a JSON ladder', async () => {
-        const ladder = {
-          rungs: [
-            { heightPx: 1080, bitrateKbps: 5800, codec: 'avc1.640028' },
-            { heightPx: 360, bitrateKbps: 730, codec: 'avc1.4d401e', note: null },
-          ],
-          label: 'per-title ✓ 日本',
-          experiment: { arm: 'b', weight: 0.25, flags: [true, false] },
-        };
+      it('round-trips a video with camelCase fields, ISO timestamps and its ladder record', async () => {
+        const ladder = makeLadderRecord({ ladderId: 'per-title-7', ladderVersion: 3 });
         const inserted = await insertVideo(
           catalog,
           makeVideo({
@@ -152,14 +183,49 @@ export function describeCatalogContract(label: string, open: OpenCatalog): void 
         expect(read?.updatedAt).toMatch(ISO_MS);
       });
 
-      it('keeps a JSON array and a JSON string as JSON, and null as no value', async () => {
-        const a = await insertVideo(catalog, makeVideo({ ladder: [1, 'two', { three: 3 }] }));
-        const b = await insertVideo(catalog, makeVideo({ ladder: 'just a string' }));
+      it('keeps a record made before DASH and thumbnails, and null as no ladder', async () => {
+        const { dash: _dash, thumbnails: _thumbnails, ...older } = makeLadderRecord();
+        const a = await insertVideo(catalog, makeVideo({ ladder: older }));
         const c = await insertVideo(catalog, makeVideo({ ladder: null }));
-        expect((await getVideo(catalog, a.id))?.ladder).toEqual([1, 'two', { three: 3 }]);
-        expect((await getVideo(catalog, b.id))?.ladder).toBe('just a string');
+        expect((await getVideo(catalog, a.id))?.ladder).toEqual(older);
         expect((await getVideo(catalog, c.id))?.ladder).toBeNull();
       });
+
+      const invalidRecords: { what: string; ladder: unknown; path: string }[] = [
+        { what: 'a JSON string', ladder: 'just a string', path: '/' },
+        {
+          what: 'a record without renditions',
+          ladder: { ...makeLadderRecord(), renditions: [] },
+          path: '/renditions',
+        },
+        {
+          what: 'a path leaving the video folder',
+          ladder: makeLadderRecord({ dash: '../other/manifest.mpd' }),
+          path: '/dash',
+        },
+        {
+          what: 'a renamed field',
+          ladder: { ...makeLadderRecord(), master: undefined, hls: 'default/master.m3u8' },
+          path: '/master',
+        },
+      ];
+      for (const { what, ladder, path } of invalidRecords) {
+        it(`refuses ${what} as a ladder record and stores nothing`, async () => {
+          const video = makeVideo({ ladder: ladder as LadderRecord });
+          const err = await insertVideo(catalog, video).catch((e: unknown) => e);
+          expect(err).toMatchObject({ code: 'ERR_INVALID_LADDER_RECORD' });
+          expect((err as Error).message).toContain(`invalid ladder record: ${path}`);
+          expect(await getVideo(catalog, video.id!)).toBeUndefined();
+
+          const stored = await insertVideo(catalog, makeVideo());
+          const patchErr = await patchVideo(catalog, stored.id, {
+            title: 'x',
+            ladder: ladder as LadderRecord,
+          }).catch((e: unknown) => e);
+          expect(patchErr).toMatchObject({ code: 'ERR_INVALID_LADDER_RECORD' });
+          expect(await getVideo(catalog, stored.id)).toMatchObject({ title: 'Untitled', ladder: null });
+        });
+      }
 
       it('generates url-safe ids of at least 16 characters', () => {
         const ids = new Set(Array.from({ length: 100 }, newVideoId));
@@ -169,8 +235,9 @@ export function describeCatalogContract(label: string, open: OpenCatalog): void 
 
       it('patches only the given fields and moves updatedAt', async () => {
         const video = await insertVideo(catalog, makeVideo({ title: 'Before', description: 'keep me' }));
-        const patched = await patchVideo(catalog, video.id, { title: 'After', ladder: { rungs: [] } });
-        expect(patched).toMatchObject({ title: 'After', description: 'keep me', ladder: { rungs: [] } });
+        const ladder = makeLadderRecord();
+        const patched = await patchVideo(catalog, video.id, { title: 'After', ladder });
+        expect(patched).toMatchObject({ title: 'After', description: 'keep me', ladder });
         expect(Date.parse(patched!.updatedAt)).toBeGreaterThanOrEqual(Date.parse(video.updatedAt));
         expect(await patchVideo(catalog, 'missing-video-id', { title: 'x' })).toBeUndefined();
       });

@@ -20,6 +20,8 @@ export const ERROR_CODES = {
   ERR_UNSUPPORTED_MEDIA_TYPE: 415,
   ERR_SQL_LIMIT_EXCEEDED: 422,
   ERR_CHECKSUM_MISMATCH: 422,
+  /** A ladder record that breaks core's LadderRecord schema, refused before the catalog stores it. */
+  ERR_INVALID_LADDER_RECORD: 422,
   ERR_RATE_LIMITED: 429,
   ERR_INTERNAL: 500,
   /** A feature that needs a real S3 endpoint (direct multipart uploads) on the local-folder store. */

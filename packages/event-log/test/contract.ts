@@ -15,6 +15,7 @@ import {
   type Subscription,
   UnknownTopicError,
 } from '../src/event-log.js';
+import { describeConsumerPlumbing } from './consumer-plumbing.js';
 import {
   createCapturedLogger,
   createRecorder,
@@ -32,7 +33,7 @@ export interface EventLogHarness {
   teardown?(): Promise<void>;
 }
 
-interface Fixture {
+export interface Fixture {
   log: EventLog;
   logLines: Record<string, unknown>[];
   /** A unique topic name, removed after the test. */
@@ -407,5 +408,7 @@ export function describeEventLogContract(label: string, setup: () => Promise<Eve
       await expect(sub.done).resolves.toBeUndefined();
       await expect(fx.log.publish(topic, [makeMessage()])).rejects.toBeInstanceOf(EventLogClosedError);
     });
+
+    describeConsumerPlumbing(() => fx);
   });
 }

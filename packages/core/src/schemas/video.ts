@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { VIDEO_ID_PATTERN } from '../ids.js';
 
 /** Lifecycle: waiting_upload → uploaded → processing → ready | failed (with `error`). */
 export const VideoStatus = Type.Union(
@@ -22,7 +23,7 @@ export const IsoDateTime = Type.String({
   pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$',
 });
 
-export const VideoId = Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$', description: 'opaque video id' });
+export const VideoId = Type.String({ pattern: VIDEO_ID_PATTERN, description: 'opaque video id' });
 
 export const Video = Type.Object(
   {

@@ -1,10 +1,11 @@
+import type { Ladder } from '@streamloop/core/schemas/ladder';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LADDER, type Ladder, outputFrameRate, planLadder } from '../src/plan-ladder.js';
+import { DEFAULT_LADDER, fitLadder, outputFrameRate } from '../src/fit-ladder.js';
 
 const sizes = (width: number, height: number, ladder?: Ladder) =>
-  planLadder({ width, height }, ladder).map((r) => `${r.width}x${r.height}`);
+  fitLadder({ width, height }, ladder).map((r) => `${r.width}x${r.height}`);
 
-describe('planLadder', () => {
+describe('fitLadder', () => {
   it.each([
     ['1080p landscape: every rung', 1920, 1080, ['416x234', '640x360', '852x480', '1280x720', '1920x1080']],
     ['720p: nothing above the source', 1280, 720, ['416x234', '640x360', '852x480', '1280x720']],
@@ -27,7 +28,7 @@ describe('planLadder', () => {
     [5000, 100],
     [16, 16],
   ])('never upscales, keeps even sizes, aspect and at least two rungs (%ix%i)', (width, height) => {
-    const ladder = planLadder({ width, height });
+    const ladder = fitLadder({ width, height });
     expect(ladder.length).toBeGreaterThanOrEqual(2);
     for (const r of ladder) {
       expect(r.width).toBeLessThanOrEqual(width);
@@ -43,7 +44,7 @@ describe('planLadder', () => {
   });
 
   it('keeps a cellular rung within 192 kbps with the shared audio (Apple HLS spec)', () => {
-    const low = planLadder({ width: 1920, height: 1080 })[0]!;
+    const low = fitLadder({ width: 1920, height: 1080 })[0]!;
     expect(low.maxrateKbps + DEFAULT_LADDER.audioBitrateKbps).toBeLessThanOrEqual(192);
   });
 
@@ -72,7 +73,7 @@ describe('planLadder', () => {
         },
       ],
     };
-    const names = planLadder({ width: 1280, height: 720 }, ladder).map((r) => `${r.name}:${r.codec}`);
+    const names = fitLadder({ width: 1280, height: 720 }, ladder).map((r) => `${r.name}:${r.codec}`);
     expect(names).toEqual([
       '234p:h264',
       '360p:h264',

@@ -26,8 +26,6 @@ export interface ConsumerWatchdog {
   stop(): void;
 }
 
-export const DEFAULT_WATCHDOG: ConsumerWatchdogOptions = { checkIntervalMs: 5_000, stallAfterMs: 60_000 };
-
 export function startConsumerWatchdog(deps: ConsumerWatchdogDeps): ConsumerWatchdog {
   const now = deps.now ?? Date.now;
   let lastAliveMs = now();

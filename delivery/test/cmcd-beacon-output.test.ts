@@ -8,7 +8,7 @@ import { eventually, metricValue, uniqueName } from '@streamloop/core/testing';
 import type { EventLog, EventMessage } from '@streamloop/event-log/event-log';
 import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type BeaconBufferOptions, createBeaconBuffer } from '../src/beacon-buffer.js';
+import { type CmcdBeaconOutputOptions, createCmcdBeaconOutput } from '../src/cmcd-beacon-output.js';
 import { createDeliveryMetrics } from '../src/delivery-metrics.js';
 
 const logger = createLogger({ name: 'beacon-buffer-test', level: 'silent' });
@@ -54,9 +54,9 @@ async function stored(log: EventLog, count: number): Promise<string[]> {
 
 const message = (i: number, key = 'session-1'): EventMessage => ({ key, value: Buffer.from(`beacon-${i}`) });
 
-function makeBuffer(eventLog: Pick<EventLog, 'publish'>, options: BeaconBufferOptions = {}) {
+function makeBuffer(eventLog: Pick<EventLog, 'publish'>, options: CmcdBeaconOutputOptions = {}) {
   const registry = createMetricsRegistry({ collectProcessMetrics: false });
-  const buffer = createBeaconBuffer({
+  const buffer = createCmcdBeaconOutput({
     eventLog,
     topic: TOPIC,
     logger,
@@ -70,7 +70,7 @@ const counter = metricValue;
 const dropped = (registry: Registry, reason: string) =>
   counter(registry, 'streamloop_delivery_cmcd_beacons_dropped_total', { reason });
 
-describe('beacon buffer', () => {
+describe('CMCD beacon output', () => {
   it('publishes once per flush: a full batch at once, the rest after the interval', async () => {
     const { calls, eventLog } = await openLog();
     const { buffer, registry } = makeBuffer(eventLog, { flushCount: 4, flushIntervalMs: 30 });
@@ -92,17 +92,14 @@ describe('beacon buffer', () => {
       (await counter(registry, 'streamloop_delivery_cmcd_publish_failures_total')) > 0 ? true : undefined,
     );
     expect(buffer.size).toBe(3);
-    // Failed attempts keep them all: the first one that succeeds carries the four together.
 
     buffer.add(message(3));
     await log.ensureTopics([{ name: TOPIC, partitions: 3 }]);
     await eventually('the buffer to empty', () => (buffer.size === 0 ? true : undefined));
-    expect(calls.at(-1)?.map((m) => m.value.toString())).toEqual([
-      'beacon-0',
-      'beacon-1',
-      'beacon-2',
-      'beacon-3',
-    ]);
+    // The failed batch went again as it was (a resend the idempotent producer can recognise), the
+    // newcomer after it.
+    expect(calls.filter((batch) => batch.length === 3).length).toBeGreaterThanOrEqual(2);
+    expect(calls.at(-1)?.map((m) => m.value.toString())).toEqual(['beacon-3']);
     expect(await stored(log, 4)).toEqual(['beacon-0', 'beacon-1', 'beacon-2', 'beacon-3']);
     expect(await dropped(registry, 'buffer_full')).toBe(0);
     await buffer.close();
@@ -114,6 +111,8 @@ describe('beacon buffer', () => {
       maxBuffered: 5,
       flushCount: 100,
       flushIntervalMs: 3_600_000,
+      // How long closing tries before it counts what is left.
+      publishTimeoutMs: 200,
     });
     for (let i = 0; i < 8; i++) buffer.add(message(i));
     expect(buffer.size).toBe(5);

@@ -1,46 +1,13 @@
 /**
- * Which renditions a source gets. A ladder is data — versioned, stored with the video, so later
- * issues can tune it per title and A/B test it — and planning fits it to one source: never
- * upscaled, aspect kept, even dimensions (4:2:0 chroma needs them), at least two rungs so a player
- * has something to adapt between.
+ * Which renditions a source gets. A ladder is data (core's schemas/ladder.ts) — versioned, stored
+ * with the video, so per-title planning can tune it and experiments compare two — and fitting
+ * adapts it to one source: never upscaled, aspect kept, even dimensions (4:2:0 chroma needs them),
+ * at least two rungs so a player has something to adapt between.
  *
  * A rung's `height` is the SHORT side of the picture: a portrait 1080×1920 phone clip gets the
  * same pixel budget at "720p" (720×1280) as a landscape one.
  */
-export type VideoCodec = 'h264' | 'hevc' | 'av1';
-
-export interface LadderRung {
-  /** Short side of the picture, in pixels. */
-  height: number;
-  codec: VideoCodec;
-  /** Encoder profile: 'high'/'main'/'baseline' (H.264), 'main' (HEVC, AV1). */
-  profile: string;
-  videoBitrateKbps: number;
-  /** VBV cap of the capped VBR. */
-  maxrateKbps: number;
-  bufsizeKbps: number;
-}
-
-export interface Ladder {
-  /** Stable name and version, stored with every video encoded with it (experiments key on it). */
-  id: string;
-  version: number;
-  rungs: readonly LadderRung[];
-  /** AAC-LC, encoded once and shared by every rung as one audio rendition group. */
-  audioBitrateKbps: number;
-  /** Encoder speed per codec (x264/x265 preset names, SVT-AV1 preset number). */
-  presets: Readonly<Record<VideoCodec, string>>;
-}
-
-export interface Rendition extends Omit<LadderRung, 'height'> {
-  /** Folder and variant name: '360p', or '360p-hevc' for a rung in another codec. */
-  name: string;
-  /** The picture's size (a portrait '360p' is 360×640). */
-  width: number;
-  height: number;
-  /** The rung's short side, as the ladder named it. */
-  shortSide: number;
-}
+import type { Ladder, LadderRung, Rendition } from '@streamloop/core/schemas/ladder';
 
 const h264 = (height: number, videoBitrateKbps: number, profile = 'high'): LadderRung => ({
   height,
@@ -74,7 +41,7 @@ const MIN_VIDEO_KBPS = 100;
 // Rounded down so that a rendition never exceeds the source by the odd pixel.
 const floorEven = (n: number): number => Math.max(2, 2 * Math.floor(n / 2));
 
-export function planLadder(
+export function fitLadder(
   source: { width: number; height: number },
   ladder: Ladder = DEFAULT_LADDER,
 ): Rendition[] {
