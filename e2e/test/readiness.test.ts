@@ -9,6 +9,8 @@ import { createPgCatalog } from '@streamloop/catalog/pg-catalog';
 import { insertVideo, newVideoId } from '@streamloop/catalog/video-repository';
 import { loadConfig } from '@streamloop/core/config';
 import { createLogger } from '@streamloop/core/logger';
+import { ladderFolder, MASTER_PLAYLIST, mediaKey } from '@streamloop/core/object-layout';
+import type { LadderRecord } from '@streamloop/core/schemas/ladder';
 import type { Beacon } from '@streamloop/core/schemas/beacon';
 import { eventually, requireService, uniqueName } from '@streamloop/core/testing';
 import { createS3ObjectStore } from '@streamloop/object-store/s3-object-store';
@@ -31,6 +33,35 @@ async function readyz(baseUrl: string): Promise<Readiness> {
   const res = await fetch(`${baseUrl}/readyz`);
   return { status: res.status, body: (await res.json()) as Readiness['body'] };
 }
+
+const FOLDER = ladderFolder('default');
+const SEGMENT = `${FOLDER}360p/seg_000.m4s`;
+const LADDER_RECORD: LadderRecord = {
+  ladderId: 'default',
+  ladderVersion: 1,
+  master: `${FOLDER}${MASTER_PLAYLIST}`,
+  poster: `${FOLDER}poster.jpg`,
+  storyboard: `${FOLDER}storyboard.vtt`,
+  frameRate: 30,
+  renditions: [
+    {
+      name: '360p',
+      codec: 'h264',
+      profile: 'main',
+      videoBitrateKbps: 700,
+      maxrateKbps: 800,
+      bufsizeKbps: 1000,
+      width: 640,
+      height: 360,
+      shortSide: 360,
+      codecs: 'avc1.4d401e',
+      peakBitrate: 800_000,
+      averageBitrate: 700_000,
+      playlist: `${FOLDER}360p/index.m3u8`,
+      iframePlaylist: `${FOLDER}360p/iframes.m3u8`,
+    },
+  ],
+};
 
 const silent = createLogger({ name: 'readiness-test', level: 'silent' });
 
@@ -67,21 +98,22 @@ describe('Redis goes away: only what needs the feature store notices', () => {
     running.push(...started);
     [delivery, collector, analytics] = started as [RunningProcess, RunningProcess, RunningProcess];
 
-    // A ready, public video with one rendition segment, as transcode leaves it.
+    // A ready, public video with one rendition segment, laid out and recorded as transcode does.
     const catalog = createPgCatalog({ url: databaseUrl, logger: silent });
     await insertVideo(catalog, {
       id: videoId,
       title: 'Readiness',
       status: 'ready',
       playbackPolicy: 'public',
+      ladder: LADDER_RECORD,
     });
     await catalog.close();
     const objects = await createS3ObjectStore({ ...s3, logger: silent });
     await objects.put(
-      `media/${videoId}/master.m3u8`,
+      mediaKey(videoId, LADDER_RECORD.master),
       '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000\n360p/index.m3u8\n',
     );
-    await objects.put(`media/${videoId}/360p/seg_00000.m4s`, segment);
+    await objects.put(mediaKey(videoId, SEGMENT), segment);
     await objects.close();
   }, 180_000);
 
@@ -116,7 +148,7 @@ describe('Redis goes away: only what needs the feature store notices', () => {
     const playback = await fetch(`${delivery.baseUrl}/api/v1/videos/${videoId}/playback`);
     expect(playback.status).toBe(200);
     const { manifestUrl } = (await playback.json()) as { manifestUrl: string };
-    const segmentUrl = manifestUrl.replace('master.m3u8', '360p/seg_00000.m4s');
+    const segmentUrl = manifestUrl.replace(LADDER_RECORD.master, SEGMENT);
     const served = await fetch(`${delivery.baseUrl}${segmentUrl}`);
     expect(served.status).toBe(200);
     expect(Buffer.from(await served.arrayBuffer())).toEqual(segment);
