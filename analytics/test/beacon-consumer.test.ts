@@ -13,7 +13,8 @@ import { type BeaconConsumer, createBeaconConsumer } from '../src/beacon-consume
 import { type BeaconsTable, createBeaconsTable } from '../src/beacons-table.js';
 import { getOverview } from '../src/qoe-queries.js';
 import { openChdbSession, storedRows, viewsCaughtUp } from './chdb-session.js';
-import { collectorMessage, makeBeacon, viewBeacons } from './make-beacon.js';
+import { makeBeacon } from '@streamloop/core/testing';
+import { collectorMessage, viewBeacons } from './make-beacon.js';
 
 const chdb = await openChdbSession();
 const { store } = chdb;

@@ -14,7 +14,7 @@ import { BEACONS_TABLE } from '../src/beacons-table.js';
 import { MIGRATIONS_DIR } from '../src/mount-analytics.js';
 import { getOverview } from '../src/qoe-queries.js';
 import { getSessionBeacons } from '../src/session-queries.js';
-import { makeBeacon } from './make-beacon.js';
+import { makeBeacon } from '@streamloop/core/testing';
 
 const dir = await mkdtemp(join(tmpdir(), 'streamloop-analytics-migrations-'));
 const store = await createChdbAnalyticsStore({

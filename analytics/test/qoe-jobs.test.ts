@@ -10,7 +10,8 @@ import { runRetention } from '../src/jobs/retention-job.js';
 import { runRollup } from '../src/jobs/rollup-job.js';
 import { getOverview } from '../src/qoe-queries.js';
 import { openChdbSession, storedRows } from './chdb-session.js';
-import { makeBeacon, viewBeacons } from './make-beacon.js';
+import { makeBeacon } from '@streamloop/core/testing';
+import { viewBeacons } from './make-beacon.js';
 
 const chdb = await openChdbSession();
 const table = createBeaconsTable(chdb.store);

@@ -8,7 +8,7 @@ import { parseEnvelopeStep } from '../src/parse-envelope-step.js';
 import { qoeScore, type ScoreInputs } from '../src/qoe-score.js';
 import { alignToMinutes, chooseInterval } from '../src/time-range.js';
 import { createValidateBeaconStep } from '../src/validate-beacon-step.js';
-import { makeBeacon } from './make-beacon.js';
+import { makeBeacon } from '@streamloop/core/testing';
 
 const perfect: ScoreInputs = {
   plays: 10,

@@ -23,9 +23,9 @@ import {
   collectorMessage,
   everyCmcdKey,
   everyFieldBeacon,
-  makeBeacon,
   viewBeacons,
 } from './make-beacon.js';
+import { makeBeacon } from '@streamloop/core/testing';
 
 const API_KEY = 'test-api-key-0123456789';
 const RECEIVED_AT_MS = Date.UTC(2025, 5, 1, 12, 0, 0);
