@@ -18,13 +18,7 @@ import { type BeaconRow, createBeaconsTable } from '../src/beacons-table.js';
 import { getOverview } from '../src/qoe-queries.js';
 import { MAX_SESSION_BEACONS, registerQoeRoutes } from '../src/qoe-routes.js';
 import { openChdbSession, storedRows, viewsCaughtUp } from './chdb-session.js';
-import {
-  cmcdBeacon,
-  collectorMessage,
-  everyCmcdKey,
-  everyFieldBeacon,
-  viewBeacons,
-} from './make-beacon.js';
+import { cmcdBeacon, collectorMessage, everyCmcdKey, everyFieldBeacon, viewBeacons } from './make-beacon.js';
 import { makeBeacon } from '@streamloop/core/testing';
 
 const API_KEY = 'test-api-key-0123456789';

@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
  * The template ships inside this package (the edge rules are delivery's); resolved from src/ (tests)
  * and dist/ (built) alike: both sit one level below delivery/.
  */
-export const NGINX_TEMPLATE_PATH = fileURLToPath(new URL('../nginx/streamloop.conf.template', import.meta.url));
+export const NGINX_TEMPLATE_PATH = fileURLToPath(
+  new URL('../nginx/streamloop.conf.template', import.meta.url),
+);
 
 export interface NginxConfigVars {
   /** host:port the gateway listens on. */
