@@ -24,16 +24,11 @@ export const DIMENSION_COLUMNS = [
 ] as const;
 export type DimensionColumn = (typeof DIMENSION_COLUMNS)[number];
 
-/** The columns of qoe_minute_v1 after the key, in order (the job inserts by this list). */
-export const MINUTE_PARTIAL_COLUMNS = [
-  'views',
-  'plays',
-  'started_views',
-  'start_failures',
-  'exits_before_start',
-  'playback_failures',
-  'viewers',
-  'startup_time_ms',
+/**
+ * Per-view totals that a partial (a rollup minute or a fresh one) sums, and partials sum again into
+ * totals: the same column list on both levels, so a new one cannot be summed on one and missed on the other.
+ */
+const SUMMED_COLUMNS = [
   'error_count',
   'rebuffer_count',
   'rebuffer_time_ms',
@@ -45,6 +40,19 @@ export const MINUTE_PARTIAL_COLUMNS = [
   'upscale_time_ms',
   'bitrate_kbps_x_play_ms',
   'bitrate_play_time_ms',
+] as const;
+
+/** The columns of qoe_minute_v1 after the key, in order (the job inserts by this list). */
+export const MINUTE_PARTIAL_COLUMNS = [
+  'views',
+  'plays',
+  'started_views',
+  'start_failures',
+  'exits_before_start',
+  'playback_failures',
+  'viewers',
+  'startup_time_ms',
+  ...SUMMED_COLUMNS,
 ] as const;
 
 /**
@@ -102,24 +110,6 @@ export function viewRowsSql(database: string, where: string, having: string): st
       HAVING ${having}
     )`;
 }
-
-/**
- * Per-view totals that a partial (a rollup minute or a fresh one) sums, and partials sum again into
- * totals: the same column list on both levels, so a new one cannot be summed on one and missed on the other.
- */
-const SUMMED_COLUMNS = [
-  'error_count',
-  'rebuffer_count',
-  'rebuffer_time_ms',
-  'seek_count',
-  'seek_time_ms',
-  'watch_time_ms',
-  'play_time_ms',
-  'pause_time_ms',
-  'upscale_time_ms',
-  'bitrate_kbps_x_play_ms',
-  'bitrate_play_time_ms',
-] as const;
 
 /** Views (from `viewRowsSql`) into qoe_minute_v1's columns, keyed by start minute and dimensions. */
 export function minutePartialsSelect(viewRows: string): string {

@@ -60,19 +60,10 @@ function page(target: Target): string {
 
 async function makeClip(dir: string): Promise<void> {
   // With an audio track: without one ffmpeg writes a master playlist with no variant in it.
-  const args = [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=640x360:rate=30',
-  ];
-  args.push('-f', 'lavfi', '-i', 'sine', '-t', '6', '-c:a', 'aac');
-  args.push('-c:v', 'libx264', '-preset', 'veryfast', '-g', '60', '-pix_fmt', 'yuv420p');
-  args.push('-f', 'hls', '-hls_time', '2', '-hls_playlist_type', 'vod', '-master_pl_name', 'master.m3u8');
+  const args =
+    `-hide_banner -loglevel error -y -f lavfi -i testsrc2=size=640x360:rate=30 -f lavfi -i sine -t 6
+    -c:a aac -c:v libx264 -preset veryfast -g 60 -pix_fmt yuv420p
+    -f hls -hls_time 2 -hls_playlist_type vod -master_pl_name master.m3u8`.split(/\s+/);
   await promisify(execFile)('ffmpeg', [...args, path.join(dir, 'index.m3u8')]);
 }
 

@@ -4,8 +4,9 @@ import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeF
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { compareCodePoints } from '@streamloop/core/code-point-order';
 import type { AdapterInfo } from '@streamloop/core/port';
-import { compareKeys, validateDeletePrefix, validateObjectKey, validatePrefix } from './object-key.js';
+import { validateDeletePrefix, validateObjectKey, validatePrefix } from './object-key.js';
 import {
   type ByteRange,
   checkRange,
@@ -156,7 +157,7 @@ export async function createLocalObjectStore(options: LocalObjectStoreOptions): 
     const ordered = entries
       .filter((entry) => entry.name.startsWith(namePrefix) && (entry.isFile() || entry.isDirectory()))
       .map((entry) => ({ entry, sortKey: entry.isDirectory() ? `${entry.name}/` : entry.name }))
-      .sort((a, b) => compareKeys(a.sortKey, b.sortKey));
+      .sort((a, b) => compareCodePoints(a.sortKey, b.sortKey));
     for (const { entry } of ordered) {
       const key = keyPrefix + entry.name;
       const full = path.join(dir, entry.name);
