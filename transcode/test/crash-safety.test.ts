@@ -23,7 +23,7 @@ import type { EventLog } from '@streamloop/event-log/event-log';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
 import { connectRealServices, type RealServices } from '@streamloop/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeClip, makeJob, parseMaster, parseMediaPlaylist, silentLogger } from './helpers.js';
+import { makeClip, makeJob, parseMaster, parseMediaPlaylist, settledVideo, silentLogger } from './helpers.js';
 
 const config: Config = loadConfig(process.env);
 const CHILD = fileURLToPath(new URL('./fixtures/worker-child.mjs', import.meta.url));
@@ -125,14 +125,7 @@ describe('transcode workers killed with -9 mid-encode, five times (real Kafka, S
     const finalStartMs = Math.floor(Date.now() / 1000) * 1000;
     child = startWorker();
     for (const job of [long, short]) {
-      const video = await eventually(
-        `video ${job.videoId} to be ready`,
-        async () => {
-          const current = await getVideo(catalog, job.videoId);
-          return current?.status === 'ready' || current?.status === 'failed' ? current : undefined;
-        },
-        { timeoutMs: 240_000, intervalMs: 250 },
-      );
+      const video = await settledVideo(catalog, job.videoId, { timeoutMs: 240_000, intervalMs: 250 });
       expect(video).toMatchObject({ status: 'ready', error: null });
     }
 

@@ -8,16 +8,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Catalog } from '@streamloop/catalog/catalog';
-import { getVideo, insertVideo } from '@streamloop/catalog/video-repository';
+import { insertVideo } from '@streamloop/catalog/video-repository';
 import { type Config, loadConfig } from '@streamloop/core/config';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
-import { eventually, uniqueName } from '@streamloop/core/testing';
+import { uniqueName } from '@streamloop/core/testing';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
 import { connectRealServices, type RealServices } from '@streamloop/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTranscodeWorker, type TranscodeWorker } from '../src/transcode-worker.js';
-import { makeClip, makeJob, parseMaster, silentLogger } from './helpers.js';
+import { makeClip, makeJob, parseMaster, settledVideo, silentLogger } from './helpers.js';
 
 const config: Config = loadConfig(process.env);
 const label = `S3Proxy at ${config.s3?.endpoint ?? 'S3_ENDPOINT not set'}, Kafka at ${config.kafka?.brokers.join(',') ?? 'KAFKA_BROKERS not set'}, PostgreSQL`;
@@ -71,14 +71,7 @@ describe(`transcode worker on the real services (${label})`, () => {
     await objectStore.put(job.sourceKey, clip);
     await eventLog.publish(topic, [{ key: job.videoId, value: Buffer.from(JSON.stringify(job)) }]);
 
-    const done = await eventually(
-      'the video to be ready',
-      async () => {
-        const current = await getVideo(catalog, video.id);
-        return current?.status === 'ready' || current?.status === 'failed' ? current : undefined;
-      },
-      { timeoutMs: 120_000, intervalMs: 200 },
-    );
+    const done = await settledVideo(catalog, video.id, { intervalMs: 200 });
     expect(done).toMatchObject({ status: 'ready', error: null });
     const master = await objectStore.getBuffer(`media/${video.id}/master.m3u8`);
     expect(parseMaster(master!.toString('utf8')).length).toBeGreaterThanOrEqual(2);
