@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { compareCodePoints } from '@streamloop/core/code-point-order';
 import type { AdapterInfo } from '@streamloop/core/port';
-import { validateDeletePrefix, validateObjectKey, validatePrefix } from './object-key.js';
+import { isValidObjectKey, validateDeletePrefix, validateObjectKey, validatePrefix } from './object-key.js';
 import {
   type ByteRange,
   checkRange,
@@ -165,7 +165,7 @@ export async function createLocalObjectStore(options: LocalObjectStoreOptions): 
         yield* walk(full, `${key}/`, '');
         continue;
       }
-      if (!isValidKey(key)) continue; // a stray file nobody could get() by this key
+      if (!isValidObjectKey(key)) continue; // a stray file nobody could get() by this key
       try {
         yield infoOf(key, await stat(full));
       } catch (err) {
@@ -293,15 +293,6 @@ export async function createLocalObjectStore(options: LocalObjectStoreOptions): 
     },
   };
   return store;
-}
-
-function isValidKey(key: string): boolean {
-  try {
-    validateObjectKey(key);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function removeStaleTemps(tmpDir: string): Promise<void> {

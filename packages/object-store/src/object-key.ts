@@ -68,3 +68,13 @@ function keyProblem(key: string, isPrefix: boolean): string | undefined {
   }
   return undefined;
 }
+
+/** Whether `get()` could ever reach `key`: listings skip objects written by hand under other names. */
+export function isValidObjectKey(key: string): boolean {
+  try {
+    validateObjectKey(key);
+    return true;
+  } catch {
+    return false;
+  }
+}

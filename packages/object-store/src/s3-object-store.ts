@@ -15,7 +15,7 @@ import type { S3Config } from '@streamloop/core/config';
 import { reasonOf } from '@streamloop/core/errors';
 import type { Logger } from '@streamloop/core/logger';
 import type { AdapterInfo } from '@streamloop/core/port';
-import { validateDeletePrefix, validateObjectKey, validatePrefix } from './object-key.js';
+import { isValidObjectKey, validateDeletePrefix, validateObjectKey, validatePrefix } from './object-key.js';
 import {
   type ByteRange,
   checkRange,
@@ -264,14 +264,7 @@ export async function createS3ObjectStore(options: S3ObjectStoreOptions): Promis
             ...(range === undefined ? {} : { Range: `bytes=${range.start}-${range.end ?? ''}` }),
           }),
         );
-        const info: ObjectInfo = {
-          key,
-          size: result.ContentLength ?? 0,
-          ...etagOf(result.ETag),
-          contentType: result.ContentType ?? DEFAULT_CONTENT_TYPE,
-          ...(result.CacheControl === undefined ? {} : { cacheControl: result.CacheControl }),
-          ...(result.LastModified === undefined ? {} : { lastModified: result.LastModified }),
-        };
+        const info = infoOf(key, result);
         const body = result.Body as Readable;
         const served = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(result.ContentRange ?? '');
         if (range === undefined || served === null) return { ...info, body };
@@ -301,14 +294,7 @@ export async function createS3ObjectStore(options: S3ObjectStoreOptions): Promis
       validateObjectKey(key);
       try {
         const result = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-        return {
-          key,
-          size: result.ContentLength ?? 0,
-          ...etagOf(result.ETag),
-          contentType: result.ContentType ?? DEFAULT_CONTENT_TYPE,
-          ...(result.CacheControl === undefined ? {} : { cacheControl: result.CacheControl }),
-          ...(result.LastModified === undefined ? {} : { lastModified: result.LastModified }),
-        };
+        return infoOf(key, result);
       } catch (err) {
         if (isMissing(err)) return null;
         throw err;
@@ -318,7 +304,7 @@ export async function createS3ObjectStore(options: S3ObjectStoreOptions): Promis
     async *list(prefix) {
       validatePrefix(prefix);
       for await (const page of pages(prefix)) {
-        for (const item of page) if (isValidKey(item.key)) yield item;
+        for (const item of page) if (isValidObjectKey(item.key)) yield item;
       }
     },
 
@@ -353,18 +339,30 @@ export async function createS3ObjectStore(options: S3ObjectStoreOptions): Promis
   return store;
 }
 
+/** What a GetObject or HeadObject answer says about the object. */
+function infoOf(
+  key: string,
+  result: {
+    ContentLength?: number;
+    ETag?: string;
+    ContentType?: string;
+    CacheControl?: string;
+    LastModified?: Date;
+  },
+): ObjectInfo {
+  return {
+    key,
+    size: result.ContentLength ?? 0,
+    ...etagOf(result.ETag),
+    contentType: result.ContentType ?? DEFAULT_CONTENT_TYPE,
+    ...(result.CacheControl === undefined ? {} : { cacheControl: result.CacheControl }),
+    ...(result.LastModified === undefined ? {} : { lastModified: result.LastModified }),
+  };
+}
+
 function etagOf(raw: string | undefined): { etag?: string } {
   const etag = unquote(raw);
   return etag === undefined ? {} : { etag };
-}
-
-function isValidKey(key: string): boolean {
-  try {
-    validateObjectKey(key);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** HeadBucket, and CreateBucket when it is missing, all within `timeoutMs` (requests are aborted after it). */
