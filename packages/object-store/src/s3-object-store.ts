@@ -8,7 +8,7 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { S3Config } from '@streamloop/core/config';
@@ -28,6 +28,7 @@ import {
   readAll,
   toBuffer,
 } from './object-store.js';
+import { createS3Client } from './s3-client.js';
 
 export interface S3ObjectStoreOptions extends S3Config {
   logger?: Logger;
@@ -102,14 +103,7 @@ export async function createS3ObjectStore(options: S3ObjectStoreOptions): Promis
   const partSize = Math.max(options.partSizeBytes ?? 5 * MIB, 5 * MIB);
   const queueSize = options.uploadConcurrency ?? 2;
 
-  const client = new S3Client({
-    endpoint: options.endpoint,
-    region: options.region,
-    credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
-    forcePathStyle: true,
-    // Since 2025 the SDK adds CRC32 aws-chunked trailers by default, which many S3-compatible servers refuse.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
+  const client = createS3Client(options, {
     maxAttempts: 3,
     // requestTimeout is socket inactivity, not total time, so long uploads are fine.
     requestHandler: { connectionTimeout: 3_000, requestTimeout: 30_000 },
