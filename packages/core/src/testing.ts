@@ -3,7 +3,10 @@
  * service is not configured or not reachable the test fails loudly, naming the service and the
  * command that starts it. Nothing is ever skipped for a missing service.
  */
+import { Writable } from 'node:stream';
+import type { LogLevel } from './config.js';
 import { reasonOf } from './errors.js';
+import { createLogger, type Logger } from './logger.js';
 import type { Beacon } from './schemas/beacon.js';
 
 export const START_SERVICES_HINT = 'start it with `npm run infra:up` (npm test does this for you)';
@@ -116,4 +119,16 @@ export function makeBeacon(overrides: Partial<Beacon> = {}): Beacon {
     monotonicMs: 1234.5,
     ...overrides,
   };
+}
+
+/** A logger whose lines (JSON text) land in an array, so a test can assert what was logged, or that nothing was. */
+export function createCapturingLogger(level: LogLevel = 'info'): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { lines, logger: createLogger({ name: 'test', level, destination }) };
 }
