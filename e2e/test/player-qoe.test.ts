@@ -138,6 +138,23 @@ async function manifestUrl(): Promise<URL> {
 
 const viewEnded = (sdk: StoredBeacon[]): boolean => sdk.some((b) => b.event === 'viewend');
 
+/**
+ * Waits for the page's player to fail, closes it, and checks what reached analytics: a video start
+ * failure (one fatal MEDIA_ERR_), no first frame and no startup time. Returns the SDK's beacons.
+ */
+async function startFailureBeacons(page: Page): Promise<StoredBeacon[]> {
+  const { sessionId } = await viewOf(page);
+  await failed(page);
+  await closePage(page);
+  const { sdk } = await waitForBeacons('the view to end', base, apiKey, sessionId, viewEnded);
+  const fatal = eventsOf(sdk, 'error').filter((b) => b.fatal);
+  expect(fatal).toHaveLength(1);
+  expect(fatal[0]?.errorCode).toMatch(/^MEDIA_ERR_/);
+  expect(eventsOf(sdk, 'firstframe')).toEqual([]);
+  expect(sdk.some((b) => b.startupTimeMs !== undefined)).toBe(false);
+  return sdk;
+}
+
 describe('player SDK QoE in Chromium against the single-process stack', () => {
   it('normal playback: one view, no rebuffering, startup within ±150 ms of the page’s own measurement', async () => {
     const { page, problems } = await newPage();
@@ -279,17 +296,8 @@ describe('player SDK QoE in Chromium against the single-process stack', () => {
     // A real 404 from the origin: the token is valid for the video, the playlist does not exist.
     expect((await fetch(missing)).status).toBe(404);
     await openHarness(page, base, { videoId, playbackUrl: missing.href });
-    const { sessionId } = await viewOf(page);
-    await failed(page);
-    await closePage(page);
-
-    const { sdk } = await waitForBeacons('the view to end', base, apiKey, sessionId, viewEnded);
-    const fatal = eventsOf(sdk, 'error').filter((b) => b.fatal);
-    expect(fatal).toHaveLength(1);
-    expect(fatal[0]?.errorCode).toMatch(/^MEDIA_ERR_/);
+    const sdk = await startFailureBeacons(page);
     expect(eventsOf(sdk, 'error').some((b) => b.fatal === false && b.errorCode === 'HTTP_404')).toBe(true);
-    expect(eventsOf(sdk, 'firstframe')).toEqual([]);
-    expect(sdk.some((b) => b.startupTimeMs !== undefined)).toBe(false);
   }, 180_000);
 
   it('a corrupt first segment: a video start failure with its code, no startup time', async () => {
@@ -300,16 +308,7 @@ describe('player SDK QoE in Chromium against the single-process stack', () => {
       route.fulfill({ status: 200, contentType: 'video/iso.segment', body: Buffer.alloc(188 * 200, 0x5a) }),
     );
     await page.goto(`${base}/watch/${videoId}`);
-    const { sessionId } = await viewOf(page);
-    await failed(page);
-    await closePage(page);
-
-    const { sdk } = await waitForBeacons('the view to end', base, apiKey, sessionId, viewEnded);
-    const fatal = eventsOf(sdk, 'error').filter((b) => b.fatal);
-    expect(fatal).toHaveLength(1);
-    expect(fatal[0]?.errorCode).toMatch(/^MEDIA_ERR_/);
-    expect(eventsOf(sdk, 'firstframe')).toEqual([]);
-    expect(sdk.some((b) => b.startupTimeMs !== undefined)).toBe(false);
+    await startFailureBeacons(page);
   }, 180_000);
 
   it('page closed mid-playback: the final viewend reaches the collector through sendBeacon', async () => {
