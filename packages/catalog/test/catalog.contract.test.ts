@@ -5,7 +5,7 @@ import { loadConfig } from '@streamloop/core/config';
 import { createPgCatalog } from '../src/pg-catalog.js';
 import { createPgliteCatalog } from '../src/pglite-catalog.js';
 import { describeCatalogContract } from './contract.js';
-import { createScratchDatabase, postgresAddress, postgresUrl } from './pg-database.js';
+import { createScratchDatabase, postgresAddress, postgresUrl } from '../src/testing.js';
 
 const silent = { warn: () => undefined };
 const configuredUrl = loadConfig(process.env).databaseUrl;

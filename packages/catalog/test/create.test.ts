@@ -6,7 +6,7 @@ import { uniqueName } from '@streamloop/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCatalog } from '../src/create.js';
 import { getVideo, insertVideo } from '../src/video-repository.js';
-import { postgresUrl } from './pg-database.js';
+import { postgresUrl } from '../src/testing.js';
 
 const logger = { warn: () => undefined };
 

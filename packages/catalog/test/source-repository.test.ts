@@ -8,7 +8,7 @@ import { createPgCatalog } from '../src/pg-catalog.js';
 import { createPgliteCatalog } from '../src/pglite-catalog.js';
 import { findVideoBySource, lockSource } from '../src/source-repository.js';
 import { insertVideo, updateVideoStatus } from '../src/video-repository.js';
-import { createScratchDatabase, postgresUrl } from './pg-database.js';
+import { createScratchDatabase, postgresUrl } from '../src/testing.js';
 
 const SHA = 'a'.repeat(64);
 

@@ -18,7 +18,7 @@ import { getOrCreateVideoKey, getVideoKey } from '../src/key-repository.js';
 import { createPgCatalog } from '../src/pg-catalog.js';
 import { createPgliteCatalog } from '../src/pglite-catalog.js';
 import { deleteVideo, insertVideo } from '../src/video-repository.js';
-import { createScratchDatabase, postgresUrl } from './pg-database.js';
+import { createScratchDatabase, postgresUrl } from '../src/testing.js';
 
 const adapters: [string, () => Promise<{ catalog: Catalog; teardown(): Promise<void> }>][] = [
   [
