@@ -1,0 +1,77 @@
+/**
+ * Download times over a trace on the virtual clock: a request waits the latency in force when it
+ * is sent, then its bits drain at the piecewise rate (outages included). Cumulative bit counts
+ * per piece make a download cost O(pieces crossed), and a cursor remembers where the last one
+ * ended because sessions move forward in time.
+ */
+import type { NetworkTrace } from './trace.js';
+
+export interface TraceClock {
+  /** Latency in force at `atMs`. */
+  latencyMs(atMs: number): number;
+  /** When a transfer of `bytes` starting at `startMs` (after the request latency) completes. */
+  transferEndMs(startMs: number, bytes: number): number;
+  /** Throughput in kbps at `atMs`. */
+  bandwidthKbpsAt(atMs: number): number;
+}
+
+export function createTraceClock(trace: NetworkTrace): TraceClock {
+  const n = trace.pieces.length;
+  const startsMs = new Float64Array(n + 1);
+  // Bits delivered from the start of the trace to the start of piece i.
+  const bitsBefore = new Float64Array(n + 1);
+  const bitsPerMs = new Float64Array(n);
+  const latency = new Float64Array(n);
+  trace.pieces.forEach((piece, i) => {
+    bitsPerMs[i] = piece.bandwidthKbps; // kbps = 1000 bit/s = 1 bit/ms
+    latency[i] = piece.latencyMs;
+    startsMs[i + 1] = (startsMs[i] ?? 0) + piece.durationMs;
+    bitsBefore[i + 1] = (bitsBefore[i] ?? 0) + piece.bandwidthKbps * piece.durationMs;
+  });
+  const periodMs = startsMs[n] ?? 0;
+  const bitsPerPeriod = bitsBefore[n] ?? 0;
+  let cursor = 0;
+
+  /** Index of the piece holding `offsetMs` (0 ≤ offset < period); moves the cursor. */
+  const pieceAt = (offsetMs: number): number => {
+    if (offsetMs < (startsMs[cursor] ?? 0)) cursor = 0;
+    while (cursor < n - 1 && offsetMs >= (startsMs[cursor + 1] ?? 0)) cursor++;
+    return cursor;
+  };
+  const offsetOf = (atMs: number): number => {
+    const offset = atMs % periodMs;
+    return offset < 0 ? offset + periodMs : offset;
+  };
+
+  return {
+    latencyMs: (atMs) => latency[pieceAt(offsetOf(atMs))] ?? 0,
+    bandwidthKbpsAt: (atMs) => bitsPerMs[pieceAt(offsetOf(atMs))] ?? 0,
+    transferEndMs(startMs, bytes) {
+      let bits = bytes * 8;
+      if (bits <= 0) return startMs;
+      const offset = offsetOf(startMs);
+      const periodStartMs = startMs - offset;
+      let i = pieceAt(offset);
+      // Bits the trace delivers from its start up to `offset`; the target is that plus our bits.
+      const deliveredAtStart = (bitsBefore[i] ?? 0) + (offset - (startsMs[i] ?? 0)) * (bitsPerMs[i] ?? 0);
+      let target = deliveredAtStart + bits;
+      let base = periodStartMs;
+      if (target > bitsPerPeriod) {
+        const fullPeriods = Math.floor((target - 1e-9) / bitsPerPeriod);
+        if (fullPeriods > 0) {
+          target -= fullPeriods * bitsPerPeriod;
+          base += fullPeriods * periodMs;
+          if (target <= deliveredAtStart) i = 0;
+        }
+      }
+      // Walk forward to the piece where the cumulative count reaches the target.
+      while (i < n - 1 && (bitsBefore[i + 1] ?? 0) < target) i++;
+      const rate = bitsPerMs[i] ?? 0;
+      bits = target - (bitsBefore[i] ?? 0);
+      // rate > 0 here: a piece with no throughput never holds the point where a target is reached.
+      const endOffset = (startsMs[i] ?? 0) + bits / rate;
+      cursor = i;
+      return base + endOffset;
+    },
+  };
+}
