@@ -85,6 +85,9 @@ export interface SessionOutcome {
 const CHECK_BUFFER_DELAY_MS = 500;
 const EPSILON_SEC = 1e-9;
 
+/** Reported times are whole milliseconds, the SDK's resolution; the clock itself is not rounded. */
+const ms = (value: number): number => Math.round(value);
+
 export function simulateSession(input: SessionInput): SessionOutcome {
   const { ladder, viewport, watch } = input;
   if (!input.ladderChecked) checkLadder(ladder);
@@ -130,7 +133,7 @@ export function simulateSession(input: SessionInput): SessionOutcome {
     const duration = atMs - stallStartMs;
     rebufferDurationMs += duration;
     stalled = false;
-    events.push({ type: 'rebufferend', atMs, rebufferDurationMs: duration });
+    events.push({ type: 'rebufferend', atMs: ms(atMs), rebufferDurationMs: ms(duration) });
   };
 
   /** Plays from nowMs to targetMs; sets endReason (and nowMs to the end) if the session ends. */
@@ -163,7 +166,7 @@ export function simulateSession(input: SessionInput): SessionOutcome {
       stalled = true;
       stallStartMs = nowMs;
       rebufferCount++;
-      events.push({ type: 'rebufferstart', atMs: nowMs });
+      events.push({ type: 'rebufferstart', atMs: ms(nowMs) });
     }
     const limit = watch.abandonStallAfterMs;
     if (limit !== undefined && targetMs > stallStartMs + limit) {
@@ -190,7 +193,7 @@ export function simulateSession(input: SessionInput): SessionOutcome {
       if (from) renditionSwitches++;
       events.push({
         type: 'renditionchange',
-        atMs: nowMs,
+        atMs: ms(nowMs),
         rung: next,
         bitrateKbps: (rung?.bandwidth ?? 0) / 1000,
         width: rung?.width ?? 0,
@@ -259,8 +262,8 @@ export function simulateSession(input: SessionInput): SessionOutcome {
     buffer.append(segmentStarts[segmentIndex] ?? 0, segment.durationSec, rung);
     segmentIndex++;
     if (startupTimeMs === undefined) {
-      startupTimeMs = nowMs;
-      events.push({ type: 'firstframe', atMs: nowMs, startupTimeMs });
+      startupTimeMs = ms(nowMs);
+      events.push({ type: 'firstframe', atMs: startupTimeMs, startupTimeMs });
     } else if (stalled) {
       endStall(nowMs);
     }
@@ -269,27 +272,30 @@ export function simulateSession(input: SessionInput): SessionOutcome {
 
   const finalReason: EndReason = endReason ?? 'ended';
   if (stalled) endStall(nowMs);
-  events.push({ type: 'viewend', atMs: nowMs, endReason: finalReason });
+  events.push({ type: 'viewend', atMs: ms(nowMs), endReason: finalReason });
   const playTimeMs = playedSec * 1000;
+  const playedByRung = playTimeMsByRung.map(ms);
   let weighted = 0;
-  playTimeMsByRung.forEach((ms, index) => {
-    weighted += ms * (ladder.rungs[index]?.bandwidth ?? 0);
+  let weight = 0;
+  playedByRung.forEach((played, index) => {
+    weighted += played * (ladder.rungs[index]?.bandwidth ?? 0);
+    weight += played;
   });
   return {
     policy: policy.name,
     startupTimeMs,
-    watchTimeMs: playTimeMs + rebufferDurationMs,
-    playTimeMs,
+    watchTimeMs: ms(playTimeMs + rebufferDurationMs),
+    playTimeMs: ms(playTimeMs),
     rebufferCount,
-    rebufferDurationMs,
+    rebufferDurationMs: ms(rebufferDurationMs),
     renditionSwitches,
-    playTimeMsByRung,
-    meanBitrateKbps: playTimeMs > 0 ? weighted / playTimeMs / 1000 : undefined,
+    playTimeMsByRung: playedByRung,
+    meanBitrateKbps: weight > 0 ? weighted / weight / 1000 : undefined,
     bytesDownloaded,
     requestCount,
     completionPercent: (buffer.playheadSec / durationSec) * 100,
     endReason: finalReason,
-    sessionDurationMs: nowMs,
+    sessionDurationMs: ms(nowMs),
     events,
   };
 }
