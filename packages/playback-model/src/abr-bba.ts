@@ -22,7 +22,8 @@ export function createBbaPolicy(options: BbaOptions = {}): AbrPolicy {
     goalBufferSec: vhsGoalBufferSec,
     chooseRung(context: AbrContext) {
       const { ladder } = context;
-      const cap = ladder.rungs[vhsSelectRung(ladder, Number.POSITIVE_INFINITY, context.viewport)]?.bandwidth ?? 0;
+      const cap =
+        ladder.rungs[vhsSelectRung(ladder, Number.POSITIVE_INFINITY, context.viewport)]?.bandwidth ?? 0;
       const allowed = ladder.rungs
         .map((rung, index) => ({ index, bandwidth: rung.bandwidth }))
         .filter((rep) => rep.bandwidth <= cap)
@@ -36,7 +37,9 @@ export function createBbaPolicy(options: BbaOptions = {}): AbrPolicy {
       let target: number;
       if (buffer <= reservoirSec) target = lowest.bandwidth;
       else if (buffer >= reservoirSec + cushionSec) target = highest.bandwidth;
-      else target = lowest.bandwidth + ((highest.bandwidth - lowest.bandwidth) * (buffer - reservoirSec)) / cushionSec;
+      else
+        target =
+          lowest.bandwidth + ((highest.bandwidth - lowest.bandwidth) * (buffer - reservoirSec)) / cushionSec;
       const up = allowed[Math.min(position + 1, allowed.length - 1)] ?? highest;
       const down = allowed[Math.max(position - 1, 0)] ?? lowest;
       if (target >= up.bandwidth && position < allowed.length - 1) {

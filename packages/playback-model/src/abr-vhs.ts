@@ -45,7 +45,9 @@ export function vhsSelectRung(ladder: Ladder, bandwidth: number, viewport: Viewp
   const highest = affordable[affordable.length - 1];
   const bandwidthBest = highest && affordable.find((rep) => rep.bandwidth === highest.bandwidth);
 
-  const byWidth = affordable.filter((rep) => rep.width && rep.height).sort((left, right) => left.width - right.width);
+  const byWidth = affordable
+    .filter((rep) => rep.width && rep.height)
+    .sort((left, right) => left.width - right.width);
   const exact = byWidth.filter((rep) => rep.width === viewport.width && rep.height === viewport.height);
   const exactHighest = exact[exact.length - 1];
   const resolutionBest = exactHighest && exact.find((rep) => rep.bandwidth === exactHighest.bandwidth);

@@ -111,7 +111,10 @@ export function parseAudience(value: unknown): Audience {
       throw new AudienceError(`${at}/network`, 'needs exactly one of "class" or "traces"');
     }
     if (network.class !== undefined && !findNetworkClass(network.class)) {
-      throw new AudienceError(`${at}/network/class`, `unknown class "${network.class}" (known: ${networkClassIds().join(', ')})`);
+      throw new AudienceError(
+        `${at}/network/class`,
+        `unknown class "${network.class}" (known: ${networkClassIds().join(', ')})`,
+      );
     }
     if (cohort.sessionsPerViewer.min > cohort.sessionsPerViewer.max) {
       throw new AudienceError(`${at}/sessionsPerViewer`, 'min is greater than max');
@@ -119,7 +122,8 @@ export function parseAudience(value: unknown): Audience {
   });
   audience.tasteClusters?.forEach((cluster, k) => {
     cluster.titles.forEach((title, t) => {
-      if (!titles.has(title)) throw new AudienceError(`/tasteClusters/${k}/titles/${t}`, `"${title}" is not in /titles`);
+      if (!titles.has(title))
+        throw new AudienceError(`/tasteClusters/${k}/titles/${t}`, `"${title}" is not in /titles`);
     });
   });
   return audience;
@@ -204,7 +208,8 @@ function intendedWatch(watch: Cohort['watch'], random: Random): WatchBehaviour {
   if (!completes && watch.abandonHazardPerMin > 0) {
     behaviour.playSec = (-Math.log(1 - u) / watch.abandonHazardPerMin) * 60;
   }
-  if (watch.abandonStartupAfterMs !== undefined) behaviour.abandonStartupAfterMs = watch.abandonStartupAfterMs;
+  if (watch.abandonStartupAfterMs !== undefined)
+    behaviour.abandonStartupAfterMs = watch.abandonStartupAfterMs;
   if (watch.abandonStallAfterMs !== undefined) behaviour.abandonStallAfterMs = watch.abandonStallAfterMs;
   return behaviour;
 }
@@ -248,7 +253,9 @@ export function apportion(total: number, shares: readonly number[]): number[] {
   const exact = shares.map((share) => share * total);
   const counts = exact.map(Math.floor);
   let left = total - counts.reduce((sum, count) => sum + count, 0);
-  const order = exact.map((value, index) => ({ index, remainder: value - Math.floor(value) })).sort((a, b) => b.remainder - a.remainder || a.index - b.index);
+  const order = exact
+    .map((value, index) => ({ index, remainder: value - Math.floor(value) }))
+    .sort((a, b) => b.remainder - a.remainder || a.index - b.index);
   for (const { index } of order) {
     if (left <= 0) break;
     counts[index] = (counts[index] ?? 0) + 1;

@@ -42,27 +42,42 @@ export function checkLadder(ladder: Ladder): void {
   if (first.length === 0) throw new ModelInputError('rungs[0].segments', 'must not be empty');
   ladder.rungs.forEach((rung, r) => {
     if (!(rung.bandwidth > 0)) throw new ModelInputError(`rungs[${r}].bandwidth`, 'must be > 0');
-    if (!(rung.width > 0 && rung.height > 0)) throw new ModelInputError(`rungs[${r}].width/height`, 'must be > 0');
+    if (!(rung.width > 0 && rung.height > 0))
+      throw new ModelInputError(`rungs[${r}].width/height`, 'must be > 0');
     if (rung.segments.length !== first.length) {
-      throw new ModelInputError(`rungs[${r}].segments`, `has ${rung.segments.length} segments, rung 0 has ${first.length}`);
+      throw new ModelInputError(
+        `rungs[${r}].segments`,
+        `has ${rung.segments.length} segments, rung 0 has ${first.length}`,
+      );
     }
     checkSegments(rung.segments, `rungs[${r}]`, first);
   });
   if (ladder.audio) {
     if (ladder.audio.segments.length !== first.length) {
-      throw new ModelInputError('audio.segments', `has ${ladder.audio.segments.length} segments, video has ${first.length}`);
+      throw new ModelInputError(
+        'audio.segments',
+        `has ${ladder.audio.segments.length} segments, video has ${first.length}`,
+      );
     }
     checkSegments(ladder.audio.segments, 'audio', first);
   }
 }
 
-function checkSegments(segments: readonly MediaSegment[], where: string, reference: readonly MediaSegment[]): void {
+function checkSegments(
+  segments: readonly MediaSegment[],
+  where: string,
+  reference: readonly MediaSegment[],
+): void {
   segments.forEach((segment, i) => {
-    if (!(segment.durationSec > 0)) throw new ModelInputError(`${where}.segments[${i}].durationSec`, 'must be > 0');
+    if (!(segment.durationSec > 0))
+      throw new ModelInputError(`${where}.segments[${i}].durationSec`, 'must be > 0');
     if (!(segment.bytes >= 0)) throw new ModelInputError(`${where}.segments[${i}].bytes`, 'must be ≥ 0');
     // Tolerate a frame of drift between renditions; more means the rungs were not cut together.
     if (Math.abs(segment.durationSec - (reference[i]?.durationSec ?? 0)) > 0.05) {
-      throw new ModelInputError(`${where}.segments[${i}].durationSec`, 'differs from rung 0 by more than 50 ms');
+      throw new ModelInputError(
+        `${where}.segments[${i}].durationSec`,
+        'differs from rung 0 by more than 50 ms',
+      );
     }
   });
 }

@@ -117,7 +117,8 @@ export function simulateSession(input: SessionInput): SessionOutcome {
 
   let nowMs = 0;
   let segmentIndex = 0;
-  while (segmentIndex < segmentCount - 1 && (segmentStarts[segmentIndex + 1] ?? 0) <= startPositionSec) segmentIndex++;
+  while (segmentIndex < segmentCount - 1 && (segmentStarts[segmentIndex + 1] ?? 0) <= startPositionSec)
+    segmentIndex++;
   let startupTimeMs: number | undefined;
   let stalled = false;
   let stallStartMs = 0;
@@ -309,6 +310,7 @@ function idleMs(bufferEndSec: number, playheadSec: number, goal: (currentTimeSec
   let ticks = 1;
   // Forward buffer shrinks 0.5 s per tick while the goal grows ≤ 0.5 s; stepping is bounded by
   // the buffer (≤ 60 s → ≤ 120 ticks) and usually ends within a few.
-  while (bufferEndSec - (playheadSec + ticks * 0.5) >= goal(playheadSec + ticks * 0.5) && ticks < 1000) ticks++;
+  while (bufferEndSec - (playheadSec + ticks * 0.5) >= goal(playheadSec + ticks * 0.5) && ticks < 1000)
+    ticks++;
   return ticks * CHECK_BUFFER_DELAY_MS;
 }

@@ -16,7 +16,10 @@ export interface SyntheticTraceOptions {
 
 const fits = new WeakMap<NetworkClass, ThroughputFit>();
 
-export function generateSyntheticTrace(networkClass: NetworkClass, options: SyntheticTraceOptions): NetworkTrace {
+export function generateSyntheticTrace(
+  networkClass: NetworkClass,
+  options: SyntheticTraceOptions,
+): NetworkTrace {
   let fit = fits.get(networkClass);
   if (!fit) {
     fit = fitThroughput(networkClass);

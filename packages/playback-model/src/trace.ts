@@ -72,8 +72,10 @@ export function parseCsvTrace(text: string, options: CsvTraceOptions = {}): Netw
     if (raw === '' || raw.startsWith('#')) continue;
     const where = `line ${i + 1}`;
     const cells = raw.split(',').map((cell) => cell.trim());
-    if (rows.length === 0 && cells.length === 2 && cells.every((cell) => Number.isNaN(Number(cell)))) continue;
-    if (cells.length !== 2) throw new TraceParseError(where, undefined, `expected 2 columns "seconds,kbps", got ${cells.length}`);
+    if (rows.length === 0 && cells.length === 2 && cells.every((cell) => Number.isNaN(Number(cell))))
+      continue;
+    if (cells.length !== 2)
+      throw new TraceParseError(where, undefined, `expected 2 columns "seconds,kbps", got ${cells.length}`);
     const seconds = parseCell(cells[0] ?? '', where, 'seconds');
     const kbps = parseCell(cells[1] ?? '', where, 'kbps');
     if (kbps < 0) throw new TraceParseError(where, 'kbps', `must be ≥ 0, got ${kbps}`);
@@ -120,7 +122,8 @@ function requireNumber(
 
 function parseCell(cell: string, where: string, field: string): number {
   const value = cell === '' ? Number.NaN : Number(cell);
-  if (!Number.isFinite(value)) throw new TraceParseError(where, field, `not a number: ${JSON.stringify(cell)}`);
+  if (!Number.isFinite(value))
+    throw new TraceParseError(where, field, `not a number: ${JSON.stringify(cell)}`);
   return value;
 }
 

@@ -13,7 +13,9 @@ export const P360 = 1;
 export const P720 = 2;
 export const P1080 = 3;
 
-export function makeLadder(overrides: { segmentCount?: number; segmentSec?: number; rungs?: Rung[] } = {}): Ladder {
+export function makeLadder(
+  overrides: { segmentCount?: number; segmentSec?: number; rungs?: Rung[] } = {},
+): Ladder {
   const segmentCount = overrides.segmentCount ?? 30;
   const segmentSec = overrides.segmentSec ?? 4;
   return {
@@ -23,7 +25,10 @@ export function makeLadder(overrides: { segmentCount?: number; segmentSec?: numb
         bandwidth: rung.bandwidth,
         width: rung.width,
         height: rung.height,
-        segments: Array.from({ length: segmentCount }, () => ({ durationSec: segmentSec, bytes: rung.bytes })),
+        segments: Array.from({ length: segmentCount }, () => ({
+          durationSec: segmentSec,
+          bytes: rung.bytes,
+        })),
       })),
   };
 }

@@ -41,7 +41,12 @@ describe('player model (VHS policy)', () => {
   });
 
   it('stalls on a step drop for exactly the time the second segment still needs, then switches down', () => {
-    const outcome = simulateSession({ ladder: makeLadder(), trace: STEP_DROP, viewport: HD, watch: { playSec: 8 } });
+    const outcome = simulateSession({
+      ladder: makeLadder(),
+      trace: STEP_DROP,
+      viewport: HD,
+      watch: { playSec: 8 },
+    });
     // Segment 1 (720p, 8.8 Mbit) is sent at 1,780 ms, starts arriving at 1,800 at 200 kbit/s: lands at 45,800.
     // Playback began at 1,780 with 4 s buffered, so it stalls at 5,780 for 40,020 ms.
     expect(outcome.startupTimeMs).toBe(1780);
@@ -97,7 +102,12 @@ describe('player model (VHS policy)', () => {
       constantTrace(50_000, 20),
       generateSyntheticTrace(findNetworkClass('lte') ?? never(), { seed: 7, durationSec: 200 }),
     ]) {
-      const outcome = simulateSession({ ladder: makeLadder(), trace, viewport: { width: 640, height: 360 }, watch: {} });
+      const outcome = simulateSession({
+        ladder: makeLadder(),
+        trace,
+        viewport: { width: 640, height: 360 },
+        watch: {},
+      });
       expect(outcome.playTimeMsByRung[P1080]).toBe(0);
       expect(outcome.playTimeMsByRung[P720]).toBe(0);
       expect(outcome.playTimeMsByRung[P360]).toBeGreaterThan(0);
@@ -124,7 +134,10 @@ describe('player model (VHS policy)', () => {
       JSON.stringify(
         simulateSession({
           ladder: makeLadder(),
-          trace: generateSyntheticTrace(findNetworkClass('3g') ?? never(), { seed: 'viewer-1', durationSec: 300 }),
+          trace: generateSyntheticTrace(findNetworkClass('3g') ?? never(), {
+            seed: 'viewer-1',
+            durationSec: 300,
+          }),
           viewport: HD,
           watch: { playSec: 100 },
         }),
@@ -137,9 +150,9 @@ describe('player model (VHS policy)', () => {
     const rungs = ladder.rungs.map((rung) => ({ ...rung }));
     const second = rungs[1] ?? never();
     rungs[1] = { ...second, segments: second.segments.slice(1) };
-    expect(() => simulateSession({ ladder: { rungs }, trace: constantTrace(5000, 20), viewport: HD, watch: {} })).toThrow(
-      new ModelInputError('rungs[1].segments', 'has 29 segments, rung 0 has 30'),
-    );
+    expect(() =>
+      simulateSession({ ladder: { rungs }, trace: constantTrace(5000, 20), viewport: HD, watch: {} }),
+    ).toThrow(new ModelInputError('rungs[1].segments', 'has 29 segments, rung 0 has 30'));
   });
 });
 
@@ -161,7 +174,13 @@ describe('player model (BBA policy)', () => {
 
   it('stalls less than VHS on the step drop, because it never bet on the initial estimate', () => {
     const run = (policy?: ReturnType<typeof createBbaPolicy>) =>
-      simulateSession({ ladder: makeLadder(), trace: STEP_DROP, viewport: HD, watch: { playSec: 60 }, policy });
+      simulateSession({
+        ladder: makeLadder(),
+        trace: STEP_DROP,
+        viewport: HD,
+        watch: { playSec: 60 },
+        policy,
+      });
     const vhs = run();
     const bba = run(createBbaPolicy());
     expect(bba.rebufferDurationMs).toBeLessThan(vhs.rebufferDurationMs);

@@ -13,7 +13,10 @@ function classStatistics(classIndex: number) {
   let autocorrelationSum = 0;
   let autocorrelationSessions = 0;
   for (let s = 0; s < SESSIONS; s++) {
-    const trace = generateSyntheticTrace(networkClass, { seed: `${networkClass.id}-${s}`, durationSec: SESSION_SEC });
+    const trace = generateSyntheticTrace(networkClass, {
+      seed: `${networkClass.id}-${s}`,
+      durationSec: SESSION_SEC,
+    });
     // Outage pieces (at the class' outage rate) are left out of the autocorrelation: the AR(1)
     // describes the on-state, the Markov chain the outages.
     const outageKbps = networkClass.outageMbps * 1000;
@@ -74,7 +77,9 @@ describe('synthetic traces', () => {
   it('fits every class table row to a finite model', () => {
     for (const networkClass of NETWORK_CLASSES) {
       const fit = fitThroughput(networkClass);
-      expect(Number.isFinite(fit.logMedian) && fit.sigmaLow > 0 && fit.sigmaHigh > 0, networkClass.id).toBe(true);
+      expect(Number.isFinite(fit.logMedian) && fit.sigmaLow > 0 && fit.sigmaHigh > 0, networkClass.id).toBe(
+        true,
+      );
       expect(fit.outageShare).toBeLessThanOrEqual(networkClass.shareBelow100Kbps + 1e-9);
     }
   });
