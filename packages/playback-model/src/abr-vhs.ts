@@ -32,39 +32,69 @@ interface Rep {
   height: number;
 }
 
+// Sorted once per ladder: selection runs after every segment of every simulated session.
+const sortedByLadder = new WeakMap<Ladder, Rep[]>();
+
+function sortedReps(ladder: Ladder): Rep[] {
+  let sorted = sortedByLadder.get(ladder);
+  if (!sorted) {
+    // Array sort is stable, so equal bandwidths keep ladder order, as VHS' stableSort does.
+    sorted = ladder.rungs
+      .map((rung, index) => ({ index, bandwidth: rung.bandwidth, width: rung.width, height: rung.height }))
+      .sort((left, right) => left.bandwidth - right.bandwidth);
+    sortedByLadder.set(ladder, sorted);
+  }
+  return sorted;
+}
+
 /**
  * simpleSelector with limitRenditionByPlayerDimensions on (the SDK's setting) and no
- * leastPixelDiffSelector or object-fit: cover. Returns a rung index.
+ * leastPixelDiffSelector or object-fit: cover. Returns a rung index. The affordable rungs are a
+ * prefix of the bandwidth order, so VHS' filter-and-sort chain becomes two passes over it.
  */
 export function vhsSelectRung(ladder: Ladder, bandwidth: number, viewport: Viewport): number {
-  // Sorted by bandwidth; sort is stable so equal bandwidths keep ladder order, as VHS' stableSort.
-  const sorted: Rep[] = ladder.rungs
-    .map((rung, index) => ({ index, bandwidth: rung.bandwidth, width: rung.width, height: rung.height }))
-    .sort((left, right) => left.bandwidth - right.bandwidth);
-  const affordable = sorted.filter((rep) => rep.bandwidth * BANDWIDTH_VARIANCE < bandwidth);
-  const highest = affordable[affordable.length - 1];
-  const bandwidthBest = highest && affordable.find((rep) => rep.bandwidth === highest.bandwidth);
+  const sorted = sortedReps(ladder);
+  let affordable = 0;
+  while (affordable < sorted.length && (sorted[affordable]?.bandwidth ?? 0) * BANDWIDTH_VARIANCE < bandwidth)
+    affordable++;
+  if (affordable === 0) return sorted[0]?.index ?? 0;
 
-  const byWidth = affordable
-    .filter((rep) => rep.width && rep.height)
-    .sort((left, right) => left.width - right.width);
-  const exact = byWidth.filter((rep) => rep.width === viewport.width && rep.height === viewport.height);
-  const exactHighest = exact[exact.length - 1];
-  const resolutionBest = exactHighest && exact.find((rep) => rep.bandwidth === exactHighest.bandwidth);
-
-  let resolutionPlusOne: Rep | undefined;
-  if (!resolutionBest) {
-    // Scaled down to fit as soon as it exceeds the player in one dimension.
-    const larger = byWidth.filter((rep) => rep.width > viewport.width || rep.height > viewport.height);
-    const smallest = larger[0];
-    if (smallest) {
-      const sameSize = larger.filter((rep) => rep.width === smallest.width && rep.height === smallest.height);
-      const top = sameSize[sameSize.length - 1];
-      resolutionPlusOne = top && sameSize.find((rep) => rep.bandwidth === top.bandwidth);
+  // Exact player size: the highest bandwidth, first of equals.
+  let exact: Rep | undefined;
+  // Smallest rung larger than the player in either dimension (first of the narrowest).
+  let plusOneSize: Rep | undefined;
+  for (let i = 0; i < affordable; i++) {
+    const rep = sorted[i] as Rep;
+    if (!rep.width || !rep.height) continue;
+    if (rep.width === viewport.width && rep.height === viewport.height) {
+      if (!exact || rep.bandwidth > exact.bandwidth) exact = rep;
+    } else if (
+      (rep.width > viewport.width || rep.height > viewport.height) &&
+      (!plusOneSize || rep.width < plusOneSize.width)
+    ) {
+      plusOneSize = rep;
     }
   }
-  const chosen = resolutionPlusOne ?? resolutionBest ?? bandwidthBest ?? sorted[0];
-  return chosen?.index ?? 0;
+  if (exact) return exact.index;
+  if (plusOneSize) {
+    // Among rungs of that same size, the highest bandwidth, first of equals.
+    let best = plusOneSize;
+    for (let i = 0; i < affordable; i++) {
+      const rep = sorted[i] as Rep;
+      if (
+        rep.width === plusOneSize.width &&
+        rep.height === plusOneSize.height &&
+        rep.bandwidth > best.bandwidth
+      )
+        best = rep;
+    }
+    return best.index;
+  }
+  // Highest affordable bandwidth, first of equals.
+  const top = (sorted[affordable - 1] as Rep).bandwidth;
+  for (let i = 0; i < affordable; i++)
+    if ((sorted[i] as Rep).bandwidth === top) return (sorted[i] as Rep).index;
+  return sorted[0]?.index ?? 0;
 }
 
 /** shouldSwitchToMedia for VOD without bufferBasedABR. */

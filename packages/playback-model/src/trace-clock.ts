@@ -15,7 +15,19 @@ export interface TraceClock {
   bandwidthKbpsAt(atMs: number): number;
 }
 
-export function createTraceClock(trace: NetworkTrace): TraceClock {
+interface Tables {
+  startsMs: Float64Array;
+  bitsBefore: Float64Array;
+  bitsPerMs: Float64Array;
+  latency: Float64Array;
+}
+
+// Built once per trace: many sessions replay the same trace file.
+const tablesByTrace = new WeakMap<NetworkTrace, Tables>();
+
+function tablesOf(trace: NetworkTrace): Tables {
+  const cached = tablesByTrace.get(trace);
+  if (cached) return cached;
   const n = trace.pieces.length;
   const startsMs = new Float64Array(n + 1);
   // Bits delivered from the start of the trace to the start of piece i.
@@ -28,6 +40,14 @@ export function createTraceClock(trace: NetworkTrace): TraceClock {
     startsMs[i + 1] = (startsMs[i] ?? 0) + piece.durationMs;
     bitsBefore[i + 1] = (bitsBefore[i] ?? 0) + piece.bandwidthKbps * piece.durationMs;
   });
+  const tables = { startsMs, bitsBefore, bitsPerMs, latency };
+  tablesByTrace.set(trace, tables);
+  return tables;
+}
+
+export function createTraceClock(trace: NetworkTrace): TraceClock {
+  const { startsMs, bitsBefore, bitsPerMs, latency } = tablesOf(trace);
+  const n = bitsPerMs.length;
   const periodMs = startsMs[n] ?? 0;
   const bitsPerPeriod = bitsBefore[n] ?? 0;
   let cursor = 0;
