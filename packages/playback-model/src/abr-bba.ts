@@ -18,6 +18,9 @@ export function createBbaPolicy(options: BbaOptions = {}): AbrPolicy {
   const cushionSec = options.cushionSec ?? 20;
   return {
     name: 'bba',
+    switchReason: 'abr',
+    // VHS never early-aborts under its own buffer-based ABR either.
+    earlyAbort: false,
     // Same loader as VHS: only the choice of rung differs.
     goalBufferSec: vhsGoalBufferSec,
     chooseRung(context: AbrContext) {

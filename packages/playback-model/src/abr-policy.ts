@@ -14,6 +14,8 @@ export interface AbrContext {
   estimator: BandwidthEstimator;
   /** undefined before the first selection. */
   currentRung: number | undefined;
+  /** False while a rung is excluded (VHS excludes a rung for 10 s after an early abort). */
+  isEnabled: (rung: number) => boolean;
   /** Seconds buffered ahead of the playhead. */
   forwardBufferSec: number;
   currentTimeSec: number;
@@ -22,6 +24,10 @@ export interface AbrContext {
 
 export interface AbrPolicy {
   readonly name: string;
+  /** The SDK's `switchReason` for this policy's own switches (VHS: its `checkABR_` cause). */
+  readonly switchReason: string;
+  /** Abort a segment that would finish after the buffer runs out (VHS' earlyAbortWhenNeeded_). */
+  readonly earlyAbort: boolean;
   /** The rung to download next (the current one to stay). */
   chooseRung(context: AbrContext): number;
   /** Seconds of forward buffer the loader fills to before idling. */

@@ -14,6 +14,8 @@ export interface BandwidthEstimator {
   bandwidth(): number;
   /** What the playlist selector uses (`vhs.systemBandwidth`). */
   systemBandwidth(): number;
+  /** Overrides the bandwidth (timeouts set 1, early aborts the candidate's BANDWIDTH × 1.2 + 1). */
+  setBandwidth(bitsPerSecond: number): void;
   /** Records one finished main segment request. */
   onSegment(sample: { bytes: number; roundTripMs: number; processingMs: number; durationSec: number }): void;
 }
@@ -28,6 +30,10 @@ export function createVhsBandwidthEstimator(initialBandwidth = INITIAL_BANDWIDTH
       const invBandwidth = 1 / (bandwidth || 1);
       const invThroughput = throughputRate > 0 ? 1 / throughputRate : 0;
       return Math.floor(1 / (invBandwidth + invThroughput));
+    },
+    setBandwidth(bitsPerSecond) {
+      // Set on the segment loader directly, as VHS does: the throughput average is kept.
+      bandwidth = bitsPerSecond;
     },
     onSegment({ bytes, roundTripMs, processingMs, durationSec }) {
       if (durationSec < MIN_SEGMENT_DURATION_TO_SAVE_STATS) return;

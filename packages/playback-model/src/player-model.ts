@@ -10,7 +10,7 @@
  * model run and a real one can be compared field by field.
  */
 import type { AbrPolicy, Viewport } from './abr-policy.js';
-import { createVhsPolicy } from './abr-vhs.js';
+import { createVhsPolicy, vhsEarlyAbortBandwidth, vhsIsLowestEnabled, vhsSelectRung } from './abr-vhs.js';
 import { createVhsBandwidthEstimator } from './bandwidth-estimator.js';
 import { createPlaybackBuffer } from './buffer.js';
 import { checkLadder, type Ladder, ModelInputError } from './ladder.js';
@@ -55,7 +55,8 @@ export type TimelineEvent =
       width: number;
       height: number;
       fromBitrateKbps: number | undefined;
-      switchReason: 'initial' | 'abr';
+      /** `initial`, or VHS' cause: `bandwidthupdate` (its ABR check), `exclude` (early abort); BBA: `abr`. */
+      switchReason: string;
     }
   | { type: 'viewend'; atMs: number; endReason: EndReason };
 
@@ -83,6 +84,10 @@ export interface SessionOutcome {
 
 // segment-loader CHECK_BUFFER_DELAY: an idle loader looks at the buffer again this often.
 const CHECK_BUFFER_DELAY_MS = 500;
+// How often the browser reports XHR progress (Chromium: every 50 ms), when VHS may early-abort.
+const PROGRESS_INTERVAL_MS = 50;
+// playlist-controller ABORT_EARLY_EXCLUSION_SECONDS.
+const ABORT_EARLY_EXCLUSION_MS = 10_000;
 const EPSILON_SEC = 1e-9;
 
 /** Reported times are whole milliseconds, the SDK's resolution; the clock itself is not rounded. */
@@ -103,6 +108,8 @@ export function simulateSession(input: SessionInput): SessionOutcome {
     segmentStarts[i] = durationSec;
     durationSec += timeline[i] ?? 0;
   }
+  // playlist-controller: segment requests time out after 1.5 × EXT-X-TARGETDURATION (rounded-up longest segment).
+  const requestTimeoutMs = Math.ceil(Math.max(...timeline)) * 1.5 * 1000;
   const startPositionSec = input.startPositionSec ?? 0;
   if (!(startPositionSec >= 0 && startPositionSec < durationSec)) {
     throw new ModelInputError('startPositionSec', `must be in [0, ${durationSec})`);
@@ -178,31 +185,38 @@ export function simulateSession(input: SessionInput): SessionOutcome {
     nowMs = targetMs;
   };
 
+  const excludedUntilMs: number[] = ladder.rungs.map(() => 0);
+  const isEnabled = (index: number): boolean => nowMs >= (excludedUntilMs[index] ?? 0);
+
+  const announce = (next: number, currentRung: number | undefined, reason: string): void => {
+    if (next === currentRung) return;
+    const rung = ladder.rungs[next];
+    const from = currentRung === undefined ? undefined : ladder.rungs[currentRung];
+    if (from) renditionSwitches++;
+    events.push({
+      type: 'renditionchange',
+      atMs: ms(nowMs),
+      rung: next,
+      bitrateKbps: (rung?.bandwidth ?? 0) / 1000,
+      width: rung?.width ?? 0,
+      height: rung?.height ?? 0,
+      fromBitrateKbps: from ? from.bandwidth / 1000 : undefined,
+      switchReason: from ? reason : 'initial',
+    });
+  };
+
   const chooseRung = (currentRung: number | undefined): number => {
     const next = policy.chooseRung({
       ladder,
       viewport,
       estimator,
       currentRung,
+      isEnabled,
       forwardBufferSec: buffer.forwardSec(),
       currentTimeSec: buffer.playheadSec,
       durationSec,
     });
-    if (next !== currentRung) {
-      const rung = ladder.rungs[next];
-      const from = currentRung === undefined ? undefined : ladder.rungs[currentRung];
-      if (from) renditionSwitches++;
-      events.push({
-        type: 'renditionchange',
-        atMs: ms(nowMs),
-        rung: next,
-        bitrateKbps: (rung?.bandwidth ?? 0) / 1000,
-        width: rung?.width ?? 0,
-        height: rung?.height ?? 0,
-        fromBitrateKbps: from ? from.bandwidth / 1000 : undefined,
-        switchReason: from ? 'abr' : 'initial',
-      });
-    }
+    announce(next, currentRung, policy.switchReason);
     return next;
   };
 
@@ -210,6 +224,64 @@ export function simulateSession(input: SessionInput): SessionOutcome {
   const fetch = (startMs: number, bytes: number): number => {
     requestCount++;
     return clock.transferEndMs(startMs + clock.latencyMs(startMs), bytes);
+  };
+
+  /**
+   * When an in-flight segment request on `rung` is given up: an early abort (with the bandwidth VHS
+   * then assumes) or the request timeout (1.5 target durations; none on the lowest enabled rung).
+   * Computed without moving the clock; exclusions are read as of the send time (one expiring
+   * mid-request would be seen by VHS a little earlier).
+   */
+  const findAbort = (
+    rung: number,
+    sentMs: number,
+    firstByteMs: number,
+    doneMs: number,
+    videoShare: number,
+    segmentDurationSec: number,
+  ): { atMs: number; bandwidth: number; exclude: boolean } | undefined => {
+    if (vhsIsLowestEnabled(ladder, rung, isEnabled)) return undefined;
+    const timeoutAtMs = sentMs + requestTimeoutMs;
+    if (policy.earlyAbort) {
+      const current = ladder.rungs[rung]?.bandwidth ?? 0;
+      const bitsAtFirstByte = clock.cumulativeBits(firstByteMs);
+      // The buffer ahead only shrinks while playing; before the first frame and in a stall it is empty.
+      const playing = startupTimeMs !== undefined && !stalled;
+      const forwardSec = buffer.forwardSec();
+      // segment-loader: progress bandwidth is only trusted 1 s after the first byte.
+      const firstCheckMs = firstByteMs + 1000;
+      for (let t = firstCheckMs; t < doneMs && t < timeoutAtMs; t += PROGRESS_INTERVAL_MS) {
+        const receivedBits = (clock.cumulativeBits(t) - bitsAtFirstByte) * videoShare;
+        const measuredBandwidth = Math.floor((receivedBits / 8 / (t - sentMs)) * 8 * 1000);
+        const timeUntilRebufferSec = Math.max(0, forwardSec - (playing ? (t - nowMs) / 1000 : 0)) - 1;
+        const leftBits = segmentDurationSec * current - receivedBits;
+        // The common case, settled without the candidate search: the download beats the buffer.
+        if (leftBits / measuredBandwidth <= timeUntilRebufferSec) {
+          if (playing && receivedBits > 0) {
+            // Bits only accumulate, so at a later check t' the estimate is at most
+            // leftBits × (t' − sent) / (1000 × receivedBits) s while the buffer lost (t' − t) / 1000 s:
+            // every check before the t' where those meet passes too. Skip to it.
+            const perMs = leftBits / (1000 * receivedBits);
+            const safeMs = (timeUntilRebufferSec + perMs * sentMs + t / 1000) / (perMs + 1 / 1000);
+            if (safeMs > t + PROGRESS_INTERVAL_MS) {
+              t =
+                firstCheckMs +
+                Math.floor((safeMs - firstCheckMs) / PROGRESS_INTERVAL_MS) * PROGRESS_INTERVAL_MS;
+            }
+          }
+          continue;
+        }
+        const bandwidth = vhsEarlyAbortBandwidth(ladder, rung, isEnabled, {
+          receivedBits,
+          measuredBandwidth,
+          segmentDurationSec,
+          timeUntilRebufferSec,
+        });
+        if (bandwidth !== undefined) return { atMs: t, bandwidth, exclude: true };
+      }
+    }
+    // segment-loader handleTimeout_: bandwidth 1, so the next check picks the lowest rung.
+    return doneMs > timeoutAtMs ? { atMs: timeoutAtMs, bandwidth: 1, exclude: false } : undefined;
   };
 
   let rung = chooseRung(undefined);
@@ -230,30 +302,53 @@ export function simulateSession(input: SessionInput): SessionOutcome {
     const rungData = ladder.rungs[rung];
     const segment = rungData?.segments[segmentIndex];
     if (!rungData || !segment) break;
-    let requestMs = nowMs;
-    let bytes = 0;
+    let sentMs = nowMs;
     if (rungData.initBytes !== undefined && !initialised.has(rung)) {
-      requestMs = fetch(requestMs, rungData.initBytes);
-      bytes += rungData.initBytes;
+      sentMs = fetch(sentMs, rungData.initBytes);
+      advanceTo(sentMs);
+      if (endReason !== undefined) break;
+      bytesDownloaded += rungData.initBytes;
       initialised.add(rung);
     }
     const audio = ladder.audio;
     let mediaBytes = segment.bytes;
     if (audio) {
       // VHS loads audio on its own loader in parallel; on one link that is the same bytes in the same time.
-      if (audio.initBytes !== undefined && !audioInitialised) {
-        mediaBytes += audio.initBytes;
-        audioInitialised = true;
-      }
+      if (audio.initBytes !== undefined && !audioInitialised) mediaBytes += audio.initBytes;
       mediaBytes += audio.segments[segmentIndex]?.bytes ?? 0;
       requestCount++;
     }
-    const sentMs = requestMs;
+    const firstByteMs = sentMs + clock.latencyMs(sentMs);
     const doneMs = fetch(sentMs, mediaBytes);
-    bytes += mediaBytes;
+    const abort = findAbort(
+      rung,
+      sentMs,
+      firstByteMs,
+      doneMs,
+      segment.bytes / mediaBytes,
+      segment.durationSec,
+    );
+    if (abort) {
+      advanceTo(abort.atMs);
+      if (endReason !== undefined) break;
+      // The bytes that did arrive were paid for.
+      bytesDownloaded += Math.min(mediaBytes, Math.floor(clock.bitsBetween(firstByteMs, abort.atMs) / 8));
+      estimator.setBandwidth(abort.bandwidth);
+      if (abort.exclude) {
+        // excludePlaylist: 10 s out, and the next choice is switched to without the buffer rules.
+        excludedUntilMs[rung] = nowMs + ABORT_EARLY_EXCLUSION_MS;
+        const next = vhsSelectRung(ladder, estimator.systemBandwidth(), viewport, isEnabled);
+        announce(next, rung, 'exclude');
+        rung = next;
+      } else {
+        rung = chooseRung(rung);
+      }
+      continue;
+    }
     advanceTo(doneMs);
     if (endReason !== undefined) break;
-    bytesDownloaded += bytes;
+    bytesDownloaded += mediaBytes;
+    if (audio) audioInitialised = true;
     estimator.onSegment({
       bytes: segment.bytes,
       roundTripMs: doneMs - sentMs,
@@ -294,7 +389,8 @@ export function simulateSession(input: SessionInput): SessionOutcome {
     meanBitrateKbps: weight > 0 ? weighted / weight / 1000 : undefined,
     bytesDownloaded,
     requestCount,
-    completionPercent: (buffer.playheadSec / durationSec) * 100,
+    // Rounded so float drift of the playhead never reports 99.99999 for a finished title.
+    completionPercent: Math.round((buffer.playheadSec / durationSec) * 100_000) / 1000,
     endReason: finalReason,
     sessionDurationMs: ms(nowMs),
     events,

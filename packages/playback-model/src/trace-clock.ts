@@ -13,6 +13,10 @@ export interface TraceClock {
   transferEndMs(startMs: number, bytes: number): number;
   /** Throughput in kbps at `atMs`. */
   bandwidthKbpsAt(atMs: number): number;
+  /** Bits the link carries between two times (what a request has received so far). */
+  bitsBetween(fromMs: number, toMs: number): number;
+  /** Bits carried from time 0 to `atMs`; differences of two are bitsBetween. */
+  cumulativeBits(atMs: number): number;
 }
 
 interface Tables {
@@ -54,7 +58,17 @@ export function createTraceClock(trace: NetworkTrace): TraceClock {
 
   /** Index of the piece holding `offsetMs` (0 ≤ offset < period); moves the cursor. */
   const pieceAt = (offsetMs: number): number => {
-    if (offsetMs < (startsMs[cursor] ?? 0)) cursor = 0;
+    if (offsetMs < (startsMs[cursor] ?? 0)) {
+      // Backwards (a loop, or an earlier time): binary search instead of walking from the start.
+      let low = 0;
+      let high = cursor;
+      while (low < high) {
+        const mid = (low + high + 1) >> 1;
+        if ((startsMs[mid] ?? 0) <= offsetMs) low = mid;
+        else high = mid - 1;
+      }
+      cursor = low;
+    }
     while (cursor < n - 1 && offsetMs >= (startsMs[cursor + 1] ?? 0)) cursor++;
     return cursor;
   };
@@ -63,7 +77,19 @@ export function createTraceClock(trace: NetworkTrace): TraceClock {
     return offset < 0 ? offset + periodMs : offset;
   };
 
+  /** Bits delivered from time 0 of the (looping) trace to `atMs`. */
+  const cumulativeBits = (atMs: number): number => {
+    const offset = offsetOf(atMs);
+    const i = pieceAt(offset);
+    const periods = Math.round((atMs - offset) / periodMs);
+    return (
+      periods * bitsPerPeriod + (bitsBefore[i] ?? 0) + (offset - (startsMs[i] ?? 0)) * (bitsPerMs[i] ?? 0)
+    );
+  };
+
   return {
+    cumulativeBits,
+    bitsBetween: (fromMs, toMs) => cumulativeBits(toMs) - cumulativeBits(fromMs),
     latencyMs: (atMs) => latency[pieceAt(offsetOf(atMs))] ?? 0,
     bandwidthKbpsAt: (atMs) => bitsPerMs[pieceAt(offsetOf(atMs))] ?? 0,
     transferEndMs(startMs, bytes) {

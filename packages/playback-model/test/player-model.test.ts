@@ -40,37 +40,78 @@ describe('player model (VHS policy)', () => {
     expect(outcome.meanBitrateKbps).toBe(2500);
   });
 
-  it('stalls on a step drop for exactly the time the second segment still needs, then switches down', () => {
+  it('aborts the doomed segment on a step drop, switches down and stalls for exactly the rest', () => {
     const outcome = simulateSession({
       ladder: makeLadder(),
       trace: STEP_DROP,
       viewport: HD,
       watch: { playSec: 8 },
     });
-    // Segment 1 (720p, 8.8 Mbit) is sent at 1,780 ms, starts arriving at 1,800 at 200 kbit/s: lands at 45,800.
-    // Playback began at 1,780 with 4 s buffered, so it stalls at 5,780 for 40,020 ms.
+    // Segment 1 (720p) is sent at 1,780 ms; its first byte comes at 1,800, now at 200 kbit/s.
+    // At 2,800 (1 s after the first byte) VHS has 200 kbit in 1,020 ms = 196,078 bit/s: the rest of
+    // 4 s × 2.5 Mbit/s needs 50 s, the buffer lasts 1.98 s (less VHS' 1 s), 240p needs 8.2 s: abort,
+    // exclude 720p, bandwidth := 400,000 × 1.2 + 1, which affords 240p. 240p's 1.4 Mbit then take
+    // 20 + 7,000 ms: it lands at 9,820. Playback began at 1,780 with 4 s, so it stalled at 5,780.
     expect(outcome.startupTimeMs).toBe(1780);
-    expect(outcome.rebufferCount).toBe(1);
-    expect(outcome.rebufferDurationMs).toBe(40_020);
-    // The measured 1.1 MB / 44.02 s = 199,909 bit/s affords nothing: VHS falls back to the lowest rung.
     expect(outcome.events).toEqual([
       { type: 'playrequest', atMs: 0 },
-      expect.objectContaining({ type: 'renditionchange', atMs: 0, rung: P720 }),
+      expect.objectContaining({ type: 'renditionchange', atMs: 0, rung: P720, switchReason: 'initial' }),
       { type: 'firstframe', atMs: 1780, startupTimeMs: 1780 },
-      { type: 'rebufferstart', atMs: 5780 },
-      { type: 'rebufferend', atMs: 45_800, rebufferDurationMs: 40_020 },
       expect.objectContaining({
         type: 'renditionchange',
-        atMs: 45_800,
+        atMs: 2800,
         rung: P240,
         fromBitrateKbps: 2500,
-        switchReason: 'abr',
+        switchReason: 'exclude',
       }),
-      { type: 'viewend', atMs: 49_800, endReason: 'watched' },
+      { type: 'rebufferstart', atMs: 5780 },
+      { type: 'rebufferend', atMs: 9820, rebufferDurationMs: 4040 },
+      { type: 'viewend', atMs: 13_820, endReason: 'watched' },
     ]);
+    expect(outcome.rebufferCount).toBe(1);
+    expect(outcome.rebufferDurationMs).toBe(4040);
     expect(outcome.renditionSwitches).toBe(1);
-    expect(outcome.playTimeMsByRung).toEqual([0, 0, 8000, 0]);
-    expect(outcome.watchTimeMs).toBe(8000 + 40_020);
+    expect(outcome.playTimeMsByRung).toEqual([4000, 0, 4000, 0]);
+    expect(outcome.watchTimeMs).toBe(8000 + 4040);
+    // Segment 0, the 25,000 bytes of the aborted request, segment 1 at 240p.
+    expect(outcome.bytesDownloaded).toBe(RUNGS[P720].bytes + 25_000 + RUNGS[P240].bytes);
+    // Four requests: segment 2 was in flight when the viewer left.
+    expect(outcome.requestCount).toBe(4);
+  });
+
+  it('aborts the first segment early when a smaller rung would start much sooner', () => {
+    const outcome = simulateSession({
+      ladder: makeLadder(),
+      trace: constantTrace(2000, 20),
+      viewport: HD,
+      watch: {},
+    });
+    // At 1,020 ms 2 Mbit arrived in 1,020 ms: 720p needs 4.08 s more with nothing buffered; 240p would
+    // take 0.82 s; saving 3.3 s ≥ 1 s: abort, and 240p's 1.4 Mbit land 20 + 700 ms later.
+    expect(outcome.startupTimeMs).toBe(1020 + 20 + 700);
+    expect(outcome.events.filter((event) => event.type === 'renditionchange').slice(0, 2)).toEqual([
+      expect.objectContaining({ atMs: 0, rung: P720, switchReason: 'initial' }),
+      expect.objectContaining({ atMs: 1020, rung: P240, switchReason: 'exclude' }),
+    ]);
+  });
+
+  it('times a request out after 1.5 target durations when the buffer covers it, and drops to the lowest rung', () => {
+    // 30 s at 5 Mbit/s build a deep 720p buffer; then 1.2 Mbit/s makes a 720p segment take 7.3 s.
+    // Early abort stays quiet (the buffer outlasts the download), the 6 s timeout does not.
+    const trace: NetworkTrace = {
+      pieces: [
+        { durationMs: 30_000, bandwidthKbps: 5000, latencyMs: 20 },
+        { durationMs: 600_000, bandwidthKbps: 1200, latencyMs: 20 },
+      ],
+    };
+    const outcome = simulateSession({ ladder: makeLadder(), trace, viewport: HD, watch: { playSec: 60 } });
+    const drop = outcome.events.find((event) => event.type === 'renditionchange' && event.rung === P240);
+    expect(drop).toMatchObject({ fromBitrateKbps: 2500, switchReason: 'bandwidthupdate' });
+    // 16 segments land by 28,480 ms; the 17th gets 7.5 Mbit before 30 s and 1.3 Mbit at 1.2 Mbit/s
+    // after (31,083 ms); the 18th is sent then and times out 6 s later.
+    const seventeenthDoneMs = 16 * 1780 + 20 + 1500 + 1_300_000 / 1200;
+    expect(drop?.atMs).toBe(Math.round(seventeenthDoneMs + 6000));
+    expect(outcome.rebufferCount).toBe(0);
   });
 
   it('leaves when a stall outlasts the viewer’s patience, counting the stall up to then', () => {
@@ -78,11 +119,11 @@ describe('player model (VHS policy)', () => {
       ladder: makeLadder(),
       trace: STEP_DROP,
       viewport: HD,
-      watch: { abandonStallAfterMs: 10_000 },
+      watch: { abandonStallAfterMs: 3000 },
     });
     expect(outcome.endReason).toBe('abandoned-stall');
-    expect(outcome.sessionDurationMs).toBe(15_780);
-    expect(outcome.rebufferDurationMs).toBe(10_000);
+    expect(outcome.sessionDurationMs).toBe(8780);
+    expect(outcome.rebufferDurationMs).toBe(3000);
   });
 
   it('leaves before the first frame when startup outlasts the viewer’s patience', () => {
