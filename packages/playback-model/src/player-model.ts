@@ -100,16 +100,8 @@ export function simulateSession(input: SessionInput): SessionOutcome {
   const appendMs = input.appendMs ?? 0;
   const clock = createTraceClock(input.trace);
   const estimator = createVhsBandwidthEstimator();
-  const timeline = (ladder.rungs[0]?.segments ?? []).map((segment) => segment.durationSec);
-  const segmentCount = timeline.length;
-  const segmentStarts: number[] = new Array(segmentCount);
-  let durationSec = 0;
-  for (let i = 0; i < segmentCount; i++) {
-    segmentStarts[i] = durationSec;
-    durationSec += timeline[i] ?? 0;
-  }
-  // playlist-controller: segment requests time out after 1.5 × EXT-X-TARGETDURATION (rounded-up longest segment).
-  const requestTimeoutMs = Math.ceil(Math.max(...timeline)) * 1.5 * 1000;
+  const { segmentStarts, durationSec, requestTimeoutMs } = timelineOf(ladder);
+  const segmentCount = segmentStarts.length;
   const startPositionSec = input.startPositionSec ?? 0;
   if (!(startPositionSec >= 0 && startPositionSec < durationSec)) {
     throw new ModelInputError('startPositionSec', `must be in [0, ${durationSec})`);
@@ -395,6 +387,34 @@ export function simulateSession(input: SessionInput): SessionOutcome {
     sessionDurationMs: ms(nowMs),
     events,
   };
+}
+
+interface Timeline {
+  segmentStarts: Float64Array;
+  durationSec: number;
+  requestTimeoutMs: number;
+}
+
+// Derived once per ladder: a simulator runs thousands of sessions over the same one.
+const timelines = new WeakMap<Ladder, Timeline>();
+
+function timelineOf(ladder: Ladder): Timeline {
+  const cached = timelines.get(ladder);
+  if (cached) return cached;
+  const segments = ladder.rungs[0]?.segments ?? [];
+  const segmentStarts = new Float64Array(segments.length);
+  let durationSec = 0;
+  let longestSec = 0;
+  segments.forEach((segment, i) => {
+    segmentStarts[i] = durationSec;
+    durationSec += segment.durationSec;
+    longestSec = Math.max(longestSec, segment.durationSec);
+  });
+  // playlist-controller: segment requests time out after 1.5 × EXT-X-TARGETDURATION (the longest
+  // segment rounded up).
+  const timeline = { segmentStarts, durationSec, requestTimeoutMs: Math.ceil(longestSec) * 1.5 * 1000 };
+  timelines.set(ladder, timeline);
+  return timeline;
 }
 
 /**
