@@ -11,6 +11,7 @@
  */
 import type { AbrContext, AbrPolicy, Viewport } from './abr-policy.js';
 import type { Ladder } from './ladder.js';
+import { memoizeByObject } from './memo.js';
 
 export const BANDWIDTH_VARIANCE = 1.2;
 export const GOAL_BUFFER_LENGTH = 30;
@@ -33,19 +34,12 @@ interface Rep {
 }
 
 // Sorted once per ladder: selection runs after every segment of every simulated session.
-const sortedByLadder = new WeakMap<Ladder, Rep[]>();
-
-function sortedReps(ladder: Ladder): Rep[] {
-  let sorted = sortedByLadder.get(ladder);
-  if (!sorted) {
-    // Array sort is stable, so equal bandwidths keep ladder order, as VHS' stableSort does.
-    sorted = ladder.rungs
-      .map((rung, index) => ({ index, bandwidth: rung.bandwidth, width: rung.width, height: rung.height }))
-      .sort((left, right) => left.bandwidth - right.bandwidth);
-    sortedByLadder.set(ladder, sorted);
-  }
-  return sorted;
-}
+// Array sort is stable, so equal bandwidths keep ladder order, as VHS' stableSort does.
+const sortedReps = memoizeByObject((ladder: Ladder): Rep[] =>
+  ladder.rungs
+    .map((rung, index) => ({ index, bandwidth: rung.bandwidth, width: rung.width, height: rung.height }))
+    .sort((left, right) => left.bandwidth - right.bandwidth),
+);
 
 /**
  * simpleSelector with limitRenditionByPlayerDimensions on (the SDK's setting) and no

@@ -14,6 +14,7 @@ import { createVhsPolicy, vhsEarlyAbortBandwidth, vhsIsLowestEnabled, vhsSelectR
 import { createVhsBandwidthEstimator } from './bandwidth-estimator.js';
 import { createPlaybackBuffer } from './buffer.js';
 import { checkLadder, type Ladder, ModelInputError } from './ladder.js';
+import { memoizeByObject } from './memo.js';
 import type { NetworkTrace } from './trace.js';
 import { createTraceClock } from './trace-clock.js';
 
@@ -395,12 +396,7 @@ interface Timeline {
   requestTimeoutMs: number;
 }
 
-// Derived once per ladder: a simulator runs thousands of sessions over the same one.
-const timelines = new WeakMap<Ladder, Timeline>();
-
-function timelineOf(ladder: Ladder): Timeline {
-  const cached = timelines.get(ladder);
-  if (cached) return cached;
+const timelineOf = memoizeByObject((ladder: Ladder): Timeline => {
   const segments = ladder.rungs[0]?.segments ?? [];
   const segmentStarts = new Float64Array(segments.length);
   let durationSec = 0;
@@ -412,10 +408,8 @@ function timelineOf(ladder: Ladder): Timeline {
   });
   // playlist-controller: segment requests time out after 1.5 × EXT-X-TARGETDURATION (the longest
   // segment rounded up).
-  const timeline = { segmentStarts, durationSec, requestTimeoutMs: Math.ceil(longestSec) * 1.5 * 1000 };
-  timelines.set(ladder, timeline);
-  return timeline;
-}
+  return { segmentStarts, durationSec, requestTimeoutMs: Math.ceil(longestSec) * 1.5 * 1000 };
+});
 
 /**
  * How long an idle loader waits: the first 500 ms tick at which the forward buffer is under the

@@ -4,7 +4,8 @@
  * two-state on/outage Markov chain whose stationary share is the fitted outage share. Everything
  * comes from one seeded stream, so the same seed gives the same trace, byte for byte.
  */
-import { fitThroughput, type NetworkClass, type ThroughputFit } from './network-classes.js';
+import { memoizeByObject } from './memo.js';
+import { fitThroughput, type NetworkClass } from './network-classes.js';
 import { createRandom } from './random.js';
 import type { NetworkTrace, TracePiece } from './trace.js';
 
@@ -14,17 +15,13 @@ export interface SyntheticTraceOptions {
   durationSec: number;
 }
 
-const fits = new WeakMap<NetworkClass, ThroughputFit>();
+const fitOf = memoizeByObject(fitThroughput);
 
 export function generateSyntheticTrace(
   networkClass: NetworkClass,
   options: SyntheticTraceOptions,
 ): NetworkTrace {
-  let fit = fits.get(networkClass);
-  if (!fit) {
-    fit = fitThroughput(networkClass);
-    fits.set(networkClass, fit);
-  }
+  const fit = fitOf(networkClass);
   const random = createRandom(options.seed);
   const phi = networkClass.lag1Autocorrelation;
   const innovation = Math.sqrt(1 - phi * phi);

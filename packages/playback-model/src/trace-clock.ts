@@ -4,6 +4,7 @@
  * per piece make a download cost O(pieces crossed), and a cursor remembers where the last one
  * ended because sessions move forward in time.
  */
+import { memoizeByObject } from './memo.js';
 import type { NetworkTrace } from './trace.js';
 
 export interface TraceClock {
@@ -27,11 +28,7 @@ interface Tables {
 }
 
 // Built once per trace: many sessions replay the same trace file.
-const tablesByTrace = new WeakMap<NetworkTrace, Tables>();
-
-function tablesOf(trace: NetworkTrace): Tables {
-  const cached = tablesByTrace.get(trace);
-  if (cached) return cached;
+const tablesOf = memoizeByObject((trace: NetworkTrace): Tables => {
   const n = trace.pieces.length;
   const startsMs = new Float64Array(n + 1);
   // Bits delivered from the start of the trace to the start of piece i.
@@ -44,10 +41,8 @@ function tablesOf(trace: NetworkTrace): Tables {
     startsMs[i + 1] = (startsMs[i] ?? 0) + piece.durationMs;
     bitsBefore[i + 1] = (bitsBefore[i] ?? 0) + piece.bandwidthKbps * piece.durationMs;
   });
-  const tables = { startsMs, bitsBefore, bitsPerMs, latency };
-  tablesByTrace.set(trace, tables);
-  return tables;
-}
+  return { startsMs, bitsBefore, bitsPerMs, latency };
+});
 
 export function createTraceClock(trace: NetworkTrace): TraceClock {
   const { startsMs, bitsBefore, bitsPerMs, latency } = tablesOf(trace);

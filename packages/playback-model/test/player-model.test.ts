@@ -3,13 +3,18 @@ import { createBbaPolicy } from '../src/abr-bba.js';
 import { vhsSelectRung } from '../src/abr-vhs.js';
 import { ModelInputError } from '../src/ladder.js';
 import { findNetworkClass } from '../src/network-classes.js';
-import { simulateSession } from '../src/player-model.js';
+import { type SessionInput, type SessionOutcome, simulateSession } from '../src/player-model.js';
 import { generateSyntheticTrace } from '../src/synthetic-trace.js';
 import { constantTrace, type NetworkTrace } from '../src/trace.js';
 import { makeLadder, P240, P360, P720, P1080, RUNGS } from './ladder-builder.js';
 
 const FULL_HD = { width: 1920, height: 1080 };
 const HD = { width: 1280, height: 720 };
+
+/** One session over the standard ladder; tests name only what they vary. */
+function simulate(overrides: Partial<SessionInput> & Pick<SessionInput, 'trace'>): SessionOutcome {
+  return simulateSession({ ladder: makeLadder(), viewport: HD, watch: {}, ...overrides });
+}
 
 /** 5 Mbit/s for 1.8 s, then 0.2 Mbit/s: the second segment lands long after the first is played. */
 const STEP_DROP: NetworkTrace = {
@@ -21,11 +26,9 @@ const STEP_DROP: NetworkTrace = {
 
 describe('player model (VHS policy)', () => {
   it('starts after the latency plus the first segment at the link rate, on the rung 4,194,304/1.2 affords', () => {
-    const outcome = simulateSession({
-      ladder: makeLadder(),
+    const outcome = simulate({
       trace: constantTrace(5000, 20),
       viewport: FULL_HD,
-      watch: {},
     });
     // 720p is the highest rung with BANDWIDTH × 1.2 < 4,194,304; its 1.1 MB segment takes 1,760 ms at 5 Mbit/s.
     expect(outcome.startupTimeMs).toBe(20 + (RUNGS[P720].bytes * 8) / 5000);
@@ -41,10 +44,8 @@ describe('player model (VHS policy)', () => {
   });
 
   it('aborts the doomed segment on a step drop, switches down and stalls for exactly the rest', () => {
-    const outcome = simulateSession({
-      ladder: makeLadder(),
+    const outcome = simulate({
       trace: STEP_DROP,
-      viewport: HD,
       watch: { playSec: 8 },
     });
     // Segment 1 (720p) is sent at 1,780 ms; its first byte comes at 1,800, now at 200 kbit/s.
@@ -80,11 +81,8 @@ describe('player model (VHS policy)', () => {
   });
 
   it('aborts the first segment early when a smaller rung would start much sooner', () => {
-    const outcome = simulateSession({
-      ladder: makeLadder(),
+    const outcome = simulate({
       trace: constantTrace(2000, 20),
-      viewport: HD,
-      watch: {},
     });
     // At 1,020 ms 2 Mbit arrived in 1,020 ms: 720p needs 4.08 s more with nothing buffered; 240p would
     // take 0.82 s; saving 3.3 s ≥ 1 s: abort, and 240p's 1.4 Mbit land 20 + 700 ms later.
@@ -104,7 +102,7 @@ describe('player model (VHS policy)', () => {
         { durationMs: 600_000, bandwidthKbps: 1200, latencyMs: 20 },
       ],
     };
-    const outcome = simulateSession({ ladder: makeLadder(), trace, viewport: HD, watch: { playSec: 60 } });
+    const outcome = simulate({ trace, watch: { playSec: 60 } });
     const drop = outcome.events.find((event) => event.type === 'renditionchange' && event.rung === P240);
     expect(drop).toMatchObject({ fromBitrateKbps: 2500, switchReason: 'bandwidthupdate' });
     // 16 segments land by 28,480 ms; the 17th gets 7.5 Mbit before 30 s and 1.3 Mbit at 1.2 Mbit/s
@@ -115,10 +113,8 @@ describe('player model (VHS policy)', () => {
   });
 
   it('leaves when a stall outlasts the viewer’s patience, counting the stall up to then', () => {
-    const outcome = simulateSession({
-      ladder: makeLadder(),
+    const outcome = simulate({
       trace: STEP_DROP,
-      viewport: HD,
       watch: { abandonStallAfterMs: 3000 },
     });
     expect(outcome.endReason).toBe('abandoned-stall');
@@ -127,10 +123,8 @@ describe('player model (VHS policy)', () => {
   });
 
   it('leaves before the first frame when startup outlasts the viewer’s patience', () => {
-    const outcome = simulateSession({
-      ladder: makeLadder(),
+    const outcome = simulate({
       trace: constantTrace(100, 100),
-      viewport: HD,
       watch: { abandonStartupAfterMs: 8000 },
     });
     expect(outcome.startupTimeMs).toBeUndefined();
@@ -143,11 +137,9 @@ describe('player model (VHS policy)', () => {
       constantTrace(50_000, 20),
       generateSyntheticTrace(findNetworkClass('lte') ?? never(), { seed: 7, durationSec: 200 }),
     ]) {
-      const outcome = simulateSession({
-        ladder: makeLadder(),
+      const outcome = simulate({
         trace,
         viewport: { width: 640, height: 360 },
-        watch: {},
       });
       expect(outcome.playTimeMsByRung[P1080]).toBe(0);
       expect(outcome.playTimeMsByRung[P720]).toBe(0);
@@ -173,8 +165,7 @@ describe('player model (VHS policy)', () => {
   it('gives the same outcome for the same inputs, byte for byte', () => {
     const run = () =>
       JSON.stringify(
-        simulateSession({
-          ladder: makeLadder(),
+        simulate({
           trace: generateSyntheticTrace(findNetworkClass('3g') ?? never(), {
             seed: 'viewer-1',
             durationSec: 300,
@@ -199,11 +190,9 @@ describe('player model (VHS policy)', () => {
 
 describe('player model (BBA policy)', () => {
   it('starts on the lowest rung, so startup is the latency plus the smallest first segment', () => {
-    const outcome = simulateSession({
-      ladder: makeLadder(),
+    const outcome = simulate({
       trace: constantTrace(5000, 20),
       viewport: FULL_HD,
-      watch: {},
       policy: createBbaPolicy(),
     });
     expect(outcome.policy).toBe('bba');
@@ -215,10 +204,8 @@ describe('player model (BBA policy)', () => {
 
   it('stalls less than VHS on the step drop, because it never bet on the initial estimate', () => {
     const run = (policy?: ReturnType<typeof createBbaPolicy>) =>
-      simulateSession({
-        ladder: makeLadder(),
+      simulate({
         trace: STEP_DROP,
-        viewport: HD,
         watch: { playSec: 60 },
         policy,
       });
@@ -228,11 +215,9 @@ describe('player model (BBA policy)', () => {
   });
 
   it('keeps to the player size like VHS', () => {
-    const outcome = simulateSession({
-      ladder: makeLadder(),
+    const outcome = simulate({
       trace: constantTrace(50_000, 20),
       viewport: { width: 640, height: 360 },
-      watch: {},
       policy: createBbaPolicy(),
     });
     expect(outcome.playTimeMsByRung[P720]).toBe(0);
