@@ -19,7 +19,13 @@ export interface Rung {
 }
 
 export interface Ladder {
+  /** In master playlist order (VHS breaks some ties by it). */
   rungs: readonly Rung[];
+  /**
+   * EXT-X-TARGETDURATION, which sets VHS' request timeout (1.5 ×). Absent: what streamloop's
+   * packager writes, the longest segment rounded to the nearest second (RFC 8216 4.3.3.1), at least 1.
+   */
+  targetDurationSec?: number;
   /** A separate audio rendition: its segments are fetched alongside each video segment. */
   audio?: { segments: readonly MediaSegment[]; initBytes?: number };
 }
@@ -83,6 +89,13 @@ function checkSegments(
 }
 
 /** Total media duration (rung 0's timeline). */
+export function targetDurationSec(ladder: Ladder): number {
+  if (ladder.targetDurationSec !== undefined) return ladder.targetDurationSec;
+  let longest = 0;
+  for (const segment of ladder.rungs[0]?.segments ?? []) longest = Math.max(longest, segment.durationSec);
+  return Math.max(1, Math.round(longest));
+}
+
 export function ladderDurationSec(ladder: Ladder): number {
   let total = 0;
   for (const segment of ladder.rungs[0]?.segments ?? []) total += segment.durationSec;

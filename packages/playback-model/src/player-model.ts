@@ -13,7 +13,7 @@ import type { AbrPolicy, Viewport } from './abr-policy.js';
 import { createVhsPolicy, vhsEarlyAbortBandwidth, vhsIsLowestEnabled, vhsSelectRung } from './abr-vhs.js';
 import { createVhsBandwidthEstimator } from './bandwidth-estimator.js';
 import { createPlaybackBuffer } from './buffer.js';
-import { checkLadder, type Ladder, ModelInputError } from './ladder.js';
+import { checkLadder, type Ladder, ModelInputError, targetDurationSec } from './ladder.js';
 import { memoizeByObject } from './memo.js';
 import type { NetworkTrace } from './trace.js';
 import { createTraceClock } from './trace-clock.js';
@@ -400,15 +400,12 @@ const timelineOf = memoizeByObject((ladder: Ladder): Timeline => {
   const segments = ladder.rungs[0]?.segments ?? [];
   const segmentStarts = new Float64Array(segments.length);
   let durationSec = 0;
-  let longestSec = 0;
   segments.forEach((segment, i) => {
     segmentStarts[i] = durationSec;
     durationSec += segment.durationSec;
-    longestSec = Math.max(longestSec, segment.durationSec);
   });
-  // playlist-controller: segment requests time out after 1.5 × EXT-X-TARGETDURATION (the longest
-  // segment rounded up).
-  return { segmentStarts, durationSec, requestTimeoutMs: Math.ceil(longestSec) * 1.5 * 1000 };
+  // playlist-controller: segment requests time out after 1.5 × EXT-X-TARGETDURATION.
+  return { segmentStarts, durationSec, requestTimeoutMs: targetDurationSec(ladder) * 1.5 * 1000 };
 });
 
 /**
