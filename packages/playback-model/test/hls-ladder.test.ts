@@ -58,37 +58,24 @@ function makePublished(overrides: Partial<PublishedHls> = {}): PublishedHls {
 
 describe('ladder from published HLS', () => {
   it('reads variants in master order with declared BANDWIDTH, real sizes, init segments and audio', () => {
+    // Both segments of every playlist: 4.004 s then 2.002 s, sized from the file listing.
+    const segments = (first: number, second: number) => [
+      { durationSec: 4.004, bytes: first },
+      { durationSec: 2.002, bytes: second },
+    ];
     expect(ladderFromHls(makePublished())).toEqual({
       targetDurationSec: 4,
       rungs: [
-        {
-          bandwidth: 528_000,
-          width: 640,
-          height: 360,
-          initBytes: 800,
-          segments: [
-            { durationSec: 4.004, bytes: 200_000 },
-            { durationSec: 2.002, bytes: 100_000 },
-          ],
-        },
+        { bandwidth: 528_000, width: 640, height: 360, initBytes: 800, segments: segments(200_000, 100_000) },
         {
           bandwidth: 2_628_000,
           width: 1280,
           height: 720,
           initBytes: 900,
-          segments: [
-            { durationSec: 4.004, bytes: 1_000_000 },
-            { durationSec: 2.002, bytes: 500_000 },
-          ],
+          segments: segments(1_000_000, 500_000),
         },
       ],
-      audio: {
-        initBytes: 600,
-        segments: [
-          { durationSec: 4.004, bytes: 64_000 },
-          { durationSec: 2.002, bytes: 32_000 },
-        ],
-      },
+      audio: { initBytes: 600, segments: segments(64_000, 32_000) },
     });
   });
 
