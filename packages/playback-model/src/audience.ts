@@ -10,6 +10,8 @@ import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Viewport } from './abr-policy.js';
 import { findNetworkClass, networkClassIds } from './network-classes.js';
+import { generateSyntheticTrace } from './synthetic-trace.js';
+import type { NetworkTrace } from './trace.js';
 import type { WatchBehaviour } from './player-model.js';
 import { createRandom, type Random } from './random.js';
 
@@ -198,6 +200,25 @@ export function* planSessions(audience: Audience, seed: number | string): Genera
       }
     }
   }
+}
+
+/**
+ * The trace a planned session plays over: a synthetic one from the plan's class and seed, or the
+ * named trace (parsed by the caller). `durationSec` only bounds synthetic traces; they loop after.
+ */
+export function traceForPlan(
+  plan: SessionPlan,
+  namedTraces: Readonly<Record<string, NetworkTrace>>,
+  durationSec: number,
+): NetworkTrace {
+  if ('class' in plan.network) {
+    const networkClass = findNetworkClass(plan.network.class);
+    if (!networkClass) throw new AudienceError('network/class', `unknown class "${plan.network.class}"`);
+    return generateSyntheticTrace(networkClass, { seed: plan.traceSeed, durationSec });
+  }
+  const trace = namedTraces[plan.network.trace];
+  if (!trace) throw new AudienceError('network/traces', `no trace loaded for "${plan.network.trace}"`);
+  return trace;
 }
 
 function intendedWatch(watch: Cohort['watch'], random: Random): WatchBehaviour {

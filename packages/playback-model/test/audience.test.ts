@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { type Audience, AudienceError, apportion, parseAudience, planSessions } from '../src/audience.js';
+import {
+  type Audience,
+  AudienceError,
+  apportion,
+  parseAudience,
+  planSessions,
+  traceForPlan,
+} from '../src/audience.js';
+import { constantTrace } from '../src/trace.js';
 
 function makeAudience(overrides: Partial<Audience> = {}): Audience {
   return {
@@ -186,6 +194,23 @@ describe('session plans', () => {
         (plan) => plan.viewerId === 'home-0',
       );
     expect(home(200)).toEqual(home(400));
+  });
+});
+
+describe('traces for plans', () => {
+  it('generates the class trace from the plan’s seed and looks named traces up, refusing unknown names', () => {
+    const plans = [...planSessions(parseAudience(makeAudience()), 'traces')];
+    const mobile = plans.find((plan) => plan.cohort === 'mobile-3g');
+    const home = plans.find((plan) => plan.cohort === 'home');
+    if (!mobile || !home) throw new Error('plans missing');
+    const wifi = constantTrace(3000, 20);
+    const named = { 'wifi-a.json': wifi, 'wifi-b.json': wifi };
+    expect(JSON.stringify(traceForPlan(mobile, named, 60))).toBe(
+      JSON.stringify(traceForPlan(mobile, named, 60)),
+    );
+    expect(traceForPlan(mobile, named, 60).pieces[0]?.latencyMs).toBe(100);
+    expect(traceForPlan(home, named, 60)).toBe(wifi);
+    expect(() => traceForPlan(home, {}, 60)).toThrow(/no trace loaded for "wifi-[ab].json"/);
   });
 });
 
