@@ -37,6 +37,11 @@ export interface SessionInput {
   policy?: AbrPolicy;
   /** Decrypt/transmux/append time per segment, feeding VHS' `throughput` (default 0). */
   appendMs?: number;
+  /**
+   * Also pay the master and media playlist round trips (one per rung, the first time VHS loads
+   * it; VOD playlists stay loaded). Off by default so startup is segment time alone.
+   */
+  playlistRequests?: boolean;
   /** Skip the ladder check when the caller runs many sessions over one checked ladder. */
   ladderChecked?: boolean;
 }
@@ -90,6 +95,7 @@ const PROGRESS_INTERVAL_MS = 50;
 // playlist-controller ABORT_EARLY_EXCLUSION_SECONDS.
 const ABORT_EARLY_EXCLUSION_MS = 10_000;
 const EPSILON_SEC = 1e-9;
+const EPSILON_MS = 1e-6;
 
 /** Reported times are whole milliseconds, the SDK's resolution; the clock itself is not rounded. */
 const ms = (value: number): number => Math.round(value);
@@ -159,7 +165,8 @@ export function simulateSession(input: SessionInput): SessionOutcome {
         endReason = playLimitSec >= durationSec - startPositionSec - EPSILON_SEC ? 'ended' : 'watched';
         return;
       }
-      if (nowMs >= targetMs - EPSILON_SEC) {
+      // A segment landing as the buffer empties is not a stall (float dust, not a wait).
+      if (nowMs >= targetMs - EPSILON_MS) {
         nowMs = Math.max(nowMs, targetMs);
         return;
       }
@@ -277,6 +284,8 @@ export function simulateSession(input: SessionInput): SessionOutcome {
     return doneMs > timeoutAtMs ? { atMs: timeoutAtMs, bandwidth: 1, exclude: false } : undefined;
   };
 
+  const playlistLoaded = new Set<number>();
+  if (input.playlistRequests) advanceTo(fetch(0, 0));
   let rung = chooseRung(undefined);
   while (endReason === undefined) {
     if (segmentIndex >= segmentCount) {
@@ -296,6 +305,12 @@ export function simulateSession(input: SessionInput): SessionOutcome {
     const segment = rungData?.segments[segmentIndex];
     if (!rungData || !segment) break;
     let sentMs = nowMs;
+    if (input.playlistRequests && !playlistLoaded.has(rung)) {
+      sentMs = fetch(sentMs, 0);
+      advanceTo(sentMs);
+      if (endReason !== undefined) break;
+      playlistLoaded.add(rung);
+    }
     if (rungData.initBytes !== undefined && !initialised.has(rung)) {
       sentMs = fetch(sentMs, rungData.initBytes);
       advanceTo(sentMs);

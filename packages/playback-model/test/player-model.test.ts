@@ -43,6 +43,16 @@ describe('player model (VHS policy)', () => {
     expect(outcome.meanBitrateKbps).toBe(2500);
   });
 
+  it('adds the master and media playlist round trips when asked to', () => {
+    const outcome = simulate({
+      trace: constantTrace(5000, 20),
+      viewport: FULL_HD,
+      playlistRequests: true,
+      watch: { playSec: 8 },
+    });
+    expect(outcome.startupTimeMs).toBe(20 + 20 + 20 + (RUNGS[P720].bytes * 8) / 5000);
+  });
+
   it('aborts the doomed segment on a step drop, switches down and stalls for exactly the rest', () => {
     const outcome = simulate({
       trace: STEP_DROP,
