@@ -21,6 +21,7 @@ export function createBbaPolicy(options: BbaOptions = {}): AbrPolicy {
     switchReason: 'abr',
     // VHS never early-aborts under its own buffer-based ABR either.
     earlyAbort: false,
+    onlyWalkingForward: false,
     // Same loader as VHS: only the choice of rung differs.
     goalBufferSec: vhsGoalBufferSec,
     chooseRung(context: AbrContext) {

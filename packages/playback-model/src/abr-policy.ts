@@ -28,6 +28,12 @@ export interface AbrPolicy {
   readonly switchReason: string;
   /** Abort a segment that would finish after the buffer runs out (VHS' earlyAbortWhenNeeded_). */
   readonly earlyAbort: boolean;
+  /**
+   * Asked only after a segment that follows one of the same rendition: VHS' segment loader fires
+   * `bandwidthupdate` only when "walking forward", and a rendition switch (or the first segment of
+   * the session) resyncs it. False: asked after every segment.
+   */
+  readonly onlyWalkingForward: boolean;
   /** The rung to download next (the current one to stay). */
   chooseRung(context: AbrContext): number;
   /** Seconds of forward buffer the loader fills to before idling. */

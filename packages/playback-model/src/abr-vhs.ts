@@ -202,6 +202,7 @@ export function createVhsPolicy(): AbrPolicy {
     // checkABR_('bandwidthupdate') announces itself as usage `vhs-rendition-change-bandwidthupdate`.
     switchReason: 'bandwidthupdate',
     earlyAbort: true,
+    onlyWalkingForward: true,
     goalBufferSec: vhsGoalBufferSec,
     chooseRung(context: AbrContext) {
       const next = vhsSelectRung(

@@ -188,8 +188,12 @@ export function simulateSession(input: SessionInput): SessionOutcome {
   const excludedUntilMs: number[] = ladder.rungs.map(() => 0);
   const isEnabled = (index: number): boolean => nowMs >= (excludedUntilMs[index] ?? 0);
 
+  // segment-loader: mediaIndex is null at the start and after every rendition switch (resyncLoader).
+  let walkingForward = false;
+
   const announce = (next: number, currentRung: number | undefined, reason: string): void => {
     if (next === currentRung) return;
+    walkingForward = false;
     const rung = ladder.rungs[next];
     const from = currentRung === undefined ? undefined : ladder.rungs[currentRung];
     if (from) renditionSwitches++;
@@ -371,7 +375,10 @@ export function simulateSession(input: SessionInput): SessionOutcome {
     } else if (stalled) {
       endStall(nowMs);
     }
-    rung = chooseRung(rung);
+    const check = walkingForward || !policy.onlyWalkingForward;
+    walkingForward = true;
+    // A switch here resyncs the loader again (announce clears walkingForward).
+    if (check) rung = chooseRung(rung);
   }
 
   const finalReason: EndReason = endReason ?? 'ended';

@@ -90,16 +90,17 @@ describe('player model (VHS policy)', () => {
     expect(outcome.requestCount).toBe(4);
   });
 
-  it('aborts the first segment early when a smaller rung would start much sooner', () => {
-    const outcome = simulate({
-      trace: constantTrace(2000, 20),
-    });
+  it('aborts the first segment early when a smaller rung would start much sooner, and re-checks only walking forward', () => {
+    const outcome = simulate({ trace: constantTrace(2000, 20) });
     // At 1,020 ms 2 Mbit arrived in 1,020 ms: 720p needs 4.08 s more with nothing buffered; 240p would
     // take 0.82 s; saving 3.3 s ≥ 1 s: abort, and 240p's 1.4 Mbit land 20 + 700 ms later.
     expect(outcome.startupTimeMs).toBe(1020 + 20 + 700);
-    expect(outcome.events.filter((event) => event.type === 'renditionchange').slice(0, 2)).toEqual([
+    // That first 240p segment follows a switch, so VHS asks no ABR question; the second one (at
+    // 2,460 ms, 1.94 Mbit/s measured) moves it up to 360p.
+    expect(outcome.events.filter((event) => event.type === 'renditionchange').slice(0, 3)).toEqual([
       expect.objectContaining({ atMs: 0, rung: P720, switchReason: 'initial' }),
       expect.objectContaining({ atMs: 1020, rung: P240, switchReason: 'exclude' }),
+      expect.objectContaining({ atMs: 2460, rung: P360, switchReason: 'bandwidthupdate' }),
     ]);
   });
 
