@@ -199,6 +199,29 @@ describe('player model (VHS policy)', () => {
   });
 });
 
+describe('player model over network classes', () => {
+  it('gives 3G viewers more rebuffering and a lower bitrate than LTE viewers', () => {
+    const cohort = (classId: string) => {
+      const networkClass = findNetworkClass(classId) ?? never();
+      let stalledMs = 0;
+      let watchedMs = 0;
+      let bitrateMs = 0;
+      for (let s = 0; s < 200; s++) {
+        const trace = generateSyntheticTrace(networkClass, { seed: `${classId}-${s}`, durationSec: 300 });
+        const outcome = simulate({ trace, watch: { playSec: 60 } });
+        stalledMs += outcome.rebufferDurationMs;
+        watchedMs += outcome.watchTimeMs;
+        bitrateMs += (outcome.meanBitrateKbps ?? 0) * outcome.playTimeMs;
+      }
+      return { rebufferRatio: stalledMs / watchedMs, meanBitrateKbps: bitrateMs / (watchedMs - stalledMs) };
+    };
+    const threeG = cohort('3g');
+    const lte = cohort('lte');
+    expect(threeG.rebufferRatio).toBeGreaterThan(lte.rebufferRatio);
+    expect(threeG.meanBitrateKbps).toBeLessThan(lte.meanBitrateKbps);
+  });
+});
+
 describe('player model (BBA policy)', () => {
   it('starts on the lowest rung, so startup is the latency plus the smallest first segment', () => {
     const outcome = simulate({
