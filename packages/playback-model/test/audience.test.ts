@@ -79,6 +79,19 @@ describe('audience description', () => {
       '/cohorts/0/network',
     ],
     [
+      'sessions per viewer with min above max',
+      makeAudience({
+        cohorts: [
+          {
+            ...(makeAudience().cohorts[0] as Audience['cohorts'][number]),
+            share: 1,
+            sessionsPerViewer: { min: 3, max: 2 },
+          },
+        ],
+      }),
+      '/cohorts/0/sessionsPerViewer',
+    ],
+    [
       'a cluster title that is not a title',
       makeAudience({ tasteClusters: [{ name: 'x', titles: ['t1', 'nope'], affinity: 0.5 }] }),
       '/tasteClusters/0/titles/1',
