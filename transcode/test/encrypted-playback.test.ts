@@ -10,7 +10,6 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { getVideoKey } from '@streamloop/catalog/key-repository';
-import { getVideo } from '@streamloop/catalog/video-repository';
 import { mediaUrlPath } from '@streamloop/core/object-layout';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, eventually } from '@streamloop/core/testing';
 import { type Browser, chromium } from 'playwright-core';

@@ -6,9 +6,7 @@
 import { createDecipheriv } from 'node:crypto';
 import path from 'node:path';
 import { getVideoKey } from '@streamloop/catalog/key-repository';
-import { getVideo } from '@streamloop/catalog/video-repository';
 import { ladderPrefix, MASTER_PLAYLIST } from '@streamloop/core/object-layout';
-import { eventually } from '@streamloop/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   codecsOf,
