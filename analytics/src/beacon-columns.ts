@@ -4,24 +4,12 @@
  * cannot be stored and then forgotten on the way out. Both maps are `Record`s over the schema's own
  * keys: a field added to core/schemas/beacon.ts does not compile here until it has a column.
  */
-import type { Beacon } from '@streamloop/core/schemas/beacon';
+import type { Beacon, BeaconRequiredField } from '@streamloop/core/schemas/beacon';
 import type { BeaconContext } from '@streamloop/core/schemas/beacon-envelope';
 
-/** Fields every beacon has; they map to columns of their own (beacon-row-step.ts). */
-type RequiredField =
-  | 'schema'
-  | 'beaconId'
-  | 'event'
-  | 'sessionId'
-  | 'viewId'
-  | 'viewerId'
-  | 'videoId'
-  | 'seq'
-  | 'clientTimeMs'
-  | 'monotonicMs';
-
 /** Optional scalar fields: one nullable column each. (`source` has a default, `cmcd` is nested.) */
-export type OptionalField = Exclude<keyof Beacon, RequiredField | 'source' | 'cmcd'>;
+// Fields every beacon has map to columns of their own (beacon-row-step.ts).
+export type OptionalField = Exclude<keyof Beacon, BeaconRequiredField | 'source' | 'cmcd'>;
 export type CmcdField = keyof NonNullable<Beacon['cmcd']>;
 
 export const FIELD_COLUMNS = {

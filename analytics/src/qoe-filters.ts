@@ -2,17 +2,8 @@
  * The filters every QoE route takes, and the SQL conditions they become. Column names come from the
  * allowlist below (code), values are bound as `{f_<name>:String}` parameters.
  */
+import type { QoeFilters } from '@streamloop/core/schemas/qoe-api';
 import type { DimensionColumn } from './qoe-view-sql.js';
-
-export interface QoeFilters {
-  videoId?: string;
-  variant?: string;
-  ladderId?: string;
-  browser?: string;
-  os?: string;
-  deviceClass?: string;
-  country?: string;
-}
 
 /** API name → rollup column: the filters, and the dimensions a breakdown can group by. */
 export const DIMENSIONS = {

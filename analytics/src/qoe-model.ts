@@ -3,7 +3,8 @@
  * computed here, from the sums, so that every grouping (overview, time bucket, dimension value) uses
  * the same formulas (docs/metrics.md, "QoE model").
  */
-import { type QoeScore, qoeScore } from './qoe-score.js';
+import type { QoeMetrics } from '@streamloop/core/schemas/qoe-api';
+import { qoeScore } from './qoe-score.js';
 
 /** One row of TOTALS_SELECT as ClickHouse returns it: 64-bit sums arrive as strings. */
 export interface TotalsRow {
@@ -27,54 +28,6 @@ export interface TotalsRow {
   upscale_time_ms: string;
   bitrate_kbps_x_play_ms: string;
   bitrate_play_time_ms: string;
-}
-
-export interface QoeMetrics {
-  /** Views that started in the range (one `viewId` each), whether or not they asked to play. */
-  views: number;
-  /** Views that asked to play (a `playrequest` or a `firstframe`). */
-  plays: number;
-  /** Distinct viewer ids among the plays. */
-  viewers: number;
-  /** Σ watchTimeMs: playing, stalled and seeking time (Mux "watch time"). */
-  watchTimeMs: number;
-  /** Σ playTimeMs: frames advancing. */
-  playTimeMs: number;
-  pauseTimeMs: number;
-  /** Play request → first frame over views that started; exact, linear interpolation between ranks. */
-  startupTimeMs: { p50: number | null; p90: number | null; p95: number | null };
-  /** Of the plays: a fatal error before the first frame. */
-  videoStartFailurePercent: number | null;
-  /** Of the plays: ended (viewend) before the first frame without a fatal error. */
-  exitBeforeVideoStartPercent: number | null;
-  /** Of the plays: a fatal error after the first frame. */
-  playbackFailurePercent: number | null;
-  /** `error` beacons, fatal or not. */
-  errors: number;
-  /** Stalls started (`rebufferstart`). */
-  rebufferCount: number;
-  /** Σ rebufferDurationMs of `rebufferend`. */
-  rebufferTimeMs: number;
-  /** Mux: rebuffer time / watch time × 100. */
-  rebufferPercent: number | null;
-  /** Mux: stalls per minute of watch time. */
-  rebufferFrequencyPerMinute: number | null;
-  /** CTA-2066: stall / (stall + play), a fraction (0.02 = 2 %). */
-  rebufferRatio: number | null;
-  /** CTA-2066: the same ratio × 100. */
-  rebufferPercentCta2066: number | null;
-  /** CTA-2066: stalls per minute of play + stall time. */
-  rebufferFrequencyPerMinuteCta2066: number | null;
-  seekCount: number;
-  /** Mean seek start → playback resumed, over `seekend` beacons. */
-  seekLatencyMsAvg: number | null;
-  /** Σ(bitrateKbps × playTimeMs) / Σ playTimeMs over heartbeats that state a bitrate. */
-  averageBitrateKbps: number | null;
-  /** Time shown larger than the rendition / play time × 100. */
-  upscalePercent: number | null;
-  /** 0–100 (qoe-score.ts); null without plays. */
-  qoeScore: number | null;
-  qoeScoreComponents: Omit<QoeScore, 'score'> | null;
 }
 
 const MINUTE_MS = 60_000;

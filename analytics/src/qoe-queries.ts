@@ -9,9 +9,16 @@
  * view's whole watch time belongs to the minute it started (the Mux convention: a view is the unit).
  * Player QoE reads the SDK's beacons only: the origin's CMCD rows never enter views_v1.
  */
+import type {
+  QoeBreakdownRow,
+  QoeFilters,
+  QoeMetrics,
+  QoeRendition,
+  QoeTimeseriesPoint,
+} from '@streamloop/core/schemas/qoe-api';
 import type { AnalyticsTarget } from './beacons-table.js';
-import { DIMENSIONS, type Dimension, pickFilters, type QoeFilters } from './qoe-filters.js';
-import { type QoeMetrics, type TotalsRow, toQoeMetrics } from './qoe-model.js';
+import { DIMENSIONS, type Dimension, pickFilters } from './qoe-filters.js';
+import { type TotalsRow, toQoeMetrics } from './qoe-model.js';
 import { minutePartials, type QoeRange, readWatermarkMs, renditionPartials } from './qoe-sources.js';
 import { TOTALS_SELECT } from './qoe-view-sql.js';
 
@@ -25,10 +32,8 @@ export async function getOverview(target: AnalyticsTarget, query: QoeQuery): Pro
   return toQoeMetrics(rows[0]);
 }
 
-export interface TimeseriesPoint extends QoeMetrics {
-  /** Bucket start, ms since the epoch. */
-  timeMs: number;
-}
+/** A point before the route adds its ISO `time`. */
+export type TimeseriesPoint = Omit<QoeTimeseriesPoint, 'time'>;
 
 /** One point per bucket of `intervalMs` from `fromMs`, empty buckets included (with zero views). */
 export async function getTimeseries(
@@ -51,10 +56,7 @@ export async function getTimeseries(
   return points;
 }
 
-export interface BreakdownRow extends QoeMetrics {
-  /** The dimension's value; '' when unknown. */
-  value: string;
-}
+export type BreakdownRow = QoeBreakdownRow;
 
 export type SortMetric = 'views' | 'plays' | 'viewers' | 'watchTimeMs';
 const SORT_COLUMNS: Record<SortMetric, string> = {
@@ -75,18 +77,7 @@ export async function getBreakdown(
   return rows.map((row) => ({ value: row.key, ...toQoeMetrics(row) }));
 }
 
-export interface RenditionRow {
-  /** '<height>p@<bitrate>kbps'. */
-  rendition: string;
-  height: number;
-  bitrateKbps: number;
-  /** Views that played on this rung at all. */
-  views: number;
-  viewers: number;
-  playTimeMs: number;
-  /** Share of all play time on a known rung, × 100. */
-  playTimePercent: number;
-}
+export type RenditionRow = QoeRendition;
 
 /** Time and viewers per rung, highest bitrate first. */
 export async function getRenditions(target: AnalyticsTarget, query: QoeQuery): Promise<RenditionRow[]> {

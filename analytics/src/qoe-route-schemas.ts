@@ -1,85 +1,46 @@
 /**
- * JSON schemas of the QoE routes. Fastify serializes responses through them and drops any property
- * they do not name, so every metric of qoe-model.ts is listed here once and reused by each route.
+ * Request schemas of the QoE routes (TypeBox: the schema is the type). The responses are the
+ * contract in core (`@streamloop/core/schemas/qoe-api`), which dashboards read too.
  */
-import { DIMENSION_NAMES } from './qoe-filters.js';
-import { INTERVALS_MS } from './time-range.js';
+import { type Static, type TProperties, Type } from '@sinclair/typebox';
+import { DIMENSION_NAMES, type Dimension } from './qoe-filters.js';
+import type { SortMetric } from './qoe-queries.js';
+import { type IntervalName, INTERVALS_MS } from './time-range.js';
 
-const nullableNumber = { type: ['number', 'null'] } as const;
-const count = { type: 'integer', minimum: 0 } as const;
+/** Rows a breakdown, top-videos or sessions list returns at most. */
+export const MAX_LIST_LIMIT = 1_000;
+
+/** A string out of `values`, as a plain JSON-schema enum (ajv names the allowed values in its error). */
+const StringEnum = <T extends string>(values: readonly T[], options: { default?: T } = {}) =>
+  Type.Unsafe<T>({ type: 'string', enum: [...values], ...options });
+
 // Same rule as a beacon's ids (core/schemas/beacon.ts).
-export const idSchema = {
-  type: 'string',
-  minLength: 1,
-  maxLength: 128,
-  pattern: '^[A-Za-z0-9_.:-]+$',
-} as const;
-const filterValue = { type: 'string', maxLength: 128 } as const;
-const instant = { type: 'string', minLength: 1, maxLength: 64 } as const;
+export const IdSchema = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' });
+const FilterValue = Type.Optional(Type.String({ maxLength: 128 }));
+const Instant = Type.Optional(Type.String({ minLength: 1, maxLength: 64 }));
 
 /** from, to and every filter; videoId keeps the id rule. */
 export const filterProperties = {
-  from: instant,
-  to: instant,
-  ...Object.fromEntries(DIMENSION_NAMES.map((name) => [name, name === 'videoId' ? idSchema : filterValue])),
+  from: Instant,
+  to: Instant,
+  ...(Object.fromEntries(
+    DIMENSION_NAMES.map((name) => [name, name === 'videoId' ? Type.Optional(IdSchema) : FilterValue]),
+  ) as Record<Dimension, typeof FilterValue>),
 };
 
-const COUNTS = ['views', 'plays', 'viewers', 'errors', 'rebufferCount', 'seekCount'] as const;
-const NUMBERS = ['watchTimeMs', 'playTimeMs', 'pauseTimeMs', 'rebufferTimeMs'] as const;
-const NULLABLE = [
-  'videoStartFailurePercent',
-  'exitBeforeVideoStartPercent',
-  'playbackFailurePercent',
-  'rebufferPercent',
-  'rebufferFrequencyPerMinute',
-  'rebufferRatio',
-  'rebufferPercentCta2066',
-  'rebufferFrequencyPerMinuteCta2066',
-  'seekLatencyMsAvg',
-  'averageBitrateKbps',
-  'upscalePercent',
-  'qoeScore',
-] as const;
+/** The querystring of a metrics route: the range and filters, plus the route's own parameters. */
+export const metricsQuery = <T extends TProperties>(extra: T = {} as T) =>
+  Type.Object({ ...filterProperties, ...extra });
+export type MetricsQuery = Static<ReturnType<typeof metricsQuery>>;
 
-export const metricsProperties = {
-  ...Object.fromEntries(COUNTS.map((name) => [name, count])),
-  ...Object.fromEntries(NUMBERS.map((name) => [name, { type: 'number' }])),
-  ...Object.fromEntries(NULLABLE.map((name) => [name, nullableNumber])),
-  startupTimeMs: {
-    type: 'object',
-    properties: { p50: nullableNumber, p90: nullableNumber, p95: nullableNumber },
-    required: ['p50', 'p90', 'p95'],
-  },
-  qoeScoreComponents: {
-    type: ['object', 'null'],
-    properties: {
-      startup: { type: 'number' },
-      smoothness: { type: 'number' },
-      reliability: { type: 'number' },
-      quality: { type: 'number' },
-    },
-  },
-};
-export const metricsRequired = [...COUNTS, ...NUMBERS, ...NULLABLE, 'startupTimeMs', 'qoeScoreComponents'];
+export const Limit = (fallback: number) =>
+  Type.Integer({ minimum: 1, maximum: MAX_LIST_LIMIT, default: fallback });
+const SORT_METRICS: SortMetric[] = ['views', 'plays', 'viewers', 'watchTimeMs'];
+export const SortBy = (fallback: SortMetric) => StringEnum(SORT_METRICS, { default: fallback });
+export const DimensionParam = StringEnum(DIMENSION_NAMES);
+export const IntervalParam = StringEnum<IntervalName | 'auto'>(
+  ['auto', ...(Object.keys(INTERVALS_MS) as IntervalName[])],
+  { default: 'auto' },
+);
 
-export const renditionSchema = {
-  type: 'object',
-  properties: {
-    rendition: { type: 'string' },
-    height: count,
-    bitrateKbps: count,
-    views: count,
-    viewers: count,
-    playTimeMs: { type: 'number' },
-    playTimePercent: { type: 'number' },
-  },
-} as const;
-
-/** The range actually used (whole minutes, ISO 8601 UTC, `to` exclusive) and the filters applied. */
-export const rangeProperties = {
-  from: { type: 'string' },
-  to: { type: 'string' },
-  filters: { type: 'object', additionalProperties: { type: 'string' } },
-} as const;
-
-export const intervalNames = ['auto', ...Object.keys(INTERVALS_MS)];
+export const SessionParams = Type.Object({ sessionId: IdSchema });

@@ -10,30 +10,34 @@
  * - `GET /api/v1/qoe/sessions?limit=` — the views that started in the range, newest first.
  * - `GET /api/v1/qoe/sessions/:sessionId/beacons` — every stored beacon of one session, SDK and CMCD.
  */
+import type { Static, TObject, TSchema } from '@sinclair/typebox';
 import { AppError } from '@streamloop/core/errors';
+import {
+  QoeBreakdownResponse,
+  QoeOverviewResponse,
+  QoeRenditionsResponse,
+  QoeSessionsResponse,
+  QoeTimeseriesResponse,
+  QoeTopVideosResponse,
+  SessionBeaconsResponse,
+} from '@streamloop/core/schemas/qoe-api';
 import { type ApiKeyAuth, createApiKeyGuard } from '@streamloop/service-kit/api-key';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AnalyticsTarget } from './beacons-table.js';
-import { DIMENSION_NAMES, type Dimension, pickFilters, type QoeFilters } from './qoe-filters.js';
+import { pickFilters } from './qoe-filters.js';
+import { getBreakdown, getOverview, getRenditions, getTimeseries, type QoeQuery } from './qoe-queries.js';
 import {
-  getBreakdown,
-  getOverview,
-  getRenditions,
-  getTimeseries,
-  type QoeQuery,
-  type SortMetric,
-} from './qoe-queries.js';
-import {
+  DimensionParam,
   filterProperties,
-  idSchema,
-  intervalNames,
-  metricsProperties,
-  metricsRequired,
-  rangeProperties,
-  renditionSchema,
+  IntervalParam,
+  Limit,
+  type MetricsQuery,
+  metricsQuery,
+  SessionParams,
+  SortBy,
 } from './qoe-route-schemas.js';
-import { getSessionBeacons, type SessionBeacons, type StoredBeacon } from './session-queries.js';
-import { alignToMinutes, chooseInterval, type IntervalName, parseTimeRange } from './time-range.js';
+import { getSessionBeacons } from './session-queries.js';
+import { alignToMinutes, chooseInterval, parseTimeRange } from './time-range.js';
 import { listViews } from './view-list-queries.js';
 
 export interface QoeRoutesDeps {
@@ -44,50 +48,12 @@ export interface QoeRoutesDeps {
   now?: () => number;
 }
 
-export type MetricsQuery = QoeFilters & { from?: string; to?: string };
-
-export interface SessionBeaconsResponse {
-  sessionId: string;
-  beacons: StoredBeacon[];
-}
-
 /** A 2-hour view with 2 s segments is ~800 SDK and ~3 600 CMCD beacons; beyond this, SQL is the tool. */
 export const MAX_SESSION_BEACONS = 10_000;
-/** Rows a breakdown, top-videos or sessions list returns at most. */
-export const MAX_LIST_LIMIT = 1_000;
-const SORT_METRICS: SortMetric[] = ['views', 'plays', 'viewers', 'watchTimeMs'];
 
-const metricsObject = { type: 'object', properties: metricsProperties, required: metricsRequired } as const;
-const querystring = (extra: Record<string, unknown> = {}, required: string[] = []) => ({
-  type: 'object',
-  properties: { ...filterProperties, ...extra },
-  required,
-});
-const limitSchema = (fallback: number) => ({
-  type: 'integer',
-  minimum: 1,
-  maximum: MAX_LIST_LIMIT,
-  default: fallback,
-});
-const sortBySchema = (fallback: SortMetric) => ({ type: 'string', enum: SORT_METRICS, default: fallback });
-const ok = (properties: Record<string, unknown>) => ({
-  200: { type: 'object', properties: { ...rangeProperties, ...properties } },
-});
-
-const sessionBeaconsSchema = {
-  params: { type: 'object', properties: { sessionId: idSchema }, required: ['sessionId'] },
-  response: {
-    200: {
-      type: 'object',
-      properties: {
-        sessionId: { type: 'string' },
-        // Beacon-shaped objects with only the fields they carry (core/schemas/beacon.ts) + receivedAtMs.
-        beacons: { type: 'array', items: { type: 'object', additionalProperties: true } },
-      },
-      required: ['sessionId', 'beacons'],
-    },
-  },
-} as const;
+/** The route's response schema, and its 200 body as the handler's return type. */
+const ok = <T extends TSchema>(schema: T) => ({ 200: schema });
+type Reply<T extends TSchema> = { Reply: Static<T> };
 
 export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): void {
   const now = deps.now ?? Date.now;
@@ -98,10 +64,10 @@ export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): vo
   /** The range and filters of a metrics route, or a 400 naming what is wrong. */
   const queryOf = (
     raw: MetricsQuery,
-    extraKeys: string[] = [],
-  ): QoeQuery & { echo: Record<string, unknown> } => {
+    schema: TObject,
+  ): QoeQuery & { echo: Pick<Static<typeof QoeOverviewResponse>, 'from' | 'to' | 'filters' | 'videoId'> } => {
     // A misspelt filter must not quietly widen the answer to everything.
-    const unknown = Object.keys(raw).filter((key) => !(key in filterProperties) && !extraKeys.includes(key));
+    const unknown = Object.keys(raw).filter((key) => !(key in schema.properties));
     if (unknown.length > 0) {
       throw new AppError(
         'ERR_VALIDATION',
@@ -124,21 +90,12 @@ export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): vo
     };
   };
 
-  app.get<{ Querystring: MetricsQuery }>(
+  const overviewQuery = metricsQuery();
+  app.get<{ Querystring: Static<typeof overviewQuery> } & Reply<typeof QoeOverviewResponse>>(
     '/api/v1/qoe/overview',
-    {
-      onRequest,
-      schema: {
-        querystring: querystring(),
-        response: ok({
-          videoId: { type: 'string' },
-          ...metricsProperties,
-          renditions: { type: 'array', items: renditionSchema },
-        }),
-      },
-    },
+    { onRequest, schema: { querystring: overviewQuery, response: ok(QoeOverviewResponse) } },
     async (request, reply) => {
-      const query = queryOf(request.query);
+      const query = queryOf(request.query, overviewQuery);
       const [overview, renditions] = await fromStore(request.log, () =>
         Promise.all([getOverview(store, query), getRenditions(store, query)]),
       );
@@ -147,27 +104,12 @@ export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): vo
     },
   );
 
-  app.get<{ Querystring: MetricsQuery & { interval: IntervalName | 'auto' } }>(
+  const timeseriesQuery = metricsQuery({ interval: IntervalParam });
+  app.get<{ Querystring: Static<typeof timeseriesQuery> } & Reply<typeof QoeTimeseriesResponse>>(
     '/api/v1/qoe/timeseries',
-    {
-      onRequest,
-      schema: {
-        querystring: querystring({ interval: { type: 'string', enum: intervalNames, default: 'auto' } }),
-        response: ok({
-          interval: { type: 'string' },
-          intervalMs: { type: 'integer' },
-          points: {
-            type: 'array',
-            items: {
-              ...metricsObject,
-              properties: { timeMs: { type: 'integer' }, time: { type: 'string' }, ...metricsProperties },
-            },
-          },
-        }),
-      },
-    },
+    { onRequest, schema: { querystring: timeseriesQuery, response: ok(QoeTimeseriesResponse) } },
     async (request, reply) => {
-      const query = queryOf(request.query, ['interval']);
+      const query = queryOf(request.query, timeseriesQuery);
       const interval = chooseInterval(request.query.interval, query);
       if (!interval.ok) throw new AppError('ERR_VALIDATION', interval.message);
       const points = await fromStore(request.log, () => getTimeseries(store, query, interval.intervalMs));
@@ -181,30 +123,16 @@ export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): vo
     },
   );
 
-  app.get<{ Querystring: MetricsQuery & { dimension: Dimension; sortBy: SortMetric; limit: number } }>(
+  const breakdownQuery = metricsQuery({
+    dimension: DimensionParam,
+    sortBy: SortBy('views'),
+    limit: Limit(100),
+  });
+  app.get<{ Querystring: Static<typeof breakdownQuery> } & Reply<typeof QoeBreakdownResponse>>(
     '/api/v1/qoe/breakdown',
-    {
-      onRequest,
-      schema: {
-        querystring: querystring(
-          {
-            dimension: { type: 'string', enum: DIMENSION_NAMES },
-            sortBy: sortBySchema('views'),
-            limit: limitSchema(100),
-          },
-          ['dimension'],
-        ),
-        response: ok({
-          dimension: { type: 'string' },
-          rows: {
-            type: 'array',
-            items: { ...metricsObject, properties: { value: { type: 'string' }, ...metricsProperties } },
-          },
-        }),
-      },
-    },
+    { onRequest, schema: { querystring: breakdownQuery, response: ok(QoeBreakdownResponse) } },
     async (request, reply) => {
-      const query = queryOf(request.query, ['dimension', 'sortBy', 'limit']);
+      const query = queryOf(request.query, breakdownQuery);
       const { dimension, sortBy, limit } = request.query;
       const rows = await fromStore(request.log, () =>
         getBreakdown(store, query, dimension, { sortBy, limit }),
@@ -214,22 +142,12 @@ export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): vo
     },
   );
 
-  app.get<{ Querystring: MetricsQuery & { sortBy: SortMetric; limit: number } }>(
+  const topVideosQuery = metricsQuery({ sortBy: SortBy('plays'), limit: Limit(10) });
+  app.get<{ Querystring: Static<typeof topVideosQuery> } & Reply<typeof QoeTopVideosResponse>>(
     '/api/v1/qoe/top-videos',
-    {
-      onRequest,
-      schema: {
-        querystring: querystring({ sortBy: sortBySchema('plays'), limit: limitSchema(10) }),
-        response: ok({
-          videos: {
-            type: 'array',
-            items: { ...metricsObject, properties: { videoId: { type: 'string' }, ...metricsProperties } },
-          },
-        }),
-      },
-    },
+    { onRequest, schema: { querystring: topVideosQuery, response: ok(QoeTopVideosResponse) } },
     async (request, reply) => {
-      const query = queryOf(request.query, ['sortBy', 'limit']);
+      const query = queryOf(request.query, topVideosQuery);
       const { sortBy, limit } = request.query;
       const rows = await fromStore(request.log, () =>
         getBreakdown(store, query, 'videoId', { sortBy, limit }),
@@ -239,50 +157,35 @@ export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): vo
     },
   );
 
-  app.get<{ Querystring: MetricsQuery }>(
+  app.get<{ Querystring: Static<typeof overviewQuery> } & Reply<typeof QoeRenditionsResponse>>(
     '/api/v1/qoe/renditions',
-    {
-      onRequest,
-      schema: {
-        querystring: querystring(),
-        response: ok({ renditions: { type: 'array', items: renditionSchema } }),
-      },
-    },
+    { onRequest, schema: { querystring: overviewQuery, response: ok(QoeRenditionsResponse) } },
     async (request, reply) => {
-      const query = queryOf(request.query);
+      const query = queryOf(request.query, overviewQuery);
       const renditions = await fromStore(request.log, () => getRenditions(store, query));
       reply.header('cache-control', 'private, no-store');
       return { ...query.echo, renditions };
     },
   );
 
-  app.get<{ Querystring: MetricsQuery & { limit: number } }>(
+  const sessionsQuery = metricsQuery({ limit: Limit(100) });
+  app.get<{ Querystring: Static<typeof sessionsQuery> } & Reply<typeof QoeSessionsResponse>>(
     '/api/v1/qoe/sessions',
-    {
-      onRequest,
-      schema: {
-        querystring: querystring({ limit: limitSchema(100) }),
-        response: ok({
-          truncated: { type: 'boolean' },
-          // ViewSummary objects (view-list-queries.ts).
-          views: { type: 'array', items: { type: 'object', additionalProperties: true } },
-        }),
-      },
-    },
+    { onRequest, schema: { querystring: sessionsQuery, response: ok(QoeSessionsResponse) } },
     async (request, reply) => {
-      const query = queryOf(request.query, ['limit']);
+      const query = queryOf(request.query, sessionsQuery);
       const found = await fromStore(request.log, () => listViews(store, query, request.query.limit));
       reply.header('cache-control', 'private, no-store');
       return { ...query.echo, ...found };
     },
   );
 
-  app.get<{ Params: { sessionId: string } }>(
+  app.get<{ Params: Static<typeof SessionParams> } & Reply<typeof SessionBeaconsResponse>>(
     '/api/v1/qoe/sessions/:sessionId/beacons',
-    { onRequest, schema: sessionBeaconsSchema },
-    async (request, reply): Promise<SessionBeaconsResponse> => {
+    { onRequest, schema: { params: SessionParams, response: ok(SessionBeaconsResponse) } },
+    async (request, reply) => {
       const { sessionId } = request.params;
-      const found: SessionBeacons = await fromStore(request.log, () =>
+      const found = await fromStore(request.log, () =>
         getSessionBeacons(store, { sessionId, limit: MAX_SESSION_BEACONS }),
       );
       if (found.truncated) {

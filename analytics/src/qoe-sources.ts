@@ -4,8 +4,9 @@
  * through the same partials SQL (qoe-view-sql.ts). Both halves have the same columns, so one
  * aggregation over their UNION ALL answers the whole range, fresh up to the last beacon inserted.
  */
+import type { QoeFilters } from '@streamloop/core/schemas/qoe-api';
 import type { AnalyticsTarget } from './beacons-table.js';
-import { filterConditions, type QoeFilters } from './qoe-filters.js';
+import { filterConditions } from './qoe-filters.js';
 import {
   DIMENSION_COLUMNS,
   MINUTE_PARTIAL_COLUMNS,

@@ -24,16 +24,11 @@ export const DIMENSION_COLUMNS = [
 ] as const;
 export type DimensionColumn = (typeof DIMENSION_COLUMNS)[number];
 
-/** The columns of qoe_minute_v1 after the key, in order (the job inserts by this list). */
-export const MINUTE_PARTIAL_COLUMNS = [
-  'views',
-  'plays',
-  'started_views',
-  'start_failures',
-  'exits_before_start',
-  'playback_failures',
-  'viewers',
-  'startup_time_ms',
+/**
+ * Per-view totals that a partial (a rollup minute or a fresh one) sums, and partials sum again into
+ * totals: the same column list on both levels, so a new one cannot be summed on one and missed on the other.
+ */
+const SUMMED_COLUMNS = [
   'error_count',
   'rebuffer_count',
   'rebuffer_time_ms',
@@ -45,6 +40,19 @@ export const MINUTE_PARTIAL_COLUMNS = [
   'upscale_time_ms',
   'bitrate_kbps_x_play_ms',
   'bitrate_play_time_ms',
+] as const;
+
+/** The columns of qoe_minute_v1 after the key, in order (the job inserts by this list). */
+export const MINUTE_PARTIAL_COLUMNS = [
+  'views',
+  'plays',
+  'started_views',
+  'start_failures',
+  'exits_before_start',
+  'playback_failures',
+  'viewers',
+  'startup_time_ms',
+  ...SUMMED_COLUMNS,
 ] as const;
 
 /**
@@ -117,17 +125,7 @@ export function minutePartialsSelect(viewRows: string): string {
       countIf(playback_failure) AS playback_failures,
       uniqExactState(if(requested, viewer_id, NULL)) AS viewers,
       quantilesExactInclusiveState(0.5, 0.9, 0.95)(startup_time_ms) AS startup_time_ms,
-      sum(error_count) AS error_count,
-      sum(rebuffer_count) AS rebuffer_count,
-      sum(rebuffer_time_ms) AS rebuffer_time_ms,
-      sum(seek_count) AS seek_count,
-      sum(seek_time_ms) AS seek_time_ms,
-      sum(watch_time_ms) AS watch_time_ms,
-      sum(play_time_ms) AS play_time_ms,
-      sum(pause_time_ms) AS pause_time_ms,
-      sum(upscale_time_ms) AS upscale_time_ms,
-      sum(bitrate_kbps_x_play_ms) AS bitrate_kbps_x_play_ms,
-      sum(bitrate_play_time_ms) AS bitrate_play_time_ms
+      ${SUMMED_COLUMNS.map((column) => `sum(${column}) AS ${column}`).join(',\n      ')}
     FROM (${viewRows})
     GROUP BY minute, ${DIMENSION_COLUMNS.join(', ')}`;
 }
@@ -160,14 +158,4 @@ export const TOTALS_SELECT = `
       sum(playback_failures) AS playback_failures,
       uniqExactMerge(viewers) AS viewers,
       quantilesExactInclusiveMerge(0.5, 0.9, 0.95)(startup_time_ms) AS startup_time_ms,
-      sum(error_count) AS error_count,
-      sum(rebuffer_count) AS rebuffer_count,
-      sum(rebuffer_time_ms) AS rebuffer_time_ms,
-      sum(seek_count) AS seek_count,
-      sum(seek_time_ms) AS seek_time_ms,
-      sum(watch_time_ms) AS watch_time_ms,
-      sum(play_time_ms) AS play_time_ms,
-      sum(pause_time_ms) AS pause_time_ms,
-      sum(upscale_time_ms) AS upscale_time_ms,
-      sum(bitrate_kbps_x_play_ms) AS bitrate_kbps_x_play_ms,
-      sum(bitrate_play_time_ms) AS bitrate_play_time_ms`;
+      ${SUMMED_COLUMNS.map((column) => `sum(${column}) AS ${column}`).join(',\n      ')}`;

@@ -5,6 +5,7 @@
  */
 import type { Beacon } from '@streamloop/core/schemas/beacon';
 import type { BeaconContext } from '@streamloop/core/schemas/beacon-envelope';
+import type { StoredBeacon } from '@streamloop/core/schemas/qoe-api';
 import {
   CMCD_COLUMNS,
   type CmcdField,
@@ -15,12 +16,6 @@ import {
   UINT64_COLUMNS,
 } from './beacon-columns.js';
 import { type AnalyticsTarget, BEACONS_TABLE } from './beacons-table.js';
-
-/**
- * A stored beacon as it was sent, plus the collector's (or origin's) clock when it arrived and, when
- * the producer sent one, its context (browser, OS, country...).
- */
-export type StoredBeacon = Beacon & { receivedAtMs: number; context?: BeaconContext };
 
 export interface SessionBeaconsParams {
   sessionId: string;

@@ -3,11 +3,12 @@
  * scientists over the analytics database (docs/sql.md). JSON is an array of row objects, CSV has a
  * header line, Arrow is an IPC stream; all are streamed.
  */
+import { type Static, Type } from '@sinclair/typebox';
 import type { AnalyticsStore, ReadonlyLimits } from '@streamloop/analytics-store/analytics-store';
 import { AppError } from '@streamloop/core/errors';
 import { type ApiKeyAuth, createApiKeyGuard } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
-import { DEFAULT_SQL_LIMITS, runAnalystSql, SQL_CONTENT_TYPES, type SqlRequest } from './sql-query.js';
+import { DEFAULT_SQL_LIMITS, runAnalystSql, SQL_CONTENT_TYPES, type SqlFormat } from './sql-query.js';
 
 export interface SqlRoutesDeps {
   analyticsStore: Pick<AnalyticsStore, 'readonlyQuery' | 'readonlyStream' | 'database'>;
@@ -18,36 +19,41 @@ export interface SqlRoutesDeps {
 
 export const MAX_SQL_LENGTH = 100_000;
 
-const sqlSchema = {
-  body: {
-    type: 'object',
-    properties: {
-      query: { type: 'string', minLength: 1, maxLength: MAX_SQL_LENGTH },
-      format: { type: 'string', enum: ['json', 'csv', 'arrow'], default: 'json' },
-      // Bound by the engine as {name:Type} placeholders; never spliced into the text.
-      params: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean', 'null'] } },
-    },
-    required: ['query'],
-    additionalProperties: false,
+const SqlBody = Type.Object(
+  {
+    query: Type.String({ minLength: 1, maxLength: MAX_SQL_LENGTH }),
+    format: Type.Unsafe<SqlFormat>({ type: 'string', enum: ['json', 'csv', 'arrow'], default: 'json' }),
+    // Bound by the engine as {name:Type} placeholders; never spliced into the text.
+    params: Type.Optional(
+      Type.Record(
+        Type.String(),
+        Type.Unsafe<string | number | boolean | null>({ type: ['string', 'number', 'boolean', 'null'] }),
+      ),
+    ),
   },
-} as const;
+  { additionalProperties: false },
+);
 
 export function registerSqlRoutes(app: FastifyInstance, deps: SqlRoutesDeps): void {
   const limits = deps.limits ?? DEFAULT_SQL_LIMITS;
   const onRequest = createApiKeyGuard(deps.apiKey, 'analytics-read');
-  app.post<{ Body: SqlRequest }>('/api/v1/sql', { onRequest, schema: sqlSchema }, async (request, reply) => {
-    let body: Awaited<ReturnType<typeof runAnalystSql>>;
-    try {
-      body = await runAnalystSql(deps.analyticsStore, request.body, limits);
-    } catch (err) {
-      if (err instanceof AppError) throw err;
-      request.log.error({ err }, 'analyst SQL failed in the store');
-      throw new AppError('ERR_DEPENDENCY_UNAVAILABLE', 'the analytics store did not answer; try again');
-    }
-    body.on('error', (err) => request.log.warn({ err }, 'analyst SQL result stream failed midway'));
-    return reply
-      .header('cache-control', 'private, no-store')
-      .type(SQL_CONTENT_TYPES[request.body.format])
-      .send(body);
-  });
+  app.post<{ Body: Static<typeof SqlBody> }>(
+    '/api/v1/sql',
+    { onRequest, schema: { body: SqlBody } },
+    async (request, reply) => {
+      let body: Awaited<ReturnType<typeof runAnalystSql>>;
+      try {
+        body = await runAnalystSql(deps.analyticsStore, request.body, limits);
+      } catch (err) {
+        if (err instanceof AppError) throw err;
+        request.log.error({ err }, 'analyst SQL failed in the store');
+        throw new AppError('ERR_DEPENDENCY_UNAVAILABLE', 'the analytics store did not answer; try again');
+      }
+      body.on('error', (err) => request.log.warn({ err }, 'analyst SQL result stream failed midway'));
+      return reply
+        .header('cache-control', 'private, no-store')
+        .type(SQL_CONTENT_TYPES[request.body.format])
+        .send(body);
+    },
+  );
 }

@@ -3,34 +3,13 @@
  * own QoE numbers, read from views_v1 (per-view rows exist nowhere else). A view's beacon timeline is
  * session-queries.ts.
  */
+import type { QoeViewSummary } from '@streamloop/core/schemas/qoe-api';
 import type { AnalyticsTarget } from './beacons-table.js';
 import { filterConditions, pickFilters } from './qoe-filters.js';
 import type { QoeQuery } from './qoe-queries.js';
 import { freshViewRows } from './qoe-sources.js';
 
-export interface ViewSummary {
-  viewId: string;
-  sessionId: string;
-  viewerId: string;
-  videoId: string;
-  variant: string;
-  ladderId: string;
-  browser: string;
-  os: string;
-  deviceClass: string;
-  country: string;
-  startedAtMs: number;
-  lastBeaconAtMs: number;
-  startupTimeMs: number | null;
-  watchTimeMs: number;
-  playTimeMs: number;
-  rebufferCount: number;
-  rebufferTimeMs: number;
-  errors: number;
-  videoStartFailure: boolean;
-  exitBeforeVideoStart: boolean;
-  playbackFailure: boolean;
-}
+export type ViewSummary = QoeViewSummary;
 
 interface ViewRow {
   view_id: string;

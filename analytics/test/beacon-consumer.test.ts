@@ -5,7 +5,7 @@
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
 import type { DeadLetter } from '@streamloop/core/schemas/dead-letter';
-import { eventually, metricValue, uniqueName } from '@streamloop/core/testing';
+import { eventually, makeBeacon, metricValue, uniqueName } from '@streamloop/core/testing';
 import { TOPICS } from '@streamloop/core/topics';
 import { readDeadLetters } from '@streamloop/event-log/dead-letter-reader';
 import type { EventLog } from '@streamloop/event-log/event-log';
@@ -15,7 +15,7 @@ import { type BeaconConsumer, createBeaconConsumer } from '../src/beacon-consume
 import { type BeaconsTable, createBeaconsTable } from '../src/beacons-table.js';
 import { getOverview } from '../src/qoe-queries.js';
 import { openChdbSession, storedRows, viewsCaughtUp } from './chdb-session.js';
-import { collectorMessage, makeBeacon, viewBeacons } from './make-beacon.js';
+import { collectorMessage, viewBeacons } from './make-beacon.js';
 
 const chdb = await openChdbSession();
 const { store } = chdb;

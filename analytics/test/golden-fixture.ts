@@ -17,7 +17,7 @@
  */
 import type { Beacon } from '@streamloop/core/schemas/beacon';
 import type { BeaconContext } from '@streamloop/core/schemas/beacon-envelope';
-import { makeBeacon } from './make-beacon.js';
+import { makeBeacon } from '@streamloop/core/testing';
 
 export interface GoldenBeacon {
   beacon: Beacon;

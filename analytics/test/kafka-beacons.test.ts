@@ -9,6 +9,7 @@ import { createMetricsRegistry } from '@streamloop/core/metrics';
 import {
   assertReachable,
   eventually,
+  makeBeacon,
   metricValue,
   requireService,
   uniqueName,
@@ -22,7 +23,7 @@ import { type BeaconConsumer, createBeaconConsumer } from '../src/beacon-consume
 import { createBeaconsTable } from '../src/beacons-table.js';
 import { getOverview } from '../src/qoe-queries.js';
 import { openChdbSession, storedRows, viewsCaughtUp } from './chdb-session.js';
-import { collectorMessage, makeBeacon, viewBeacons } from './make-beacon.js';
+import { collectorMessage, viewBeacons } from './make-beacon.js';
 
 const kafkaConfig = loadConfig(process.env).kafka;
 const kafkaAddress = kafkaConfig?.brokers.join(',') ?? 'KAFKA_BROKERS not set';

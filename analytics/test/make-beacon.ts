@@ -1,26 +1,8 @@
-/** Builders for beacons and the collector's messages, so tests state only what matters to them. */
+/** Builders for views, every-field beacons and the collector's messages (one beacon: core's `makeBeacon`). */
 import { randomUUID } from 'node:crypto';
 import type { Beacon } from '@streamloop/core/schemas/beacon';
+import { makeBeacon } from '@streamloop/core/testing';
 import type { EventMessage } from '@streamloop/event-log/event-log';
-
-let seq = 0;
-
-export function makeBeacon(overrides: Partial<Beacon> = {}): Beacon {
-  seq += 1;
-  return {
-    schema: 'qoe.beacon.v1',
-    beaconId: randomUUID(),
-    event: 'heartbeat',
-    sessionId: 'session-1',
-    viewId: 'view-1',
-    viewerId: 'viewer-1',
-    videoId: 'video-1',
-    seq,
-    clientTimeMs: 1_760_000_000_000 + seq,
-    monotonicMs: seq * 10,
-    ...overrides,
-  };
-}
 
 /** What the beacon collector produces: `{ beacon, receivedAtMs }` keyed by session id. */
 export function collectorMessage(beacon: unknown, receivedAtMs: number): EventMessage {

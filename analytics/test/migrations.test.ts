@@ -8,13 +8,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createChdbAnalyticsStore } from '@streamloop/analytics-store/chdb-analytics-store';
 import { listMigrations } from '@streamloop/analytics-store/migrate';
-import { uniqueName } from '@streamloop/core/testing';
+import { makeBeacon, uniqueName } from '@streamloop/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BEACONS_TABLE } from '../src/beacons-table.js';
 import { MIGRATIONS_DIR } from '../src/mount-analytics.js';
 import { getOverview } from '../src/qoe-queries.js';
 import { getSessionBeacons } from '../src/session-queries.js';
-import { makeBeacon } from './make-beacon.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'streamloop-analytics-migrations-'));
 const store = await createChdbAnalyticsStore({

@@ -2,7 +2,7 @@
  * The cron jobs' work on chdb: a late beacon reaches a rolled-up minute on the next rollup run, and
  * retention drops old raw data while the rollups keep answering for it. Both jobs run twice.
  */
-import { uniqueName } from '@streamloop/core/testing';
+import { makeBeacon, uniqueName } from '@streamloop/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { beaconRowStep } from '../src/beacon-row-step.js';
 import { type BeaconRow, createBeaconsTable } from '../src/beacons-table.js';
@@ -10,7 +10,7 @@ import { runRetention } from '../src/jobs/retention-job.js';
 import { runRollup } from '../src/jobs/rollup-job.js';
 import { getOverview } from '../src/qoe-queries.js';
 import { openChdbSession, storedRows } from './chdb-session.js';
-import { makeBeacon, viewBeacons } from './make-beacon.js';
+import { viewBeacons } from './make-beacon.js';
 
 const chdb = await openChdbSession();
 const table = createBeaconsTable(chdb.store);

@@ -2,13 +2,14 @@
  * The pure parts of the QoE model, table-driven: the score's published end points, the time-series
  * interval choice and minute alignment, and the envelope context the consumer passes through.
  */
+
+import { makeBeacon } from '@streamloop/core/testing';
 import { describe, expect, it } from 'vitest';
 import { beaconRowStep } from '../src/beacon-row-step.js';
 import { parseEnvelopeStep } from '../src/parse-envelope-step.js';
 import { qoeScore, type ScoreInputs } from '../src/qoe-score.js';
 import { alignToMinutes, chooseInterval } from '../src/time-range.js';
 import { createValidateBeaconStep } from '../src/validate-beacon-step.js';
-import { makeBeacon } from './make-beacon.js';
 
 const perfect: ScoreInputs = {
   plays: 10,

@@ -6,7 +6,7 @@
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
 import { Beacon } from '@streamloop/core/schemas/beacon';
-import { eventually, uniqueName } from '@streamloop/core/testing';
+import { eventually, makeBeacon, uniqueName } from '@streamloop/core/testing';
 import { TOPICS } from '@streamloop/core/topics';
 import { createValidator } from '@streamloop/core/validate';
 import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
@@ -18,14 +18,7 @@ import { type BeaconRow, createBeaconsTable } from '../src/beacons-table.js';
 import { getOverview } from '../src/qoe-queries.js';
 import { MAX_SESSION_BEACONS, registerQoeRoutes } from '../src/qoe-routes.js';
 import { openChdbSession, storedRows, viewsCaughtUp } from './chdb-session.js';
-import {
-  cmcdBeacon,
-  collectorMessage,
-  everyCmcdKey,
-  everyFieldBeacon,
-  makeBeacon,
-  viewBeacons,
-} from './make-beacon.js';
+import { cmcdBeacon, collectorMessage, everyCmcdKey, everyFieldBeacon, viewBeacons } from './make-beacon.js';
 
 const API_KEY = 'test-api-key-0123456789';
 const RECEIVED_AT_MS = Date.UTC(2025, 5, 1, 12, 0, 0);

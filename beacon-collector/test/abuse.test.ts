@@ -3,8 +3,9 @@
  * same time keep being accepted and produced.
  */
 import { gzipSync } from 'node:zlib';
+import { makeBeacon } from '@streamloop/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Collector, envelopeOf, makeBeacon, startCollector } from './helpers.js';
+import { type Collector, envelopeOf, startCollector } from './helpers.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

@@ -1,18 +1,17 @@
 import { gzipSync } from 'node:zlib';
-import { eventually, metricValue } from '@streamloop/core/testing';
+import { eventually, makeBeacon, metricValue } from '@streamloop/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type Collector,
   envelopeOf,
   METRIC,
-  makeBeacon,
   makeView,
   RECEIVED_AT_MS,
   startCollector,
 } from './helpers.js';
 
 // What the server adds for an inject() request: 127.0.0.1, user agent 'lightMyRequest', and the
-// newest beacon's clientTimeMs (1_735_689_600_000) 1234 ms before RECEIVED_AT_MS.
+// newest beacon's clientTimeMs (BEACON_CLIENT_TIME_MS) 1234 ms before RECEIVED_AT_MS.
 const INJECT_CONTEXT = { clockOffsetMs: 1234, ipPrefix: '127.0.0.0', deviceClass: 'other' };
 
 describe('POST /v1/beacons on the embedded event log', () => {

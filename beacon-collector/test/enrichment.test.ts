@@ -2,10 +2,11 @@
  * The server's context on every produced beacon: parsed user agent, truncated address (never the
  * full one), clock offset, and the country only from a header the operator declared trusted.
  */
+import { makeBeacon } from '@streamloop/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseUserAgent } from '../src/user-agent.js';
 import { rateLimitKey, truncateIp } from '../src/ip-prefix.js';
-import { type Collector, envelopeOf, makeBeacon, RECEIVED_AT_MS, startCollector } from './helpers.js';
+import { type Collector, envelopeOf, RECEIVED_AT_MS, startCollector } from './helpers.js';
 
 const CHROME_WINDOWS =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';

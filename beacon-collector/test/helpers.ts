@@ -5,7 +5,7 @@
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry, type Registry } from '@streamloop/core/metrics';
 import type { Beacon } from '@streamloop/core/schemas/beacon';
-import { eventually, uniqueName } from '@streamloop/core/testing';
+import { BEACON_CLIENT_TIME_MS, eventually, makeBeacon, uniqueName } from '@streamloop/core/testing';
 import type { ConsumedMessage, EventLog } from '@streamloop/event-log/event-log';
 import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
 import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
@@ -14,26 +14,6 @@ import type { BeaconEnvelope } from '@streamloop/core/schemas/beacon-envelope';
 import { type BeaconRoutesDeps, registerBeaconRoutes } from '../src/beacon-routes.js';
 
 export const logger = createLogger({ name: 'beacon-collector-test', level: 'silent' });
-
-let counter = 0;
-export function makeBeacon(overrides: Partial<Beacon> = {}): Beacon {
-  counter += 1;
-  return {
-    schema: 'qoe.beacon.v1',
-    beaconId: `beacon-${counter}-${Math.random().toString(36).slice(2, 10)}`,
-    event: 'heartbeat',
-    sessionId: 'session-a',
-    viewId: 'view-a',
-    viewerId: 'viewer-a',
-    videoId: 'video-0001',
-    seq: 0,
-    clientTimeMs: 1_735_689_600_000,
-    monotonicMs: 1520.25,
-    playheadMs: 12_000,
-    watchTimeMs: 10_000,
-    ...overrides,
-  };
-}
 
 /** A view's beacons in order: seq 0..n-1 on one session. */
 export function makeView(sessionId: string, events: Beacon['event'][]): Beacon[] {
@@ -54,7 +34,8 @@ export interface Collector {
   close(): Promise<void>;
 }
 
-export const RECEIVED_AT_MS = 1_735_689_601_234;
+/** The collector's receive time in these tests: 1234 ms after the beacons' client clock. */
+export const RECEIVED_AT_MS = BEACON_CLIENT_TIME_MS + 1234;
 
 export async function startCollector(
   options: {

@@ -2,10 +2,10 @@
  * Per-client rate limit: 429 + Retry-After past the burst, per address, and a client that rotates the
  * X-Forwarded-For it sends cannot make itself look like many clients.
  */
-import { metricValue } from '@streamloop/core/testing';
+import { makeBeacon, metricValue } from '@streamloop/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRateLimiter } from '../src/rate-limiter.js';
-import { type Collector, METRIC, makeBeacon, startCollector } from './helpers.js';
+import { type Collector, METRIC, startCollector } from './helpers.js';
 
 describe('createRateLimiter', () => {
   it('allows the burst, then refills at the rate', () => {

@@ -1,5 +1,5 @@
 /**
- * Renders infra/nginx/streamloop.conf.template, the edge and API gateway of services mode. Plain
+ * Renders delivery/nginx/streamloop.conf.template, the edge and API gateway of services mode. Plain
  * replacement of `${NAME}` placeholders (the stack's script may do the same without this module);
  * values are checked first, because a space or `;` in one would rewrite the configuration around it.
  */
@@ -7,9 +7,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Resolved from src/ (tests) and dist/ (built) alike: both sit one level below delivery/. */
+/**
+ * The template ships inside this package (the edge rules are delivery's); resolved from src/ (tests)
+ * and dist/ (built) alike: both sit one level below delivery/.
+ */
 export const NGINX_TEMPLATE_PATH = fileURLToPath(
-  new URL('../../infra/nginx/streamloop.conf.template', import.meta.url),
+  new URL('../nginx/streamloop.conf.template', import.meta.url),
 );
 
 export interface NginxConfigVars {

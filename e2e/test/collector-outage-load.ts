@@ -28,7 +28,7 @@ export function startLoad(options: {
   clients: number;
   beaconsPerBatch: number;
   batchIntervalMs: number;
-  makeBeacon: (client: number, seq: number) => Beacon;
+  beaconOf: (client: number, seq: number) => Beacon;
 }): LoadGenerator {
   const report: LoadReport = {
     accepted: [],
@@ -73,7 +73,7 @@ export function startLoad(options: {
 
   const clients = Array.from({ length: options.clients }, async (_, client) => {
     for (let seq = 0; producing; ) {
-      const batch = Array.from({ length: options.beaconsPerBatch }, () => options.makeBeacon(client, seq++));
+      const batch = Array.from({ length: options.beaconsPerBatch }, () => options.beaconOf(client, seq++));
       await Promise.all([deliver(batch), sleep(options.batchIntervalMs)]);
     }
   });

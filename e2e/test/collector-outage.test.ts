@@ -18,7 +18,7 @@ import { registerBeaconRoutes } from '@streamloop/beacon-collector/beacon-routes
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
 import type { Beacon } from '@streamloop/core/schemas/beacon';
-import { eventually, metricValue, uniqueName } from '@streamloop/core/testing';
+import { eventually, makeBeacon, metricValue, uniqueName } from '@streamloop/core/testing';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
 import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
@@ -111,26 +111,25 @@ describe('beacon-collector through a 30 s Kafka outage', () => {
 
   it('keeps every beacon it answered 202 for, exactly once; the rest got 503 and came back', async () => {
     const { port } = app!.server.address() as net.AddressInfo;
-    const makeBeacon = (client: number, seq: number): Beacon => ({
-      schema: 'qoe.beacon.v1',
-      beaconId: `${runId}-c${client}-${seq}`,
-      event: 'heartbeat',
-      sessionId: `${runId}-session-${client}`,
-      viewId: `${runId}-view-${client}`,
-      viewerId: `viewer-${client}`,
-      videoId: runId,
-      seq,
-      clientTimeMs: Date.now(),
-      monotonicMs: seq * 100,
-      playheadMs: seq * 100,
-      watchTimeMs: seq * 100,
-    });
+    const beaconOf = (client: number, seq: number): Beacon =>
+      makeBeacon({
+        beaconId: `${runId}-c${client}-${seq}`,
+        sessionId: `${runId}-session-${client}`,
+        viewId: `${runId}-view-${client}`,
+        viewerId: `viewer-${client}`,
+        videoId: runId,
+        seq,
+        clientTimeMs: Date.now(),
+        monotonicMs: seq * 100,
+        playheadMs: seq * 100,
+        watchTimeMs: seq * 100,
+      });
     const load = startLoad({
       url: `http://127.0.0.1:${port}/v1/beacons`,
       clients: 4,
       beaconsPerBatch: 10,
       batchIntervalMs: 100,
-      makeBeacon,
+      beaconOf,
     });
     const accepted = () => metricValue(registry, 'streamloop_beacon_collector_beacons_accepted_total');
     const produced = () => metricValue(registry, 'streamloop_beacon_collector_beacons_produced_total');

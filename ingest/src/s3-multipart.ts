@@ -9,11 +9,11 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   HeadObjectCommand,
-  S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3Config } from '@streamloop/core/config';
+import { createS3Client } from '@streamloop/object-store/s3-client';
 
 export interface CompletedPart {
   partNumber: number;
@@ -38,15 +38,7 @@ export interface S3Multipart {
 }
 
 export function createS3Multipart(s3: S3Config): S3Multipart {
-  const client = new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-    forcePathStyle: true,
-    // FACTS.md: default CRC32 trailers (and presigned checksum params) are refused by S3-compatible servers.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const client = createS3Client(s3);
   const Bucket = s3.bucket;
   const sizeOf = async (Key: string): Promise<number | undefined> => {
     try {

@@ -6,14 +6,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Catalog } from '@streamloop/catalog/catalog';
-import { createPgCatalog } from '@streamloop/catalog/pg-catalog';
 import { type Config, loadConfig } from '@streamloop/core/config';
-import { assertReachable, eventually, requireService, uniqueName } from '@streamloop/core/testing';
+import { eventually, uniqueName } from '@streamloop/core/testing';
 import { ALL_TOPICS } from '@streamloop/core/topics';
 import type { EventLog } from '@streamloop/event-log/event-log';
-import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
-import { createS3ObjectStore } from '@streamloop/object-store/s3-object-store';
+import { connectRealServices, type RealServices } from '@streamloop/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   getJson,
@@ -24,7 +22,6 @@ import {
   startIngest,
   tusUpload,
 } from './helpers.js';
-import { createScratchDatabase } from '@streamloop/catalog/testing';
 
 const config: Config = loadConfig(process.env);
 const label = `S3Proxy at ${config.s3?.endpoint ?? 'S3_ENDPOINT not set'}, Kafka at ${config.kafka?.brokers.join(',') ?? 'KAFKA_BROKERS not set'}, PostgreSQL`;
@@ -35,34 +32,30 @@ describe(`tus uploads on the real services (${label})`, () => {
   let eventLog: EventLog;
   let objectStore: ObjectStore;
   let ingest: IngestApp;
-  let dropDatabase: () => Promise<void>;
+  let services: RealServices;
   const videoIds: string[] = [];
 
   beforeAll(async () => {
-    const s3 = requireService('S3Proxy', 'S3_ENDPOINT', config.s3);
-    const kafka = requireService('Kafka', 'KAFKA_BROKERS', config.kafka);
-    const databaseUrl = requireService('PostgreSQL', 'DATABASE_URL', config.databaseUrl);
+    services = await connectRealServices(config, {
+      databasePrefix: 'streamloop_ingest',
+      topics: ALL_TOPICS,
+      logger: silentLogger,
+    });
+    ({ catalog, eventLog, objectStore } = services);
     dir = await mkdtemp(path.join(tmpdir(), 'streamloop-ingest-real-'));
-
-    const scratch = await createScratchDatabase(databaseUrl);
-    dropDatabase = scratch.drop;
-    catalog = createPgCatalog({ url: scratch.url, logger: silentLogger });
-    await catalog.migrate();
-    await assertReachable('Kafka', kafka.brokers.join(','), async () => {
-      eventLog = await createKafkaEventLog({ ...kafka, connectTimeoutMs: 10_000 }, { logger: silentLogger });
+    ingest = await startIngest({
+      catalog,
+      eventLog,
+      objectStore,
+      s3: services.s3,
+      dataDir: path.join(dir, 'data'),
     });
-    await eventLog.ensureTopics(ALL_TOPICS);
-    await assertReachable('S3Proxy', s3.endpoint, async () => {
-      objectStore = await createS3ObjectStore({ ...s3, logger: silentLogger, startupTimeoutMs: 10_000 });
-    });
-    ingest = await startIngest({ catalog, eventLog, objectStore, s3, dataDir: path.join(dir, 'data') });
   });
 
   afterAll(async () => {
     await ingest?.close();
     for (const id of videoIds) await objectStore?.deletePrefix(`sources/${id}`);
-    await Promise.allSettled([eventLog?.close(), catalog?.close(), objectStore?.close()]);
-    await dropDatabase?.();
+    await services?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 

@@ -2,28 +2,13 @@
  * Builds `qoe.beacon.v1` beacons for one view: ids, a per-view sequence number from 0, both clocks
  * and the playhead. Controllers only say which event happened and with which measurements.
  */
-import type { Beacon, BeaconEvent } from '@streamloop/core/schemas/beacon';
+import type { Beacon, BeaconEvent, BeaconRequiredField } from '@streamloop/core/schemas/beacon';
 import type { Clock } from './clock.js';
 import { randomId } from './ids.js';
 import { SDK_VERSION } from './version.js';
 
 /** Measurements a controller may attach; ids, sequence and clocks are filled in here. */
-export type BeaconFields = Partial<
-  Omit<
-    Beacon,
-    | 'schema'
-    | 'beaconId'
-    | 'event'
-    | 'sessionId'
-    | 'viewId'
-    | 'viewerId'
-    | 'videoId'
-    | 'seq'
-    | 'clientTimeMs'
-    | 'monotonicMs'
-    | 'cmcd'
-  >
->;
+export type BeaconFields = Partial<Omit<Beacon, BeaconRequiredField | 'cmcd'>>;
 
 /** Per-view labels copied onto every beacon (the experiment variant and ladder from the playback API). */
 export interface BeaconMetadata {

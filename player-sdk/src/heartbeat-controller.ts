@@ -10,7 +10,7 @@
  */
 import type { BeaconFields, Emit } from './beacon-factory.js';
 import type { Clock } from './clock.js';
-import { createPlaybackMeter, type PlaybackState, scaleOf } from './playback-meter.js';
+import { createPlaybackMeter, type MeterReading, type PlaybackState, scaleOf } from './playback-meter.js';
 import { type Listener, type PlayerLike, videoElementOf } from './player-like.js';
 import type { Rung } from './rendition-controller.js';
 
@@ -72,21 +72,23 @@ export function createHeartbeatController(deps: HeartbeatDeps): HeartbeatControl
     return Math.min(100, Math.round((maxPlayheadS / duration) * 1000) / 10);
   };
 
-  const take = (): BeaconFields => {
-    const reading = meter.take(clock.monotonic());
-    return {
-      watchTimeMs: reading.playMs + reading.waitMs,
-      playTimeMs: reading.playMs,
-      pauseTimeMs: reading.pauseMs,
-      upscaleTimeMs: reading.upscaleMs,
-      downscaleTimeMs: reading.downscaleMs,
-      ...displayed,
-      playerWidth: playerSize?.width,
-      playerHeight: playerSize?.height,
-      completionPercent: completion(),
-      ...deps.counters(),
-    };
-  };
+  // Watch time is playing plus waiting (stalls and seeks), the Mux definition.
+  const timeFields = (reading: MeterReading) => ({
+    watchTimeMs: reading.playMs + reading.waitMs,
+    playTimeMs: reading.playMs,
+    pauseTimeMs: reading.pauseMs,
+    upscaleTimeMs: reading.upscaleMs,
+    downscaleTimeMs: reading.downscaleMs,
+  });
+
+  const take = (): BeaconFields => ({
+    ...timeFields(meter.take(clock.monotonic())),
+    ...displayed,
+    playerWidth: playerSize?.width,
+    playerHeight: playerSize?.height,
+    completionPercent: completion(),
+    ...deps.counters(),
+  });
   const beat = (): void => emit('heartbeat', take());
 
   const stateNow = (): PlaybackState => {
@@ -165,13 +167,8 @@ export function createHeartbeatController(deps: HeartbeatDeps): HeartbeatControl
     refresh,
     take,
     totals() {
-      const reading = meter.totals(clock.monotonic());
       return {
-        watchTimeMs: reading.playMs + reading.waitMs,
-        playTimeMs: reading.playMs,
-        pauseTimeMs: reading.pauseMs,
-        upscaleTimeMs: reading.upscaleMs,
-        downscaleTimeMs: reading.downscaleMs,
+        ...timeFields(meter.totals(clock.monotonic())),
         completionPercent: completion(),
         displayed,
         playerWidth: playerSize?.width,

@@ -81,8 +81,8 @@ describe('script-tag bundle in Chromium (Debian /usr/bin/chromium)', () => {
     expect(events[0]).toBe('viewstart');
     expect(events.indexOf('playrequest')).toBeGreaterThan(0);
     expect(events.indexOf('firstframe')).toBeGreaterThan(events.indexOf('playrequest'));
+    // How long startup takes is bench/'s business (`npm run bench:player -w bench`); here: it is reported.
     expect(firstFrame.startupTimeMs).toBeGreaterThan(0);
-    expect(firstFrame.startupTimeMs).toBeLessThan(5000);
     expect(viewEnd.playheadMs).toBeGreaterThan(0);
 
     // VHS's rendition, as the master playlist describes it.

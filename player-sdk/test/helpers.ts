@@ -3,7 +3,6 @@
  * (playhead, paused, seeking) is set by the test, time moves only with vi's fake timers.
  */
 
-import type { Beacon as BeaconType } from '@streamloop/core/schemas/beacon';
 import { Beacon } from '@streamloop/core/schemas/beacon';
 import { createValidator } from '@streamloop/core/validate';
 import { vi } from 'vitest';
@@ -226,22 +225,6 @@ export function createEmitRecorder() {
     emit(event: string, fields: Record<string, unknown> = {}) {
       events.push({ event, fields });
     },
-  };
-}
-
-export function makeBeacon(overrides: Partial<BeaconType> = {}): BeaconType {
-  return {
-    schema: 'qoe.beacon.v1',
-    beaconId: `b${Math.random().toString(36).slice(2)}`,
-    event: 'heartbeat',
-    sessionId: 'session-1',
-    viewId: 'view-1',
-    viewerId: 'viewer-1',
-    videoId: 'video-0001',
-    seq: 0,
-    clientTimeMs: 1_700_000_000_000,
-    monotonicMs: 1234.5,
-    ...overrides,
   };
 }
 

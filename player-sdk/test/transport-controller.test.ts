@@ -1,7 +1,8 @@
 import type { Beacon } from '@streamloop/core/schemas/beacon';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTransport, type FetchLike, retryAfterMs } from '../src/transport-controller.js';
-import { makeBeacon, useFakeTime } from './helpers.js';
+import { makeBeacon } from '@streamloop/core/testing';
+import { useFakeTime } from './helpers.js';
 
 interface Sent {
   via: 'fetch' | 'sendBeacon';

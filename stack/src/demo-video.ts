@@ -2,10 +2,8 @@
  * Demo content for `npm start`: a generated clip (ffmpeg's test pattern and a tone, nothing
  * downloaded), put through the same path as an upload, so a fresh stack has something to watch.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { Catalog } from '@streamloop/catalog/catalog';
 import { listVideos, newVideoId } from '@streamloop/catalog/video-repository';
 import { reasonOf } from '@streamloop/core/errors';
@@ -14,8 +12,8 @@ import { sourceKey as sourceKeyOf } from '@streamloop/core/object-layout';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import { createUploadRecorder } from '@streamloop/ingest/upload-recorder';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
+import { generateTestPatternClip } from './test-pattern-clip.js';
 
-const run = promisify(execFile);
 export const DEMO_TITLE = 'streamloop demo';
 
 export interface DemoDeps {
@@ -35,37 +33,13 @@ export async function ensureDemoVideo(deps: DemoDeps): Promise<string | undefine
   fs.mkdirSync(deps.workDir, { recursive: true });
   const file = path.join(deps.workDir, 'demo.mp4');
   try {
-    await run('ffmpeg', [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=1280x720:rate=30',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=330:sample_rate=48000',
-      '-t',
-      '30',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-crf',
-      '20',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:a',
-      'aac',
-      '-b:a',
-      '128k',
-      '-movflags',
-      '+faststart',
-      file,
-    ]);
+    await generateTestPatternClip(file, {
+      seconds: 30,
+      width: 1280,
+      height: 720,
+      toneHz: 330,
+      video: { preset: 'veryfast', crf: 20 },
+    });
   } catch (err) {
     deps.logger.warn(
       { reason: reasonOf(err) },

@@ -16,18 +16,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Catalog } from '@streamloop/catalog/catalog';
 import { listJobAttemptsOfVideo } from '@streamloop/catalog/job-attempts-repository';
-import { createPgCatalog } from '@streamloop/catalog/pg-catalog';
 import { getVideo, insertVideo } from '@streamloop/catalog/video-repository';
 import { type Config, loadConfig } from '@streamloop/core/config';
 import { ladderPrefix, MASTER_PLAYLIST, mediaPrefix, sourceKey } from '@streamloop/core/object-layout';
-import { assertReachable, eventually, requireService, uniqueName } from '@streamloop/core/testing';
+import { eventually, uniqueName } from '@streamloop/core/testing';
 import type { EventLog } from '@streamloop/event-log/event-log';
-import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
-import { createS3ObjectStore } from '@streamloop/object-store/s3-object-store';
+import { connectRealServices, type RealServices } from '@streamloop/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeClip, makeJob, parseMaster, parseMediaPlaylist, silentLogger } from './helpers.js';
-import { createScratchDatabase } from '@streamloop/catalog/testing';
+import { makeClip, makeJob, parseMaster, parseMediaPlaylist, settledVideo, silentLogger } from './helpers.js';
 
 const config: Config = loadConfig(process.env);
 const CHILD = fileURLToPath(new URL('./fixtures/worker-child.mjs', import.meta.url));
@@ -40,38 +37,30 @@ describe('transcode workers killed with -9 mid-encode, five times (real Kafka, S
   let catalog: Catalog;
   let eventLog: EventLog;
   let objectStore: ObjectStore;
-  let dropDatabase: () => Promise<void>;
+  let services: RealServices;
   let childOptions: Record<string, unknown>;
   let child: ChildProcess | undefined;
   const topic = uniqueName('transcode-crash-test');
   const videoIds: string[] = [];
 
   beforeAll(async () => {
-    const s3 = requireService('S3Proxy', 'S3_ENDPOINT', config.s3);
-    const kafka = requireService('Kafka', 'KAFKA_BROKERS', config.kafka);
-    const databaseUrl = requireService('PostgreSQL', 'DATABASE_URL', config.databaseUrl);
     if (!existsSync(BUILT_WORKER))
       throw new Error(`${BUILT_WORKER} is missing: run npm run build -w transcode first`);
     dir = await mkdtemp(path.join(tmpdir(), 'streamloop-transcode-crash-'));
     workDir = path.join(dir, 'work');
-    const scratch = await createScratchDatabase(databaseUrl);
-    dropDatabase = scratch.drop;
-    catalog = createPgCatalog({ url: scratch.url, logger: silentLogger });
-    await catalog.migrate();
-    await assertReachable('Kafka', kafka.brokers.join(','), async () => {
-      eventLog = await createKafkaEventLog({ ...kafka, connectTimeoutMs: 10_000 }, { logger: silentLogger });
+    services = await connectRealServices(config, {
+      databasePrefix: 'streamloop_transcode',
+      topics: [
+        { name: topic, partitions: 2 },
+        { name: `${topic}-dead`, partitions: 1 },
+      ],
+      logger: silentLogger,
     });
-    await eventLog.ensureTopics([
-      { name: topic, partitions: 2 },
-      { name: `${topic}-dead`, partitions: 1 },
-    ]);
-    await assertReachable('S3Proxy', s3.endpoint, async () => {
-      objectStore = await createS3ObjectStore({ ...s3, logger: silentLogger, startupTimeoutMs: 10_000 });
-    });
+    ({ catalog, eventLog, objectStore } = services);
     childOptions = {
-      kafka: { ...kafka, clientId: uniqueName('transcode-crash') },
-      s3,
-      databaseUrl: scratch.url,
+      kafka: { ...services.kafka, clientId: uniqueName('transcode-crash') },
+      s3: services.s3,
+      databaseUrl: services.databaseUrl,
       topic,
       deadLetterTopic: `${topic}-dead`,
       groupId: uniqueName('transcode-crash'),
@@ -86,8 +75,7 @@ describe('transcode workers killed with -9 mid-encode, five times (real Kafka, S
       await objectStore?.deletePrefix(mediaPrefix(id));
       await objectStore?.delete(sourceKey(id));
     }
-    await Promise.allSettled([eventLog?.close(), catalog?.close(), objectStore?.close()]);
-    await dropDatabase?.();
+    await services?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -138,14 +126,7 @@ describe('transcode workers killed with -9 mid-encode, five times (real Kafka, S
     const finalStartMs = Math.floor(Date.now() / 1000) * 1000;
     child = startWorker();
     for (const job of [long, short]) {
-      const video = await eventually(
-        `video ${job.videoId} to be ready`,
-        async () => {
-          const current = await getVideo(catalog, job.videoId);
-          return current?.status === 'ready' || current?.status === 'failed' ? current : undefined;
-        },
-        { timeoutMs: 240_000, intervalMs: 250 },
-      );
+      const video = await settledVideo(catalog, job.videoId, { timeoutMs: 240_000, intervalMs: 250 });
       expect(video).toMatchObject({ status: 'ready', error: null });
     }
 

@@ -10,12 +10,11 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { getVideoKey } from '@streamloop/catalog/key-repository';
-import { getVideo } from '@streamloop/catalog/video-repository';
 import { mediaUrlPath } from '@streamloop/core/object-layout';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, eventually } from '@streamloop/core/testing';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeClip, startTranscodeFixture, type TranscodeFixture } from './helpers.js';
+import { makeClip, settledVideo, startTranscodeFixture, type TranscodeFixture } from './helpers.js';
 
 const VIDEO_JS = createRequire(import.meta.url).resolve('video.js/dist/video.min.js');
 
@@ -66,14 +65,7 @@ describe('an AES-128 encrypted ladder in Chromium with video.js', () => {
     const job = await fixture.submit(
       await makeClip(path.join(fixture.dir, 'clip.mp4'), { seconds: 8, size: '640x360' }),
     );
-    const video = await eventually(
-      'the encrypted video to be ready',
-      async () => {
-        const current = await getVideo(fixture.catalog, job.videoId);
-        return current?.status === 'ready' || current?.status === 'failed' ? current : undefined;
-      },
-      { timeoutMs: 120_000, intervalMs: 100 },
-    );
+    const video = await settledVideo(fixture.catalog, job.videoId);
     expect(video.status).toBe('ready');
 
     const page = await browser.newPage();

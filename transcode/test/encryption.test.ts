@@ -6,11 +6,16 @@
 import { createDecipheriv } from 'node:crypto';
 import path from 'node:path';
 import { getVideoKey } from '@streamloop/catalog/key-repository';
-import { getVideo } from '@streamloop/catalog/video-repository';
 import { ladderPrefix, MASTER_PLAYLIST } from '@streamloop/core/object-layout';
-import { eventually } from '@streamloop/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codecsOf, makeClip, parseMaster, startTranscodeFixture, type TranscodeFixture } from './helpers.js';
+import {
+  codecsOf,
+  makeClip,
+  parseMaster,
+  settledVideo,
+  startTranscodeFixture,
+  type TranscodeFixture,
+} from './helpers.js';
 
 const KEY_TAG = /^#EXT-X-KEY:METHOD=AES-128,URI="([^"]+)",IV=0x([0-9a-f]{32})$/;
 
@@ -26,14 +31,7 @@ describe('transcode with AES-128 encryption', () => {
     const job = await fixture.submit(
       await makeClip(path.join(fixture.dir, 'clip.mp4'), { seconds: 4, size: '320x240' }),
     );
-    const video = await eventually(
-      'the encrypted video to be ready',
-      async () => {
-        const current = await getVideo(fixture.catalog, job.videoId);
-        return current?.status === 'ready' || current?.status === 'failed' ? current : undefined;
-      },
-      { timeoutMs: 120_000, intervalMs: 100 },
-    );
+    const video = await settledVideo(fixture.catalog, job.videoId);
     expect(video).toMatchObject({ status: 'ready', error: null });
     expect(video.ladder).toMatchObject({
       encryption: { method: 'AES-128', keyUri: `/media/${job.videoId}/aes-128.key` },

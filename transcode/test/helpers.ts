@@ -9,13 +9,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Catalog } from '@streamloop/catalog/catalog';
 import { createPgliteCatalog } from '@streamloop/catalog/pglite-catalog';
-import { insertVideo } from '@streamloop/catalog/video-repository';
+import { getVideo, insertVideo } from '@streamloop/catalog/video-repository';
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry, type Registry } from '@streamloop/core/metrics';
 import { sourceKey } from '@streamloop/core/object-layout';
 import type { DeadLetter } from '@streamloop/core/schemas/dead-letter';
 import type { TranscodeJob } from '@streamloop/core/schemas/job';
-import { uniqueName } from '@streamloop/core/testing';
+import { eventually, uniqueName } from '@streamloop/core/testing';
 import { EVENT_NAMES, TOPICS } from '@streamloop/core/topics';
 import { readDeadLetters } from '@streamloop/event-log/dead-letter-reader';
 import type { EventLog } from '@streamloop/event-log/event-log';
@@ -127,6 +127,22 @@ export async function startTranscodeFixture(
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The video once its transcode has settled, ready or failed (the caller asserts which). */
+export function settledVideo(
+  catalog: Catalog,
+  videoId: string,
+  { timeoutMs = 120_000, intervalMs = 100 } = {},
+): Promise<NonNullable<Awaited<ReturnType<typeof getVideo>>>> {
+  return eventually(
+    `video ${videoId} to be ready or failed`,
+    async () => {
+      const current = await getVideo(catalog, videoId);
+      return current?.status === 'ready' || current?.status === 'failed' ? current : undefined;
+    },
+    { timeoutMs, intervalMs },
+  );
 }
 
 export function makeJob(overrides: Partial<TranscodeJob> & Pick<TranscodeJob, 'videoId'>): TranscodeJob {

@@ -8,20 +8,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Catalog } from '@streamloop/catalog/catalog';
-import { createPgCatalog } from '@streamloop/catalog/pg-catalog';
-import { getVideo, insertVideo } from '@streamloop/catalog/video-repository';
+import { insertVideo } from '@streamloop/catalog/video-repository';
 import { type Config, loadConfig } from '@streamloop/core/config';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
 import { mediaKey, mediaPrefix, sourceKey } from '@streamloop/core/object-layout';
-import { assertReachable, eventually, requireService, uniqueName } from '@streamloop/core/testing';
+import { uniqueName } from '@streamloop/core/testing';
 import type { EventLog } from '@streamloop/event-log/event-log';
-import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
-import { createS3ObjectStore } from '@streamloop/object-store/s3-object-store';
+import { connectRealServices, type RealServices } from '@streamloop/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTranscodeWorker, type TranscodeWorker } from '../src/transcode-worker.js';
-import { makeClip, makeJob, parseMaster, silentLogger } from './helpers.js';
-import { createScratchDatabase } from '@streamloop/catalog/testing';
+import { makeClip, makeJob, parseMaster, settledVideo, silentLogger } from './helpers.js';
 
 const config: Config = loadConfig(process.env);
 const label = `S3Proxy at ${config.s3?.endpoint ?? 'S3_ENDPOINT not set'}, Kafka at ${config.kafka?.brokers.join(',') ?? 'KAFKA_BROKERS not set'}, PostgreSQL`;
@@ -32,26 +29,18 @@ describe(`transcode worker on the real services (${label})`, () => {
   let eventLog: EventLog;
   let objectStore: ObjectStore;
   let worker: TranscodeWorker;
-  let dropDatabase: () => Promise<void>;
+  let services: RealServices;
   const topic = uniqueName('transcode-jobs-test');
   const videoIds: string[] = [];
 
   beforeAll(async () => {
-    const s3 = requireService('S3Proxy', 'S3_ENDPOINT', config.s3);
-    const kafka = requireService('Kafka', 'KAFKA_BROKERS', config.kafka);
-    const databaseUrl = requireService('PostgreSQL', 'DATABASE_URL', config.databaseUrl);
+    services = await connectRealServices(config, {
+      databasePrefix: 'streamloop_transcode',
+      topics: [{ name: topic, partitions: 2 }],
+      logger: silentLogger,
+    });
+    ({ catalog, eventLog, objectStore } = services);
     dir = await mkdtemp(path.join(tmpdir(), 'streamloop-transcode-real-'));
-    const scratch = await createScratchDatabase(databaseUrl);
-    dropDatabase = scratch.drop;
-    catalog = createPgCatalog({ url: scratch.url, logger: silentLogger });
-    await catalog.migrate();
-    await assertReachable('Kafka', kafka.brokers.join(','), async () => {
-      eventLog = await createKafkaEventLog({ ...kafka, connectTimeoutMs: 10_000 }, { logger: silentLogger });
-    });
-    await eventLog.ensureTopics([{ name: topic, partitions: 2 }]);
-    await assertReachable('S3Proxy', s3.endpoint, async () => {
-      objectStore = await createS3ObjectStore({ ...s3, logger: silentLogger, startupTimeoutMs: 10_000 });
-    });
     worker = createTranscodeWorker({
       eventLog,
       objectStore,
@@ -71,8 +60,7 @@ describe(`transcode worker on the real services (${label})`, () => {
       await objectStore?.deletePrefix(mediaPrefix(id));
       await objectStore?.delete(sourceKey(id));
     }
-    await Promise.allSettled([eventLog?.close(), catalog?.close(), objectStore?.close()]);
-    await dropDatabase?.();
+    await services?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -84,14 +72,7 @@ describe(`transcode worker on the real services (${label})`, () => {
     await objectStore.put(job.sourceKey, clip);
     await eventLog.publish(topic, [{ key: job.videoId, value: Buffer.from(JSON.stringify(job)) }]);
 
-    const done = await eventually(
-      'the video to be ready',
-      async () => {
-        const current = await getVideo(catalog, video.id);
-        return current?.status === 'ready' || current?.status === 'failed' ? current : undefined;
-      },
-      { timeoutMs: 120_000, intervalMs: 200 },
-    );
+    const done = await settledVideo(catalog, video.id, { intervalMs: 200 });
     expect(done).toMatchObject({ status: 'ready', error: null });
     const master = await objectStore.getBuffer(mediaKey(video.id, done.ladder!.master));
     expect(parseMaster(master!.toString('utf8')).length).toBeGreaterThanOrEqual(2);

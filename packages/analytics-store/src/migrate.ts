@@ -1,7 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { readMigrationFiles } from '@streamloop/core/migration-files';
 
 export interface Migration {
   /** File name without `.sql`, e.g. `001_beacons`; recorded in `<db>.schema_migrations`. */
@@ -10,23 +8,15 @@ export interface Migration {
   statements: string[];
 }
 
-const MIGRATION_FILE = /^(\d+)_[A-Za-z0-9_-]+\.sql$/;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Numbered `.sql` files of `dir` in order, `{db}` replaced by `database`. */
 export async function listMigrations(dir: URL | string, database: string): Promise<Migration[]> {
   assertIdentifier(database);
-  const path = typeof dir === 'string' ? dir : fileURLToPath(dir);
-  const files = (await readdir(path)).filter((f) => MIGRATION_FILE.test(f));
-  files.sort(
-    (a, b) => Number(MIGRATION_FILE.exec(a)?.[1]) - Number(MIGRATION_FILE.exec(b)?.[1]) || a.localeCompare(b),
-  );
-  return Promise.all(
-    files.map(async (file) => ({
-      name: file.replace(/\.sql$/, ''),
-      statements: splitStatements((await readFile(join(path, file), 'utf8')).replaceAll('{db}', database)),
-    })),
-  );
+  return (await readMigrationFiles(dir)).map(({ name, sql }) => ({
+    name,
+    statements: splitStatements(sql.replaceAll('{db}', database)),
+  }));
 }
 
 /** Splits on `;` at the end of a line (ClickHouse runs one statement per request); drops comment-only parts. */

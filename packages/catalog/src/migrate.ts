@@ -1,34 +1,17 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { type MigrationFile, readMigrationFiles } from '@streamloop/core/migration-files';
 import type { SqlSession } from './catalog.js';
 
 /** packages/catalog/migrations, resolved from src/ (vitest) and dist/ (built) alike. */
 export const MIGRATIONS_DIR = new URL('../migrations/', import.meta.url);
 
-export interface Migration {
-  /** File name without `.sql`, e.g. `001_videos`; recorded in schema_migrations. */
-  name: string;
-  sql: string;
-}
+/** Recorded by name in schema_migrations. */
+export type Migration = MigrationFile;
 
 export type RunInTransaction = <T>(fn: (tx: SqlSession) => Promise<T>) => Promise<T>;
 
-const MIGRATION_FILE = /^(\d+)_[A-Za-z0-9_-]+\.sql$/;
-
 /** Numbered `.sql` files of `dir`, ordered by their number. */
-export async function listMigrations(dir: URL | string = MIGRATIONS_DIR): Promise<Migration[]> {
-  const path = typeof dir === 'string' ? dir : fileURLToPath(dir);
-  const files = (await readdir(path)).filter((f) => MIGRATION_FILE.test(f));
-  files.sort(
-    (a, b) => Number(MIGRATION_FILE.exec(a)?.[1]) - Number(MIGRATION_FILE.exec(b)?.[1]) || a.localeCompare(b),
-  );
-  return Promise.all(
-    files.map(async (file) => ({
-      name: file.replace(/\.sql$/, ''),
-      sql: await readFile(join(path, file), 'utf8'),
-    })),
-  );
+export function listMigrations(dir: URL | string = MIGRATIONS_DIR): Promise<Migration[]> {
+  return readMigrationFiles(dir);
 }
 
 /**

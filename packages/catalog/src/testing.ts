@@ -1,4 +1,7 @@
-/** Test helpers for anything that needs a PostgreSQL catalog of its own (catalog, ingest, analytics tests). */
+/**
+ * For the tests of every package that keeps its state in PostgreSQL: the configured server (or a
+ * loud failure naming it) and a database of a test file's own on it, dropped afterwards.
+ */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,15 +22,22 @@ export function postgresAddress(url: string): string {
   return `${parsed.hostname}:${parsed.port || '5432'}`;
 }
 
-/** A fresh database on the server of `url` (created through the `postgres` database), dropped by `drop()`. */
-export async function createScratchDatabase(
-  url: string,
-): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+export interface ScratchDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh database on the server of `url` (created through the `postgres` database), dropped by
+ * `drop()`; `prefix` names its owner, for whoever finds one left behind.
+ */
+export async function createScratchDatabase(url: string, prefix = 'streamloop'): Promise<ScratchDatabase> {
   const admin = new URL(url);
   admin.pathname = '/postgres';
   const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5_000 });
   await assertReachable('PostgreSQL', postgresAddress(url), () => client.connect());
-  const name = uniqueName('streamloop').toLowerCase();
+  const name = uniqueName(prefix).toLowerCase();
   await client.query(`CREATE DATABASE ${name}`);
   await client.end();
   const scratch = new URL(url);

@@ -3,7 +3,11 @@
  * service is not configured or not reachable the test fails loudly, naming the service and the
  * command that starts it. Nothing is ever skipped for a missing service.
  */
+import { Writable } from 'node:stream';
+import type { LogLevel } from './config.js';
 import { reasonOf } from './errors.js';
+import { createLogger, type Logger } from './logger.js';
+import type { Beacon } from './schemas/beacon.js';
 
 export const START_SERVICES_HINT = 'start it with `npm run infra:up` (npm test does this for you)';
 
@@ -89,4 +93,42 @@ export async function metricValue(
     Object.entries(labels).every(([k, value]) => (v.labels as Record<string, unknown>)[k] === value),
   );
   return sample?.value ?? 0;
+}
+
+/** The client clock every `makeBeacon` beacon carries unless a test sets its own. */
+export const BEACON_CLIENT_TIME_MS = 1_760_000_000_000;
+
+let beaconCount = 0;
+
+/**
+ * A valid `qoe.beacon.v1` heartbeat with a fresh `beaconId`; a test overrides only the fields it is
+ * about. Typed by core's schema, so a new required field breaks every suite's builder in one place.
+ */
+export function makeBeacon(overrides: Partial<Beacon> = {}): Beacon {
+  beaconCount += 1;
+  return {
+    schema: 'qoe.beacon.v1',
+    beaconId: `beacon-${beaconCount}-${Math.random().toString(36).slice(2, 10)}`,
+    event: 'heartbeat',
+    sessionId: 'session-1',
+    viewId: 'view-1',
+    viewerId: 'viewer-1',
+    videoId: 'video-1',
+    seq: 0,
+    clientTimeMs: BEACON_CLIENT_TIME_MS,
+    monotonicMs: 1234.5,
+    ...overrides,
+  };
+}
+
+/** A logger whose lines (JSON text) land in an array, so a test can assert what was logged, or that nothing was. */
+export function createCapturingLogger(level: LogLevel = 'info'): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { lines, logger: createLogger({ name: 'test', level, destination }) };
 }

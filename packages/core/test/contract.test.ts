@@ -4,28 +4,18 @@ import { redactUrl } from '../src/logger.js';
 import { metricName } from '../src/metrics.js';
 import { Beacon } from '../src/schemas/beacon.js';
 import { TranscodeJob } from '../src/schemas/job.js';
+import { makeBeacon } from '../src/testing.js';
 import { createValidator } from '../src/validate.js';
 
-const makeBeacon = (overrides: Record<string, unknown> = {}) => ({
-  schema: 'qoe.beacon.v1',
-  beaconId: 'b-1',
-  event: 'firstframe',
-  sessionId: 's-1',
-  viewId: 'v-1',
-  viewerId: 'viewer-1',
-  videoId: 'video-12345678',
-  seq: 2,
-  clientTimeMs: 1_760_000_000_000,
-  monotonicMs: 1234.5,
-  startupTimeMs: 850,
-  ...overrides,
-});
+const firstframe = (overrides: Record<string, unknown> = {}) =>
+  makeBeacon({ event: 'firstframe', startupTimeMs: 850, ...overrides } as Partial<Beacon>);
 
 describe('beacon schema', () => {
   const validate = createValidator(Beacon);
 
   it('accepts a well-formed beacon', () => {
-    expect(validate(makeBeacon())).toEqual({ ok: true, value: makeBeacon() });
+    const beacon = firstframe();
+    expect(validate(beacon)).toEqual({ ok: true, value: beacon });
   });
 
   it.each([
@@ -35,7 +25,7 @@ describe('beacon schema', () => {
     ['an unknown field', { evil: 1 }, '/evil'],
     ['another schema version', { schema: 'qoe.beacon.v0' }, '/schema'],
   ])('rejects %s with the path of the offending value', (_what, overrides, path) => {
-    const result = validate(makeBeacon(overrides));
+    const result = validate(firstframe(overrides));
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.issues.map((i) => i.path)).toContain(path);
   });

@@ -1,22 +1,8 @@
-import { Writable } from 'node:stream';
 import { loadConfig } from '@streamloop/core/config';
 import { DependencyUnavailableError } from '@streamloop/core/errors';
-import { createLogger } from '@streamloop/core/logger';
-import { requireService } from '@streamloop/core/testing';
+import { createCapturingLogger, requireService } from '@streamloop/core/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createFeatureStore } from '../src/create.js';
-
-/** A logger whose lines land in an array, so a test can assert that nothing was logged. */
-function capturingLogger() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  return { lines, logger: createLogger({ name: 'test', level: 'info', destination }) };
-}
 
 /** Everything written to stdout, stderr or the console while the spies are active. */
 function captureOutput() {
@@ -44,7 +30,7 @@ afterEach(() => {
 
 describe('createFeatureStore', () => {
   it('uses the in-memory store when REDIS_URL is unset', async () => {
-    const { logger } = capturingLogger();
+    const { logger } = createCapturingLogger();
     const store = await createFeatureStore({ redisUrl: undefined }, { logger });
     expect(store.adapter).toEqual({
       port: 'feature-store',
@@ -56,7 +42,7 @@ describe('createFeatureStore', () => {
   });
 
   it('rejects an unreachable REDIS_URL with one actionable error and prints nothing', async () => {
-    const { logger, lines } = capturingLogger();
+    const { logger, lines } = createCapturingLogger();
     const written = captureOutput();
     const error = await createFeatureStore({ redisUrl: 'redis://127.0.0.1:1' }, { logger }).catch(
       (err: unknown) => err,
@@ -74,7 +60,7 @@ describe('createFeatureStore', () => {
   }, 10_000);
 
   it('never puts the Redis password in the error', async () => {
-    const { logger } = capturingLogger();
+    const { logger } = createCapturingLogger();
     const error = await createFeatureStore(
       { redisUrl: 'redis://admin:hunter2@127.0.0.1:1/2' },
       { logger },
@@ -86,7 +72,7 @@ describe('createFeatureStore', () => {
 
   it('connects to the configured Redis and names it in the adapter info', async () => {
     const redisUrl = requireService('Redis', 'REDIS_URL', loadConfig(process.env).redisUrl);
-    const { logger } = capturingLogger();
+    const { logger } = createCapturingLogger();
     const store = await createFeatureStore({ redisUrl }, { logger, keyPrefix: 'streamloop-test-create:' });
     expect(store.adapter).toMatchObject({ port: 'feature-store', kind: 'real', service: 'Redis' });
     await expect(store.ping()).resolves.toBeUndefined();

@@ -4,8 +4,9 @@ import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeF
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { compareCodePoints } from '@streamloop/core/code-point-order';
 import type { AdapterInfo } from '@streamloop/core/port';
-import { compareKeys, validateDeletePrefix, validateObjectKey, validatePrefix } from './object-key.js';
+import { isValidObjectKey, validateDeletePrefix, validateObjectKey, validatePrefix } from './object-key.js';
 import {
   type ByteRange,
   checkRange,
@@ -156,7 +157,7 @@ export async function createLocalObjectStore(options: LocalObjectStoreOptions): 
     const ordered = entries
       .filter((entry) => entry.name.startsWith(namePrefix) && (entry.isFile() || entry.isDirectory()))
       .map((entry) => ({ entry, sortKey: entry.isDirectory() ? `${entry.name}/` : entry.name }))
-      .sort((a, b) => compareKeys(a.sortKey, b.sortKey));
+      .sort((a, b) => compareCodePoints(a.sortKey, b.sortKey));
     for (const { entry } of ordered) {
       const key = keyPrefix + entry.name;
       const full = path.join(dir, entry.name);
@@ -164,7 +165,7 @@ export async function createLocalObjectStore(options: LocalObjectStoreOptions): 
         yield* walk(full, `${key}/`, '');
         continue;
       }
-      if (!isValidKey(key)) continue; // a stray file nobody could get() by this key
+      if (!isValidObjectKey(key)) continue; // a stray file nobody could get() by this key
       try {
         yield infoOf(key, await stat(full));
       } catch (err) {
@@ -292,15 +293,6 @@ export async function createLocalObjectStore(options: LocalObjectStoreOptions): 
     },
   };
   return store;
-}
-
-function isValidKey(key: string): boolean {
-  try {
-    validateObjectKey(key);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function removeStaleTemps(tmpDir: string): Promise<void> {

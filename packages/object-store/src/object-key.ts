@@ -69,17 +69,12 @@ function keyProblem(key: string, isPrefix: boolean): string | undefined {
   return undefined;
 }
 
-/**
- * Orders keys by Unicode code point, which is the byte order of their UTF-8 encoding and so the
- * order S3 lists in. Plain `<` compares UTF-16 code units and disagrees for astral characters.
- */
-export function compareKeys(a: string, b: string): number {
-  const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) {
-    const x = a.codePointAt(i)!;
-    const y = b.codePointAt(i)!;
-    if (x !== y) return x - y;
-    if (x > 0xffff) i++;
+/** Whether `get()` could ever reach `key`: listings skip objects written by hand under other names. */
+export function isValidObjectKey(key: string): boolean {
+  try {
+    validateObjectKey(key);
+    return true;
+  } catch {
+    return false;
   }
-  return a.length - b.length;
 }

@@ -8,14 +8,14 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { S3Config } from '@streamloop/core/config';
 import { reasonOf } from '@streamloop/core/errors';
 import type { Logger } from '@streamloop/core/logger';
 import type { AdapterInfo } from '@streamloop/core/port';
-import { validateDeletePrefix, validateObjectKey, validatePrefix } from './object-key.js';
+import { isValidObjectKey, validateDeletePrefix, validateObjectKey, validatePrefix } from './object-key.js';
 import {
   type ByteRange,
   checkRange,
@@ -28,6 +28,7 @@ import {
   readAll,
   toBuffer,
 } from './object-store.js';
+import { createS3Client } from './s3-client.js';
 
 export interface S3ObjectStoreOptions extends S3Config {
   logger?: Logger;
@@ -102,14 +103,7 @@ export async function createS3ObjectStore(options: S3ObjectStoreOptions): Promis
   const partSize = Math.max(options.partSizeBytes ?? 5 * MIB, 5 * MIB);
   const queueSize = options.uploadConcurrency ?? 2;
 
-  const client = new S3Client({
-    endpoint: options.endpoint,
-    region: options.region,
-    credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
-    forcePathStyle: true,
-    // Since 2025 the SDK adds CRC32 aws-chunked trailers by default, which many S3-compatible servers refuse.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
+  const client = createS3Client(options, {
     maxAttempts: 3,
     // requestTimeout is socket inactivity, not total time, so long uploads are fine.
     requestHandler: { connectionTimeout: 3_000, requestTimeout: 30_000 },
@@ -264,14 +258,7 @@ export async function createS3ObjectStore(options: S3ObjectStoreOptions): Promis
             ...(range === undefined ? {} : { Range: `bytes=${range.start}-${range.end ?? ''}` }),
           }),
         );
-        const info: ObjectInfo = {
-          key,
-          size: result.ContentLength ?? 0,
-          ...etagOf(result.ETag),
-          contentType: result.ContentType ?? DEFAULT_CONTENT_TYPE,
-          ...(result.CacheControl === undefined ? {} : { cacheControl: result.CacheControl }),
-          ...(result.LastModified === undefined ? {} : { lastModified: result.LastModified }),
-        };
+        const info = infoOf(key, result);
         const body = result.Body as Readable;
         const served = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(result.ContentRange ?? '');
         if (range === undefined || served === null) return { ...info, body };
@@ -301,14 +288,7 @@ export async function createS3ObjectStore(options: S3ObjectStoreOptions): Promis
       validateObjectKey(key);
       try {
         const result = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-        return {
-          key,
-          size: result.ContentLength ?? 0,
-          ...etagOf(result.ETag),
-          contentType: result.ContentType ?? DEFAULT_CONTENT_TYPE,
-          ...(result.CacheControl === undefined ? {} : { cacheControl: result.CacheControl }),
-          ...(result.LastModified === undefined ? {} : { lastModified: result.LastModified }),
-        };
+        return infoOf(key, result);
       } catch (err) {
         if (isMissing(err)) return null;
         throw err;
@@ -318,7 +298,7 @@ export async function createS3ObjectStore(options: S3ObjectStoreOptions): Promis
     async *list(prefix) {
       validatePrefix(prefix);
       for await (const page of pages(prefix)) {
-        for (const item of page) if (isValidKey(item.key)) yield item;
+        for (const item of page) if (isValidObjectKey(item.key)) yield item;
       }
     },
 
@@ -353,18 +333,30 @@ export async function createS3ObjectStore(options: S3ObjectStoreOptions): Promis
   return store;
 }
 
+/** What a GetObject or HeadObject answer says about the object. */
+function infoOf(
+  key: string,
+  result: {
+    ContentLength?: number;
+    ETag?: string;
+    ContentType?: string;
+    CacheControl?: string;
+    LastModified?: Date;
+  },
+): ObjectInfo {
+  return {
+    key,
+    size: result.ContentLength ?? 0,
+    ...etagOf(result.ETag),
+    contentType: result.ContentType ?? DEFAULT_CONTENT_TYPE,
+    ...(result.CacheControl === undefined ? {} : { cacheControl: result.CacheControl }),
+    ...(result.LastModified === undefined ? {} : { lastModified: result.LastModified }),
+  };
+}
+
 function etagOf(raw: string | undefined): { etag?: string } {
   const etag = unquote(raw);
   return etag === undefined ? {} : { etag };
-}
-
-function isValidKey(key: string): boolean {
-  try {
-    validateObjectKey(key);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** HeadBucket, and CreateBucket when it is missing, all within `timeoutMs` (requests are aborted after it). */

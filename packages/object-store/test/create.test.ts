@@ -1,26 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { DeleteBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { loadConfig } from '@streamloop/core/config';
 import { DependencyUnavailableError } from '@streamloop/core/errors';
-import { createLogger } from '@streamloop/core/logger';
-import { requireService, uniqueName } from '@streamloop/core/testing';
+import { createCapturingLogger, requireService, uniqueName } from '@streamloop/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createObjectStore } from '../src/create.js';
-
-/** A logger whose lines land in an array, so a test can assert that nothing was logged. */
-function capturingLogger() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  return { lines, logger: createLogger({ name: 'test', level: 'info', destination }) };
-}
 
 const s3Of = (overrides: Partial<NonNullable<ReturnType<typeof loadConfig>['s3']>> = {}) => ({
   endpoint: 'http://127.0.0.1:1',
@@ -41,7 +27,7 @@ describe('createObjectStore', () => {
   });
 
   it('uses a local folder under <dataDir>/objects when S3 is not configured', async () => {
-    const { logger } = capturingLogger();
+    const { logger } = createCapturingLogger();
     const store = await createObjectStore({ s3: undefined, dataDir }, { logger });
     expect(store.adapter).toMatchObject({
       kind: 'embedded',
@@ -54,7 +40,7 @@ describe('createObjectStore', () => {
   });
 
   it('rejects an unreachable S3_ENDPOINT with one actionable line and logs nothing', async () => {
-    const { logger, lines } = capturingLogger();
+    const { logger, lines } = createCapturingLogger();
     const error = await createObjectStore({ s3: s3Of(), dataDir }, { logger }).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(DependencyUnavailableError);
     expect((error as Error).message).toMatch(
@@ -83,7 +69,7 @@ describe('createObjectStore', () => {
     });
 
     it('rejects wrong credentials naming the variables to check, never the secret', async () => {
-      const { logger } = capturingLogger();
+      const { logger } = createCapturingLogger();
       const config = {
         ...requireService('S3Proxy', 'S3_ENDPOINT', s3),
         bucket,
@@ -96,7 +82,7 @@ describe('createObjectStore', () => {
     });
 
     it('creates a missing bucket at start', async () => {
-      const { logger } = capturingLogger();
+      const { logger } = createCapturingLogger();
       const store = await createObjectStore(
         { s3: { ...requireService('S3Proxy', 'S3_ENDPOINT', s3), bucket }, dataDir },
         { logger },

@@ -119,3 +119,8 @@ export const Beacon = Type.Object(
   { $id: 'Beacon', additionalProperties: false },
 );
 export type Beacon = Static<typeof Beacon>;
+
+/** The fields every beacon carries (the schema's required ones), for builders and column maps. */
+export type BeaconRequiredField = {
+  [K in keyof Beacon]-?: Record<never, never> extends Pick<Beacon, K> ? never : K;
+}[keyof Beacon];

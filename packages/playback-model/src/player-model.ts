@@ -1,0 +1,445 @@
+/**
+ * One playback session on a virtual clock: the segment loader fetches one segment at a time over
+ * the trace (request latency, then bytes at the trace's rate), idles while the forward buffer is
+ * at the policy's goal (re-checking every 500 ms like VHS' monitorBuffer_), the ABR policy is asked
+ * after every appended segment, and playback starts on the first appended segment, stalls when the
+ * buffer runs dry and resumes when the next segment lands. No timers and no I/O: a 10-minute
+ * session costs a few hundred loop turns.
+ *
+ * The outcome uses the SDK's names (player-sdk/src/stats.ts and its controllers' events) so a
+ * model run and a real one can be compared field by field.
+ */
+import type { AbrPolicy, Viewport } from './abr-policy.js';
+import { createVhsPolicy, vhsEarlyAbortBandwidth, vhsIsLowestEnabled, vhsSelectRung } from './abr-vhs.js';
+import { createVhsBandwidthEstimator } from './bandwidth-estimator.js';
+import { createPlaybackBuffer } from './buffer.js';
+import { checkLadder, type Ladder, ModelInputError, targetDurationSec } from './ladder.js';
+import { memoizeByObject } from './memo.js';
+import type { NetworkTrace } from './trace.js';
+import { createTraceClock } from './trace-clock.js';
+
+export interface WatchBehaviour {
+  /** Seconds of playback the viewer intends to watch; absent: to the end. */
+  playSec?: number;
+  /** Leaves if the first frame has not appeared after this long. */
+  abandonStartupAfterMs?: number;
+  /** Leaves if one stall lasts this long. */
+  abandonStallAfterMs?: number;
+}
+
+export interface SessionInput {
+  ladder: Ladder;
+  trace: NetworkTrace;
+  viewport: Viewport;
+  watch: WatchBehaviour;
+  startPositionSec?: number;
+  /** Defaults to VHS. */
+  policy?: AbrPolicy;
+  /** Decrypt/transmux/append time per segment, feeding VHS' `throughput` (default 0). */
+  appendMs?: number;
+  /**
+   * Also pay the master and media playlist round trips (one per rung, the first time VHS loads
+   * it; VOD playlists stay loaded). Off by default so startup is segment time alone.
+   */
+  playlistRequests?: boolean;
+  /** Skip the ladder check when the caller runs many sessions over one checked ladder. */
+  ladderChecked?: boolean;
+}
+
+export type EndReason = 'watched' | 'ended' | 'abandoned-startup' | 'abandoned-stall';
+
+export type TimelineEvent =
+  | { type: 'playrequest'; atMs: number }
+  | { type: 'firstframe'; atMs: number; startupTimeMs: number }
+  | { type: 'rebufferstart'; atMs: number }
+  | { type: 'rebufferend'; atMs: number; rebufferDurationMs: number }
+  | {
+      type: 'renditionchange';
+      atMs: number;
+      rung: number;
+      bitrateKbps: number;
+      width: number;
+      height: number;
+      fromBitrateKbps: number | undefined;
+      /** `initial`, or VHS' cause: `bandwidthupdate` (its ABR check), `exclude` (early abort); BBA: `abr`. */
+      switchReason: string;
+    }
+  | { type: 'viewend'; atMs: number; endReason: EndReason };
+
+export interface SessionOutcome {
+  policy: string;
+  startupTimeMs: number | undefined;
+  /** Playing plus stalled time, as the SDK counts it (startup and pauses excluded). */
+  watchTimeMs: number;
+  playTimeMs: number;
+  rebufferCount: number;
+  rebufferDurationMs: number;
+  /** Switches of the downloaded rung after the first choice (SDK `renditionSwitches`). */
+  renditionSwitches: number;
+  /** Played (on-screen) time per ladder rung, same order as `ladder.rungs`. */
+  playTimeMsByRung: number[];
+  /** Played-time-weighted declared bitrate of what was on screen. */
+  meanBitrateKbps: number | undefined;
+  bytesDownloaded: number;
+  requestCount: number;
+  completionPercent: number;
+  endReason: EndReason;
+  sessionDurationMs: number;
+  events: TimelineEvent[];
+}
+
+// segment-loader CHECK_BUFFER_DELAY: an idle loader looks at the buffer again this often.
+const CHECK_BUFFER_DELAY_MS = 500;
+// How often the browser reports XHR progress (Chromium: every 50 ms), when VHS may early-abort.
+const PROGRESS_INTERVAL_MS = 50;
+// playlist-controller ABORT_EARLY_EXCLUSION_SECONDS.
+const ABORT_EARLY_EXCLUSION_MS = 10_000;
+const EPSILON_SEC = 1e-9;
+const EPSILON_MS = 1e-6;
+
+/** Reported times are whole milliseconds, the SDK's resolution; the clock itself is not rounded. */
+const ms = (value: number): number => Math.round(value);
+
+export function simulateSession(input: SessionInput): SessionOutcome {
+  const { ladder, viewport, watch } = input;
+  if (!input.ladderChecked) checkLadder(ladder);
+  const policy = input.policy ?? createVhsPolicy();
+  const appendMs = input.appendMs ?? 0;
+  const clock = createTraceClock(input.trace);
+  const estimator = createVhsBandwidthEstimator();
+  const { segmentStarts, durationSec, requestTimeoutMs } = timelineOf(ladder);
+  const segmentCount = segmentStarts.length;
+  const startPositionSec = input.startPositionSec ?? 0;
+  if (!(startPositionSec >= 0 && startPositionSec < durationSec)) {
+    throw new ModelInputError('startPositionSec', `must be in [0, ${durationSec})`);
+  }
+  const playLimitSec = Math.min(watch.playSec ?? Number.POSITIVE_INFINITY, durationSec - startPositionSec);
+
+  const playTimeMsByRung: number[] = ladder.rungs.map(() => 0);
+  const buffer = createPlaybackBuffer(startPositionSec, playTimeMsByRung);
+  const events: TimelineEvent[] = [{ type: 'playrequest', atMs: 0 }];
+  const initialised = new Set<number>();
+  let audioInitialised = false;
+
+  let nowMs = 0;
+  let segmentIndex = 0;
+  while (segmentIndex < segmentCount - 1 && (segmentStarts[segmentIndex + 1] ?? 0) <= startPositionSec)
+    segmentIndex++;
+  let startupTimeMs: number | undefined;
+  let stalled = false;
+  let stallStartMs = 0;
+  let rebufferCount = 0;
+  let rebufferDurationMs = 0;
+  let playedSec = 0;
+  let renditionSwitches = 0;
+  let bytesDownloaded = 0;
+  let requestCount = 0;
+  let endReason: EndReason | undefined;
+
+  const endStall = (atMs: number): void => {
+    const duration = atMs - stallStartMs;
+    rebufferDurationMs += duration;
+    stalled = false;
+    events.push({ type: 'rebufferend', atMs: ms(atMs), rebufferDurationMs: ms(duration) });
+  };
+
+  /** Plays from nowMs to targetMs; sets endReason (and nowMs to the end) if the session ends. */
+  const advanceTo = (targetMs: number): void => {
+    if (targetMs <= nowMs) return;
+    if (startupTimeMs === undefined) {
+      const limit = watch.abandonStartupAfterMs;
+      if (limit !== undefined && targetMs > limit) {
+        nowMs = limit;
+        endReason = 'abandoned-startup';
+        return;
+      }
+      nowMs = targetMs;
+      return;
+    }
+    if (!stalled) {
+      const playable = Math.min((targetMs - nowMs) / 1000, buffer.forwardSec(), playLimitSec - playedSec);
+      const played = buffer.play(playable);
+      playedSec += played;
+      nowMs += played * 1000;
+      if (playedSec >= playLimitSec - EPSILON_SEC) {
+        endReason = playLimitSec >= durationSec - startPositionSec - EPSILON_SEC ? 'ended' : 'watched';
+        return;
+      }
+      // A segment landing as the buffer empties is not a stall (float dust, not a wait).
+      if (nowMs >= targetMs - EPSILON_MS) {
+        nowMs = Math.max(nowMs, targetMs);
+        return;
+      }
+      // The buffer ran dry before the next segment landed.
+      stalled = true;
+      stallStartMs = nowMs;
+      rebufferCount++;
+      events.push({ type: 'rebufferstart', atMs: ms(nowMs) });
+    }
+    const limit = watch.abandonStallAfterMs;
+    if (limit !== undefined && targetMs > stallStartMs + limit) {
+      nowMs = stallStartMs + limit;
+      endReason = 'abandoned-stall';
+      return;
+    }
+    nowMs = targetMs;
+  };
+
+  const excludedUntilMs: number[] = ladder.rungs.map(() => 0);
+  const isEnabled = (index: number): boolean => nowMs >= (excludedUntilMs[index] ?? 0);
+
+  // segment-loader: mediaIndex is null at the start and after every rendition switch (resyncLoader).
+  let walkingForward = false;
+
+  const announce = (next: number, currentRung: number | undefined, reason: string): void => {
+    if (next === currentRung) return;
+    walkingForward = false;
+    const rung = ladder.rungs[next];
+    const from = currentRung === undefined ? undefined : ladder.rungs[currentRung];
+    if (from) renditionSwitches++;
+    events.push({
+      type: 'renditionchange',
+      atMs: ms(nowMs),
+      rung: next,
+      bitrateKbps: (rung?.bandwidth ?? 0) / 1000,
+      width: rung?.width ?? 0,
+      height: rung?.height ?? 0,
+      fromBitrateKbps: from ? from.bandwidth / 1000 : undefined,
+      switchReason: from ? reason : 'initial',
+    });
+  };
+
+  const chooseRung = (currentRung: number | undefined): number => {
+    const next = policy.chooseRung({
+      ladder,
+      viewport,
+      estimator,
+      currentRung,
+      isEnabled,
+      forwardBufferSec: buffer.forwardSec(),
+      currentTimeSec: buffer.playheadSec,
+      durationSec,
+    });
+    announce(next, currentRung, policy.switchReason);
+    return next;
+  };
+
+  /** One request: latency in force when sent, then the bytes over the trace. */
+  const fetch = (startMs: number, bytes: number): number => {
+    requestCount++;
+    return clock.transferEndMs(startMs + clock.latencyMs(startMs), bytes);
+  };
+
+  /**
+   * When an in-flight segment request on `rung` is given up: an early abort (with the bandwidth VHS
+   * then assumes) or the request timeout (1.5 target durations; none on the lowest enabled rung).
+   * Computed without moving the clock; exclusions are read as of the send time (one expiring
+   * mid-request would be seen by VHS a little earlier).
+   */
+  const findAbort = (
+    rung: number,
+    sentMs: number,
+    firstByteMs: number,
+    doneMs: number,
+    videoShare: number,
+    segmentDurationSec: number,
+  ): { atMs: number; bandwidth: number; exclude: boolean } | undefined => {
+    if (vhsIsLowestEnabled(ladder, rung, isEnabled)) return undefined;
+    const timeoutAtMs = sentMs + requestTimeoutMs;
+    if (policy.earlyAbort) {
+      const current = ladder.rungs[rung]?.bandwidth ?? 0;
+      const bitsAtFirstByte = clock.cumulativeBits(firstByteMs);
+      // The buffer ahead only shrinks while playing; before the first frame and in a stall it is empty.
+      const playing = startupTimeMs !== undefined && !stalled;
+      const forwardSec = buffer.forwardSec();
+      // segment-loader: progress bandwidth is only trusted 1 s after the first byte.
+      const firstCheckMs = firstByteMs + 1000;
+      for (let t = firstCheckMs; t < doneMs && t < timeoutAtMs; t += PROGRESS_INTERVAL_MS) {
+        const receivedBits = (clock.cumulativeBits(t) - bitsAtFirstByte) * videoShare;
+        const measuredBandwidth = Math.floor((receivedBits / 8 / (t - sentMs)) * 8 * 1000);
+        const timeUntilRebufferSec = Math.max(0, forwardSec - (playing ? (t - nowMs) / 1000 : 0)) - 1;
+        const leftBits = segmentDurationSec * current - receivedBits;
+        // The common case, settled without the candidate search: the download beats the buffer.
+        if (leftBits / measuredBandwidth <= timeUntilRebufferSec) {
+          if (playing && receivedBits > 0) {
+            // Bits only accumulate, so at a later check t' the estimate is at most
+            // leftBits × (t' − sent) / (1000 × receivedBits) s while the buffer lost (t' − t) / 1000 s:
+            // every check before the t' where those meet passes too. Skip to it.
+            const perMs = leftBits / (1000 * receivedBits);
+            const safeMs = (timeUntilRebufferSec + perMs * sentMs + t / 1000) / (perMs + 1 / 1000);
+            if (safeMs > t + PROGRESS_INTERVAL_MS) {
+              t =
+                firstCheckMs +
+                Math.floor((safeMs - firstCheckMs) / PROGRESS_INTERVAL_MS) * PROGRESS_INTERVAL_MS;
+            }
+          }
+          continue;
+        }
+        const bandwidth = vhsEarlyAbortBandwidth(ladder, rung, isEnabled, {
+          receivedBits,
+          measuredBandwidth,
+          segmentDurationSec,
+          timeUntilRebufferSec,
+        });
+        if (bandwidth !== undefined) return { atMs: t, bandwidth, exclude: true };
+      }
+    }
+    // segment-loader handleTimeout_: bandwidth 1, so the next check picks the lowest rung.
+    return doneMs > timeoutAtMs ? { atMs: timeoutAtMs, bandwidth: 1, exclude: false } : undefined;
+  };
+
+  const playlistLoaded = new Set<number>();
+  if (input.playlistRequests) advanceTo(fetch(0, 0));
+  let rung = chooseRung(undefined);
+  while (endReason === undefined) {
+    if (segmentIndex >= segmentCount) {
+      // Everything is buffered: play out (or stall out, which cannot happen with a full buffer).
+      advanceTo(Number.POSITIVE_INFINITY);
+      break;
+    }
+    if (startupTimeMs !== undefined) {
+      const goal = policy.goalBufferSec;
+      const forward = buffer.forwardSec();
+      if (forward >= goal(buffer.playheadSec)) {
+        advanceTo(nowMs + idleMs(buffer.endSec, buffer.playheadSec, goal));
+        if (endReason !== undefined) break;
+      }
+    }
+    const rungData = ladder.rungs[rung];
+    const segment = rungData?.segments[segmentIndex];
+    if (!rungData || !segment) break;
+    let sentMs = nowMs;
+    if (input.playlistRequests && !playlistLoaded.has(rung)) {
+      sentMs = fetch(sentMs, 0);
+      advanceTo(sentMs);
+      if (endReason !== undefined) break;
+      playlistLoaded.add(rung);
+    }
+    if (rungData.initBytes !== undefined && !initialised.has(rung)) {
+      sentMs = fetch(sentMs, rungData.initBytes);
+      advanceTo(sentMs);
+      if (endReason !== undefined) break;
+      bytesDownloaded += rungData.initBytes;
+      initialised.add(rung);
+    }
+    const audio = ladder.audio;
+    let mediaBytes = segment.bytes;
+    if (audio) {
+      // VHS loads audio on its own loader in parallel; on one link that is the same bytes in the same time.
+      if (audio.initBytes !== undefined && !audioInitialised) mediaBytes += audio.initBytes;
+      mediaBytes += audio.segments[segmentIndex]?.bytes ?? 0;
+      requestCount++;
+    }
+    const firstByteMs = sentMs + clock.latencyMs(sentMs);
+    const doneMs = fetch(sentMs, mediaBytes);
+    const abort = findAbort(
+      rung,
+      sentMs,
+      firstByteMs,
+      doneMs,
+      segment.bytes / mediaBytes,
+      segment.durationSec,
+    );
+    if (abort) {
+      advanceTo(abort.atMs);
+      if (endReason !== undefined) break;
+      // The bytes that did arrive were paid for.
+      bytesDownloaded += Math.min(mediaBytes, Math.floor(clock.bitsBetween(firstByteMs, abort.atMs) / 8));
+      estimator.setBandwidth(abort.bandwidth);
+      if (abort.exclude) {
+        // excludePlaylist: 10 s out, and the next choice is switched to without the buffer rules.
+        excludedUntilMs[rung] = nowMs + ABORT_EARLY_EXCLUSION_MS;
+        const next = vhsSelectRung(ladder, estimator.systemBandwidth(), viewport, isEnabled);
+        announce(next, rung, 'exclude');
+        rung = next;
+      } else {
+        rung = chooseRung(rung);
+      }
+      continue;
+    }
+    advanceTo(doneMs);
+    if (endReason !== undefined) break;
+    bytesDownloaded += mediaBytes;
+    if (audio) audioInitialised = true;
+    estimator.onSegment({
+      bytes: segment.bytes,
+      roundTripMs: doneMs - sentMs,
+      processingMs: appendMs,
+      durationSec: segment.durationSec,
+    });
+    buffer.append(segmentStarts[segmentIndex] ?? 0, segment.durationSec, rung);
+    segmentIndex++;
+    if (startupTimeMs === undefined) {
+      startupTimeMs = ms(nowMs);
+      events.push({ type: 'firstframe', atMs: startupTimeMs, startupTimeMs });
+    } else if (stalled) {
+      endStall(nowMs);
+    }
+    const check = walkingForward || !policy.onlyWalkingForward;
+    walkingForward = true;
+    // A switch here resyncs the loader again (announce clears walkingForward).
+    if (check) rung = chooseRung(rung);
+  }
+
+  const finalReason: EndReason = endReason ?? 'ended';
+  if (stalled) endStall(nowMs);
+  events.push({ type: 'viewend', atMs: ms(nowMs), endReason: finalReason });
+  const playTimeMs = playedSec * 1000;
+  const playedByRung = playTimeMsByRung.map(ms);
+  let weighted = 0;
+  let weight = 0;
+  playedByRung.forEach((played, index) => {
+    weighted += played * (ladder.rungs[index]?.bandwidth ?? 0);
+    weight += played;
+  });
+  return {
+    policy: policy.name,
+    startupTimeMs,
+    watchTimeMs: ms(playTimeMs + rebufferDurationMs),
+    playTimeMs: ms(playTimeMs),
+    rebufferCount,
+    rebufferDurationMs: ms(rebufferDurationMs),
+    renditionSwitches,
+    playTimeMsByRung: playedByRung,
+    meanBitrateKbps: weight > 0 ? weighted / weight / 1000 : undefined,
+    bytesDownloaded,
+    requestCount,
+    // Rounded so float drift of the playhead never reports 99.99999 for a finished title.
+    completionPercent: Math.round((buffer.playheadSec / durationSec) * 100_000) / 1000,
+    endReason: finalReason,
+    sessionDurationMs: ms(nowMs),
+    events,
+  };
+}
+
+interface Timeline {
+  segmentStarts: Float64Array;
+  durationSec: number;
+  requestTimeoutMs: number;
+}
+
+const timelineOf = memoizeByObject((ladder: Ladder): Timeline => {
+  const segments = ladder.rungs[0]?.segments ?? [];
+  const segmentStarts = new Float64Array(segments.length);
+  let durationSec = 0;
+  segments.forEach((segment, i) => {
+    segmentStarts[i] = durationSec;
+    durationSec += segment.durationSec;
+  });
+  // playlist-controller: segment requests time out after 1.5 × EXT-X-TARGETDURATION.
+  return { segmentStarts, durationSec, requestTimeoutMs: targetDurationSec(ladder) * 1.5 * 1000 };
+});
+
+/**
+ * How long an idle loader waits: the first 500 ms tick at which the forward buffer is under the
+ * goal again. The playhead moves 1 s/s meanwhile and the goal grows with it, so the tick is solved
+ * for rather than stepped through.
+ */
+function idleMs(bufferEndSec: number, playheadSec: number, goal: (currentTimeSec: number) => number): number {
+  let ticks = 1;
+  // Forward buffer shrinks 0.5 s per tick while the goal grows ≤ 0.5 s; stepping is bounded by
+  // the buffer (≤ 60 s → ≤ 120 ticks) and usually ends within a few.
+  while (bufferEndSec - (playheadSec + ticks * 0.5) >= goal(playheadSec + ticks * 0.5) && ticks < 1000)
+    ticks++;
+  return ticks * CHECK_BUFFER_DELAY_MS;
+}
