@@ -1,5 +1,6 @@
 import type { BeaconEnvelope } from '@streamloop/core/schemas/beacon-envelope';
 import type { ConsumedMessage } from '@streamloop/event-log/event-log';
+import { type Drop, drop, type Ok, ok } from '@streamloop/event-log/step-result';
 import {
   CMCD_COLUMNS,
   CMCD_UINT32_FIELDS,
@@ -11,9 +12,8 @@ import {
   type OptionalField,
   UINT32_MAX,
 } from './beacon-columns.js';
-import { type BeaconRow, toDateTime64Text } from './beacons-table.js';
-import { type Drop, drop, type Ok, ok } from '@streamloop/event-log/step-result';
 import type { DropReason } from './beacon-reasons.js';
+import { type BeaconRow, toDateTime64Text } from './beacons-table.js';
 
 /**
  * Maps a valid beacon to its row (columns: beacon-columns.ts). The schema leaves `clientTimeMs` and

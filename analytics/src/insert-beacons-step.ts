@@ -1,5 +1,5 @@
-import type { BeaconRow, BeaconsTable } from './beacons-table.js';
 import { type Ok, ok, type Retry, retry } from '@streamloop/event-log/step-result';
+import type { BeaconRow, BeaconsTable } from './beacons-table.js';
 
 /** One insert attempt: any failure is the store's (the rows were validated), so it is worth a retry. */
 export async function insertBeaconsStep(

@@ -13,7 +13,7 @@ import type { Registry } from '@streamloop/core/metrics';
 import { TOPICS } from '@streamloop/core/topics';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import type { FeatureStore } from '@streamloop/feature-store/feature-store';
-import type { ApiKeyAuth } from '@streamloop/service-kit/api-key';
+import type { ApiKeyOption } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
 import { createBeaconConsumer } from './beacon-consumer.js';
 import { createDeletedVideoConsumer } from './features/deleted-video-consumer.js';
@@ -31,7 +31,7 @@ export interface AnalyticsDeps extends Pick<Config, 'databaseUrl'> {
   featureStore: FeatureStore;
   logger: Logger;
   registry: Registry;
-  apiKey: string | ApiKeyAuth;
+  apiKey: ApiKeyOption;
 }
 
 /** Resolves once migrated, subscribed and routed; `stop` drains the consumer (call it before closing ports). */

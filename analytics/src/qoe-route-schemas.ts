@@ -5,7 +5,7 @@
 import { type Static, type TProperties, Type } from '@sinclair/typebox';
 import { DIMENSION_NAMES, type Dimension } from './qoe-filters.js';
 import type { SortMetric } from './qoe-queries.js';
-import { type IntervalName, INTERVALS_MS } from './time-range.js';
+import { INTERVALS_MS, type IntervalName } from './time-range.js';
 
 /** Rows a breakdown, top-videos or sessions list returns at most. */
 export const MAX_LIST_LIMIT = 1_000;

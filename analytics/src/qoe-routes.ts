@@ -21,7 +21,7 @@ import {
   QoeTopVideosResponse,
   SessionBeaconsResponse,
 } from '@streamloop/core/schemas/qoe-api';
-import { type ApiKeyAuth, createApiKeyGuard } from '@streamloop/service-kit/api-key';
+import { type ApiKeyOption, createApiKeyGuard } from '@streamloop/service-kit/api-key';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AnalyticsTarget } from './beacons-table.js';
 import { pickFilters } from './qoe-filters.js';
@@ -43,7 +43,7 @@ import { listViews } from './view-list-queries.js';
 export interface QoeRoutesDeps {
   analyticsStore: AnalyticsTarget;
   /** Every QoE route needs `Authorization: Bearer <key>` with the 'analytics-read' scope (a bare string: the legacy key). */
-  apiKey: string | ApiKeyAuth;
+  apiKey: ApiKeyOption;
   /** The clock the default range ends at. */
   now?: () => number;
 }

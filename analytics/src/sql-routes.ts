@@ -6,14 +6,14 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { AnalyticsStore, ReadonlyLimits } from '@streamloop/analytics-store/analytics-store';
 import { AppError } from '@streamloop/core/errors';
-import { type ApiKeyAuth, createApiKeyGuard } from '@streamloop/service-kit/api-key';
+import { type ApiKeyOption, createApiKeyGuard } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_SQL_LIMITS, runAnalystSql, SQL_CONTENT_TYPES, type SqlFormat } from './sql-query.js';
 
 export interface SqlRoutesDeps {
   analyticsStore: Pick<AnalyticsStore, 'readonlyQuery' | 'readonlyStream' | 'database'>;
   /** Management API key; the one guard of this route (scoped keys: an "analytics-read" scope). */
-  apiKey: string | ApiKeyAuth;
+  apiKey: ApiKeyOption;
   limits?: ReadonlyLimits;
 }
 

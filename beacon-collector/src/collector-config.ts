@@ -1,10 +1,10 @@
 /** Maps the BEACON_* variables (core config) onto the collector's route options; unset keeps each default. */
 import type { BeaconCollectorConfig } from '@streamloop/core/config';
-import type { BeaconRoutesDeps } from './beacon-routes.js';
+import type { CollectorDeps } from './mount-collector.js';
 
 export function collectorOptions(
   config: BeaconCollectorConfig,
-): Pick<BeaconRoutesDeps, 'allowedOrigins' | 'countryHeader' | 'rateLimit' | 'buffer'> {
+): Pick<CollectorDeps, 'allowedOrigins' | 'countryHeader' | 'rateLimit' | 'buffer'> {
   const { rateLimitPerSecond: perSecond, bufferMaxBeacons } = config;
   return {
     ...(config.allowedOrigins === undefined ? {} : { allowedOrigins: config.allowedOrigins }),

@@ -4,15 +4,15 @@
  */
 import { TOPICS } from '@streamloop/core/topics';
 import { runProcess } from '@streamloop/service-kit/run-process';
-import { BEACONS_PATH, registerBeaconRoutes } from './beacon-routes.js';
 import { collectorOptions } from './collector-config.js';
+import { BEACONS_PATH, mountCollector } from './mount-collector.js';
 
 await runProcess({
   name: 'beacon-collector',
   ports: ['eventLog'],
   start: async ({ config, ports, app, logger, registry }) => {
     await ports.eventLog.ensureTopics([TOPICS.qoeBeacons]);
-    registerBeaconRoutes(app, {
+    mountCollector(app, {
       ...collectorOptions(config.beacons),
       eventLog: ports.eventLog,
       logger,

@@ -35,8 +35,20 @@ interface AbuseCase {
 }
 
 const CASES: AbuseCase[] = [
-  { name: 'a 65 KiB body', body: () => paddedBatch(65 * KiB), status: 413, code: 'ERR_PAYLOAD_TOO_LARGE', message: /at most 65536 bytes/ },
-  { name: 'a 2 MiB body', body: () => paddedBatch(2 * MiB), status: 413, code: 'ERR_PAYLOAD_TOO_LARGE', message: /at most 65536 bytes/ },
+  {
+    name: 'a 65 KiB body',
+    body: () => paddedBatch(65 * KiB),
+    status: 413,
+    code: 'ERR_PAYLOAD_TOO_LARGE',
+    message: /at most 65536 bytes/,
+  },
+  {
+    name: 'a 2 MiB body',
+    body: () => paddedBatch(2 * MiB),
+    status: 413,
+    code: 'ERR_PAYLOAD_TOO_LARGE',
+    message: /at most 65536 bytes/,
+  },
   {
     // 100 MB of zeros compress to ~100 KB: over the limit before a byte is inflated.
     name: 'a gzip bomb of 100 MB',
@@ -55,8 +67,21 @@ const CASES: AbuseCase[] = [
     code: 'ERR_PAYLOAD_TOO_LARGE',
     message: /once decompressed/,
   },
-  { name: 'gzip that is not gzip', body: () => 'not gzip at all', headers: { 'content-encoding': 'gzip' }, status: 400, code: 'ERR_VALIDATION', message: /not valid gzip/ },
-  { name: '10k-deep nesting', body: () => `${'['.repeat(10_000)}${']'.repeat(10_000)}`, status: 400, code: 'ERR_VALIDATION', message: /deeper than 8 levels/ },
+  {
+    name: 'gzip that is not gzip',
+    body: () => 'not gzip at all',
+    headers: { 'content-encoding': 'gzip' },
+    status: 400,
+    code: 'ERR_VALIDATION',
+    message: /not valid gzip/,
+  },
+  {
+    name: '10k-deep nesting',
+    body: () => `${'['.repeat(10_000)}${']'.repeat(10_000)}`,
+    status: 400,
+    code: 'ERR_VALIDATION',
+    message: /deeper than 8 levels/,
+  },
   {
     name: 'a beacon nested just past the limit inside a string-free field',
     body: () => `[{"x":${'{"a":'.repeat(8)}1${'}'.repeat(8)}}]`,

@@ -1,14 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { eventually, makeBeacon, metricValue } from '@streamloop/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type Collector,
-  envelopeOf,
-  METRIC,
-  makeView,
-  RECEIVED_AT_MS,
-  startCollector,
-} from './helpers.js';
+import { type Collector, envelopeOf, METRIC, makeView, RECEIVED_AT_MS, startCollector } from './helpers.js';
 
 // What the server adds for an inject() request: 127.0.0.1, user agent 'lightMyRequest', and the
 // newest beacon's clientTimeMs (BEACON_CLIENT_TIME_MS) 1234 ms before RECEIVED_AT_MS.

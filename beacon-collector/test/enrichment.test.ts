@@ -4,8 +4,8 @@
  */
 import { makeBeacon } from '@streamloop/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseUserAgent } from '../src/user-agent.js';
 import { rateLimitKey, truncateIp } from '../src/ip-prefix.js';
+import { parseUserAgent } from '../src/user-agent.js';
 import { type Collector, envelopeOf, RECEIVED_AT_MS, startCollector } from './helpers.js';
 
 const CHROME_WINDOWS =
@@ -13,15 +13,51 @@ const CHROME_WINDOWS =
 
 describe('parseUserAgent', () => {
   it.each<[string, string, ReturnType<typeof parseUserAgent>]>([
-    ['Chrome on Windows', CHROME_WINDOWS, { browser: 'Chrome', browserVersion: '120.0.0.0', os: 'Windows 10', deviceClass: 'desktop' }],
-    ['Firefox on Linux', 'Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0', { browser: 'Firefox', browserVersion: '121.0', os: 'Linux', deviceClass: 'desktop' }],
-    ['Safari on a Mac', 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Safari/605.1.15', { browser: 'Safari', browserVersion: '17.2', os: 'Mac OS 10.15.7', deviceClass: 'desktop' }],
-    ['Safari on an iPhone', 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1', { browser: 'Mobile Safari', browserVersion: '17.1', os: 'iOS 17.1', deviceClass: 'mobile' }],
-    ['Safari on an iPad', 'Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.6 Mobile/15E148 Safari/604.1', { browser: 'Mobile Safari', browserVersion: '16.6', os: 'iOS 16.6', deviceClass: 'tablet' }],
-    ['Chrome on an Android phone', 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.144 Mobile Safari/537.36', { browser: 'Chrome', browserVersion: '120.0.6099.144', os: 'Android 14', deviceClass: 'mobile' }],
-    ['a Tizen smart TV', 'Mozilla/5.0 (SMART-TV; LINUX; Tizen 6.0) AppleWebKit/537.36 (KHTML, like Gecko) 76.0.3809.146/6.0 TV Safari/537.36', { browser: 'Safari', os: 'Tizen 6.0', deviceClass: 'tv' }],
-    ['a PlayStation 5', 'Mozilla/5.0 (PlayStation; PlayStation 5/2.26) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/13.0 Safari/605.1.15', { browser: 'Safari', browserVersion: '13.0', os: 'PlayStation 5', deviceClass: 'console' }],
-    ['Googlebot', 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', { deviceClass: 'bot' }],
+    [
+      'Chrome on Windows',
+      CHROME_WINDOWS,
+      { browser: 'Chrome', browserVersion: '120.0.0.0', os: 'Windows 10', deviceClass: 'desktop' },
+    ],
+    [
+      'Firefox on Linux',
+      'Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0',
+      { browser: 'Firefox', browserVersion: '121.0', os: 'Linux', deviceClass: 'desktop' },
+    ],
+    [
+      'Safari on a Mac',
+      'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Safari/605.1.15',
+      { browser: 'Safari', browserVersion: '17.2', os: 'Mac OS 10.15.7', deviceClass: 'desktop' },
+    ],
+    [
+      'Safari on an iPhone',
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1',
+      { browser: 'Mobile Safari', browserVersion: '17.1', os: 'iOS 17.1', deviceClass: 'mobile' },
+    ],
+    [
+      'Safari on an iPad',
+      'Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.6 Mobile/15E148 Safari/604.1',
+      { browser: 'Mobile Safari', browserVersion: '16.6', os: 'iOS 16.6', deviceClass: 'tablet' },
+    ],
+    [
+      'Chrome on an Android phone',
+      'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.144 Mobile Safari/537.36',
+      { browser: 'Chrome', browserVersion: '120.0.6099.144', os: 'Android 14', deviceClass: 'mobile' },
+    ],
+    [
+      'a Tizen smart TV',
+      'Mozilla/5.0 (SMART-TV; LINUX; Tizen 6.0) AppleWebKit/537.36 (KHTML, like Gecko) 76.0.3809.146/6.0 TV Safari/537.36',
+      { browser: 'Safari', os: 'Tizen 6.0', deviceClass: 'tv' },
+    ],
+    [
+      'a PlayStation 5',
+      'Mozilla/5.0 (PlayStation; PlayStation 5/2.26) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/13.0 Safari/605.1.15',
+      { browser: 'Safari', browserVersion: '13.0', os: 'PlayStation 5', deviceClass: 'console' },
+    ],
+    [
+      'Googlebot',
+      'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+      { deviceClass: 'bot' },
+    ],
     ['curl', 'curl/8.5.0', { deviceClass: 'other' }],
     ['an empty header', '', {}],
   ])('%s', (_name, header, expected) => {
@@ -80,7 +116,8 @@ describe('the context on produced beacons', () => {
     // No country: no trusted header was configured, so the client's own claim is ignored.
     expect(contexts).toEqual([expected, expected]);
     // The full address is nowhere in what is stored.
-    for (const message of await collector.produced(2)) expect(message.value.toString()).not.toContain('127.0.0.1');
+    for (const message of await collector.produced(2))
+      expect(message.value.toString()).not.toContain('127.0.0.1');
   });
 
   it.each<[string, string, string | undefined]>([

@@ -5,13 +5,13 @@
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry, type Registry } from '@streamloop/core/metrics';
 import type { Beacon } from '@streamloop/core/schemas/beacon';
+import type { BeaconEnvelope } from '@streamloop/core/schemas/beacon-envelope';
 import { BEACON_CLIENT_TIME_MS, eventually, makeBeacon, uniqueName } from '@streamloop/core/testing';
 import type { ConsumedMessage, EventLog } from '@streamloop/event-log/event-log';
 import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
 import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import type { BeaconEnvelope } from '@streamloop/core/schemas/beacon-envelope';
-import { type BeaconRoutesDeps, registerBeaconRoutes } from '../src/beacon-routes.js';
+import { type CollectorDeps, mountCollector } from '../src/mount-collector.js';
 
 export const logger = createLogger({ name: 'beacon-collector-test', level: 'silent' });
 
@@ -40,7 +40,7 @@ export const RECEIVED_AT_MS = BEACON_CLIENT_TIME_MS + 1234;
 export async function startCollector(
   options: {
     eventLog?: EventLog;
-    routes?: Partial<BeaconRoutesDeps>;
+    routes?: Partial<CollectorDeps>;
     /** false: the topic does not exist yet, so every produce fails until the test creates it. */
     createTopic?: boolean;
     trustProxy?: string[];
@@ -51,7 +51,7 @@ export async function startCollector(
   if (options.createTopic !== false) await eventLog.ensureTopics([{ name: topic, partitions: 3 }]);
   const registry = createMetricsRegistry({ collectProcessMetrics: false });
   const app = buildHttpApp({ logger, registry, ports: [eventLog], trustProxy: options.trustProxy });
-  registerBeaconRoutes(app, {
+  mountCollector(app, {
     eventLog,
     logger,
     registry,

@@ -51,15 +51,20 @@ describe('POST /v1/beacons rate limit', () => {
   it('is not dodged by rotating X-Forwarded-For when no proxy is trusted', async () => {
     collector = await startCollector({ routes: { rateLimit: LIMIT, now: () => 0 } });
     const statuses = [];
-    for (let i = 0; i < 4; i++) statuses.push((await post({ 'x-forwarded-for': `198.51.100.${i}` })).statusCode);
+    for (let i = 0; i < 4; i++)
+      statuses.push((await post({ 'x-forwarded-for': `198.51.100.${i}` })).statusCode);
     expect(statuses).toEqual([202, 202, 429, 429]);
   });
 
   it('behind a trusted proxy, limits each real client and ignores what they prepend', async () => {
-    collector = await startCollector({ routes: { rateLimit: LIMIT, now: () => 0 }, trustProxy: ['127.0.0.1'] });
+    collector = await startCollector({
+      routes: { rateLimit: LIMIT, now: () => 0 },
+      trustProxy: ['127.0.0.1'],
+    });
     const statuses = [];
     // The proxy appends the address it saw; the client rotates the entries it made up in front.
-    for (let i = 0; i < 3; i++) statuses.push((await post({ 'x-forwarded-for': `10.0.0.${i}, 203.0.113.7` })).statusCode);
+    for (let i = 0; i < 3; i++)
+      statuses.push((await post({ 'x-forwarded-for': `10.0.0.${i}, 203.0.113.7` })).statusCode);
     statuses.push((await post({ 'x-forwarded-for': '203.0.113.8' })).statusCode);
     expect(statuses).toEqual([202, 202, 429, 202]);
   });

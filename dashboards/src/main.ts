@@ -4,14 +4,14 @@
  * the browser on the same origin (nginx routes them).
  */
 import { runProcess } from '@streamloop/service-kit/run-process';
-import { registerDashboards } from './dashboards-routes.js';
+import { mountDashboards } from './mount-dashboards.js';
 import { registerWatchPage } from './watch-page.js';
 
 await runProcess({
   name: 'dashboards',
   ports: [],
   start: async ({ app }) => {
-    registerDashboards(app, {});
+    mountDashboards(app, {});
     registerWatchPage(app, { collectorUrl: '/v1/beacons' });
     return { urls: { dashboards: '/dashboards/', watch: '/watch/<videoId>' } };
   },

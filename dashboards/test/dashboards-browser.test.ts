@@ -24,7 +24,7 @@ import { createApiKeyGuard } from '@streamloop/service-kit/api-key';
 import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerDashboards } from '../src/dashboards-routes.js';
+import { mountDashboards } from '../src/mount-dashboards.js';
 
 const API_KEY = 'dashboards-test-key-0123456789';
 const RESULTS_DIR = fileURLToPath(new URL('../test-results/', import.meta.url));
@@ -126,7 +126,7 @@ describe('dashboards in Chromium', () => {
       return overview.plays === 2 ? true : undefined;
     });
 
-    registerDashboards(app, {});
+    mountDashboards(app, {});
     registerQoeRoutes(app, { analyticsStore: store, apiKey: API_KEY });
     // Fixture for the ingest catalog's list: the same shape ({ videos, nextCursor }) and the same key rule.
     app.get('/api/v1/videos', { onRequest: createApiKeyGuard(API_KEY) }, async () => ({

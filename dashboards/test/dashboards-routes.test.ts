@@ -2,14 +2,14 @@ import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
 import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import { afterAll, describe, expect, it } from 'vitest';
-import { registerDashboards } from '../src/dashboards-routes.js';
+import { mountDashboards } from '../src/mount-dashboards.js';
 
 const app = buildHttpApp({
   logger: createLogger({ name: 'dashboards-test', level: 'silent' }),
   registry: createMetricsRegistry({ collectProcessMetrics: false }),
   ports: [],
 });
-registerDashboards(app, {});
+mountDashboards(app, {});
 afterAll(() => app.close());
 
 const METRICS = ['plays', 'viewers', 'startup-p50', 'startup-p95', 'rebuffer-ratio', 'watch-time', 'errors'];

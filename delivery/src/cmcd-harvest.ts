@@ -7,10 +7,10 @@
  */
 import type { Logger } from '@streamloop/core/logger';
 import { Beacon } from '@streamloop/core/schemas/beacon';
-import { createValidator } from '@streamloop/core/validate';
-import type { CmcdBeaconOutput } from './cmcd-beacon-output.js';
 import { toBeaconMessage } from '@streamloop/core/schemas/beacon-envelope';
+import { createValidator } from '@streamloop/core/validate';
 import { toCmcdBeacon } from './cmcd-beacon.js';
+import type { CmcdBeaconOutput } from './cmcd-beacon-output.js';
 import { type CmcdRequestInput, readCmcd } from './cmcd-request.js';
 import type { CmcdOutcome, DeliveryMetrics } from './delivery-metrics.js';
 import type { MediaRequest } from './media-path.js';

@@ -6,7 +6,7 @@
 import { MEDIA_URL_PREFIX } from '@streamloop/core/object-layout';
 import { TOPICS } from '@streamloop/core/topics';
 import { runProcess } from '@streamloop/service-kit/run-process';
-import { registerDeliveryRoutes } from './routes.js';
+import { mountDelivery } from './mount-delivery.js';
 import { requireDeliverySecrets } from './secrets.js';
 
 await runProcess({
@@ -19,7 +19,7 @@ await runProcess({
     await ports.catalog.migrate();
     // Idempotent too: whichever of delivery, the collector and analytics starts first creates it.
     await ports.eventLog.ensureTopics([TOPICS.qoeBeacons]);
-    registerDeliveryRoutes(app, {
+    mountDelivery(app, {
       catalog: ports.catalog,
       objectStore: ports.objectStore,
       eventLog: ports.eventLog,

@@ -11,7 +11,7 @@ import { AppError } from '@streamloop/core/errors';
 import { mediaUrlPath, videoRelativePath } from '@streamloop/core/object-layout';
 import { PlaybackResponse } from '@streamloop/core/schemas/playback';
 import { VideoId } from '@streamloop/core/schemas/video';
-import { type ApiKeyAuth, createApiKeyAuth, DEFAULT_OWNER, hasApiKey } from '@streamloop/service-kit/api-key';
+import { type ApiKeyOption, DEFAULT_OWNER, hasApiKey, toApiKeyAuth } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
 import { createPlaybackToken } from './playback-token.js';
 
@@ -28,7 +28,7 @@ export interface PlaybackRoutesDeps {
   catalog: Queryable;
   signingSecret: string;
   /** The operator's key, or the process's key check (scoped keys from the catalog beside it). */
-  apiKey: string | ApiKeyAuth;
+  apiKey: ApiKeyOption;
   tokenTtlS: number;
   publicRateLimit: PublicRateLimit;
   now: () => Date;
@@ -41,10 +41,7 @@ const playbackSchema = {
 
 /** Registers in its own encapsulated scope, so the rate limit applies to this route only. */
 export async function playbackRoutes(scope: FastifyInstance, deps: PlaybackRoutesDeps): Promise<void> {
-  const auth =
-    typeof deps.apiKey === 'string'
-      ? createApiKeyAuth({ legacyKey: deps.apiKey, catalog: deps.catalog })
-      : deps.apiKey;
+  const auth = toApiKeyAuth(deps.apiKey, deps.catalog);
   const legacyKey = typeof deps.apiKey === 'string' ? deps.apiKey : undefined;
   await scope.register(rateLimit, {
     global: true,

@@ -18,8 +18,8 @@ import { createLocalObjectStore } from '@streamloop/object-store/local-object-st
 import type { ObjectStore } from '@streamloop/object-store/object-store';
 import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import type { FastifyInstance } from 'fastify';
+import { type DeliveryDeps, mountDelivery } from '../src/mount-delivery.js';
 import { createPlaybackToken } from '../src/playback-token.js';
-import { type DeliveryRoutesDeps, registerDeliveryRoutes } from '../src/routes.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const API_KEY = 'test-api-key-0123456789';
@@ -48,12 +48,12 @@ export async function openFixture(): Promise<Fixture> {
 
 export async function buildDeliveryApp(
   fixture: Fixture,
-  overrides: Partial<DeliveryRoutesDeps> = {},
+  overrides: Partial<DeliveryDeps> = {},
 ): Promise<{ app: FastifyInstance; registry: Registry }> {
   const logger = createLogger({ name: 'delivery-test', level: 'silent' });
   const registry = createMetricsRegistry({ collectProcessMetrics: false });
   const app = buildHttpApp({ logger, registry, ports: [fixture.catalog, fixture.objectStore] });
-  registerDeliveryRoutes(app, {
+  mountDelivery(app, {
     catalog: fixture.catalog,
     objectStore: fixture.objectStore,
     signingSecret: SIGNING_SECRET,

@@ -10,11 +10,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { AnalyticsStore } from '@streamloop/analytics-store/analytics-store';
-import { createChdbAnalyticsStore } from '@streamloop/analytics-store/chdb-analytics-store';
 import { type BeaconConsumer, createBeaconConsumer } from '@streamloop/analytics/beacon-consumer';
 import { MIGRATIONS_DIR } from '@streamloop/analytics/mount-analytics';
-import { registerBeaconRoutes } from '@streamloop/beacon-collector/beacon-routes';
+import type { AnalyticsStore } from '@streamloop/analytics-store/analytics-store';
+import { createChdbAnalyticsStore } from '@streamloop/analytics-store/chdb-analytics-store';
+import { mountCollector } from '@streamloop/beacon-collector/mount-collector';
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
 import type { Beacon } from '@streamloop/core/schemas/beacon';
@@ -87,7 +87,7 @@ describe('beacon-collector through a 30 s Kafka outage', () => {
     await consumer.start();
 
     app = buildHttpApp({ logger, registry, ports: [] });
-    registerBeaconRoutes(app, {
+    mountCollector(app, {
       eventLog: collectorLog,
       logger,
       registry,

@@ -3,11 +3,12 @@
  * (object store, event log, catalog), serves uploads and the catalog API, and runs an outbox relay.
  * Analytics forgets a deleted video's features itself, on its video.deleted event.
  */
+
+import { createOutboxRelay } from '@streamloop/catalog/outbox-relay';
 import { ALL_TOPICS } from '@streamloop/core/topics';
 import { runProcess } from '@streamloop/service-kit/run-process';
 import { requireConfigured } from '@streamloop/service-kit/secrets';
-import { createOutboxRelay } from '@streamloop/catalog/outbox-relay';
-import { registerIngestRoutes } from './register-ingest-routes.js';
+import { mountIngest } from './mount-ingest.js';
 import { uploadLimits } from './upload-limits.js';
 
 await runProcess({
@@ -21,7 +22,7 @@ await runProcess({
     const applied = await ports.catalog.migrate();
     if (applied.length > 0) logger.info({ applied }, 'catalog migrations applied');
 
-    registerIngestRoutes(app, {
+    mountIngest(app, {
       ...uploadLimits(config.uploads),
       ...ports,
       s3: config.s3,

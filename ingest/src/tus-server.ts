@@ -3,10 +3,11 @@
  * video id is fixed when the upload is created (fresh, or the `videoId` of a video created through
  * the API), so the id in the URL, the catalog row and the source key always agree.
  */
+
+import type { IncomingMessage } from 'node:http';
 import type { Catalog } from '@streamloop/catalog/catalog';
 import { getVideo, newVideoId } from '@streamloop/catalog/video-repository';
 import type { Logger } from '@streamloop/core/logger';
-import type { IncomingMessage } from 'node:http';
 import { MemoryLocker, Server } from '@tus/server';
 import { DEFAULT_OWNER, SourceIntegrityError } from './source-pipeline.js';
 import type { UploadFinisher } from './upload-finisher.js';

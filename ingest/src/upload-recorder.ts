@@ -10,10 +10,10 @@
  */
 import type { Catalog } from '@streamloop/catalog/catalog';
 import { CatalogConflictError } from '@streamloop/catalog/catalog';
-import { enqueueOutbox } from '@streamloop/catalog/outbox-repository';
 import { publishCommitted } from '@streamloop/catalog/outbox-relay';
-import { getVideo, insertVideo, patchVideo, updateVideoStatus } from '@streamloop/catalog/video-repository';
+import { enqueueOutbox } from '@streamloop/catalog/outbox-repository';
 import { findVideoBySource, lockSource } from '@streamloop/catalog/source-repository';
+import { getVideo, insertVideo, patchVideo, updateVideoStatus } from '@streamloop/catalog/video-repository';
 import { reasonOf } from '@streamloop/core/errors';
 import type { Logger } from '@streamloop/core/logger';
 import { TOPICS } from '@streamloop/core/topics';

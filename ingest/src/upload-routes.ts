@@ -7,6 +7,7 @@ import type { Logger } from '@streamloop/core/logger';
 import type { Server } from '@tus/server';
 import { TUS_RESUMABLE } from '@tus/utils';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DEFAULT_OWNER } from './source-pipeline.js';
 import { checkTusRequest, type UploadLimits } from './tus-request-check.js';
 import {
   DEDUPLICATED_FROM_HEADER,
@@ -15,7 +16,6 @@ import {
   UPLOADS_PATH,
   VIDEO_ID_HEADER,
 } from './tus-server.js';
-import { DEFAULT_OWNER } from './source-pipeline.js';
 import type { UploadFinisher } from './upload-finisher.js';
 import { isVideoId } from './upload-metadata.js';
 import type { UploadStore } from './upload-store.js';

@@ -7,6 +7,7 @@
  * event log and feature store, as it does in a deployment.
  */
 import { createDeletedVideoConsumer } from '@streamloop/analytics/features/deleted-video-consumer';
+import { createOutboxRelay } from '@streamloop/catalog/outbox-relay';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
 import { VideoEvent } from '@streamloop/core/schemas/video-event';
 import { eventually, uniqueName } from '@streamloop/core/testing';
@@ -16,7 +17,6 @@ import type { EventLog } from '@streamloop/event-log/event-log';
 import type { FeatureStore } from '@streamloop/feature-store/feature-store';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOutboxRelay } from '@streamloop/catalog/outbox-relay';
 import { startEmbeddedIngest } from './embedded-fixture.js';
 import { API_KEY, type Catalog, callJson, makeClip, recordJobs, silentLogger, tusUpload } from './helpers.js';
 import { startRealIngest } from './real-fixture.js';

@@ -16,11 +16,7 @@ import type { ObjectStore } from '@streamloop/object-store/object-store';
 import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import type { FastifyInstance } from 'fastify';
 import { Upload } from 'tus-js-client';
-import {
-  type IngestRoutes,
-  type IngestRoutesDeps,
-  registerIngestRoutes,
-} from '../src/register-ingest-routes.js';
+import { type IngestDeps, type IngestRoutes, mountIngest } from '../src/mount-ingest.js';
 
 const run = promisify(execFile);
 
@@ -48,7 +44,7 @@ export interface IngestApp {
 }
 
 type Ports = Pick<
-  IngestRoutesDeps,
+  IngestDeps,
   | 'catalog'
   | 'eventLog'
   | 'objectStore'
@@ -71,7 +67,7 @@ export async function startIngest(options: Ports): Promise<IngestApp> {
     registry,
     ports: [ports.catalog, ports.eventLog, ports.objectStore],
   });
-  const routes = registerIngestRoutes(app, { ...ports, apiKey: API_KEY, logger: silentLogger, registry });
+  const routes = mountIngest(app, { ...ports, apiKey: API_KEY, logger: silentLogger, registry });
   await app.listen({ port: listenPort ?? 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   return { app, baseUrl: `http://127.0.0.1:${port}`, registry, routes, close: () => app.close() };

@@ -1,7 +1,7 @@
 import { insertVideo, updateVideoStatus } from '@streamloop/catalog/video-repository';
+import { eventually } from '@streamloop/core/testing';
 import { TOPICS } from '@streamloop/core/topics';
 import type { ConsumedMessage } from '@streamloop/event-log/event-log';
-import { eventually } from '@streamloop/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requeueInterruptedJobs } from '../src/requeue-interrupted.js';
 import { type EmbeddedIngest, startEmbeddedIngest } from './embedded-fixture.js';

@@ -1,11 +1,11 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createOutboxRelay } from '@streamloop/catalog/outbox-relay';
 import { TranscodeJob } from '@streamloop/core/schemas/job';
 import { eventually, uniqueName } from '@streamloop/core/testing';
 import { ALL_TOPICS } from '@streamloop/core/topics';
 import { createValidator } from '@streamloop/core/validate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOutboxRelay } from '@streamloop/catalog/outbox-relay';
 import { type EmbeddedIngest, startEmbeddedIngest } from './embedded-fixture.js';
 import {
   API_KEY,

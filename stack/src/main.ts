@@ -3,20 +3,20 @@
  * port on its real service when configured and on its embedded default otherwise.
  */
 import path from 'node:path';
+import { mountAnalytics } from '@streamloop/analytics/mount-analytics';
+import { collectorOptions } from '@streamloop/beacon-collector/collector-config';
+import { mountCollector } from '@streamloop/beacon-collector/mount-collector';
+import { createOutboxRelay } from '@streamloop/catalog/outbox-relay';
 import { reasonOf } from '@streamloop/core/errors';
 import { ALL_TOPICS } from '@streamloop/core/topics';
-import { mountAnalytics } from '@streamloop/analytics/mount-analytics';
-import { registerBeaconRoutes } from '@streamloop/beacon-collector/beacon-routes';
-import { collectorOptions } from '@streamloop/beacon-collector/collector-config';
-import { registerDashboards } from '@streamloop/dashboards/dashboards-routes';
+import { mountDashboards } from '@streamloop/dashboards/mount-dashboards';
 import { registerWatchPage } from '@streamloop/dashboards/watch-page';
-import { registerDeliveryRoutes } from '@streamloop/delivery/routes';
-import { createOutboxRelay } from '@streamloop/catalog/outbox-relay';
-import { registerIngestRoutes } from '@streamloop/ingest/register-ingest-routes';
-import { uploadLimits } from '@streamloop/ingest/upload-limits';
+import { mountDelivery } from '@streamloop/delivery/mount-delivery';
+import { mountIngest } from '@streamloop/ingest/mount-ingest';
 import { requeueInterruptedJobs } from '@streamloop/ingest/requeue-interrupted';
-import { ALL_PORTS } from '@streamloop/service-kit/open-ports';
+import { uploadLimits } from '@streamloop/ingest/upload-limits';
 import { createApiKeyAuth } from '@streamloop/service-kit/api-key';
+import { ALL_PORTS } from '@streamloop/service-kit/open-ports';
 import { runProcess } from '@streamloop/service-kit/run-process';
 import { resolveSecret } from '@streamloop/service-kit/secrets';
 import { createTranscodeWorker } from '@streamloop/transcode/transcode-worker';
@@ -38,7 +38,7 @@ await runProcess({
     // Scoped keys from the catalog, plus the operator's key (every scope) as before.
     const auth = createApiKeyAuth({ legacyKey: apiKey.value, catalog: ports.catalog });
 
-    registerIngestRoutes(app, {
+    mountIngest(app, {
       ...uploadLimits(config.uploads),
       ...ports,
       s3: config.s3,
@@ -47,14 +47,14 @@ await runProcess({
       logger,
       registry,
     });
-    registerDeliveryRoutes(app, {
+    mountDelivery(app, {
       ...ports,
       signingSecret: signingSecret.value,
       apiKey: auth,
       logger,
       registry,
     });
-    registerBeaconRoutes(app, {
+    mountCollector(app, {
       ...collectorOptions(config.beacons),
       eventLog: ports.eventLog,
       logger,
@@ -67,7 +67,7 @@ await runProcess({
       registry,
       apiKey: auth,
     });
-    registerDashboards(app, {});
+    mountDashboards(app, {});
     registerWatchPage(app, { collectorUrl: '/v1/beacons' });
 
     const relay = createOutboxRelay({ catalog: ports.catalog, eventLog: ports.eventLog, logger });

@@ -17,7 +17,7 @@ import { createValidator } from '@streamloop/core/validate';
 import { type BackoffOptions, DEFAULT_BACKOFF, retryUntilOk } from '@streamloop/event-log/backoff';
 import { createDeadLetterOutput } from '@streamloop/event-log/dead-letter-output';
 import type { Batch, ConsumedMessage, EventLog } from '@streamloop/event-log/event-log';
-import { type DeadLetter, deadLetter, ok, type Ok, retry } from '@streamloop/event-log/step-result';
+import { type DeadLetter, deadLetter, type Ok, ok, retry } from '@streamloop/event-log/step-result';
 import { type BatchContext, createSupervisedConsumer } from '@streamloop/event-log/supervised-consumer';
 import type { FeatureStore } from '@streamloop/feature-store/feature-store';
 

@@ -9,8 +9,10 @@ export function buildBareRoute(): { app: FastifyInstance; beacons: () => number 
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
   let beacons = 0;
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, (_request, body, done) =>
-    done(null, body),
+  app.addContentTypeParser(
+    ['application/json', 'text/plain'],
+    { parseAs: 'string' },
+    (_request, body, done) => done(null, body),
   );
   app.post('/v1/beacons', async (request, reply) => {
     const parsed = JSON.parse(request.body as string) as unknown[];

@@ -14,8 +14,8 @@ import { loadConfig } from '@streamloop/core/config';
 import { eventually, requireService } from '@streamloop/core/testing';
 import autocannon from 'autocannon';
 import { buildBareRoute } from './bare-route.js';
-import { startCollectorTarget } from './collector-target.js';
 import { makeBeaconBodies } from './beacon-bodies.js';
+import { startCollectorTarget } from './collector-target.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 15);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -53,10 +53,16 @@ async function runCollector(brokers: string[] | undefined, round: number): Promi
   const collector = await startCollectorTarget(brokers);
   await collector.app.listen({ port: 0, host: '127.0.0.1' });
   const startedMs = Date.now();
-  const result = await load(`http://127.0.0.1:${(collector.app.server.address() as AddressInfo).port}/v1/beacons`);
-  await eventually('the buffer to drain', async () => ((await collector.buffered()) === 0 ? true : undefined), {
-    timeoutMs: 120_000,
-  });
+  const result = await load(
+    `http://127.0.0.1:${(collector.app.server.address() as AddressInfo).port}/v1/beacons`,
+  );
+  await eventually(
+    'the buffer to drain',
+    async () => ((await collector.buffered()) === 0 ? true : undefined),
+    {
+      timeoutMs: 120_000,
+    },
+  );
   const elapsedS = (Date.now() - startedMs) / 1000;
   const run: Run = {
     target: brokers === undefined ? 'collector-embedded' : 'collector',
@@ -77,7 +83,9 @@ async function main(): Promise<void> {
   for (let round = 1; round <= ROUNDS; round++) {
     const bare = buildBareRoute();
     await bare.app.listen({ port: 0, host: '127.0.0.1' });
-    const bareResult = await load(`http://127.0.0.1:${(bare.app.server.address() as AddressInfo).port}/v1/beacons`);
+    const bareResult = await load(
+      `http://127.0.0.1:${(bare.app.server.address() as AddressInfo).port}/v1/beacons`,
+    );
     await bare.app.close();
     runs.push({
       target: 'bare',
@@ -94,12 +102,19 @@ async function main(): Promise<void> {
     process.stdout.write(`round ${round}: ${JSON.stringify(runs.slice(-3))}\n`);
   }
 
-  const of = (target: Run['target'], key: keyof Run) => median(runs.filter((r) => r.target === target).map((r) => r[key] as number));
+  const of = (target: Run['target'], key: keyof Run) =>
+    median(runs.filter((r) => r.target === target).map((r) => r[key] as number));
   const summary = {
     benchmark: 'collector',
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, node: process.version },
-    setup: { durationS: DURATION_S, rounds: ROUNDS, connections: CONNECTIONS, beaconsPerRequest: BEACONS_PER_REQUEST, kafka: brokers.join(',') },
+    setup: {
+      durationS: DURATION_S,
+      rounds: ROUNDS,
+      connections: CONNECTIONS,
+      beaconsPerRequest: BEACONS_PER_REQUEST,
+      kafka: brokers.join(','),
+    },
     ratios: {
       beaconsPerSec: of('collector', 'beaconsPerSec') / of('bare', 'beaconsPerSec'),
       p99Latency: of('collector', 'p99Ms') / of('bare', 'p99Ms'),
@@ -108,8 +123,16 @@ async function main(): Promise<void> {
       embeddedP99Latency: of('collector-embedded', 'p99Ms') / of('bare', 'p99Ms'),
     },
     medians: {
-      bare: { beaconsPerSec: of('bare', 'beaconsPerSec'), p50Ms: of('bare', 'p50Ms'), p99Ms: of('bare', 'p99Ms') },
-      collector: { beaconsPerSec: of('collector', 'beaconsPerSec'), p50Ms: of('collector', 'p50Ms'), p99Ms: of('collector', 'p99Ms') },
+      bare: {
+        beaconsPerSec: of('bare', 'beaconsPerSec'),
+        p50Ms: of('bare', 'p50Ms'),
+        p99Ms: of('bare', 'p99Ms'),
+      },
+      collector: {
+        beaconsPerSec: of('collector', 'beaconsPerSec'),
+        p50Ms: of('collector', 'p50Ms'),
+        p99Ms: of('collector', 'p99Ms'),
+      },
       collectorEmbedded: {
         beaconsPerSec: of('collector-embedded', 'beaconsPerSec'),
         p50Ms: of('collector-embedded', 'p50Ms'),

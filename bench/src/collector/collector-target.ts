@@ -3,10 +3,11 @@
  * producer) on the shared Kafka, producing to a topic of its own (or on the embedded log); rate limiting off, since every
  * request of the load generator comes from one address.
  */
+
+import { mountCollector } from '@streamloop/beacon-collector/mount-collector';
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry, type Registry } from '@streamloop/core/metrics';
 import { metricValue, uniqueName } from '@streamloop/core/testing';
-import { registerBeaconRoutes } from '@streamloop/beacon-collector/beacon-routes';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import { createKafkaClient } from '@streamloop/event-log/kafka-client';
 import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
@@ -34,7 +35,7 @@ export async function startCollectorTarget(brokers: string[] | undefined): Promi
   await eventLog.ensureTopics([{ name: topic, partitions: 3 }]);
   const registry = createMetricsRegistry({ collectProcessMetrics: false });
   const app = buildHttpApp({ logger, registry, ports: [eventLog] });
-  registerBeaconRoutes(app, { eventLog, logger, registry, topic, rateLimit: false });
+  mountCollector(app, { eventLog, logger, registry, topic, rateLimit: false });
   return {
     app,
     registry,
@@ -44,7 +45,10 @@ export async function startCollectorTarget(brokers: string[] | undefined): Promi
       await app.close();
       await eventLog.close();
       if (brokers === undefined) return;
-      const admin = createKafkaClient({ brokers, clientId: 'collector-bench-admin' }, { logger, gate: { muted: true } }).admin();
+      const admin = createKafkaClient(
+        { brokers, clientId: 'collector-bench-admin' },
+        { logger, gate: { muted: true } },
+      ).admin();
       await admin.connect();
       await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
       await admin.disconnect();

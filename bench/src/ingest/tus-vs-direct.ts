@@ -24,7 +24,7 @@ import { createMetricsRegistry } from '@streamloop/core/metrics';
 import { metricValue } from '@streamloop/core/testing';
 import { ALL_TOPICS } from '@streamloop/core/topics';
 import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
-import { registerIngestRoutes } from '@streamloop/ingest/register-ingest-routes';
+import { mountIngest } from '@streamloop/ingest/mount-ingest';
 import { createS3ObjectStore } from '@streamloop/object-store/s3-object-store';
 import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import { Upload as TusUpload } from 'tus-js-client';
@@ -39,7 +39,8 @@ const API_KEY = 'bench-api-key-0123456789';
 
 const config = loadConfig(process.env);
 const s3 = config.s3;
-if (s3 === undefined) throw new Error('S3_ENDPOINT is not set: start S3Proxy with `npm run infra:up` and export its env');
+if (s3 === undefined)
+  throw new Error('S3_ENDPOINT is not set: start S3Proxy with `npm run infra:up` and export its env');
 const logger = createLogger({ name: 'bench-ingest', level: 'warn' });
 const dir = await mkdtemp(path.join(tmpdir(), 'streamloop-bench-ingest-'));
 const prefix = `bench-ingest-${Date.now()}/`;
@@ -54,7 +55,7 @@ await eventLog.ensureTopics(ALL_TOPICS);
 const objectStore = await createS3ObjectStore({ ...s3, logger, startupTimeoutMs: 10_000 });
 const registry = createMetricsRegistry({ collectProcessMetrics: false });
 const app = buildHttpApp({ logger, registry, ports: [catalog, eventLog, objectStore] });
-registerIngestRoutes(app, {
+mountIngest(app, {
   catalog,
   eventLog,
   objectStore,
@@ -113,9 +114,11 @@ async function tusRun(round: number): Promise<TusRun> {
   const seconds = (performance.now() - started) / 1000;
   if (videoId === null) throw new Error('the finishing response named no video');
   const video = await getVideo(catalog, videoId);
-  if (video?.sourceSha256 !== sourceSha256) throw new Error(`round ${round}: stored SHA-256 differs from the source`);
+  if (video?.sourceSha256 !== sourceSha256)
+    throw new Error(`round ${round}: stored SHA-256 differs from the source`);
   // Recorded, not transcoded: the video is 'uploaded' and stays so (nothing consumes the job here).
-  if (video.status !== 'uploaded') throw new Error(`round ${round}: video is ${video.status}, expected uploaded`);
+  if (video.status !== 'uploaded')
+    throw new Error(`round ${round}: video is ${video.status}, expected uploaded`);
   // The next round sends the same bytes, which dedup would answer without storing them: forget this one.
   await catalog.query('UPDATE videos SET source_sha256 = NULL WHERE id = $1', [videoId]);
   return { seconds, lastByteToResponseMs: wire.gapsMs.at(-1)! };

@@ -43,7 +43,20 @@ export async function makeBenchClips(dir: string): Promise<BenchClip[]> {
     await run('ffmpeg', [
       ...['-v', 'error', '-y', '-f', 'lavfi', '-i', source.lavfi],
       ...['-f', 'lavfi', '-i', `sine=frequency=330:duration=${SECONDS}`],
-      ...['-map', '0:v', '-map', '1:a', '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '4', '-pix_fmt', 'yuv420p'],
+      ...[
+        '-map',
+        '0:v',
+        '-map',
+        '1:a',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-qp',
+        '4',
+        '-pix_fmt',
+        'yuv420p',
+      ],
       ...['-c:a', 'aac', '-b:a', '192k', '-shortest', file],
     ]);
     clips.push({ name: source.name, width: source.width, height: source.height, file });

@@ -16,7 +16,9 @@ export interface ProcessCost {
 export async function measure(command: string, args: string[]): Promise<ProcessCost> {
   const report = path.join(tmpdir(), `bench-time-${process.pid}-${Date.now()}.txt`);
   const started = performance.now();
-  await run('/usr/bin/time', ['-f', '%U %S %M', '-o', report, command, ...args], { maxBuffer: 64 * 1024 * 1024 });
+  await run('/usr/bin/time', ['-f', '%U %S %M', '-o', report, command, ...args], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const wallSec = (performance.now() - started) / 1000;
   const [user, system, maxRssKb] = (await readFile(report, 'utf8')).trim().split(/\s+/).slice(-3).map(Number);
   await rm(report, { force: true });

@@ -16,7 +16,9 @@ export interface RungQuality {
 export async function joinRung(folder: string, out: string): Promise<string> {
   const files = (await readdir(folder)).filter((f) => /^seg_\d+\.(m4s|ts)$/.test(f)).sort();
   const init = files[0]?.endsWith('.m4s') ? [path.join(folder, 'init.mp4')] : [];
-  const parts = await Promise.all([...init, ...files.map((f) => path.join(folder, f))].map((f) => readFile(f)));
+  const parts = await Promise.all(
+    [...init, ...files.map((f) => path.join(folder, f))].map((f) => readFile(f)),
+  );
   const target = `${out}${init.length > 0 ? '.mp4' : '.ts'}`;
   await writeFile(target, Buffer.concat(parts));
   return target;

@@ -165,11 +165,20 @@ function createKeyRateLimiter(nowMs: () => number) {
 }
 
 /**
- * A preHandler for one scope. `auth` is the process's ApiKeyAuth, or a bare legacy key string (all
- * scopes), which is what services that have not wired scoped keys yet pass.
+ * How every service is told to check keys: the process's ApiKeyAuth (scoped keys from the catalog
+ * beside the operator's key), or a bare operator key string (every scope), which tests and processes
+ * without a catalog pass. One type, so no service re-invents the choice.
  */
-export function createApiKeyGuard(auth: string | ApiKeyAuth, scope: Scope = 'manage'): PreHandler {
-  return (typeof auth === 'string' ? createApiKeyAuth({ legacyKey: auth }) : auth).guard(scope);
+export type ApiKeyOption = string | ApiKeyAuth;
+
+/** The ApiKeyAuth behind an option; a bare key string also accepts scoped keys when a catalog is given. */
+export function toApiKeyAuth(option: ApiKeyOption, catalog?: Queryable): ApiKeyAuth {
+  return typeof option === 'string' ? createApiKeyAuth({ legacyKey: option, catalog }) : option;
+}
+
+/** A preHandler for one scope. */
+export function createApiKeyGuard(auth: ApiKeyOption, scope: Scope = 'manage'): PreHandler {
+  return toApiKeyAuth(auth).guard(scope);
 }
 
 /** True when the request carries the right legacy key; for open routes that do more for a key holder. */

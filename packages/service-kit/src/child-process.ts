@@ -18,9 +18,16 @@ export interface ExitedProcess {
 }
 
 /** Runs a process to completion (for starts that must fail), with a hard timeout. */
-export function runToExit(entry: string, env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<ExitedProcess> {
+export function runToExit(
+  entry: string,
+  env: Record<string, string | undefined>,
+  timeoutMs = 60_000,
+): Promise<ExitedProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entry], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [entry], {
+      env: env as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -37,9 +44,16 @@ export function runToExit(entry: string, env: Record<string, string | undefined>
 }
 
 /** Starts a process and resolves once it prints "is running on <url>". */
-export function startProcess(entry: string, env: Record<string, string | undefined>, timeoutMs = 90_000): Promise<RunningProcess> {
+export function startProcess(
+  entry: string,
+  env: Record<string, string | undefined>,
+  timeoutMs = 90_000,
+): Promise<RunningProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entry], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [entry], {
+      env: env as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

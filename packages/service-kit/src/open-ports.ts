@@ -22,9 +22,18 @@ export interface PortMap {
 
 export type PortName = keyof PortMap;
 
-export const ALL_PORTS: readonly PortName[] = ['objectStore', 'eventLog', 'catalog', 'analyticsStore', 'featureStore'];
+export const ALL_PORTS: readonly PortName[] = [
+  'objectStore',
+  'eventLog',
+  'catalog',
+  'analyticsStore',
+  'featureStore',
+];
 
-export type PortsConfig = Pick<Config, 'dataDir' | 's3' | 'kafka' | 'databaseUrl' | 'clickhouse' | 'redisUrl'>;
+export type PortsConfig = Pick<
+  Config,
+  'dataDir' | 's3' | 'kafka' | 'databaseUrl' | 'clickhouse' | 'redisUrl'
+>;
 
 const OPENERS: { [K in PortName]: (config: PortsConfig, logger: Logger) => Promise<PortMap[K]> } = {
   objectStore: (config, logger) => createObjectStore(config, { logger }),

@@ -13,7 +13,11 @@ export interface ResolvedSecret {
  * one is generated once per data dir and kept in a 0600 file, so restarts keep issued tokens valid.
  * Services mode must configure them (several processes have to agree).
  */
-export function resolveSecret(dataDir: string, name: 'api-key' | 'signing-secret', configured: string | undefined): ResolvedSecret {
+export function resolveSecret(
+  dataDir: string,
+  name: 'api-key' | 'signing-secret',
+  configured: string | undefined,
+): ResolvedSecret {
   if (configured !== undefined) return { value: configured, source: 'env' };
   const file = path.join(dataDir, 'secrets', name);
   try {
@@ -29,7 +33,9 @@ export function resolveSecret(dataDir: string, name: 'api-key' | 'signing-secret
 /** For services mode: a secret that must be configured, or a one-line start failure naming it. */
 export function requireConfigured(value: string | undefined, variable: string): string {
   if (value === undefined) {
-    throw new Error(`${variable} must be set when services run as separate processes (they have to agree on it)`);
+    throw new Error(
+      `${variable} must be set when services run as separate processes (they have to agree on it)`,
+    );
   }
   return value;
 }

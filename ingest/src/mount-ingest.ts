@@ -10,7 +10,7 @@ import type { Logger } from '@streamloop/core/logger';
 import type { Registry } from '@streamloop/core/metrics';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
-import { type ApiKeyAuth, createApiKeyAuth } from '@streamloop/service-kit/api-key';
+import { type ApiKeyOption, toApiKeyAuth } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
 import { registerApiKeyRoutes } from './api-key-routes.js';
 import { createIngestMetrics } from './ingest-metrics.js';
@@ -27,7 +27,7 @@ import { countBytesWritten, createFileUploadStore, createS3UploadStore } from '.
 import { createVideoDeleter } from './video-deleter.js';
 import { registerVideoRoutes } from './video-routes.js';
 
-export interface IngestRoutesDeps {
+export interface IngestDeps {
   catalog: Catalog;
   eventLog: EventLog;
   objectStore: ObjectStore;
@@ -38,7 +38,7 @@ export interface IngestRoutesDeps {
    * The process's key check, or the legacy STREAMLOOP_API_KEY alone (scoped keys from the catalog
    * are accepted beside it either way).
    */
-  apiKey: string | ApiKeyAuth;
+  apiKey: ApiKeyOption;
   logger: Logger;
   registry: Registry;
   /** Larger uploads are refused with 413 before a byte is stored; default 10 GiB. */
@@ -63,11 +63,10 @@ export interface IngestRoutes {
   sweepExpiredUploads(): Promise<number>;
 }
 
-export function registerIngestRoutes(app: FastifyInstance, deps: IngestRoutesDeps): IngestRoutes {
+export function mountIngest(app: FastifyInstance, deps: IngestDeps): IngestRoutes {
   const { catalog, eventLog, objectStore, logger } = deps;
   const metrics = createIngestMetrics(deps.registry);
-  const auth =
-    typeof deps.apiKey === 'string' ? createApiKeyAuth({ legacyKey: deps.apiKey, catalog }) : deps.apiKey;
+  const auth = toApiKeyAuth(deps.apiKey, catalog);
   const guard = auth.guard('upload');
   const recorder = createUploadRecorder({ catalog, eventLog, logger });
 

@@ -31,7 +31,7 @@ import { createRateLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { beaconResponseSchemas } from './response-schemas.js';
 import { createUserAgentParser } from './user-agent.js';
 
-export interface BeaconRoutesDeps {
+export interface CollectorDeps {
   eventLog: Pick<EventLog, 'publish'>;
   logger: Logger;
   registry: Registry;
@@ -72,7 +72,7 @@ export const DEFAULT_BUFFER: BufferOptions = {
 /** 50 requests/s per address, bursts of 100: a whole office of players behind one NAT fits. */
 export const DEFAULT_RATE_LIMIT: RateLimitOptions = { perSecond: 50, burst: 100 };
 
-export function registerBeaconRoutes(app: FastifyInstance, deps: BeaconRoutesDeps): void {
+export function mountCollector(app: FastifyInstance, deps: CollectorDeps): void {
   const maxBodyBytes = deps.maxBodyBytes ?? 64 * 1024;
   const limits = { maxBeacons: deps.maxBeacons ?? 500, maxDepth: deps.maxDepth ?? 8 };
   const topic = deps.topic ?? TOPICS.qoeBeacons.name;

@@ -10,7 +10,7 @@ import type { Registry } from '@streamloop/core/metrics';
 import { TOPICS } from '@streamloop/core/topics';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
-import type { ApiKeyAuth } from '@streamloop/service-kit/api-key';
+import type { ApiKeyOption } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
 import { type CmcdBeaconOutputOptions, createCmcdBeaconOutput } from './cmcd-beacon-output.js';
 import { createCmcdHarvest } from './cmcd-harvest.js';
@@ -22,13 +22,13 @@ import { DEFAULT_TOKEN_TTL_S } from './playback-token.js';
 import { registerThumbnailRoutes } from './thumbnail-routes.js';
 import { createVideoAvailability } from './video-availability.js';
 
-export interface DeliveryRoutesDeps {
+export interface DeliveryDeps {
   catalog: Queryable;
   objectStore: ObjectStore;
   /** HMAC key of playback tokens; at least 32 characters. */
   signingSecret: string;
   /** Management key (or the process's key check): `signed` videos get playback URLs only with one. */
-  apiKey: string | ApiKeyAuth;
+  apiKey: ApiKeyOption;
   logger: Logger;
   registry: Registry;
   /** Lifetime of a playback token; default 6 h. */
@@ -48,7 +48,7 @@ export interface DeliveryRoutesDeps {
 
 const MIN_SECRET_LENGTH = 32;
 
-export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoutesDeps): void {
+export function mountDelivery(app: FastifyInstance, deps: DeliveryDeps): void {
   if (deps.signingSecret.length < MIN_SECRET_LENGTH) {
     throw new Error(`the playback signing secret must be at least ${MIN_SECRET_LENGTH} characters`);
   }

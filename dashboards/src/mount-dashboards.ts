@@ -42,7 +42,7 @@ function loadPage(): string[] {
   return html.split('{{nonce}}');
 }
 
-export function registerDashboards(app: FastifyInstance, _deps: DashboardsDeps = {}): void {
+export function mountDashboards(app: FastifyInstance, _deps: DashboardsDeps = {}): void {
   const parts = loadPage();
 
   app.get('/dashboards', async (request, reply) => {
