@@ -9,38 +9,22 @@
  * into the inline script is JSON with HTML-significant characters escaped. The page runs under a
  * Content-Security-Policy whose nonce changes on every response.
  *
- * `/watch/assets/{streamloop-player.min.js,video-js.min.css}` serve the SDK's script-tag bundle and
- * the video.js stylesheet from the player-sdk build, and nothing else from that folder.
+ * The SDK comes from the same stable `/sdk/v<major>/` URLs customer sites use (sdk-routes.ts), and
+ * the page links its oEmbed description so a CMS given the watch URL finds the iframe embed.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { AppError } from '@streamloop/core/errors';
 import { isVideoId } from '@streamloop/core/ids';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { sdkMajorVersion, sdkUrls } from './sdk-routes.js';
 
 export interface WatchPageDeps {
-  /** Absolute path of the player-sdk build (`dist/`); default: the installed @streamloop/player-sdk. */
-  sdkDir?: string;
   /** Base of the streamloop API for the playback and catalog requests; default: this origin. */
   apiBase?: string;
   /** Where the player sends beacons, e.g. `/v1/beacons`. */
   collectorUrl: string;
   /** Origins (besides this one) that serve manifests and segments, e.g. a CDN. */
   mediaOrigins?: readonly string[];
-}
-
-const ASSETS: Record<string, string> = {
-  'streamloop-player.min.js': 'text/javascript; charset=utf-8',
-  'video-js.min.css': 'text/css; charset=utf-8',
-};
-
-/** The player-sdk build folder, found through the package (its exports list `./package.json`). */
-export function playerSdkDistDir(): string {
-  const manifest = createRequire(import.meta.url).resolve('@streamloop/player-sdk/package.json');
-  return path.join(path.dirname(manifest), 'dist');
 }
 
 /** JSON that is also safe inside an HTML <script> element (no `</script>`, no `<!--`, no line separators). */
@@ -51,7 +35,7 @@ export function inlineJson(value: unknown): string {
   );
 }
 
-const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The origin of an absolute URL, or undefined for a same-origin path. */
 function originOf(url: string | undefined): string | undefined {
@@ -59,7 +43,16 @@ function originOf(url: string | undefined): string | undefined {
   return new URL(url).origin;
 }
 
-export function watchPagePolicy(nonce: string, deps: WatchPageDeps): string {
+/** This server's origin as the browser sees it (for absolute links such as the oEmbed one). */
+export function requestOrigin(request: FastifyRequest): string {
+  return `${request.protocol}://${request.host}`;
+}
+
+/**
+ * The player pages' policy; `frameAncestors` is `'self'` for the watch page and the owner's allowed
+ * sites for the embed page.
+ */
+export function watchPagePolicy(nonce: string, deps: WatchPageDeps, frameAncestors = "'self'"): string {
   const remote = [
     originOf(deps.apiBase),
     originOf(deps.collectorUrl),
@@ -86,11 +79,13 @@ export function watchPagePolicy(nonce: string, deps: WatchPageDeps): string {
     "font-src 'self' data:",
     "base-uri 'none'",
     "form-action 'none'",
-    "frame-ancestors 'self'",
+    `frame-ancestors ${frameAncestors}`,
   ].join('; ');
 }
 
-function renderPage(nonce: string, videoId: string, deps: WatchPageDeps): string {
+function renderPage(nonce: string, videoId: string, deps: WatchPageDeps, origin: string): string {
+  const sdk = sdkUrls(sdkMajorVersion());
+  const oembed = `${origin}/oembed?format=json&url=${encodeURIComponent(`${origin}/watch/${videoId}`)}`;
   const config = inlineJson({
     videoId,
     apiBase: (deps.apiBase ?? '').replace(/\/+$/, ''),
@@ -103,7 +98,8 @@ function renderPage(nonce: string, videoId: string, deps: WatchPageDeps): string
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(videoId)} · streamloop</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="/watch/assets/video-js.min.css">
+<link rel="alternate" type="application/json+oembed" href="${escapeHtml(oembed)}" title="${escapeHtml(videoId)}">
+<link rel="stylesheet" href="${sdk.stylesheet}">
 <style nonce="${nonce}">
   body { margin: 0; background: #0f1115; color: #e8e8e8; font: 16px/1.4 system-ui, sans-serif; }
   main { max-width: 1024px; margin: 0 auto; padding: 16px; }
@@ -132,7 +128,7 @@ function renderPage(nonce: string, videoId: string, deps: WatchPageDeps): string
   // video.js would inject a <style> element the policy refuses; sizing comes from vjs-16-9 instead.
   window.VIDEOJS_NO_DYNAMIC_STYLE = true;
 </script>
-<script nonce="${nonce}" src="/watch/assets/streamloop-player.min.js"></script>
+<script nonce="${nonce}" src="${sdk.script}"></script>
 <script nonce="${nonce}">
 (function () {
   var config = ${config};
@@ -208,12 +204,6 @@ function statsOverlay(monitor) {
 }
 
 export function registerWatchPage(app: FastifyInstance, deps: WatchPageDeps): void {
-  let sdkDir = deps.sdkDir;
-  const assetsDir = (): string => {
-    sdkDir ??= playerSdkDistDir();
-    return sdkDir;
-  };
-
   app.get<{ Params: { id: string } }>('/watch/:id', async (request, reply) => {
     const { id } = request.params;
     if (!isVideoId(id)) throw new AppError('ERR_NOT_FOUND', 'no such video');
@@ -226,28 +216,7 @@ export function registerWatchPage(app: FastifyInstance, deps: WatchPageDeps): vo
         .header('cache-control', 'no-store')
         .header('x-content-type-options', 'nosniff')
         .header('referrer-policy', 'no-referrer')
-        .send(renderPage(nonce, id, deps))
+        .send(renderPage(nonce, id, deps, requestOrigin(request)))
     );
-  });
-
-  app.get<{ Params: { file: string } }>('/watch/assets/:file', async (request, reply) => {
-    const { file } = request.params;
-    const contentType = Object.hasOwn(ASSETS, file) ? ASSETS[file] : undefined;
-    if (contentType === undefined) throw new AppError('ERR_NOT_FOUND', `no asset ${file}`);
-    const filePath = path.join(assetsDir(), file);
-    const info = await stat(filePath).catch(() => undefined);
-    if (info === undefined) {
-      request.log.warn({ filePath }, 'player bundle missing; build @streamloop/player-sdk');
-      throw new AppError('ERR_NOT_FOUND', `${file} is not built; run \`npm run build\``);
-    }
-    // Not content-hashed names: short caching, and a cheap revalidation after it.
-    const etag = `"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
-    reply
-      .header('content-type', contentType)
-      .header('cache-control', 'public, max-age=300')
-      .header('etag', etag)
-      .header('x-content-type-options', 'nosniff');
-    if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-    return reply.header('content-length', info.size).send(createReadStream(filePath));
   });
 }

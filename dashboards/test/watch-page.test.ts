@@ -17,17 +17,19 @@ import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { inlineJson, playerSdkDistDir, registerWatchPage, type WatchPageDeps } from '../src/watch-page.js';
+import { registerSdkRoutes } from '../src/sdk-routes.js';
+import { inlineJson, registerWatchPage, type WatchPageDeps } from '../src/watch-page.js';
 
 const logger = createLogger({ name: 'watch-page-test', level: 'silent' });
 const VIDEO_ID = 'watchtest_0001';
 
-function buildApp(deps: Partial<WatchPageDeps> = {}): FastifyInstance {
+function buildApp(deps: Partial<WatchPageDeps> & { sdkDir?: string } = {}): FastifyInstance {
   const app = buildHttpApp({
     logger,
     registry: createMetricsRegistry({ collectProcessMetrics: false }),
     ports: [],
   });
+  registerSdkRoutes(app, deps);
   registerWatchPage(app, { collectorUrl: '/v1/beacons', ...deps });
   return app;
 }
@@ -76,8 +78,12 @@ describe('watch page over app.inject()', () => {
 
     const scripts = scriptsOf(first.body);
     expect(scripts.every((s) => s.nonce === nonce)).toBe(true);
-    expect(scripts.map((s) => s.src).filter(Boolean)).toEqual(['/watch/assets/streamloop-player.min.js']);
-    expect(first.body).toContain('href="/watch/assets/video-js.min.css"');
+    expect(scripts.map((s) => s.src).filter(Boolean)).toEqual(['/sdk/v0/streamloop-player.min.js']);
+    expect(first.body).toContain('href="/sdk/v0/streamloop-player.min.css"');
+    // A CMS given the watch URL finds the iframe embed through oEmbed discovery.
+    expect(first.body).toContain(
+      `<link rel="alternate" type="application/json+oembed" href="http://localhost:80/oembed?format=json&amp;url=${encodeURIComponent(`http://localhost:80/watch/${VIDEO_ID}`)}"`,
+    );
     expect(first.body).toContain(inlineJson({ videoId: VIDEO_ID, apiBase: '', collectorUrl: '/v1/beacons' }));
     expect(first.body).toContain("autoplay: 'muted'");
     // The stats overlay is there, closed, with the button that opens it.
@@ -120,41 +126,6 @@ describe('watch page over app.inject()', () => {
       "connect-src 'self' https://api.example https://beacons.example https://cdn.example;",
     );
     expect(policy).toContain("media-src 'self' blob: https://cdn.example;");
-  });
-
-  it.each([
-    ['streamloop-player.min.js', 'text/javascript; charset=utf-8', 'var StreamloopPlayer={};'],
-    ['video-js.min.css', 'text/css; charset=utf-8', '.video-js{}'],
-  ])('serves /watch/assets/%s from the SDK build', async (file, contentType, content) => {
-    app = buildApp({ sdkDir });
-    const response = await app.inject(`/watch/assets/${file}`);
-    expect(response.statusCode).toBe(200);
-    expect(response.headers['content-type']).toBe(contentType);
-    expect(response.body).toBe(content);
-    const again = await app.inject({
-      url: `/watch/assets/${file}`,
-      headers: { 'if-none-match': String(response.headers.etag) },
-    });
-    expect(again.statusCode).toBe(304);
-  });
-
-  it.each(['index.js', 'package.json', '..%2Fpackage.json', '%2E%2E%2Findex.js', 'toString', '__proto__'])(
-    'serves nothing else from the SDK folder: %s',
-    async (file) => {
-      app = buildApp({ sdkDir });
-      expect((await app.inject(`/watch/assets/${file}`)).statusCode).toBe(404);
-    },
-  );
-
-  it('says the SDK is not built when its bundle is missing', async () => {
-    app = buildApp({ sdkDir: path.join(sdkDir, 'missing') });
-    const response = await app.inject('/watch/assets/streamloop-player.min.js');
-    expect(response.statusCode).toBe(404);
-    expect(response.json().error.message).toContain('npm run build');
-  });
-
-  it('finds the player-sdk build through the package', () => {
-    expect(playerSdkDistDir()).toMatch(/player-sdk[/\\]dist$/);
   });
 });
 

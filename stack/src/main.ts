@@ -10,7 +10,7 @@ import { createOutboxRelay } from '@streamloop/catalog/outbox-relay';
 import { reasonOf } from '@streamloop/core/errors';
 import { ALL_TOPICS } from '@streamloop/core/topics';
 import { mountDashboards } from '@streamloop/dashboards/mount-dashboards';
-import { registerWatchPage } from '@streamloop/dashboards/watch-page';
+import { mountPlayerPages } from '@streamloop/dashboards/mount-player-pages';
 import { mountDelivery } from '@streamloop/delivery/mount-delivery';
 import { mountIngest } from '@streamloop/ingest/mount-ingest';
 import { requeueInterruptedJobs } from '@streamloop/ingest/requeue-interrupted';
@@ -68,7 +68,7 @@ await runProcess({
       apiKey: auth,
     });
     mountDashboards(app, {});
-    registerWatchPage(app, { collectorUrl: '/v1/beacons' });
+    mountPlayerPages(app, { collectorUrl: '/v1/beacons', catalog: ports.catalog });
 
     const relay = createOutboxRelay({ catalog: ports.catalog, eventLog: ports.eventLog, logger });
     relay.start();
@@ -108,6 +108,8 @@ await runProcess({
       urls: {
         dashboards: '/dashboards/',
         watch: '/watch/<videoId>',
+        embed: '/embed/<videoId>',
+        sdk: '/sdk/v<major>/streamloop-player.min.js',
         uploads: '/uploads/ (tus)',
         videos: '/api/v1/videos',
       },

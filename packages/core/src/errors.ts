@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   ERR_INVALID_LADDER_RECORD: 422,
   ERR_RATE_LIMITED: 429,
   ERR_INTERNAL: 500,
+  ERR_NOT_IMPLEMENTED: 501,
   /** A feature that needs a real S3 endpoint (direct multipart uploads) on the local-folder store. */
   ERR_S3_REQUIRED: 501,
   ERR_DEPENDENCY_UNAVAILABLE: 503,
