@@ -27,7 +27,6 @@ export interface OembedResponse {
 }
 
 const DEFAULT_WIDTH = 640;
-const DEFAULT_HEIGHT = 360;
 
 /** The largest 16:9 box within the consumer's limits (the default size when it gives none). */
 export function embedSize(maxWidth?: number, maxHeight?: number): { width: number; height: number } {

@@ -45,7 +45,8 @@ function originOf(url: string | undefined): string | undefined {
 
 /** This server's origin as the browser sees it (for absolute links such as the oEmbed one). */
 export function requestOrigin(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
+  // Through URL so a default port (`:80`) is dropped, as browsers and URL parsers drop it.
+  return new URL(`${request.protocol}://${request.host}`).origin;
 }
 
 /**

@@ -82,7 +82,7 @@ describe('watch page over app.inject()', () => {
     expect(first.body).toContain('href="/sdk/v0/streamloop-player.min.css"');
     // A CMS given the watch URL finds the iframe embed through oEmbed discovery.
     expect(first.body).toContain(
-      `<link rel="alternate" type="application/json+oembed" href="http://localhost:80/oembed?format=json&amp;url=${encodeURIComponent(`http://localhost:80/watch/${VIDEO_ID}`)}"`,
+      `<link rel="alternate" type="application/json+oembed" href="http://localhost/oembed?format=json&#38;url=${encodeURIComponent(`http://localhost/watch/${VIDEO_ID}`)}"`,
     );
     expect(first.body).toContain(inlineJson({ videoId: VIDEO_ID, apiBase: '', collectorUrl: '/v1/beacons' }));
     expect(first.body).toContain("autoplay: 'muted'");
