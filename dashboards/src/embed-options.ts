@@ -28,7 +28,8 @@ export function parseEmbedOptions(query: Record<string, unknown>): EmbedOptionsR
       options.start = Number(raw);
     } else if ((FLAGS as readonly string[]).includes(name)) {
       const value = Object.hasOwn(BOOLEANS, raw) ? BOOLEANS[raw] : undefined;
-      if (value === undefined) return { ok: false, reason: `${name} must be 1, 0, true or false, not "${raw}"` };
+      if (value === undefined)
+        return { ok: false, reason: `${name} must be 1, 0, true or false, not "${raw}"` };
       options[name as (typeof FLAGS)[number]] = value;
     } else {
       return { ok: false, reason: `unknown option ${name} (known: autoplay, start, loop, controls)` };

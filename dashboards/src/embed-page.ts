@@ -69,7 +69,13 @@ function renderError(nonce: string, status: number, reason: string): string {
 `;
 }
 
-function renderPlayer(nonce: string, videoId: string, title: string, options: EmbedOptions, deps: WatchPageDeps): string {
+function renderPlayer(
+  nonce: string,
+  videoId: string,
+  title: string,
+  options: EmbedOptions,
+  deps: WatchPageDeps,
+): string {
   const sdk = sdkUrls(sdkMajorVersion());
   const config = inlineJson({
     videoId,
@@ -128,7 +134,8 @@ export function registerEmbedPage(app: FastifyInstance, deps: EmbedPageDeps): vo
       const parsed = parseEmbedOptions(request.query);
       if (!parsed.ok) return sendPage(reply, 400, errorPolicy, renderError(nonce, 400, parsed.reason));
       const video = await findEmbeddableVideo(deps.catalog, request.params.id);
-      if (!video.ok) return sendPage(reply, video.status, errorPolicy, renderError(nonce, video.status, video.reason));
+      if (!video.ok)
+        return sendPage(reply, video.status, errorPolicy, renderError(nonce, video.status, video.reason));
       const restrictions =
         video.owner === null ? undefined : await getPlaybackRestrictions(deps.catalog, video.owner);
       return sendPage(

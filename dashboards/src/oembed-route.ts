@@ -82,6 +82,9 @@ export function registerOembedRoute(app: FastifyInstance, deps: OembedDeps): voi
       ...size,
     };
     // Consumers may ask from a browser on their own site.
-    return reply.header('access-control-allow-origin', '*').header('cache-control', 'public, max-age=300').send(body);
+    return reply
+      .header('access-control-allow-origin', '*')
+      .header('cache-control', 'public, max-age=300')
+      .send(body);
   });
 }

@@ -55,7 +55,9 @@ export function playerSdkDistDir(): string {
 
 /** The installed SDK's major version, from its package.json (present even before a build). */
 export function sdkMajorVersion(): number {
-  const pkg = createRequire(import.meta.url)(path.join(playerSdkRoot(), 'package.json')) as { version: string };
+  const pkg = createRequire(import.meta.url)(path.join(playerSdkRoot(), 'package.json')) as {
+    version: string;
+  };
   return Number(pkg.version.split('.')[0]);
 }
 

@@ -4,9 +4,18 @@ import { parseEmbedOptions } from '../src/embed-options.js';
 describe('parseEmbedOptions', () => {
   it.each([
     [{}, { autoplay: false, start: 0, loop: false, controls: true }],
-    [{ autoplay: '1', loop: 'true' }, { autoplay: true, start: 0, loop: true, controls: true }],
-    [{ controls: '0', start: '12.5' }, { autoplay: false, start: 12.5, loop: false, controls: false }],
-    [{ autoplay: 'false', start: '0' }, { autoplay: false, start: 0, loop: false, controls: true }],
+    [
+      { autoplay: '1', loop: 'true' },
+      { autoplay: true, start: 0, loop: true, controls: true },
+    ],
+    [
+      { controls: '0', start: '12.5' },
+      { autoplay: false, start: 12.5, loop: false, controls: false },
+    ],
+    [
+      { autoplay: 'false', start: '0' },
+      { autoplay: false, start: 0, loop: false, controls: true },
+    ],
   ])('reads %j', (query, options) => {
     expect(parseEmbedOptions(query)).toEqual({ ok: true, options });
   });

@@ -30,7 +30,12 @@ describe.each(TEST_CATALOGS)('embed page and oEmbed on %s', (_name, open) => {
   beforeAll(async () => {
     ({ catalog, teardown } = await open());
     await catalog.migrate();
-    await insertVideo(catalog, { id: PUBLIC_ID, title: 'A <b>bold</b> "clip"', status: 'ready', owner: null });
+    await insertVideo(catalog, {
+      id: PUBLIC_ID,
+      title: 'A <b>bold</b> "clip"',
+      status: 'ready',
+      owner: null,
+    });
     await insertVideo(catalog, { id: RESTRICTED_ID, title: 'shop', status: 'ready', owner: 'shop-owner' });
     await insertVideo(catalog, { id: SIGNED_ID, title: 'secret', status: 'ready', playbackPolicy: 'signed' });
     await insertVideo(catalog, { id: PROCESSING_ID, title: 'soon', status: 'processing' });
@@ -38,7 +43,11 @@ describe.each(TEST_CATALOGS)('embed page and oEmbed on %s', (_name, open) => {
       allowedDomains: ['shop.example', '*.cdn.example'],
       allowNoOrigin: false,
     });
-    app = buildHttpApp({ logger, registry: createMetricsRegistry({ collectProcessMetrics: false }), ports: [] });
+    app = buildHttpApp({
+      logger,
+      registry: createMetricsRegistry({ collectProcessMetrics: false }),
+      ports: [],
+    });
     mountPlayerPages(app, { collectorUrl: '/v1/beacons', catalog });
   });
   afterAll(async () => {

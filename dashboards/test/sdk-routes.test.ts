@@ -65,22 +65,25 @@ describe('SDK files over app.inject()', () => {
   it.each([
     [`/sdk/v${major}/streamloop-player.min.js`, 'text/javascript; charset=utf-8', 'var StreamloopPlayer={};'],
     [`/sdk/v${major}/streamloop-player.min.css`, 'text/css; charset=utf-8', '.video-js{}'],
-  ])('serves %s to any site, cached 5 minutes so a patch release arrives', async (url, contentType, content) => {
-    app = buildApp(sdkDir);
-    const response = await app.inject({ url, headers: { origin: 'https://customer.example' } });
-    expect(response.statusCode).toBe(200);
-    expect(response.body).toBe(content);
-    expect(response.headers).toMatchObject({
-      'content-type': contentType,
-      'cache-control': 'public, max-age=300',
-      'access-control-allow-origin': '*',
-      'cross-origin-resource-policy': 'cross-origin',
-      'x-content-type-options': 'nosniff',
-    });
-    expect(response.headers['access-control-allow-credentials']).toBeUndefined();
-    const again = await app.inject({ url, headers: { 'if-none-match': String(response.headers.etag) } });
-    expect(again.statusCode).toBe(304);
-  });
+  ])(
+    'serves %s to any site, cached 5 minutes so a patch release arrives',
+    async (url, contentType, content) => {
+      app = buildApp(sdkDir);
+      const response = await app.inject({ url, headers: { origin: 'https://customer.example' } });
+      expect(response.statusCode).toBe(200);
+      expect(response.body).toBe(content);
+      expect(response.headers).toMatchObject({
+        'content-type': contentType,
+        'cache-control': 'public, max-age=300',
+        'access-control-allow-origin': '*',
+        'cross-origin-resource-policy': 'cross-origin',
+        'x-content-type-options': 'nosniff',
+      });
+      expect(response.headers['access-control-allow-credentials']).toBeUndefined();
+      const again = await app.inject({ url, headers: { 'if-none-match': String(response.headers.etag) } });
+      expect(again.statusCode).toBe(304);
+    },
+  );
 
   it.each([
     [JS_HASHED, 'text/javascript; charset=utf-8', 'var StreamloopPlayer={v:1};'],

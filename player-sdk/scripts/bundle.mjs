@@ -3,7 +3,7 @@
 // serves at /sdk/ and the docs' snippet quote), and the size budget of the SDK's own code (video.js
 // excluded), which fails the build.
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
