@@ -54,7 +54,8 @@ function sendPage(reply: FastifyReply, status: number, policy: string, html: str
       // A nonce must never be reused, so neither may the page.
       .header('cache-control', 'no-store')
       .header('x-content-type-options', 'nosniff')
-      .header('referrer-policy', 'no-referrer')
+      // Its own requests (the playback API) say they come from the embed page; other sites learn nothing.
+      .header('referrer-policy', 'same-origin')
       .send(html)
   );
 }
