@@ -186,7 +186,7 @@ describe('a public video on a customer site of another origin', () => {
     expect(views[0]).toMatchObject({ sessionId, videoStartFailure: false });
     expect(views[0]?.playTimeMs).toBeGreaterThanOrEqual(6_000);
     expect(problems).toEqual([]);
-  });
+  }, 150_000);
 });
 
 describe("a video whose owner restricts playback to 'localhost'", () => {
