@@ -158,35 +158,40 @@ describe('a public video on a customer site of another origin', () => {
     ['script', 'the script tag (SRI-pinned) and createPlayer'],
     ['element', 'the <streamloop-player> element'],
     ['iframe', 'the /embed iframe'],
-  ])('plays 6 s through %s and is counted once', async (way) => {
-    const page = await browser.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (err) => problems.push(err.message));
-    page.on('console', (msg) => {
-      if (/integrity|Cross-Origin|CORS|Content Security Policy/i.test(msg.text())) problems.push(msg.text());
-    });
-    await page.goto(`${allowedSite}/${way}`);
-    const frame = await playerFrame(page, way);
-    const { sessionId, viewId } = await viewIn(frame);
-    await playedPast(frame, 6);
-    await page.close({ runBeforeUnload: true });
+  ])(
+    'plays 6 s through %s and is counted once',
+    async (way) => {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (err) => problems.push(err.message));
+      page.on('console', (msg) => {
+        if (/integrity|Cross-Origin|CORS|Content Security Policy/i.test(msg.text()))
+          problems.push(msg.text());
+      });
+      await page.goto(`${allowedSite}/${way}`);
+      const frame = await playerFrame(page, way);
+      const { sessionId, viewId } = await viewIn(frame);
+      await playedPast(frame, 6);
+      await page.close({ runBeforeUnload: true });
 
-    const { sdk } = await waitForBeacons(`the ${way} view to end`, base, apiKey, sessionId, (beacons) =>
-      beacons.some((b) => b.event === 'viewend'),
-    );
-    const start = sdk.find((b) => b.event === 'viewstart');
-    // The iframe's page is the stack's own embed page: that is the origin its beacons carry.
-    expect(start?.pageOrigin).toBe(way === 'iframe' ? new URL(base).origin : allowedSite);
-    expect(sdk.filter((b) => b.event === 'firstframe')).toHaveLength(1);
-    const views = await eventually(`the ${way} view in the sessions list`, async () => {
-      const found = await listedViews(viewId);
-      return found.length > 0 ? found : undefined;
-    });
-    expect(views).toHaveLength(1);
-    expect(views[0]).toMatchObject({ sessionId, videoStartFailure: false });
-    expect(views[0]?.playTimeMs).toBeGreaterThanOrEqual(6_000);
-    expect(problems).toEqual([]);
-  }, 150_000);
+      const { sdk } = await waitForBeacons(`the ${way} view to end`, base, apiKey, sessionId, (beacons) =>
+        beacons.some((b) => b.event === 'viewend'),
+      );
+      const start = sdk.find((b) => b.event === 'viewstart');
+      // The iframe's page is the stack's own embed page: that is the origin its beacons carry.
+      expect(start?.pageOrigin).toBe(way === 'iframe' ? new URL(base).origin : allowedSite);
+      expect(sdk.filter((b) => b.event === 'firstframe')).toHaveLength(1);
+      const views = await eventually(`the ${way} view in the sessions list`, async () => {
+        const found = await listedViews(viewId);
+        return found.length > 0 ? found : undefined;
+      });
+      expect(views).toHaveLength(1);
+      expect(views[0]).toMatchObject({ sessionId, videoStartFailure: false });
+      expect(views[0]?.playTimeMs).toBeGreaterThanOrEqual(6_000);
+      expect(problems).toEqual([]);
+    },
+    150_000,
+  );
 });
 
 describe("a video whose owner restricts playback to 'localhost'", () => {
@@ -218,20 +223,22 @@ describe("a video whose owner restricts playback to 'localhost'", () => {
       }
     });
     await page.goto(`${otherSite}/script`);
-    const message = await page
+    const error = await page
       .waitForFunction(
         () => {
-          const error = (window as unknown as PageGlobals).streamloop?.player.error() as {
+          const shown = (window as unknown as PageGlobals).streamloop?.player.error() as {
+            code?: unknown;
             message?: string;
           } | null;
-          return error?.message;
+          return shown && { code: shown.code, message: shown.message };
         },
         undefined,
         { timeout: 15_000 },
       )
       .then((handle) => handle.jsonValue());
-    expect(message).toContain('ERR_PLAYBACK_RESTRICTED');
-    expect(playbackBodies.length).toBeGreaterThan(0);
+    expect(error?.code).toBe('ERR_PLAYBACK_RESTRICTED');
+    expect(error?.message).toContain(otherSite);
+    await expect.poll(() => playbackBodies.length).toBeGreaterThan(0);
     for (const body of playbackBodies) {
       expect(body).toMatch(/^403 /);
       expect(body).not.toMatch(/manifestUrl|token/);
