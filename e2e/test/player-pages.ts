@@ -79,11 +79,11 @@ export const HARNESS_PATH = '/player-qoe-harness';
 
 const HARNESS_HTML = `<!doctype html>
 <html><head><meta charset="utf-8"><title>player QoE harness</title>
-<link rel="stylesheet" href="/watch/assets/video-js.min.css">
+<link rel="stylesheet" href="/sdk/v0/streamloop-player.min.css">
 <style>body { margin: 0; background: #000; }</style>
 </head><body>
 <video id="player" class="video-js" playsinline muted></video>
-<script src="/watch/assets/streamloop-player.min.js"></script>
+<script src="/sdk/v0/streamloop-player.min.js"></script>
 <script>
   const config = JSON.parse(decodeURIComponent(location.hash.slice(1)));
   const Vhs = StreamloopPlayer.videojs.Vhs;
