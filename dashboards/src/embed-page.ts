@@ -16,7 +16,7 @@ import { frameAncestorsFor } from '@streamloop/core/playback-restrictions';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type EmbedOptions, parseEmbedOptions } from './embed-options.js';
 import { sdkMajorVersion, sdkUrls } from './sdk-routes.js';
-import { escapeHtml, inlineJson, type WatchPageDeps, watchPagePolicy } from './watch-page.js';
+import { escapeHtml, inlineJson, sdkScripts, type WatchPageDeps, watchPagePolicy } from './watch-page.js';
 
 export interface EmbedPageDeps extends WatchPageDeps {
   /** Where the video's playback policy and its owner's restrictions are read. */
@@ -96,8 +96,7 @@ function renderPlayer(
 </head>
 <body>
 <video id="player" class="video-js vjs-big-play-centered" playsinline></video>
-<script nonce="${nonce}">window.VIDEOJS_NO_DYNAMIC_STYLE = true;</script>
-<script nonce="${nonce}" src="${sdk.script}"></script>
+${sdkScripts(nonce)}
 <script nonce="${nonce}">
 (function () {
   var config = ${config};

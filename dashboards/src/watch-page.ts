@@ -84,6 +84,12 @@ export function watchPagePolicy(nonce: string, deps: WatchPageDeps, frameAncesto
   ].join('; ');
 }
 
+/** The SDK bundle's script tag, after the flag that keeps video.js from injecting a <style> (sizing comes from CSS). */
+export function sdkScripts(nonce: string): string {
+  return `<script nonce="${nonce}">window.VIDEOJS_NO_DYNAMIC_STYLE = true;</script>
+<script nonce="${nonce}" src="${sdkUrls(sdkMajorVersion()).script}"></script>`;
+}
+
 function renderPage(nonce: string, videoId: string, deps: WatchPageDeps, origin: string): string {
   const sdk = sdkUrls(sdkMajorVersion());
   const oembed = `${origin}/oembed?format=json&url=${encodeURIComponent(`${origin}/watch/${videoId}`)}`;
@@ -125,11 +131,7 @@ function renderPage(nonce: string, videoId: string, deps: WatchPageDeps, origin:
   </div>
   <p class="toolbar"><button id="stats-toggle" type="button" aria-controls="stats" aria-expanded="false">Stats for nerds</button></p>
 </main>
-<script nonce="${nonce}">
-  // video.js would inject a <style> element the policy refuses; sizing comes from vjs-16-9 instead.
-  window.VIDEOJS_NO_DYNAMIC_STYLE = true;
-</script>
-<script nonce="${nonce}" src="${sdk.script}"></script>
+${sdkScripts(nonce)}
 <script nonce="${nonce}">
 (function () {
   var config = ${config};

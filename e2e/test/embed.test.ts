@@ -33,7 +33,7 @@ import { generateClip } from './media.js';
 import { waitForBeacons } from './player-beacons.js';
 import type { PageGlobals } from './player-pages.js';
 import { entryOf, processEnv, SHARED_SECRETS } from './processes.js';
-import { tusUpload } from './upload.js';
+import { tusUpload, waitUntilReady } from './upload.js';
 
 const apiKey = SHARED_SECRETS.STREAMLOOP_API_KEY;
 const auth = { authorization: `Bearer ${apiKey}` };
@@ -97,18 +97,7 @@ beforeAll(async () => {
 
   const upload = await tusUpload(clip, { endpoint: `${base}/uploads/`, apiKey, chunks: 1, title: 'embed' });
   videoId = upload.videoId;
-  await eventually(
-    `video ${videoId} to be ready`,
-    async () => {
-      const video = (await (await fetch(`${base}/api/v1/videos/${videoId}`, { headers: auth })).json()) as {
-        status: string;
-        error: string | null;
-      };
-      if (video.status === 'failed') throw new Error(`transcode failed: ${video.error}`);
-      return video.status === 'ready' ? video : undefined;
-    },
-    { timeoutMs: 240_000, intervalMs: 500 },
-  );
+  await waitUntilReady(base, apiKey, videoId);
   browser = await launchChromium();
 }, 300_000);
 

@@ -38,7 +38,7 @@ import {
   viewOf,
 } from './player-pages.js';
 import { entryOf, processEnv, SHARED_SECRETS } from './processes.js';
-import { tusUpload } from './upload.js';
+import { tusUpload, waitUntilReady } from './upload.js';
 
 const apiKey = SHARED_SECRETS.STREAMLOOP_API_KEY;
 const ARTIFACTS = path.resolve('artifacts');
@@ -80,18 +80,7 @@ beforeAll(async () => {
     title: 'player QoE',
   });
   videoId = upload.videoId;
-  await eventually(
-    `video ${videoId} to be ready`,
-    async () => {
-      const res = await fetch(`${base}/api/v1/videos/${videoId}`, {
-        headers: { authorization: `Bearer ${apiKey}` },
-      });
-      const video = (await res.json()) as { status: string; error: string | null };
-      if (video.status === 'failed') throw new Error(`transcode failed: ${video.error}`);
-      return video.status === 'ready' ? video : undefined;
-    },
-    { timeoutMs: 240_000, intervalMs: 500 },
-  );
+  await waitUntilReady(base, apiKey, videoId);
   browser = await launchChromium();
 }, 300_000);
 

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { eventually } from '@streamloop/core/testing';
 import { Upload } from 'tus-js-client';
 
 export interface UploadResult {
@@ -38,4 +39,20 @@ export function tusUpload(
     });
     upload.start();
   });
+}
+
+/** Resolves once the video is `ready`; fails at once with the transcoder's error when it failed. */
+export async function waitUntilReady(base: string, apiKey: string, videoId: string): Promise<void> {
+  await eventually(
+    `video ${videoId} to be ready`,
+    async () => {
+      const res = await fetch(`${base}/api/v1/videos/${videoId}`, {
+        headers: { authorization: `Bearer ${apiKey}` },
+      });
+      const video = (await res.json()) as { status: string; error: string | null };
+      if (video.status === 'failed') throw new Error(`transcode failed: ${video.error}`);
+      return video.status === 'ready' ? video : undefined;
+    },
+    { timeoutMs: 240_000, intervalMs: 500 },
+  );
 }
