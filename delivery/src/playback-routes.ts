@@ -95,6 +95,8 @@ export async function playbackRoutes(scope: FastifyInstance, deps: PlaybackRoute
         ...(ladder.dash === undefined ? {} : { dashUrl: mediaUrl(ladder.dash) }),
         expiresAt: expiresAt.toISOString(),
         variant: null,
+        ladderId: ladder.ladderId,
+        ladderVersion: ladder.ladderVersion,
       };
     },
   );
