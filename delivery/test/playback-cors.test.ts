@@ -153,6 +153,26 @@ describe.each(TEST_CATALOGS)('playback API across origins (%s)', (_name, open) =
       expect(refused.json().error?.code).toBe('ERR_PLAYBACK_RESTRICTED');
     });
 
+    it.each([
+      [
+        'Sec-Fetch-Site: same-origin',
+        { 'sec-fetch-site': 'same-origin', referer: 'https://stack.test/embed/x' },
+      ],
+      ['an Origin on the host asked', { host: 'stack.test', origin: 'https://stack.test' }],
+      ['a Referer on the host asked', { host: 'stack.test:8080', referer: 'http://stack.test:8080/watch/x' }],
+    ])('lets streamloop’s own pages (/watch, /embed) play: %s', async (_what, headers) => {
+      const video = await videoOf({ allowedDomains: [], allowNoOrigin: false });
+      expect((await playback(video.id, headers)).statusCode).toBe(200);
+    });
+
+    it('does not take a cross-site request or another host for streamloop’s own page', async () => {
+      const video = await videoOf({ allowedDomains: [], allowNoOrigin: false });
+      const crossSite = { 'sec-fetch-site': 'cross-site', origin: 'https://evil.test', host: 'stack.test' };
+      expect((await playback(video.id, crossSite)).statusCode).toBe(403);
+      const otherPort = { host: 'stack.test:8080', origin: 'https://stack.test' };
+      expect((await playback(video.id, otherPort)).statusCode).toBe(403);
+    });
+
     it('judges before readiness, so a refused site learns nothing about the video', async () => {
       const video = await videoOf(restrictions, { status: 'processing', ladder: null });
       const res = await playback(video.id, { origin: 'https://evil.test' });
