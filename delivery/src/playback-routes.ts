@@ -88,7 +88,7 @@ function isOwnPage(request: FastifyRequest, origin: string | undefined): boolean
 export async function playbackRoutes(scope: FastifyInstance, deps: PlaybackRoutesDeps): Promise<void> {
   const auth = toApiKeyAuth(deps.apiKey, deps.catalog);
   const legacyKey = typeof deps.apiKey === 'string' ? deps.apiKey : undefined;
-  // Before the rate limit's hook, so its 429 carries the same headers.
+  // A scope hook runs before the rate limit's route-level one, so its 429 carries the same headers.
   scope.addHook('onRequest', async (request, reply) => grantCors(request, reply));
   await scope.register(rateLimit, {
     global: true,

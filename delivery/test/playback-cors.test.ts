@@ -87,6 +87,28 @@ describe.each(TEST_CATALOGS)('playback API across origins (%s)', (_name, open) =
     expect(sameOrigin.headers).not.toHaveProperty('access-control-allow-origin');
   });
 
+  it('keeps Vary and the grant on a 429, so a page reads that it was rate limited', async () => {
+    const { app: limited } = await buildDeliveryApp(fixture, {
+      publicRateLimit: { max: 1, timeWindowMs: 60_000 },
+    });
+    try {
+      const video = await videoOf();
+      const ask = () =>
+        limited.inject({
+          method: 'GET',
+          url: `/api/v1/videos/${video.id}/playback`,
+          headers: { origin: SHOP },
+        });
+      expect((await ask()).statusCode).toBe(200);
+      const refused = await ask();
+      expect(refused.statusCode).toBe(429);
+      expect(refused.json().error.code).toBe('ERR_RATE_LIMITED');
+      expect(refused.headers).toMatchObject({ vary: 'Origin', 'access-control-allow-origin': SHOP });
+    } finally {
+      await limited.close();
+    }
+  });
+
   describe('restricted owner', () => {
     const restrictions: PlaybackRestrictions = {
       allowedDomains: ['shop.example.com', '*.partner.org'],
