@@ -11,7 +11,7 @@ import type { Beacon } from '@streamloop/core/schemas/beacon';
 import { eventually } from '@streamloop/core/testing';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBundleBuilt, launchChromium, startPageServer } from './browser-fixture.js';
+import { assertBundleBuilt, launchChromium, scriptTagPage, startPageServer } from './browser-fixture.js';
 
 /** delivery's refusal: 403 with the grant echoed (so the page may read it) and Vary: Origin. */
 async function startRefusingApi(): Promise<{ base: string; close(): Promise<void> }> {
@@ -41,20 +41,13 @@ async function startRefusingApi(): Promise<{ base: string; close(): Promise<void
   };
 }
 
-const pageFor = (apiBase: string) => `<!doctype html>
-<html><head><meta charset="utf-8"><link rel="stylesheet" href="/sdk/video-js.min.css"></head>
-<body>
-<video id="player" class="video-js" width="640" height="360" playsinline></video>
-<script src="/sdk/streamloop-player.min.js"></script>
-<script>
-  window.streamloop = StreamloopPlayer.createPlayer('player', {
+const pageFor = (apiBase: string) =>
+  scriptTagPage({
     videoId: 'restricted-01',
-    apiBase: ${JSON.stringify(apiBase)},
+    apiBase,
     collectorUrl: '/v1/beacons',
     transport: { flushIntervalMs: 200 },
   });
-</script>
-</body></html>`;
 
 describe('a restricted video on a site its owner did not list (Chromium)', () => {
   let browser: Browser;
