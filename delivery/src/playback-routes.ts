@@ -2,17 +2,22 @@
  * `GET /api/v1/videos/:id/playback`: the signed URL a player starts from. `public` videos hand one to
  * anyone, rate limited per client address; `signed` videos only to a caller with the API key (an
  * app's backend, which passes the URL on to its player). Callers with the key are never limited.
+ *
+ * Pages on other sites call this route (the player SDK embedded anywhere), so public videos answer
+ * with CORS, and the owner's playback restrictions decide which sites get a token.
  */
 
 import rateLimit from '@fastify/rate-limit';
 import type { Queryable } from '@streamloop/catalog/catalog';
 import { getVideo } from '@streamloop/catalog/video-repository';
+import { getPlaybackRestrictions } from '@streamloop/catalog/playback-restrictions-repository';
 import { AppError } from '@streamloop/core/errors';
+import { isOriginAllowed, originOfReferer } from '@streamloop/core/playback-restrictions';
 import { mediaUrlPath, videoRelativePath } from '@streamloop/core/object-layout';
 import { PlaybackResponse } from '@streamloop/core/schemas/playback';
 import { VideoId } from '@streamloop/core/schemas/video';
 import { type ApiKeyOption, DEFAULT_OWNER, hasApiKey, toApiKeyAuth } from '@streamloop/service-kit/api-key';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createPlaybackToken } from './playback-token.js';
 
 export interface PublicRateLimit {
@@ -39,10 +44,52 @@ const playbackSchema = {
   response: { 200: PlaybackResponse },
 } as const;
 
+const PLAYBACK_PATH = '/api/v1/videos/:id/playback';
+
+/** Chromium caps a cached preflight at 2 h; longer values buy nothing. */
+const PREFLIGHT_MAX_AGE_S = 7200;
+
+/**
+ * Every answer depends on the Origin (the grant echoes it, restrictions judge it), so every answer —
+ * errors, 429s and 400s included — says so, or a shared cache could hand one site's answer to another.
+ * The grant is given before the handler knows the video, so a cross-origin page can read why it was
+ * refused (429, 404, 403 ERR_PLAYBACK_RESTRICTED) instead of seeing a network error; the handler
+ * takes it back for signed videos. Never `Allow-Credentials`: the route reads no cookies.
+ */
+function grantCors(request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('vary', 'Origin');
+  const origin = request.headers.origin;
+  if (typeof origin === 'string' && origin !== '') reply.header('access-control-allow-origin', origin);
+}
+
+/** The page asking: its Origin, else its Referer's origin (as Mux does); undefined when neither says. */
+function requestingOrigin(request: FastifyRequest): string | undefined {
+  const origin = request.headers.origin;
+  if (typeof origin === 'string' && origin !== '') return origin;
+  return originOfReferer(request.headers.referer);
+}
+
+/**
+ * A page of streamloop itself: /watch, or /embed inside a frame its `frame-ancestors` (from the same
+ * restrictions) already admitted. Browsers set Sec-Fetch-Site and page scripts cannot; the Host
+ * comparison covers browsers without it. A non-browser can claim either, as it can any Origin.
+ */
+function isOwnPage(request: FastifyRequest, origin: string | undefined): boolean {
+  if (request.headers['sec-fetch-site'] === 'same-origin') return true;
+  if (origin === undefined) return false;
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
+}
+
 /** Registers in its own encapsulated scope, so the rate limit applies to this route only. */
 export async function playbackRoutes(scope: FastifyInstance, deps: PlaybackRoutesDeps): Promise<void> {
   const auth = toApiKeyAuth(deps.apiKey, deps.catalog);
   const legacyKey = typeof deps.apiKey === 'string' ? deps.apiKey : undefined;
+  // A scope hook runs before the rate limit's route-level one, so its 429 carries the same headers.
+  scope.addHook('onRequest', async (request, reply) => grantCors(request, reply));
   await scope.register(rateLimit, {
     global: true,
     max: deps.publicRateLimit.max,
@@ -59,19 +106,44 @@ export async function playbackRoutes(scope: FastifyInstance, deps: PlaybackRoute
       ),
   });
 
+  // No Allow-Headers: the SDK's GET needs none, and `Authorization` must not be sendable from a
+  // page — an API key in a browser is a key given to every visitor.
+  scope.options(PLAYBACK_PATH, { config: { rateLimit: false } }, async (_request, reply) =>
+    reply
+      .code(204)
+      .header('access-control-allow-methods', 'GET')
+      .header('access-control-max-age', String(PREFLIGHT_MAX_AGE_S))
+      .send(),
+  );
+
   scope.get<{ Params: { id: string } }>(
-    '/api/v1/videos/:id/playback',
+    PLAYBACK_PATH,
     { schema: playbackSchema },
     async (request, reply): Promise<PlaybackResponse> => {
       const { id } = request.params;
       const video = await getVideo(deps.catalog, id);
       if (video === undefined) throw new AppError('ERR_NOT_FOUND', `no video with id ${id}`);
+      const isOwnersKey = (owner: string) => owner === DEFAULT_OWNER || owner === video.owner;
       if (video.playbackPolicy === 'signed') {
+        // Only an app's backend plays a signed video: no page of any site may read the answer.
+        reply.removeHeader('access-control-allow-origin');
         // Any valid key of the video's owner (the operator's owner sees every video); another
         // owner's key learns nothing more than a viewer's would.
         const principal = await auth.authenticate(request, reply);
-        if (principal.owner !== DEFAULT_OWNER && principal.owner !== video.owner) {
-          throw new AppError('ERR_NOT_FOUND', `no video with id ${id}`);
+        if (!isOwnersKey(principal.owner)) throw new AppError('ERR_NOT_FOUND', `no video with id ${id}`);
+      } else {
+        // The owner's own key is a server asking, which has no site to judge.
+        const principal = request.headers.authorization ? await auth.identify(request) : undefined;
+        if (principal === undefined || !isOwnersKey(principal.owner)) {
+          // Videos recorded before keys had owners are the default owner's.
+          const restrictions = await getPlaybackRestrictions(deps.catalog, video.owner ?? DEFAULT_OWNER);
+          const origin = requestingOrigin(request);
+          if (!isOriginAllowed(restrictions, origin) && !isOwnPage(request, origin)) {
+            throw new AppError(
+              'ERR_PLAYBACK_RESTRICTED',
+              `${origin === undefined ? 'a request naming no site (no Origin or Referer)' : origin.slice(0, 200)} may not play video ${id}: its owner restricts playback to listed domains`,
+            );
+          }
         }
       }
       if (video.status !== 'ready') {

@@ -1,7 +1,7 @@
 /**
  * Everything ingest serves, mounted on a given fastify app (its own process in services mode, the
  * shared app in the single-process stack): tus uploads at `/uploads/` and the catalog API at
- * `/api/v1/videos`. Side-effect free until the app starts.
+ * `/api/v1/videos` (with keys and playback restrictions). Side-effect free until the app starts.
  */
 import path from 'node:path';
 import type { Catalog } from '@streamloop/catalog/catalog';
@@ -15,6 +15,7 @@ import type { FastifyInstance } from 'fastify';
 import { registerApiKeyRoutes } from './api-key-routes.js';
 import { createIngestMetrics } from './ingest-metrics.js';
 import { registerMultipartRoutes } from './multipart-routes.js';
+import { registerPlaybackRestrictionsRoutes } from './playback-restrictions-routes.js';
 import { createS3Multipart } from './s3-multipart.js';
 import { trackSourceHashes } from './source-hash.js';
 import { createSourcePipeline, type SourcePipeline } from './source-pipeline.js';
@@ -82,6 +83,7 @@ export function mountIngest(app: FastifyInstance, deps: IngestDeps): IngestRoute
   const deleteVideo = createVideoDeleter({ catalog, objectStore });
   registerVideoRoutes(app, { catalog, auth, deleteVideo });
   registerApiKeyRoutes(app, { catalog, auth });
+  registerPlaybackRestrictionsRoutes(app, { catalog, auth });
   const s3 = deps.s3 === undefined ? undefined : createS3Multipart(deps.s3);
   if (s3 !== undefined) app.addHook('onClose', async () => s3.close());
   // A directly uploaded object joins the tus uploads' pipeline: SHA-256, dedup, catalog, job.

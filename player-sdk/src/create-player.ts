@@ -4,9 +4,10 @@
  */
 import videojs from 'video.js';
 import { type Monitor, type MonitorOptions, monitor } from './monitor.js';
-import { resolvePlaybackSource } from './playback-source.js';
+import { PlaybackApiError, resolvePlaybackSource } from './playback-source.js';
 
 type VideoJsPlayer = ReturnType<typeof videojs>;
+type MediaErrorInput = Parameters<VideoJsPlayer['error']>[0];
 
 export interface CreatePlayerOptions extends MonitorOptions {
   /** A (signed) manifest URL to play; when absent, the public playback API is asked for one. */
@@ -52,8 +53,16 @@ export function createPlayer(
       player.src({ src: source.url, type: source.type });
     },
     (err: unknown) => {
-      // MEDIA_ERR_CUSTOM with the reason; the error controller turns it into a fatal error beacon.
-      player.error(err instanceof Error ? err.message : String(err));
+      // The API's code (ERR_PLAYBACK_RESTRICTED…) as the player's error code when it gave one, else
+      // MEDIA_ERR_CUSTOM with the reason; the error controller turns either into a fatal error beacon.
+      player.error(
+        err instanceof PlaybackApiError && err.code !== undefined
+          ? // video.js' MediaError copies an object's fields as given; only its types insist on a number.
+            ({ code: err.code, message: err.message } as unknown as MediaErrorInput)
+          : err instanceof Error
+            ? err.message
+            : String(err),
+      );
     },
   );
   return { player, monitor: qoe, ready };

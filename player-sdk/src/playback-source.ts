@@ -30,11 +30,20 @@ export function playbackApiUrl(apiBase: string | undefined, videoId: string): st
 }
 
 export class PlaybackApiError extends Error {
-  constructor(message: string) {
+  /** The API's error code (`ERR_PLAYBACK_RESTRICTED`, `ERR_NOT_FOUND`…); undefined when it gave none. */
+  readonly code: string | undefined;
+  /** HTTP status of the answer; 0 when the API could not be reached. */
+  readonly status: number;
+  constructor(message: string, status = 0, code?: string) {
     super(message);
     this.name = 'PlaybackApiError';
+    this.status = status;
+    this.code = code;
   }
 }
+
+/** What the error body may carry; a proxy's page or a non-streamloop server gives neither. */
+const API_CODE = /^ERR_[A-Z0-9_]{1,60}$/;
 
 export async function resolvePlaybackSource(
   request: PlaybackRequest,
@@ -59,7 +68,15 @@ export async function resolvePlaybackSource(
     | undefined;
   if (!response.ok || typeof body?.manifestUrl !== 'string') {
     const reason = typeof body?.error?.message === 'string' ? `: ${body.error.message}` : '';
-    throw new PlaybackApiError(`the playback API answered ${response.status}${reason}`);
+    const code =
+      typeof body?.error?.code === 'string' && API_CODE.test(body.error.code) ? body.error.code : undefined;
+    // The code in the message too: a page that shows only the player's message still tells a site
+    // the owner has not allowed (ERR_PLAYBACK_RESTRICTED) from an outage.
+    throw new PlaybackApiError(
+      `the playback API answered ${response.status}${code === undefined ? '' : ` ${code}`}${reason}`,
+      response.status,
+      code,
+    );
   }
   // A relative manifest URL is relative to the API that issued it, not to the page.
   const base = new URL(apiUrl, typeof location === 'undefined' ? 'http://localhost/' : location.href);

@@ -48,7 +48,53 @@ describe('playback source', () => {
     const { fetchImpl } = api(404, { error: { code: 'ERR_NOT_FOUND', message: 'no video video-0001' } });
     const failure = resolvePlaybackSource({ videoId: 'video-0001', apiBase: 'https://api.test' }, fetchImpl);
     await expect(failure).rejects.toThrow(PlaybackApiError);
-    await expect(failure).rejects.toThrow('the playback API answered 404: no video video-0001');
+    await expect(failure).rejects.toThrow('the playback API answered 404 ERR_NOT_FOUND: no video video-0001');
+  });
+
+  it('carries the API code of a refused site, so the player can show why it may not play here', async () => {
+    const message =
+      'https://evil.test may not play video video-0001: its owner restricts playback to listed domains';
+    const { fetchImpl } = api(403, { error: { code: 'ERR_PLAYBACK_RESTRICTED', message } });
+    const err = await resolvePlaybackSource(
+      { videoId: 'video-0001', apiBase: 'https://api.test' },
+      fetchImpl,
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PlaybackApiError);
+    expect(err).toMatchObject({
+      code: 'ERR_PLAYBACK_RESTRICTED',
+      status: 403,
+      message: `the playback API answered 403 ERR_PLAYBACK_RESTRICTED: ${message}`,
+    });
+  });
+
+  it('takes no code from a body that is not a streamloop error (a proxy page, an odd server)', async () => {
+    for (const body of [
+      { error: { code: '<b>boom</b>', message: 'x' } },
+      { message: 'Forbidden' },
+      'Forbidden',
+    ]) {
+      const { fetchImpl } = api(403, body);
+      const err = await resolvePlaybackSource(
+        { videoId: 'video-0001', apiBase: 'https://api.test' },
+        fetchImpl,
+      ).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: undefined, status: 403 });
+      expect((err as Error).message).toMatch(/^the playback API answered 403(: x)?$/);
+    }
+  });
+
+  it('names no status or code when the API could not be reached', async () => {
+    const failure = resolvePlaybackSource(
+      { videoId: 'video-0001', apiBase: 'https://api.test' },
+      async () => {
+        throw new TypeError('Failed to fetch');
+      },
+    );
+    await expect(failure).rejects.toMatchObject({
+      message: 'the playback API could not be reached',
+      status: 0,
+      code: undefined,
+    });
   });
 
   it.each([

@@ -5,6 +5,7 @@ import { type Catalog, CatalogConflictError } from '../src/catalog.js';
 import { listMigrations } from '../src/migrate.js';
 import { describeKeysAndUploads } from './api-keys.contract.js';
 import { describeLifecycleAndTags } from './lifecycle-events.contract.js';
+import { describePlaybackRestrictions } from './playback-restrictions.contract.js';
 import { claimUnpublishedOutbox, enqueueOutbox, markOutboxPublished } from '../src/outbox-repository.js';
 import {
   deleteVideo,
@@ -104,6 +105,7 @@ export function describeCatalogContract(label: string, open: OpenCatalog): void 
           '010_transcode_attempts',
           '011_video_keys',
           '012_job_runs',
+          '013_playback_restrictions',
         ]);
         expect([...firstMigrations[0]!, ...firstMigrations[1]!].sort()).toEqual(all);
       });
@@ -458,6 +460,7 @@ export function describeCatalogContract(label: string, open: OpenCatalog): void 
 
     describeLifecycleAndTags(() => catalog);
     describeKeysAndUploads(() => catalog);
+    describePlaybackRestrictions(() => catalog);
 
     describe('lifecycle', () => {
       it('answers ping and names its adapter', async () => {

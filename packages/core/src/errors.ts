@@ -10,6 +10,8 @@ export const ERROR_CODES = {
   ERR_SQL_REFUSED: 403,
   ERR_TOKEN_INVALID: 403,
   ERR_TOKEN_EXPIRED: 403,
+  /** The video's owner restricts playback to listed domains and the requesting page is not one. */
+  ERR_PLAYBACK_RESTRICTED: 403,
   ERR_NOT_FOUND: 404,
   ERR_VIDEO_NOT_READY: 404,
   ERR_METHOD_NOT_ALLOWED: 405,
