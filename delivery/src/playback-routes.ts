@@ -69,11 +69,26 @@ function requestingOrigin(request: FastifyRequest): string | undefined {
   return originOfReferer(request.headers.referer);
 }
 
+/**
+ * A page of streamloop itself: /watch, or /embed inside a frame its `frame-ancestors` (from the same
+ * restrictions) already admitted. Browsers set Sec-Fetch-Site and page scripts cannot; the Host
+ * comparison covers browsers without it. A non-browser can claim either, as it can any Origin.
+ */
+function isOwnPage(request: FastifyRequest, origin: string | undefined): boolean {
+  if (request.headers['sec-fetch-site'] === 'same-origin') return true;
+  if (origin === undefined) return false;
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
+}
+
 /** Registers in its own encapsulated scope, so the rate limit applies to this route only. */
 export async function playbackRoutes(scope: FastifyInstance, deps: PlaybackRoutesDeps): Promise<void> {
   const auth = toApiKeyAuth(deps.apiKey, deps.catalog);
   const legacyKey = typeof deps.apiKey === 'string' ? deps.apiKey : undefined;
-  // Before the rate limit's hook, so its 429 carries the same headers.
+  // A scope hook runs before the rate limit's route-level one, so its 429 carries the same headers.
   scope.addHook('onRequest', async (request, reply) => grantCors(request, reply));
   await scope.register(rateLimit, {
     global: true,
@@ -123,7 +138,7 @@ export async function playbackRoutes(scope: FastifyInstance, deps: PlaybackRoute
           // Videos recorded before keys had owners are the default owner's.
           const restrictions = await getPlaybackRestrictions(deps.catalog, video.owner ?? DEFAULT_OWNER);
           const origin = requestingOrigin(request);
-          if (!isOriginAllowed(restrictions, origin)) {
+          if (!isOriginAllowed(restrictions, origin) && !isOwnPage(request, origin)) {
             throw new AppError(
               'ERR_PLAYBACK_RESTRICTED',
               `${origin === undefined ? 'a request naming no site (no Origin or Referer)' : origin.slice(0, 200)} may not play video ${id}: its owner restricts playback to listed domains`,
@@ -152,6 +167,8 @@ export async function playbackRoutes(scope: FastifyInstance, deps: PlaybackRoute
         ...(ladder.dash === undefined ? {} : { dashUrl: mediaUrl(ladder.dash) }),
         expiresAt: expiresAt.toISOString(),
         variant: null,
+        ladderId: ladder.ladderId,
+        ladderVersion: ladder.ladderVersion,
       };
     },
   );

@@ -267,13 +267,17 @@ describe('nginx edge and gateway in front of delivery', () => {
       { path: '/api/v1/videos?q=cats', method: 'GET', service: 'ingest' },
       { path: '/api/v1/videos/abc123', method: 'GET', service: 'ingest' },
       { path: '/api/v1/videos/abc123/other', method: 'GET', service: 'ingest' },
+      { path: '/api/v1/playback-restrictions', method: 'PUT', service: 'ingest' },
       { path: '/v1/beacons', method: 'POST', service: 'beacon-collector' },
       { path: '/api/v1/qoe/overview?videoId=x', method: 'GET', service: 'analytics' },
       { path: '/api/v1/sql', method: 'POST', service: 'analytics' },
       { path: '/dashboards/', method: 'GET', service: 'dashboards' },
       { path: '/watch/abc123', method: 'GET', service: 'dashboards' },
     ])('$method $path → $service', async ({ path, method, service }) => {
-      const res = await fetch(nginx.baseUrl + path, { method, ...(method === 'POST' ? { body: '{}' } : {}) });
+      const res = await fetch(nginx.baseUrl + path, {
+        method,
+        ...(method === 'POST' || method === 'PUT' ? { body: '{}' } : {}),
+      });
       expect(res.status).toBe(200);
       if (method === 'HEAD') return;
       const body = (await res.json()) as { service: string; url: string };

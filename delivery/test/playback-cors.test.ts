@@ -87,6 +87,28 @@ describe.each(TEST_CATALOGS)('playback API across origins (%s)', (_name, open) =
     expect(sameOrigin.headers).not.toHaveProperty('access-control-allow-origin');
   });
 
+  it('keeps Vary and the grant on a 429, so a page reads that it was rate limited', async () => {
+    const { app: limited } = await buildDeliveryApp(fixture, {
+      publicRateLimit: { max: 1, timeWindowMs: 60_000 },
+    });
+    try {
+      const video = await videoOf();
+      const ask = () =>
+        limited.inject({
+          method: 'GET',
+          url: `/api/v1/videos/${video.id}/playback`,
+          headers: { origin: SHOP },
+        });
+      expect((await ask()).statusCode).toBe(200);
+      const refused = await ask();
+      expect(refused.statusCode).toBe(429);
+      expect(refused.json().error.code).toBe('ERR_RATE_LIMITED');
+      expect(refused.headers).toMatchObject({ vary: 'Origin', 'access-control-allow-origin': SHOP });
+    } finally {
+      await limited.close();
+    }
+  });
+
   describe('restricted owner', () => {
     const restrictions: PlaybackRestrictions = {
       allowedDomains: ['shop.example.com', '*.partner.org'],
@@ -151,6 +173,26 @@ describe.each(TEST_CATALOGS)('playback API across origins (%s)', (_name, open) =
       const other = await createApiKey(fixture.catalog, { owner: uniqueName('other'), scopes: ['manage'] });
       const refused = await playback(video.id, { authorization: `Bearer ${other.key}` });
       expect(refused.json().error?.code).toBe('ERR_PLAYBACK_RESTRICTED');
+    });
+
+    it.each([
+      [
+        'Sec-Fetch-Site: same-origin',
+        { 'sec-fetch-site': 'same-origin', referer: 'https://stack.test/embed/x' },
+      ],
+      ['an Origin on the host asked', { host: 'stack.test', origin: 'https://stack.test' }],
+      ['a Referer on the host asked', { host: 'stack.test:8080', referer: 'http://stack.test:8080/watch/x' }],
+    ])('lets streamloop’s own pages (/watch, /embed) play: %s', async (_what, headers) => {
+      const video = await videoOf({ allowedDomains: [], allowNoOrigin: false });
+      expect((await playback(video.id, headers)).statusCode).toBe(200);
+    });
+
+    it('does not take a cross-site request or another host for streamloop’s own page', async () => {
+      const video = await videoOf({ allowedDomains: [], allowNoOrigin: false });
+      const crossSite = { 'sec-fetch-site': 'cross-site', origin: 'https://evil.test', host: 'stack.test' };
+      expect((await playback(video.id, crossSite)).statusCode).toBe(403);
+      const otherPort = { host: 'stack.test:8080', origin: 'https://stack.test' };
+      expect((await playback(video.id, otherPort)).statusCode).toBe(403);
     });
 
     it('judges before readiness, so a refused site learns nothing about the video', async () => {

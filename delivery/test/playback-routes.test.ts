@@ -78,6 +78,8 @@ describe('GET /api/v1/videos/:id/playback', () => {
     const body = (await playback(video.id)).json<PlaybackResponse>();
     expect(body.manifestUrl).toMatch(new RegExp(`^/media/${video.id}/[a-z0-9-]+/master\\.m3u8\\?token=`));
     expect(body.dashUrl).toMatch(new RegExp(`^/media/${video.id}/[a-z0-9-]+/manifest\\.mpd\\?token=`));
+    // The ladder named in the response is the folder its URLs point into.
+    expect(body.manifestUrl.startsWith(`/media/${video.id}/${body.ladderId}/`)).toBe(true);
     const tokenOf = (url: string) => new URL(url, 'http://origin').searchParams.get('token');
     expect(tokenOf(body.dashUrl!)).toBe(tokenOf(body.manifestUrl));
 
@@ -117,6 +119,9 @@ describe('GET /api/v1/videos/:id/playback', () => {
       dashUrl: expect.stringMatching(new RegExp(`^/media/${video.id}/.+\\.mpd\\?token=`)),
       expiresAt: '2031-05-01T11:00:00.000Z',
       variant: null,
+      // The default ladder (docs/README.md: `default` v2), which the SDK copies onto beacons.
+      ladderId: 'default',
+      ladderVersion: 2,
     });
     const token = new URL(body.manifestUrl, 'http://origin').searchParams.get('token');
     expect(verifyPlaybackToken(token, SIGNING_SECRET, now)).toEqual({

@@ -294,7 +294,7 @@ describe('player SDK QoE in Chromium against the single-process stack', () => {
     const { page } = await newPage();
     // A stand-in for a fault that cannot be caused for real here (a CDN serving a damaged object):
     // the browser receives garbage for the first segment of every rendition.
-    await page.route(/\/media\/[^/]+\/[^/]+\/seg_000\.(ts|m4s)/, (route) =>
+    await page.route(/\/media\/[^/]+\/(?:[^/]+\/)+seg_000\.(ts|m4s)/, (route) =>
       route.fulfill({ status: 200, contentType: 'video/iso.segment', body: Buffer.alloc(188 * 200, 0x5a) }),
     );
     await page.goto(`${base}/watch/${videoId}`);

@@ -10,27 +10,23 @@ import {
   putPlaybackRestrictions,
 } from '@streamloop/catalog/playback-restrictions-repository';
 import { AppError } from '@streamloop/core/errors';
-import { PlaybackRestrictions } from '@streamloop/core/playback-restrictions';
-import { createValidator } from '@streamloop/core/validate';
+import { PlaybackRestrictions, parsePlaybackRestrictions } from '@streamloop/core/playback-restrictions';
 import type { ApiKeyAuth } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
 import { principalOf } from './video-access.js';
 
 const PATH = '/api/v1/playback-restrictions';
 
-const validateRestrictions = createValidator(PlaybackRestrictions);
-
 /**
  * The contract's own checker instead of fastify's ajv, which would strip an unknown field (a typo
  * like `allowedOrigins`) and store restrictions the owner did not mean: here it is a 400 naming it.
  */
 const strictBody = () => (body: unknown) => {
-  const checked = validateRestrictions(body);
-  if (checked.ok) return { value: checked.value };
-  const issues = checked.issues.map((issue) => `${issue.path || '/'}: ${issue.message}`).join('; ');
-  return {
-    error: new AppError('ERR_VALIDATION', `invalid playback restrictions: ${issues}`, checked.issues),
-  };
+  try {
+    return { value: parsePlaybackRestrictions(body) };
+  } catch (error) {
+    return { error: error as Error };
+  }
 };
 
 export function registerPlaybackRestrictionsRoutes(

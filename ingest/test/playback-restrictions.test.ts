@@ -78,7 +78,7 @@ describe('playback restrictions API', () => {
     const kept = { allowedDomains: ['kept.example.com'], allowNoOrigin: false };
     await call(keys.tenantA, 'PUT', kept);
     const res = await call(keys.tenantA, 'PUT', body);
-    expect([res.status, res.body.error.code]).toEqual([400, 'ERR_VALIDATION']);
+    expect([res.status, res.body.error?.code]).toEqual([400, 'ERR_VALIDATION']);
     expect(res.body.error.message).toContain(`invalid playback restrictions: ${field}`);
     expect((await call(keys.tenantA, 'GET')).body).toEqual(kept);
   });

@@ -42,6 +42,22 @@ export async function makeHlsClip(): Promise<{ dir: string; cleanup(): Promise<v
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * A page as the README's script-tag example writes it: the bundle and stylesheet from `/sdk/`, one
+ * `<video id="player">`, and `window.streamloop = createPlayer('player', options)` (options as JSON).
+ */
+export function scriptTagPage(options: Record<string, unknown>): string {
+  return `<!doctype html>
+<html><head><meta charset="utf-8"><link rel="stylesheet" href="/sdk/video-js.min.css"></head>
+<body>
+<video id="player" class="video-js" width="640" height="360" playsinline></video>
+<script src="/sdk/streamloop-player.min.js"></script>
+<script>
+  window.streamloop = StreamloopPlayer.createPlayer('player', ${JSON.stringify(options)});
+</script>
+</body></html>`;
+}
+
 export interface ReceivedRequest {
   contentType: string;
   beacons: Beacon[];

@@ -11,6 +11,7 @@ import {
   launchChromium,
   makeHlsClip,
   type ReceivedRequest,
+  scriptTagPage,
   startPageServer,
 } from './browser-fixture.js';
 import { validateBeacon } from './helpers.js';
@@ -19,21 +20,13 @@ const VIDEO_ID = 'browser-test-01';
 
 // The batch interval is shortened so the first batch arrives well before the 8 s clip ends;
 // batching rules themselves are pinned by the unit tests.
-const PAGE = `<!doctype html>
-<html><head><meta charset="utf-8"><link rel="stylesheet" href="/sdk/video-js.min.css"></head>
-<body>
-<video id="player" class="video-js" width="640" height="360" playsinline></video>
-<script src="/sdk/streamloop-player.min.js"></script>
-<script>
-  window.streamloop = StreamloopPlayer.createPlayer('player', {
-    videoId: ${JSON.stringify(VIDEO_ID)},
-    playbackUrl: '/hls/master.m3u8',
-    collectorUrl: '/v1/beacons',
-    playerOptions: { autoplay: 'muted', muted: true },
-    transport: { flushIntervalMs: 1000 },
-  });
-</script>
-</body></html>`;
+const PAGE = scriptTagPage({
+  videoId: VIDEO_ID,
+  playbackUrl: '/hls/master.m3u8',
+  collectorUrl: '/v1/beacons',
+  playerOptions: { autoplay: 'muted', muted: true },
+  transport: { flushIntervalMs: 1000 },
+});
 
 const beaconsOf = (received: ReceivedRequest[]): Beacon[] => received.flatMap((r) => r.beacons);
 

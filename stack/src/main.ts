@@ -6,7 +6,6 @@ import path from 'node:path';
 import { mountAnalytics } from '@streamloop/analytics/mount-analytics';
 import { collectorOptions } from '@streamloop/beacon-collector/collector-config';
 import { mountCollector } from '@streamloop/beacon-collector/mount-collector';
-import { createOutboxRelay } from '@streamloop/catalog/outbox-relay';
 import { reasonOf } from '@streamloop/core/errors';
 import { ALL_TOPICS } from '@streamloop/core/topics';
 import { mountDashboards } from '@streamloop/dashboards/mount-dashboards';
@@ -19,7 +18,7 @@ import { createApiKeyAuth } from '@streamloop/service-kit/api-key';
 import { ALL_PORTS } from '@streamloop/service-kit/open-ports';
 import { runProcess } from '@streamloop/service-kit/run-process';
 import { resolveSecret } from '@streamloop/service-kit/secrets';
-import { createTranscodeWorker } from '@streamloop/transcode/transcode-worker';
+import { startTranscode } from '@streamloop/transcode/start-transcode';
 import { ensureDemoVideo } from './demo-video.js';
 import { ensureFirstApiKey } from './first-api-key.js';
 
@@ -70,16 +69,7 @@ await runProcess({
     mountDashboards(app, {});
     mountPlayerPages(app, { collectorUrl: '/v1/beacons', catalog: ports.catalog });
 
-    const relay = createOutboxRelay({ catalog: ports.catalog, eventLog: ports.eventLog, logger });
-    relay.start();
-    const worker = createTranscodeWorker({
-      ...ports,
-      logger,
-      registry,
-      workDir: path.join(config.dataDir, 'transcode'),
-      encryption: config.hlsEncryption,
-    });
-    await worker.start();
+    const transcode = await startTranscode({ config, ports, logger, registry });
     if (ports.eventLog.adapter.kind === 'embedded') await requeueInterruptedJobs({ ...ports, logger });
 
     // Demo content is made in the background: the stack answers while ffmpeg works.
@@ -115,8 +105,7 @@ await runProcess({
       },
       stop: async () => {
         await demo;
-        await worker.stop();
-        await relay.stop();
+        await transcode.stop();
         await analytics.stop();
       },
     };

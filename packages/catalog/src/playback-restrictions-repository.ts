@@ -2,17 +2,13 @@
  * Per-owner playback restrictions (core's PlaybackRestrictions). Ingest's management API writes
  * them; delivery reads them for every cross-origin playback request and the embed page.
  */
-import { AppError } from '@streamloop/core/errors';
-import { PlaybackRestrictions } from '@streamloop/core/playback-restrictions';
-import { createValidator } from '@streamloop/core/validate';
+import { type PlaybackRestrictions, parsePlaybackRestrictions } from '@streamloop/core/playback-restrictions';
 import type { Queryable } from './catalog.js';
 
 interface RestrictionRow {
   allowed_domains: string[];
   allow_no_origin: boolean;
 }
-
-const validate = createValidator(PlaybackRestrictions);
 
 /** Undefined when the owner stored none: its videos play from any site. */
 export async function getPlaybackRestrictions(
@@ -34,11 +30,7 @@ export async function putPlaybackRestrictions(
   restrictions: PlaybackRestrictions,
 ): Promise<void> {
   // Delivery trusts what it reads back, so a caller that skipped the route schema cannot store junk.
-  const checked = validate(restrictions);
-  if (!checked.ok) {
-    const issues = checked.issues.map((issue) => `${issue.path || '/'}: ${issue.message}`).join('; ');
-    throw new AppError('ERR_VALIDATION', `invalid playback restrictions: ${issues}`, checked.issues);
-  }
+  parsePlaybackRestrictions(restrictions);
   await db.query(
     `INSERT INTO playback_restrictions (owner, allowed_domains, allow_no_origin)
      VALUES ($1, $2::text[], $3)

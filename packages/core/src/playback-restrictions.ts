@@ -4,6 +4,8 @@
  * No restrictions stored = playable from any site.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { AppError } from './errors.js';
+import { createValidator, describeIssues } from './validate.js';
 
 const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
 
@@ -32,6 +34,22 @@ export const PlaybackRestrictions = Type.Object(
   { additionalProperties: false },
 );
 export type PlaybackRestrictions = Static<typeof PlaybackRestrictions>;
+
+const validateRestrictions = createValidator(PlaybackRestrictions);
+
+/**
+ * `value` as restrictions, or a 400 `ERR_VALIDATION` naming every offending field. Unknown fields are
+ * refused, not dropped: a misspelt `allowedOrigins` must not leave an owner believing it is protected.
+ */
+export function parsePlaybackRestrictions(value: unknown): PlaybackRestrictions {
+  const checked = validateRestrictions(value);
+  if (checked.ok) return checked.value;
+  throw new AppError(
+    'ERR_VALIDATION',
+    `invalid playback restrictions: ${describeIssues(checked.issues)}`,
+    checked.issues,
+  );
+}
 
 /**
  * Whether a page at `origin` (`https://shop.example.com:8443`; undefined when the request named

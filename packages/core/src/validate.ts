@@ -25,3 +25,8 @@ export function createValidator<S extends TSchema>(
     return { ok: false, issues };
   };
 }
+
+/** `/path: message; …` for one-line error messages (`/` for the root). */
+export function describeIssues(issues: readonly ValidationIssue[]): string {
+  return issues.map((issue) => `${issue.path || '/'}: ${issue.message}`).join('; ');
+}

@@ -4,6 +4,7 @@ import {
   isOriginAllowed,
   originOfReferer,
   PlaybackRestrictions,
+  parsePlaybackRestrictions,
 } from '../src/playback-restrictions.js';
 import { createValidator } from '../src/validate.js';
 
@@ -95,5 +96,21 @@ describe('PlaybackRestrictions schema', () => {
   it('refuses a missing allowNoOrigin and unknown fields', () => {
     expect(validate({ allowedDomains: [] }).ok).toBe(false);
     expect(validate({ ...restrict([]), allowedOrigins: [] }).ok).toBe(false);
+  });
+});
+
+describe('parsePlaybackRestrictions', () => {
+  it('returns valid restrictions and refuses others with a 400 naming every offending field', () => {
+    expect(parsePlaybackRestrictions(restrict(['a.com'], true))).toEqual(restrict(['a.com'], true));
+    let err: unknown;
+    try {
+      parsePlaybackRestrictions({ allowedDomains: ['ok.com', 'A.com'], allowNoOrigin: 'yes' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'ERR_VALIDATION', status: 400 });
+    expect((err as Error).message).toMatch(
+      /^invalid playback restrictions: \/allowedDomains\/1: .*; \/allowNoOrigin: /,
+    );
   });
 });

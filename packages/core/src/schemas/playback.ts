@@ -2,8 +2,9 @@
  * `GET /api/v1/videos/:id/playback`: what delivery answers and the player SDK reads (type only).
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { LadderRecord } from './ladder.js';
 
-export const PlaybackResponse = Type.Object({
+const Urls = Type.Object({
   /** The HLS master playlist with its token; relative to the origin that served this response. */
   manifestUrl: Type.String(),
   /** The DASH MPD over the same segments; absent for videos packaged before DASH existed, or encrypted. */
@@ -11,9 +12,16 @@ export const PlaybackResponse = Type.Object({
   expiresAt: Type.String({ format: 'date-time' }),
   /** The encoding-ladder experiment arm this viewer gets; null while no experiment runs. */
   variant: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]),
-  /** The ladder the URLs point into, copied onto the viewer's beacons. */
-  ladderId: Type.Optional(Type.String({ maxLength: 64 })),
-  /** True when the arm is derived from another ladder (manifest filtered), not encoded on its own. */
+  /** True for a simulated viewer's playback (the simulator asks for it): its beacons are marked synthetic. */
   synthetic: Type.Optional(Type.Boolean()),
 });
+
+/**
+ * The ladder the URLs point into (`ladderId`, `ladderVersion`), copied onto the viewer's beacons.
+ * Picked from the published record itself, so a field renamed there is renamed here — and in every
+ * reader (delivery, the SDK) at compile time.
+ */
+const LadderOfPlayback = Type.Partial(Type.Pick(LadderRecord, ['ladderId', 'ladderVersion']));
+
+export const PlaybackResponse = Type.Composite([Urls, LadderOfPlayback]);
 export type PlaybackResponse = Static<typeof PlaybackResponse>;
