@@ -11,6 +11,8 @@ import { mountPlayerPages } from './mount-player-pages.js';
 await runProcess({
   name: 'dashboards',
   ports: ['catalog'],
+  // The dashboards UI, the SDK files and the watch page serve without it; only /embed and /oembed read it.
+  optionalPorts: ['catalog'],
   start: async ({ app, ports }) => {
     mountDashboards(app, {});
     mountPlayerPages(app, { collectorUrl: '/v1/beacons', catalog: ports.catalog });

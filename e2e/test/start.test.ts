@@ -119,7 +119,7 @@ describe('services mode: every process starts on the real services', () => {
       ports: ['event-log', 'catalog', 'analytics-store', 'feature-store'],
       optional: ['feature-store'],
     },
-    { name: 'dashboards', ports: [], optional: [] },
+    { name: 'dashboards', ports: ['catalog'], optional: ['catalog'] },
   ];
   it.each(processes)(
     '$name is ready with its ports on the real services',
