@@ -34,6 +34,10 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     trustProxy: deps.trustProxy ?? false,
     // Beacon session ids may be 128 characters (schema); fastify's default stops at 100.
     routerOptions: { maxParamLength: 256 },
+    // Multi-type keywords (`type: ['string', 'number', 'boolean', 'null']`, SQL parameters) are meant:
+    // without this ajv logs a strict-mode warning at every start. The `anyOf` spelling would let
+    // fastify's type coercion turn a number into a string in the first branch.
+    ajv: { customOptions: { allowUnionTypes: true } },
   });
 
   // One error handler for every route: codes from the registry, never 5xx internals in a body.
