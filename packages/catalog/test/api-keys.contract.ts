@@ -44,6 +44,9 @@ export function describeKeysAndUploads(getCatalog: () => Catalog): void {
       const catalog = getCatalog();
       const owner = uniqueName('keys');
       const a = await createApiKey(catalog, { owner, scopes: ['manage', 'upload'], rateLimitPerMinute: 5 });
+      // Keys are listed by creation time (millisecond precision), ties by id: make b's creation time
+      // later than a's, as a second key created by a person always is (PGlite can insert both in 1 ms).
+      await new Promise((resolve) => setTimeout(resolve, 5));
       const b = await createApiKey(catalog, { owner, scopes: ['analytics-read'] });
       await createApiKey(catalog, { owner: uniqueName('other'), scopes: ['upload'] });
       expect((await listApiKeys(catalog, owner)).map((k) => k.id)).toEqual([a.record.id, b.record.id]);

@@ -114,14 +114,25 @@ function buildKafkaEventLog(
       const missing = definitions.filter(({ name }) => !existing.has(name));
       if (missing.length > 0) {
         // false = another process created them first: fine, that is the point of "ensure".
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: missing.map(({ name, partitions }) => ({
-            topic: name,
-            numPartitions: partitions,
-            replicationFactor: options.replicationFactor ?? 1,
-          })),
-        });
+        try {
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: missing.map(({ name, partitions }) => ({
+              topic: name,
+              numPartitions: partitions,
+              replicationFactor: options.replicationFactor ?? 1,
+            })),
+          });
+        } catch (err) {
+          // KRaft can answer the metadata request kafkajs makes to wait for the new leaders with
+          // "This server does not host this topic-partition" (retriable) before the topic has
+          // propagated, and kafkajs only retries LEADER_NOT_AVAILABLE there (seen in CI here).
+          if (!(err as { retriable?: boolean }).retriable) throw err;
+        }
+        await waitForLeaders(
+          admin,
+          missing.map(({ name }) => name),
+        );
       }
       for (const { name } of definitions) knownTopics.add(name);
     },
@@ -197,4 +208,22 @@ function isUnknownTopic(err: unknown): boolean {
     current = (current as { cause?: unknown }).cause;
   }
   return false;
+}
+
+/** Until every partition of `topics` has a leader (30 s at most), retrying what the broker calls retriable. */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics });
+      const led = found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+      if (found.length === topics.length && led) return;
+    } catch (err) {
+      if (!(err as { retriable?: boolean }).retriable) throw err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`topics ${topics.join(', ')} have no leader ${timeoutMs} ms after they were created`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
