@@ -16,7 +16,14 @@ import { frameAncestorsFor } from '@streamloop/core/playback-restrictions';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type EmbedOptions, parseEmbedOptions } from './embed-options.js';
 import { sdkMajorVersion, sdkUrls } from './sdk-routes.js';
-import { escapeHtml, inlineJson, sdkScripts, type WatchPageDeps, watchPagePolicy } from './watch-page.js';
+import {
+  createPlayerScript,
+  escapeHtml,
+  inlineJson,
+  sdkScripts,
+  type WatchPageDeps,
+  watchPagePolicy,
+} from './watch-page.js';
 
 export interface EmbedPageDeps extends WatchPageDeps {
   /** Where the video's playback policy and its owner's restrictions are read. */
@@ -70,6 +77,15 @@ function renderError(nonce: string, status: number, reason: string): string {
 `;
 }
 
+// fill: the frame's size, whatever the site made it; the video keeps its aspect inside.
+const EMBED_PLAYER_OPTIONS = `{
+      fill: true,
+      controls: config.controls,
+      loop: config.loop,
+      muted: config.autoplay,
+      autoplay: config.autoplay ? 'muted' : false
+    }`;
+
 function renderPlayer(
   nonce: string,
   videoId: string,
@@ -99,20 +115,7 @@ function renderPlayer(
 ${sdkScripts(nonce)}
 <script nonce="${nonce}">
 (function () {
-  var config = ${config};
-  window.streamloop = StreamloopPlayer.createPlayer('player', {
-    videoId: config.videoId,
-    apiBase: config.apiBase,
-    collectorUrl: config.collectorUrl,
-    // fill: the frame's size, whatever the site made it; the video keeps its aspect inside.
-    playerOptions: {
-      fill: true,
-      controls: config.controls,
-      loop: config.loop,
-      muted: config.autoplay,
-      autoplay: config.autoplay ? 'muted' : false
-    }
-  });
+${createPlayerScript(config, EMBED_PLAYER_OPTIONS)}
   if (config.start > 0) {
     var player = window.streamloop.player;
     player.one('loadedmetadata', function () { player.currentTime(config.start); });

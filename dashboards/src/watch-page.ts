@@ -85,6 +85,20 @@ export function watchPagePolicy(nonce: string, deps: WatchPageDeps, frameAncesto
 }
 
 /** The SDK bundle's script tag, after the flag that keeps video.js from injecting a <style> (sizing comes from CSS). */
+/**
+ * The inline start both player pages (watch, embed) run inside their nonce'd script: the server's
+ * `config` (inlineJson) and the SDK's player on `#player`, with the page's own video.js options.
+ */
+export function createPlayerScript(config: string, playerOptions: string): string {
+  return `  var config = ${config};
+  window.streamloop = StreamloopPlayer.createPlayer('player', {
+    videoId: config.videoId,
+    apiBase: config.apiBase,
+    collectorUrl: config.collectorUrl,
+    playerOptions: ${playerOptions}
+  });`;
+}
+
 export function sdkScripts(nonce: string): string {
   return `<script nonce="${nonce}">window.VIDEOJS_NO_DYNAMIC_STYLE = true;</script>
 <script nonce="${nonce}" src="${sdkUrls(sdkMajorVersion()).script}"></script>`;
@@ -134,13 +148,7 @@ function renderPage(nonce: string, videoId: string, deps: WatchPageDeps, origin:
 ${sdkScripts(nonce)}
 <script nonce="${nonce}">
 (function () {
-  var config = ${config};
-  window.streamloop = StreamloopPlayer.createPlayer('player', {
-    videoId: config.videoId,
-    apiBase: config.apiBase,
-    collectorUrl: config.collectorUrl,
-    playerOptions: { autoplay: 'muted', muted: true }
-  });
+${createPlayerScript(config, "{ autoplay: 'muted', muted: true }")}
   fetch(config.apiBase + '/api/v1/videos/' + encodeURIComponent(config.videoId), { headers: { accept: 'application/json' } })
     .then(function (response) { return response.ok ? response.json() : null; })
     .then(function (video) {

@@ -29,7 +29,6 @@ describe.each(TEST_CATALOGS)('embed page and oEmbed on %s', (_name, open) => {
 
   beforeAll(async () => {
     ({ catalog, teardown } = await open());
-    await catalog.migrate();
     await insertVideo(catalog, {
       id: PUBLIC_ID,
       title: 'A <b>bold</b> "clip"',

@@ -28,7 +28,6 @@ describe.each(TEST_CATALOGS)('playback API across origins (%s)', (_name, open) =
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'streamloop-cors-'));
     const { catalog, teardown } = await open();
-    await catalog.migrate();
     const objectStore = await createLocalObjectStore({ root: path.join(dir, 'objects') });
     fixture = { catalog, objectStore, close: () => objectStore.close().then(teardown) };
     ({ app } = await buildDeliveryApp(fixture));

@@ -110,6 +110,8 @@ const median = (values: number[]): number => {
 };
 
 async function main(): Promise<void> {
+  // A ratio taken beside a test run is noise: the load goes into the results.
+  const loadBefore = os.loadavg()[0];
   const clipDir = await mkdtemp(path.join(os.tmpdir(), 'bench-player-'));
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
@@ -140,6 +142,7 @@ async function main(): Promise<void> {
     benchmark: 'player-startup',
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, node: process.version },
+    load1m: { before: loadBefore, after: os.loadavg()[0] },
     setup: { rounds: ROUNDS, clip: '6 s 640x360 H.264 HLS, 2 s segments, served by Playwright routing' },
     ratios: { sdkToBareStartup: startup('sdk') / startup('bare') },
     medians: {

@@ -63,8 +63,8 @@ export interface CatalogUnderTest {
 }
 
 /**
- * Both adapters, each opening a fresh empty catalog (a scratch PostgreSQL database, a PGlite temp
- * directory): `describe.each(TEST_CATALOGS)` runs a suite on each.
+ * Both adapters, each opening a fresh catalog with every migration applied (a scratch PostgreSQL
+ * database, a PGlite temp directory): `describe.each(TEST_CATALOGS)` runs a suite on each.
  */
 export const TEST_CATALOGS: [string, () => Promise<CatalogUnderTest>][] = [
   [
@@ -72,6 +72,7 @@ export const TEST_CATALOGS: [string, () => Promise<CatalogUnderTest>][] = [
     async () => {
       const scratch = await createScratchDatabase(postgresUrl());
       const catalog = createPgCatalog({ url: scratch.url, logger: { warn: () => undefined } });
+      await catalog.migrate();
       return { catalog, teardown: () => catalog.close().then(scratch.drop) };
     },
   ],
@@ -80,6 +81,7 @@ export const TEST_CATALOGS: [string, () => Promise<CatalogUnderTest>][] = [
     async () => {
       const dir = await mkdtemp(join(tmpdir(), 'streamloop-catalog-'));
       const catalog = await createPgliteCatalog({ dataDir: join(dir, 'catalog') });
+      await catalog.migrate();
       return {
         catalog,
         teardown: () => catalog.close().then(() => rm(dir, { recursive: true, force: true })),

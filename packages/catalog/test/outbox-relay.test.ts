@@ -35,7 +35,6 @@ describe.each(TEST_CATALOGS)('outbox relay on %s', (_label, open) => {
   let teardown: () => Promise<void>;
   beforeAll(async () => {
     ({ catalog, teardown } = await open());
-    await catalog.migrate();
   });
   afterAll(() => teardown?.());
 

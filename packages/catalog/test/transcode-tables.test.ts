@@ -21,7 +21,6 @@ describe.each(TEST_CATALOGS)('transcode tables on %s', (_name, open) => {
 
   beforeAll(async () => {
     ({ catalog, teardown } = await open());
-    await catalog.migrate();
   });
   afterAll(() => teardown?.());
 
