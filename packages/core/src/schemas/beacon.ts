@@ -57,6 +57,14 @@ export const Beacon = Type.Object(
     variant: Type.Optional(Type.String({ maxLength: 64 })),
     ladderId: Type.Optional(Type.String({ maxLength: 64 })),
     sdkVersion: Type.Optional(Type.String({ maxLength: 32 })),
+    /**
+     * A simulated viewer (the simulator, issue 11), never a person. Absent means real. Analytics
+     * keeps synthetic views out of every QoE number unless a reader asks for them (`synthetic=`).
+     */
+    synthetic: Type.Optional(Type.Boolean()),
+    /** Simulated viewers only: the audience cohort and the network class its traces come from. */
+    cohort: Type.Optional(Type.String({ maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' })),
+    networkClass: Type.Optional(Type.String({ maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' })),
     /** 'sdk' (the player SDK, the default when absent) or 'cmcd' (the origin, from a request's CMCD). */
     source: Type.Optional(Type.Union([Type.Literal('sdk'), Type.Literal('cmcd')])),
     // Per view (viewstart): where and how it plays.

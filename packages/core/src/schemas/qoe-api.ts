@@ -20,8 +20,18 @@ export const QoeFilters = Type.Object({
   os: Type.Optional(Type.String()),
   deviceClass: Type.Optional(Type.String()),
   country: Type.Optional(Type.String()),
+  /** Simulated audiences (synthetic views only): the cohort and its network class. */
+  cohort: Type.Optional(Type.String()),
+  networkClass: Type.Optional(Type.String()),
 });
 export type QoeFilters = Static<typeof QoeFilters>;
+
+/**
+ * Which views a QoE number counts: `real` (the default: people only), `synthetic` (simulated
+ * viewers only) or `all`. Every QoE route takes it as `?synthetic=` and echoes it.
+ */
+export const SyntheticScope = Type.Union([Type.Literal('real'), Type.Literal('synthetic'), Type.Literal('all')]);
+export type SyntheticScope = Static<typeof SyntheticScope>;
 
 export const QoeScoreComponents = Type.Object({
   startup: Type.Number(),
