@@ -54,6 +54,9 @@ export const FIELD_COLUMNS = {
   ttfbMs: 'ttfb_ms',
   completionPercent: 'completion_percent',
   droppedBeacons: 'dropped_beacons',
+  synthetic: 'synthetic',
+  cohort: 'cohort',
+  networkClass: 'network_class',
 } as const satisfies Record<OptionalField, string>;
 
 /** CTA-5004 keys, with the unit of each in its column name. */

@@ -20,9 +20,6 @@ export const QoeFilters = Type.Object({
   os: Type.Optional(Type.String()),
   deviceClass: Type.Optional(Type.String()),
   country: Type.Optional(Type.String()),
-  /** Simulated audiences (synthetic views only): the cohort and its network class. */
-  cohort: Type.Optional(Type.String()),
-  networkClass: Type.Optional(Type.String()),
 });
 export type QoeFilters = Static<typeof QoeFilters>;
 
