@@ -69,7 +69,7 @@ describe('migration 002 on a store with beacons from before it', () => {
       '004_views',
       '005_qoe_rollups',
     ]);
-    const { beacons } = await getSessionBeacons(store, { sessionId: 'old-session', limit: 10 });
+    const { beacons } = await getSessionBeacons(store, { sessionId: 'old-session', limit: 10, synthetic: 'real' });
     expect(beacons).toEqual([{ ...old, source: 'sdk', receivedAtMs }]);
     const overview = await getOverview(store, {
       videoId: 'old-video',
