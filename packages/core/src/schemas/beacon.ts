@@ -147,7 +147,10 @@ export function syntheticMarkingIssue(
   if (fields.length === 0) return undefined;
   return {
     path: '/synthetic',
-    message: `${fields.join(' and ')} mark a simulated viewer: a beacon carrying ${fields.length > 1 ? 'them' : 'it'} must say synthetic: true`,
+    message:
+      fields.length > 1
+        ? `${fields.join(' and ')} mark a simulated viewer: a beacon carrying them must say synthetic: true`
+        : `${fields[0]} marks a simulated viewer: a beacon carrying it must say synthetic: true`,
   };
 }
 
