@@ -198,7 +198,11 @@ export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): vo
     '/api/v1/qoe/sessions/:sessionId/beacons',
     {
       onRequest,
-      schema: { params: SessionParams, querystring: SessionBeaconsQuery, response: ok(SessionBeaconsResponse) },
+      schema: {
+        params: SessionParams,
+        querystring: SessionBeaconsQuery,
+        response: ok(SessionBeaconsResponse),
+      },
     },
     async (request, reply) => {
       const { sessionId } = request.params;

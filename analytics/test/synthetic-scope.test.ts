@@ -19,8 +19,8 @@ import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBeaconsTable } from '../src/beacons-table.js';
 import { runRollup } from '../src/jobs/rollup-job.js';
-import { readWatermarkMs } from '../src/qoe-sources.js';
 import { registerQoeRoutes } from '../src/qoe-routes.js';
+import { readWatermarkMs } from '../src/qoe-sources.js';
 import { openChdbSession } from './chdb-session.js';
 import { rowsOf, type ViewSpec, viewBeacons } from './make-beacon.js';
 
