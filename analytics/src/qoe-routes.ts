@@ -23,6 +23,7 @@ import {
   QoeTimeseriesResponse,
   QoeTopVideosResponse,
   SessionBeaconsResponse,
+  SYNTHETIC_SCOPES,
   type SyntheticScope,
 } from '@streamloop/core/schemas/qoe-api';
 import { type ApiKeyOption, createApiKeyGuard } from '@streamloop/service-kit/api-key';
@@ -78,7 +79,7 @@ export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): vo
     if (unknown.length > 0) {
       throw new AppError(
         'ERR_VALIDATION',
-        `unknown query parameter ${unknown.map((key) => JSON.stringify(key)).join(', ')}; filters are ${Object.keys(filterProperties).join(', ')}, and synthetic`,
+        `unknown query parameter ${unknown.map((key) => JSON.stringify(key)).join(', ')}; filters are ${Object.keys(filterProperties).join(', ')}; synthetic=${SYNTHETIC_SCOPES.join('|')} picks the views`,
       );
     }
     const scope = scopeOrThrow(raw.synthetic);
