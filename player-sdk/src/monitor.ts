@@ -29,6 +29,26 @@ import { createStartupController } from './startup-controller.js';
 import { type PlaybackStats, statsState } from './stats.js';
 import { createTransport, type TransportOptions } from './transport-controller.js';
 
+// Everything a host other than a browser page needs to drive monitor() (the simulator's live mode
+// in Node imports '@streamloop/player-sdk/monitor'), as types: no code is added to the bundle.
+export type { BeaconMetadata } from './beacon-factory.js';
+export type { Clock } from './clock.js';
+export type { FrameSource } from './frame-source.js';
+export type { KeyValueStorage } from './ids.js';
+export type { HideReason, PageEvents, PageHandlers } from './page-events.js';
+export type {
+  Listener,
+  PlayerError,
+  PlayerLike,
+  QualityLevelLike,
+  QualityLevelListLike,
+  TechLike,
+  VhsLike,
+  VhsRequestHook,
+  VhsRequestOptions,
+} from './player-like.js';
+export type { FetchLike, ResponseLike, TransportOptions } from './transport-controller.js';
+
 export interface MonitorOptions {
   /** Catalog id of the video being played. */
   videoId: string;
