@@ -11,8 +11,8 @@ import {
   type Emit,
   toMs,
 } from './beacon-factory.js';
-import type { CmcdMode, CmcdState } from './cmcd.js';
 import { type Clock, createBrowserClock } from './clock.js';
+import type { CmcdMode, CmcdState } from './cmcd.js';
 import { createErrorController } from './error-controller.js';
 import { createFrameCounter } from './frame-counter.js';
 import { createPlayerFrameSource, type FrameSource } from './frame-source.js';

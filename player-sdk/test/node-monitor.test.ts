@@ -7,8 +7,8 @@ import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
-import { monitor } from '@streamloop/player-sdk/monitor';
 import type { Beacon } from '@streamloop/core/schemas/beacon';
+import { monitor } from '@streamloop/player-sdk/monitor';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createMemoryStorage, FakePage, FakePlayer, FakeVhs, FakeVideo, validateBeacon } from './helpers.js';
 
