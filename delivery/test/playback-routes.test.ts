@@ -131,6 +131,48 @@ describe('GET /api/v1/videos/:id/playback', () => {
   });
 
   it.each([
+    { value: '1', synthetic: true },
+    { value: 'true', synthetic: true },
+    { value: '0', synthetic: false },
+    { value: 'false', synthetic: false },
+  ])(
+    'answers ?synthetic=$value with the mark on the answer and in the token: $synthetic',
+    async ({ value, synthetic }) => {
+      const video = await addEncodedVideo(fixture);
+      const res = await app.inject({
+        method: 'GET',
+        url: `/api/v1/videos/${video.id}/playback?synthetic=${value}`,
+      });
+      expect(res.statusCode).toBe(200);
+      const body = res.json<PlaybackResponse>();
+      // A real viewer's answer and token carry no mark at all (absent means real).
+      const mark = synthetic ? { synthetic: true } : {};
+      expect(body).toEqual(expect.objectContaining(mark));
+      if (!synthetic) expect(body).not.toHaveProperty('synthetic');
+      const token = new URL(body.manifestUrl, 'http://origin').searchParams.get('token');
+      expect(verifyPlaybackToken(token, SIGNING_SECRET, now)).toEqual({
+        kind: 'ok',
+        claims: { videoId: video.id, expiresAt: new Date(body.expiresAt), ...mark },
+      });
+    },
+  );
+
+  it.each([
+    { name: 'a typo', query: 'synthetic=yes', shown: '"yes"' },
+    { name: 'an empty value', query: 'synthetic=', shown: '""' },
+    { name: 'the parameter twice', query: 'synthetic=1&synthetic=1', shown: '["1","1"]' },
+    { name: "a name of Object.prototype's", query: 'synthetic=constructor', shown: '"constructor"' },
+  ])('refuses ?synthetic= with $name: 400 ERR_VALIDATION naming the parameter', async ({ query, shown }) => {
+    const video = await addEncodedVideo(fixture);
+    const res = await app.inject({ method: 'GET', url: `/api/v1/videos/${video.id}/playback?${query}` });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toEqual({
+      code: 'ERR_VALIDATION',
+      message: `query parameter "synthetic" must be 1 or true (a simulated viewer) or 0 or false, got ${shown}`,
+    });
+  });
+
+  it.each([
     { name: 'no Authorization header', headers: {} as Record<string, string> },
     { name: 'a wrong key', headers: { authorization: 'Bearer not-the-key-at-all' } },
     { name: 'the key under another scheme', headers: { authorization: `Basic ${API_KEY}` } },
