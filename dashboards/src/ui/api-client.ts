@@ -13,19 +13,13 @@ import type {
 } from '@streamloop/core/schemas/qoe-api';
 import type { Video } from '@streamloop/core/schemas/video';
 
-/**
- * What analytics adds for simulated viewers (issue 11): the scope echoed next to `filters`, and per
- * view the synthetic mark, cohort and network class. Read as optional, so a page also works against
- * an analytics that does not send them yet.
- */
-export type ScopeEcho = { synthetic?: SyntheticScope };
-export type SessionRow = QoeViewSummary & { synthetic?: boolean; cohort?: string; networkClass?: string };
-export type OverviewAnswer = QoeOverviewResponse & ScopeEcho;
-export type BreakdownAnswer = QoeBreakdownResponse & ScopeEcho;
-export type SessionsAnswer = Omit<QoeSessionsResponse, 'views'> & ScopeEcho & { views: SessionRow[] };
+export type SessionRow = QoeViewSummary;
+export type OverviewAnswer = QoeOverviewResponse;
+export type BreakdownAnswer = QoeBreakdownResponse;
+export type SessionsAnswer = QoeSessionsResponse;
 
-/** What a breakdown can group by: the QoE filters, and the two dimensions of simulated viewers. */
-export type BreakdownDimension = keyof QoeFilters | 'cohort' | 'networkClass';
+/** What a breakdown can group by: the QoE filters (the cohort and network class of simulated viewers among them). */
+export type BreakdownDimension = keyof QoeFilters;
 
 /** The range, the scope and the video (when one is picked) every QoE call of a page carries. */
 export interface QoeParams {
