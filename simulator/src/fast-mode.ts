@@ -5,12 +5,13 @@
  * (or to a file) so analytics sees them. Sessions end at times spread over a window ending now, so
  * the dashboards' recent ranges show them.
  */
+
+import type { Beacon } from '@streamloop/core/schemas/beacon';
 import { planSessions, type SessionPlan, traceForPlan } from '@streamloop/playback-model/audience';
-import { type Ladder, checkLadder, ladderDurationSec } from '@streamloop/playback-model/ladder';
+import { checkLadder, type Ladder, ladderDurationSec } from '@streamloop/playback-model/ladder';
 import { simulateSession } from '@streamloop/playback-model/player-model';
 import { hashSeed } from '@streamloop/playback-model/random';
 import type { NetworkTrace } from '@streamloop/playback-model/trace';
-import type { Beacon } from '@streamloop/core/schemas/beacon';
 import { networkClassOf } from './audience-file.js';
 import { fetchPlayback, fetchPublishedLadder } from './playback-source.js';
 import type { RunContext, RunResult } from './run-context.js';

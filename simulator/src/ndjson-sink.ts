@@ -1,6 +1,7 @@
 /** `--out file`: beacons as one JSON object a line instead of the collector (same sink interface). */
-import { createWriteStream } from 'node:fs';
+
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import type { Beacon } from '@streamloop/core/schemas/beacon';
 import type { BeaconSink, CollectorCounts } from './collector-client.js';
 
