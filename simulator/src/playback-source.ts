@@ -135,7 +135,10 @@ export function alignAudio(ladder: Ladder): Ladder {
   const buckets = video.map((segment) => ({ durationSec: segment.durationSec, bytes: 0 }));
   const videoEnds: number[] = [];
   let end = 0;
-  for (const segment of video) videoEnds.push((end += segment.durationSec));
+  for (const segment of video) {
+    end += segment.durationSec;
+    videoEnds.push(end);
+  }
   let audioStart = 0;
   for (const segment of audio.segments) {
     const audioEnd = audioStart + segment.durationSec;

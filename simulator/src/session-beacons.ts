@@ -279,7 +279,8 @@ function displayedRuns(outcome: SessionOutcome, endMs: number): Run[] {
     const totalMs = byRung[change.rung] ?? 0;
     if (totalMs <= 0) continue;
     const remaining = left[change.rung] ?? 0;
-    const seen = (counts[change.rung] = (counts[change.rung] ?? 1) - 1);
+    const seen = (counts[change.rung] ?? 1) - 1;
+    counts[change.rung] = seen;
     const rungSpans = spans[change.rung] ?? 0;
     // The rung's last run takes what is left, so its runs add up to its played time exactly.
     const share =
