@@ -114,16 +114,19 @@ function modelOnly(plans: readonly SessionPlan[]): void {
   }
 }
 
-let beaconsMade = 0;
-/** `withJson`: also serialise every beacon, as the collector client does before sending. */
-function fastPath(plans: readonly SessionPlan[], audience: Audience, withJson: boolean): void {
-  const run = createFastSessionRunner({
-    runKey: runKeyOf(1, audience, []),
+const runnerFor = (seed: number, audience: Audience) =>
+  createFastSessionRunner({
+    runKey: runKeyOf(seed, audience, []),
     titleOf: () => title,
     traces: {},
     nowMs: Date.now(),
     windowMs: 3_600_000,
   });
+
+let beaconsMade = 0;
+/** `withJson`: also serialise every beacon, as the collector client does before sending. */
+function fastPath(plans: readonly SessionPlan[], audience: Audience, withJson: boolean): void {
+  const run = runnerFor(1, audience);
   const summary = createSummary();
   for (const plan of plans) {
     const session = run(plan);
@@ -240,13 +243,7 @@ async function main(): Promise<void> {
 
   // Collector: 1,000 sessions' beacons, built once, sent both ways.
   const collectorPlans = plans.slice(0, COLLECTOR_SESSIONS);
-  const run = createFastSessionRunner({
-    runKey: runKeyOf(2, audience, []),
-    titleOf: () => title,
-    traces: {},
-    nowMs: Date.now(),
-    windowMs: 3_600_000,
-  });
+  const run = runnerFor(2, audience);
   const beacons = collectorPlans.flatMap((plan) => run(plan).beacons);
   const bodies = packBatches(beacons);
   const brokers = process.env.KAFKA_BROKERS?.split(',').filter(Boolean);
