@@ -135,7 +135,7 @@ export async function main(argv: readonly string[], io: CliIo = {}): Promise<num
   const failures = Object.entries(result.counts.failures)
     .map(([cause, n]) => `${cause}: ${n}`)
     .join(', ');
-  stdout(`${result.summary.format()}\n`);
+  if (result.sessions > 0) stdout(`${result.summary.format()}\n`);
   stdout(
     `${result.sessions} sessions · ${result.counts.accepted} beacons ${options.out ? `written to ${options.out}` : 'accepted'} · ${result.counts.refused} refused${failures ? ` (failed attempts: ${failures})` : ''}\n`,
   );

@@ -16,5 +16,6 @@ export function errorOfBody(text: string): { code?: string; message?: string } |
 
 /** Why a fetch failed before any answer: undici's cause code (ECONNREFUSED, …) or the message. */
 export function networkCauseOf(error: unknown): string {
-  return (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message;
 }
