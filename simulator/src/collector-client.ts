@@ -3,9 +3,10 @@
  * within the collector's limits (beacon-collector mount-collector: 500 beacons, 64 KiB a body),
  * a bounded number in flight, a 5xx/408/429 or network failure retried with exponential backoff and
  * jitter — or after `Retry-After` when the collector says how long (429, 503), which then holds
- * every sender, not just the one that was told. A 4xx is final for its batch. Every failed attempt
- * is counted by cause, and after `maxConsecutiveFailures` in a row the client stops with a one-line
- * reason instead of hammering a target that refuses.
+ * every sender, not just the one that was told. A 4xx is final for its batch. While requests fail,
+ * one at a time probes the target. Every failed attempt is counted by cause, and after
+ * `maxConsecutiveFailures` in a row the client stops with a one-line reason instead of hammering a
+ * target that refuses: at most that many requests, or the concurrency if it is larger.
  */
 import type { Beacon } from '@streamloop/core/schemas/beacon';
 import { errorOfBody, networkCauseOf, parseJsonBody } from './http-answer.js';
@@ -89,6 +90,7 @@ export function createCollectorClient(options: CollectorClientOptions): BeaconSi
   let openBytes = 2;
   let senders = 0;
   let consecutiveFailures = 0;
+  let requestsInFlight = 0;
   let stopReason: string | undefined;
   // Retry-After holds every sender: one 429 means the address is over its limit, not one request.
   let holdUntilMs = 0;
@@ -160,8 +162,13 @@ export function createCollectorClient(options: CollectorClientOptions): BeaconSi
     for (let tries = 0; stopReason === undefined; tries++) {
       const wait = holdUntilMs - Date.now();
       if (wait > 0) await sleep(wait);
+      // While the target is failing, one request at a time probes it; the others wait their turn.
+      while (consecutiveFailures > 0 && requestsInFlight > 0 && stopReason === undefined) await changed();
       if (stopReason !== undefined) break;
-      const result = await attempt(batch);
+      requestsInFlight++;
+      const result = await attempt(batch).finally(() => {
+        requestsInFlight--;
+      });
       if (result.kind === 'ok') {
         consecutiveFailures = 0;
         counts.accepted += result.accepted;
@@ -173,6 +180,8 @@ export function createCollectorClient(options: CollectorClientOptions): BeaconSi
       }
       fail(result.cause);
       consecutiveFailures++;
+      // Waiters look again only now, with this failure counted (and the stop decided).
+      notify();
       if (consecutiveFailures >= maxFailures) {
         stop(
           `the collector at ${url} failed ${consecutiveFailures} requests in a row (last: ${result.detail}); stopped`,

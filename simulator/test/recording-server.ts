@@ -11,7 +11,10 @@ export interface RecordedRequest {
 export interface Answer {
   status: number;
   headers?: Record<string, string>;
+  /** Sent as JSON. */
   body?: unknown;
+  /** Sent as it is (playlists). */
+  text?: string;
 }
 
 export interface RecordingServer {
@@ -38,8 +41,13 @@ export async function startRecordingServer(
       };
       requests.push(request);
       const reply = answer(request, requests.length - 1);
-      res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
-      res.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
+      const payload = reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
+      res.writeHead(reply.status, {
+        'content-type': reply.text === undefined ? 'application/json' : 'application/vnd.apple.mpegurl',
+        'content-length': String(Buffer.byteLength(payload)),
+        ...reply.headers,
+      });
+      res.end(request.method === 'HEAD' ? undefined : payload);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
