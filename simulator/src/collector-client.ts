@@ -24,6 +24,8 @@ export interface CollectorClientOptions {
   requestTimeoutMs?: number;
   fetch?: typeof fetch;
   random?: () => number;
+  /** Aborted: the client stops at once (what is queued counts as refused). */
+  signal?: AbortSignal;
 }
 
 export interface CollectorCounts {
@@ -102,7 +104,17 @@ export function createCollectorClient(options: CollectorClientOptions): BeaconSi
     for (const resolve of waiting) resolve();
   };
   const changed = (): Promise<void> => new Promise((resolve) => wake.push(resolve));
-  const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+  const signal = options.signal;
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    });
   const fail = (cause: string): void => {
     counts.failures[cause] = (counts.failures[cause] ?? 0) + 1;
   };
@@ -136,7 +148,9 @@ export function createCollectorClient(options: CollectorClientOptions): BeaconSi
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: batch.body,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: signal
+          ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
+          : AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       return { kind: 'retry', cause: 'network', afterMs: undefined, detail: errorText(error) };
@@ -200,6 +214,8 @@ export function createCollectorClient(options: CollectorClientOptions): BeaconSi
     counts.refused += batch.size;
     counts.inFlight -= batch.size;
   };
+
+  signal?.addEventListener('abort', () => stop('interrupted: the run was stopped'), { once: true });
 
   function startSenders(): void {
     while (senders < concurrency && queue.length > 0 && stopReason === undefined) {

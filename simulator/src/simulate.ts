@@ -47,7 +47,11 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   const doFetch = input.fetch ?? fetch;
   const sink: BeaconSink = input.out
     ? createNdjsonSink(input.out)
-    : createCollectorClient({ target: input.options.target, fetch: doFetch });
+    : createCollectorClient({
+        target: input.options.target,
+        fetch: doFetch,
+        ...(input.signal ? { signal: input.signal } : {}),
+      });
   const summary = createSummary();
   let total = 0;
   let done = 0;

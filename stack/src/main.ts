@@ -86,6 +86,8 @@ await runProcess({
     const demo = demoVideo ? announceDemo(demoVideo, baseUrl) : undefined;
     // Then a small synthetic audience plays it, so the dashboards are not empty (demo-audience.ts).
     const demoAbort = new AbortController();
+    // Before the server closes: a demo run still posting beacons would retry into a closed port.
+    app.addHook('preClose', async () => demoAbort.abort());
     const demoAudience = demoVideo
       ?.then((videoId) =>
         videoId
