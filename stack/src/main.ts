@@ -83,7 +83,11 @@ await runProcess({
     const demoVideo = config.demo
       ? ensureDemoVideo({ ...ports, logger, workDir: path.join(config.dataDir, 'demo') })
       : undefined;
-    const demo = demoVideo ? announceDemo(demoVideo, baseUrl) : undefined;
+    // On a restart the demo video is ready at once, before the server listens (and knows its port).
+    const listening = async (): Promise<void> => {
+      if (!app.server.listening) await once(app.server, 'listening');
+    };
+    const demo = demoVideo ? announceDemo(demoVideo, baseUrl, listening) : undefined;
     // Then a small synthetic audience plays it, so the dashboards are not empty (demo-audience.ts).
     const demoAbort = new AbortController();
     // Before the server closes: a demo run still posting beacons would retry into a closed port.
@@ -95,10 +99,7 @@ await runProcess({
               catalog: ports.catalog,
               logger,
               baseUrl,
-              // On a restart the demo video is ready at once, before the server listens.
-              listening: async () => {
-                if (!app.server.listening) await once(app.server, 'listening');
-              },
+              listening,
               apiKey: apiKey.value,
               signal: demoAbort.signal,
             })
@@ -136,13 +137,18 @@ await runProcess({
   },
 });
 
-async function announceDemo(created: Promise<string | undefined>, baseUrl: () => string): Promise<void> {
+async function announceDemo(
+  created: Promise<string | undefined>,
+  baseUrl: () => string,
+  listening: () => Promise<void>,
+): Promise<void> {
   try {
     const videoId = await created;
     if (videoId) {
+      await listening();
       const base = baseUrl();
       process.stdout.write(
-        `  demo video ${base}/watch/${videoId} (transcoding; QoE at ${base}/dashboards/?videoId=${videoId})\n`,
+        `  demo video ${base}/watch/${videoId} (transcoding; QoE at ${base}/dashboards/?videoId=${videoId}, its simulated audience at ${base}/dashboards/?videoId=${videoId}&synthetic=synthetic)\n`,
       );
     }
   } catch (err) {
