@@ -14,11 +14,6 @@ export type BeaconFields = Partial<Omit<Beacon, BeaconRequiredField | 'cmcd'>>;
 export interface BeaconMetadata {
   variant?: string;
   ladderId?: string;
-  /** A simulated viewer (the playback API answered `synthetic: true`); never set for real ones. */
-  synthetic?: true;
-  /** Simulated viewers only: the audience cohort and the network class of its traces. */
-  cohort?: string;
-  networkClass?: string;
 }
 
 export type Emit = (event: BeaconEvent, fields?: BeaconFields) => void;
@@ -74,9 +69,6 @@ export function createBeaconFactory(options: BeaconFactoryOptions) {
       if (playheadMs !== undefined) beacon.playheadMs = playheadMs;
       if (metadata.variant !== undefined) beacon.variant = metadata.variant;
       if (metadata.ladderId !== undefined) beacon.ladderId = metadata.ladderId;
-      if (metadata.synthetic === true) beacon.synthetic = true;
-      if (metadata.cohort !== undefined) beacon.cohort = metadata.cohort;
-      if (metadata.networkClass !== undefined) beacon.networkClass = metadata.networkClass;
       for (const [key, value] of Object.entries({ ...options.always?.(), ...fields })) {
         if (value !== undefined) (beacon as unknown as Record<string, unknown>)[key] = value;
       }
