@@ -15,6 +15,8 @@ export interface CmcdRequestFacts {
   /** Below the video, e.g. `720p/seg_00001.m4s`. */
   path: string;
   keys: CmcdKeys & { sid: string };
+  /** The token was a simulated viewer's (playback `?synthetic=1`). */
+  synthetic?: true;
 }
 
 export interface CmcdBeaconClock {
@@ -40,6 +42,7 @@ export function toCmcdBeacon(facts: CmcdRequestFacts, clock: CmcdBeaconClock): B
     clientTimeMs: clock.nowMs,
     monotonicMs: clock.uptimeMs,
     cmcd: { ...facts.keys, path: facts.path },
+    ...(facts.synthetic === true ? { synthetic: true } : {}),
   };
 }
 

@@ -26,9 +26,12 @@ export interface CmcdHarvestDeps {
   uptimeMs: () => number;
 }
 
+/** The object a request was let through for, and whether its token is a simulated viewer's. */
+export type CmcdMedia = Pick<MediaRequest, 'videoId' | 'path'> & { synthetic?: true };
+
 export interface CmcdHarvest {
   /** The request's outcome, or undefined when it carried no CMCD. */
-  observe(request: CmcdRequestInput, media: Pick<MediaRequest, 'videoId' | 'path'>): CmcdOutcome | undefined;
+  observe(request: CmcdRequestInput, media: CmcdMedia): CmcdOutcome | undefined;
 }
 
 // The schema caps seq at 2^31; a long-lived origin wraps around rather than stop emitting.
@@ -38,10 +41,7 @@ export function createCmcdHarvest(deps: CmcdHarvestDeps): CmcdHarvest {
   const validate = createValidator(Beacon, 3);
   let seq = 0;
 
-  const judge = (
-    request: CmcdRequestInput,
-    media: Pick<MediaRequest, 'videoId' | 'path'>,
-  ): CmcdOutcome | undefined => {
+  const judge = (request: CmcdRequestInput, media: CmcdMedia): CmcdOutcome | undefined => {
     const reading = readCmcd(request);
     if (reading.kind === 'none') return undefined;
     if (reading.kind === 'malformed') {
@@ -58,7 +58,12 @@ export function createCmcdHarvest(deps: CmcdHarvestDeps): CmcdHarvest {
 
     const nowMs = deps.now().getTime();
     const beacon = toCmcdBeacon(
-      { videoId: media.videoId, path: media.path, keys: { ...reading.keys, sid } },
+      {
+        videoId: media.videoId,
+        path: media.path,
+        keys: { ...reading.keys, sid },
+        ...(media.synthetic === true ? { synthetic: true as const } : {}),
+      },
       { seq, nowMs, uptimeMs: deps.uptimeMs() },
     );
     const checked = validate(beacon);

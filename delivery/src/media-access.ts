@@ -5,7 +5,7 @@
  */
 import { AppError } from '@streamloop/core/errors';
 import { type MediaRequest, parseMediaUri } from './media-path.js';
-import { checkTokenForVideo } from './playback-token.js';
+import { checkTokenForVideo, type PlaybackClaims } from './playback-token.js';
 import type { VideoAvailability } from './video-availability.js';
 
 export interface MediaAccessDeps {
@@ -15,7 +15,7 @@ export interface MediaAccessDeps {
 }
 
 export type MediaAccess =
-  | { kind: 'ok'; media: MediaRequest; token: string }
+  | { kind: 'ok'; media: MediaRequest; token: string; claims: PlaybackClaims }
   | { kind: 'denied'; error: AppError };
 
 export async function checkMediaAccess(rawUri: string, deps: MediaAccessDeps): Promise<MediaAccess> {
@@ -41,7 +41,7 @@ export async function checkMediaAccess(rawUri: string, deps: MediaAccessDeps): P
   if (availability === 'unknown') return denied('ERR_NOT_FOUND', `no video with id ${media.videoId}`);
   if (availability === 'not_ready')
     return denied('ERR_VIDEO_NOT_READY', `video ${media.videoId} is not ready to play`);
-  return { kind: 'ok', media, token: media.token };
+  return { kind: 'ok', media, token: media.token, claims: check.claims };
 }
 
 function denied(code: ConstructorParameters<typeof AppError>[0], message: string): MediaAccess {

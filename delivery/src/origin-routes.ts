@@ -21,11 +21,11 @@ import {
   RangeNotSatisfiableError,
 } from '@streamloop/object-store/object-store';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { CmcdHarvest } from './cmcd-harvest.js';
+import type { CmcdHarvest, CmcdMedia } from './cmcd-harvest.js';
 import type { DeliveryMetrics } from './delivery-metrics.js';
 import { parseRange } from './http-range.js';
 import { rewriteManifest } from './manifest-rewrite.js';
-import { checkMediaAccess, type MediaAccessDeps } from './media-access.js';
+import { checkMediaAccess, type MediaAccess, type MediaAccessDeps } from './media-access.js';
 import type { MediaRequest } from './media-path.js';
 import { cacheControlOf } from './media-types.js';
 
@@ -44,11 +44,17 @@ const MEDIA_REQUEST_HEADERS = 'range, cmcd-request, cmcd-object, cmcd-status, cm
 /** A VOD playlist of a 3-hour film at 2 s segments is ~400 KiB; anything far above is not ours. */
 const MAX_PLAYLIST_BYTES = 4 * 1024 * 1024;
 
+/** What the CMCD harvest needs of a request let through: the object, and whether the viewer is simulated. */
+function cmcdMediaOf(access: Extract<MediaAccess, { kind: 'ok' }>): CmcdMedia {
+  const { videoId, path } = access.media;
+  return access.claims.synthetic === true ? { videoId, path, synthetic: true } : { videoId, path };
+}
+
 export function registerOriginRoutes(app: FastifyInstance, deps: OriginRoutesDeps): void {
   const serve = (headOnly: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
     const access = await checkMediaAccess(request.url, deps);
     if (access.kind === 'denied') throw access.error;
-    deps.cmcd.observe({ uri: request.url, headers: request.headers }, access.media);
+    deps.cmcd.observe({ uri: request.url, headers: request.headers }, cmcdMediaOf(access));
     // Media is fetched by players on any page; the token, not the origin, is the credential.
     reply.header('access-control-allow-origin', '*');
     if (access.media.type.kind === 'playlist') {
@@ -82,7 +88,7 @@ export function registerOriginRoutes(app: FastifyInstance, deps: OriginRoutesDep
       return reply.code(access.error.status).header(TOKEN_CHECK_ERROR_HEADER, access.error.code).send();
     }
     // nginx's auth_request passes the viewer's own headers along, CMCD-* included.
-    deps.cmcd.observe({ uri, headers: request.headers }, access.media);
+    deps.cmcd.observe({ uri, headers: request.headers }, cmcdMediaOf(access));
     return reply.code(204).send();
   });
 

@@ -3,6 +3,10 @@
  * anyone, rate limited per client address; `signed` videos only to a caller with the API key (an
  * app's backend, which passes the URL on to its player). Callers with the key are never limited.
  *
+ * `?synthetic=1` (or `true`) asks for a simulated viewer's playback (the simulator, issue 11): the
+ * answer says `synthetic: true` and its token carries the mark, so the origin's CMCD beacons of that
+ * playback are synthetic too and analytics keeps them out of real numbers. It grants nothing more.
+ *
  * Pages on other sites call this route (the player SDK embedded anywhere), so public videos answer
  * with CORS, and the owner's playback restrictions decide which sites get a token.
  */
@@ -45,6 +49,31 @@ const playbackSchema = {
 } as const;
 
 const PLAYBACK_PATH = '/api/v1/videos/:id/playback';
+
+// A Map, not an object literal: `?synthetic=constructor` must not find Object.prototype's.
+const SYNTHETIC_VALUES = new Map([
+  ['1', true],
+  ['true', true],
+  ['0', false],
+  ['false', false],
+]);
+
+/**
+ * `?synthetic=`: absent, `0` or `false` is a real viewer, `1` or `true` a simulated one. Anything else
+ * (a typo, the parameter twice) is refused: a simulated audience silently counted as real viewers
+ * would poison every real number.
+ */
+export function parseSyntheticParam(value: unknown): boolean {
+  if (value === undefined) return false;
+  const parsed = typeof value === 'string' ? SYNTHETIC_VALUES.get(value) : undefined;
+  if (parsed === undefined) {
+    throw new AppError(
+      'ERR_VALIDATION',
+      `query parameter "synthetic" must be 1 or true (a simulated viewer) or 0 or false, got ${JSON.stringify(value).slice(0, 64)}`,
+    );
+  }
+  return parsed;
+}
 
 /** Chromium caps a cached preflight at 2 h; longer values buy nothing. */
 const PREFLIGHT_MAX_AGE_S = 7200;
@@ -116,11 +145,13 @@ export async function playbackRoutes(scope: FastifyInstance, deps: PlaybackRoute
       .send(),
   );
 
-  scope.get<{ Params: { id: string } }>(
+  scope.get<{ Params: { id: string }; Querystring: { synthetic?: unknown } }>(
     PLAYBACK_PATH,
     { schema: playbackSchema },
     async (request, reply): Promise<PlaybackResponse> => {
       const { id } = request.params;
+      // Before the catalog: a malformed request costs no lookup.
+      const synthetic = parseSyntheticParam(request.query.synthetic);
       const video = await getVideo(deps.catalog, id);
       if (video === undefined) throw new AppError('ERR_NOT_FOUND', `no video with id ${id}`);
       const isOwnersKey = (owner: string) => owner === DEFAULT_OWNER || owner === video.owner;
@@ -154,7 +185,10 @@ export async function playbackRoutes(scope: FastifyInstance, deps: PlaybackRoute
       }
       // Whole seconds: the token carries seconds, and the response must state the same instant.
       const expiresAt = new Date((Math.floor(deps.now().getTime() / 1000) + deps.tokenTtlS) * 1000);
-      const token = createPlaybackToken({ videoId: id, expiresAt }, deps.signingSecret);
+      const token = createPlaybackToken(
+        { videoId: id, expiresAt, ...(synthetic ? { synthetic: true as const } : {}) },
+        deps.signingSecret,
+      );
       // The body is a credential for this caller: no cache may keep or share it.
       reply.header('cache-control', 'no-store');
       const ladder = video.ladder;
@@ -169,6 +203,7 @@ export async function playbackRoutes(scope: FastifyInstance, deps: PlaybackRoute
         variant: null,
         ladderId: ladder.ladderId,
         ladderVersion: ladder.ladderVersion,
+        ...(synthetic ? { synthetic: true } : {}),
       };
     },
   );

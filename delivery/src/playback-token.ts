@@ -1,6 +1,7 @@
 /**
  * Playback tokens: `base64url(JSON claims) + '.' + base64url(HMAC-SHA256(secret, first part))`.
- * A token is scoped to one video and expires; it carries the experiment variant when there is one.
+ * A token is scoped to one video and expires; it carries the experiment variant when there is one,
+ * and the synthetic mark of a simulated viewer's playback (so the origin's CMCD beacons say so too).
  * Verifying never throws: every bad input is a value the caller turns into 403.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -15,6 +16,8 @@ export interface PlaybackClaims {
   videoId: string;
   expiresAt: Date;
   variant?: string;
+  /** A simulated viewer's playback (`?synthetic=1`): every CMCD beacon of its requests is synthetic. */
+  synthetic?: true;
 }
 
 export type TokenCheck =
@@ -28,6 +31,8 @@ interface WireClaims {
   /** Unix seconds. */
   exp: number;
   var?: string;
+  /** Present (always 1) only for a simulated viewer: a real viewer's token stays as short as before. */
+  syn?: 1;
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
@@ -38,6 +43,7 @@ export function createPlaybackToken(claims: PlaybackClaims, secret: string): str
     v: claims.videoId,
     exp: Math.floor(claims.expiresAt.getTime() / 1000),
     ...(claims.variant === undefined ? {} : { var: claims.variant }),
+    ...(claims.synthetic === true ? { syn: 1 as const } : {}),
   };
   const payload = Buffer.from(JSON.stringify(wire), 'utf8').toString('base64url');
   return `${payload}.${sign(payload, secret).toString('base64url')}`;
@@ -87,13 +93,15 @@ function parseClaims(payload: string): PlaybackClaims | undefined {
     return undefined;
   }
   if (typeof wire !== 'object' || wire === null) return undefined;
-  const { v, exp, var: variant } = wire as Partial<Record<keyof WireClaims, unknown>>;
+  const { v, exp, var: variant, syn } = wire as Partial<Record<keyof WireClaims, unknown>>;
   if (typeof v !== 'string' || v === '' || !Number.isSafeInteger(exp)) return undefined;
   if (variant !== undefined && typeof variant !== 'string') return undefined;
+  if (syn !== undefined && syn !== 1) return undefined;
   return {
     videoId: v,
     expiresAt: new Date((exp as number) * 1000),
     ...(variant === undefined ? {} : { variant }),
+    ...(syn === 1 ? { synthetic: true as const } : {}),
   };
 }
 

@@ -21,6 +21,7 @@ import {
   addVideo,
   buildDeliveryApp,
   type Fixture,
+  HANDWRITTEN_LADDER_RECORD,
   type Ladder,
   openFixture,
   putLadder,
@@ -103,6 +104,38 @@ describe('CMCD on media requests', () => {
     expect(envelope.receivedAtMs).toBe(beacon?.clientTimeMs);
     expect(beacon?.clientTimeMs).toBeGreaterThanOrEqual(before);
     expect(beacon?.clientTimeMs).toBeLessThanOrEqual(after);
+  });
+
+  it('marks the CMCD beacons of a simulated viewer synthetic, down the playlists the playback API opened', async () => {
+    const simulated = (await addVideo(fixture, { ladder: HANDWRITTEN_LADDER_RECORD })).id;
+    await putLadder(fixture.objectStore, simulated);
+    const playback = await get(`/api/v1/videos/${simulated}/playback?synthetic=1`);
+    expect(playback.statusCode).toBe(200);
+    const { manifestUrl, synthetic } = playback.json<{ manifestUrl: string; synthetic?: boolean }>();
+    expect(synthetic).toBe(true);
+    // The player's path: master → media playlist → segment, each URL as the origin rewrote it.
+    const child = async (parentUrl: string, name: string) => {
+      const parent = await get(parentUrl);
+      const line = parent.body.split('\n').find((l) => l.startsWith(name));
+      const url = new URL(line!, `http://origin${parentUrl}`);
+      return `${url.pathname}${url.search}`;
+    };
+    const segment = await child(await child(manifestUrl, '720p/index.m3u8'), 'seg_00001.m4s');
+    expect(segment).toMatch(/\?token=/);
+    const sid = uniqueName('simulated');
+    const res = await get(`${segment}&${cmcdQuery(playerCmcd(sid))}`);
+    expect(res.statusCode).toBe(200);
+    const [beacon] = await log.waitFor(sid, 1);
+    expect(beacon).toMatchObject({ event: 'cmcd', source: 'cmcd', videoId: simulated, synthetic: true });
+    expect(isBeacon(beacon).ok).toBe(true);
+
+    // The same request under a real viewer's token: no mark at all (absent means real).
+    const real = uniqueName('real');
+    await get(
+      `/media/${simulated}/720p/seg_00001.m4s?token=${encodeURIComponent(tokenFor(simulated))}&${cmcdQuery(playerCmcd(real))}`,
+    );
+    const [realBeacon] = await log.waitFor(real, 1);
+    expect(realBeacon).not.toHaveProperty('synthetic');
   });
 
   it('lets a page on another origin send CMCD headers (CORS preflight)', async () => {

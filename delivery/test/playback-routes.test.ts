@@ -130,6 +130,56 @@ describe('GET /api/v1/videos/:id/playback', () => {
     });
   });
 
+  it.each(['1', 'true'])(
+    'answers ?synthetic=%s with synthetic: true and a token that carries the mark',
+    async (value) => {
+      const video = await addEncodedVideo(fixture);
+      const res = await app.inject({
+        method: 'GET',
+        url: `/api/v1/videos/${video.id}/playback?synthetic=${value}`,
+      });
+      expect(res.statusCode).toBe(200);
+      const body = res.json<PlaybackResponse>();
+      expect(body.synthetic).toBe(true);
+      const token = new URL(body.manifestUrl, 'http://origin').searchParams.get('token');
+      expect(verifyPlaybackToken(token, SIGNING_SECRET, now)).toEqual({
+        kind: 'ok',
+        claims: { videoId: video.id, expiresAt: new Date(body.expiresAt), synthetic: true },
+      });
+    },
+  );
+
+  it.each(['0', 'false'])('answers ?synthetic=%s as a real viewer (no mark anywhere)', async (value) => {
+    const video = await addEncodedVideo(fixture);
+    const res = await app.inject({
+      method: 'GET',
+      url: `/api/v1/videos/${video.id}/playback?synthetic=${value}`,
+    });
+    expect(res.statusCode).toBe(200);
+    const body = res.json<PlaybackResponse>();
+    expect(body).not.toHaveProperty('synthetic');
+    const token = new URL(body.manifestUrl, 'http://origin').searchParams.get('token');
+    expect(verifyPlaybackToken(token, SIGNING_SECRET, now)).toEqual({
+      kind: 'ok',
+      claims: { videoId: video.id, expiresAt: new Date(body.expiresAt) },
+    });
+  });
+
+  it.each([
+    { name: 'a typo', query: 'synthetic=yes', shown: '"yes"' },
+    { name: 'an empty value', query: 'synthetic=', shown: '""' },
+    { name: 'the parameter twice', query: 'synthetic=1&synthetic=1', shown: '["1","1"]' },
+    { name: "a name of Object.prototype's", query: 'synthetic=constructor', shown: '"constructor"' },
+  ])('refuses ?synthetic= with $name: 400 ERR_VALIDATION naming the parameter', async ({ query, shown }) => {
+    const video = await addEncodedVideo(fixture);
+    const res = await app.inject({ method: 'GET', url: `/api/v1/videos/${video.id}/playback?${query}` });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toEqual({
+      code: 'ERR_VALIDATION',
+      message: `query parameter "synthetic" must be 1 or true (a simulated viewer) or 0 or false, got ${shown}`,
+    });
+  });
+
   it.each([
     { name: 'no Authorization header', headers: {} as Record<string, string> },
     { name: 'a wrong key', headers: { authorization: 'Bearer not-the-key-at-all' } },

@@ -12,8 +12,10 @@ const NOW = new Date('2030-01-01T12:00:00Z');
 const IN_AN_HOUR = new Date(NOW.getTime() + 3_600_000);
 const VIDEO = 'vid_0123456789abcdef';
 
-const token = (overrides: { videoId?: string; expiresAt?: Date; variant?: string } = {}, secret = SECRET) =>
-  createPlaybackToken({ videoId: VIDEO, expiresAt: IN_AN_HOUR, ...overrides }, secret);
+const token = (
+  overrides: { videoId?: string; expiresAt?: Date; variant?: string; synthetic?: true } = {},
+  secret = SECRET,
+) => createPlaybackToken({ videoId: VIDEO, expiresAt: IN_AN_HOUR, ...overrides }, secret);
 
 /** Flips one character of a base64url string to another valid one. */
 const flip = (s: string, at: number) => s.slice(0, at) + (s[at] === 'A' ? 'B' : 'A') + s.slice(at + 1);
@@ -34,6 +36,19 @@ describe('playback tokens', () => {
       exp: IN_AN_HOUR.getTime() / 1000,
     });
     expect(Buffer.from(signature!, 'base64url')).toHaveLength(32);
+  });
+
+  it('carries the synthetic mark of a simulated viewer as syn: 1, and nothing for a real one', () => {
+    const simulated = token({ synthetic: true });
+    expect(verifyPlaybackToken(simulated, SECRET, NOW)).toEqual({
+      kind: 'ok',
+      claims: { videoId: VIDEO, expiresAt: IN_AN_HOUR, synthetic: true },
+    });
+    expect(JSON.parse(Buffer.from(simulated.split('.')[0]!, 'base64url').toString())).toEqual({
+      v: VIDEO,
+      exp: IN_AN_HOUR.getTime() / 1000,
+      syn: 1,
+    });
   });
 
   const valid = token();
@@ -62,6 +77,10 @@ describe('playback tokens', () => {
     {
       name: 'signed claims with a non-string variant',
       value: signedRaw(JSON.stringify({ v: VIDEO, exp: 4102444800, var: 1 })),
+    },
+    {
+      name: 'signed claims with a synthetic mark other than 1',
+      value: signedRaw(JSON.stringify({ v: VIDEO, exp: 4102444800, syn: true })),
     },
     {
       name: `oversized (> ${MAX_TOKEN_LENGTH} chars)`,

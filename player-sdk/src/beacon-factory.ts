@@ -10,11 +10,21 @@ import { SDK_VERSION } from './version.js';
 /** Measurements a controller may attach; ids, sequence and clocks are filled in here. */
 export type BeaconFields = Partial<Omit<Beacon, BeaconRequiredField | 'cmcd'>>;
 
-/** Per-view labels copied onto every beacon (the experiment variant and ladder from the playback API). */
+/**
+ * Per-view labels copied onto every beacon: the experiment variant and ladder from the playback API,
+ * and for a simulated viewer (the simulator, or a playback the API answered `synthetic: true`) the
+ * synthetic mark with its audience cohort and network class, so analytics can keep it apart from people.
+ */
 export interface BeaconMetadata {
   variant?: string;
   ladderId?: string;
+  /** Only ever `true`: a view once marked simulated is never unmarked by a later update. */
+  synthetic?: true;
+  cohort?: string;
+  networkClass?: string;
 }
+
+const METADATA_KEYS = ['variant', 'ladderId', 'synthetic', 'cohort', 'networkClass'] as const;
 
 export type Emit = (event: BeaconEvent, fields?: BeaconFields) => void;
 
@@ -46,8 +56,11 @@ export function createBeaconFactory(options: BeaconFactoryOptions) {
   return {
     viewId,
     setMetadata(update: BeaconMetadata): void {
-      for (const [key, value] of Object.entries(update)) {
-        if (value !== undefined) metadata[key as keyof BeaconMetadata] = value;
+      for (const key of METADATA_KEYS) {
+        const value = update[key];
+        // Untyped callers could pass `synthetic: false`; a simulated view stays marked.
+        if (key === 'synthetic' && value !== true) continue;
+        if (value !== undefined) (metadata as Record<string, unknown>)[key] = value;
       }
     },
     make(event: BeaconEvent, fields: BeaconFields = {}): Beacon {
@@ -67,8 +80,9 @@ export function createBeaconFactory(options: BeaconFactoryOptions) {
       };
       const playheadMs = toMs(playhead === undefined ? undefined : playhead * 1000);
       if (playheadMs !== undefined) beacon.playheadMs = playheadMs;
-      if (metadata.variant !== undefined) beacon.variant = metadata.variant;
-      if (metadata.ladderId !== undefined) beacon.ladderId = metadata.ladderId;
+      for (const key of METADATA_KEYS) {
+        if (metadata[key] !== undefined) (beacon as Record<string, unknown>)[key] = metadata[key];
+      }
       for (const [key, value] of Object.entries({ ...options.always?.(), ...fields })) {
         if (value !== undefined) (beacon as unknown as Record<string, unknown>)[key] = value;
       }

@@ -47,9 +47,10 @@ export function createPlayer(
     return play();
   };
 
-  const ready = resolvePlaybackSource(options).then(
+  const synthetic = options.metadata?.synthetic === true ? { synthetic: true as const } : {};
+  const ready = resolvePlaybackSource({ ...options, ...synthetic }).then(
     (source) => {
-      qoe.setMetadata({ variant: source.variant, ladderId: source.ladderId });
+      qoe.setMetadata({ variant: source.variant, ladderId: source.ladderId, synthetic: source.synthetic });
       player.src({ src: source.url, type: source.type });
     },
     (err: unknown) => {

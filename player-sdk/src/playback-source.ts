@@ -11,6 +11,8 @@ export interface PlaybackSource {
   /** Experiment variant and encoding ladder the playback API assigned, copied onto beacons. */
   variant?: string;
   ladderId?: string;
+  /** The API marked this playback as a simulated viewer's (`?synthetic=1`): so are its beacons. */
+  synthetic?: true;
 }
 
 export interface PlaybackRequest {
@@ -18,6 +20,8 @@ export interface PlaybackRequest {
   playbackUrl?: string;
   /** Origin (and optional path prefix) of the streamloop API; default: this page's origin. */
   apiBase?: string;
+  /** A simulated viewer: asks the API with `?synthetic=1`, so the origin marks its CMCD beacons too. */
+  synthetic?: true;
 }
 
 export function mimeTypeOf(url: string): string {
@@ -25,8 +29,9 @@ export function mimeTypeOf(url: string): string {
   return path.endsWith('.mpd') ? 'application/dash+xml' : 'application/x-mpegURL';
 }
 
-export function playbackApiUrl(apiBase: string | undefined, videoId: string): string {
-  return `${(apiBase ?? '').replace(/\/+$/, '')}/api/v1/videos/${encodeURIComponent(videoId)}/playback`;
+export function playbackApiUrl(apiBase: string | undefined, videoId: string, synthetic?: true): string {
+  const url = `${(apiBase ?? '').replace(/\/+$/, '')}/api/v1/videos/${encodeURIComponent(videoId)}/playback`;
+  return synthetic === true ? `${url}?synthetic=1` : url;
 }
 
 export class PlaybackApiError extends Error {
@@ -51,7 +56,7 @@ export async function resolvePlaybackSource(
 ): Promise<PlaybackSource> {
   if (request.playbackUrl !== undefined)
     return { url: request.playbackUrl, type: mimeTypeOf(request.playbackUrl) };
-  const apiUrl = playbackApiUrl(request.apiBase, request.videoId);
+  const apiUrl = playbackApiUrl(request.apiBase, request.videoId, request.synthetic);
   let response: Response;
   try {
     response = await fetchImpl(apiUrl, {
@@ -84,5 +89,6 @@ export async function resolvePlaybackSource(
   const source: PlaybackSource = { url, type: mimeTypeOf(url) };
   if (typeof body.variant === 'string' && body.variant.length <= 64) source.variant = body.variant;
   if (typeof body.ladderId === 'string' && body.ladderId.length <= 64) source.ladderId = body.ladderId;
+  if (body.synthetic === true) source.synthetic = true;
   return source;
 }

@@ -352,6 +352,35 @@ describe('monitor', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('marks every beacon of a simulated view synthetic with its cohort and network class, for good', async () => {
+    const { player, page, sent, events, qoe } = setup({
+      metadata: { synthetic: true, cohort: 'commuters', networkClass: '4g' },
+    });
+    startView(player);
+    // An untyped caller cannot unmark the view; a later label update is still taken.
+    qoe.setMetadata({ synthetic: false as unknown as true, variant: 'b' });
+    watch(player, 1);
+    page.hide('pagehide');
+    await vi.waitFor(() => expect(events()).toContain('viewend'));
+    expect(sent.map((b) => [b.event, b.synthetic, b.cohort, b.networkClass])).toEqual(
+      ['viewstart', 'playrequest', 'firstframe', 'viewend'].map((e) => [e, true, 'commuters', '4g']),
+    );
+    expect(sent.at(-1)?.variant).toBe('b');
+    for (const beacon of sent) expect(validateBeacon(beacon)).toEqual({ ok: true, value: beacon });
+  });
+
+  it("leaves the synthetic fields off a real viewer's beacons", async () => {
+    const { player, page, sent, events } = setup();
+    startView(player);
+    page.hide('pagehide');
+    await vi.waitFor(() => expect(events()).toContain('viewend'));
+    for (const beacon of sent) {
+      expect(beacon).not.toHaveProperty('synthetic');
+      expect(beacon).not.toHaveProperty('cohort');
+      expect(beacon).not.toHaveProperty('networkClass');
+    }
+  });
+
   it('refuses a video id the collector would reject', () => {
     expect(() => setup({ videoId: 'not a valid id!' })).toThrow(/invalid videoId/);
   });

@@ -44,6 +44,35 @@ describe('playback source', () => {
     });
   });
 
+  it('asks for a simulated viewer with ?synthetic=1 and keeps the synthetic mark the API answers', async () => {
+    const { asked, fetchImpl } = api(200, {
+      manifestUrl: '/media/video-0001/master.m3u8?token=abc',
+      variant: null,
+      synthetic: true,
+    });
+    const source = await resolvePlaybackSource(
+      { videoId: 'video-0001', apiBase: 'https://api.test', synthetic: true },
+      fetchImpl,
+    );
+    expect(asked).toEqual(['https://api.test/api/v1/videos/video-0001/playback?synthetic=1']);
+    expect(source).toEqual({
+      url: 'https://api.test/media/video-0001/master.m3u8?token=abc',
+      type: 'application/x-mpegURL',
+      synthetic: true,
+    });
+  });
+
+  it('takes only a literal true as the synthetic mark', async () => {
+    for (const synthetic of [false, 'true', 1]) {
+      const { fetchImpl } = api(200, { manifestUrl: '/m/master.m3u8', variant: null, synthetic });
+      const source = await resolvePlaybackSource(
+        { videoId: 'video-0001', apiBase: 'https://api.test' },
+        fetchImpl,
+      );
+      expect(source).not.toHaveProperty('synthetic');
+    }
+  });
+
   it('turns an API refusal into an error naming the status and the reason', async () => {
     const { fetchImpl } = api(404, { error: { code: 'ERR_NOT_FOUND', message: 'no video video-0001' } });
     const failure = resolvePlaybackSource({ videoId: 'video-0001', apiBase: 'https://api.test' }, fetchImpl);
