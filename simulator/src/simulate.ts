@@ -1,0 +1,113 @@
+/**
+ * One simulation run, for the CLI and for the stack's demo audience: a sink (collector or file),
+ * progress, the summary, and the mode. Resolves with exit code 1 and a one-line reason when the
+ * target refused (collector failures in a row, or the playback API), 0 otherwise.
+ */
+import type { LoadedAudience } from './audience-file.js';
+import {
+  type BeaconSink,
+  type CollectorCounts,
+  CollectorStoppedError,
+  createCollectorClient,
+} from './collector-client.js';
+import { runFastMode } from './fast-mode.js';
+import { createNdjsonSink } from './ndjson-sink.js';
+import { PlaybackError } from './playback-source.js';
+import { createProgress } from './progress.js';
+import { createVideoMap, type RunContext, type RunOptions, type RunResult } from './run-context.js';
+import { createSummary, type Summary } from './summary.js';
+
+export type Mode = 'fast' | 'live';
+
+export interface SimulateInput {
+  loaded: LoadedAudience;
+  options: RunOptions;
+  mode: Mode;
+  /** Write NDJSON here instead of posting to the collector. */
+  out?: string | undefined;
+  /** Progress lines and reasons (stderr for the CLI). */
+  log(line: string): void;
+  signal?: AbortSignal;
+  fetch?: typeof fetch;
+  progressIntervalMs?: number;
+}
+
+export interface SimulateResult {
+  exitCode: 0 | 1;
+  sessions: number;
+  errors: number;
+  counts: CollectorCounts;
+  summary: Summary;
+  /** Why the run stopped early, when it did. */
+  stopReason: string | undefined;
+}
+
+export async function simulate(input: SimulateInput): Promise<SimulateResult> {
+  const doFetch = input.fetch ?? fetch;
+  const sink: BeaconSink = input.out
+    ? createNdjsonSink(input.out)
+    : createCollectorClient({ target: input.options.target, fetch: doFetch });
+  const summary = createSummary();
+  let total = 0;
+  let done = 0;
+  let errors = 0;
+  const progress = createProgress({
+    counts: () => {
+      const c = sink.counts();
+      return {
+        sessionsDone: done,
+        sessionsTotal: total,
+        beaconsAccepted: c.accepted,
+        beaconsRefused: c.refused,
+        errors: errors + Object.values(c.failures).reduce((sum, n) => sum + n, 0),
+      };
+    },
+    write: input.log,
+    ...(input.progressIntervalMs === undefined ? {} : { intervalMs: input.progressIntervalMs }),
+  });
+  const context: RunContext = {
+    options: input.options,
+    loaded: input.loaded,
+    videoOf: createVideoMap(input.loaded.audience.titles, input.options.videos),
+    sink,
+    summary,
+    progress,
+    sessionDone() {
+      done++;
+      progress.tick();
+    },
+    sessionFailed(reason) {
+      errors++;
+      input.log(`simulate: session failed: ${reason}`);
+      progress.tick();
+    },
+    setTotal(sessions) {
+      total = sessions;
+    },
+    log: input.log,
+    signal: input.signal ?? new AbortController().signal,
+    fetch: doFetch,
+  };
+
+  let result: RunResult = { sessions: 0 };
+  let stopReason: string | undefined;
+  try {
+    result = input.mode === 'live' ? await runLive(context) : await runFastMode(context);
+  } catch (error) {
+    if (error instanceof CollectorStoppedError) stopReason = error.reason;
+    else if (error instanceof PlaybackError) stopReason = error.message;
+    else throw error;
+  }
+  await sink.close();
+  stopReason ??= sink.stopReason();
+  progress.done();
+  const counts = sink.counts();
+  return { exitCode: stopReason ? 1 : 0, sessions: result.sessions, errors, counts, summary, stopReason };
+}
+
+/** Live mode lives in ./live (helper "live"); loaded only when asked for. */
+async function runLive(context: RunContext): Promise<RunResult> {
+  const modulePath = './live/live-mode.js';
+  const live = (await import(modulePath)) as { runLiveMode(context: RunContext): Promise<RunResult> };
+  return live.runLiveMode(context);
+}
