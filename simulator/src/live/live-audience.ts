@@ -5,11 +5,13 @@
  * millisecond. The target must be loopback unless the caller explicitly allows otherwise: live
  * mode moves real segment bytes and must not be pointed at someone's production by a typo.
  */
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Beacon } from '@streamloop/core/schemas/beacon';
 import type { SessionPlan } from '@streamloop/playback-model/audience';
 import type { NetworkTrace } from '@streamloop/playback-model/trace';
 import { type LiveSessionResult, runLiveViewer } from './live-viewer.js';
+import { viewerAddress } from './viewer-http.js';
 
 export class LiveTargetError extends Error {
   readonly code = 'ERR_TARGET_NOT_LOOPBACK';
@@ -57,6 +59,11 @@ export interface LiveAudienceOptions {
   /** Cap on one session's real duration (default: 10 minutes). */
   maxSessionMs?: number;
   heartbeatIntervalMs?: number;
+  /**
+   * Each viewer sends from its own 127.77.x.y address (default: true for a loopback target), so the
+   * stack's per-address limits see many clients, as they would in the field.
+   */
+  addressPerViewer?: boolean;
   onSessionDone?(result: LiveSessionResult): void;
   signal?: AbortSignal;
 }
@@ -84,6 +91,8 @@ export async function runLiveAudience(options: LiveAudienceOptions): Promise<Liv
   const rampMs = options.rampMs ?? Math.min(10_000, concurrency * 20);
   const maxFailed = options.maxFailedSessions ?? 10;
   const stop = new AbortController();
+  // Every viewer listens to the run's stop signal: hundreds of listeners are the design, not a leak.
+  setMaxListeners(0, stop.signal);
   const onOuter = (): void => stop.abort();
   options.signal?.addEventListener('abort', onOuter, { once: true });
   const results: LiveSessionResult[] = [];
@@ -92,6 +101,16 @@ export async function runLiveAudience(options: LiveAudienceOptions): Promise<Liv
   let failed = 0;
   let stopReason: string | undefined;
   const iterator = options.sessions[Symbol.iterator]();
+  const addressPerViewer = options.addressPerViewer ?? !options.allowRemote;
+  const addresses = new Map<string, string>();
+  const addressOf = (viewerId: string): string => {
+    let address = addresses.get(viewerId);
+    if (address === undefined) {
+      address = viewerAddress(addresses.size);
+      addresses.set(viewerId, address);
+    }
+    return address;
+  };
 
   const worker = async (index: number): Promise<void> => {
     await sleep((rampMs * index) / concurrency, undefined, { signal: stop.signal }).catch(() => {});
@@ -106,6 +125,7 @@ export async function runLiveAudience(options: LiveAudienceOptions): Promise<Liv
         plan: spec.plan,
         trace: spec.trace,
         networkClass: spec.networkClass,
+        ...(addressPerViewer ? { localAddress: addressOf(spec.plan.viewerId) } : {}),
         deliverUnload: options.deliverUnload,
         onBeaconPost(status, beacons) {
           const key = status === 0 ? 'network' : String(status);

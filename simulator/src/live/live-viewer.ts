@@ -16,7 +16,6 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Beacon } from '@streamloop/core/schemas/beacon';
-import type { PlaybackResponse } from '@streamloop/core/schemas/playback';
 import type { AbrContext } from '@streamloop/playback-model/abr-policy';
 import { createVhsPolicy, vhsEarlyAbortBandwidth, vhsIsLowestEnabled, vhsSelectRung } from '@streamloop/playback-model/abr-vhs';
 import type { SessionPlan } from '@streamloop/playback-model/audience';
@@ -27,10 +26,12 @@ import type { EndReason } from '@streamloop/playback-model/player-model';
 import type { NetworkTrace } from '@streamloop/playback-model/trace';
 import { createTraceClock } from '@streamloop/playback-model/trace-clock';
 import { monitor } from '@streamloop/player-sdk/monitor';
+import { fetchPlayback, PlaybackError, type ResolvedPlayback } from '../playback-source.js';
 import { type MasterPlaylist, type MediaPlaylist, parseMasterPlaylist, parseMediaPlaylist } from './hls-playlists.js';
 import type { VhsPlaylistLike } from './sdk-types.js';
 import { type DownloadResult, linkNow, type ShapedLink, shapedGet } from './shaped-download.js';
 import { createSimulatedPlayer, type SimulatedPlayer } from './simulated-player.js';
+import { createViewerHttp } from './viewer-http.js';
 
 export interface LiveViewerInput {
   /** Base URL of the stack (checked to be loopback by the caller). */
@@ -49,6 +50,8 @@ export interface LiveViewerInput {
   /** Hard cap on the session's real duration; the viewer leaves when it is reached. */
   maxSessionMs: number;
   signal?: AbortSignal;
+  /** Send from this local (loopback) address: each viewer is its own client to the stack. */
+  localAddress?: string;
   /** Heartbeat interval of the SDK (default its own, 10 s). */
   heartbeatIntervalMs?: number;
 }
@@ -101,7 +104,12 @@ const causeOf = (what: string, result: DownloadResult): string =>
 
 export async function runLiveViewer(input: LiveViewerInput): Promise<LiveSessionResult> {
   const { plan } = input;
-  const link: ShapedLink = { clock: createTraceClock(input.trace), originMs: performance.now() };
+  const http = input.localAddress ? createViewerHttp(input.localAddress) : undefined;
+  const link: ShapedLink = {
+    clock: createTraceClock(input.trace),
+    originMs: performance.now(),
+    fetch: http?.fetch ?? fetch,
+  };
   const stop = new AbortController();
   const onOuter = (): void => stop.abort();
   input.signal?.addEventListener('abort', onOuter, { once: true });
@@ -135,31 +143,28 @@ export async function runLiveViewer(input: LiveViewerInput): Promise<LiveSession
 
   try {
     // The playback API, as the SDK's createPlayer asks it before the player exists (not in startup).
-    const playbackUrl = new URL(`/api/v1/videos/${encodeURIComponent(input.videoId)}/playback`, input.target);
-    playbackUrl.searchParams.set('synthetic', '1');
-    const answer = await shapedGet(link, playbackUrl.href, {
-      timeoutMs: NON_SEGMENT_TIMEOUT_MS,
-      keepText: true,
-      signal: stop.signal,
-      ...(input.apiKey ? { headers: { authorization: `Bearer ${input.apiKey}` } } : {}),
-    });
-    if (answer.outcome !== 'ok' || answer.text === undefined) {
-      return { ...base, endReason: stop.signal.aborted ? (endReason ?? 'stopped') : 'failed', failure: causeOf('playback', answer) };
+    let playback: ResolvedPlayback;
+    try {
+      playback = await fetchPlayback(
+        { target: input.target, fetch: link.fetch, ...(input.apiKey ? { apiKey: input.apiKey } : {}) },
+        input.videoId,
+      );
+    } catch (error) {
+      if (!(error instanceof PlaybackError)) throw error;
+      return { ...base, failure: `playback ${error.status || 'network'}` };
     }
-    const playback = JSON.parse(answer.text) as PlaybackResponse;
-    const manifestUrl = new URL(playback.manifestUrl, input.target).href;
-    return await play(input, link, playback, manifestUrl, base, stop.signal, finish, () => endReason);
+    return await play(input, link, playback, base, stop.signal, finish, () => endReason);
   } finally {
     clearTimeout(deadline);
     input.signal?.removeEventListener('abort', onOuter);
+    http?.close();
   }
 }
 
 async function play(
   input: LiveViewerInput,
   link: ShapedLink,
-  playback: PlaybackResponse,
-  manifestUrl: string,
+  playback: ResolvedPlayback,
   base: LiveSessionResult,
   signal: AbortSignal,
   finish: (reason: LiveEndReason) => void,
@@ -179,7 +184,7 @@ async function play(
     collectorUrl: new URL('/v1/beacons', input.target).href,
     viewerId: plan.viewerId,
     metadata: {
-      // Always marked: a simulated viewer is synthetic even if the playback API did not say so.
+      // Always marked: a simulated viewer is synthetic whatever the playback API answered.
       synthetic: true,
       cohort: plan.cohort,
       networkClass: input.networkClass,
@@ -194,7 +199,7 @@ async function play(
     transport: {
       fetch: (url, init) =>
         track(
-          fetch(url, init).then(
+          link.fetch(url, init).then(
             (response) => {
               input.onBeaconPost?.(response.status, countOf(init.body));
               return response;
@@ -270,7 +275,7 @@ async function play(
     player.emit('loadstart');
     player.setPaused(false);
     player.emit('play');
-    await load(input, link, player, manifestUrl, signal, estimator, policy, {
+    await load(input, link, player, playback.manifestUrl, signal, estimator, policy, {
       buffer: () => buffer,
       resetBuffer: (startSec) => {
         buffer = createPlaybackBuffer(startSec, playedMsByRung);

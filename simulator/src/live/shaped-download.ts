@@ -1,6 +1,6 @@
 /**
- * One HTTP GET whose body is paced to a network trace, in the client: the request waits the
- * trace's latency in force when it is sent (playback-model's trace clock), then the body is read
+ * One HTTP GET whose body is paced to a network trace, in the client: the first byte is held until
+ * the trace's latency in force when it was sent (playback-model's trace clock), then the body is read
  * from the real response stream and each chunk is held until the trace would have delivered that
  * many bytes since the first byte. Loopback answers far faster than any trace, so the transfer
  * follows the trace; if the stack is slower, the download is simply slower than the trace.
@@ -10,10 +10,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TraceClock } from '@streamloop/playback-model/trace-clock';
 
-/** A viewer's link: the trace, and the real monotonic time (performance.now) its time 0 maps to. */
+/** A viewer's link: the trace, the real monotonic time (performance.now) its time 0 maps to, its fetch. */
 export interface ShapedLink {
   clock: TraceClock;
   originMs: number;
+  fetch: typeof fetch;
 }
 
 export interface Progress {
@@ -93,20 +94,24 @@ export async function shapedGet(
   const stopped = (): DownloadResult =>
     finish(options.signal?.aborted || controller.signal.reason?.message !== 'timeout' ? 'aborted' : 'timeout');
 
-  // The request's latency on the trace, before anything leaves.
+  // The request leaves at once; its first byte is released no earlier than the trace's latency
+  // after sending, so the stack's own response time overlaps the latency instead of adding to it.
   const firstByteNotBefore = sentAtMs + link.clock.latencyMs(sentAtMs);
-  if (!(await until(link, firstByteNotBefore, controller.signal))) return stopped();
   let response: Response;
   try {
-    response = await fetch(url, {
+    response = await link.fetch(url, {
       ...(options.headers ? { headers: options.headers } : {}),
       signal: controller.signal,
     });
   } catch {
     return controller.signal.aborted ? stopped() : finish('network-error');
   }
+  if (!(await until(link, firstByteNotBefore, controller.signal))) {
+    await response.body?.cancel().catch(() => {});
+    return stopped();
+  }
   status = response.status;
-  firstByteAtMs = Math.max(firstByteNotBefore, linkNow(link));
+  firstByteAtMs = linkNow(link);
   options.onFirstByte?.(status);
   const reader = response.body?.getReader();
   const progress = (): Progress => {
