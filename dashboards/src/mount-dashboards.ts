@@ -1,19 +1,35 @@
 /**
- * `/dashboards/`: the QoE overview for product teams — one HTML page with its CSS and JavaScript
- * inline, under a strict Content-Security-Policy whose nonce changes on every response. The page
- * talks only to the same origin (`/api/v1/videos`, `/api/v1/qoe/overview`) with the API key the
- * person typed, kept in sessionStorage (gone when the tab closes).
+ * `/dashboards/`: the QoE pages for product teams — the overview (`/dashboards/`), the breakdown by
+ * dimension (`/dashboards/breakdown`) and the latest sessions (`/dashboards/sessions`). Each is one
+ * HTML page with its CSS and its bundled JavaScript (`dist/ui/<page>.js`, built by
+ * `scripts/bundle-ui.mjs` from `src/ui/<page>-page.ts`) inline, under a strict Content-Security-Policy
+ * whose nonce changes on every response. The pages talk only to the same origin (`/api/v1/videos`,
+ * `/api/v1/qoe/*`) with the API key the person typed, kept in sessionStorage (gone when the tab closes).
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 
 /** No options yet; callers pass `{}` so that adding some later breaks nobody. */
 export type DashboardsDeps = Record<string, never>;
 
-// Resolved from the package root so that src/ (tests) and dist/ (built) both find it, and turbo's
-// `src/**` inputs see a change to the page.
+// Resolved from the package root so that src/ (tests) and dist/ (built) both find them, and turbo's
+// `src/**` inputs see a change to a page.
 const UI_DIR = new URL('../src/ui/', import.meta.url);
+const BUNDLE_DIR = new URL('../dist/ui/', import.meta.url);
+
+export interface DashboardPage {
+  name: 'overview' | 'breakdown' | 'sessions';
+  path: string;
+  title: string;
+}
+
+export const DASHBOARD_PAGES: readonly DashboardPage[] = [
+  { name: 'overview', path: '/dashboards/', title: 'QoE overview' },
+  { name: 'breakdown', path: '/dashboards/breakdown', title: 'QoE breakdown' },
+  { name: 'sessions', path: '/dashboards/sessions', title: 'Sessions' },
+];
 
 export function contentSecurityPolicy(nonce: string): string {
   return [
@@ -29,36 +45,46 @@ export function contentSecurityPolicy(nonce: string): string {
 }
 
 /** The page with its CSS and JS inlined, split where each response's nonce goes. */
-function loadPage(): string[] {
-  const read = (name: string) => readFileSync(new URL(name, UI_DIR), 'utf8');
-  const css = read('overview.css');
-  const js = read('overview.js');
+function loadPage(page: DashboardPage): string[] {
+  const read = (dir: URL, name: string) => readFileSync(new URL(name, dir), 'utf8');
+  const bundle = new URL(`${page.name}.js`, BUNDLE_DIR);
+  if (!existsSync(bundle)) {
+    throw new Error(
+      `dashboards: ${fileURLToPath(bundle)} is missing; build the pages first (npm run build -w @streamloop/dashboards)`,
+    );
+  }
+  const css = read(UI_DIR, 'dashboards.css');
+  const js = read(BUNDLE_DIR, `${page.name}.js`);
   // Inlined text that closed its own element would end it early; refuse to serve such a build.
   if (/<\/script/i.test(js) || /<\/style/i.test(css))
-    throw new Error('src/ui/overview.{js,css} must not contain a closing tag');
-  const html = read('overview.html')
+    throw new Error(`dashboards: the ${page.name} page's script or style must not contain a closing tag`);
+  const html = read(UI_DIR, 'layout.html')
+    .replace('{{main}}', () => read(UI_DIR, `${page.name}.html`))
+    .replaceAll('{{title}}', () => page.title)
+    .replace('{{page}}', () => page.name)
     .replace('/*{{css}}*/', () => css)
     .replace('/*{{js}}*/', () => js);
   return html.split('{{nonce}}');
 }
 
 export function mountDashboards(app: FastifyInstance, _deps: DashboardsDeps = {}): void {
-  const parts = loadPage();
-
   app.get('/dashboards', async (request, reply) => {
     const query = request.url.indexOf('?');
     return reply.redirect(`/dashboards/${query >= 0 ? request.url.slice(query) : ''}`, 308);
   });
 
-  app.get('/dashboards/', async (_request, reply) => {
-    const nonce = randomBytes(16).toString('base64');
-    reply
-      .header('content-type', 'text/html; charset=utf-8')
-      .header('content-security-policy', contentSecurityPolicy(nonce))
-      // The nonce must never be reused, so neither may the page.
-      .header('cache-control', 'no-store')
-      .header('x-content-type-options', 'nosniff')
-      .header('referrer-policy', 'no-referrer');
-    return parts.join(nonce);
-  });
+  for (const page of DASHBOARD_PAGES) {
+    const parts = loadPage(page);
+    app.get(page.path, async (_request, reply) => {
+      const nonce = randomBytes(16).toString('base64');
+      reply
+        .header('content-type', 'text/html; charset=utf-8')
+        .header('content-security-policy', contentSecurityPolicy(nonce))
+        // The nonce must never be reused, so neither may the page.
+        .header('cache-control', 'no-store')
+        .header('x-content-type-options', 'nosniff')
+        .header('referrer-policy', 'no-referrer');
+      return parts.join(nonce);
+    });
+  }
 }

@@ -1,8 +1,9 @@
 /**
- * The page in headless Chromium against the real QoE API: beacons go through the embedded event log
+ * The pages in headless Chromium against the real QoE API: beacons go through the embedded event log
  * and the analytics consumer into chdb; `GET /api/v1/videos` is a fixture standing in for the ingest
  * catalog (a service this package must not start). A product person types the key, picks the video
- * and reads the numbers.
+ * and reads the numbers; real viewers by default, simulated (synthetic) ones only when asked, and
+ * then with a banner saying so.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -11,7 +12,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBeaconConsumer } from '@streamloop/analytics/beacon-consumer';
 import { MIGRATIONS_DIR } from '@streamloop/analytics/mount-analytics';
-import { getOverview } from '@streamloop/analytics/qoe-queries';
 import { registerQoeRoutes } from '@streamloop/analytics/qoe-routes';
 import { createChdbAnalyticsStore } from '@streamloop/analytics-store/chdb-analytics-store';
 import { createLogger } from '@streamloop/core/logger';
@@ -34,6 +34,12 @@ const CHROMIUM = { executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] };
 const logger = createLogger({ name: 'dashboards-browser-test', level: 'silent' });
 const watchedVideo = { id: uniqueName('watched'), title: 'Watched clip' };
 const quietVideo = { id: uniqueName('quiet'), title: 'Nobody watched this' };
+/** Like the demo video: only the simulator's audience watched it. */
+const simulatedVideo = { id: uniqueName('simulated'), title: 'Demo clip' };
+
+/** A simulated viewer's marks, as the simulator puts them on every beacon. */
+const simulated = (cohort: string, networkClass: string) =>
+  ({ synthetic: true, cohort, networkClass }) as const;
 
 function beaconsOfView(view: {
   viewId: string;
@@ -41,6 +47,8 @@ function beaconsOfView(view: {
   startupTimeMs: number;
   watchMs: number;
   rebufferMs?: number;
+  videoId?: string;
+  marks?: Partial<Beacon>;
 }): Beacon[] {
   let seq = 0;
   const beacon = (event: Beacon['event'], extra: Partial<Beacon> = {}): Beacon => ({
@@ -50,10 +58,11 @@ function beaconsOfView(view: {
     sessionId: `session-${view.viewId}`,
     viewId: view.viewId,
     viewerId: view.viewerId,
-    videoId: watchedVideo.id,
+    videoId: view.videoId ?? watchedVideo.id,
     seq: seq++,
     clientTimeMs: Date.now(),
     monotonicMs: seq * 100,
+    ...view.marks,
     ...extra,
   });
   return [
@@ -99,7 +108,7 @@ describe('dashboards in Chromium', () => {
       registry: createMetricsRegistry({ collectProcessMetrics: false }),
     });
     await consumer.start();
-    const beacons = [
+    const beacons: Beacon[] = [
       ...beaconsOfView({
         viewId: 'v1',
         viewerId: 'viewer-1',
@@ -108,7 +117,30 @@ describe('dashboards in Chromium', () => {
         rebufferMs: 400,
       }),
       ...beaconsOfView({ viewId: 'v2', viewerId: 'viewer-2', startupTimeMs: 900, watchMs: 20_000 }),
-    ];
+      // One simulated viewer on the watched video: counted only when the page asks for simulated viewers.
+      ...beaconsOfView({
+        viewId: 's1',
+        viewerId: 'sim-1',
+        startupTimeMs: 2_000,
+        watchMs: 5_000,
+        marks: simulated('commuters', '3g'),
+      }),
+      // The demo video's audience: simulated viewers only.
+      ...[
+        { viewId: 's2', cohort: 'commuters', networkClass: '3g' },
+        { viewId: 's3', cohort: 'commuters', networkClass: '3g' },
+        { viewId: 's4', cohort: 'home', networkClass: 'wifi' },
+      ].map(({ viewId, cohort, networkClass }) =>
+        beaconsOfView({
+          viewId,
+          viewerId: `sim-${viewId}`,
+          startupTimeMs: 1_000,
+          watchMs: 8_000,
+          videoId: simulatedVideo.id,
+          marks: simulated(cohort, networkClass),
+        }),
+      ),
+    ].flat();
     const receivedAtMs = Date.now() - 60_000;
     await log.publish(
       TOPICS.qoeBeacons.name,
@@ -117,22 +149,21 @@ describe('dashboards in Chromium', () => {
         value: Buffer.from(JSON.stringify({ beacon, receivedAtMs })),
       })),
     );
-    await eventually('both views in ClickHouse', async () => {
-      const overview = await getOverview(store, {
-        videoId: watchedVideo.id,
-        fromMs: receivedAtMs - 1,
-        toMs: Date.now() + 1,
-      });
-      return overview.plays === 2 ? true : undefined;
-    });
-
     mountDashboards(app, {});
     registerQoeRoutes(app, { analyticsStore: store, apiKey: API_KEY });
     // Fixture for the ingest catalog's list: the same shape ({ videos, nextCursor }) and the same key rule.
     app.get('/api/v1/videos', { onRequest: createApiKeyGuard(API_KEY) }, async () => ({
-      videos: [quietVideo, watchedVideo].map((v) => ({ ...v, status: 'ready' })),
+      videos: [quietVideo, watchedVideo, simulatedVideo].map((v) => ({ ...v, status: 'ready' })),
       nextCursor: null,
     }));
+    await eventually('every view, real and simulated, in ClickHouse', async () => {
+      const res = await app.inject({
+        method: 'GET',
+        url: `/api/v1/qoe/overview?synthetic=all&from=${receivedAtMs - 60_000}&to=${Date.now() + 60_000}`,
+        headers: { authorization: `Bearer ${API_KEY}` },
+      });
+      return res.statusCode === 200 && res.json<{ plays: number }>().plays === 6 ? true : undefined;
+    });
     baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
 
     browser = await chromium.launch(CHROMIUM);
@@ -155,6 +186,9 @@ describe('dashboards in Chromium', () => {
   });
 
   const status = () => page.locator('#status');
+  const banner = () => page.locator('#synthetic-banner');
+  const hint = () => page.locator('#synthetic-hint');
+  const cellOf = (row: string, column: string) => page.locator(`${row} td[data-column="${column}"]`);
   const metric = (name: string) => page.locator(`[data-metric="${name}"]`);
   const useKey = async (key: string) => {
     await page.fill('#api-key', key);
@@ -170,10 +204,12 @@ describe('dashboards in Chromium', () => {
     expect(await status().textContent()).toContain('API key rejected');
 
     await useKey(API_KEY);
-    // The first video of the list is picked first: nobody watched it.
+    // The first video of the list is picked first: nobody watched it, not even a simulated viewer.
     await expect.poll(() => status().getAttribute('data-state')).toBe('empty');
     expect(await status().textContent()).toContain('No plays yet');
     expect(await metric('plays').textContent()).toBe('0');
+    await expect.poll(() => hint().getAttribute('data-state')).toBe('none');
+    expect(await hint().isVisible()).toBe(false);
 
     await page.selectOption('#video', watchedVideo.id);
     await expect.poll(() => status().getAttribute('data-state')).toBe('ready');
@@ -195,6 +231,10 @@ describe('dashboards in Chromium', () => {
     });
     expect(await metric('plays').getAttribute('data-value')).toBe('2');
     expect(new URL(page.url()).searchParams.get('videoId')).toBe(watchedVideo.id);
+    // Real viewers only, by default, and nothing on screen says otherwise.
+    expect(await page.inputValue('#scope')).toBe('real');
+    expect(await banner().isVisible()).toBe(false);
+    expect(new URL(page.url()).searchParams.has('synthetic')).toBe(false);
 
     await mkdir(RESULTS_DIR, { recursive: true });
     await page.screenshot({ path: join(RESULTS_DIR, 'dashboards-overview.png'), fullPage: true });
@@ -210,6 +250,98 @@ describe('dashboards in Chromium', () => {
     await expect.poll(() => status().getAttribute('data-state')).toBe('ready');
     expect(await page.inputValue('#video')).toBe(watchedVideo.id);
     expect(await metric('plays').textContent()).toBe('2');
+    expect(pageProblems).toEqual([]);
+  });
+  it('says why a video only simulated viewers watched looks empty, and shows them in one click, marked synthetic', async () => {
+    await page.goto(`${baseUrl}/dashboards/?videoId=${simulatedVideo.id}`);
+    await expect.poll(() => status().getAttribute('data-state')).toBe('empty');
+    await expect.poll(() => hint().getAttribute('data-state')).toBe('offered');
+    expect(await hint().textContent()).toContain('there are 3 simulated plays');
+    expect(await banner().isVisible()).toBe(false);
+
+    await page.click('#show-synthetic');
+    await expect.poll(() => status().getAttribute('data-state')).toBe('ready');
+    expect(await metric('plays').textContent()).toBe('3');
+    expect(await page.inputValue('#scope')).toBe('synthetic');
+    expect(await banner().isVisible()).toBe(true);
+    expect(await banner().getAttribute('data-scope')).toBe('synthetic');
+    expect(await banner().textContent()).toContain('synthetic (simulated) viewers, not from people');
+    expect(await hint().isVisible()).toBe(false);
+    expect(new URL(page.url()).searchParams.get('synthetic')).toBe('synthetic');
+
+    await mkdir(RESULTS_DIR, { recursive: true });
+    await page.screenshot({ path: join(RESULTS_DIR, 'dashboards-simulated.png'), fullPage: true });
+
+    // The URL keeps the scope: a reload or a shared link shows the same simulated numbers, banner and all.
+    await page.goto(page.url());
+    await expect.poll(() => status().getAttribute('data-state')).toBe('ready');
+    expect(await page.inputValue('#scope')).toBe('synthetic');
+    expect(await metric('plays').textContent()).toBe('3');
+    expect(await banner().isVisible()).toBe(true);
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('counts real and simulated viewers under "All", says so, and drops them again for "Real viewers"', async () => {
+    await page.goto(`${baseUrl}/dashboards/?videoId=${watchedVideo.id}&synthetic=all`);
+    await expect.poll(() => status().getAttribute('data-state')).toBe('ready');
+    expect(await metric('plays').textContent()).toBe('3');
+    expect(await banner().getAttribute('data-scope')).toBe('all');
+    expect(await banner().textContent()).toContain('mix real viewers with synthetic (simulated) ones');
+
+    await page.selectOption('#scope', 'real');
+    await expect.poll(() => metric('plays').textContent()).toBe('2');
+    await expect.poll(() => banner().isVisible()).toBe(false);
+    expect(new URL(page.url()).searchParams.has('synthetic')).toBe(false);
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('marks simulated views in the sessions list, with their cohort and network class', async () => {
+    await page.goto(`${baseUrl}/dashboards/sessions?videoId=${watchedVideo.id}&synthetic=all`);
+    await expect.poll(() => status().getAttribute('data-state')).toBe('ready');
+    expect(await status().textContent()).toContain('3 views, 1 simulated');
+    expect(await banner().getAttribute('data-scope')).toBe('all');
+    const rows = page.locator('#sessions-rows tr');
+    expect(await rows.count()).toBe(3);
+
+    const simulatedRow = '#sessions-rows tr[data-synthetic="true"]';
+    expect(await page.locator(simulatedRow).count()).toBe(1);
+    expect(await page.locator(`${simulatedRow} .badge`).textContent()).toBe('Simulated');
+    expect(await cellOf(simulatedRow, 'viewer').textContent()).toBe('Simulated sim-1');
+    expect(await cellOf(simulatedRow, 'cohort').textContent()).toBe('commuters');
+    expect(await cellOf(simulatedRow, 'network-class').textContent()).toBe('3g');
+    const realRows = '#sessions-rows tr[data-synthetic="false"]';
+    expect(await page.locator(realRows).count()).toBe(2);
+    expect(await page.locator(`${realRows} .badge`).count()).toBe(0);
+    expect(await cellOf(realRows, 'cohort').allTextContents()).toEqual(['—', '—']);
+
+    // The other pages' links carry the video and the scope along.
+    const overviewLink = new URL(
+      (await page.locator('a[data-nav="overview"]').getAttribute('href'))!,
+      baseUrl,
+    );
+    expect(Object.fromEntries(overviewLink.searchParams)).toEqual({
+      videoId: watchedVideo.id,
+      synthetic: 'all',
+    });
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('breaks simulated viewers down by network class and by cohort', async () => {
+    await page.goto(`${baseUrl}/dashboards/breakdown?synthetic=synthetic&dimension=networkClass`);
+    await expect.poll(() => status().getAttribute('data-state')).toBe('ready');
+    // Every video ("All videos"): the watched video's simulated viewer and the demo audience.
+    expect(await page.inputValue('#video')).toBe('');
+    expect(await page.inputValue('#dimension')).toBe('networkClass');
+    expect(await page.locator('#breakdown-rows tr').count()).toBe(2);
+    expect(await cellOf('#breakdown-rows tr[data-value="3g"]', 'plays').textContent()).toBe('3');
+    expect(await cellOf('#breakdown-rows tr[data-value="wifi"]', 'plays').textContent()).toBe('1');
+    expect(await banner().isVisible()).toBe(true);
+
+    await page.selectOption('#dimension', 'cohort');
+    await expect.poll(() => page.locator('#breakdown').getAttribute('data-dimension')).toBe('cohort');
+    expect(await cellOf('#breakdown-rows tr[data-value="commuters"]', 'plays').textContent()).toBe('3');
+    expect(await cellOf('#breakdown-rows tr[data-value="home"]', 'plays').textContent()).toBe('1');
+    expect(new URL(page.url()).searchParams.get('dimension')).toBe('cohort');
     expect(pageProblems).toEqual([]);
   });
 });

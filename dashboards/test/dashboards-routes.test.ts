@@ -2,7 +2,7 @@ import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
 import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import { afterAll, describe, expect, it } from 'vitest';
-import { mountDashboards } from '../src/mount-dashboards.js';
+import { DASHBOARD_PAGES, mountDashboards } from '../src/mount-dashboards.js';
 
 const app = buildHttpApp({
   logger: createLogger({ name: 'dashboards-test', level: 'silent' }),
@@ -14,9 +14,16 @@ afterAll(() => app.close());
 
 const METRICS = ['plays', 'viewers', 'startup-p50', 'startup-p95', 'rebuffer-ratio', 'watch-time', 'errors'];
 
-describe('GET /dashboards/', () => {
+/** What each page must carry beyond the shared frame: its own numbers' elements. */
+const PAGE_MARKERS: Record<string, string[]> = {
+  overview: METRICS.map((metric) => `data-metric="${metric}"`),
+  breakdown: ['id="dimension"', 'id="breakdown-rows"'],
+  sessions: ['id="sessions-rows"', '<th scope="col">Cohort</th>', '<th scope="col">Network class</th>'],
+};
+
+describe.each(DASHBOARD_PAGES)('GET $path', (page) => {
   it('serves the page under a strict CSP whose nonce is on its only script and style', async () => {
-    const res = await app.inject({ method: 'GET', url: '/dashboards/' });
+    const res = await app.inject({ method: 'GET', url: page.path });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(res.headers['cache-control']).toBe('no-store');
@@ -36,22 +43,45 @@ describe('GET /dashboards/', () => {
     // Inline handlers and style attributes would be blocked by that CSP: none may exist.
     expect(html).not.toMatch(/\son[a-z]+=|\sstyle=/i);
     expect(html).not.toContain('{{');
-    for (const metric of METRICS) expect(html).toContain(`data-metric="${metric}"`);
+    expect(html).toContain(`<body data-page="${page.name}"`);
+    for (const marker of PAGE_MARKERS[page.name] ?? []) expect(html).toContain(marker);
+  });
+
+  it('offers the viewer scope (real viewers by default) and has the synthetic banner ready', async () => {
+    const html = (await app.inject({ method: 'GET', url: page.path })).body;
+    const scope = /<select id="scope" name="synthetic">([\s\S]*?)<\/select>/.exec(html)?.[1] ?? '';
+    expect(
+      [...scope.matchAll(/<option value="([a-z]+)">([^<]+)<\/option>/g)].map((m) => [m[1], m[2]]),
+    ).toEqual([
+      ['real', 'Real viewers'],
+      ['synthetic', 'Simulated'],
+      ['all', 'All'],
+    ]);
+    expect(html).toMatch(/<p id="synthetic-banner"[^>]*\bhidden>/);
+    expect(html).toContain('<button id="show-synthetic" type="button">Show simulated viewers</button>');
+  });
+
+  it('inlines a bundle that carries no server code (core comes in as types only)', async () => {
+    const html = (await app.inject({ method: 'GET', url: page.path })).body;
+    const script = /<script type="module" nonce="[^"]+">([\s\S]*)<\/script>/.exec(html)?.[1] ?? '';
+    expect(script.length).toBeGreaterThan(1000);
+    expect(script).not.toMatch(/\bnode:|@sinclair\/typebox|require\(/);
   });
 
   it('uses a fresh nonce for every response', async () => {
     const nonces = await Promise.all(
       [1, 2, 3].map(
-        async () =>
-          (await app.inject({ method: 'GET', url: '/dashboards/' })).headers['content-security-policy'],
+        async () => (await app.inject({ method: 'GET', url: page.path })).headers['content-security-policy'],
       ),
     );
     expect(new Set(nonces).size).toBe(3);
   });
+});
 
-  it('redirects /dashboards to /dashboards/, keeping the query', async () => {
-    const res = await app.inject({ method: 'GET', url: '/dashboards?videoId=abc' });
+describe('GET /dashboards', () => {
+  it('redirects to /dashboards/, keeping the query', async () => {
+    const res = await app.inject({ method: 'GET', url: '/dashboards?videoId=abc&synthetic=all' });
     expect(res.statusCode).toBe(308);
-    expect(res.headers.location).toBe('/dashboards/?videoId=abc');
+    expect(res.headers.location).toBe('/dashboards/?videoId=abc&synthetic=all');
   });
 });

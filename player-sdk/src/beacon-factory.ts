@@ -25,6 +25,7 @@ export interface BeaconMetadata {
 }
 
 const METADATA_KEYS = ['variant', 'ladderId', 'synthetic', 'cohort', 'networkClass'] as const;
+const REAL_VIEWER_KEYS = ['variant', 'ladderId'] as const;
 
 export type Emit = (event: BeaconEvent, fields?: BeaconFields) => void;
 
@@ -80,7 +81,10 @@ export function createBeaconFactory(options: BeaconFactoryOptions) {
       };
       const playheadMs = toMs(playhead === undefined ? undefined : playhead * 1000);
       if (playheadMs !== undefined) beacon.playheadMs = playheadMs;
-      for (const key of METADATA_KEYS) {
+      // cohort and networkClass describe simulated audiences: without the synthetic mark the
+      // collector refuses the beacon (core's syntheticMarkingIssue), so they go out only with it.
+      const keys = metadata.synthetic === true ? METADATA_KEYS : REAL_VIEWER_KEYS;
+      for (const key of keys) {
         if (metadata[key] !== undefined) (beacon as Record<string, unknown>)[key] = metadata[key];
       }
       for (const [key, value] of Object.entries({ ...options.always?.(), ...fields })) {

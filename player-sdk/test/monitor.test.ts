@@ -369,8 +369,9 @@ describe('monitor', () => {
     for (const beacon of sent) expect(validateBeacon(beacon)).toEqual({ ok: true, value: beacon });
   });
 
-  it("leaves the synthetic fields off a real viewer's beacons", async () => {
-    const { player, page, sent, events } = setup();
+  it("leaves the synthetic fields off a real viewer's beacons, even a cohort given without the mark", async () => {
+    // A cohort without `synthetic: true` is a half-marked beacon the collector would refuse.
+    const { player, page, sent, events } = setup({ metadata: { cohort: 'commuters', networkClass: '4g' } });
     startView(player);
     page.hide('pagehide');
     await vi.waitFor(() => expect(events()).toContain('viewend'));

@@ -1,0 +1,88 @@
+/**
+ * `/dashboards/sessions`: the latest views, newest first, one row each. A simulated viewer's row is
+ * marked as such and shows its cohort and network class, so it can never pass for a person's.
+ */
+import type { ApiClient, QoeParams, SessionRow, SessionsAnswer } from './api-client.js';
+import { cell, emptyRow } from './dom.js';
+import { formatDuration, formatMs, integer, orDash } from './format.js';
+import { $, type LoadResult, startPage } from './page-shell.js';
+
+const COLUMN_COUNT = 10;
+const table = $('#sessions');
+const rows = $('#sessions-rows');
+const more = $('#sessions-truncated');
+
+function viewerCell(view: SessionRow): HTMLTableCellElement {
+  const td = cell(view.viewerId, { column: 'viewer' });
+  if (view.synthetic === true) {
+    const badge = document.createElement('span');
+    badge.className = 'badge synthetic';
+    badge.textContent = 'Simulated';
+    badge.title = 'A synthetic (simulated) viewer, not a person';
+    td.prepend(badge, ' ');
+  }
+  return td;
+}
+
+function paint(answer: SessionsAnswer | null): void {
+  table.dataset.stale = 'false';
+  more.hidden = !answer?.truncated;
+  if (answer === null) {
+    rows.replaceChildren();
+    return;
+  }
+  if (answer.views.length === 0) {
+    rows.replaceChildren(emptyRow(COLUMN_COUNT, 'No views in this range.'));
+    return;
+  }
+  rows.replaceChildren(
+    ...answer.views.map((view) => {
+      const tr = document.createElement('tr');
+      tr.dataset.viewId = view.viewId;
+      tr.dataset.synthetic = String(view.synthetic === true);
+      if (view.synthetic === true) tr.className = 'synthetic';
+      const device = [view.browser, view.os, view.deviceClass].filter((part) => part !== '').join(' · ');
+      tr.append(
+        cell(new Date(view.startedAtMs).toLocaleString(), { column: 'started' }),
+        viewerCell(view),
+        cell(view.cohort || '—', { column: 'cohort' }),
+        cell(view.networkClass || '—', { column: 'network-class' }),
+        cell(view.videoId, { column: 'video' }),
+        cell(device || 'unknown', { column: 'device' }),
+        cell(orDash(view.startupTimeMs, formatMs), { column: 'startup' }, 'number'),
+        cell(formatDuration(view.watchTimeMs), { column: 'watch-time' }, 'number'),
+        cell(
+          view.rebufferCount === 0
+            ? '0'
+            : `${integer.format(view.rebufferCount)} (${formatDuration(view.rebufferTimeMs)})`,
+          { column: 'stalls' },
+          'number',
+        ),
+        cell(integer.format(view.errors), { column: 'errors' }, 'number'),
+      );
+      return tr;
+    }),
+  );
+}
+
+async function load(api: ApiClient, params: QoeParams): Promise<LoadResult> {
+  const answer = await api.sessions(params);
+  paint(answer);
+  if (answer.views.length === 0)
+    return { state: 'empty', message: 'No views yet in this range.', scope: answer.synthetic };
+  const simulated = answer.views.filter((view) => view.synthetic === true).length;
+  return {
+    state: 'ready',
+    message: `${answer.views.length} ${answer.views.length === 1 ? 'view' : 'views'}${simulated > 0 ? `, ${simulated} simulated` : ''} · updated ${new Date().toLocaleTimeString()}`,
+    scope: answer.synthetic,
+  };
+}
+
+startPage({
+  allVideos: true,
+  load,
+  clear: () => paint(null),
+  stale: () => {
+    table.dataset.stale = 'true';
+  },
+});
