@@ -118,7 +118,7 @@ function parseText(file: string, text: string): unknown {
       );
     }
   }
-  const document = parseDocument(text, { prettyErrors: false });
+  const document = parseDocument(text);
   const first = document.errors[0];
   if (first) {
     const line = first.linePos?.[0];
@@ -131,7 +131,7 @@ function parseText(file: string, text: string): unknown {
 /** `line N` from V8's "at position N" in a JSON.parse message, when it says. */
 function jsonWhere(text: string, error: Error): string {
   const position = /position (\d+)/.exec(error.message);
-  if (!position) return 'JSON';
+  if (!position) return /end of JSON input/.test(error.message) ? `line ${text.split('\n').length}` : 'JSON';
   const before = text.slice(0, Number(position[1]));
   return `line ${before.split('\n').length}`;
 }

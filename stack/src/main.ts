@@ -19,6 +19,7 @@ import { ALL_PORTS } from '@streamloop/service-kit/open-ports';
 import { runProcess } from '@streamloop/service-kit/run-process';
 import { resolveSecret } from '@streamloop/service-kit/secrets';
 import { startTranscode } from '@streamloop/transcode/start-transcode';
+import { demoAudienceFailed, playDemoAudience } from './demo-audience.js';
 import { ensureDemoVideo } from './demo-video.js';
 import { ensureFirstApiKey } from './first-api-key.js';
 
@@ -73,16 +74,30 @@ await runProcess({
     if (ports.eventLog.adapter.kind === 'embedded') await requeueInterruptedJobs({ ...ports, logger });
 
     // Demo content is made in the background: the stack answers while ffmpeg works.
-    const demo = config.demo
-      ? announceDemo(
-          ensureDemoVideo({ ...ports, logger, workDir: path.join(config.dataDir, 'demo') }),
-          () => {
-            const address = app.server.address();
-            const port = address !== null && typeof address === 'object' ? address.port : config.port;
-            return `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
-          },
-        )
+    const baseUrl = (): string => {
+      const address = app.server.address();
+      const port = address !== null && typeof address === 'object' ? address.port : config.port;
+      return `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+    };
+    const demoVideo = config.demo
+      ? ensureDemoVideo({ ...ports, logger, workDir: path.join(config.dataDir, 'demo') })
       : undefined;
+    const demo = demoVideo ? announceDemo(demoVideo, baseUrl) : undefined;
+    // Then a small synthetic audience plays it, so the dashboards are not empty (demo-audience.ts).
+    const demoAbort = new AbortController();
+    const demoAudience = demoVideo
+      ?.then((videoId) =>
+        videoId
+          ? playDemoAudience(videoId, {
+              catalog: ports.catalog,
+              logger,
+              baseUrl,
+              apiKey: apiKey.value,
+              signal: demoAbort.signal,
+            })
+          : undefined,
+      )
+      .catch(demoAudienceFailed);
 
     if (apiKey.source !== 'env') {
       process.stdout.write(
@@ -104,7 +119,9 @@ await runProcess({
         videos: '/api/v1/videos',
       },
       stop: async () => {
+        demoAbort.abort();
         await demo;
+        await demoAudience;
         await transcode.stop();
         await analytics.stop();
       },
