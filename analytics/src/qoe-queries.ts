@@ -8,13 +8,16 @@
  * Time ranges select views by START (their first beacon's `received_at`, the collector's clock); a
  * view's whole watch time belongs to the minute it started (the Mux convention: a view is the unit).
  * Player QoE reads the SDK's beacons only: the origin's CMCD rows never enter views_v1.
+ * Real viewers only unless the query asks for simulated ones (`synthetic`: 'synthetic' or 'all').
  */
-import type {
-  QoeBreakdownRow,
-  QoeFilters,
-  QoeMetrics,
-  QoeRendition,
-  QoeTimeseriesPoint,
+import {
+  DEFAULT_SYNTHETIC_SCOPE,
+  type QoeBreakdownRow,
+  type QoeFilters,
+  type QoeMetrics,
+  type QoeRendition,
+  type QoeTimeseriesPoint,
+  type SyntheticScope,
 } from '@streamloop/core/schemas/qoe-api';
 import type { AnalyticsTarget } from './beacons-table.js';
 import { DIMENSIONS, type Dimension, pickFilters } from './qoe-filters.js';
@@ -22,8 +25,14 @@ import { type TotalsRow, toQoeMetrics } from './qoe-model.js';
 import { minutePartials, type QoeRange, readWatermarkMs, renditionPartials } from './qoe-sources.js';
 import { TOTALS_SELECT } from './qoe-view-sql.js';
 
-/** A range of view starts (ms; whole minutes once the rollups cover it) and the filters. */
-export type QoeQuery = QoeRange & QoeFilters;
+/**
+ * A range of view starts (ms; whole minutes once the rollups cover it), the filters and which views
+ * count: `synthetic` absent means real viewers only (DEFAULT_SYNTHETIC_SCOPE).
+ */
+export type QoeQuery = QoeRange & QoeFilters & { synthetic?: SyntheticScope };
+
+export const scopeOf = (query: { synthetic?: SyntheticScope }): SyntheticScope =>
+  query.synthetic ?? DEFAULT_SYNTHETIC_SCOPE;
 
 export type Overview = QoeMetrics;
 
@@ -82,7 +91,7 @@ export type RenditionRow = QoeRendition;
 /** Time and viewers per rung, highest bitrate first. */
 export async function getRenditions(target: AnalyticsTarget, query: QoeQuery): Promise<RenditionRow[]> {
   const watermarkMs = await readWatermarkMs(target);
-  const source = renditionPartials(target, query, pickFilters(query), watermarkMs);
+  const source = renditionPartials(target, query, pickFilters(query), scopeOf(query), watermarkMs);
   const result = await target.client.query({
     query: `
       SELECT rendition, height, bitrate_kbps, sum(views) AS views, uniqExactMerge(viewers) AS viewers,
@@ -122,7 +131,7 @@ async function totalsBy(
   order?: { sortBy: SortMetric; limit: number },
 ): Promise<(TotalsRow & { key: string })[]> {
   const watermarkMs = await readWatermarkMs(target);
-  const source = minutePartials(target, query, pickFilters(query), watermarkMs);
+  const source = minutePartials(target, query, pickFilters(query), scopeOf(query), watermarkMs);
   const orderBy =
     order === undefined
       ? 'ORDER BY key'

@@ -28,10 +28,17 @@ export const filterProperties = {
   ) as Record<Dimension, typeof FilterValue>),
 };
 
-/** The querystring of a metrics route: the range and filters, plus the route's own parameters. */
+/**
+ * `?synthetic=real|synthetic|all`: a plain string here and checked by the route (parseSyntheticScope),
+ * so that a wrong value gets a message naming the allowed ones (ajv's enum message does not).
+ */
+export const scopeProperties = { synthetic: Type.Optional(Type.String({ maxLength: 32 })) };
+
+/** The querystring of a metrics route: the range, filters and scope, plus the route's own parameters. */
 export const metricsQuery = <T extends TProperties>(extra: T = {} as T) =>
-  Type.Object({ ...filterProperties, ...extra });
-export type MetricsQuery = Static<ReturnType<typeof metricsQuery>>;
+  Type.Object({ ...filterProperties, ...scopeProperties, ...extra });
+const baseMetricsQuery = Type.Object({ ...filterProperties, ...scopeProperties });
+export type MetricsQuery = Static<typeof baseMetricsQuery>;
 
 export const Limit = (fallback: number) =>
   Type.Integer({ minimum: 1, maximum: MAX_LIST_LIMIT, default: fallback });
@@ -44,3 +51,4 @@ export const IntervalParam = StringEnum<IntervalName | 'auto'>(
 );
 
 export const SessionParams = Type.Object({ sessionId: IdSchema });
+export const SessionBeaconsQuery = Type.Object(scopeProperties);

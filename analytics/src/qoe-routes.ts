@@ -1,14 +1,17 @@
 /**
  * The QoE API (`Authorization: Bearer <apiKey>` on every route). Every metric route takes `from`/`to`
- * (epoch ms or ISO 8601; default the last 24 h; rounded out to whole minutes) and the filters
- * videoId, variant, ladderId, browser, os, deviceClass, country ('' matches unknown).
+ * (epoch ms or ISO 8601; default the last 24 h; rounded out to whole minutes), the filters
+ * videoId, variant, ladderId, browser, os, deviceClass, country, cohort, networkClass ('' matches
+ * unknown) and `synthetic=real|synthetic|all`: real viewers only unless asked (simulated viewers,
+ * issue 11, are never counted with real ones by accident); every answer echoes the scope it used.
  * - `GET /api/v1/qoe/overview` — every metric of qoe-model.ts, plus time and viewers per rendition.
  * - `GET /api/v1/qoe/timeseries?interval=auto|1m|5m|15m|1h|6h|1d` — the metrics per time bucket.
  * - `GET /api/v1/qoe/breakdown?dimension=browser&sortBy=plays&limit=` — the metrics per dimension value.
  * - `GET /api/v1/qoe/top-videos?sortBy=&limit=` — the breakdown by video, most played first.
  * - `GET /api/v1/qoe/renditions` — time and viewers per rung.
  * - `GET /api/v1/qoe/sessions?limit=` — the views that started in the range, newest first.
- * - `GET /api/v1/qoe/sessions/:sessionId/beacons` — every stored beacon of one session, SDK and CMCD.
+ * - `GET /api/v1/qoe/sessions/:sessionId/beacons` — every stored beacon of one session, SDK and CMCD
+ *   (`synthetic=` too: a simulated session's beacons only when asked).
  */
 import type { Static, TObject, TSchema } from '@sinclair/typebox';
 import { AppError } from '@streamloop/core/errors';
@@ -20,11 +23,12 @@ import {
   QoeTimeseriesResponse,
   QoeTopVideosResponse,
   SessionBeaconsResponse,
+  type SyntheticScope,
 } from '@streamloop/core/schemas/qoe-api';
 import { type ApiKeyOption, createApiKeyGuard } from '@streamloop/service-kit/api-key';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AnalyticsTarget } from './beacons-table.js';
-import { pickFilters } from './qoe-filters.js';
+import { parseSyntheticScope, pickFilters } from './qoe-filters.js';
 import { getBreakdown, getOverview, getRenditions, getTimeseries, type QoeQuery } from './qoe-queries.js';
 import {
   DimensionParam,
@@ -33,6 +37,7 @@ import {
   Limit,
   type MetricsQuery,
   metricsQuery,
+  SessionBeaconsQuery,
   SessionParams,
   SortBy,
 } from './qoe-route-schemas.js';
@@ -65,15 +70,18 @@ export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): vo
   const queryOf = (
     raw: MetricsQuery,
     schema: TObject,
-  ): QoeQuery & { echo: Pick<Static<typeof QoeOverviewResponse>, 'from' | 'to' | 'filters' | 'videoId'> } => {
+  ): QoeQuery & {
+    echo: Pick<Static<typeof QoeOverviewResponse>, 'from' | 'to' | 'filters' | 'synthetic' | 'videoId'>;
+  } => {
     // A misspelt filter must not quietly widen the answer to everything.
     const unknown = Object.keys(raw).filter((key) => !(key in schema.properties));
     if (unknown.length > 0) {
       throw new AppError(
         'ERR_VALIDATION',
-        `unknown query parameter ${unknown.map((key) => JSON.stringify(key)).join(', ')}; filters are ${Object.keys(filterProperties).join(', ')}`,
+        `unknown query parameter ${unknown.map((key) => JSON.stringify(key)).join(', ')}; filters are ${Object.keys(filterProperties).join(', ')}, and synthetic`,
       );
     }
+    const scope = scopeOrThrow(raw.synthetic);
     const parsed = parseTimeRange(raw, now());
     if (!parsed.ok) throw new AppError('ERR_VALIDATION', parsed.message);
     const range = alignToMinutes(parsed);
@@ -81,10 +89,12 @@ export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): vo
     return {
       ...range,
       ...filters,
+      synthetic: scope,
       echo: {
         from: new Date(range.fromMs).toISOString(),
         to: new Date(range.toMs).toISOString(),
         filters,
+        synthetic: scope,
         ...(filters.videoId === undefined ? {} : { videoId: filters.videoId }),
       },
     };
@@ -180,13 +190,21 @@ export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): vo
     },
   );
 
-  app.get<{ Params: Static<typeof SessionParams> } & Reply<typeof SessionBeaconsResponse>>(
+  app.get<
+    { Params: Static<typeof SessionParams>; Querystring: Static<typeof SessionBeaconsQuery> } & Reply<
+      typeof SessionBeaconsResponse
+    >
+  >(
     '/api/v1/qoe/sessions/:sessionId/beacons',
-    { onRequest, schema: { params: SessionParams, response: ok(SessionBeaconsResponse) } },
+    {
+      onRequest,
+      schema: { params: SessionParams, querystring: SessionBeaconsQuery, response: ok(SessionBeaconsResponse) },
+    },
     async (request, reply) => {
       const { sessionId } = request.params;
+      const synthetic = scopeOrThrow(request.query.synthetic);
       const found = await fromStore(request.log, () =>
-        getSessionBeacons(store, { sessionId, limit: MAX_SESSION_BEACONS }),
+        getSessionBeacons(store, { sessionId, limit: MAX_SESSION_BEACONS, synthetic }),
       );
       if (found.truncated) {
         throw new AppError(
@@ -195,14 +213,27 @@ export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): vo
           { limit: MAX_SESSION_BEACONS },
         );
       }
+      if (found.beacons.length === 0 && found.outsideScope > 0) {
+        throw new AppError(
+          'ERR_NOT_FOUND',
+          `session ${sessionId} has no ${synthetic} beacons (${found.outsideScope} stored outside that scope); ask with synthetic=all`,
+        );
+      }
       // Beacons arrive through a queue: "none yet" and "never" look the same, both 404.
       if (found.beacons.length === 0) {
         throw new AppError('ERR_NOT_FOUND', `no beacons stored for session ${sessionId}`);
       }
       reply.header('cache-control', 'private, no-store');
-      return { sessionId, beacons: found.beacons };
+      return { sessionId, synthetic, beacons: found.beacons };
     },
   );
+}
+
+/** The scope of `?synthetic=`, or a 400 naming the values it takes. */
+function scopeOrThrow(raw: string | undefined): SyntheticScope {
+  const parsed = parseSyntheticScope(raw);
+  if (!parsed.ok) throw new AppError('ERR_VALIDATION', parsed.message);
+  return parsed.scope;
 }
 
 /** A store failure is the dependency's, never a 500 with its internals. */

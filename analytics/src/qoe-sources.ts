@@ -4,13 +4,14 @@
  * through the same partials SQL (qoe-view-sql.ts). Both halves have the same columns, so one
  * aggregation over their UNION ALL answers the whole range, fresh up to the last beacon inserted.
  */
-import type { QoeFilters } from '@streamloop/core/schemas/qoe-api';
+import type { QoeFilters, SyntheticScope } from '@streamloop/core/schemas/qoe-api';
 import type { AnalyticsTarget } from './beacons-table.js';
 import { filterConditions } from './qoe-filters.js';
 import {
-  DIMENSION_COLUMNS,
   MINUTE_PARTIAL_COLUMNS,
   minutePartialsSelect,
+  PARTIAL_KEY_COLUMNS,
+  RENDITION_PARTIAL_COLUMNS,
   renditionPartialsSelect,
   viewRowsSql,
 } from './qoe-view-sql.js';
@@ -50,11 +51,17 @@ export async function readWatermarkMs(target: AnalyticsTarget): Promise<number> 
 }
 
 /**
- * Views of views_v1 that started in [fromMs, toMs) matching the filters (values as parameters
- * `v_fromMs`, `v_toMs` and the filters' own). `fromMs`, `toMs` are bound, not interpolated.
+ * Views of views_v1 that started in [fromMs, toMs) matching the filters and the synthetic scope
+ * (values as parameters `v_fromMs`, `v_toMs` and the filters' own). `fromMs`, `toMs` are bound, not
+ * interpolated.
  */
-export function freshViewRows(database: string, filters: QoeFilters, extraHaving = ''): string {
-  const conditions = filterConditions(filters).sql;
+export function freshViewRows(
+  database: string,
+  filters: QoeFilters,
+  scope: SyntheticScope,
+  extraHaving = '',
+): string {
+  const conditions = filterConditions(filters, scope).sql;
   // greatest(): Date counts days from 1970 unsigned, so 1970-01-01 minus a day would wrap to 2149.
   const where = `day >= toDate(fromUnixTimestamp64Milli(greatest({v_fromMs:Int64} - ${VIEW_DAYS_BEFORE_RANGE * DAY_MS}, 0), 'UTC'))
         ${filters.videoId === undefined ? '' : 'AND video_id = {f_videoId:String}'}`;
@@ -69,39 +76,32 @@ export interface PartialsSource {
   params: Record<string, string | number>;
 }
 
-/** Minute partials of qoe_minute_v1's shape for the range, rollups + fresh. */
+/** Minute partials of qoe_minute_v1's shape for the range and scope, rollups + fresh. */
 export function minutePartials(
   target: AnalyticsTarget,
   range: QoeRange,
   filters: QoeFilters,
+  scope: SyntheticScope,
   watermarkMs: number,
 ): PartialsSource {
-  return partials(target, range, filters, watermarkMs, {
+  return partials(target, range, filters, scope, watermarkMs, {
     table: MINUTE_ROLLUP_TABLE,
-    columns: ['minute', ...DIMENSION_COLUMNS, ...MINUTE_PARTIAL_COLUMNS],
+    columns: [...PARTIAL_KEY_COLUMNS, ...MINUTE_PARTIAL_COLUMNS],
     fresh: minutePartialsSelect,
   });
 }
 
-/** Rendition partials of qoe_rendition_minute_v1's shape for the range, rollups + fresh. */
+/** Rendition partials of qoe_rendition_minute_v1's shape for the range and scope, rollups + fresh. */
 export function renditionPartials(
   target: AnalyticsTarget,
   range: QoeRange,
   filters: QoeFilters,
+  scope: SyntheticScope,
   watermarkMs: number,
 ): PartialsSource {
-  return partials(target, range, filters, watermarkMs, {
+  return partials(target, range, filters, scope, watermarkMs, {
     table: RENDITION_ROLLUP_TABLE,
-    columns: [
-      'minute',
-      ...DIMENSION_COLUMNS,
-      'rendition',
-      'height',
-      'bitrate_kbps',
-      'views',
-      'viewers',
-      'play_time_ms',
-    ],
+    columns: [...PARTIAL_KEY_COLUMNS, ...RENDITION_PARTIAL_COLUMNS],
     fresh: renditionPartialsSelect,
   });
 }
@@ -110,10 +110,11 @@ function partials(
   target: AnalyticsTarget,
   range: QoeRange,
   filters: QoeFilters,
+  scope: SyntheticScope,
   watermarkMs: number,
   shape: { table: string; columns: string[]; fresh: (viewRows: string) => string },
 ): PartialsSource {
-  const { sql: conditions, params } = filterConditions(filters);
+  const { sql: conditions, params } = filterConditions(filters, scope);
   const splitMs = Math.min(Math.max(watermarkMs, range.fromMs), range.toMs);
   const columns = shape.columns.join(', ');
   const parts: string[] = [];
@@ -124,7 +125,7 @@ function partials(
         AND minute < fromUnixTimestamp64Milli({r_toMs:Int64}, 'UTC') ${conditions}`);
   }
   if (range.toMs > splitMs) {
-    parts.push(`SELECT ${columns} FROM (${shape.fresh(freshViewRows(target.database, filters))})`);
+    parts.push(`SELECT ${columns} FROM (${shape.fresh(freshViewRows(target.database, filters, scope))})`);
   }
   return {
     sql: parts.join('\nUNION ALL\n'),

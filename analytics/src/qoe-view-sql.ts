@@ -1,18 +1,22 @@
 /**
- * The SQL that turns views_v1 (migrations/004_views.sql) into QoE numbers, in ONE place for the
+ * The SQL that turns views_v1 (migrations/004_views.sql, 007) into QoE numbers, in ONE place for the
  * rollup job (which stores minute partials) and the API (which computes the same partials on the fly
  * for minutes the rollups do not cover yet). Fragments here are code, never values: every value is a
  * `{name:Type}` parameter bound by the engine.
  *
  * Three layers:
- * 1. `viewRowsSql` — one row per view: its states merged, dimensions with '' for unknown, and every
- *    per-view number derived from the view's set of distinct beacons (docs/metrics.md, "QoE model").
+ * 1. `viewRowsSql` — one row per view: its states merged, dimensions with '' for unknown, `synthetic`
+ *    (1 when any beacon of the view said so), and every per-view number derived from the view's set
+ *    of distinct beacons (docs/metrics.md, "QoE model").
  * 2. `minutePartialsSelect` — views grouped by start minute and dimensions into the columns of
  *    qoe_minute_v1 (plain sums plus mergeable states for viewers and startup quantiles).
  * 3. `TOTALS_SELECT` — any set of partials (rollup rows and fresh ones alike) summed into totals.
  */
 
-/** Dimensions every rollup row carries; '' means unknown. */
+/**
+ * Dimensions every rollup row carries; '' means unknown. Each but video_id (views_v1's key) is a
+ * per-view `any` column of views_v1, read back by `viewRowsSql` from this list.
+ */
 export const DIMENSION_COLUMNS = [
   'video_id',
   'variant',
@@ -21,8 +25,17 @@ export const DIMENSION_COLUMNS = [
   'os',
   'device_class',
   'country',
+  // Simulated audiences only (migration 007).
+  'cohort',
+  'network_class',
 ] as const;
 export type DimensionColumn = (typeof DIMENSION_COLUMNS)[number];
+
+/**
+ * Every partial row's key: the start minute, the dimensions and `synthetic` (1: a simulated viewer's
+ * views, 0: real ones), which is never a filter value but the scope every reader picks.
+ */
+export const PARTIAL_KEY_COLUMNS = ['minute', ...DIMENSION_COLUMNS, 'synthetic'] as const;
 
 /**
  * Per-view totals that a partial (a rollup minute or a fresh one) sums, and partials sum again into
@@ -42,7 +55,7 @@ const SUMMED_COLUMNS = [
   'bitrate_play_time_ms',
 ] as const;
 
-/** The columns of qoe_minute_v1 after the key, in order (the job inserts by this list). */
+/** The columns of qoe_minute_v1 after the key (the job inserts by this list). */
 export const MINUTE_PARTIAL_COLUMNS = [
   'views',
   'plays',
@@ -62,8 +75,7 @@ export const MINUTE_PARTIAL_COLUMNS = [
 export function viewRowsSql(database: string, where: string, having: string): string {
   return `
     SELECT
-      video_id, view_id, session_id, viewer_id,
-      variant, ladder_id, browser, os, device_class, country,
+      video_id, view_id, session_id, viewer_id, ${DIMENSION_COLUMNS.slice(1).join(', ')}, synthetic,
       started_at, last_beacon_at,
       arrayExists(x -> x.event IN ('playrequest', 'firstframe'), b) AS requested,
       arrayFilter(x -> x.event = 'firstframe', b) AS first_frames,
@@ -95,12 +107,10 @@ export function viewRowsSql(database: string, where: string, having: string): st
         video_id, view_id,
         any(session_id) AS session_id,
         any(viewer_id) AS viewer_id,
-        ifNull(any(variant), '') AS variant,
-        ifNull(any(ladder_id), '') AS ladder_id,
-        ifNull(any(browser), '') AS browser,
-        ifNull(any(os), '') AS os,
-        ifNull(any(device_class), '') AS device_class,
-        ifNull(any(country), '') AS country,
+        ${DIMENSION_COLUMNS.slice(1)
+          .map((column) => `ifNull(any(${column}), '') AS ${column}`)
+          .join(',\n        ')},
+        max(synthetic) AS synthetic,
         min(first_received_at) AS started_at,
         max(last_received_at) AS last_beacon_at,
         groupUniqArrayMerge(beacons) AS b
@@ -117,6 +127,7 @@ export function minutePartialsSelect(viewRows: string): string {
     SELECT
       toStartOfMinute(started_at) AS minute,
       ${DIMENSION_COLUMNS.join(', ')},
+      synthetic,
       count() AS views,
       countIf(requested) AS plays,
       countIf(started) AS started_views,
@@ -127,8 +138,18 @@ export function minutePartialsSelect(viewRows: string): string {
       quantilesExactInclusiveState(0.5, 0.9, 0.95)(startup_time_ms) AS startup_time_ms,
       ${SUMMED_COLUMNS.map((column) => `sum(${column}) AS ${column}`).join(',\n      ')}
     FROM (${viewRows})
-    GROUP BY minute, ${DIMENSION_COLUMNS.join(', ')}`;
+    GROUP BY ${PARTIAL_KEY_COLUMNS.join(', ')}`;
 }
+
+/** The columns of qoe_rendition_minute_v1 after the key (the job inserts by this list). */
+export const RENDITION_PARTIAL_COLUMNS = [
+  'rendition',
+  'height',
+  'bitrate_kbps',
+  'views',
+  'viewers',
+  'play_time_ms',
+] as const;
 
 /** Views into qoe_rendition_minute_v1's columns: one row per start minute, dimensions and rung. */
 export function renditionPartialsSelect(viewRows: string): string {
@@ -136,6 +157,7 @@ export function renditionPartialsSelect(viewRows: string): string {
     SELECT
       toStartOfMinute(started_at) AS minute,
       ${DIMENSION_COLUMNS.join(', ')},
+      synthetic,
       concat(toString(rung.1), 'p@', toString(rung.2), 'kbps') AS rendition,
       rung.1 AS height,
       rung.2 AS bitrate_kbps,
@@ -145,7 +167,7 @@ export function renditionPartialsSelect(viewRows: string): string {
         AS play_time_ms
     FROM (${viewRows})
     ARRAY JOIN arrayDistinct(arrayMap(x -> (x.height, x.bitrate_kbps), rung_beacons)) AS rung
-    GROUP BY minute, ${DIMENSION_COLUMNS.join(', ')}, rendition, height, bitrate_kbps`;
+    GROUP BY ${PARTIAL_KEY_COLUMNS.join(', ')}, rendition, height, bitrate_kbps`;
 }
 
 /** Partials (rollup rows or fresh ones) summed; 64-bit sums arrive as strings. */

@@ -5,7 +5,7 @@
  */
 import type { Beacon } from '@streamloop/core/schemas/beacon';
 import type { BeaconContext } from '@streamloop/core/schemas/beacon-envelope';
-import type { StoredBeacon } from '@streamloop/core/schemas/qoe-api';
+import type { StoredBeacon, SyntheticScope } from '@streamloop/core/schemas/qoe-api';
 import {
   CMCD_COLUMNS,
   type CmcdField,
@@ -21,13 +21,24 @@ export interface SessionBeaconsParams {
   sessionId: string;
   /** At most this many beacons; `truncated` says there were more. */
   limit: number;
+  /** Which beacons: a real viewer's (the default of the route), a simulated one's, or both. */
+  synthetic: SyntheticScope;
 }
 
 export interface SessionBeacons {
   /** By source ('cmcd' before 'sdk'), view, sequence number, arrival. */
   beacons: StoredBeacon[];
   truncated: boolean;
+  /** When none are in scope: how many beacons of the session the scope left out. */
+  outsideScope: number;
 }
+
+/** Per beacon, on beacons_v1's Nullable(Bool) column (NULL: a real viewer's, stored before 006 or not). */
+const BEACON_SCOPE_CONDITIONS: Record<SyntheticScope, string> = {
+  real: 'AND NOT ifNull(synthetic, false)',
+  synthetic: 'AND ifNull(synthetic, false)',
+  all: '',
+};
 
 type Scalar = string | number | boolean | null;
 
@@ -77,7 +88,7 @@ export async function getSessionBeacons(
       FROM (
         SELECT ${COLUMNS}, received_at
         FROM ${target.database}.${BEACONS_TABLE}
-        WHERE session_id = {sessionId:String}
+        WHERE session_id = {sessionId:String} ${BEACON_SCOPE_CONDITIONS[params.synthetic]}
         ORDER BY beacon_id, received_at, kafka_partition, kafka_offset
         LIMIT 1 BY beacon_id
       )
@@ -87,7 +98,21 @@ export async function getSessionBeacons(
     format: 'JSONEachRow',
   });
   const rows = await result.json<SessionRow>();
-  return { beacons: rows.slice(0, params.limit).map(toStoredBeacon), truncated: rows.length > params.limit };
+  return {
+    beacons: rows.slice(0, params.limit).map(toStoredBeacon),
+    truncated: rows.length > params.limit,
+    outsideScope: rows.length === 0 && params.synthetic !== 'all' ? await countSessionBeacons(target, params) : 0,
+  };
+}
+
+/** Distinct beacons of the session in any scope (only asked when the scope found none). */
+async function countSessionBeacons(target: AnalyticsTarget, params: SessionBeaconsParams): Promise<number> {
+  const result = await target.client.query({
+    query: `SELECT uniqExact(beacon_id) AS n FROM ${target.database}.${BEACONS_TABLE} WHERE session_id = {sessionId:String}`,
+    query_params: { sessionId: params.sessionId },
+    format: 'JSONEachRow',
+  });
+  return Number((await result.json<{ n: string }>())[0]?.n ?? 0);
 }
 
 function toStoredBeacon(row: SessionRow): StoredBeacon {

@@ -6,7 +6,7 @@
 import type { QoeViewSummary } from '@streamloop/core/schemas/qoe-api';
 import type { AnalyticsTarget } from './beacons-table.js';
 import { filterConditions, pickFilters } from './qoe-filters.js';
-import type { QoeQuery } from './qoe-queries.js';
+import { type QoeQuery, scopeOf } from './qoe-queries.js';
 import { freshViewRows } from './qoe-sources.js';
 
 export type ViewSummary = QoeViewSummary;
@@ -22,6 +22,9 @@ interface ViewRow {
   os: string;
   device_class: string;
   country: string;
+  cohort: string;
+  network_class: string;
+  synthetic: number;
   started_at_ms: string;
   last_beacon_at_ms: string;
   startup_time_ms: number | null;
@@ -42,18 +45,20 @@ export async function listViews(
   limit: number,
 ): Promise<{ views: ViewSummary[]; truncated: boolean }> {
   const filters = pickFilters(query);
+  const scope = scopeOf(query);
   const result = await target.client.query({
     query: `
       SELECT view_id, session_id, viewer_id, video_id, variant, ladder_id, browser, os, device_class, country,
+        cohort, network_class, synthetic,
         toUnixTimestamp64Milli(started_at) AS started_at_ms,
         toUnixTimestamp64Milli(last_beacon_at) AS last_beacon_at_ms,
         startup_time_ms, watch_time_ms, play_time_ms, rebuffer_count, rebuffer_time_ms, error_count,
         start_failure, exit_before_start, playback_failure
-      FROM (${freshViewRows(target.database, filters)})
+      FROM (${freshViewRows(target.database, filters, scope)})
       ORDER BY started_at DESC, view_id
       LIMIT {limitPlusOne:UInt32}`,
     query_params: {
-      ...filterConditions(filters).params,
+      ...filterConditions(filters, scope).params,
       v_fromMs: query.fromMs,
       v_toMs: query.toMs,
       limitPlusOne: limit + 1,
@@ -76,6 +81,9 @@ function toSummary(row: ViewRow): ViewSummary {
     os: row.os,
     deviceClass: row.device_class,
     country: row.country,
+    synthetic: row.synthetic === 1,
+    cohort: row.cohort,
+    networkClass: row.network_class,
     startedAtMs: Number(row.started_at_ms),
     lastBeaconAtMs: Number(row.last_beacon_at_ms),
     startupTimeMs: row.startup_time_ms,

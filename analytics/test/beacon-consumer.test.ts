@@ -294,7 +294,7 @@ describe('beacon consumer → beacons_v1 → overview', () => {
 
   describe('malformed messages are dead-lettered (or dropped) with a reason and counted; the consumer goes on', () => {
     const valid = () => makeBeacon({ event: 'playrequest' });
-    const cases: Array<{ name: string; value: Buffer; reason: string }> = [
+    const cases: Array<{ name: string; value: Buffer; reason: string; detail?: RegExp }> = [
       { name: 'not JSON', value: Buffer.from('{"beacon": '), reason: 'invalid_json' },
       { name: 'a JSON array', value: Buffer.from('[]'), reason: 'invalid_envelope' },
       {
@@ -329,6 +329,23 @@ describe('beacon consumer → beacons_v1 → overview', () => {
         reason: 'invalid_beacon',
       },
       {
+        // Half-marked: a simulated cohort on a beacon that does not say synthetic (core's rule, the
+        // collector's too) must never be stored as a real viewer's.
+        name: 'a cohort without synthetic: true',
+        value: collectorMessage({ ...valid(), cohort: 'commuters' }, receivedAtMs).value,
+        reason: 'invalid_beacon',
+        detail: /^\/synthetic: cohort marks a simulated viewer/,
+      },
+      {
+        name: 'a networkClass and cohort with synthetic: false',
+        value: collectorMessage(
+          { ...valid(), synthetic: false, cohort: 'commuters', networkClass: '3g' },
+          receivedAtMs,
+        ).value,
+        reason: 'invalid_beacon',
+        detail: /^\/synthetic: cohort and networkClass mark a simulated viewer/,
+      },
+      {
         // The schema leaves CMCD integers unbounded; their columns are UInt32.
         name: 'a CMCD bitrate beyond 2^32 - 1',
         value: collectorMessage({ ...valid(), cmcd: { br: 2 ** 32 } }, receivedAtMs).value,
@@ -336,7 +353,7 @@ describe('beacon consumer → beacons_v1 → overview', () => {
       },
     ];
 
-    it.each(cases)('$name → $reason', async ({ value, reason }) => {
+    it.each(cases)('$name → $reason', async ({ value, reason, detail }) => {
       const videoId = uniqueName('video');
       const { log, registry } = await startPipeline();
       const after = makeBeacon({ videoId, event: 'playrequest' });
@@ -349,7 +366,12 @@ describe('beacon consumer → beacons_v1 → overview', () => {
       if (reason === 'value_out_of_range') expect(letters).toEqual([]);
       else
         expect(letters).toEqual([
-          expect.objectContaining({ reason, service: 'analytics', value: value.toString('utf8') }),
+          expect.objectContaining({
+            reason,
+            service: 'analytics',
+            value: value.toString('utf8'),
+            ...(detail === undefined ? {} : { detail: expect.stringMatching(detail) }),
+          }),
         ]);
       // The rows are visible a moment before the INSERT (and its materialized view) returns and counts.
       await eventually('the insert counted', async () =>

@@ -33,6 +33,8 @@ export async function expectGoldenAnswers(
     from,
     to,
     filters: {},
+    // Every golden view is a real viewer's: the default scope counts them all.
+    synthetic: 'real',
     ...GOLDEN_OVERVIEW,
   });
 

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { Beacon } from '@streamloop/core/schemas/beacon';
 import { makeBeacon } from '@streamloop/core/testing';
 import type { EventMessage } from '@streamloop/event-log/event-log';
+import { beaconRowStep } from '../src/beacon-row-step.js';
+import type { BeaconRow } from '../src/beacons-table.js';
 
 /** What the beacon collector produces: `{ beacon, receivedAtMs }` keyed by session id. */
 export function collectorMessage(beacon: unknown, receivedAtMs: number): EventMessage {
@@ -21,7 +23,11 @@ export interface ViewSpec {
   rebuffersMs?: number[];
   /** One heartbeat per entry, each carrying that much watch time. */
   heartbeatsWatchMs?: number[];
+  /** The rung every heartbeat reports (none when absent). */
+  bitrateKbps?: number;
   errors?: number;
+  /** A simulated viewer's marking, copied onto every beacon as the SDK does. */
+  marking?: Pick<Beacon, 'synthetic' | 'cohort' | 'networkClass'>;
 }
 
 /** The beacons of one view, in the order the SDK sends them. */
@@ -31,6 +37,7 @@ export function viewBeacons(view: ViewSpec): Beacon[] {
     viewId: view.viewId,
     viewerId: view.viewerId,
     sessionId: `session-${view.viewId}`,
+    ...view.marking,
   };
   return [
     makeBeacon({ ...common, event: 'viewstart' }),
@@ -41,7 +48,13 @@ export function viewBeacons(view: ViewSpec): Beacon[] {
       makeBeacon({ ...common, event: 'rebufferend', rebufferDurationMs: ms }),
     ]),
     ...(view.heartbeatsWatchMs ?? []).map((ms) =>
-      makeBeacon({ ...common, event: 'heartbeat', watchTimeMs: ms, playTimeMs: ms }),
+      makeBeacon({
+        ...common,
+        event: 'heartbeat',
+        watchTimeMs: ms,
+        playTimeMs: ms,
+        ...(view.bitrateKbps === undefined ? {} : { bitrateKbps: view.bitrateKbps }),
+      }),
     ),
     ...Array.from({ length: view.errors ?? 0 }, () =>
       makeBeacon({ ...common, event: 'error', errorCode: 'MEDIA_ERR_DECODE', fatal: false }),
@@ -81,6 +94,9 @@ export function everyFieldBeacon(overrides: Partial<Beacon> = {}): Required<Beac
     variant: 'ladder-b',
     ladderId: 'per-title-v2',
     sdkVersion: '0.5.0',
+    synthetic: true,
+    cohort: 'commuters.3g',
+    networkClass: '3g-hsdpa',
     playerName: 'video.js',
     playerVersion: '8.24.0',
     pageOrigin: 'https://example.org',
@@ -148,5 +164,24 @@ export function cmcdBeacon(sessionId: string, videoId: string, overrides: Partia
     videoId,
     cmcd: { sid: sessionId, br: 3200, bl: 12_000, ot: 'v', mtp: 25_400, path: '720p/seg_00001.m4s' },
     ...overrides,
+  });
+}
+
+/** Rows as the consumer writes them (its own row step), all received at `receivedAtMs`. */
+export function rowsOf(beacons: Beacon[], receivedAtMs: number): BeaconRow[] {
+  return beacons.map((beacon, i) => {
+    const result = beaconRowStep(
+      { beacon, receivedAtMs },
+      {
+        topic: 'qoe-beacons',
+        partition: 0,
+        offset: String(i),
+        timestamp: receivedAtMs,
+        key: beacon.sessionId,
+        value: Buffer.alloc(0),
+      },
+    );
+    if (result.kind !== 'ok') throw new Error(result.detail);
+    return result.value;
   });
 }

@@ -3,15 +3,13 @@
  */
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
-import type { Beacon } from '@streamloop/core/schemas/beacon';
 import { uniqueName } from '@streamloop/core/testing';
 import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beaconRowStep } from '../src/beacon-row-step.js';
-import { type BeaconRow, createBeaconsTable } from '../src/beacons-table.js';
+import { createBeaconsTable } from '../src/beacons-table.js';
 import { registerQoeRoutes } from '../src/qoe-routes.js';
 import { openChdbSession } from './chdb-session.js';
-import { viewBeacons } from './make-beacon.js';
+import { rowsOf, viewBeacons } from './make-beacon.js';
 
 const API_KEY = 'test-api-key-0123456789';
 const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
@@ -28,25 +26,6 @@ const videoId = uniqueName('video');
 const auth = { authorization: `Bearer ${API_KEY}` };
 const overview = (query: string, headers: Record<string, string> = auth) =>
   app.inject({ method: 'GET', url: `/api/v1/qoe/overview?${query}`, headers });
-
-/** Rows as the consumer writes them, received at `receivedAtMs`. */
-function rowsOf(beacons: Beacon[], receivedAtMs: number): BeaconRow[] {
-  return beacons.map((beacon, i) => {
-    const result = beaconRowStep(
-      { beacon, receivedAtMs },
-      {
-        topic: 'qoe-beacons',
-        partition: 0,
-        offset: String(i),
-        timestamp: receivedAtMs,
-        key: beacon.sessionId,
-        value: Buffer.alloc(0),
-      },
-    );
-    if (result.kind !== 'ok') throw new Error(result.detail);
-    return result.value;
-  });
-}
 
 beforeAll(async () => {
   const table = createBeaconsTable(chdb.store);

@@ -52,10 +52,10 @@ afterAll(async () => {
 });
 
 const auth = { authorization: `Bearer ${API_KEY}` };
-const sessionBeacons = (sessionId: string, headers: Record<string, string> = auth) =>
+const sessionBeacons = (sessionId: string, headers: Record<string, string> = auth, query = '') =>
   app.inject({
     method: 'GET',
-    url: `/api/v1/qoe/sessions/${encodeURIComponent(sessionId)}/beacons`,
+    url: `/api/v1/qoe/sessions/${encodeURIComponent(sessionId)}/beacons${query}`,
     headers,
   });
 
@@ -97,12 +97,19 @@ describe('every beacon field, stored and read back', () => {
     for (const beacon of [sdk, cmcd]) expect(isBeacon(beacon).ok).toBe(true);
     await deliver([sdk, cmcd]);
 
-    const res = await sessionBeacons(sessionId);
+    // Every field includes `synthetic: true` (a simulated viewer's), so the default (real) scope
+    // finds none of them and says why.
+    const real = await sessionBeacons(sessionId);
+    expect(real.statusCode).toBe(404);
+    expect(real.json().error.message).toMatch(/no real beacons \(2 stored outside that scope\); ask with synthetic=all/);
+
+    const res = await sessionBeacons(sessionId, auth, '?synthetic=synthetic');
     expect(res.statusCode).toBe(200);
     expect(res.headers['cache-control']).toBe('private, no-store');
     // Ordered by source: the origin's 'cmcd' before the SDK's 'sdk'.
     expect(res.json()).toEqual({
       sessionId,
+      synthetic: 'synthetic',
       beacons: [
         { ...cmcd, receivedAtMs: RECEIVED_AT_MS },
         { ...sdk, receivedAtMs: RECEIVED_AT_MS },

@@ -3,8 +3,8 @@
  * and the schema's reasons. Pure: the route decides what the outcome means for the response.
  */
 import { AppError } from '@streamloop/core/errors';
-import { Beacon } from '@streamloop/core/schemas/beacon';
-import { createValidator, type ValidationIssue } from '@streamloop/core/validate';
+import { type Beacon, createBeaconValidator } from '@streamloop/core/schemas/beacon';
+import type { ValidationIssue } from '@streamloop/core/validate';
 import { parseUntrustedJson } from './json-shape.js';
 
 export interface RejectedBeacon {
@@ -23,7 +23,9 @@ export interface BatchLimits {
   maxDepth: number;
 }
 
-const validateBeacon = createValidator(Beacon, 5);
+// The schema plus core's marking rule: cohort/networkClass without `synthetic: true` is refused, so
+// a simulated viewer is never half-marked (and stored as a real one).
+const validateBeacon = createBeaconValidator(5);
 
 /** Throws AppError for a body that is not a usable batch at all (bad JSON, not an array, too many). */
 export function parseBeaconBatch(body: string, limits: BatchLimits): BeaconBatch {

@@ -3,7 +3,7 @@
  * session, a session's beacons on one partition in the order sent.
  */
 import { loadConfig } from '@streamloop/core/config';
-import { assertReachable, requireService, uniqueName } from '@streamloop/core/testing';
+import { assertReachable, eventually, requireService, uniqueName } from '@streamloop/core/testing';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import { createKafkaClient } from '@streamloop/event-log/kafka-client';
 import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
@@ -69,5 +69,22 @@ describe(`POST /v1/beacons on Kafka (${kafkaAddress})`, () => {
     expect(
       messages.map((m) => envelopeOf(m).beacon).sort((a, b) => a.beaconId.localeCompare(b.beaconId)),
     ).toEqual([...beacons].sort((a, b) => a.beaconId.localeCompare(b.beaconId)));
+  });
+
+  it('carries a simulated viewer\'s marking (synthetic, cohort, networkClass) to the topic unchanged', async () => {
+    const started = (collector ??= await startCollector({ eventLog }));
+    const session = uniqueName('synthetic-session');
+    const beacons = makeView(session, ['viewstart', 'firstframe', 'viewend']).map((beacon) => ({
+      ...beacon,
+      synthetic: true as const,
+      cohort: 'commuters.3g',
+      networkClass: '3g-hsdpa',
+    }));
+    expect((await started.post(beacons)).statusCode).toBe(202);
+    const ofSession = await eventually(`the 3 beacons of ${session} on ${started.topic}`, async () => {
+      const mine = (await started.produced(0)).filter((m) => m.key === session);
+      return mine.length >= 3 ? mine : undefined;
+    });
+    expect(ofSession.map((m) => envelopeOf(m).beacon)).toEqual(beacons);
   });
 });

@@ -17,7 +17,13 @@ import {
   ROLLUP_STATE_TABLE,
   readWatermarkMs,
 } from '../qoe-sources.js';
-import { DIMENSION_COLUMNS, minutePartialsSelect, renditionPartialsSelect } from '../qoe-view-sql.js';
+import {
+  MINUTE_PARTIAL_COLUMNS,
+  minutePartialsSelect,
+  PARTIAL_KEY_COLUMNS,
+  RENDITION_PARTIAL_COLUMNS,
+  renditionPartialsSelect,
+} from '../qoe-view-sql.js';
 
 export interface RollupOptions {
   nowMs: number;
@@ -88,18 +94,22 @@ async function rollUp(
     onlyMinutesMs === undefined
       ? ''
       : 'AND has({minutesS:Array(UInt32)}, toUInt32(toStartOfMinute(started_at)))';
-  const viewRows = freshViewRows(target.database, {}, only);
+  // Every view, real and synthetic: each row says which it is, readers pick by scope.
+  const viewRows = freshViewRows(target.database, {}, 'all', only);
   const params = {
     v_fromMs: range.fromMs,
     v_toMs: range.toMs,
     ...(onlyMinutesMs === undefined ? {} : { minutesS: onlyMinutesMs.map((ms) => ms / 1000) }),
   };
-  for (const [table, select] of [
-    [MINUTE_ROLLUP_TABLE, minutePartialsSelect(viewRows)],
-    [RENDITION_ROLLUP_TABLE, renditionPartialsSelect(viewRows)],
+  for (const [table, columns, select] of [
+    [MINUTE_ROLLUP_TABLE, MINUTE_PARTIAL_COLUMNS, minutePartialsSelect(viewRows)],
+    [RENDITION_ROLLUP_TABLE, RENDITION_PARTIAL_COLUMNS, renditionPartialsSelect(viewRows)],
   ] as const) {
+    // By name: columns added later (007 put synthetic, cohort, network_class mid-table) cannot shift.
+    const names = [...PARTIAL_KEY_COLUMNS, ...columns];
     await target.client.command({
-      query: `INSERT INTO ${target.database}.${table} SELECT *, now64(3) FROM (${select})`,
+      query: `INSERT INTO ${target.database}.${table} (${names.join(', ')}, computed_at)
+        SELECT ${names.join(', ')}, now64(3) FROM (${select})`,
       query_params: params,
     });
   }
@@ -185,4 +195,4 @@ export function mergeMinutes(minutesMs: number[]): { fromMs: number; toMs: numbe
 const floorMinute = (ms: number): number => Math.floor(ms / MINUTE_MS) * MINUTE_MS;
 
 /** For docs and tests: the rollup key, in order. */
-export const ROLLUP_KEY = ['minute', ...DIMENSION_COLUMNS] as const;
+export const ROLLUP_KEY = PARTIAL_KEY_COLUMNS;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AppError, errorBody, reasonOf } from '../src/errors.js';
 import { redactUrl } from '../src/logger.js';
 import { metricName } from '../src/metrics.js';
-import { Beacon } from '../src/schemas/beacon.js';
+import { Beacon, createBeaconValidator } from '../src/schemas/beacon.js';
 import { TranscodeJob } from '../src/schemas/job.js';
 import { makeBeacon } from '../src/testing.js';
 import { createValidator } from '../src/validate.js';
@@ -33,6 +33,37 @@ describe('beacon schema', () => {
   it('rejects a non-object without throwing', () => {
     expect(validate('nope').ok).toBe(false);
     expect(validate(null).ok).toBe(false);
+  });
+});
+
+describe('synthetic marking (a simulated viewer is marked whole or not at all)', () => {
+  const validate = createBeaconValidator();
+
+  it.each<[string, Partial<Beacon>]>([
+    ['a real viewer (no marking)', {}],
+    ['synthetic alone', { synthetic: true }],
+    ['synthetic with cohort and network class', { synthetic: true, cohort: 'commuters', networkClass: '3g' }],
+    ['synthetic: false without cohort (real, said out loud)', { synthetic: false }],
+  ])('accepts %s', (_what, marking) => {
+    expect(validate(firstframe(marking)).ok).toBe(true);
+  });
+
+  it.each<[string, Partial<Beacon>, string]>([
+    ['a cohort without synthetic', { cohort: 'commuters' }, 'cohort marks a simulated viewer'],
+    ['a network class with synthetic: false', { synthetic: false, networkClass: '3g' }, 'networkClass marks'],
+    ['both without synthetic', { cohort: 'c', networkClass: '3g' }, 'cohort and networkClass mark'],
+  ])('refuses %s at /synthetic', (_what, marking, message) => {
+    const result = validate(firstframe(marking));
+    expect(result).toEqual({
+      ok: false,
+      issues: [{ path: '/synthetic', message: expect.stringContaining(message) }],
+    });
+  });
+
+  it('reports schema issues first (a half-marked beacon that is also malformed)', () => {
+    const result = validate(firstframe({ cohort: 'has spaces' }));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues.map((i) => i.path)).toEqual(['/cohort']);
   });
 });
 

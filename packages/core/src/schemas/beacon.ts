@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { createValidator, type Validation, type ValidationIssue } from '../validate.js';
 
 /**
  * QoE beacon, version 1: one event in one viewing session, sent by the player SDK.
@@ -132,3 +133,34 @@ export type Beacon = Static<typeof Beacon>;
 export type BeaconRequiredField = {
   [K in keyof Beacon]-?: Record<never, never> extends Pick<Beacon, K> ? never : K;
 }[keyof Beacon];
+
+/**
+ * The one rule the schema cannot say: `cohort` and `networkClass` describe simulated audiences, so a
+ * beacon that carries either must also say `synthetic: true`. A half-marked beacon would be stored
+ * as a real viewer's with a simulated cohort, so the collector refuses it and analytics dead-letters it.
+ */
+export function syntheticMarkingIssue(
+  beacon: Pick<Beacon, 'synthetic' | 'cohort' | 'networkClass'>,
+): ValidationIssue | undefined {
+  if (beacon.synthetic === true) return undefined;
+  const fields = (['cohort', 'networkClass'] as const).filter((field) => beacon[field] !== undefined);
+  if (fields.length === 0) return undefined;
+  return {
+    path: '/synthetic',
+    message:
+      fields.length > 1
+        ? `${fields.join(' and ')} mark a simulated viewer: a beacon carrying them must say synthetic: true`
+        : `${fields[0]} marks a simulated viewer: a beacon carrying it must say synthetic: true`,
+  };
+}
+
+/** The qoe.beacon.v1 schema plus `syntheticMarkingIssue`, compiled once: what every reader of beacons checks. */
+export function createBeaconValidator(maxIssues?: number): (value: unknown) => Validation<Beacon> {
+  const validate = createValidator(Beacon, maxIssues);
+  return (value) => {
+    const result = validate(value);
+    if (!result.ok) return result;
+    const issue = syntheticMarkingIssue(result.value);
+    return issue === undefined ? result : { ok: false, issues: [issue] };
+  };
+}

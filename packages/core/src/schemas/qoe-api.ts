@@ -20,6 +20,9 @@ export const QoeFilters = Type.Object({
   os: Type.Optional(Type.String()),
   deviceClass: Type.Optional(Type.String()),
   country: Type.Optional(Type.String()),
+  /** Simulated audiences (synthetic views; '' on real ones): the cohort and its network class. */
+  cohort: Type.Optional(Type.String()),
+  networkClass: Type.Optional(Type.String()),
 });
 export type QoeFilters = Static<typeof QoeFilters>;
 
@@ -29,6 +32,9 @@ export type QoeFilters = Static<typeof QoeFilters>;
  */
 export const SyntheticScope = Type.Union([Type.Literal('real'), Type.Literal('synthetic'), Type.Literal('all')]);
 export type SyntheticScope = Static<typeof SyntheticScope>;
+export const SYNTHETIC_SCOPES: readonly SyntheticScope[] = ['real', 'synthetic', 'all'];
+/** Real viewers only unless a reader asks: simulated views can never be mistaken for real ones. */
+export const DEFAULT_SYNTHETIC_SCOPE: SyntheticScope = 'real';
 
 export const QoeScoreComponents = Type.Object({
   startup: Type.Number(),
@@ -98,6 +104,11 @@ export const QoeViewSummary = Type.Object({
   os: Type.String(),
   deviceClass: Type.String(),
   country: Type.String(),
+  /** A simulated viewer's view (its beacons said `synthetic: true`). */
+  synthetic: Type.Boolean(),
+  /** The simulated audience's cohort and network class; '' for a real viewer. */
+  cohort: Type.String(),
+  networkClass: Type.String(),
   startedAtMs: Type.Number(),
   lastBeaconAtMs: Type.Number(),
   startupTimeMs: NullableNumber(),
@@ -122,11 +133,15 @@ export const StoredBeacon = Type.Unsafe<Beacon & { receivedAtMs: number; context
 });
 export type StoredBeacon = Static<typeof StoredBeacon>;
 
-/** What every metric route echoes: the range used (whole minutes, ISO 8601 UTC, `to` exclusive) and the filters. */
+/**
+ * What every metric route echoes: the range used (whole minutes, ISO 8601 UTC, `to` exclusive), the
+ * filters and which views were counted (`synthetic`).
+ */
 const Echo = {
   from: Type.String(),
   to: Type.String(),
   filters: QoeFilters,
+  synthetic: SyntheticScope,
   /** Present when the request filtered on one video. */
   videoId: Type.Optional(Type.String()),
 };
@@ -179,6 +194,8 @@ export type QoeSessionsResponse = Static<typeof QoeSessionsResponse>;
 
 export const SessionBeaconsResponse = Type.Object({
   sessionId: Type.String(),
+  /** Which beacons were returned: a session's synthetic beacons only when asked for. */
+  synthetic: SyntheticScope,
   beacons: Type.Array(StoredBeacon),
 });
 export type SessionBeaconsResponse = Static<typeof SessionBeaconsResponse>;
