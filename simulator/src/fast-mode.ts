@@ -13,7 +13,7 @@ import { simulateSession } from '@streamloop/playback-model/player-model';
 import { hashSeed } from '@streamloop/playback-model/random';
 import type { NetworkTrace } from '@streamloop/playback-model/trace';
 import { networkClassOf } from './audience-file.js';
-import { fetchPlayback, fetchPublishedLadder } from './playback-source.js';
+import { fetchPlayback, fetchPublishedLadder, PlaybackError } from './playback-source.js';
 import type { RunContext, RunResult } from './run-context.js';
 import { sessionBeacons, sessionIds } from './session-beacons.js';
 import type { SessionRecord } from './summary.js';
@@ -114,6 +114,15 @@ export async function runFastMode(context: RunContext): Promise<RunResult> {
     }
     const playback = await fetchPlayback(target, videoId);
     const ladder = await fetchPublishedLadder(target, playback);
+    try {
+      checkLadder(ladder);
+    } catch (error) {
+      throw new PlaybackError(
+        videoId,
+        0,
+        `the published ladder cannot be simulated: ${(error as Error).message}`,
+      );
+    }
     titles.set(title, {
       videoId,
       ladder,

@@ -106,12 +106,59 @@ export async function fetchPublishedLadder(
     }
   };
   await Promise.all(Array.from({ length: HEAD_CONCURRENCY }, headWorker));
-  return ladderFromHls({
-    masterPath: keyOf(master),
-    masterText,
-    mediaPlaylists,
-    bytesOf: (path) => sizes.get(path),
-  });
+  return alignAudio(
+    ladderFromHls({
+      masterPath: keyOf(master),
+      masterText,
+      mediaPlaylists,
+      bytesOf: (path) => sizes.get(path),
+    }),
+  );
+}
+
+/**
+ * The model fetches audio with each video segment and wants both cut at the same boundaries; the
+ * packager cuts audio on its own frame grid (a 30 s title: 6 audio segments, 5 video). So audio
+ * bytes are re-bucketed onto the video segments by time overlap — the same bytes, at about the same
+ * media time, which is what the model's shared link sees.
+ */
+export function alignAudio(ladder: Ladder): Ladder {
+  const video = ladder.rungs[0]?.segments;
+  const audio = ladder.audio;
+  if (!video || !audio) return ladder;
+  const sameCut =
+    audio.segments.length === video.length &&
+    audio.segments.every(
+      (segment, i) => Math.abs(segment.durationSec - (video[i]?.durationSec ?? 0)) <= 0.05,
+    );
+  if (sameCut) return ladder;
+  const buckets = video.map((segment) => ({ durationSec: segment.durationSec, bytes: 0 }));
+  const videoEnds: number[] = [];
+  let end = 0;
+  for (const segment of video) videoEnds.push((end += segment.durationSec));
+  let audioStart = 0;
+  for (const segment of audio.segments) {
+    const audioEnd = audioStart + segment.durationSec;
+    let videoStart = 0;
+    buckets.forEach((bucket, i) => {
+      const videoEnd = videoEnds[i] ?? videoStart;
+      // The last video segment takes whatever audio runs past the video's end.
+      const overlapEnd =
+        i === buckets.length - 1 ? Math.max(audioEnd, videoEnd) : Math.min(audioEnd, videoEnd);
+      const overlap = Math.max(0, overlapEnd - Math.max(audioStart, videoStart));
+      bucket.bytes += (segment.bytes * overlap) / segment.durationSec;
+      videoStart = videoEnd;
+    });
+    audioStart = audioEnd;
+  }
+  const total = audio.segments.reduce((sum, segment) => sum + segment.bytes, 0);
+  const segments = buckets.map((bucket) => ({
+    durationSec: bucket.durationSec,
+    bytes: Math.round(bucket.bytes),
+  }));
+  const last = segments[segments.length - 1];
+  if (last) last.bytes += total - segments.reduce((sum, segment) => sum + segment.bytes, 0);
+  return { ...ladder, audio: { ...audio, segments } };
 }
 
 /** hls-ladder resolves URIs as paths; a URL's path and query is that same string. */

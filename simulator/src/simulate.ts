@@ -100,6 +100,9 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   }
   await sink.close();
   stopReason ??= sink.stopReason();
+  if (stopReason === undefined && errors > 0 && result.sessions === 0) {
+    stopReason = `every one of the ${errors} sessions failed (the first reason is above)`;
+  }
   progress.done();
   const counts = sink.counts();
   return { exitCode: stopReason ? 1 : 0, sessions: result.sessions, errors, counts, summary, stopReason };

@@ -51,6 +51,8 @@ export interface DemoAudienceDeps {
   catalog: Catalog;
   logger: Logger;
   baseUrl: () => string;
+  /** Resolves once the stack takes requests. */
+  listening: () => Promise<void>;
   apiKey: string;
   signal: AbortSignal;
 }
@@ -64,6 +66,7 @@ export async function playDemoAudience(videoId: string, deps: DemoAudienceDeps):
     if (video === undefined || video.status === 'failed') return;
     await new Promise((resolve) => setTimeout(resolve, 2000));
   }
+  await deps.listening();
   const audience = demoAudience(videoId);
   const result = await simulate({
     loaded: { file: 'demo audience', audience, traces: {} },
@@ -77,11 +80,13 @@ export async function playDemoAudience(videoId: string, deps: DemoAudienceDeps):
     },
     mode: 'fast',
     signal: deps.signal,
-    // Its progress lines would only clutter the stack's own output.
-    log: () => {},
+    // Progress lines would clutter the stack's output; a failed session is worth a log line.
+    log: (line) => {
+      if (line.startsWith('simulate: session failed')) deps.logger.warn({ line }, 'demo audience');
+    },
   });
   if (result.exitCode !== 0) {
-    deps.logger.warn({ reason: result.stopReason }, 'demo audience not played');
+    deps.logger.warn({ reason: result.stopReason, errors: result.errors }, 'demo audience not played');
     return;
   }
   process.stdout.write(

@@ -2,6 +2,7 @@
  * Composition root of the single-process stack: every service in one process on one origin, each
  * port on its real service when configured and on its embedded default otherwise.
  */
+import { once } from 'node:events';
 import path from 'node:path';
 import { mountAnalytics } from '@streamloop/analytics/mount-analytics';
 import { collectorOptions } from '@streamloop/beacon-collector/collector-config';
@@ -92,6 +93,10 @@ await runProcess({
               catalog: ports.catalog,
               logger,
               baseUrl,
+              // On a restart the demo video is ready at once, before the server listens.
+              listening: async () => {
+                if (!app.server.listening) await once(app.server, 'listening');
+              },
               apiKey: apiKey.value,
               signal: demoAbort.signal,
             })
