@@ -455,6 +455,10 @@ async function load(
   const initialised = new Set<number>();
   let audio: MediaPlaylist | undefined;
   let audioInitialised = false;
+  // The audio rendition is cut on its own grid (AAC frames), not always the video's: its loader
+  // keeps up with the video by time, so audio segments are fetched until they cover the video's end.
+  let audioIndex = 0;
+  let audioEndSec = 0;
   const excludedUntilMs = ladder.rungs.map(() => 0);
   const isEnabled = (rung: number): boolean => linkNow(link) >= (excludedUntilMs[rung] ?? 0);
 
@@ -579,9 +583,15 @@ async function load(
     }
     failuresInARow = 0;
     // VHS loads audio on its own loader in parallel; on one link that is the same bytes in the same time.
-    const audioSegment = audio?.segments[segmentIndex];
     let endAtMs = result.endAtMs;
-    if (audioSegment) endAtMs = (await fetchOk('segment', audioSegment.uri, 'segment')).endAtMs;
+    const videoEndSec = segmentStartSec(segmentIndex) + segment.durationSec;
+    const lastVideo = segmentIndex === segmentCount - 1;
+    for (let next = audio?.segments[audioIndex]; next; next = audio?.segments[audioIndex]) {
+      if (!lastVideo && audioEndSec >= videoEndSec - EPSILON_SEC) break;
+      endAtMs = (await fetchOk('segment', next.uri, 'segment')).endAtMs;
+      audioEndSec += next.durationSec;
+      audioIndex++;
+    }
     estimator.onSegment({
       bytes: result.bytes,
       roundTripMs: Math.max(1, endAtMs - result.sentAtMs),
