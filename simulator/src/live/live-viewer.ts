@@ -178,7 +178,8 @@ async function play(
     void promise.finally(() => pendingDeliveries.delete(promise)).catch(() => {});
     return promise;
   };
-  let beaconsMade = 0;
+  // monitor() makes its viewstart before a listener can be added: counted here.
+  let beaconsMade = 1;
   const view = monitor(player, {
     videoId: input.videoId,
     collectorUrl: new URL('/v1/beacons', input.target).href,
