@@ -80,6 +80,13 @@ export async function runLiveMode(context: RunContext): Promise<RunResult> {
       context.sessionDone();
     },
   });
+  // The SDK posts most beacons itself (the sink above only sees what it hands to sendBeacon).
+  const posted = Object.entries(result.posts.byStatus)
+    .map(([status, beacons]) => `${status}: ${beacons}`)
+    .join(', ');
+  context.log(
+    `simulate: live viewers' SDKs posted ${result.posts.requests} batches themselves (beacons by answer: ${posted || 'none'})`,
+  );
   if (result.stopReason) throw new LiveStoppedError(result.stopReason);
   return { sessions };
 }

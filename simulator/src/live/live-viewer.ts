@@ -146,11 +146,17 @@ export async function runLiveViewer(input: LiveViewerInput): Promise<LiveSession
     let playback: ResolvedPlayback;
     try {
       playback = await fetchPlayback(
-        { target: input.target, fetch: link.fetch, ...(input.apiKey ? { apiKey: input.apiKey } : {}) },
+        {
+          target: input.target,
+          // Bounded like every other request: the session's deadline or the run's stop ends it.
+          fetch: (url, init) => link.fetch(url, { ...init, signal: stop.signal }),
+          ...(input.apiKey ? { apiKey: input.apiKey } : {}),
+        },
         input.videoId,
       );
     } catch (error) {
       if (!(error instanceof PlaybackError)) throw error;
+      if (stop.signal.aborted) return { ...base, endReason: endReason ?? 'stopped' };
       return { ...base, failure: `playback ${error.status || 'network'}` };
     }
     return await play(input, link, playback, base, stop.signal, finish, () => endReason);
