@@ -11,6 +11,7 @@
  * 60 3G sessions: whether a live 3G session stalls depends on where its trace's outages fall, and
  * a seed with none would make the comparison of rebuffer ratios vacuous.
  */
+import type { Beacon } from '@streamloop/core/schemas/beacon';
 import type { QoeBreakdownResponse, QoeSessionsResponse } from '@streamloop/core/schemas/qoe-api';
 import { eventually } from '@streamloop/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -150,5 +151,44 @@ describe('live mode: 100 viewers of mixed network classes against the single-pro
     const lte = row('lte');
     expect(g3?.rebufferRatio ?? 0).toBeGreaterThan(lte?.rebufferRatio ?? 0);
     expect(g3?.averageBitrateKbps ?? Number.POSITIVE_INFINITY).toBeLessThan(lte?.averageBitrateKbps ?? 0);
+  });
+
+  it("carries the SDK's own beacons and CMCD: every beacon made is stored once, and the origin saw each viewer's CMCD", async () => {
+    for (const cohort of ['3g-commuters', 'lte-phones']) {
+      const result = run.results.find((r) => r.cohort === cohort);
+      const sessionId = result?.sessionId ?? '';
+      const stored = await eventually(
+        `the beacons of ${cohort}'s session ${sessionId}`,
+        async () => {
+          const { beacons } = await getJson<{ beacons: Beacon[] }>(
+            `/api/v1/qoe/sessions/${sessionId}/beacons?synthetic=synthetic`,
+          );
+          const sdk = beacons.filter((b) => b.source !== 'cmcd');
+          return sdk.length >= (result?.beaconsMade ?? 1) ? beacons : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 1000 },
+      );
+      const sdk = stored.filter((b) => b.source !== 'cmcd').sort((a, b) => a.seq - b.seq);
+      expect(sdk.map((b) => b.seq)).toEqual(sdk.map((_b, i) => i));
+      expect(sdk).toHaveLength(result?.beaconsMade ?? -1);
+      expect(new Set(sdk.map((b) => b.viewId))).toEqual(new Set([result?.viewId]));
+      for (const event of ['viewstart', 'playrequest', 'renditionchange', 'firstframe', 'viewend'] as const) {
+        expect(sdk.some((b) => b.event === event)).toBe(true);
+      }
+      for (const beacon of sdk) {
+        expect(beacon).toMatchObject({ synthetic: true, cohort, networkClass: result?.networkClass });
+      }
+      const media = stored.filter((b) => b.source === 'cmcd' && (b.cmcd?.ot === 'v' || b.cmcd?.ot === 'a'));
+      expect(media.length).toBeGreaterThan(0);
+      for (const beacon of media) {
+        expect(beacon.synthetic).toBe(true);
+        expect(beacon.cmcd).toMatchObject({ sid: sessionId, cid: stack.videoId, sf: 'h', st: 'v' });
+        expect(beacon.cmcd?.bl).toBeGreaterThanOrEqual(0);
+      }
+      // Video segments name their rendition's declared bitrate (VHS' audio playlists declare none).
+      const video = media.filter((b) => b.cmcd?.ot === 'v');
+      expect(video.length).toBeGreaterThan(0);
+      for (const beacon of video) expect(beacon.cmcd?.br).toBeGreaterThan(0);
+    }
   });
 });
