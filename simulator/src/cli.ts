@@ -24,7 +24,7 @@ export class UsageError extends Error {
 }
 
 export const USAGE =
-  'usage: simulate <audience.json|yaml> --target http://host:port [--key <api key>] [--mode fast|live] [--seed N] [--out beacons.ndjson] [--video <id>]… [--window-minutes N] [--concurrency N]';
+  'usage: simulate <audience.json|yaml> --target http://host:port [--key <api key>] [--mode fast|live] [--seed N] [--out beacons.ndjson] [--video <id>]… [--window-minutes N] [--concurrency N] [--allow-remote]';
 
 export function parseCliArgs(argv: readonly string[]): CliOptions {
   let parsed: ReturnType<typeof parse>;
@@ -60,6 +60,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     windowMs: integer(values['window-minutes'], '--window-minutes', 60, 1) * 60_000,
     concurrency:
       values.concurrency === undefined ? undefined : integer(values.concurrency, '--concurrency', 1, 1),
+    allowRemote: values['allow-remote'] === true,
   };
 }
 
@@ -77,6 +78,7 @@ function parse(argv: readonly string[]) {
       video: { type: 'string', multiple: true },
       'window-minutes': { type: 'string' },
       concurrency: { type: 'string' },
+      'allow-remote': { type: 'boolean' },
     },
   });
 }
@@ -125,10 +127,15 @@ export async function main(argv: readonly string[], io: CliIo = {}): Promise<num
     ...(io.signal ? { signal: io.signal } : {}),
     ...(io.fetch ? { fetch: io.fetch } : {}),
   });
+  if (result.exitCode === 2) {
+    // A target live mode may not use: one line, like any other bad input.
+    stderr(`${result.stopReason}\n`);
+    return 2;
+  }
   const failures = Object.entries(result.counts.failures)
     .map(([cause, n]) => `${cause}: ${n}`)
     .join(', ');
-  stdout(`${result.summary.format()}\n`);
+  if (result.sessions > 0) stdout(`${result.summary.format()}\n`);
   stdout(
     `${result.sessions} sessions · ${result.counts.accepted} beacons ${options.out ? `written to ${options.out}` : 'accepted'} · ${result.counts.refused} refused${failures ? ` (failed attempts: ${failures})` : ''}\n`,
   );

@@ -8,6 +8,7 @@
  * reason instead of hammering a target that refuses.
  */
 import type { Beacon } from '@streamloop/core/schemas/beacon';
+import { errorOfBody, networkCauseOf, parseJsonBody } from './http-answer.js';
 
 export interface CollectorClientOptions {
   /** Base URL (`http://127.0.0.1:3000`); beacons go to `${target}/v1/beacons`. */
@@ -140,11 +141,11 @@ export function createCollectorClient(options: CollectorClientOptions): BeaconSi
     }
     const text = await response.text().catch(() => '');
     if (response.status === 202 || response.status === 207) {
-      const body = parseJson(text) as { accepted?: number; rejected?: unknown[] } | undefined;
+      const body = parseJsonBody(text) as { accepted?: number; rejected?: unknown[] } | undefined;
       const rejected = Array.isArray(body?.rejected) ? body.rejected.length : 0;
       return { kind: 'ok', accepted: body?.accepted ?? batch.size - rejected, rejected };
     }
-    const code = (parseJson(text) as { error?: { code?: string; message?: string } } | undefined)?.error;
+    const code = errorOfBody(text);
     const detail = `${response.status}${code?.code ? ` ${code.code}` : ''}${code?.message ? `: ${code.message}` : ''}`;
     const status = response.status;
     if (status === 429 || status === 503 || status === 408 || status >= 500) {
@@ -247,15 +248,6 @@ function retryAfterMs(header: string | null): number | undefined {
   return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 function errorText(error: unknown): string {
-  const cause = (error as { cause?: { code?: string } }).cause?.code;
-  return `network error (${cause ?? (error as Error).message})`;
+  return `network error (${networkCauseOf(error)})`;
 }

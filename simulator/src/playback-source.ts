@@ -6,6 +6,7 @@
  */
 import { ladderFromHls } from '@streamloop/playback-model/hls-ladder';
 import type { Ladder } from '@streamloop/playback-model/ladder';
+import { errorOfBody, networkCauseOf, parseJsonBody } from './http-answer.js';
 
 export interface PlaybackTarget {
   /** Base URL of the stack (`http://127.0.0.1:3000`). */
@@ -45,18 +46,22 @@ export async function fetchPlayback(target: PlaybackTarget, videoId: string): Pr
   const response = await doFetch(url, {
     headers: target.apiKey ? { authorization: `Bearer ${target.apiKey}` } : {},
   }).catch((error: unknown) => {
-    throw new PlaybackError(videoId, 0, `playback API unreachable at ${url.origin} (${causeOf(error)})`);
+    throw new PlaybackError(
+      videoId,
+      0,
+      `playback API unreachable at ${url.origin} (${networkCauseOf(error)})`,
+    );
   });
   const text = await response.text();
   if (!response.ok) {
-    const error = (safeJson(text) as { error?: { code?: string; message?: string } } | undefined)?.error;
+    const error = errorOfBody(text);
     throw new PlaybackError(
       videoId,
       response.status,
       `playback API answered ${response.status}${error?.code ? ` ${error.code}` : ''}${error?.message ? `: ${error.message}` : ''}`,
     );
   }
-  const body = safeJson(text) as
+  const body = parseJsonBody(text) as
     | { manifestUrl?: string; ladderId?: string; variant?: string | null; synthetic?: boolean }
     | undefined;
   if (!body?.manifestUrl)
@@ -135,7 +140,10 @@ export function alignAudio(ladder: Ladder): Ladder {
   const buckets = video.map((segment) => ({ durationSec: segment.durationSec, bytes: 0 }));
   const videoEnds: number[] = [];
   let end = 0;
-  for (const segment of video) videoEnds.push((end += segment.durationSec));
+  for (const segment of video) {
+    end += segment.durationSec;
+    videoEnds.push(end);
+  }
   let audioStart = 0;
   for (const segment of audio.segments) {
     const audioEnd = audioStart + segment.durationSec;
@@ -195,16 +203,4 @@ function childUris(text: string, master: boolean): string[] {
     }
   }
   return [...new Set(uris)];
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function causeOf(error: unknown): string {
-  return (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
 }

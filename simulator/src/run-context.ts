@@ -15,6 +15,8 @@ export interface RunOptions {
   windowMs: number;
   /** Live mode: viewers playing at once. */
   concurrency: number | undefined;
+  /** Live mode: allow a target that is not loopback (`--allow-remote`). */
+  allowRemote: boolean;
 }
 
 export interface RunContext {

@@ -59,29 +59,30 @@ interface Run {
   playMs: number;
 }
 
-type Point =
-  | { kind: 'event'; atMs: number; order: number; event: TimelineEvent }
-  | { kind: 'switch'; atMs: number; order: number; rung: number }
-  | { kind: 'beat'; atMs: number; order: number };
+const NO_STALLS: { atPlayMs: number; durationMs: number }[] = [];
 
+// Hot path (thousands of sessions a second): beacons are built field by field in a fixed order and
+// the three time-ordered streams (model events, picture switches, heartbeat ticks) are merged with
+// cursors rather than sorted, so a session allocates little beyond its beacons.
 export function sessionBeacons(input: SessionBeaconInput): Beacon[] {
   const { outcome, ladder, ids, plan } = input;
   const intervalMs = input.heartbeatIntervalMs ?? SDK_HEARTBEAT_INTERVAL_MS;
   const player = plan.viewport;
   const beacons: Beacon[] = [];
-  const rungKbps = (rung: number): number => Math.round((ladder.rungs[rung]?.bandwidth ?? 0) / 1000);
+  const { ladderId, variant } = input.playback;
 
   let playedMs = 0;
-  const emit = (event: BeaconEvent, atMs: number, fields: Partial<Beacon> = {}): void => {
+  const emit = (event: BeaconEvent, atMs: number): Beacon => {
+    const seq = beacons.length;
     const beacon: Beacon = {
       schema: 'qoe.beacon.v1',
-      beaconId: `${ids.beaconIdPrefix}.${beacons.length}`,
+      beaconId: `${ids.beaconIdPrefix}.${seq}`,
       event,
       sessionId: ids.sessionId,
       viewId: ids.viewId,
       viewerId: ids.viewerId,
       videoId: input.videoId,
-      seq: beacons.length,
+      seq,
       clientTimeMs: Math.round(input.startMs + atMs),
       monotonicMs: atMs,
       playheadMs: Math.round(playedMs),
@@ -89,141 +90,162 @@ export function sessionBeacons(input: SessionBeaconInput): Beacon[] {
       cohort: plan.cohort,
       networkClass: input.networkClass,
     };
-    if (input.playback.variant !== undefined) beacon.variant = input.playback.variant;
-    if (input.playback.ladderId !== undefined) beacon.ladderId = input.playback.ladderId;
-    for (const [key, value] of Object.entries(fields)) {
-      if (value !== undefined) (beacon as unknown as Record<string, unknown>)[key] = value;
-    }
+    if (variant !== undefined) beacon.variant = variant;
+    if (ladderId !== undefined) beacon.ladderId = ladderId;
     beacons.push(beacon);
+    return beacon;
   };
 
   const events = outcome.events;
-  const firstFrame = events.find((event) => event.type === 'firstframe');
-  const viewEnd = events.find((event) => event.type === 'viewend');
-  const endMs = viewEnd?.atMs ?? outcome.sessionDurationMs;
-  const runs = displayedRuns(outcome, endMs);
-
-  // Every instant a beacon leaves, in order: the model's events, picture switches, heartbeat ticks.
-  const points: Point[] = events.map((event, order) => ({ kind: 'event', atMs: event.atMs, order, event }));
-  if (firstFrame) {
-    const stalls = stallsOf(events, firstFrame.atMs);
-    let boundaryMs = 0;
-    runs.slice(0, -1).forEach((run, index) => {
-      boundaryMs += run.playMs;
-      const next = runs[index + 1];
-      if (next)
-        points.push({
-          kind: 'switch',
-          atMs: wallOf(boundaryMs, firstFrame.atMs, stalls),
-          order: index,
-          rung: next.rung,
-        });
-    });
-    for (let atMs = firstFrame.atMs + intervalMs, k = 0; atMs < endMs; atMs += intervalMs, k++) {
-      points.push({ kind: 'beat', atMs, order: k });
-    }
+  let firstFrameMs: number | undefined;
+  let endMs = outcome.sessionDurationMs;
+  for (const event of events) {
+    if (event.type === 'firstframe') firstFrameMs = event.atMs;
+    else if (event.type === 'viewend') endMs = event.atMs;
   }
-  const rank = (point: Point): number =>
-    point.kind === 'event' ? (point.event.type === 'viewend' ? 3 : 0) : point.kind === 'switch' ? 1 : 2;
-  points.sort((a, b) => a.atMs - b.atMs || rank(a) - rank(b) || a.order - b.order);
+  const runs = displayedRuns(outcome, endMs);
+  const stalls = firstFrameMs === undefined ? NO_STALLS : stallsOf(events, firstFrameMs);
 
   // The heartbeat meter: time since the previous heartbeat, split as the SDK's playback meter does.
   let started = false;
   let stalled = false;
   let cursorMs = 0;
   let displayed: number | undefined;
-  const pending = { watchTimeMs: 0, playTimeMs: 0, upscaleTimeMs: 0, downscaleTimeMs: 0 };
+  let displayedScale: 'up' | 'down' | 'same' | undefined;
+  let watchMs = 0;
+  let playMs = 0;
+  let upMs = 0;
+  let downMs = 0;
   const advance = (toMs: number): void => {
-    const deltaMs = Math.max(0, toMs - cursorMs);
-    cursorMs = Math.max(cursorMs, toMs);
-    if (!started || deltaMs === 0) return;
-    pending.watchTimeMs += deltaMs;
+    const deltaMs = toMs - cursorMs;
+    if (deltaMs <= 0) return;
+    cursorMs = toMs;
+    if (!started) return;
+    watchMs += deltaMs;
     if (stalled) return;
-    pending.playTimeMs += deltaMs;
+    playMs += deltaMs;
     playedMs += deltaMs;
-    const scale = displayed === undefined ? undefined : scaleOf(ladder.rungs[displayed], player);
-    if (scale === 'up') pending.upscaleTimeMs += deltaMs;
-    if (scale === 'down') pending.downscaleTimeMs += deltaMs;
+    if (displayedScale === 'up') upMs += deltaMs;
+    else if (displayedScale === 'down') downMs += deltaMs;
   };
-  const take = (ended: boolean): Partial<Beacon> => {
-    const taken = { ...pending, pauseTimeMs: 0 };
-    pending.watchTimeMs = pending.playTimeMs = pending.upscaleTimeMs = pending.downscaleTimeMs = 0;
+  const heartbeatFields = (beacon: Beacon, ended: boolean): void => {
+    beacon.watchTimeMs = watchMs;
+    beacon.playTimeMs = playMs;
+    beacon.pauseTimeMs = 0;
+    beacon.upscaleTimeMs = upMs;
+    beacon.downscaleTimeMs = downMs;
+    watchMs = playMs = upMs = downMs = 0;
     const rung = displayed === undefined ? undefined : ladder.rungs[displayed];
-    return {
-      ...taken,
-      ...(rung && displayed !== undefined
-        ? { bitrateKbps: rungKbps(displayed), width: rung.width, height: rung.height }
-        : {}),
-      playerWidth: player.width,
-      playerHeight: player.height,
-      completionPercent: ended
-        ? 100
-        : Math.min(100, Math.round((playedMs / input.mediaDurationMs) * 1000) / 10),
-    };
+    if (rung) {
+      beacon.bitrateKbps = Math.round(rung.bandwidth / 1000);
+      beacon.width = rung.width;
+      beacon.height = rung.height;
+    }
+    beacon.playerWidth = player.width;
+    beacon.playerHeight = player.height;
+    beacon.completionPercent = ended
+      ? 100
+      : Math.min(100, Math.round((playedMs / input.mediaDurationMs) * 1000) / 10);
+  };
+  const show = (rung: number | undefined): void => {
+    displayed = rung;
+    displayedScale = rung === undefined ? undefined : scaleOf(ladder.rungs[rung], player);
   };
 
-  emit('viewstart', 0, {
-    playerName: PLAYER_NAME,
-    playerVersion: `fast-${outcome.policy}`.slice(0, 32),
-    mediaDurationMs: input.mediaDurationMs,
-    viewportWidth: player.width,
-    viewportHeight: player.height,
-    devicePixelRatio: 1,
-  });
-  let downloading: { kbps: number; width: number; height: number } | undefined;
-  for (const point of points) {
-    advance(point.atMs);
-    if (point.kind === 'beat') {
-      emit('heartbeat', point.atMs, take(false));
-      continue;
+  const viewstart = emit('viewstart', 0);
+  viewstart.playerName = PLAYER_NAME;
+  viewstart.playerVersion = `fast-${outcome.policy}`.slice(0, 32);
+  viewstart.mediaDurationMs = input.mediaDurationMs;
+  viewstart.viewportWidth = player.width;
+  viewstart.viewportHeight = player.height;
+  viewstart.devicePixelRatio = 1;
+
+  // Cursors over the three streams; at one instant: model events, then a switch, then a tick,
+  // and viewend last.
+  let eventIndex = 0;
+  let switchIndex = 0;
+  let switchAtMs = Number.POSITIVE_INFINITY;
+  let switchBoundaryMs = 0;
+  const nextSwitch = (): void => {
+    const run = runs[switchIndex];
+    if (firstFrameMs === undefined || !run || switchIndex >= runs.length - 1) {
+      switchAtMs = Number.POSITIVE_INFINITY;
+      return;
     }
-    if (point.kind === 'switch') {
+    switchBoundaryMs += run.playMs;
+    switchAtMs = wallOf(switchBoundaryMs, firstFrameMs, stalls);
+  };
+  nextSwitch();
+  let beatAtMs = firstFrameMs === undefined ? Number.POSITIVE_INFINITY : firstFrameMs + intervalMs;
+
+  let from: { kbps: number; width: number; height: number } | undefined;
+  for (;;) {
+    const event = events[eventIndex];
+    const eventAtMs = event === undefined ? Number.POSITIVE_INFINITY : event.atMs;
+    const eventFirst =
+      event !== undefined &&
+      (event.type === 'viewend'
+        ? eventAtMs < switchAtMs && eventAtMs <= beatAtMs && (eventAtMs < beatAtMs || beatAtMs >= endMs)
+        : eventAtMs <= switchAtMs && eventAtMs <= beatAtMs);
+    if (!eventFirst && switchAtMs <= beatAtMs && switchAtMs < Number.POSITIVE_INFINITY) {
       // heartbeat-controller readPicture: the interval so far was on the previous rung.
-      emit('heartbeat', point.atMs, take(false));
-      displayed = point.rung;
+      advance(switchAtMs);
+      heartbeatFields(emit('heartbeat', switchAtMs), false);
+      switchIndex++;
+      show(runs[switchIndex]?.rung);
+      nextSwitch();
       continue;
     }
-    const event = point.event;
+    if (!eventFirst && beatAtMs < endMs) {
+      advance(beatAtMs);
+      heartbeatFields(emit('heartbeat', beatAtMs), false);
+      beatAtMs += intervalMs;
+      continue;
+    }
+    if (event === undefined) break;
+    eventIndex++;
+    advance(event.atMs);
     switch (event.type) {
       case 'playrequest':
         emit('playrequest', event.atMs);
         break;
       case 'renditionchange': {
-        const to = { kbps: Math.round(event.bitrateKbps), width: event.width, height: event.height };
-        emit('renditionchange', event.atMs, {
-          bitrateKbps: to.kbps,
-          width: to.width,
-          height: to.height,
-          fromBitrateKbps: downloading?.kbps,
-          fromWidth: downloading?.width,
-          fromHeight: downloading?.height,
-          switchReason: event.switchReason,
-        });
-        downloading = to;
+        const beacon = emit('renditionchange', event.atMs);
+        const kbps = Math.round(event.bitrateKbps);
+        beacon.bitrateKbps = kbps;
+        beacon.width = event.width;
+        beacon.height = event.height;
+        if (from) {
+          beacon.fromBitrateKbps = from.kbps;
+          beacon.fromWidth = from.width;
+          beacon.fromHeight = from.height;
+        }
+        beacon.switchReason = event.switchReason;
+        from = { kbps, width: event.width, height: event.height };
         break;
       }
       case 'firstframe':
-        emit('firstframe', event.atMs, { startupTimeMs: event.startupTimeMs });
+        emit('firstframe', event.atMs).startupTimeMs = event.startupTimeMs;
         started = true;
-        displayed = runs[0]?.rung;
+        show(runs[0]?.rung);
         break;
       case 'rebufferstart':
         emit('rebufferstart', event.atMs);
         stalled = true;
         break;
       case 'rebufferend':
-        emit('rebufferend', event.atMs, { rebufferDurationMs: event.rebufferDurationMs });
+        emit('rebufferend', event.atMs).rebufferDurationMs = event.rebufferDurationMs;
         stalled = false;
         break;
-      case 'viewend':
-        emit('viewend', event.atMs, {
-          ...take(event.endReason === 'ended'),
-          mediaDurationMs: input.mediaDurationMs,
-          requestCount: outcome.requestCount,
-          requestFailures: 0,
-          bytesDownloaded: outcome.bytesDownloaded,
-        });
+      case 'viewend': {
+        const beacon = emit('viewend', event.atMs);
+        heartbeatFields(beacon, event.endReason === 'ended');
+        beacon.mediaDurationMs = input.mediaDurationMs;
+        beacon.requestCount = outcome.requestCount;
+        beacon.requestFailures = 0;
+        beacon.bytesDownloaded = outcome.bytesDownloaded;
         break;
+      }
     }
   }
   return beacons;
@@ -234,36 +256,42 @@ export function sessionBeacons(input: SessionBeaconInput): Beacon[] {
  * how long each was downloaded (see the file comment). Runs that got no played time are dropped.
  */
 function displayedRuns(outcome: SessionOutcome, endMs: number): Run[] {
-  const changes = outcome.events.filter(
-    (event): event is Extract<TimelineEvent, { type: 'renditionchange' }> => event.type === 'renditionchange',
-  );
-  const downloads = changes.map((change, index) => ({
-    rung: change.rung,
-    spanMs: Math.max(0, (changes[index + 1]?.atMs ?? endMs) - change.atMs),
-  }));
-  const runs: Run[] = downloads.map((download) => ({ rung: download.rung, playMs: 0 }));
-  outcome.playTimeMsByRung.forEach((totalMs, rung) => {
-    if (totalMs <= 0) return;
-    const mine = downloads.map((download, index) => ({ ...download, index })).filter((d) => d.rung === rung);
-    if (mine.length === 0) return;
-    const spans = mine.reduce((sum, d) => sum + d.spanMs, 0);
-    let left = totalMs;
-    mine.forEach((download, k) => {
-      const share =
-        k === mine.length - 1
-          ? left
-          : Math.round(spans > 0 ? (totalMs * download.spanMs) / spans : totalMs / mine.length);
-      const run = runs[download.index];
-      if (run) run.playMs = Math.min(share, left);
-      left -= Math.min(share, left);
-    });
-  });
+  const changes: { rung: number; spanMs: number }[] = [];
+  const events = outcome.events;
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i];
+    if (event?.type !== 'renditionchange') continue;
+    const last = changes[changes.length - 1];
+    if (last) last.spanMs = Math.max(0, event.atMs - (endMs - last.spanMs));
+    // Provisionally up to the end; the next change trims it.
+    changes.push({ rung: event.rung, spanMs: Math.max(0, endMs - event.atMs) });
+  }
+  const byRung = outcome.playTimeMsByRung;
+  const spans = byRung.map(() => 0);
+  const counts = byRung.map(() => 0);
+  for (const change of changes) {
+    spans[change.rung] = (spans[change.rung] ?? 0) + change.spanMs;
+    counts[change.rung] = (counts[change.rung] ?? 0) + 1;
+  }
+  const left = byRung.slice();
   const merged: Run[] = [];
-  for (const run of runs) {
-    if (run.playMs <= 0) continue;
+  for (const change of changes) {
+    const totalMs = byRung[change.rung] ?? 0;
+    if (totalMs <= 0) continue;
+    const remaining = left[change.rung] ?? 0;
+    const seen = (counts[change.rung] ?? 1) - 1;
+    counts[change.rung] = seen;
+    const rungSpans = spans[change.rung] ?? 0;
+    // The rung's last run takes what is left, so its runs add up to its played time exactly.
+    const share =
+      seen === 0
+        ? remaining
+        : Math.min(remaining, Math.round(rungSpans > 0 ? (totalMs * change.spanMs) / rungSpans : 0));
+    left[change.rung] = remaining - share;
+    if (share <= 0) continue;
     const last = merged[merged.length - 1];
-    if (last && last.rung === run.rung) last.playMs += run.playMs;
-    else merged.push({ ...run });
+    if (last && last.rung === change.rung) last.playMs += share;
+    else merged.push({ rung: change.rung, playMs: share });
   }
   return merged;
 }

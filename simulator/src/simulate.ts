@@ -33,7 +33,8 @@ export interface SimulateInput {
 }
 
 export interface SimulateResult {
-  exitCode: 0 | 1;
+  /** 0 done; 1 the target refused or the run stopped; 2 a target live mode may not use. */
+  exitCode: 0 | 1 | 2;
   sessions: number;
   errors: number;
   counts: CollectorCounts;
@@ -91,12 +92,20 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
 
   let result: RunResult = { sessions: 0 };
   let stopReason: string | undefined;
+  let badTarget = false;
   try {
     result = input.mode === 'live' ? await runLive(context) : await runFastMode(context);
   } catch (error) {
+    // Live mode's errors by code (its module is loaded only for --mode live).
+    const code = (error as { code?: unknown }).code;
     if (error instanceof CollectorStoppedError) stopReason = error.reason;
     else if (error instanceof PlaybackError) stopReason = error.message;
-    else throw error;
+    else if (code === 'ERR_LIVE_STOPPED')
+      stopReason = (error as { reason?: string }).reason ?? (error as Error).message;
+    else if (code === 'ERR_TARGET_NOT_LOOPBACK') {
+      stopReason = (error as Error).message;
+      badTarget = true;
+    } else throw error;
   }
   await sink.close();
   stopReason ??= sink.stopReason();
@@ -105,7 +114,8 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   }
   progress.done();
   const counts = sink.counts();
-  return { exitCode: stopReason ? 1 : 0, sessions: result.sessions, errors, counts, summary, stopReason };
+  const exitCode = badTarget ? 2 : stopReason ? 1 : 0;
+  return { exitCode, sessions: result.sessions, errors, counts, summary, stopReason };
 }
 
 /** Live mode lives in ./live (helper "live"); loaded only when asked for. */

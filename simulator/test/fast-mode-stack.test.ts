@@ -56,7 +56,9 @@ async function run(extra: string[], seed = 11): Promise<{ code: number; stdout: 
 }
 
 async function storedBeacons(sessionId: string): Promise<Beacon[] | undefined> {
-  const res = await fetch(`${stack.base}/api/v1/qoe/sessions/${encodeURIComponent(sessionId)}/beacons`, {
+  // Simulated sessions are outside the QoE API's default (real) scope: ask for them.
+  const url = `${stack.base}/api/v1/qoe/sessions/${encodeURIComponent(sessionId)}/beacons?synthetic=synthetic`;
+  const res = await fetch(url, {
     headers: { authorization: `Bearer ${stack.apiKey}` },
   });
   if (res.status === 404) return undefined;

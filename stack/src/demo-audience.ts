@@ -77,6 +77,7 @@ export async function playDemoAudience(videoId: string, deps: DemoAudienceDeps):
       videos: [],
       windowMs: 3_600_000,
       concurrency: undefined,
+      allowRemote: false,
     },
     mode: 'fast',
     signal: deps.signal,
