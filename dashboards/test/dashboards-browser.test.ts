@@ -31,6 +31,9 @@ const RESULTS_DIR = fileURLToPath(new URL('../test-results/', import.meta.url));
 // Never a downloaded browser: Debian's chromium, flags from FACTS.md.
 const CHROMIUM = { executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] };
 
+/** The page's answer to a click or a load; generous, because chdb queries slow down on a busy machine. */
+const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 20_000, interval: 100 });
+
 const logger = createLogger({ name: 'dashboards-browser-test', level: 'silent' });
 const watchedVideo = { id: uniqueName('watched'), title: 'Watched clip' };
 const quietVideo = { id: uniqueName('quiet'), title: 'Nobody watched this' };
@@ -197,22 +200,22 @@ describe('dashboards in Chromium', () => {
 
   it('asks for the key, says when it is rejected, then shows the numbers of the picked video', async () => {
     await page.goto(`${baseUrl}/dashboards/`);
-    await expect.poll(() => status().getAttribute('data-state')).toBe('need-key');
+    await poll(() => status().getAttribute('data-state')).toBe('need-key');
 
     await useKey('not-the-key-at-all');
-    await expect.poll(() => status().getAttribute('data-state')).toBe('key-rejected');
+    await poll(() => status().getAttribute('data-state')).toBe('key-rejected');
     expect(await status().textContent()).toContain('API key rejected');
 
     await useKey(API_KEY);
     // The first video of the list is picked first: nobody watched it, not even a simulated viewer.
-    await expect.poll(() => status().getAttribute('data-state')).toBe('empty');
+    await poll(() => status().getAttribute('data-state')).toBe('empty');
     expect(await status().textContent()).toContain('No plays yet');
     expect(await metric('plays').textContent()).toBe('0');
-    await expect.poll(() => hint().getAttribute('data-state')).toBe('none');
+    await poll(() => hint().getAttribute('data-state')).toBe('none');
     expect(await hint().isVisible()).toBe(false);
 
     await page.selectOption('#video', watchedVideo.id);
-    await expect.poll(() => status().getAttribute('data-state')).toBe('ready');
+    await poll(() => status().getAttribute('data-state')).toBe('ready');
     const shown = Object.fromEntries(
       await Promise.all(
         ['plays', 'viewers', 'startup-p50', 'startup-p95', 'rebuffer-ratio', 'watch-time', 'errors'].map(
@@ -243,24 +246,26 @@ describe('dashboards in Chromium', () => {
 
   it('opens on the video named in ?videoId= (the key is remembered for the tab)', async () => {
     await page.goto(`${baseUrl}/dashboards/?videoId=${quietVideo.id}`);
-    await expect.poll(() => status().getAttribute('data-state')).toBe('empty');
+    await poll(() => status().getAttribute('data-state')).toBe('empty');
     expect(await page.inputValue('#video')).toBe(quietVideo.id);
 
     await page.goto(`${baseUrl}/dashboards/?videoId=${watchedVideo.id}`);
-    await expect.poll(() => status().getAttribute('data-state')).toBe('ready');
+    await poll(() => status().getAttribute('data-state')).toBe('ready');
     expect(await page.inputValue('#video')).toBe(watchedVideo.id);
     expect(await metric('plays').textContent()).toBe('2');
     expect(pageProblems).toEqual([]);
   });
   it('says why a video only simulated viewers watched looks empty, and shows them in one click, marked synthetic', async () => {
     await page.goto(`${baseUrl}/dashboards/?videoId=${simulatedVideo.id}`);
-    await expect.poll(() => status().getAttribute('data-state')).toBe('empty');
-    await expect.poll(() => hint().getAttribute('data-state')).toBe('offered');
+    await poll(() => status().getAttribute('data-state')).toBe('empty');
+    await poll(() => hint().getAttribute('data-state')).toBe('offered');
     expect(await hint().textContent()).toContain('there are 3 simulated plays');
     expect(await banner().isVisible()).toBe(false);
+    await mkdir(RESULTS_DIR, { recursive: true });
+    await page.screenshot({ path: join(RESULTS_DIR, 'dashboards-offer-simulated.png'), fullPage: true });
 
     await page.click('#show-synthetic');
-    await expect.poll(() => status().getAttribute('data-state')).toBe('ready');
+    await poll(() => status().getAttribute('data-state')).toBe('ready');
     expect(await metric('plays').textContent()).toBe('3');
     expect(await page.inputValue('#scope')).toBe('synthetic');
     expect(await banner().isVisible()).toBe(true);
@@ -269,12 +274,11 @@ describe('dashboards in Chromium', () => {
     expect(await hint().isVisible()).toBe(false);
     expect(new URL(page.url()).searchParams.get('synthetic')).toBe('synthetic');
 
-    await mkdir(RESULTS_DIR, { recursive: true });
     await page.screenshot({ path: join(RESULTS_DIR, 'dashboards-simulated.png'), fullPage: true });
 
     // The URL keeps the scope: a reload or a shared link shows the same simulated numbers, banner and all.
     await page.goto(page.url());
-    await expect.poll(() => status().getAttribute('data-state')).toBe('ready');
+    await poll(() => status().getAttribute('data-state')).toBe('ready');
     expect(await page.inputValue('#scope')).toBe('synthetic');
     expect(await metric('plays').textContent()).toBe('3');
     expect(await banner().isVisible()).toBe(true);
@@ -283,21 +287,21 @@ describe('dashboards in Chromium', () => {
 
   it('counts real and simulated viewers under "All", says so, and drops them again for "Real viewers"', async () => {
     await page.goto(`${baseUrl}/dashboards/?videoId=${watchedVideo.id}&synthetic=all`);
-    await expect.poll(() => status().getAttribute('data-state')).toBe('ready');
+    await poll(() => status().getAttribute('data-state')).toBe('ready');
     expect(await metric('plays').textContent()).toBe('3');
     expect(await banner().getAttribute('data-scope')).toBe('all');
     expect(await banner().textContent()).toContain('mix real viewers with synthetic (simulated) ones');
 
     await page.selectOption('#scope', 'real');
-    await expect.poll(() => metric('plays').textContent()).toBe('2');
-    await expect.poll(() => banner().isVisible()).toBe(false);
+    await poll(() => metric('plays').textContent()).toBe('2');
+    await poll(() => banner().isVisible()).toBe(false);
     expect(new URL(page.url()).searchParams.has('synthetic')).toBe(false);
     expect(pageProblems).toEqual([]);
   });
 
   it('marks simulated views in the sessions list, with their cohort and network class', async () => {
     await page.goto(`${baseUrl}/dashboards/sessions?videoId=${watchedVideo.id}&synthetic=all`);
-    await expect.poll(() => status().getAttribute('data-state')).toBe('ready');
+    await poll(() => status().getAttribute('data-state')).toBe('ready');
     expect(await status().textContent()).toContain('3 views, 1 simulated');
     expect(await banner().getAttribute('data-scope')).toBe('all');
     const rows = page.locator('#sessions-rows tr');
@@ -313,6 +317,7 @@ describe('dashboards in Chromium', () => {
     expect(await page.locator(realRows).count()).toBe(2);
     expect(await page.locator(`${realRows} .badge`).count()).toBe(0);
     expect(await cellOf(realRows, 'cohort').allTextContents()).toEqual(['—', '—']);
+    await page.screenshot({ path: join(RESULTS_DIR, 'dashboards-sessions.png'), fullPage: true });
 
     // The other pages' links carry the video and the scope along.
     const overviewLink = new URL(
@@ -328,7 +333,7 @@ describe('dashboards in Chromium', () => {
 
   it('breaks simulated viewers down by network class and by cohort', async () => {
     await page.goto(`${baseUrl}/dashboards/breakdown?synthetic=synthetic&dimension=networkClass`);
-    await expect.poll(() => status().getAttribute('data-state')).toBe('ready');
+    await poll(() => status().getAttribute('data-state')).toBe('ready');
     // Every video ("All videos"): the watched video's simulated viewer and the demo audience.
     expect(await page.inputValue('#video')).toBe('');
     expect(await page.inputValue('#dimension')).toBe('networkClass');
@@ -338,7 +343,7 @@ describe('dashboards in Chromium', () => {
     expect(await banner().isVisible()).toBe(true);
 
     await page.selectOption('#dimension', 'cohort');
-    await expect.poll(() => page.locator('#breakdown').getAttribute('data-dimension')).toBe('cohort');
+    await poll(() => page.locator('#breakdown').getAttribute('data-dimension')).toBe('cohort');
     expect(await cellOf('#breakdown-rows tr[data-value="commuters"]', 'plays').textContent()).toBe('3');
     expect(await cellOf('#breakdown-rows tr[data-value="home"]', 'plays').textContent()).toBe('1');
     expect(new URL(page.url()).searchParams.get('dimension')).toBe('cohort');

@@ -11,8 +11,8 @@ import {
   type Emit,
   toMs,
 } from './beacon-factory.js';
-import type { CmcdMode, CmcdState } from './cmcd.js';
 import { type Clock, createBrowserClock } from './clock.js';
+import type { CmcdMode, CmcdState } from './cmcd.js';
 import { createErrorController } from './error-controller.js';
 import { createFrameCounter } from './frame-counter.js';
 import { createPlayerFrameSource, type FrameSource } from './frame-source.js';
@@ -28,6 +28,26 @@ import { createSeekController } from './seek-controller.js';
 import { createStartupController } from './startup-controller.js';
 import { type PlaybackStats, statsState } from './stats.js';
 import { createTransport, type TransportOptions } from './transport-controller.js';
+
+// Everything a host other than a browser page needs to drive monitor() (the simulator's live mode
+// in Node imports '@streamloop/player-sdk/monitor'), as types: no code is added to the bundle.
+export type { BeaconMetadata } from './beacon-factory.js';
+export type { Clock } from './clock.js';
+export type { FrameSource } from './frame-source.js';
+export type { KeyValueStorage } from './ids.js';
+export type { HideReason, PageEvents, PageHandlers } from './page-events.js';
+export type {
+  Listener,
+  PlayerError,
+  PlayerLike,
+  QualityLevelLike,
+  QualityLevelListLike,
+  TechLike,
+  VhsLike,
+  VhsRequestHook,
+  VhsRequestOptions,
+} from './player-like.js';
+export type { FetchLike, ResponseLike, TransportOptions } from './transport-controller.js';
 
 export interface MonitorOptions {
   /** Catalog id of the video being played. */

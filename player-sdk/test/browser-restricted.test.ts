@@ -14,8 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBundleBuilt, launchChromium, scriptTagPage, startPageServer } from './browser-fixture.js';
 
 /** delivery's refusal: 403 with the grant echoed (so the page may read it) and Vary: Origin. */
-async function startRefusingApi(): Promise<{ base: string; close(): Promise<void> }> {
+async function startRefusingApi(): Promise<{ base: string; asked: string[]; close(): Promise<void> }> {
+  const asked: string[] = [];
   const server: Server = createServer((request, response) => {
+    asked.push(request.url ?? '');
     const origin = request.headers.origin ?? '';
     response
       .writeHead(403, {
@@ -37,32 +39,48 @@ async function startRefusingApi(): Promise<{ base: string; close(): Promise<void
   const { port } = server.address() as AddressInfo;
   return {
     base: `http://localhost:${port}`,
+    asked,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 
-const pageFor = (apiBase: string) =>
+const pageFor = (apiBase: string, options: Record<string, unknown> = {}) =>
   scriptTagPage({
     videoId: 'restricted-01',
     apiBase,
     collectorUrl: '/v1/beacons',
     transport: { flushIntervalMs: 200 },
+    ...options,
+  });
+
+/** The fatal error beacons a page server received so far, once there is one. */
+const fatalErrors = (server: Awaited<ReturnType<typeof startPageServer>>) =>
+  eventually('a fatal error beacon', () => {
+    const found = server.received.flatMap((r) => r.beacons).filter((b: Beacon) => b.event === 'error');
+    return found.length > 0 ? found : undefined;
   });
 
 describe('a restricted video on a site its owner did not list (Chromium)', () => {
   let browser: Browser;
   let api: Awaited<ReturnType<typeof startRefusingApi>>;
   let server: Awaited<ReturnType<typeof startPageServer>>;
+  /** The same page for a simulated viewer (metadata.synthetic), as the simulator's browser runs would open it. */
+  let simulatedServer: Awaited<ReturnType<typeof startPageServer>>;
 
   beforeAll(async () => {
     assertBundleBuilt();
     api = await startRefusingApi();
     server = await startPageServer({ page: pageFor(api.base), hlsDir: tmpdir() });
+    simulatedServer = await startPageServer({
+      page: pageFor(api.base, { metadata: { synthetic: true, cohort: 'commuters', networkClass: '3g' } }),
+      hlsDir: tmpdir(),
+    });
     browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    await simulatedServer?.close();
     await api?.close();
   });
 
@@ -86,13 +104,24 @@ describe('a restricted video on a site its owner did not list (Chromium)', () =>
     expect(shown.message).toContain('its owner restricts playback to listed domains');
     expect(shown.display).toContain('ERR_PLAYBACK_RESTRICTED');
 
-    const errors = await eventually('a fatal error beacon', () => {
-      const found = server.received.flatMap((r) => r.beacons).filter((b: Beacon) => b.event === 'error');
-      return found.length > 0 ? found : undefined;
-    });
+    const errors = await fatalErrors(server);
+    // A real viewer's page asks without the synthetic parameter.
+    expect(api.asked[0]).toBe('/api/v1/videos/restricted-01/playback');
     expect(errors.map(({ errorCode, fatal }) => ({ errorCode, fatal }))).toEqual([
       { errorCode: 'ERR_PLAYBACK_RESTRICTED', fatal: true },
     ]);
+    await page.close();
+  });
+  it('asks the playback API for a simulated viewer with ?synthetic=1 and marks every beacon of the view', async () => {
+    const page = await browser.newPage();
+    await page.goto(simulatedServer.url);
+    const [error] = await fatalErrors(simulatedServer);
+    expect(error).toMatchObject({ errorCode: 'ERR_PLAYBACK_RESTRICTED', fatal: true });
+    expect(api.asked).toContain('/api/v1/videos/restricted-01/playback?synthetic=1');
+    const beacons = simulatedServer.received.flatMap((r) => r.beacons);
+    expect(beacons.map((b) => b.event)).toContain('viewstart');
+    for (const beacon of beacons)
+      expect(beacon).toMatchObject({ synthetic: true, cohort: 'commuters', networkClass: '3g' });
     await page.close();
   });
 });

@@ -7,10 +7,10 @@ import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
-import { monitor } from '@streamloop/player-sdk/monitor';
 import type { Beacon } from '@streamloop/core/schemas/beacon';
+import { monitor } from '@streamloop/player-sdk/monitor';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createMemoryStorage, FakePage, FakePlayer, validateBeacon } from './helpers.js';
+import { createMemoryStorage, FakePage, FakePlayer, FakeVhs, FakeVideo, validateBeacon } from './helpers.js';
 
 const BROWSER_GLOBALS = [
   'window',
@@ -76,6 +76,9 @@ describe('monitor in Node (the simulator live mode)', () => {
       monotonicMs += ms;
     };
     const player = new FakePlayer();
+    // A VHS stand-in whose request hook the simulator calls before each real request it makes.
+    player.video = new FakeVideo();
+    player.vhs = new FakeVhs();
     const page = new FakePage();
     const qoe = monitor(player, {
       videoId: 'video-0001',
@@ -91,6 +94,18 @@ describe('monitor in Node (the simulator live mode)', () => {
     player.startPlaying();
     tick(400);
     player.advance(0.4);
+    // One segment request, as live mode makes it: the hook adds CMCD, the "XHR" reports its bytes.
+    const request = player.vhs.request('http://127.0.0.1:1/media/v/720p/seg_00001.m4s?token=t', 'segment');
+    const cmcd = new URL(request.uri).searchParams.get('CMCD') ?? '';
+    expect(cmcd).toContain(`sid="${qoe.sessionId}"`);
+    expect(cmcd).toContain('cid="video-0001"');
+    const xhr = Object.assign(new EventTarget(), { readyState: 1, status: 0 });
+    request.beforeSend?.(xhr as unknown as XMLHttpRequest);
+    tick(30);
+    Object.assign(xhr, { readyState: 2, status: 200 });
+    xhr.dispatchEvent(new Event('readystatechange'));
+    tick(70);
+    xhr.dispatchEvent(Object.assign(new Event('loadend'), { loaded: 250_000 }));
     for (let i = 0; i < 8; i++) {
       tick(250);
       player.advance(0.25);
@@ -105,6 +120,13 @@ describe('monitor in Node (the simulator live mode)', () => {
       expect(beacon).toMatchObject({ synthetic: true, cohort: 'commuters', networkClass: '3g' });
     }
     expect(beacons().find((b) => b.event === 'firstframe')?.startupTimeMs).toBe(400);
+    // 250 000 bytes in 100 ms of virtual time: the SDK's own throughput arithmetic, on the simulator's clock.
+    expect(beacons().find((b) => b.event === 'viewend')).toMatchObject({
+      requestCount: 1,
+      bytesDownloaded: 250_000,
+      throughputKbps: 20_000,
+      ttfbMs: 30,
+    });
     expect(beacons()[0]?.clientTimeMs).toBe(Date.parse('2026-01-01T00:00:00Z'));
     // text/plain keeps browsers' POSTs CORS-simple; the collector reads the same body from Node.
     expect(new Set(received.map((batch) => batch.contentType))).toEqual(new Set(['text/plain']));

@@ -5,6 +5,8 @@
  */
 import type { SyntheticScope } from '@streamloop/core/schemas/qoe-api';
 
+// Spelt here, typed by core: core's qoe-api module builds TypeBox schemas when it loads, so importing
+// a value from it would put TypeBox into every page's bundle.
 export const SCOPES: readonly SyntheticScope[] = ['real', 'synthetic', 'all'];
 export const DEFAULT_SCOPE: SyntheticScope = 'real';
 
