@@ -96,8 +96,8 @@ ALTER TABLE {db}.qoe_rendition_minute_v1
 -- replaces its real rows, but a row of views that were ALL synthetic would have no successor and stay
 -- real forever: drop those minutes' rows; the rollup job's next run (every minute) writes them again
 -- (the views above count as inserted now). Only stores that took simulated beacons before this
--- migration have such minutes (elsewhere the subquery finds none, from the narrow `synthetic`
--- column, and no part is rewritten); until that run they read empty, never wrong.
+-- migration have such minutes (elsewhere the subquery, which reads only the narrow `synthetic`
+-- column of beacons_v1, finds none and no row changes); until that run they read empty, never wrong.
 ALTER TABLE {db}.qoe_minute_v1 DELETE WHERE minute IN (
     SELECT toStartOfMinute(min(first_received_at)) FROM {db}.views_v1
     WHERE (video_id, view_id) IN (SELECT video_id, view_id FROM {db}.beacons_v1 WHERE source = 'sdk' AND synthetic)

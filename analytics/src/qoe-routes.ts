@@ -23,6 +23,7 @@ import {
   QoeTimeseriesResponse,
   QoeTopVideosResponse,
   SessionBeaconsResponse,
+  SYNTHETIC_SCOPES,
   type SyntheticScope,
 } from '@streamloop/core/schemas/qoe-api';
 import { type ApiKeyOption, createApiKeyGuard } from '@streamloop/service-kit/api-key';
@@ -78,7 +79,7 @@ export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): vo
     if (unknown.length > 0) {
       throw new AppError(
         'ERR_VALIDATION',
-        `unknown query parameter ${unknown.map((key) => JSON.stringify(key)).join(', ')}; filters are ${Object.keys(filterProperties).join(', ')}, and synthetic`,
+        `unknown query parameter ${unknown.map((key) => JSON.stringify(key)).join(', ')}; filters are ${Object.keys(filterProperties).join(', ')}; synthetic=${SYNTHETIC_SCOPES.join('|')} picks the views`,
       );
     }
     const scope = scopeOrThrow(raw.synthetic);
@@ -198,7 +199,11 @@ export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): vo
     '/api/v1/qoe/sessions/:sessionId/beacons',
     {
       onRequest,
-      schema: { params: SessionParams, querystring: SessionBeaconsQuery, response: ok(SessionBeaconsResponse) },
+      schema: {
+        params: SessionParams,
+        querystring: SessionBeaconsQuery,
+        response: ok(SessionBeaconsResponse),
+      },
     },
     async (request, reply) => {
       const { sessionId } = request.params;

@@ -15,7 +15,7 @@
 
 /**
  * Dimensions every rollup row carries; '' means unknown. Each but video_id (views_v1's key) is a
- * per-view `any` column of views_v1, read back by `viewRowsSql` from this list.
+ * per-view `any` column of views_v1, which `viewRowsSql` reads back by this list.
  */
 export const DIMENSION_COLUMNS = [
   'video_id',
@@ -30,6 +30,8 @@ export const DIMENSION_COLUMNS = [
   'network_class',
 ] as const;
 export type DimensionColumn = (typeof DIMENSION_COLUMNS)[number];
+/** The dimensions views_v1 keeps per view (video_id is its key). */
+const VIEW_DIMENSION_COLUMNS = DIMENSION_COLUMNS.filter((column) => column !== 'video_id');
 
 /**
  * Every partial row's key: the start minute, the dimensions and `synthetic` (1: a simulated viewer's
@@ -55,7 +57,7 @@ const SUMMED_COLUMNS = [
   'bitrate_play_time_ms',
 ] as const;
 
-/** The columns of qoe_minute_v1 after the key (the job inserts by this list). */
+/** The columns of qoe_minute_v1 after minute, dimensions and synthetic (the job inserts by this list). */
 export const MINUTE_PARTIAL_COLUMNS = [
   'views',
   'plays',
@@ -75,7 +77,7 @@ export const MINUTE_PARTIAL_COLUMNS = [
 export function viewRowsSql(database: string, where: string, having: string): string {
   return `
     SELECT
-      video_id, view_id, session_id, viewer_id, ${DIMENSION_COLUMNS.slice(1).join(', ')}, synthetic,
+      video_id, view_id, session_id, viewer_id, ${VIEW_DIMENSION_COLUMNS.join(', ')}, synthetic,
       started_at, last_beacon_at,
       arrayExists(x -> x.event IN ('playrequest', 'firstframe'), b) AS requested,
       arrayFilter(x -> x.event = 'firstframe', b) AS first_frames,
@@ -107,9 +109,7 @@ export function viewRowsSql(database: string, where: string, having: string): st
         video_id, view_id,
         any(session_id) AS session_id,
         any(viewer_id) AS viewer_id,
-        ${DIMENSION_COLUMNS.slice(1)
-          .map((column) => `ifNull(any(${column}), '') AS ${column}`)
-          .join(',\n        ')},
+        ${VIEW_DIMENSION_COLUMNS.map((column) => `ifNull(any(${column}), '') AS ${column}`).join(',\n        ')},
         max(synthetic) AS synthetic,
         min(first_received_at) AS started_at,
         max(last_received_at) AS last_beacon_at,
@@ -141,7 +141,7 @@ export function minutePartialsSelect(viewRows: string): string {
     GROUP BY ${PARTIAL_KEY_COLUMNS.join(', ')}`;
 }
 
-/** The columns of qoe_rendition_minute_v1 after the key (the job inserts by this list). */
+/** The columns of qoe_rendition_minute_v1 after minute, dimensions and synthetic (the job inserts by this list). */
 export const RENDITION_PARTIAL_COLUMNS = [
   'rendition',
   'height',

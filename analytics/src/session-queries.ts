@@ -101,7 +101,8 @@ export async function getSessionBeacons(
   return {
     beacons: rows.slice(0, params.limit).map(toStoredBeacon),
     truncated: rows.length > params.limit,
-    outsideScope: rows.length === 0 && params.synthetic !== 'all' ? await countSessionBeacons(target, params) : 0,
+    outsideScope:
+      rows.length === 0 && params.synthetic !== 'all' ? await countSessionBeacons(target, params) : 0,
   };
 }
 

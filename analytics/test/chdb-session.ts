@@ -1,14 +1,19 @@
 /**
  * One chdb session per test file (the engine binds one data directory per process), migrated with
- * the package's own migrations into a database of this file's own.
+ * the package's own migrations into a database of this file's own; and the QoE routes over it.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AnalyticsStore } from '@streamloop/analytics-store/analytics-store';
 import { createChdbAnalyticsStore } from '@streamloop/analytics-store/chdb-analytics-store';
+import { createLogger } from '@streamloop/core/logger';
+import { createMetricsRegistry } from '@streamloop/core/metrics';
 import { uniqueName } from '@streamloop/core/testing';
+import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
+import type { FastifyInstance } from 'fastify';
 import { MIGRATIONS_DIR } from '../src/mount-analytics.js';
+import { registerQoeRoutes } from '../src/qoe-routes.js';
 
 export async function openChdbSession(): Promise<{ store: AnalyticsStore; close(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'streamloop-analytics-test-'));
@@ -57,4 +62,23 @@ export async function viewsCaughtUp(store: AnalyticsStore, videoId: string): Pro
   });
   const [row] = await result.json<{ raw: string; views: string | null }>();
   return Number(row?.raw ?? 0) === Number(row?.views ?? 0);
+}
+
+/** The shared HTTP app (its error handler included) with the QoE routes on `store`, for inject(). */
+export function qoeTestApp(
+  store: AnalyticsStore,
+  options: { apiKey: string; nowMs?: number },
+): FastifyInstance {
+  const app = buildHttpApp({
+    logger: createLogger({ name: 'analytics-test', level: 'silent' }),
+    registry: createMetricsRegistry({ collectProcessMetrics: false }),
+    ports: [],
+  });
+  const { nowMs } = options;
+  registerQoeRoutes(app, {
+    analyticsStore: store,
+    apiKey: options.apiKey,
+    ...(nowMs === undefined ? {} : { now: () => nowMs }),
+  });
+  return app;
 }

@@ -1,7 +1,8 @@
 /**
  * The same pipeline on a real Kafka: beacons produced as the collector does (key = session id,
- * spread over partitions) reach chdb and the overview, a redelivered batch still counts once, and
- * poison between good beacons goes to the dead-letter topic (topics and groups of this file's own).
+ * spread over partitions) reach chdb and the overview (a simulated viewer's only when asked), a
+ * redelivered batch still counts once, and poison between good beacons (a half-marked one too) goes
+ * to the dead-letter topic (topics and groups of this file's own).
  */
 import { loadConfig } from '@streamloop/core/config';
 import { createLogger } from '@streamloop/core/logger';
@@ -73,7 +74,7 @@ describe(`beacons from Kafka (${kafkaAddress}) into chdb`, () => {
     await chdb?.close();
   });
 
-  it('counts two views once each, however often Kafka delivers their beacons', async () => {
+  it('counts two real views once each, a simulated one apart, however often Kafka delivers their beacons', async () => {
     await log.ensureTopics([{ name: topic, partitions: 3 }]);
     consumer = createBeaconConsumer({
       eventLog: log,
@@ -102,6 +103,16 @@ describe(`beacons from Kafka (${kafkaAddress}) into chdb`, () => {
         startupTimeMs: 1250,
         heartbeatsWatchMs: [2_000],
       }),
+      // A simulated viewer's view in the same stream: none of the real numbers below may move.
+      ...viewBeacons({
+        videoId,
+        viewId: 'k3',
+        viewerId: 'viewer-sim',
+        startupTimeMs: 5000,
+        rebuffersMs: [4_000],
+        heartbeatsWatchMs: [6_000],
+        marking: { synthetic: true, cohort: 'commuters', networkClass: '3g' },
+      }),
     ];
     const messages = beacons.map((b) => collectorMessage(b, receivedAtMs));
     await log.publish(topic, messages);
@@ -117,9 +128,19 @@ describe(`beacons from Kafka (${kafkaAddress}) into chdb`, () => {
         : undefined,
     );
 
-    expect(
-      await getOverview(chdb.store, { videoId, fromMs: receivedAtMs - 1000, toMs: receivedAtMs + 1000 }),
-    ).toMatchObject({
+    const range = { videoId, fromMs: receivedAtMs - 1000, toMs: receivedAtMs + 1000 };
+    expect(await getOverview(chdb.store, { ...range, synthetic: 'synthetic' })).toMatchObject({
+      plays: 1,
+      startupTimeMs: { p50: 5000 },
+      rebufferTimeMs: 4_000,
+      watchTimeMs: 6_000,
+    });
+    expect(await getOverview(chdb.store, { ...range, synthetic: 'all' })).toMatchObject({
+      plays: 3,
+      viewers: 3,
+    });
+    // The default: real viewers only.
+    expect(await getOverview(chdb.store, range)).toMatchObject({
       plays: 2,
       viewers: 2,
       // [350, 1250]: p50 = 350 + 0.5 × 900 = 800; p95 = 350 + 0.95 × 900 = 1205
@@ -218,11 +239,16 @@ describe(`beacons from Kafka (${kafkaAddress}) into chdb`, () => {
       key: 'session-p',
       value: Buffer.from(JSON.stringify({ beacon: makeBeacon({ videoId }), receivedAtMs: 'yesterday' })),
     };
-    await log.publish(poisonTopic, [good(1), good(2), notJson, good(3), noEnvelope, good(4)]);
+    // Half-marked (a cohort without synthetic: true): valid JSON, a valid envelope, refused by core's rule.
+    const halfMarked = collectorMessage(
+      makeBeacon({ videoId, sessionId: 'session-p', seq: 9, event: 'playrequest', cohort: 'commuters' }),
+      receivedAtMs,
+    );
+    await log.publish(poisonTopic, [good(1), good(2), notJson, good(3), noEnvelope, halfMarked, good(4)]);
 
     const { letters } = await readDeadLetters(log, { groupId: readerGroupId, topic: deadLetterTopic });
-    await eventually('both poison messages on the dead-letter topic', () =>
-      letters.length >= 2 ? true : undefined,
+    await eventually('the three poison messages on the dead-letter topic', () =>
+      letters.length >= 3 ? true : undefined,
     );
     await eventually('the good beacons in chdb and the group caught up', async () =>
       (await storedBeacons(videoId)).rows >= 4 &&
@@ -245,12 +271,21 @@ describe(`beacons from Kafka (${kafkaAddress}) into chdb`, () => {
         value: noEnvelope.value.toString('utf8'),
         source: expect.objectContaining({ topic: poisonTopic, offset: '4' }),
       }),
+      expect.objectContaining({
+        reason: 'invalid_beacon',
+        detail: expect.stringContaining('/synthetic: cohort marks a simulated viewer'),
+        value: halfMarked.value.toString('utf8'),
+        source: expect.objectContaining({ topic: poisonTopic, offset: '5' }),
+      }),
     ]);
     // Exactly once: four rows, four distinct beacons, nothing of the poison.
     expect(await storedBeacons(videoId)).toEqual({ rows: 4, ids: 4 });
     expect(await metricValue(registry, 'streamloop_analytics_beacons_inserted_total')).toBe(4);
     expect(
       await metricValue(registry, 'streamloop_analytics_beacons_dropped_total', { reason: 'invalid_json' }),
+    ).toBe(1);
+    expect(
+      await metricValue(registry, 'streamloop_analytics_beacons_dropped_total', { reason: 'invalid_beacon' }),
     ).toBe(1);
   });
 });

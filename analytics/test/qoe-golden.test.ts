@@ -3,17 +3,13 @@
  * step into beacons_v1, then every QoE route, first from the view-level table alone, then from the
  * per-minute rollups — and again after every beacon was stored a second time.
  */
-import { createLogger } from '@streamloop/core/logger';
-import { createMetricsRegistry } from '@streamloop/core/metrics';
 import { uniqueName } from '@streamloop/core/testing';
-import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { beaconRowStep } from '../src/beacon-row-step.js';
 import { type BeaconRow, createBeaconsTable } from '../src/beacons-table.js';
 import { runRollup } from '../src/jobs/rollup-job.js';
-import { registerQoeRoutes } from '../src/qoe-routes.js';
 import { readWatermarkMs } from '../src/qoe-sources.js';
-import { openChdbSession } from './chdb-session.js';
+import { openChdbSession, qoeTestApp } from './chdb-session.js';
 import { expectGoldenAnswers, GOLDEN_API_KEY } from './golden-checks.js';
 import { type GoldenBeacon, goldenBeacons } from './golden-fixture.js';
 
@@ -22,12 +18,7 @@ const DAY_MS = 24 * 3600 * 1000;
 const prefix = uniqueName('golden');
 const golden = goldenBeacons(prefix, START_MS);
 const chdb = await openChdbSession();
-const app = buildHttpApp({
-  logger: createLogger({ name: 'golden-test', level: 'silent' }),
-  registry: createMetricsRegistry({ collectProcessMetrics: false }),
-  ports: [],
-});
-registerQoeRoutes(app, { analyticsStore: chdb.store, apiKey: GOLDEN_API_KEY, now: () => START_MS + DAY_MS });
+const app = qoeTestApp(chdb.store, { apiKey: GOLDEN_API_KEY, nowMs: START_MS + DAY_MS });
 const table = createBeaconsTable(chdb.store);
 
 /** Rows as the consumer writes them (the same step), context included. */

@@ -4,13 +4,12 @@
  */
 import { makeBeacon, uniqueName } from '@streamloop/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { beaconRowStep } from '../src/beacon-row-step.js';
-import { type BeaconRow, createBeaconsTable } from '../src/beacons-table.js';
+import { createBeaconsTable } from '../src/beacons-table.js';
 import { runRetention } from '../src/jobs/retention-job.js';
 import { runRollup } from '../src/jobs/rollup-job.js';
 import { getOverview } from '../src/qoe-queries.js';
 import { openChdbSession, storedRows } from './chdb-session.js';
-import { viewBeacons } from './make-beacon.js';
+import { rowsOf, viewBeacons } from './make-beacon.js';
 
 const chdb = await openChdbSession();
 const table = createBeaconsTable(chdb.store);
@@ -19,31 +18,16 @@ const DAY_MS = 24 * 3600 * 1000;
 
 afterAll(() => chdb.close());
 
-function rows(beacons: ReturnType<typeof makeBeacon>[], receivedAtMs: number): BeaconRow[] {
-  return beacons.map((beacon, i) => {
-    const result = beaconRowStep(
-      { beacon, receivedAtMs },
-      {
-        topic: 't',
-        partition: 0,
-        offset: String(i),
-        timestamp: receivedAtMs,
-        key: 'k',
-        value: Buffer.alloc(0),
-      },
-    );
-    if (result.kind !== 'ok') throw new Error(result.detail);
-    return result.value;
-  });
-}
-
 describe('rollup job', () => {
   it('recomputes a rolled-up minute when a late beacon of its view arrives', async () => {
     const videoId = uniqueName('late-video');
     const startMs = Date.UTC(2025, 6, 1, 8, 0, 0);
     const range = { videoId, fromMs: startMs, toMs: startMs + MINUTE_MS };
     const view = { videoId, viewId: uniqueName('late-view'), viewerId: 'viewer-late', startupTimeMs: 800 };
-    await table.insert(rows(viewBeacons({ ...view, heartbeatsWatchMs: [10_000] }), startMs), uniqueName('t'));
+    await table.insert(
+      rowsOf(viewBeacons({ ...view, heartbeatsWatchMs: [10_000] }), startMs),
+      uniqueName('t'),
+    );
     const rolled = await runRollup(chdb.store, { nowMs: startMs + 3600_000 });
     expect(rolled.watermarkMs).toBeGreaterThan(startMs);
     expect(await getOverview(chdb.store, range)).toMatchObject({ plays: 1, watchTimeMs: 10_000 });
@@ -56,7 +40,7 @@ describe('rollup job', () => {
       event: 'heartbeat',
       watchTimeMs: 10_000,
     });
-    await table.insert(rows([late], lateMs), uniqueName('t'));
+    await table.insert(rowsOf([late], lateMs), uniqueName('t'));
     for (let run = 0; run < 2; run++) {
       await runRollup(chdb.store, { nowMs: lateMs + MINUTE_MS });
       expect(await getOverview(chdb.store, range)).toMatchObject({ plays: 1, watchTimeMs: 20_000 });
@@ -74,8 +58,8 @@ describe('retention job', () => {
     const view = (id: string) =>
       viewBeacons({ videoId, viewId: uniqueName(id), viewerId: id, startupTimeMs: 600 });
     const oldView = view('old');
-    await table.insert(rows(oldView, oldMs), uniqueName('t'));
-    await table.insert(rows(view('recent'), recentMs), uniqueName('t'));
+    await table.insert(rowsOf(oldView, oldMs), uniqueName('t'));
+    await table.insert(rowsOf(view('recent'), recentMs), uniqueName('t'));
     await runRollup(chdb.store, { nowMs });
     expect(await storedRows(chdb.store, videoId)).toBe(2 * oldView.length);
 

@@ -1,26 +1,17 @@
 /**
  * The QoE API over fastify's inject, on the shared HTTP app (error handler included) and chdb.
  */
-import { createLogger } from '@streamloop/core/logger';
-import { createMetricsRegistry } from '@streamloop/core/metrics';
 import { uniqueName } from '@streamloop/core/testing';
-import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBeaconsTable } from '../src/beacons-table.js';
-import { registerQoeRoutes } from '../src/qoe-routes.js';
-import { openChdbSession } from './chdb-session.js';
+import { openChdbSession, qoeTestApp } from './chdb-session.js';
 import { rowsOf, viewBeacons } from './make-beacon.js';
 
 const API_KEY = 'test-api-key-0123456789';
 const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 const HOUR_MS = 3600 * 1000;
 const chdb = await openChdbSession();
-const app = buildHttpApp({
-  logger: createLogger({ name: 'analytics-test', level: 'silent' }),
-  registry: createMetricsRegistry({ collectProcessMetrics: false }),
-  ports: [],
-});
-registerQoeRoutes(app, { analyticsStore: chdb.store, apiKey: API_KEY, now: () => NOW });
+const app = qoeTestApp(chdb.store, { apiKey: API_KEY, nowMs: NOW });
 
 const videoId = uniqueName('video');
 const auth = { authorization: `Bearer ${API_KEY}` };

@@ -101,7 +101,9 @@ describe('every beacon field, stored and read back', () => {
     // finds none of them and says why.
     const real = await sessionBeacons(sessionId);
     expect(real.statusCode).toBe(404);
-    expect(real.json().error.message).toMatch(/no real beacons \(2 stored outside that scope\); ask with synthetic=all/);
+    expect(real.json().error.message).toMatch(
+      /no real beacons \(2 stored outside that scope\); ask with synthetic=all/,
+    );
 
     const res = await sessionBeacons(sessionId, auth, '?synthetic=synthetic');
     expect(res.statusCode).toBe(200);

@@ -302,3 +302,59 @@ describe('POST /api/v1/sql auth', () => {
     expect((await sql({ query: 'SELECT 1' }, { authorization: 'Bearer wrong' })).statusCode).toBe(401);
   });
 });
+
+// Last: its rows would change the row count the refusal tests above check.
+describe('POST /api/v1/sql and simulated viewers (migration 007)', () => {
+  it('shows the synthetic marking, cohort and network class in beacons_v1, views_v1 and both rollups', async () => {
+    const videoId = 'video-sql-synthetic';
+    await chdb.store.client.insert({
+      table: `${chdb.store.database}.${BEACONS_TABLE}`,
+      values: [
+        {
+          beacon_id: 'sim-1',
+          event: 'viewstart',
+          video_id: videoId,
+          view_id: 'sim',
+          received_at: toDateTime64Text(RECEIVED_AT_MS),
+          synthetic: true,
+          cohort: 'commuters',
+          network_class: '3g',
+        },
+        {
+          beacon_id: 'real-1',
+          event: 'viewstart',
+          video_id: videoId,
+          view_id: 'real',
+          received_at: toDateTime64Text(RECEIVED_AT_MS),
+        },
+      ],
+      format: 'JSONEachRow',
+    });
+    const views = await sql({
+      query: `SELECT view_id, max(synthetic) AS synthetic, any(cohort) AS cohort, any(network_class) AS network_class
+        FROM views_v1 WHERE video_id = {videoId:String} GROUP BY view_id ORDER BY view_id`,
+      format: 'json',
+      params: { videoId },
+    });
+    expect(views.statusCode, views.body).toBe(200);
+    expect(views.json()).toEqual([
+      { view_id: 'real', synthetic: 0, cohort: null, network_class: null },
+      { view_id: 'sim', synthetic: 1, cohort: 'commuters', network_class: '3g' },
+    ]);
+    const columns = await sql({
+      query: `SELECT table, groupArray(name) AS columns FROM (
+          SELECT table, name FROM system.columns
+          WHERE database = currentDatabase() AND name IN ('synthetic', 'cohort', 'network_class')
+          ORDER BY table, name)
+        GROUP BY table ORDER BY table`,
+      format: 'json',
+    });
+    expect(columns.statusCode, columns.body).toBe(200);
+    expect(columns.json()).toEqual(
+      ['beacons_v1', 'qoe_minute_v1', 'qoe_rendition_minute_v1', 'views_v1', 'views_v1_mv'].map((table) => ({
+        table,
+        columns: ['cohort', 'network_class', 'synthetic'],
+      })),
+    );
+  });
+});

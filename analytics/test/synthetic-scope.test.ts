@@ -12,16 +12,12 @@
  * | s2   | synthetic commuters/3g| s2     | T0+3 min | 3 000   | 2 000         | 10 000            | 800         |
  * | s3   | synthetic home/4g     | s3     | T0+4 min | 600     | —             | 20 000            | 4 000       |
  */
-import { createLogger } from '@streamloop/core/logger';
-import { createMetricsRegistry } from '@streamloop/core/metrics';
 import { uniqueName } from '@streamloop/core/testing';
-import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBeaconsTable } from '../src/beacons-table.js';
 import { runRollup } from '../src/jobs/rollup-job.js';
 import { readWatermarkMs } from '../src/qoe-sources.js';
-import { registerQoeRoutes } from '../src/qoe-routes.js';
-import { openChdbSession } from './chdb-session.js';
+import { openChdbSession, qoeTestApp } from './chdb-session.js';
 import { rowsOf, type ViewSpec, viewBeacons } from './make-beacon.js';
 
 const API_KEY = 'synthetic-api-key-0123456789';
@@ -29,12 +25,7 @@ const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 const MINUTE_MS = 60_000;
 const T0 = NOW - 120 * MINUTE_MS;
 const chdb = await openChdbSession();
-const app = buildHttpApp({
-  logger: createLogger({ name: 'analytics-test', level: 'silent' }),
-  registry: createMetricsRegistry({ collectProcessMetrics: false }),
-  ports: [],
-});
-registerQoeRoutes(app, { analyticsStore: chdb.store, apiKey: API_KEY, now: () => NOW });
+const app = qoeTestApp(chdb.store, { apiKey: API_KEY, nowMs: NOW });
 
 const videoId = uniqueName('video');
 const COMMUTERS_3G = { synthetic: true, cohort: 'commuters', networkClass: '3g' } as const;

@@ -71,8 +71,10 @@ describe(`POST /v1/beacons on Kafka (${kafkaAddress})`, () => {
     ).toEqual([...beacons].sort((a, b) => a.beaconId.localeCompare(b.beaconId)));
   });
 
-  it('carries a simulated viewer\'s marking (synthetic, cohort, networkClass) to the topic unchanged', async () => {
-    const started = (collector ??= await startCollector({ eventLog }));
+  it("carries a simulated viewer's marking (synthetic, cohort, networkClass) to the topic unchanged", async () => {
+    // The first test's collector (and its topic, deleted after the suite) when it ran, else a new one.
+    collector ??= await startCollector({ eventLog });
+    const started = collector;
     const session = uniqueName('synthetic-session');
     const beacons = makeView(session, ['viewstart', 'firstframe', 'viewend']).map((beacon) => ({
       ...beacon,

@@ -113,31 +113,40 @@ describe('POST /v1/beacons on the embedded event log', () => {
 
     it.each<[string, Record<string, unknown>, string]>([
       ['a cohort without synthetic', { cohort: 'commuters.3g' }, 'cohort marks a simulated viewer'],
-      ['a network class with synthetic: false', { synthetic: false, networkClass: '3g' }, 'networkClass marks'],
+      [
+        'a network class with synthetic: false',
+        { synthetic: false, networkClass: '3g' },
+        'networkClass marks',
+      ],
       ['both without synthetic', { cohort: 'c', networkClass: '3g' }, 'cohort and networkClass mark'],
-    ])('refuses %s (half-marked) by index, keeps the rest, produces none of it', async (_what, marking, message) => {
-      collector = await startCollector();
-      const good = makeBeacon(marked);
-      const half = makeBeacon(marking);
-      const response = await collector.post([good, half]);
-      expect(response.statusCode).toBe(207);
-      expect(response.json()).toEqual({
-        accepted: 1,
-        rejected: [{ index: 1, issues: [{ path: '/synthetic', message: expect.stringContaining(message) }] }],
-      });
-      // Alone, it is a 400 ERR_VALIDATION naming the same reason.
-      const alone = await collector.post([makeBeacon(marking)]);
-      expect(alone.statusCode).toBe(400);
-      expect(alone.json().error).toMatchObject({
-        code: 'ERR_VALIDATION',
-        details: { rejected: [{ index: 0, issues: [{ path: '/synthetic' }] }] },
-      });
-      await collector.post([makeBeacon({ event: 'viewend' })]);
-      const produced = (await collector.produced(2)).map((m) => envelopeOf(m).beacon.beaconId);
-      expect(produced).toHaveLength(2);
-      expect(produced).not.toContain(half.beaconId);
-      expect(await metricValue(collector.registry, METRIC.rejected)).toBe(2);
-    });
+    ])(
+      'refuses %s (half-marked) by index, keeps the rest, produces none of it',
+      async (_what, marking, message) => {
+        collector = await startCollector();
+        const good = makeBeacon(marked);
+        const half = makeBeacon(marking);
+        const response = await collector.post([good, half]);
+        expect(response.statusCode).toBe(207);
+        expect(response.json()).toEqual({
+          accepted: 1,
+          rejected: [
+            { index: 1, issues: [{ path: '/synthetic', message: expect.stringContaining(message) }] },
+          ],
+        });
+        // Alone, it is a 400 ERR_VALIDATION naming the same reason.
+        const alone = await collector.post([makeBeacon(marking)]);
+        expect(alone.statusCode).toBe(400);
+        expect(alone.json().error).toMatchObject({
+          code: 'ERR_VALIDATION',
+          details: { rejected: [{ index: 0, issues: [{ path: '/synthetic' }] }] },
+        });
+        await collector.post([makeBeacon({ event: 'viewend' })]);
+        const produced = (await collector.produced(2)).map((m) => envelopeOf(m).beacon.beaconId);
+        expect(produced).toHaveLength(2);
+        expect(produced).not.toContain(half.beaconId);
+        expect(await metricValue(collector.registry, METRIC.rejected)).toBe(2);
+      },
+    );
   });
 
   it('lists the reasons when no beacon is valid', async () => {

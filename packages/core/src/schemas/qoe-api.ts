@@ -30,7 +30,11 @@ export type QoeFilters = Static<typeof QoeFilters>;
  * Which views a QoE number counts: `real` (the default: people only), `synthetic` (simulated
  * viewers only) or `all`. Every QoE route takes it as `?synthetic=` and echoes it.
  */
-export const SyntheticScope = Type.Union([Type.Literal('real'), Type.Literal('synthetic'), Type.Literal('all')]);
+export const SyntheticScope = Type.Union([
+  Type.Literal('real'),
+  Type.Literal('synthetic'),
+  Type.Literal('all'),
+]);
 export type SyntheticScope = Static<typeof SyntheticScope>;
 export const SYNTHETIC_SCOPES: readonly SyntheticScope[] = ['real', 'synthetic', 'all'];
 /** Real viewers only unless a reader asks: simulated views can never be mistaken for real ones. */
