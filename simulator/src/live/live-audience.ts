@@ -60,8 +60,9 @@ export interface LiveAudienceOptions {
   maxSessionMs?: number;
   heartbeatIntervalMs?: number;
   /**
-   * Each viewer sends from its own 127.77.x.y address (default: true for a loopback target), so the
-   * stack's per-address limits see many clients, as they would in the field.
+   * Each viewer sends from its own 127.77.x.y address (default: on Linux, for a loopback target), so
+   * the stack's per-address limits see many clients, as they would in the field. Other systems
+   * configure only 127.0.0.1 on the loopback interface.
    */
   addressPerViewer?: boolean;
   onSessionDone?(result: LiveSessionResult): void;
@@ -101,7 +102,7 @@ export async function runLiveAudience(options: LiveAudienceOptions): Promise<Liv
   let failed = 0;
   let stopReason: string | undefined;
   const iterator = options.sessions[Symbol.iterator]();
-  const addressPerViewer = options.addressPerViewer ?? !options.allowRemote;
+  const addressPerViewer = options.addressPerViewer ?? (!options.allowRemote && process.platform === 'linux');
   const addresses = new Map<string, string>();
   const addressOf = (viewerId: string): string => {
     let address = addresses.get(viewerId);
