@@ -102,6 +102,10 @@ export interface CliIo {
 export async function main(argv: readonly string[], io: CliIo = {}): Promise<number> {
   const stdout = io.stdout ?? ((text: string) => process.stdout.write(text));
   const stderr = io.stderr ?? ((text: string) => process.stderr.write(text));
+  if (argv.includes('--help') || argv.includes('-h')) {
+    stdout(`${USAGE}\n\nAudience files, network classes, fast and live mode: docs/simulate.md\n`);
+    return 0;
+  }
   let options: CliOptions;
   try {
     options = parseCliArgs(argv);

@@ -125,6 +125,19 @@ describe('bad input stops the run before any request', () => {
     expect(stderr).toContain('--mode must be fast or live, not "slow"');
     expect(server.requests).toEqual([]);
   });
+
+  it('answers --help with the usage and where the docs are, exit 0, no request', async () => {
+    let stdout = '';
+    const code = await main(['--help'], {
+      stdout: (text) => {
+        stdout += text;
+      },
+    });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^usage: simulate <audience/);
+    expect(stdout).toContain('docs/simulate.md');
+    expect(server.requests).toEqual([]);
+  });
 });
 
 /** Block-style YAML of a plain object (enough for these audiences). */
