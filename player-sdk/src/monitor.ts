@@ -167,7 +167,13 @@ export function monitor(player: PlayerLike, options: MonitorOptions): Monitor {
       heartbeatRefresh();
     },
   });
-  const seek = createSeekController({ player, clock, emit, onChange: () => heartbeatRefresh() });
+  const seek = createSeekController({
+    player,
+    clock,
+    emit,
+    onChange: () => heartbeatRefresh(),
+    stalled: () => rebuffer.stalled(),
+  });
   const rendition = createRenditionController({ player, emit });
   const errors = createErrorController({ player, emit });
   const frames = createFrameCounter(player);

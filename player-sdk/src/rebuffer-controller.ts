@@ -4,7 +4,12 @@
 import type { Emit } from './beacon-factory.js';
 import type { Clock } from './clock.js';
 import type { Listener, PlayerLike } from './player-like.js';
-import { createRebufferState, type RebufferInput, type RebufferOutput } from './rebuffer-state.js';
+import {
+  createRebufferState,
+  isPlayerNudge,
+  type RebufferInput,
+  type RebufferOutput,
+} from './rebuffer-state.js';
 
 export interface RebufferController {
   firstFrame(): void;
@@ -30,6 +35,8 @@ export function createRebufferController(deps: {
   let count = 0;
   let doneMs = 0;
   let openedAt = 0;
+  // A seek of the player's own during a stall (isPlayerNudge) is open: the stall goes on.
+  let nudging = false;
 
   const report = (output: RebufferOutput): void => {
     if (output?.type === 'start') {
@@ -45,12 +52,20 @@ export function createRebufferController(deps: {
   const feed = (input: RebufferInput): void => report(state.next(input, clock.monotonic()));
 
   const onWaiting: Listener = () => {
-    if (!player.paused()) feed(player.seeking() ? 'seeking' : 'waiting');
+    if (!player.paused()) feed(player.seeking() && !nudging ? 'seeking' : 'waiting');
   };
-  const onSeeking: Listener = () => feed('seeking');
+  const onSeeking: Listener = () => {
+    // At `seeking` the playhead already names the target; lastPosition is where it stalled.
+    if (state.phase() === 'stalled' && isPlayerNudge(lastPosition, player.currentTime() ?? lastPosition)) {
+      nudging = true;
+      return;
+    }
+    feed('seeking');
+  };
   const onSeeked: Listener = () => {
     lastPosition = player.currentTime() ?? lastPosition;
-    feed('seeked');
+    if (nudging) nudging = false;
+    else feed('seeked');
   };
   const onPlaying: Listener = () => feed('progress');
   const onTimeUpdate: Listener = () => {

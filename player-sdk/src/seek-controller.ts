@@ -2,11 +2,13 @@
  * Seeks after the first frame: `seekstart` when the viewer moves the playhead, `seekend` when
  * playback resumes at the new position (the playhead advances, or `seeked` while paused), with
  * `seekDurationMs` (seek latency) and `seekFromMs`. Scrubbing (a seek while one is still open) is
- * one seek from where it began. Waiting during a seek is seek latency, never a rebuffer.
+ * one seek from where it began. Waiting during a seek is seek latency, never a rebuffer. A seek the
+ * player makes itself to unstick a stall (isPlayerNudge) is not the viewer's: the stall goes on.
  */
 import { type Emit, toMs } from './beacon-factory.js';
 import type { Clock } from './clock.js';
 import type { Listener, PlayerLike } from './player-like.js';
+import { isPlayerNudge } from './rebuffer-state.js';
 
 export interface SeekController {
   firstFrame(): void;
@@ -24,6 +26,8 @@ export function createSeekController(deps: {
   clock: Clock;
   emit: Emit;
   onChange?(seeking: boolean): void;
+  /** Whether a stall is open (the rebuffer controller), to tell the player's own nudges apart. */
+  stalled?(): boolean;
 }): SeekController {
   const { player, clock, emit } = deps;
   let started = false;
@@ -32,6 +36,7 @@ export function createSeekController(deps: {
   let position = player.currentTime() ?? 0;
   let count = 0;
   let totalMs = 0;
+  let nudging = false;
 
   const end = (): void => {
     if (openedAt === undefined) return;
@@ -44,6 +49,15 @@ export function createSeekController(deps: {
   };
 
   const onSeeking: Listener = () => {
+    if (
+      started &&
+      openedAt === undefined &&
+      deps.stalled?.() &&
+      isPlayerNudge(position, player.currentTime() ?? position)
+    ) {
+      nudging = true;
+      return;
+    }
     if (!started || openedAt !== undefined) {
       settled = false;
       return;
@@ -56,6 +70,10 @@ export function createSeekController(deps: {
   };
   const onSeeked: Listener = () => {
     position = player.currentTime() ?? position;
+    if (nudging) {
+      nudging = false;
+      return;
+    }
     settled = true;
     if (player.paused()) end();
   };

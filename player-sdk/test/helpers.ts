@@ -116,10 +116,11 @@ export class FakePlayer extends FakeEmitter implements PlayerLike {
     this.isPaused = true;
     this.fire('pause');
   }
+  /** As browsers do it: at `seeking` the playhead already names the target. */
   seekTo(seconds: number): void {
     this.isSeeking = true;
-    this.fire('seeking');
     this.time = seconds;
+    this.fire('seeking');
     this.fire('timeupdate');
     this.isSeeking = false;
     this.fire('seeked');

@@ -96,6 +96,42 @@ describe('monitor', () => {
     expect(sent.find((b) => b.event === 'viewend')?.playheadMs).toBe(3500);
   });
 
+  it("counts a stall the player unsticks with its own small seek as one stall, not as the viewer's seek", async () => {
+    const { player, sent, events, qoe } = setup();
+    startView(player);
+    watch(player, 2);
+    player.fire('waiting');
+    // VHS' playback watcher skips a gap of a few frames 7 ms into the stall; the data arrives 11 s later.
+    vi.advanceTimersByTime(7);
+    player.seekTo(2.25 + 0.04);
+    vi.advanceTimersByTime(11_000);
+    player.advance(0.25);
+    watch(player, 1);
+    // A viewer's seek during a later stall still ends it and is reported as a seek.
+    player.fire('waiting');
+    vi.advanceTimersByTime(500);
+    player.seekTo(30);
+    vi.advanceTimersByTime(300);
+    player.advance(0.25);
+    qoe.flush();
+    await vi.waitFor(() => expect(events()).toContain('seekend'));
+
+    expect(events().filter((e) => e !== 'heartbeat')).toEqual([
+      'viewstart',
+      'playrequest',
+      'firstframe',
+      'rebufferstart',
+      'rebufferend',
+      'rebufferstart',
+      'rebufferend',
+      'seekstart',
+      'seekend',
+    ]);
+    const stalls = sent.filter((b) => b.event === 'rebufferend').map((b) => b.rebufferDurationMs);
+    expect(stalls).toEqual([11_007, 500]);
+    expect(sent.find((b) => b.event === 'seekend')?.seekDurationMs).toBe(300);
+  });
+
   it('keeps one anonymous viewer id per browser', () => {
     const first = setup();
     const stored = first.storage.getItem(VIEWER_ID_KEY);
