@@ -67,6 +67,7 @@ export async function playDemoAudience(videoId: string, deps: DemoAudienceDeps):
     await new Promise((resolve) => setTimeout(resolve, 2000));
   }
   await deps.listening();
+  if (deps.signal.aborted) return;
   const audience = demoAudience(videoId);
   const result = await simulate({
     loaded: { file: 'demo audience', audience, traces: {} },

@@ -83,15 +83,17 @@ await runProcess({
     const demoVideo = config.demo
       ? ensureDemoVideo({ ...ports, logger, workDir: path.join(config.dataDir, 'demo') })
       : undefined;
-    // On a restart the demo video is ready at once, before the server listens (and knows its port).
-    const listening = async (): Promise<void> => {
-      if (!app.server.listening) await once(app.server, 'listening');
-    };
-    const demo = demoVideo ? announceDemo(demoVideo, baseUrl, listening) : undefined;
     // Then a small synthetic audience plays it, so the dashboards are not empty (demo-audience.ts).
     const demoAbort = new AbortController();
     // Before the server closes: a demo run still posting beacons would retry into a closed port.
     app.addHook('preClose', async () => demoAbort.abort());
+    // On a restart the demo video is ready at once, before the server listens (and knows its port).
+    // A stop before that must not wait for a 'listening' that will never come.
+    const listening = async (): Promise<void> => {
+      if (!app.server.listening && !demoAbort.signal.aborted)
+        await Promise.race([once(app.server, 'listening'), once(demoAbort.signal, 'abort')]);
+    };
+    const demo = demoVideo ? announceDemo(demoVideo, baseUrl, listening, demoAbort.signal) : undefined;
     const demoAudience = demoVideo
       ?.then((videoId) =>
         videoId
@@ -141,11 +143,13 @@ async function announceDemo(
   created: Promise<string | undefined>,
   baseUrl: () => string,
   listening: () => Promise<void>,
+  stopping: AbortSignal,
 ): Promise<void> {
   try {
     const videoId = await created;
     if (videoId) {
       await listening();
+      if (stopping.aborted) return;
       const base = baseUrl();
       process.stdout.write(
         `  demo video ${base}/watch/${videoId} (transcoding; QoE at ${base}/dashboards/?videoId=${videoId}, its simulated audience at ${base}/dashboards/?videoId=${videoId}&synthetic=synthetic)\n`,
