@@ -11,7 +11,7 @@
  */
 import type { AbrPolicy, Viewport } from './abr-policy.js';
 import { createVhsPolicy, vhsEarlyAbortBandwidth, vhsIsLowestEnabled, vhsSelectRung } from './abr-vhs.js';
-import { createVhsBandwidthEstimator } from './bandwidth-estimator.js';
+import { chromiumDownlinkBps, createVhsBandwidthEstimator, INITIAL_BANDWIDTH } from './bandwidth-estimator.js';
 import { createPlaybackBuffer } from './buffer.js';
 import { checkLadder, type Ladder, ModelInputError, targetDurationSec } from './ladder.js';
 import { memoizeByObject } from './memo.js';
@@ -42,6 +42,13 @@ export interface SessionInput {
    * it; VOD playlists stay loaded). Off by default so startup is segment time alone.
    */
   playlistRequests?: boolean;
+  /**
+   * VHS reads `navigator.connection.downlink` as its bandwidth (Chromium with VHS' default
+   * `useNetworkInformationApi`; the watch page keeps it): the downlink is the trace's rate now, times
+   * `downlinkMultiplier` (Chromium's privacy noise, default 1), see `chromiumDownlinkBps`. Absent:
+   * VHS measures segments itself (Safari, Firefox, or the option off).
+   */
+  networkInformation?: { downlinkMultiplier?: number };
   /** Skip the ladder check when the caller runs many sessions over one checked ladder. */
   ladderChecked?: boolean;
 }
@@ -106,7 +113,12 @@ export function simulateSession(input: SessionInput): SessionOutcome {
   const policy = input.policy ?? createVhsPolicy();
   const appendMs = input.appendMs ?? 0;
   const clock = createTraceClock(input.trace);
-  const estimator = createVhsBandwidthEstimator();
+  const networkInformation = input.networkInformation;
+  const estimator = createVhsBandwidthEstimator(
+    INITIAL_BANDWIDTH,
+    networkInformation &&
+      (() => chromiumDownlinkBps(clock.bandwidthKbpsAt(nowMs), networkInformation.downlinkMultiplier)),
+  );
   const { segmentStarts, durationSec, requestTimeoutMs } = timelineOf(ladder);
   const segmentCount = segmentStarts.length;
   const startPositionSec = input.startPositionSec ?? 0;
