@@ -18,11 +18,22 @@ import type { AddressInfo } from 'node:net';
 import type { NetworkTrace } from '@streamloop/playback-model/trace';
 import { createTraceClock, type TraceClock } from '@streamloop/playback-model/trace-clock';
 
+/** `length` bytes of a transfer's body from `offset` (chunks as they came from the origin). */
+function bytesOf(transfer: Transfer, offset: number, length: number): Buffer {
+  const whole = transfer.chunks.length === 1 ? transfer.chunks[0]! : Buffer.concat(transfer.chunks);
+  transfer.chunks = [whole];
+  return whole.subarray(offset, offset + length);
+}
+
 // How often the link hands out bytes; the error this adds to one transfer is below one tick.
 const TICK_MS = 10;
 
+/** A response draining through the link: bytes arrive from the origin and leave at the trace's rate. */
 interface Transfer {
-  body: Buffer;
+  chunks: Buffer[];
+  /** Bytes received from the origin so far, and whether it has finished. */
+  received: number;
+  complete: boolean;
   sent: number;
   response: http.ServerResponse;
 }
@@ -56,45 +67,46 @@ export async function startShapingProxy(target: string): Promise<ShapingProxy> {
       return;
     }
     let budget = Math.floor((carriedBits - deliveredBits) / 8);
-    while (budget > 0 && transfers.length > 0) {
-      const share = Math.max(1, Math.floor(budget / transfers.length));
-      for (const transfer of transfers) {
-        const n = Math.min(share, transfer.body.length - transfer.sent, budget);
+    // Water-filling: each round splits what is left evenly over the transfers with bytes to send.
+    for (;;) {
+      const ready = transfers.filter((t) => t.received > t.sent);
+      if (budget <= 0 || ready.length === 0) break;
+      const share = Math.max(1, Math.floor(budget / ready.length));
+      for (const transfer of ready) {
+        const n = Math.min(share, transfer.received - transfer.sent, budget);
         if (n <= 0) continue;
-        transfer.response.write(transfer.body.subarray(transfer.sent, transfer.sent + n));
+        transfer.response.write(bytesOf(transfer, transfer.sent, n));
         transfer.sent += n;
         budget -= n;
         deliveredBits += n * 8;
       }
-      const done = transfers.filter((t) => t.sent >= t.body.length);
-      for (const transfer of done) transfer.response.end();
-      transfers = transfers.filter((t) => t.sent < t.body.length);
     }
+    // Bytes the origin has not produced yet are not owed: the link does not bank them.
+    if (transfers.every((t) => t.received === t.sent)) deliveredBits = carriedBits;
+    finishDone();
+  };
+
+  const finishDone = (): void => {
+    for (const transfer of transfers.filter((t) => t.complete && t.sent >= t.received)) transfer.response.end();
+    transfers = transfers.filter((t) => !(t.complete && t.sent >= t.received));
   };
 
   const flush = (): void => {
-    for (const transfer of transfers) transfer.response.end(transfer.body.subarray(transfer.sent));
-    transfers = [];
+    for (const transfer of transfers) {
+      transfer.response.write(bytesOf(transfer, transfer.sent, transfer.received - transfer.sent));
+      transfer.sent = transfer.received;
+      if (transfer.complete) transfer.response.end();
+    }
+    // Still arriving from the origin: passed through as it comes (see the data handler).
+    transfers = transfers.filter((t) => !t.complete);
   };
 
-  const forward = (request: http.IncomingMessage, body: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> =>
+  /** Sends the request on to the stack; resolves with its response as soon as the headers arrive. */
+  const forward = (request: http.IncomingMessage, body: Buffer): Promise<http.IncomingMessage> =>
     new Promise((resolve, reject) => {
       const outgoing = http.request(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          method: request.method,
-          path: request.url,
-          headers: request.headers,
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () =>
-            resolve({ status: response.statusCode ?? 502, headers: response.headers, body: Buffer.concat(chunks) }),
-          );
-          response.on('error', reject);
-        },
+        { host: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers: request.headers },
+        resolve,
       );
       outgoing.on('error', reject);
       outgoing.end(body);
@@ -113,24 +125,36 @@ export async function startShapingProxy(target: string): Promise<ShapingProxy> {
           armed.onStart(shaping.startedAtMs);
         }
         const shaped = shaping;
-        if (shaped) {
-          const latencyMs = shaped.clock.latencyMs(elapsedMs());
-          await new Promise((resolve) => setTimeout(resolve, latencyMs));
-        }
-        const answer = await forward(request, Buffer.concat(chunks));
-        // Length known up front, as the origin sends it; no compression negotiated through here.
-        const headers = { ...answer.headers, 'content-length': String(answer.body.length) };
-        delete headers['transfer-encoding'];
-        response.writeHead(answer.status, headers);
+        // The origin works while the latency runs: the first byte leaves after the later of the
+        // two, so the origin's own time on a busy machine does not add to the trace's latency.
+        const latency = new Promise((resolve) =>
+          setTimeout(resolve, shaped ? shaped.clock.latencyMs(elapsedMs()) : 0),
+        );
+        const [answer] = await Promise.all([forward(request, Buffer.concat(chunks)), latency]);
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
         if (!shaping || shaping !== shaped || request.method === 'HEAD') {
-          response.end(request.method === 'HEAD' ? undefined : answer.body);
+          answer.pipe(response);
           return;
         }
-        const transfer = { body: answer.body, sent: 0, response };
+        const transfer: Transfer = { chunks: [], received: 0, complete: false, sent: 0, response };
         transfers.push(transfer);
+        answer.on('data', (chunk: Buffer) => {
+          transfer.chunks.push(chunk);
+          transfer.received += chunk.length;
+          // Disarmed meanwhile: pass the rest straight through.
+          if (!transfers.includes(transfer) && !transfer.response.writableEnded) {
+            transfer.response.write(chunk);
+            transfer.sent = transfer.received;
+          }
+        });
+        answer.on('end', () => {
+          transfer.complete = true;
+          if (!transfers.includes(transfer)) transfer.response.end();
+        });
         // An aborted request (VHS' early abort, a timeout) stops taking its share of the link.
         response.on('close', () => {
           transfers = transfers.filter((t) => t !== transfer);
+          answer.destroy();
         });
       } catch (error) {
         response.writeHead(502).end(String(error));

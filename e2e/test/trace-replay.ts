@@ -37,10 +37,24 @@ export interface ReplayOutcome {
   /** Master playlist request to first frame: the model's startup (its clock starts there). */
   masterToFirstFrameMs: number | undefined;
   rebufferCount: number;
+  /**
+   * Time stalled: the SDK's watch time less its play time (heartbeats and viewend). Not its
+   * `rebufferDurationMs`: when VHS' playback watcher nudges a stalled playhead with a tiny seek,
+   * the SDK ends the rebuffer there and counts the rest of the stall as a seek (no viewer seeks here).
+   */
   rebufferDurationMs: number;
+  /** The SDK's own rebuffer total, for the record. */
+  sdkRebufferDurationMs: number;
+  /**
+   * The browser's own work, which the model takes as inputs: master playlist loaded → first media
+   * playlist request (resource timing), and the median time from a video segment's last byte to
+   * the next video request while the loader is busy (append and the loader's turn; DevTools log).
+   */
+  setupMs: number;
+  appendMs: number;
   /** Played time by rendition height (the SDK's heartbeats: one rung on screen per heartbeat). */
   playTimeMsByHeight: Map<number, number>;
-  /** Downloaded rung after each switch, from the SDK's renditionchange beacons. */
+  /** Downloaded rung after each switch (SDK renditionchange), ms from the master request. */
   switches: { height: number; reason: string | undefined; atMs: number }[];
   requests: ReplayedRequest[];
   /** VHS' bandwidth estimate and navigator.connection.downlink, sampled every 500 ms. */
@@ -207,15 +221,27 @@ export async function replayTrace(browser: Browser, options: ReplayOptions): Pro
   }
   const wallMs = Date.now() - startedAt;
   // Page clock (performance.now), the SDK's monotonicMs clock too.
-  const masterAtMs = await page.evaluate(
-    () => performance.getEntriesByType('resource').find((e) => /\/master\.m3u8/.test(e.name))?.startTime,
-  );
+  const timing = await page.evaluate(() => {
+    const entries = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+    const master = entries.find((e) => /\/master\.m3u8/.test(e.name));
+    const media = entries.find((e) => /\.m3u8/.test(e.name) && e !== master);
+    return {
+      masterAtMs: master?.startTime,
+      setupMs: master && media ? Math.max(0, media.startTime - master.responseEnd) : 0,
+    };
+  });
+  const { masterAtMs } = timing;
   await page.close({ runBeforeUnload: true });
   await context.close();
   if (problems.length > 0) throw new Error(`page errors: ${problems.join('; ')}`);
 
-  const { sdk } = await waitForBeacons('the view to end', options.base, options.apiKey, sessionId, (beacons) =>
-    beacons.some((b) => b.event === 'viewend'),
+  const { sdk } = await waitForBeacons(
+    'the view to end',
+    options.base,
+    options.apiKey,
+    sessionId,
+    (beacons) => beacons.some((b) => b.event === 'viewend'),
+    60_000,
   );
   const firstFrame = eventsOf(sdk, 'firstframe')[0];
   const playTimeMsByHeight = new Map<number, number>();
@@ -224,7 +250,10 @@ export async function replayTrace(browser: Browser, options: ReplayOptions): Pro
     if (!beacon.playTimeMs || beacon.height === undefined) continue;
     playTimeMsByHeight.set(beacon.height, (playTimeMsByHeight.get(beacon.height) ?? 0) + beacon.playTimeMs);
   }
-  const firstMonotonic = eventsOf(sdk, 'playrequest')[0]?.monotonicMs ?? 0;
+  const heartbeats = sdk.filter((b) => b.event === 'heartbeat' || b.event === 'viewend');
+  const sorted = [...requests.values()].sort((a, b) => a.sentMs - b.sentMs);
+  // Switch times from the master request (the model's zero), else from play intent.
+  const firstMonotonic = masterAtMs ?? eventsOf(sdk, 'playrequest')[0]?.monotonicMs ?? 0;
   return {
     sessionId,
     playerWidth: size.width,
@@ -233,17 +262,41 @@ export async function replayTrace(browser: Browser, options: ReplayOptions): Pro
     masterToFirstFrameMs:
       firstFrame && masterAtMs !== undefined ? Math.round(firstFrame.monotonicMs - masterAtMs) : undefined,
     rebufferCount: eventsOf(sdk, 'rebufferstart').length,
-    rebufferDurationMs: sum(eventsOf(sdk, 'rebufferend').map((b) => b.rebufferDurationMs)),
+    rebufferDurationMs: sum(heartbeats.map((b) => b.watchTimeMs)) - sum(heartbeats.map((b) => b.playTimeMs)),
+    sdkRebufferDurationMs: sum(eventsOf(sdk, 'rebufferend').map((b) => b.rebufferDurationMs)),
+    setupMs: Math.round(timing.setupMs),
+    appendMs: appendMsOf(sorted),
     playTimeMsByHeight,
     switches: eventsOf(sdk, 'renditionchange').map((b) => ({
       height: b.height ?? 0,
       reason: b.switchReason,
       atMs: Math.round(b.monotonicMs - firstMonotonic),
     })),
-    requests: [...requests.values()].sort((a, b) => a.sentMs - b.sentMs),
+    requests: sorted,
     samples,
     downlinkMultiplier,
     wallMs,
     beacons: sdk,
   };
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? 0 : (sorted[Math.floor((sorted.length - 1) / 2)] ?? 0);
+};
+
+// Longer gaps are the loader idling at its buffer goal (it looks again every 500 ms), not work.
+const BUSY_GAP_MS = 400;
+
+/** Median time from a video segment's last byte to the next video request, while busy. */
+function appendMsOf(requests: ReplayedRequest[]): number {
+  const video = requests.filter((r) => r.path.endsWith('.m4s') && !r.path.includes('/audio/'));
+  const gaps: number[] = [];
+  video.forEach((request, i) => {
+    const next = video[i + 1];
+    if (request.doneMs === undefined || next === undefined) return;
+    const gap = next.sentMs - request.doneMs;
+    if (gap >= 0 && gap < BUSY_GAP_MS) gaps.push(gap);
+  });
+  return Math.round(median(gaps));
 }

@@ -35,8 +35,17 @@ export interface SessionInput {
   startPositionSec?: number;
   /** Defaults to VHS. */
   policy?: AbrPolicy;
-  /** Decrypt/transmux/append time per segment, feeding VHS' `throughput` (default 0). */
+  /**
+   * Decrypt/transmux/append time per segment (default 0): the segment is playable this long after
+   * its last byte, the loader sends its next request only then (VHS' segment loader appends before
+   * it loads on), and it feeds VHS' `throughput`.
+   */
   appendMs?: number;
+  /**
+   * The player's own start-up work between the master playlist and the first media playlist
+   * request (parsing, MediaSource and SourceBuffer set-up; default 0).
+   */
+  setupMs?: number;
   /**
    * Also pay the master and media playlist round trips (one per rung, the first time VHS loads
    * it; VOD playlists stay loaded). Off by default so startup is segment time alone.
@@ -302,6 +311,7 @@ export function simulateSession(input: SessionInput): SessionOutcome {
 
   const playlistLoaded = new Set<number>();
   if (input.playlistRequests) advanceTo(fetch(0, 0));
+  advanceTo(nowMs + (input.setupMs ?? 0));
   let rung = chooseRung(undefined);
   while (endReason === undefined) {
     if (segmentIndex >= segmentCount) {
@@ -369,7 +379,7 @@ export function simulateSession(input: SessionInput): SessionOutcome {
       }
       continue;
     }
-    advanceTo(doneMs);
+    advanceTo(doneMs + appendMs);
     if (endReason !== undefined) break;
     bytesDownloaded += mediaBytes;
     if (audio) audioInitialised = true;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createBbaPolicy } from '../src/abr-bba.js';
 import { vhsSelectRung } from '../src/abr-vhs.js';
+import { chromiumDownlinkBps } from '../src/bandwidth-estimator.js';
 import { ModelInputError } from '../src/ladder.js';
 import { findNetworkClass } from '../src/network-classes.js';
 import { type SessionInput, type SessionOutcome, simulateSession } from '../src/player-model.js';
@@ -51,6 +52,40 @@ describe('player model (VHS policy)', () => {
       watch: { playSec: 8 },
     });
     expect(outcome.startupTimeMs).toBe(20 + 20 + 20 + (RUNGS[P720].bytes * 8) / 5000);
+  });
+
+  it('pays the player set-up once and every append before the next request', () => {
+    const outcome = simulate({
+      trace: constantTrace(5000, 20),
+      viewport: FULL_HD,
+      playlistRequests: true,
+      setupMs: 300,
+      appendMs: 50,
+      watch: { playSec: 8 },
+    });
+    const segmentMs = (RUNGS[P720].bytes * 8) / 5000;
+    // master round trip, set-up, media playlist round trip, segment, its append.
+    expect(outcome.startupTimeMs).toBe(20 + 300 + 20 + 20 + segmentMs + 50);
+    // The second request leaves only after the first append: 8 s play out at the same pace after it.
+    expect(outcome.sessionDurationMs).toBe(20 + 300 + 20 + 20 + segmentMs + 50 + 8000);
+  });
+
+  it('with the Network Information API, VHS chooses by the downlink, not by its 4,194,304 start', () => {
+    const trace: NetworkTrace = {
+      pieces: [
+        { durationMs: 10_000, bandwidthKbps: 900, latencyMs: 20 },
+        { durationMs: 600_000, bandwidthKbps: 8000, latencyMs: 20 },
+      ],
+    };
+    const outcome = simulate({ trace, networkInformation: { downlinkMultiplier: 1 }, watch: { playSec: 40 } });
+    // 900 kbit/s downlink: 360p needs 800,000 × 1.2 = 960,000, so 240p first (without the API: 720p).
+    expect(outcome.events[1]).toMatchObject({ type: 'renditionchange', rung: P240, switchReason: 'initial' });
+    expect(simulate({ trace, watch: { playSec: 40 } }).events[1]).toMatchObject({ rung: P720 });
+    // 8 Mbit/s from 10 s affords 720p (the player size caps it) once the buffer allows an up-switch.
+    expect(outcome.events.filter((e) => e.type === 'renditionchange').at(-1)).toMatchObject({
+      rung: P720,
+      switchReason: 'bandwidthupdate',
+    });
   });
 
   it('aborts the doomed segment on a step drop, switches down and stalls for exactly the rest', () => {
@@ -262,3 +297,16 @@ describe('player model (BBA policy)', () => {
 function never(): never {
   throw new Error('fixture missing');
 }
+
+describe('chromiumDownlinkBps', () => {
+  it.each([
+    // [link kbps, multiplier, downlink bit/s]: measured in Chromium 156 under DevTools emulation.
+    [1000, 0.86875, 850_000],
+    [2500, 0.86875, 2_150_000],
+    [333, 1.05, 350_000],
+    [10, 1, 0],
+    [20_000, 1, 10_000_000],
+  ])('%d kbit/s × %d → %d bit/s', (kbps, multiplier, expected) => {
+    expect(chromiumDownlinkBps(kbps, multiplier)).toBe(expected);
+  });
+});

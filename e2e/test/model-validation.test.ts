@@ -1,0 +1,131 @@
+/**
+ * Issue 11: the playback model against the real player. One generated 75 s 1280x720 clip, uploaded
+ * to the single-process stack and transcoded once with its default ladder; each trace under
+ * test/traces/ is played into the stack's own /watch page in Debian's Chromium (through the shaping
+ * proxy, see trace-replay.ts) and into `simulateSession` with the ladder the stack published
+ * (`ladderFromHls`: real playlists and segment sizes), the same trace, the player's size and the
+ * same watch time. Startup, stall count and time, and each rung's share of played time must agree
+ * within the issue's tolerances (model-validation-compare.ts); the table of differences is printed
+ * and written to artifacts/model-validation.md.
+ *
+ * The player's numbers are its SDK's beacons as they reached analytics. The model is given what
+ * the browser, not the network, decides: the player's CSS size, Chromium's downlink noise, and the
+ * set-up time between the master and the first media playlist (the machine's CPU).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { simulateSession } from '@streamloop/playback-model/player-model';
+import type { Ladder } from '@streamloop/playback-model/ladder';
+import { parseSabreTrace } from '@streamloop/playback-model/trace';
+import { startProcess } from '@streamloop/service-kit/child-process';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser.js';
+import { generateClip } from './media.js';
+import { compareToModel, formatComparisons, type TraceComparison } from './model-validation-compare.js';
+import { entryOf, processEnv, SHARED_SECRETS } from './processes.js';
+import { publishedLadder } from './published-ladder.js';
+import { type ShapingProxy, startShapingProxy } from './shaping-proxy.js';
+import { replayTrace } from './trace-replay.js';
+import { tusUpload, waitUntilReady } from './upload.js';
+
+const apiKey = SHARED_SECRETS.STREAMLOOP_API_KEY;
+const ARTIFACTS = path.resolve('artifacts');
+const TRACES = path.resolve('test/traces');
+const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamloop-model-validation-'));
+const clip = path.join(workDir, 'clip-720p-75s.mp4');
+
+/**
+ * Step changes at known times, and 3G-class traces (the model's own `3g` class, seeds 29 and 35,
+ * 1 s steps with outages). Each plays 40 s: long enough to outlast the buffer VHS builds in the
+ * first seconds, short enough that five fit in ~5 minutes.
+ */
+const CASES = [
+  { trace: 'step-down', about: '5 Mbit/s, then 600 kbit/s from 20 s: down-switch' },
+  { trace: 'step-up', about: '450 kbit/s, then 6 Mbit/s from 15 s: up-switch' },
+  { trace: 'drop-and-recover', about: '2.5 Mbit/s, 60 kbit/s for 30 s from 12 s, 2.5 Mbit/s: stall' },
+  { trace: '3g-seed-29', about: '3G class, seed 29: outage stall' },
+  { trace: '3g-seed-35', about: '3G class, seed 35: switches and a short stall' },
+];
+const PLAY_SEC = 40;
+
+let stack: { baseUrl: string; stop(): Promise<unknown> };
+let browser: Browser;
+let proxy: ShapingProxy;
+let videoId: string;
+let ladder: Ladder;
+const comparisons: TraceComparison[] = [];
+const notes: string[] = [];
+
+beforeAll(async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  [stack] = await Promise.all([
+    startProcess(entryOf('stack'), processEnv({ ...SHARED_SECRETS, STREAMLOOP_DEMO: '0' })),
+    generateClip(clip, { seconds: 75, width: 1280, height: 720, bitrate: '3M' }),
+  ]);
+  const upload = await tusUpload(clip, {
+    endpoint: `${stack.baseUrl}/uploads/`,
+    apiKey,
+    chunks: 1,
+    title: 'model validation',
+  });
+  videoId = upload.videoId;
+  await waitUntilReady(stack.baseUrl, apiKey, videoId);
+  ladder = await publishedLadder(stack.baseUrl, videoId);
+  proxy = await startShapingProxy(stack.baseUrl);
+  browser = await launchChromium();
+}, 300_000);
+
+afterAll(async () => {
+  if (comparisons.length > 0) {
+    const table = formatComparisons(ladder, comparisons);
+    const report = `# Playback model vs VHS in Chromium (synthetic traces, ${PLAY_SEC} s played each)\n\n${table}\n\n${notes.join('\n')}\n`;
+    fs.writeFileSync(path.join(ARTIFACTS, 'model-validation.md'), report);
+    console.log(`\n${report}`);
+  }
+  await browser?.close();
+  await proxy?.close();
+  await stack?.stop();
+});
+
+describe('playback model against video.js VHS on the watch page', () => {
+  it.each(CASES)('$trace ($about): startup, stalls and rung shares within tolerance', async ({ trace: name }) => {
+    const trace = parseSabreTrace(fs.readFileSync(path.join(TRACES, `${name}.json`), 'utf8'));
+    const real = await replayTrace(browser, {
+      base: stack.baseUrl,
+      proxy,
+      apiKey,
+      videoId,
+      trace,
+      playSec: PLAY_SEC,
+      maxWallMs: 120_000,
+    });
+    const model = simulateSession({
+      ladder,
+      trace,
+      viewport: { width: real.playerWidth, height: real.playerHeight },
+      watch: { playSec: PLAY_SEC },
+      playlistRequests: true,
+      networkInformation: { downlinkMultiplier: real.downlinkMultiplier },
+      setupMs: real.setupMs,
+      // Not appendMs: the gap it measures (XHR events, the loader's turn, the append) is longer than
+      // the append VHS times for its `throughput`, and that term would then cap the choice wrongly.
+    });
+    const comparison = compareToModel(name, ladder, real, model);
+    comparisons.push(comparison);
+    const switches = (list: { height: number; reason: string | undefined; atMs: number }[]) =>
+      list.map((s) => `${s.height}p ${s.reason ?? '?'} @${(s.atMs / 1000).toFixed(1)}s`).join(', ');
+    notes.push(
+      `- ${name}: player ${real.playerWidth}×${real.playerHeight}, downlink × ${real.downlinkMultiplier.toFixed(3)}, ` +
+        `set-up ${real.setupMs} ms, append ${real.appendMs} ms, SDK startup ${real.startupTimeMs} ms, ` +
+        `SDK rebuffer ${real.sdkRebufferDurationMs} ms; switches player: ${switches(real.switches)}; ` +
+        `model: ${switches(
+          model.events.flatMap((e) =>
+            e.type === 'renditionchange' ? [{ height: e.height, reason: e.switchReason, atMs: e.atMs }] : [],
+          ),
+        )}${comparison.failures.length > 0 ? `; OUT OF TOLERANCE: ${comparison.failures.join('; ')}` : ''}`,
+    );
+    expect(comparison.failures).toEqual([]);
+  }, 180_000);
+});
