@@ -52,6 +52,13 @@ export interface ReplayOutcome {
    */
   setupMs: number;
   appendMs: number;
+  /**
+   * Median of that gap per 10⁶ bytes over the large (≥ 500 kB) video segments: the part of the
+   * append that grows with the segment. Small segments' gaps are mostly the loader's turn.
+   */
+  appendMsPerMegabyte: number;
+  /** Master request → first video segment request (DevTools log). */
+  firstSegmentAtMs: number | undefined;
   /** Played time by rendition height (the SDK's heartbeats: one rung on screen per heartbeat). */
   playTimeMsByHeight: Map<number, number>;
   /** Downloaded rung after each switch (SDK renditionchange), ms from the master request. */
@@ -265,7 +272,11 @@ export async function replayTrace(browser: Browser, options: ReplayOptions): Pro
     rebufferDurationMs: sum(heartbeats.map((b) => b.watchTimeMs)) - sum(heartbeats.map((b) => b.playTimeMs)),
     sdkRebufferDurationMs: sum(eventsOf(sdk, 'rebufferend').map((b) => b.rebufferDurationMs)),
     setupMs: Math.round(timing.setupMs),
-    appendMs: appendMsOf(sorted),
+    appendMs: Math.round(median(busyGaps(sorted).map((g) => g.gapMs))),
+    appendMsPerMegabyte: Math.round(
+      median(busyGaps(sorted).flatMap((g) => (g.bytes >= LARGE_SEGMENT_BYTES ? [g.gapMs / (g.bytes / 1e6)] : []))),
+    ),
+    firstSegmentAtMs: sorted.find((r) => r.path.endsWith('.m4s') && !r.path.includes('/audio/'))?.sentMs,
     playTimeMsByHeight,
     switches: eventsOf(sdk, 'renditionchange').map((b) => ({
       height: b.height ?? 0,
@@ -288,15 +299,17 @@ const median = (values: number[]): number => {
 // Longer gaps are the loader idling at its buffer goal (it looks again every 500 ms), not work.
 const BUSY_GAP_MS = 400;
 
-/** Median time from a video segment's last byte to the next video request, while busy. */
-function appendMsOf(requests: ReplayedRequest[]): number {
+const LARGE_SEGMENT_BYTES = 500_000;
+
+/** For each video segment, the time from its last byte to the next video request, while busy. */
+function busyGaps(requests: ReplayedRequest[]): { bytes: number; gapMs: number }[] {
   const video = requests.filter((r) => r.path.endsWith('.m4s') && !r.path.includes('/audio/'));
-  const gaps: number[] = [];
+  const gaps: { bytes: number; gapMs: number }[] = [];
   video.forEach((request, i) => {
     const next = video[i + 1];
     if (request.doneMs === undefined || next === undefined) return;
-    const gap = next.sentMs - request.doneMs;
-    if (gap >= 0 && gap < BUSY_GAP_MS) gaps.push(gap);
+    const gapMs = next.sentMs - request.doneMs;
+    if (gapMs >= 0 && gapMs < BUSY_GAP_MS) gaps.push({ bytes: request.bytes, gapMs });
   });
-  return Math.round(median(gaps));
+  return gaps;
 }

@@ -41,6 +41,8 @@ export interface SessionInput {
    * it loads on), and it feeds VHS' `throughput`.
    */
   appendMs?: number;
+  /** Append time that grows with the segment (parsing, copying into the SourceBuffer), per 10⁶ bytes. */
+  appendMsPerMegabyte?: number;
   /**
    * The player's own start-up work between the master playlist and the first media playlist
    * request (parsing, MediaSource and SourceBuffer set-up; default 0).
@@ -121,6 +123,7 @@ export function simulateSession(input: SessionInput): SessionOutcome {
   if (!input.ladderChecked) checkLadder(ladder);
   const policy = input.policy ?? createVhsPolicy();
   const appendMs = input.appendMs ?? 0;
+  const appendMsPerByte = (input.appendMsPerMegabyte ?? 0) / 1e6;
   const clock = createTraceClock(input.trace);
   const networkInformation = input.networkInformation;
   const estimator = createVhsBandwidthEstimator(
@@ -379,14 +382,15 @@ export function simulateSession(input: SessionInput): SessionOutcome {
       }
       continue;
     }
-    advanceTo(doneMs + appendMs);
+    const segmentAppendMs = appendMs + appendMsPerByte * mediaBytes;
+    advanceTo(doneMs + segmentAppendMs);
     if (endReason !== undefined) break;
     bytesDownloaded += mediaBytes;
     if (audio) audioInitialised = true;
     estimator.onSegment({
       bytes: segment.bytes,
       roundTripMs: doneMs - sentMs,
-      processingMs: appendMs,
+      processingMs: segmentAppendMs,
       durationSec: segment.durationSec,
     });
     buffer.append(segmentStarts[segmentIndex] ?? 0, segment.durationSec, rung);

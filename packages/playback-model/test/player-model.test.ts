@@ -68,6 +68,9 @@ describe('player model (VHS policy)', () => {
     expect(outcome.startupTimeMs).toBe(20 + 300 + 20 + 20 + segmentMs + 50);
     // The second request leaves only after the first append: 8 s play out at the same pace after it.
     expect(outcome.sessionDurationMs).toBe(20 + 300 + 20 + 20 + segmentMs + 50 + 8000);
+    // Append time per megabyte: 1.1 MB at 200 ms/MB is 220 ms more before the first frame.
+    const perByte = simulate({ trace: constantTrace(5000, 20), viewport: FULL_HD, appendMsPerMegabyte: 200 });
+    expect(perByte.startupTimeMs).toBe(20 + segmentMs + 220);
   });
 
   it('with the Network Information API, VHS chooses by the downlink, not by its 4,194,304 start', () => {
