@@ -309,7 +309,7 @@ describe('chromiumDownlinkBps', () => {
     [333, 1.05, 350_000],
     [10, 1, 0],
     [20_000, 1, 10_000_000],
-  ])('%d kbit/s × %d → %d bit/s', (kbps, multiplier, expected) => {
+  ])('%s kbit/s × %s → %s bit/s', (kbps, multiplier, expected) => {
     expect(chromiumDownlinkBps(kbps, multiplier)).toBe(expected);
   });
 });
