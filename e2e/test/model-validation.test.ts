@@ -124,11 +124,16 @@ describe('playback model against video.js VHS on the watch page', () => {
       appendMsPerMegabyte: real.appendMsPerMegabyte,
     });
     const comparison = compareToModel(name, ladder, real, model);
-    // Everything behind the row, for reading a difference: requests, VHS samples, both timelines.
+    // Everything behind the row, for reading a difference: requests, VHS samples, both timelines,
+    // and the ladder, so the model side can be re-run offline.
     const { beacons, playTimeMsByHeight, ...detail } = real;
     fs.writeFileSync(
       path.join(ARTIFACTS, `model-validation-${name}.json`),
-      JSON.stringify({ player: { ...detail, playTimeMsByHeight: [...playTimeMsByHeight] }, model }, null, 1),
+      JSON.stringify(
+        { player: { ...detail, playTimeMsByHeight: [...playTimeMsByHeight] }, model, ladder },
+        null,
+        1,
+      ),
     );
     comparisons.push(comparison);
     const switches = (list: { height: number; reason: string | undefined; atMs: number }[]) =>

@@ -54,6 +54,33 @@ describe('player model (VHS policy)', () => {
     expect(outcome.startupTimeMs).toBe(20 + 20 + 20 + (RUNGS[P720].bytes * 8) / 5000);
   });
 
+  it('loads separate audio on its own loader, the two requests splitting the link while both run', () => {
+    const segments = (bytes: number) => [
+      { durationSec: 4, bytes },
+      { durationSec: 4, bytes },
+    ];
+    const outcome = simulateSession({
+      ladder: {
+        rungs: [{ bandwidth: 400_000, width: 426, height: 240, segments: segments(50_000) }],
+        audio: { segments: segments(100_000) },
+      },
+      trace: constantTrace(1000, 20),
+      viewport: HD,
+      watch: {},
+    });
+    // Both requests leave at 0 and take 500 bit/ms each from 20 ms: the 400,000-bit video segment
+    // is in at 820 ms with 400,000 audio bits to go. Before the first frame the video loader loads
+    // on (VHS' main loader measures where audio and video overlap: nothing yet): the audio alone
+    // until 840 (20,000 bits), then halves with video segment 1: 380,000 / 500 → 1,600 ms, the
+    // first frame. Video segment 1 then has 20,000 bits left alone: 1,620; audio segment 1 (sent at
+    // 1,600) lands at 1,620 + 800 = 2,420, well before the 4 s buffered run out; 8 s played from 1,600.
+    expect(outcome.startupTimeMs).toBe(1600);
+    expect(outcome.rebufferCount).toBe(0);
+    expect(outcome.requestCount).toBe(4);
+    expect(outcome.bytesDownloaded).toBe(300_000);
+    expect(outcome.sessionDurationMs).toBe(9600);
+  });
+
   it('pays the player set-up once and every append before the next request', () => {
     const outcome = simulate({
       trace: constantTrace(5000, 20),
