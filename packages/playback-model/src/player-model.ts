@@ -314,16 +314,26 @@ export function simulateSession(input: SessionInput): SessionOutcome {
   };
 
   /** The playhead at a time ≥ nowMs, as the playback from nowMs would move it. */
-  const playheadAt = (atMs: number): number =>
-    startupTimeMs === undefined || stalled
-      ? buffer.playheadSec
-      : Math.min(buffer.playheadSec + (atMs - nowMs) / 1000, buffer.endSec);
+  const playheadAt = (atMs: number): number => {
+    if (startupTimeMs === undefined) {
+      // A deferred first segment starts playing when its audio lands, maybe within this run.
+      if (pendingFirst === undefined || firstAudioReadyMs === undefined || atMs < firstAudioReadyMs)
+        return buffer.playheadSec;
+      const index = pendingFirst.index;
+      const lengthSec = ladder.rungs[pendingFirst.rung]?.segments[index]?.durationSec ?? 0;
+      return Math.min(buffer.playheadSec + (atMs - firstAudioReadyMs) / 1000, (segmentStarts[index] ?? 0) + lengthSec);
+    }
+    return stalled ? buffer.playheadSec : Math.min(buffer.playheadSec + (atMs - nowMs) / 1000, buffer.endSec);
+  };
 
   const audioWants = (atMs: number): boolean => {
     if (audioIndex >= segmentCount) return false;
     const playhead = playheadAt(atMs);
     const forward = audioEndSec - playhead;
-    return startupTimeMs === undefined ? forward < 1 : forward < policy.goalBufferSec(playhead);
+    const started =
+      startupTimeMs !== undefined ||
+      (pendingFirst !== undefined && firstAudioReadyMs !== undefined && atMs >= firstAudioReadyMs);
+    return started ? forward < policy.goalBufferSec(playhead) : forward < 1;
   };
 
   /** Audio state changes due at `atMs` (a request sent, its first byte, an append done). */
