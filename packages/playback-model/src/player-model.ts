@@ -342,7 +342,12 @@ export function simulateSession(input: SessionInput): SessionOutcome {
       if (audioWakeMs > atMs) return;
       if (audioPhase === AUDIO_IDLE) {
         if (!audioWants(atMs)) {
-          audioWakeMs = audioIndex >= segmentCount ? Number.POSITIVE_INFINITY : atMs + CHECK_BUFFER_DELAY_MS;
+          if (audioIndex >= segmentCount) audioWakeMs = Number.POSITIVE_INFINITY;
+          else if (startupTimeMs !== undefined) {
+            // At the goal: the first 500 ms tick under it, solved for as the video loader's idle is.
+            // A playhead that stalls meanwhile only keeps the skipped ticks at the goal too.
+            audioWakeMs = atMs + idleMs(audioEndSec, playheadAt(atMs), policy.goalBufferSec);
+          } else audioWakeMs = atMs + CHECK_BUFFER_DELAY_MS;
           return;
         }
         audioBytes = audio?.segments[audioIndex]?.bytes ?? 0;
@@ -527,7 +532,7 @@ export function simulateSession(input: SessionInput): SessionOutcome {
         const leftBits = segmentDurationSec * current - receivedBits;
         // The common case, settled without the candidate search: the download beats the buffer.
         if (leftBits / measuredBandwidth <= timeUntilRebufferSec) {
-          if (playing && receivedBits > 0 && flow.marks.length === 0) {
+          if (playing && receivedBits > 0) {
             // Bits only accumulate, so at a later check t' the estimate is at most
             // leftBits × (t' − sent) / (1000 × receivedBits) s while the buffer lost (t' − t) / 1000 s:
             // every check before the t' where those meet passes too. Skip to it.
