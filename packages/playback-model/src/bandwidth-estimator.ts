@@ -4,13 +4,21 @@
  * latency included; media-segment-request.js), and `throughput` is a cumulative moving average of
  * the decrypt/transmux/append rate (segment-loader recordThroughput_). Selection reads
  * `systemBandwidth` = 1 / (1/bandwidth + 1/throughput) (videojs-http-streaming.js), floored.
+ *
+ * With `useNetworkInformationApi` (VHS' default, which the watch page keeps) and a browser that has
+ * `navigator.connection` (Chromium), the `bandwidth` VHS reads is the browser's `downlink` instead
+ * of its own measurement, unless both are ≥ 10 Mbit/s (then the larger): the initial estimate, the
+ * segment measurements, timeouts and early aborts all stop mattering to selection.
  */
 export const INITIAL_BANDWIDTH = 4_194_304; // config.js INITIAL_BANDWIDTH ("0.5 MB/s")
 // segment-loader MIN_SEGMENT_DURATION_TO_SAVE_STATS: shorter segments would skew the estimate.
 const MIN_SEGMENT_DURATION_TO_SAVE_STATS = 1 / 60;
 
+// videojs-http-streaming.js: navigator.connection.downlink tops out at 10 Mbit/s.
+const DOWNLINK_CAP = 10e6;
+
 export interface BandwidthEstimator {
-  /** Last segment's bandwidth, bit/s (`vhs.bandwidth`, CMCD `mtp`). */
+  /** Bandwidth as VHS reads it, bit/s (`vhs.bandwidth`, CMCD `mtp`): the last segment's, or the downlink. */
   bandwidth(): number;
   /** What the playlist selector uses (`vhs.systemBandwidth`). */
   systemBandwidth(): number;
@@ -20,14 +28,26 @@ export interface BandwidthEstimator {
   onSegment(sample: { bytes: number; roundTripMs: number; processingMs: number; durationSec: number }): void;
 }
 
-export function createVhsBandwidthEstimator(initialBandwidth = INITIAL_BANDWIDTH): BandwidthEstimator {
+/**
+ * `downlinkBps`, when given, is `navigator.connection.downlink` × 1e6 now (the Network Information
+ * API); absent: a browser without it, or `useNetworkInformationApi: false`.
+ */
+export function createVhsBandwidthEstimator(
+  initialBandwidth = INITIAL_BANDWIDTH,
+  downlinkBps?: () => number,
+): BandwidthEstimator {
   let bandwidth = initialBandwidth;
   let throughputRate = 0;
   let throughputCount = 0;
+  const readBandwidth = (): number => {
+    if (downlinkBps === undefined) return bandwidth;
+    const downlink = downlinkBps();
+    return downlink >= DOWNLINK_CAP && bandwidth >= DOWNLINK_CAP ? Math.max(bandwidth, downlink) : downlink;
+  };
   return {
-    bandwidth: () => bandwidth,
+    bandwidth: readBandwidth,
     systemBandwidth() {
-      const invBandwidth = 1 / (bandwidth || 1);
+      const invBandwidth = 1 / (readBandwidth() || 1);
       const invThroughput = throughputRate > 0 ? 1 / throughputRate : 0;
       return Math.floor(1 / (invBandwidth + invThroughput));
     },
@@ -45,4 +65,16 @@ export function createVhsBandwidthEstimator(initialBandwidth = INITIAL_BANDWIDTH
       throughputRate += (sample - throughputRate) / throughputCount;
     },
   };
+}
+
+/**
+ * Chromium's `navigator.connection.downlink` for a link of `bandwidthKbps`, in bit/s: the rate times
+ * the browser's per-origin privacy noise (a multiplier near 1; measured here 0.85–1.1, fixed for one
+ * browser run and host), rounded to 50 kbit/s, capped at 10 Mbit/s. Under DevTools network
+ * emulation the rate is the emulated one; in the field it is Chromium's network-quality estimate,
+ * which the model takes to be the trace's rate.
+ */
+export function chromiumDownlinkBps(bandwidthKbps: number, multiplier = 1): number {
+  const kbps = Math.round((bandwidthKbps * multiplier) / 50) * 50;
+  return Math.min(kbps * 1000, DOWNLINK_CAP);
 }

@@ -11,7 +11,7 @@
  */
 import type { AbrPolicy, Viewport } from './abr-policy.js';
 import { createVhsPolicy, vhsEarlyAbortBandwidth, vhsIsLowestEnabled, vhsSelectRung } from './abr-vhs.js';
-import { createVhsBandwidthEstimator } from './bandwidth-estimator.js';
+import { chromiumDownlinkBps, createVhsBandwidthEstimator, INITIAL_BANDWIDTH } from './bandwidth-estimator.js';
 import { createPlaybackBuffer } from './buffer.js';
 import { checkLadder, type Ladder, ModelInputError, targetDurationSec } from './ladder.js';
 import { memoizeByObject } from './memo.js';
@@ -35,13 +35,38 @@ export interface SessionInput {
   startPositionSec?: number;
   /** Defaults to VHS. */
   policy?: AbrPolicy;
-  /** Decrypt/transmux/append time per segment, feeding VHS' `throughput` (default 0). */
+  /**
+   * Decrypt/transmux/append time per segment (default 0): the segment is playable this long after
+   * its last byte, the loader sends its next request only then (VHS' segment loader appends before
+   * it loads on), and it feeds VHS' `throughput`.
+   */
   appendMs?: number;
+  /** Append time that grows with the segment (parsing, copying into the SourceBuffer), per 10⁶ bytes. */
+  appendMsPerMegabyte?: number;
+  /**
+   * The player's own start-up work between the master playlist and the first media playlist
+   * request (parsing, MediaSource and SourceBuffer set-up; default 0).
+   */
+  setupMs?: number;
   /**
    * Also pay the master and media playlist round trips (one per rung, the first time VHS loads
    * it; VOD playlists stay loaded). Off by default so startup is segment time alone.
    */
   playlistRequests?: boolean;
+  /**
+   * VHS reads `navigator.connection.downlink` as its bandwidth (Chromium with VHS' default
+   * `useNetworkInformationApi`; the watch page keeps it): the downlink is the trace's rate now, times
+   * `downlinkMultiplier` (Chromium's privacy noise, default 1), see `chromiumDownlinkBps`. Absent:
+   * VHS measures segments itself (Safari, Firefox, or the option off).
+   */
+  networkInformation?: { downlinkMultiplier?: number };
+  /**
+   * A ladder with separate audio: VHS' own audio segment loader (default), which fetches audio
+   * segments one at a time up to the same buffer goal, in parallel with the video loader, the two
+   * transfers sharing the trace's link evenly while both are in flight. `false`: each video request
+   * carries its segment's audio bytes instead (one loader, the model before issue 11's validation).
+   */
+  audioLoader?: boolean;
   /** Skip the ladder check when the caller runs many sessions over one checked ladder. */
   ladderChecked?: boolean;
 }
@@ -95,6 +120,21 @@ const PROGRESS_INTERVAL_MS = 50;
 // playlist-controller ABORT_EARLY_EXCLUSION_SECONDS.
 const ABORT_EARLY_EXCLUSION_MS = 10_000;
 const EPSILON_SEC = 1e-9;
+// The audio loader's states.
+const AUDIO_IDLE = 0;
+const AUDIO_LATENCY = 1;
+const AUDIO_DATA = 2;
+const AUDIO_APPEND = 3;
+
+/** A video request on the link; `marks` (t, bits received, link bits at t, transfers sharing) when shared. */
+interface VideoTransfer {
+  firstByteMs: number;
+  bits: number;
+  bitsLeft: number;
+  doneMs: number;
+  bitsAtFirstByte: number;
+  marks: number[];
+}
 const EPSILON_MS = 1e-6;
 
 /** Reported times are whole milliseconds, the SDK's resolution; the clock itself is not rounded. */
@@ -105,8 +145,14 @@ export function simulateSession(input: SessionInput): SessionOutcome {
   if (!input.ladderChecked) checkLadder(ladder);
   const policy = input.policy ?? createVhsPolicy();
   const appendMs = input.appendMs ?? 0;
+  const appendMsPerByte = (input.appendMsPerMegabyte ?? 0) / 1e6;
   const clock = createTraceClock(input.trace);
-  const estimator = createVhsBandwidthEstimator();
+  const networkInformation = input.networkInformation;
+  const estimator = createVhsBandwidthEstimator(
+    INITIAL_BANDWIDTH,
+    networkInformation &&
+      (() => chromiumDownlinkBps(clock.bandwidthKbpsAt(nowMs), networkInformation.downlinkMultiplier)),
+  );
   const { segmentStarts, durationSec, requestTimeoutMs } = timelineOf(ladder);
   const segmentCount = segmentStarts.length;
   const startPositionSec = input.startPositionSec ?? 0;
@@ -196,7 +242,10 @@ export function simulateSession(input: SessionInput): SessionOutcome {
     walkingForward = false;
     const rung = ladder.rungs[next];
     const from = currentRung === undefined ? undefined : ladder.rungs[currentRung];
-    if (from) renditionSwitches++;
+    if (from) {
+      renditionSwitches++;
+      if (audioLoader) restartAudio(next);
+    }
     events.push({
       type: 'renditionchange',
       atMs: ms(nowMs),
@@ -224,10 +273,226 @@ export function simulateSession(input: SessionInput): SessionOutcome {
     return next;
   };
 
-  /** One request: latency in force when sent, then the bytes over the trace. */
-  const fetch = (startMs: number, bytes: number): number => {
+  const playlistLoaded = new Set<number>();
+  const audio = ladder.audio;
+  const audioLoader = audio !== undefined && input.audioLoader !== false;
+
+  // The audio segment loader (audioLoader only): it fetches the next audio segment whenever its own
+  // buffer ahead of the playhead is under the goal (before the first frame: one segment, VHS'
+  // `preloaded` rule), looking again every 500 ms, and appends like the video loader. The link is
+  // simulated up to linkMs; it runs ahead of nowMs while a video request is in flight.
+  let linkMs = 0;
+  let audioIndex = segmentIndex;
+  let audioEndSec = segmentStarts[segmentIndex] ?? 0;
+  let audioPhase = AUDIO_IDLE;
+  // Idle: when it looks next (not before the player has set up); latency: the first byte; append:
+  // when the append is done.
+  let audioWakeMs = Number.POSITIVE_INFINITY;
+  let audioBits = 0;
+  let audioBytes = 0;
+  let mainAppended = false;
+  // The first video segment when it was in before its audio, and when that audio was appended.
+  let pendingFirst: { index: number; rung: number } | undefined;
+  let firstAudioReadyMs: number | undefined;
+  const snapshotAudio = () => ({
+    linkMs,
+    audioIndex,
+    audioEndSec,
+    audioPhase,
+    audioWakeMs,
+    audioBits,
+    audioBytes,
+    audioInitialised,
+    bytesDownloaded,
+    requestCount,
+    firstAudioReadyMs,
+  });
+  const restoreAudio = (saved: ReturnType<typeof snapshotAudio>): void => {
+    ({ linkMs, audioIndex, audioEndSec, audioPhase, audioWakeMs, audioBits, audioBytes, audioInitialised } =
+      saved);
+    ({ bytesDownloaded, requestCount, firstAudioReadyMs } = saved);
+  };
+
+  /** The playhead at a time ≥ nowMs, as the playback from nowMs would move it. */
+  const playheadAt = (atMs: number): number => {
+    if (startupTimeMs === undefined) {
+      // A deferred first segment starts playing when its audio lands, maybe within this run.
+      if (pendingFirst === undefined || firstAudioReadyMs === undefined || atMs < firstAudioReadyMs)
+        return buffer.playheadSec;
+      const index = pendingFirst.index;
+      const lengthSec = ladder.rungs[pendingFirst.rung]?.segments[index]?.durationSec ?? 0;
+      return Math.min(buffer.playheadSec + (atMs - firstAudioReadyMs) / 1000, (segmentStarts[index] ?? 0) + lengthSec);
+    }
+    return stalled ? buffer.playheadSec : Math.min(buffer.playheadSec + (atMs - nowMs) / 1000, buffer.endSec);
+  };
+
+  const audioWants = (atMs: number): boolean => {
+    if (audioIndex >= segmentCount) return false;
+    const playhead = playheadAt(atMs);
+    const forward = audioEndSec - playhead;
+    const started =
+      startupTimeMs !== undefined ||
+      (pendingFirst !== undefined && firstAudioReadyMs !== undefined && atMs >= firstAudioReadyMs);
+    return started ? forward < policy.goalBufferSec(playhead) : forward < 1;
+  };
+
+  /** Audio state changes due at `atMs` (a request sent, its first byte, an append done). */
+  const settleAudio = (atMs: number): void => {
+    for (;;) {
+      if (audioWakeMs > atMs) return;
+      if (audioPhase === AUDIO_IDLE) {
+        if (!audioWants(atMs)) {
+          if (audioIndex >= segmentCount) audioWakeMs = Number.POSITIVE_INFINITY;
+          else if (startupTimeMs !== undefined) {
+            // At the goal: the first 500 ms tick under it, solved for as the video loader's idle is.
+            // A playhead that stalls meanwhile only keeps the skipped ticks at the goal too.
+            audioWakeMs = atMs + idleMs(audioEndSec, playheadAt(atMs), policy.goalBufferSec);
+          } else audioWakeMs = atMs + CHECK_BUFFER_DELAY_MS;
+          return;
+        }
+        audioBytes = audio?.segments[audioIndex]?.bytes ?? 0;
+        if (!audioInitialised) audioBytes += audio?.initBytes ?? 0;
+        audioBits = audioBytes * 8;
+        requestCount++;
+        audioPhase = AUDIO_LATENCY;
+        audioWakeMs = atMs + clock.latencyMs(atMs);
+      } else if (audioPhase === AUDIO_LATENCY) {
+        audioPhase = AUDIO_DATA;
+        audioWakeMs = Number.POSITIVE_INFINITY;
+        return;
+      } else if (audioPhase === AUDIO_APPEND) {
+        if (!mainAppended) {
+          // segment-loader: audio waits for the main loader's first timeline change to append.
+          audioWakeMs = Number.POSITIVE_INFINITY;
+          return;
+        }
+        audioEndSec = (segmentStarts[audioIndex] ?? 0) + (audio?.segments[audioIndex]?.durationSec ?? 0);
+        audioIndex++;
+        audioInitialised = true;
+        if (pendingFirst !== undefined && firstAudioReadyMs === undefined && audioIndex > pendingFirst.index)
+          firstAudioReadyMs = atMs;
+        audioPhase = AUDIO_IDLE;
+      } else return;
+    }
+  };
+
+  /**
+   * A rendition switch: media-groups' onGroupChanging aborts the audio request in flight (and
+   * drops a segment still waiting for the main loader's first append), onGroupChanged resyncs the
+   * loader and starts it again once the new media playlist is loaded; before the main loader's
+   * first append the audio loader then waits for it (its sync point), as measured in Chromium.
+   */
+  const restartAudio = (next: number): void => {
+    const held = audioPhase === AUDIO_APPEND && audioWakeMs === Number.POSITIVE_INFINITY;
+    if (audioPhase === AUDIO_APPEND && !held) return;
+    // The bytes that did arrive were paid for.
+    if (audioPhase === AUDIO_DATA) bytesDownloaded += Math.floor(audioBytes - audioBits / 8);
+    audioPhase = AUDIO_IDLE;
+    audioWakeMs = mainAppended
+      ? nowMs + (input.playlistRequests && !playlistLoaded.has(next) ? clock.latencyMs(nowMs) : 0)
+      : Number.POSITIVE_INFINITY;
+  };
+
+  /** The main loader's first append: audio held or waiting for it goes on. */
+  const onMainAppended = (): void => {
+    mainAppended = true;
+    if (audioLoader && audioPhase !== AUDIO_DATA && audioWakeMs === Number.POSITIVE_INFINITY) audioWakeMs = nowMs;
+  };
+
+  /**
+   * Runs the link from linkMs: the audio loader, and the video transfer if any, the transfers in
+   * flight splitting the trace's rate evenly (processor sharing, as the proxy and, roughly, TCP).
+   * Stops at `untilMs`, when the video transfer completes (returns that time), or once the audio
+   * segments before `audioIndexGoal` are buffered (returns that time). Records the video's progress for the
+   * early-abort check.
+   */
+  const runLink = (untilMs: number, video?: VideoTransfer, audioIndexGoal?: number): number => {
+    let t = linkMs;
+    for (;;) {
+      settleAudio(t);
+      if (audioIndexGoal !== undefined && audioIndex >= audioIndexGoal) break;
+      if (t >= untilMs) break;
+      const videoActive = video !== undefined && t >= video.firstByteMs;
+      const audioActive = audioPhase === AUDIO_DATA;
+      const flows = (videoActive ? 1 : 0) + (audioActive ? 1 : 0);
+      let next = untilMs;
+      if (video !== undefined && !videoActive) next = Math.min(next, video.firstByteMs);
+      if (!audioActive) next = Math.min(next, audioWakeMs);
+      const videoEndMs = videoActive ? clock.transferEndMs(t, (video.bitsLeft * flows) / 8) : Infinity;
+      const audioDoneMs = audioActive ? clock.transferEndMs(t, (audioBits * flows) / 8) : Infinity;
+      next = Math.min(next, videoEndMs, audioDoneMs);
+      if (flows > 0) {
+        const startBits = clock.cumulativeBits(t);
+        const each = (clock.cumulativeBits(next) - startBits) / flows;
+        if (videoActive) {
+          video.marks.push(t, video.bits - video.bitsLeft, startBits, flows);
+          video.bitsLeft = next >= videoEndMs ? 0 : video.bitsLeft - each;
+        }
+        if (audioActive) audioBits = next >= audioDoneMs ? 0 : audioBits - each;
+      }
+      t = next;
+      if (audioActive && audioBits <= 0) {
+        bytesDownloaded += audioBytes;
+        audioPhase = AUDIO_APPEND;
+        audioWakeMs = t + appendMs + appendMsPerByte * audioBytes;
+      }
+      if (videoActive && video.bitsLeft <= 0) break;
+    }
+    linkMs = t;
+    return t;
+  };
+
+  /** One video request: latency in force when sent, then its bytes over the (shared) link. */
+  const transfer = (sentMs: number, bytes: number): VideoTransfer => {
     requestCount++;
-    return clock.transferEndMs(startMs + clock.latencyMs(startMs), bytes);
+    const firstByteMs = sentMs + clock.latencyMs(sentMs);
+    const flow: VideoTransfer = {
+      firstByteMs,
+      bits: bytes * 8,
+      bitsLeft: bytes * 8,
+      doneMs: 0,
+      bitsAtFirstByte: clock.cumulativeBits(firstByteMs),
+      marks: [],
+    };
+    flow.doneMs = audioLoader ? runLink(Number.POSITIVE_INFINITY, flow) : clock.transferEndMs(firstByteMs, bytes);
+    return flow;
+  };
+
+  /** A segment joins the playable buffer: the first frame, or the end of a stall. */
+  const appendSegment = (index: number, segmentRung: number): void => {
+    buffer.append(segmentStarts[index] ?? 0, ladder.rungs[segmentRung]?.segments[index]?.durationSec ?? 0, segmentRung);
+    if (startupTimeMs === undefined) {
+      startupTimeMs = ms(nowMs);
+      events.push({ type: 'firstframe', atMs: startupTimeMs, startupTimeMs });
+    } else if (stalled) {
+      endStall(nowMs);
+    }
+  };
+
+  /** The first video segment, deferred for its audio, plays once that audio is in by `byMs`. */
+  const releaseIfReady = (byMs: number): void => {
+    if (pendingFirst === undefined || firstAudioReadyMs === undefined || firstAudioReadyMs > byMs) return;
+    advanceTo(firstAudioReadyMs);
+    if (endReason !== undefined) return;
+    appendSegment(pendingFirst.index, pendingFirst.rung);
+    pendingFirst = undefined;
+  };
+
+  /** Time passes for both loaders: the audio loader's link, then playback. */
+  const wait = (targetMs: number): void => {
+    if (audioLoader && targetMs > linkMs) runLink(targetMs);
+    releaseIfReady(targetMs);
+    if (endReason === undefined) advanceTo(targetMs);
+  };
+
+  /** The video request's bits received by `atMs` (≥ its first byte), times its share of the request. */
+  const videoBitsAt = (flow: VideoTransfer, share: number, atMs: number): number => {
+    const marks = flow.marks;
+    if (marks.length === 0) return (clock.cumulativeBits(atMs) - flow.bitsAtFirstByte) * share;
+    let i = marks.length - 4;
+    while (i > 0 && (marks[i] ?? 0) > atMs) i -= 4;
+    const received = (marks[i + 1] ?? 0) + (clock.cumulativeBits(atMs) - (marks[i + 2] ?? 0)) / (marks[i + 3] ?? 1);
+    return Math.min(flow.bits, received) * share;
   };
 
   /**
@@ -239,25 +504,31 @@ export function simulateSession(input: SessionInput): SessionOutcome {
   const findAbort = (
     rung: number,
     sentMs: number,
-    firstByteMs: number,
-    doneMs: number,
+    flow: VideoTransfer,
     videoShare: number,
     segmentDurationSec: number,
   ): { atMs: number; bandwidth: number; exclude: boolean } | undefined => {
     if (vhsIsLowestEnabled(ladder, rung, isEnabled)) return undefined;
     const timeoutAtMs = sentMs + requestTimeoutMs;
+    const doneMs = flow.doneMs;
     if (policy.earlyAbort) {
       const current = ladder.rungs[rung]?.bandwidth ?? 0;
-      const bitsAtFirstByte = clock.cumulativeBits(firstByteMs);
       // The buffer ahead only shrinks while playing; before the first frame and in a stall it is empty.
       const playing = startupTimeMs !== undefined && !stalled;
       const forwardSec = buffer.forwardSec();
+      // A first segment waiting for its audio starts playing when that audio lands mid-request.
+      const releaseMs = pendingFirst === undefined ? undefined : firstAudioReadyMs;
+      const pendingSec =
+        pendingFirst === undefined ? 0 : (ladder.rungs[pendingFirst.rung]?.segments[pendingFirst.index]?.durationSec ?? 0);
       // segment-loader: progress bandwidth is only trusted 1 s after the first byte.
-      const firstCheckMs = firstByteMs + 1000;
+      const firstCheckMs = flow.firstByteMs + 1000;
       for (let t = firstCheckMs; t < doneMs && t < timeoutAtMs; t += PROGRESS_INTERVAL_MS) {
-        const receivedBits = (clock.cumulativeBits(t) - bitsAtFirstByte) * videoShare;
+        const receivedBits = videoBitsAt(flow, videoShare, t);
         const measuredBandwidth = Math.floor((receivedBits / 8 / (t - sentMs)) * 8 * 1000);
-        const timeUntilRebufferSec = Math.max(0, forwardSec - (playing ? (t - nowMs) / 1000 : 0)) - 1;
+        const timeUntilRebufferSec =
+          releaseMs !== undefined && t >= releaseMs
+            ? Math.max(0, pendingSec - (t - releaseMs) / 1000) - 1
+            : Math.max(0, forwardSec - (playing ? (t - nowMs) / 1000 : 0)) - 1;
         const leftBits = segmentDurationSec * current - receivedBits;
         // The common case, settled without the candidate search: the download beats the buffer.
         if (leftBits / measuredBandwidth <= timeUntilRebufferSec) {
@@ -288,8 +559,19 @@ export function simulateSession(input: SessionInput): SessionOutcome {
     return doneMs > timeoutAtMs ? { atMs: timeoutAtMs, bandwidth: 1, exclude: false } : undefined;
   };
 
-  const playlistLoaded = new Set<number>();
-  if (input.playlistRequests) advanceTo(fetch(0, 0));
+  if (input.playlistRequests) {
+    requestCount++;
+    wait(clock.latencyMs(0));
+  }
+  wait(nowMs + (input.setupMs ?? 0));
+  if (audioLoader) {
+    // VHS loads the audio playlist once the master is parsed, then its loader starts.
+    audioWakeMs = nowMs;
+    if (input.playlistRequests) {
+      requestCount++;
+      audioWakeMs += clock.latencyMs(nowMs);
+    }
+  }
   let rung = chooseRung(undefined);
   while (endReason === undefined) {
     if (segmentIndex >= segmentCount) {
@@ -301,7 +583,7 @@ export function simulateSession(input: SessionInput): SessionOutcome {
       const goal = policy.goalBufferSec;
       const forward = buffer.forwardSec();
       if (forward >= goal(buffer.playheadSec)) {
-        advanceTo(nowMs + idleMs(buffer.endSec, buffer.playheadSec, goal));
+        wait(nowMs + idleMs(buffer.endSec, buffer.playheadSec, goal));
         if (endReason !== undefined) break;
       }
     }
@@ -310,41 +592,44 @@ export function simulateSession(input: SessionInput): SessionOutcome {
     if (!rungData || !segment) break;
     let sentMs = nowMs;
     if (input.playlistRequests && !playlistLoaded.has(rung)) {
-      sentMs = fetch(sentMs, 0);
-      advanceTo(sentMs);
+      requestCount++;
+      sentMs += clock.latencyMs(sentMs);
+      wait(sentMs);
       if (endReason !== undefined) break;
       playlistLoaded.add(rung);
     }
     if (rungData.initBytes !== undefined && !initialised.has(rung)) {
-      sentMs = fetch(sentMs, rungData.initBytes);
-      advanceTo(sentMs);
+      sentMs = transfer(sentMs, rungData.initBytes).doneMs;
+      wait(sentMs);
       if (endReason !== undefined) break;
       bytesDownloaded += rungData.initBytes;
       initialised.add(rung);
     }
-    const audio = ladder.audio;
     let mediaBytes = segment.bytes;
-    if (audio) {
-      // VHS loads audio on its own loader in parallel; on one link that is the same bytes in the same time.
+    if (audio && !audioLoader) {
+      // One loader: the video request carries its segment's audio bytes (same bytes, one link).
       if (audio.initBytes !== undefined && !audioInitialised) mediaBytes += audio.initBytes;
       mediaBytes += audio.segments[segmentIndex]?.bytes ?? 0;
       requestCount++;
     }
-    const firstByteMs = sentMs + clock.latencyMs(sentMs);
-    const doneMs = fetch(sentMs, mediaBytes);
-    const abort = findAbort(
-      rung,
-      sentMs,
-      firstByteMs,
-      doneMs,
-      segment.bytes / mediaBytes,
-      segment.durationSec,
-    );
+    const linkSnapshot = audioLoader ? snapshotAudio() : undefined;
+    const flow = transfer(sentMs, mediaBytes);
+    const doneMs = flow.doneMs;
+    const abort = findAbort(rung, sentMs, flow, segment.bytes / mediaBytes, segment.durationSec);
     if (abort) {
-      advanceTo(abort.atMs);
+      let receivedBits = videoBitsAt(flow, 1, Math.max(flow.firstByteMs, abort.atMs));
+      if (linkSnapshot) {
+        // The link ran on as if the request completed: replay it with the request cut at the abort.
+        restoreAudio(linkSnapshot);
+        requestCount++;
+        const cut = { ...flow, bitsLeft: flow.bits, marks: [] };
+        runLink(abort.atMs, cut);
+        receivedBits = cut.bits - cut.bitsLeft;
+      }
+      wait(abort.atMs);
       if (endReason !== undefined) break;
       // The bytes that did arrive were paid for.
-      bytesDownloaded += Math.min(mediaBytes, Math.floor(clock.bitsBetween(firstByteMs, abort.atMs) / 8));
+      bytesDownloaded += Math.min(mediaBytes, Math.floor(receivedBits / 8));
       estimator.setBandwidth(abort.bandwidth);
       if (abort.exclude) {
         // excludePlaylist: 10 s out, and the next choice is switched to without the buffer rules.
@@ -357,24 +642,42 @@ export function simulateSession(input: SessionInput): SessionOutcome {
       }
       continue;
     }
-    advanceTo(doneMs);
+    const segmentAppendMs = appendMs + appendMsPerByte * mediaBytes;
+    wait(doneMs + segmentAppendMs);
     if (endReason !== undefined) break;
     bytesDownloaded += mediaBytes;
-    if (audio) audioInitialised = true;
+    if (!mainAppended) onMainAppended();
+    if (pendingFirst !== undefined) {
+      // A second video segment is in before the first one's audio: now wait for that audio.
+      runLink(Number.POSITIVE_INFINITY, undefined, pendingFirst.index + 1);
+      releaseIfReady(linkMs);
+      if (endReason !== undefined) break;
+    }
+    let deferred = false;
+    // By index: audio segments end a few ms off the video's (AAC frames).
+    if (audioLoader && audioIndex <= segmentIndex) {
+      if (startupTimeMs === undefined) {
+        // The segment plays once its audio is buffered too (the video element's buffered range is
+        // both). Before the first frame VHS' main loader loads on (its buffer, where audio and
+        // video overlap, is empty), sharing the link with that audio.
+        pendingFirst = { index: segmentIndex, rung };
+        firstAudioReadyMs = undefined;
+        deferred = true;
+      } else {
+        // Later the video loader waits for it (VHS would load on: a small difference).
+        advanceTo(runLink(Number.POSITIVE_INFINITY, undefined, segmentIndex + 1));
+        if (endReason !== undefined) break;
+      }
+    }
+    if (audio && !audioLoader) audioInitialised = true;
     estimator.onSegment({
       bytes: segment.bytes,
       roundTripMs: doneMs - sentMs,
-      processingMs: appendMs,
+      processingMs: segmentAppendMs,
       durationSec: segment.durationSec,
     });
-    buffer.append(segmentStarts[segmentIndex] ?? 0, segment.durationSec, rung);
+    if (!deferred) appendSegment(segmentIndex, rung);
     segmentIndex++;
-    if (startupTimeMs === undefined) {
-      startupTimeMs = ms(nowMs);
-      events.push({ type: 'firstframe', atMs: startupTimeMs, startupTimeMs });
-    } else if (stalled) {
-      endStall(nowMs);
-    }
     const check = walkingForward || !policy.onlyWalkingForward;
     walkingForward = true;
     // A switch here resyncs the loader again (announce clears walkingForward).

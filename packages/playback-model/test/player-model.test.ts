@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createBbaPolicy } from '../src/abr-bba.js';
 import { vhsSelectRung } from '../src/abr-vhs.js';
+import { chromiumDownlinkBps } from '../src/bandwidth-estimator.js';
 import { ModelInputError } from '../src/ladder.js';
 import { findNetworkClass } from '../src/network-classes.js';
 import { type SessionInput, type SessionOutcome, simulateSession } from '../src/player-model.js';
@@ -51,6 +52,70 @@ describe('player model (VHS policy)', () => {
       watch: { playSec: 8 },
     });
     expect(outcome.startupTimeMs).toBe(20 + 20 + 20 + (RUNGS[P720].bytes * 8) / 5000);
+  });
+
+  it('loads separate audio on its own loader, the two requests splitting the link while both run', () => {
+    const segments = (bytes: number) => [
+      { durationSec: 4, bytes },
+      { durationSec: 4, bytes },
+    ];
+    const outcome = simulateSession({
+      ladder: {
+        rungs: [{ bandwidth: 400_000, width: 426, height: 240, segments: segments(50_000) }],
+        audio: { segments: segments(100_000) },
+      },
+      trace: constantTrace(1000, 20),
+      viewport: HD,
+      watch: {},
+    });
+    // Both requests leave at 0 and take 500 bit/ms each from 20 ms: the 400,000-bit video segment
+    // is in at 820 ms with 400,000 audio bits to go. Before the first frame the video loader loads
+    // on (VHS' main loader measures where audio and video overlap: nothing yet): the audio alone
+    // until 840 (20,000 bits), then halves with video segment 1: 380,000 / 500 → 1,600 ms, the
+    // first frame. Video segment 1 then has 20,000 bits left alone: 1,620; audio segment 1 (sent at
+    // 1,600) lands at 1,620 + 800 = 2,420, well before the 4 s buffered run out; 8 s played from 1,600.
+    expect(outcome.startupTimeMs).toBe(1600);
+    expect(outcome.rebufferCount).toBe(0);
+    expect(outcome.requestCount).toBe(4);
+    expect(outcome.bytesDownloaded).toBe(300_000);
+    expect(outcome.sessionDurationMs).toBe(9600);
+  });
+
+  it('pays the player set-up once and every append before the next request', () => {
+    const outcome = simulate({
+      trace: constantTrace(5000, 20),
+      viewport: FULL_HD,
+      playlistRequests: true,
+      setupMs: 300,
+      appendMs: 50,
+      watch: { playSec: 8 },
+    });
+    const segmentMs = (RUNGS[P720].bytes * 8) / 5000;
+    // master round trip, set-up, media playlist round trip, segment, its append.
+    expect(outcome.startupTimeMs).toBe(20 + 300 + 20 + 20 + segmentMs + 50);
+    // The second request leaves only after the first append: 8 s play out at the same pace after it.
+    expect(outcome.sessionDurationMs).toBe(20 + 300 + 20 + 20 + segmentMs + 50 + 8000);
+    // Append time per megabyte: 1.1 MB at 200 ms/MB is 220 ms more before the first frame.
+    const perByte = simulate({ trace: constantTrace(5000, 20), viewport: FULL_HD, appendMsPerMegabyte: 200 });
+    expect(perByte.startupTimeMs).toBe(20 + segmentMs + 220);
+  });
+
+  it('with the Network Information API, VHS chooses by the downlink, not by its 4,194,304 start', () => {
+    const trace: NetworkTrace = {
+      pieces: [
+        { durationMs: 10_000, bandwidthKbps: 900, latencyMs: 20 },
+        { durationMs: 600_000, bandwidthKbps: 8000, latencyMs: 20 },
+      ],
+    };
+    const outcome = simulate({ trace, networkInformation: { downlinkMultiplier: 1 }, watch: { playSec: 40 } });
+    // 900 kbit/s downlink: 360p needs 800,000 × 1.2 = 960,000, so 240p first (without the API: 720p).
+    expect(outcome.events[1]).toMatchObject({ type: 'renditionchange', rung: P240, switchReason: 'initial' });
+    expect(simulate({ trace, watch: { playSec: 40 } }).events[1]).toMatchObject({ rung: P720 });
+    // 8 Mbit/s from 10 s affords 720p (the player size caps it) once the buffer allows an up-switch.
+    expect(outcome.events.filter((e) => e.type === 'renditionchange').at(-1)).toMatchObject({
+      rung: P720,
+      switchReason: 'bandwidthupdate',
+    });
   });
 
   it('aborts the doomed segment on a step drop, switches down and stalls for exactly the rest', () => {
@@ -262,3 +327,16 @@ describe('player model (BBA policy)', () => {
 function never(): never {
   throw new Error('fixture missing');
 }
+
+describe('chromiumDownlinkBps', () => {
+  it.each([
+    // [link kbps, multiplier, downlink bit/s]: measured in Chromium 156 under DevTools emulation.
+    [1000, 0.86875, 850_000],
+    [2500, 0.86875, 2_150_000],
+    [333, 1.05, 350_000],
+    [10, 1, 0],
+    [20_000, 1, 10_000_000],
+  ])('%s kbit/s × %s → %s bit/s', (kbps, multiplier, expected) => {
+    expect(chromiumDownlinkBps(kbps, multiplier)).toBe(expected);
+  });
+});
