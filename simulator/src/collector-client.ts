@@ -11,6 +11,8 @@
 import type { Beacon } from '@streamloop/core/schemas/beacon';
 import { errorOfBody, networkCauseOf, parseJsonBody } from './http-answer.js';
 
+import { RunStoppedError } from './run-context.js';
+
 export interface CollectorClientOptions {
   /** Base URL (`http://127.0.0.1:3000`); beacons go to `${target}/v1/beacons`. */
   target: string;
@@ -42,21 +44,13 @@ export interface CollectorCounts {
 
 /** Where a run's beacons go: the collector, or a file (ndjson-sink.ts). */
 export interface BeaconSink {
-  /** Queues beacons; resolves when there is room again. Throws CollectorStoppedError once stopped. */
+  /** Queues beacons; resolves when there is room again. Throws RunStoppedError once stopped. */
   write(beacons: readonly Beacon[]): Promise<void>;
   /** Sends everything queued and waits for it (resolves also when the client stopped). */
   close(): Promise<void>;
   counts(): CollectorCounts;
   /** Why the run must stop, once it must. */
   stopReason(): string | undefined;
-}
-
-export class CollectorStoppedError extends Error {
-  readonly code = 'ERR_COLLECTOR_STOPPED';
-  constructor(readonly reason: string) {
-    super(reason);
-    this.name = 'CollectorStoppedError';
-  }
 }
 
 // The collector's own limits (beacon-collector mount-collector): 500 beacons and 64 KiB a body;
@@ -240,7 +234,7 @@ export function createCollectorClient(options: CollectorClientOptions): BeaconSi
 
   return {
     async write(beacons) {
-      if (stopReason !== undefined) throw new CollectorStoppedError(stopReason);
+      if (stopReason !== undefined) throw new RunStoppedError(stopReason);
       for (const beacon of beacons) {
         const json = JSON.stringify(beacon);
         const bytes = Buffer.byteLength(json);
@@ -252,7 +246,7 @@ export function createCollectorClient(options: CollectorClientOptions): BeaconSi
       if (open.length >= maxBeacons) seal();
       // Backpressure: a run produces beacons far faster than any collector takes them.
       while (queue.length >= concurrency * 2 && stopReason === undefined) await changed();
-      if (stopReason !== undefined) throw new CollectorStoppedError(stopReason);
+      if (stopReason !== undefined) throw new RunStoppedError(stopReason);
     },
     async close() {
       seal();

@@ -4,6 +4,29 @@ import type { BeaconSink } from './collector-client.js';
 import type { Progress } from './progress.js';
 import type { Summary } from './summary.js';
 
+/**
+ * The run stops (exit 1) with one reason: too many collector failures in a row (collector-client),
+ * or too many failed live sessions (live-mode). One class, so the CLI has one case for both modes.
+ */
+export class RunStoppedError extends Error {
+  readonly code = 'ERR_RUN_STOPPED';
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'RunStoppedError';
+  }
+}
+
+/** Live mode moves real segment bytes: it refuses a target that is not loopback (exit 2). */
+export class LiveTargetError extends Error {
+  readonly code = 'ERR_TARGET_NOT_LOOPBACK';
+  constructor(target: string) {
+    super(
+      `--target ${target}: live mode only plays against a loopback address (127.0.0.0/8, ::1, localhost); pass --allow-remote to override`,
+    );
+    this.name = 'LiveTargetError';
+  }
+}
+
 export interface RunOptions {
   /** Base URL of the stack: ladders come from it, beacons go to it unless `out` is set. */
   target: string;

@@ -4,17 +4,19 @@
  * target refused (collector failures in a row, or the playback API), 0 otherwise.
  */
 import type { LoadedAudience } from './audience-file.js';
-import {
-  type BeaconSink,
-  type CollectorCounts,
-  CollectorStoppedError,
-  createCollectorClient,
-} from './collector-client.js';
+import { type BeaconSink, type CollectorCounts, createCollectorClient } from './collector-client.js';
 import { runFastMode } from './fast-mode.js';
 import { createNdjsonSink } from './ndjson-sink.js';
 import { PlaybackError } from './playback-source.js';
 import { createProgress } from './progress.js';
-import { createVideoMap, type RunContext, type RunOptions, type RunResult } from './run-context.js';
+import {
+  createVideoMap,
+  LiveTargetError,
+  type RunContext,
+  type RunOptions,
+  type RunResult,
+  RunStoppedError,
+} from './run-context.js';
 import { createSummary, type Summary } from './summary.js';
 
 export type Mode = 'fast' | 'live';
@@ -100,14 +102,10 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   try {
     result = input.mode === 'live' ? await runLive(context) : await runFastMode(context);
   } catch (error) {
-    // Live mode's errors by code (its module is loaded only for --mode live).
-    const code = (error as { code?: unknown }).code;
-    if (error instanceof CollectorStoppedError) stopReason = error.reason;
+    if (error instanceof RunStoppedError) stopReason = error.reason;
     else if (error instanceof PlaybackError) stopReason = error.message;
-    else if (code === 'ERR_LIVE_STOPPED')
-      stopReason = (error as { reason?: string }).reason ?? (error as Error).message;
-    else if (code === 'ERR_TARGET_NOT_LOOPBACK') {
-      stopReason = (error as Error).message;
+    else if (error instanceof LiveTargetError) {
+      stopReason = error.message;
       badTarget = true;
     } else throw error;
   }
@@ -122,9 +120,8 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   return { exitCode, sessions: result.sessions, errors, counts, summary, stopReason };
 }
 
-/** Live mode lives in ./live (helper "live"); loaded only when asked for. */
+/** Live mode (./live) is loaded only when asked for: fast mode and the stack's demo never need it. */
 async function runLive(context: RunContext): Promise<RunResult> {
-  const modulePath = './live/live-mode.js';
-  const live = (await import(modulePath)) as { runLiveMode(context: RunContext): Promise<RunResult> };
-  return live.runLiveMode(context);
+  const { runLiveMode } = await import('./live/live-mode.js');
+  return runLiveMode(context);
 }

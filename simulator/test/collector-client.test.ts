@@ -8,9 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   COLLECTOR_MAX_BEACONS,
   COLLECTOR_MAX_BODY_BYTES,
-  CollectorStoppedError,
   createCollectorClient,
 } from '../src/collector-client.js';
+import { RunStoppedError } from '../src/run-context.js';
 import { type Answer, acceptAll, type RecordingServer, startRecordingServer } from './recording-server.js';
 
 const makeBeacon = (i: number, overrides: Partial<Beacon> = {}): Beacon => ({
@@ -88,7 +88,7 @@ describe('collector client', () => {
     expect(client.stopReason()).toMatch(
       /failed 3 requests in a row \(last: 503 ERR_DEPENDENCY_UNAVAILABLE: beacons cannot be stored right now\); stopped$/,
     );
-    await expect(client.write(beacons(1))).rejects.toBeInstanceOf(CollectorStoppedError);
+    await expect(client.write(beacons(1))).rejects.toBeInstanceOf(RunStoppedError);
   });
 
   it('gives up on each batch a 401 refuses, and stops when every batch is refused', async () => {
@@ -102,7 +102,7 @@ describe('collector client', () => {
       maxConsecutiveFailures: 3,
       concurrency: 1,
     });
-    await expect(client.write(beacons(20))).rejects.toBeInstanceOf(CollectorStoppedError);
+    await expect(client.write(beacons(20))).rejects.toBeInstanceOf(RunStoppedError);
     await client.close();
     expect(server.requests).toHaveLength(3);
     expect(client.counts()).toMatchObject({ accepted: 0, refused: 20, failures: { '401': 3 } });

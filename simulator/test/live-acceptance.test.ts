@@ -111,7 +111,9 @@ describe('live mode: 100 viewers of mixed network classes against the single-pro
     const views = await eventually(
       'every simulated session in the QoE API',
       async () => {
-        const { views } = await getJson<QoeSessionsResponse>(`/api/v1/qoe/sessions?synthetic=synthetic&${query}`);
+        const { views } = await getJson<QoeSessionsResponse>(
+          `/api/v1/qoe/sessions?synthetic=synthetic&${query}`,
+        );
         return views.filter((v) => counted.has(v.sessionId)).length >= counted.size ? views : undefined;
       },
       { timeoutMs: 120_000, intervalMs: 1000 },

@@ -5,9 +5,10 @@
  * the viewer cannot play are errors naming the file and line.
  */
 import { describe, expect, it } from 'vitest';
-import { parseMasterPlaylist, parseMediaPlaylist, PlaylistError } from '../src/live/hls-playlists.js';
-import { assertLoopbackTarget, LiveTargetError, runLiveAudience } from '../src/live/live-audience.js';
+import { PlaylistError, parseMasterPlaylist, parseMediaPlaylist } from '../src/live/hls-playlists.js';
+import { assertLoopbackTarget, runLiveAudience } from '../src/live/live-audience.js';
 import { liveSessions } from '../src/live/live-mode.js';
+import { LiveTargetError } from '../src/run-context.js';
 import { audienceBuilder } from './audiences.js';
 import { startRecordingServer } from './recording-server.js';
 
@@ -59,28 +60,34 @@ describe('live mode target', () => {
 });
 
 describe('a target that refuses', () => {
-  it.each([403, 503])('playback %i: counted per cause, the run stops after 5 failed sessions', async (status) => {
-    const server = await startRecordingServer(() => ({ status, body: { error: { code: 'ERR_X', message: 'no' } } }));
-    try {
-      const run = await runLiveAudience({
-        target: server.url,
-        sessions: sessions(40),
-        concurrency: 2,
-        maxFailedSessions: 5,
-        deliverUnload: async () => {},
-      });
-      expect(run.stopReason).toContain(`playback ${status}`);
-      expect(run.failures[`playback ${status}`]).toBeGreaterThanOrEqual(5);
-      // Bounded: the session in flight when the fifth failed is stopped, no new one starts.
-      expect(run.results.length).toBeLessThanOrEqual(5 + 1);
-      expect(run.results.filter((r) => r.endReason === 'failed').length).toBeGreaterThanOrEqual(5);
-      expect(run.results.every((r) => r.endReason === 'failed' || r.endReason === 'stopped')).toBe(true);
-      expect(server.requests.length).toBeLessThanOrEqual(run.results.length);
-      expect(server.requests.every((r) => r.url.endsWith('/playback?synthetic=1'))).toBe(true);
-    } finally {
-      await server.close();
-    }
-  });
+  it.each([403, 503])(
+    'playback %i: counted per cause, the run stops after 5 failed sessions',
+    async (status) => {
+      const server = await startRecordingServer(() => ({
+        status,
+        body: { error: { code: 'ERR_X', message: 'no' } },
+      }));
+      try {
+        const run = await runLiveAudience({
+          target: server.url,
+          sessions: sessions(40),
+          concurrency: 2,
+          maxFailedSessions: 5,
+          deliverUnload: async () => {},
+        });
+        expect(run.stopReason).toContain(`playback ${status}`);
+        expect(run.failures[`playback ${status}`]).toBeGreaterThanOrEqual(5);
+        // Bounded: the session in flight when the fifth failed is stopped, no new one starts.
+        expect(run.results.length).toBeLessThanOrEqual(5 + 1);
+        expect(run.results.filter((r) => r.endReason === 'failed').length).toBeGreaterThanOrEqual(5);
+        expect(run.results.every((r) => r.endReason === 'failed' || r.endReason === 'stopped')).toBe(true);
+        expect(server.requests.length).toBeLessThanOrEqual(run.results.length);
+        expect(server.requests.every((r) => r.url.endsWith('/playback?synthetic=1'))).toBe(true);
+      } finally {
+        await server.close();
+      }
+    },
+  );
 });
 
 describe('playlists a live viewer cannot play', () => {
@@ -88,7 +95,11 @@ describe('playlists a live viewer cannot play', () => {
   it.each([
     ['not a playlist', 'hello', /master\.m3u8: not an M3U8 playlist/],
     ['no variants', '#EXTM3U\n#EXT-X-VERSION:7\n', /has no EXT-X-STREAM-INF variants/],
-    ['a variant without RESOLUTION', '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=100\na/index.m3u8\n', /line 2: EXT-X-STREAM-INF needs/],
+    [
+      'a variant without RESOLUTION',
+      '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=100\na/index.m3u8\n',
+      /line 2: EXT-X-STREAM-INF needs/,
+    ],
   ])('master: %s', (_name, text, message) => {
     expect(() => parseMasterPlaylist(url, text)).toThrow(PlaylistError);
     expect(() => parseMasterPlaylist(url, text)).toThrow(message);

@@ -10,18 +10,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Beacon } from '@streamloop/core/schemas/beacon';
 import type { SessionPlan } from '@streamloop/playback-model/audience';
 import type { NetworkTrace } from '@streamloop/playback-model/trace';
+import { LiveTargetError } from '../run-context.js';
 import { type LiveSessionResult, runLiveViewer } from './live-viewer.js';
 import { viewerAddress } from './viewer-http.js';
-
-export class LiveTargetError extends Error {
-  readonly code = 'ERR_TARGET_NOT_LOOPBACK';
-  constructor(target: string) {
-    super(
-      `--target ${target}: live mode only plays against a loopback address (127.0.0.0/8, ::1, localhost); pass --allow-remote to override`,
-    );
-    this.name = 'LiveTargetError';
-  }
-}
 
 /** Throws LiveTargetError unless `target` names a loopback host (or `allowRemote`). */
 export function assertLoopbackTarget(target: string, allowRemote = false): void {

@@ -6,19 +6,10 @@
  */
 import { planSessions, type SessionPlan, traceForPlan } from '@streamloop/playback-model/audience';
 import { type LoadedAudience, networkClassOf } from '../audience-file.js';
-import type { RunContext, RunResult } from '../run-context.js';
+import { type RunContext, type RunResult, RunStoppedError } from '../run-context.js';
 import type { SessionRecord } from '../summary.js';
 import { type LiveSessionSpec, runLiveAudience } from './live-audience.js';
 import type { LiveSessionResult } from './live-viewer.js';
-
-/** The run stopped because too many sessions failed (the CLI reports it and exits 1). */
-export class LiveStoppedError extends Error {
-  readonly code = 'ERR_LIVE_STOPPED';
-  constructor(readonly reason: string) {
-    super(reason);
-    this.name = 'LiveStoppedError';
-  }
-}
 
 /** Viewers at once when the CLI does not say: the issue's "hundreds from one process". */
 export const DEFAULT_LIVE_CONCURRENCY = 200;
@@ -87,6 +78,6 @@ export async function runLiveMode(context: RunContext): Promise<RunResult> {
   context.log(
     `simulate: live viewers' SDKs posted ${result.posts.requests} batches themselves (beacons by answer: ${posted || 'none'})`,
   );
-  if (result.stopReason) throw new LiveStoppedError(result.stopReason);
+  if (result.stopReason) throw new RunStoppedError(result.stopReason);
   return { sessions };
 }

@@ -17,7 +17,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Beacon } from '@streamloop/core/schemas/beacon';
 import type { AbrContext } from '@streamloop/playback-model/abr-policy';
-import { createVhsPolicy, vhsEarlyAbortBandwidth, vhsIsLowestEnabled, vhsSelectRung } from '@streamloop/playback-model/abr-vhs';
+import {
+  createVhsPolicy,
+  vhsEarlyAbortBandwidth,
+  vhsIsLowestEnabled,
+  vhsSelectRung,
+} from '@streamloop/playback-model/abr-vhs';
 import type { SessionPlan } from '@streamloop/playback-model/audience';
 import { createVhsBandwidthEstimator } from '@streamloop/playback-model/bandwidth-estimator';
 import { createPlaybackBuffer } from '@streamloop/playback-model/buffer';
@@ -27,7 +32,12 @@ import type { NetworkTrace } from '@streamloop/playback-model/trace';
 import { createTraceClock } from '@streamloop/playback-model/trace-clock';
 import { monitor } from '@streamloop/player-sdk/monitor';
 import { fetchPlayback, PlaybackError, type ResolvedPlayback } from '../playback-source.js';
-import { type MasterPlaylist, type MediaPlaylist, parseMasterPlaylist, parseMediaPlaylist } from './hls-playlists.js';
+import {
+  type MasterPlaylist,
+  type MediaPlaylist,
+  parseMasterPlaylist,
+  parseMediaPlaylist,
+} from './hls-playlists.js';
 import type { VhsPlaylistLike } from './sdk-types.js';
 import { type DownloadResult, linkNow, type ShapedLink, shapedGet } from './shaped-download.js';
 import { createSimulatedPlayer, type SimulatedPlayer } from './simulated-player.js';
@@ -310,7 +320,8 @@ async function play(
       started: () => startupDone,
     });
     // Everything is buffered: the viewer watches on until they leave or the media ends.
-    if (ended() === undefined) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    if (ended() === undefined)
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   } catch (error) {
     if (error instanceof ViewFailed) {
       failure = error.reason;
@@ -397,7 +408,11 @@ async function load(
   const request = async (
     uri: string,
     requestType: string,
-    options: { keepText?: boolean; timeoutMs: number; shouldAbort?: Parameters<typeof shapedGet>[2]['shouldAbort'] },
+    options: {
+      keepText?: boolean;
+      timeoutMs: number;
+      shouldAbort?: Parameters<typeof shapedGet>[2]['shouldAbort'];
+    },
   ): Promise<DownloadResult> => {
     const hooked = player.hookRequest(uri, requestType);
     const result = await shapedGet(link, hooked.uri, {
@@ -511,7 +526,8 @@ async function load(
 
   const first = await loadMedia(rung);
   durationSec = first.segments.reduce((sum, segment) => sum + segment.durationSec, 0);
-  targetDurationSec = first.targetDurationSec || Math.max(1, ...first.segments.map((s) => Math.round(s.durationSec)));
+  targetDurationSec =
+    first.targetDurationSec || Math.max(1, ...first.segments.map((s) => Math.round(s.durationSec)));
   hooks.resetBuffer(0);
   hooks.setDuration(durationSec);
   const segmentCount = first.segments.length;
@@ -534,7 +550,10 @@ async function load(
       initialised.add(rung);
     }
     if (master.audioUri && !audio) {
-      audio = parseMediaPlaylist(master.audioUri, (await fetchOk('playlist', master.audioUri, 'hls-playlist', true)).text ?? '');
+      audio = parseMediaPlaylist(
+        master.audioUri,
+        (await fetchOk('playlist', master.audioUri, 'hls-playlist', true)).text ?? '',
+      );
       if (audioPlaylist)
         audioPlaylist.segments = audio.segments.map((segment) => ({
           resolvedUri: segment.uri,

@@ -87,12 +87,21 @@ export async function shapedGet(
   const finish = (outcome: DownloadOutcome): DownloadResult => {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onOuterAbort);
-    const result: DownloadResult = { outcome, status, bytes, sentAtMs, firstByteAtMs, endAtMs: linkNow(link) };
+    const result: DownloadResult = {
+      outcome,
+      status,
+      bytes,
+      sentAtMs,
+      firstByteAtMs,
+      endAtMs: linkNow(link),
+    };
     if (options.keepText && outcome === 'ok') result.text = Buffer.concat(chunks).toString('utf8');
     return result;
   };
   const stopped = (): DownloadResult =>
-    finish(options.signal?.aborted || controller.signal.reason?.message !== 'timeout' ? 'aborted' : 'timeout');
+    finish(
+      options.signal?.aborted || controller.signal.reason?.message !== 'timeout' ? 'aborted' : 'timeout',
+    );
 
   // The request leaves at once; its first byte is released no earlier than the trace's latency
   // after sending, so the stack's own response time overlaps the latency instead of adding to it.

@@ -148,7 +148,12 @@ export function createSimulatedPlayer(viewport: { width: number; height: number 
   let duration: number | undefined;
   let frameCallbacks: (() => void)[] = [];
   // The video element: what the SDK's heartbeat reads for the picture on screen and the player size.
-  const element = { videoWidth: 0, videoHeight: 0, clientWidth: viewport.width, clientHeight: viewport.height };
+  const element = {
+    videoWidth: 0,
+    videoHeight: 0,
+    clientWidth: viewport.width,
+    clientHeight: viewport.height,
+  };
 
   const qualityLevels = {
     get length() {
