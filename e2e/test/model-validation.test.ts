@@ -37,13 +37,21 @@ const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamloop-model-validati
 const clip = path.join(workDir, 'clip-720p-75s.mp4');
 
 /**
- * Step changes at known times, and 3G-class traces (the model's own `3g` class, seeds 29 and 35,
- * 1 s steps with outages). Each plays 40 s: long enough to outlast the buffer VHS builds in the
- * first seconds, short enough that five fit in about six minutes. (Playing the 3G traces' whole
- * 60 s did not bring them closer and took 7.5 minutes.)
+ * Step changes at known times, and 3G-class traces (the model's own `3g` class, 1 s steps with
+ * outages; test/traces/README.md says how they were made). Each plays 40 s: long enough to outlast
+ * the buffer VHS builds in the first seconds, short enough that five fit in about six minutes.
+ * step-down plays 60 s: whether VHS takes 720p back at 12.8 s or one segment later is decided by
+ * 10-15 ms in the player itself (run to run), and one 6 s segment must stay under the 15-point
+ * rung tolerance (10 points of 60 s, 15 of 40).
+ *
+ * Not here: 3g-seed-35, whose player is bimodal: an outage 3 s in, and whether the first audio
+ * segment is still in flight (fetched again at once: ~2.2 s startup) or already downloaded (held,
+ * dropped, fetched again after the first video append, through the outage: ~9.5 s) when VHS
+ * early-aborts the first video segment at ~1.4 s is a ~30 ms race. Run it with
+ * STREAMLOOP_VALIDATION_TRACES=3g-seed-35.
  */
 const CASES = [
-  { trace: 'step-down', playSec: 40, about: '5 Mbit/s, then 600 kbit/s from 20 s: down-switch' },
+  { trace: 'step-down', playSec: 60, about: '5 Mbit/s, then 600 kbit/s from 20 s: down-switch' },
   { trace: 'step-up', playSec: 40, about: '450 kbit/s, then 6 Mbit/s from 15 s: up-switch' },
   {
     trace: 'drop-and-recover',
@@ -51,8 +59,25 @@ const CASES = [
     about: '2.5 Mbit/s, 60 kbit/s for 30 s from 12 s, 2.5 Mbit/s: stall',
   },
   { trace: '3g-seed-29', playSec: 40, about: '3G class, seed 29: outage stall' },
-  { trace: '3g-seed-35', playSec: 40, about: '3G class, seed 35: switches and a short stall' },
+  { trace: '3g-seed-15', playSec: 40, about: '3G class, seed 15: seven switches, two early aborts' },
 ];
+
+/**
+ * `STREAMLOOP_VALIDATION_TRACES=3g-seed-35,3g-seed-35`: only these traces of test/traces (repeats
+ * allowed; 40 s each unless the case above says otherwise), to study one.
+ */
+const only = process.env.STREAMLOOP_VALIDATION_TRACES?.split(',').filter((name) => name !== '');
+const RUN = only
+  ? only.map((name, run) => {
+      if (!fs.existsSync(path.join(TRACES, `${name}.json`)))
+        throw new Error(`STREAMLOOP_VALIDATION_TRACES names '${name}': no test/traces/${name}.json`);
+      const known = CASES.find((c) => c.trace === name);
+      return {
+        ...(known ?? { trace: name, playSec: 40, about: 'named in STREAMLOOP_VALIDATION_TRACES' }),
+        run,
+      };
+    })
+  : CASES;
 
 let stack: { baseUrl: string; stop(): Promise<unknown> };
 let browser: Browser;
@@ -79,7 +104,7 @@ beforeAll(async () => {
   ladder = await publishedLadder(stack.baseUrl, videoId);
   proxy = await startShapingProxy(stack.baseUrl);
   browser = await launchChromium();
-}, 300_000);
+}, 600_000);
 
 afterAll(async () => {
   if (comparisons.length > 0) {
@@ -94,60 +119,65 @@ afterAll(async () => {
 });
 
 describe('playback model against video.js VHS on the watch page', () => {
-  it.each(CASES)('$trace ($about): startup, stalls and rung shares within tolerance', async ({
-    trace: name,
-    playSec,
-  }) => {
-    const trace = parseSabreTrace(fs.readFileSync(path.join(TRACES, `${name}.json`), 'utf8'));
-    const real = await replayTrace(browser, {
-      base: stack.baseUrl,
-      proxy,
-      apiKey,
-      videoId,
-      trace,
-      playSec,
-      maxWallMs: 120_000,
-    });
-    const model = simulateSession({
-      ladder,
-      trace,
-      viewport: { width: real.playerWidth, height: real.playerHeight },
-      watch: { playSec },
-      playlistRequests: true,
-      networkInformation: { downlinkMultiplier: real.downlinkMultiplier },
-      // Everything before the first segment request beyond the two round trips the model pays
-      // (master, media playlist): parsing and MediaSource set-up, and the origin signing and
-      // rewriting playlists, on this machine's CPU.
-      setupMs: Math.max(0, (real.firstSegmentAtMs ?? 0) - 2 * (trace.pieces[0]?.latencyMs ?? 0)),
-      // The append time that grows with the segment. Not the fixed part of the gap (XHR events, the
-      // loader's turn): VHS does not time that for its `throughput`, which would then cap choices.
-      appendMsPerMegabyte: real.appendMsPerMegabyte,
-    });
-    const comparison = compareToModel(name, ladder, real, model);
-    // Everything behind the row, for reading a difference: requests, VHS samples, both timelines,
-    // and the ladder, so the model side can be re-run offline.
-    const { beacons, playTimeMsByHeight, ...detail } = real;
-    fs.writeFileSync(
-      path.join(ARTIFACTS, `model-validation-${name}.json`),
-      JSON.stringify(
-        { player: { ...detail, playTimeMsByHeight: [...playTimeMsByHeight] }, model, ladder },
-        null,
-        1,
-      ),
-    );
-    comparisons.push(comparison);
-    const switches = (list: { height: number; reason: string | undefined; atMs: number }[]) =>
-      list.map((s) => `${s.height}p ${s.reason ?? '?'} @${(s.atMs / 1000).toFixed(1)}s`).join(', ');
-    notes.push(
-      `- ${name}: ${playSec} s played, player ${real.playerWidth}×${real.playerHeight}, downlink × ${real.downlinkMultiplier.toFixed(3)}, ` +
-        `first segment request @${Math.round(real.firstSegmentAtMs ?? 0)} ms (master → media playlist ${real.setupMs} ms), append gap ${real.appendMs} ms (${real.appendMsPerMegabyte} ms/MB on large segments), SDK startup ${real.startupTimeMs} ms, ` +
-        `SDK rebuffer ${real.sdkRebufferDurationMs} ms; switches player: ${switches(real.switches)}; ` +
-        `model: ${switches(
-          model.events.flatMap((e) =>
-            e.type === 'renditionchange' ? [{ height: e.height, reason: e.switchReason, atMs: e.atMs }] : [],
-          ),
-        )}${comparison.failures.length > 0 ? `; OUT OF TOLERANCE: ${comparison.failures.join('; ')}` : ''}`,
-    );
-    expect(comparison.failures).toEqual([]);
-  }, 180_000);
+  it.each(RUN)(
+    '$trace ($about): startup, stalls and rung shares within tolerance',
+    async (testCase) => {
+      const { trace: name, playSec } = testCase;
+      const file = 'run' in testCase ? `${name}-run${testCase.run}` : name;
+      const trace = parseSabreTrace(fs.readFileSync(path.join(TRACES, `${name}.json`), 'utf8'));
+      const real = await replayTrace(browser, {
+        base: stack.baseUrl,
+        proxy,
+        apiKey,
+        videoId,
+        trace,
+        playSec,
+        maxWallMs: 120_000,
+      });
+      const model = simulateSession({
+        ladder,
+        trace,
+        viewport: { width: real.playerWidth, height: real.playerHeight },
+        watch: { playSec },
+        playlistRequests: true,
+        networkInformation: { downlinkMultiplier: real.downlinkMultiplier },
+        // Everything before the first segment request beyond the two round trips the model pays
+        // (master, media playlist): parsing and MediaSource set-up, and the origin signing and
+        // rewriting playlists, on this machine's CPU.
+        setupMs: Math.max(0, (real.firstSegmentAtMs ?? 0) - 2 * (trace.pieces[0]?.latencyMs ?? 0)),
+        // The append time that grows with the segment. Not the fixed part of the gap (XHR events, the
+        // loader's turn): VHS does not time that for its `throughput`, which would then cap choices.
+        appendMsPerMegabyte: real.appendMsPerMegabyte,
+      });
+      const comparison = compareToModel(name, ladder, real, model);
+      // Everything behind the row, for reading a difference: requests, VHS samples, both timelines,
+      // and the ladder, so the model side can be re-run offline.
+      const { beacons, playTimeMsByHeight, ...detail } = real;
+      fs.writeFileSync(
+        path.join(ARTIFACTS, `model-validation-${file}.json`),
+        JSON.stringify(
+          { player: { ...detail, playTimeMsByHeight: [...playTimeMsByHeight] }, model, ladder },
+          null,
+          1,
+        ),
+      );
+      comparisons.push(comparison);
+      const switches = (list: { height: number; reason: string | undefined; atMs: number }[]) =>
+        list.map((s) => `${s.height}p ${s.reason ?? '?'} @${(s.atMs / 1000).toFixed(1)}s`).join(', ');
+      notes.push(
+        `- ${name}: ${playSec} s played, player ${real.playerWidth}×${real.playerHeight}, downlink × ${real.downlinkMultiplier.toFixed(3)}, ` +
+          `first segment request @${Math.round(real.firstSegmentAtMs ?? 0)} ms (master → media playlist ${real.setupMs} ms), append gap ${real.appendMs} ms (${real.appendMsPerMegabyte} ms/MB on large segments), SDK startup ${real.startupTimeMs} ms, ` +
+          `SDK rebuffer ${real.sdkRebufferDurationMs} ms; switches player: ${switches(real.switches)}; ` +
+          `model: ${switches(
+            model.events.flatMap((e) =>
+              e.type === 'renditionchange'
+                ? [{ height: e.height, reason: e.switchReason, atMs: e.atMs }]
+                : [],
+            ),
+          )}${comparison.failures.length > 0 ? `; OUT OF TOLERANCE: ${comparison.failures.join('; ')}` : ''}`,
+      );
+      expect(comparison.failures).toEqual([]);
+    },
+    180_000,
+  );
 });

@@ -25,6 +25,11 @@ export interface ReplayedRequest {
   firstByteMs: number | undefined;
   doneMs: number | undefined;
   bytes: number;
+  /** The request's CMCD query (part of the URL, so of the browser cache's key). */
+  cmcd?: string | null;
+  /** HTTP status (206: the browser resumed an aborted response from its cache with a Range). */
+  status?: number;
+  fromCache?: boolean;
 }
 
 export interface ReplayOutcome {
@@ -171,11 +176,15 @@ export async function replayTrace(browser: Browser, options: ReplayOptions): Pro
       firstByteMs: undefined,
       doneMs: undefined,
       bytes: 0,
+      cmcd: new URL(event.request.url).searchParams.get('CMCD'),
     });
   });
   cdp.on('Network.responseReceived', (event) => {
     const request = requests.get(event.requestId);
-    if (request && zeroSec !== undefined) request.firstByteMs = (event.timestamp - zeroSec) * 1000;
+    if (!request || zeroSec === undefined) return;
+    request.firstByteMs = (event.timestamp - zeroSec) * 1000;
+    request.status = event.response.status;
+    request.fromCache = event.response.fromDiskCache === true;
   });
   cdp.on('Network.loadingFinished', (event) => {
     const request = requests.get(event.requestId);
@@ -274,7 +283,9 @@ export async function replayTrace(browser: Browser, options: ReplayOptions): Pro
     setupMs: Math.round(timing.setupMs),
     appendMs: Math.round(median(busyGaps(sorted).map((g) => g.gapMs))),
     appendMsPerMegabyte: Math.round(
-      median(busyGaps(sorted).flatMap((g) => (g.bytes >= LARGE_SEGMENT_BYTES ? [g.gapMs / (g.bytes / 1e6)] : []))),
+      median(
+        busyGaps(sorted).flatMap((g) => (g.bytes >= LARGE_SEGMENT_BYTES ? [g.gapMs / (g.bytes / 1e6)] : [])),
+      ),
     ),
     firstSegmentAtMs: sorted.find((r) => r.path.endsWith('.m4s') && !r.path.includes('/audio/'))?.sentMs,
     playTimeMsByHeight,

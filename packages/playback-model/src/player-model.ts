@@ -11,7 +11,11 @@
  */
 import type { AbrPolicy, Viewport } from './abr-policy.js';
 import { createVhsPolicy, vhsEarlyAbortBandwidth, vhsIsLowestEnabled, vhsSelectRung } from './abr-vhs.js';
-import { chromiumDownlinkBps, createVhsBandwidthEstimator, INITIAL_BANDWIDTH } from './bandwidth-estimator.js';
+import {
+  chromiumDownlinkBps,
+  createVhsBandwidthEstimator,
+  INITIAL_BANDWIDTH,
+} from './bandwidth-estimator.js';
 import { createPlaybackBuffer } from './buffer.js';
 import { checkLadder, type Ladder, ModelInputError, targetDurationSec } from './ladder.js';
 import { memoizeByObject } from './memo.js';
@@ -321,7 +325,10 @@ export function simulateSession(input: SessionInput): SessionOutcome {
         return buffer.playheadSec;
       const index = pendingFirst.index;
       const lengthSec = ladder.rungs[pendingFirst.rung]?.segments[index]?.durationSec ?? 0;
-      return Math.min(buffer.playheadSec + (atMs - firstAudioReadyMs) / 1000, (segmentStarts[index] ?? 0) + lengthSec);
+      return Math.min(
+        buffer.playheadSec + (atMs - firstAudioReadyMs) / 1000,
+        (segmentStarts[index] ?? 0) + lengthSec,
+      );
     }
     return stalled ? buffer.playheadSec : Math.min(buffer.playheadSec + (atMs - nowMs) / 1000, buffer.endSec);
   };
@@ -385,18 +392,24 @@ export function simulateSession(input: SessionInput): SessionOutcome {
   const restartAudio = (next: number): void => {
     const held = audioPhase === AUDIO_APPEND && audioWakeMs === Number.POSITIVE_INFINITY;
     if (audioPhase === AUDIO_APPEND && !held) return;
+    // A request in flight is cancelled (segment-loader abort() while WAITING) and the loader is
+    // READY: it asks again as soon as the new playlist is in, main's first append or not. A
+    // downloaded segment held for that append is dropped instead, and the loader, not READY, waits.
+    const inFlight = audioPhase === AUDIO_LATENCY || audioPhase === AUDIO_DATA;
     // The bytes that did arrive were paid for.
     if (audioPhase === AUDIO_DATA) bytesDownloaded += Math.floor(audioBytes - audioBits / 8);
     audioPhase = AUDIO_IDLE;
-    audioWakeMs = mainAppended
-      ? nowMs + (input.playlistRequests && !playlistLoaded.has(next) ? clock.latencyMs(nowMs) : 0)
-      : Number.POSITIVE_INFINITY;
+    audioWakeMs =
+      mainAppended || inFlight
+        ? nowMs + (input.playlistRequests && !playlistLoaded.has(next) ? clock.latencyMs(nowMs) : 0)
+        : Number.POSITIVE_INFINITY;
   };
 
   /** The main loader's first append: audio held or waiting for it goes on. */
   const onMainAppended = (): void => {
     mainAppended = true;
-    if (audioLoader && audioPhase !== AUDIO_DATA && audioWakeMs === Number.POSITIVE_INFINITY) audioWakeMs = nowMs;
+    if (audioLoader && audioPhase !== AUDIO_DATA && audioWakeMs === Number.POSITIVE_INFINITY)
+      audioWakeMs = nowMs;
   };
 
   /**
@@ -454,13 +467,19 @@ export function simulateSession(input: SessionInput): SessionOutcome {
       bitsAtFirstByte: clock.cumulativeBits(firstByteMs),
       marks: [],
     };
-    flow.doneMs = audioLoader ? runLink(Number.POSITIVE_INFINITY, flow) : clock.transferEndMs(firstByteMs, bytes);
+    flow.doneMs = audioLoader
+      ? runLink(Number.POSITIVE_INFINITY, flow)
+      : clock.transferEndMs(firstByteMs, bytes);
     return flow;
   };
 
   /** A segment joins the playable buffer: the first frame, or the end of a stall. */
   const appendSegment = (index: number, segmentRung: number): void => {
-    buffer.append(segmentStarts[index] ?? 0, ladder.rungs[segmentRung]?.segments[index]?.durationSec ?? 0, segmentRung);
+    buffer.append(
+      segmentStarts[index] ?? 0,
+      ladder.rungs[segmentRung]?.segments[index]?.durationSec ?? 0,
+      segmentRung,
+    );
     if (startupTimeMs === undefined) {
       startupTimeMs = ms(nowMs);
       events.push({ type: 'firstframe', atMs: startupTimeMs, startupTimeMs });
@@ -491,7 +510,8 @@ export function simulateSession(input: SessionInput): SessionOutcome {
     if (marks.length === 0) return (clock.cumulativeBits(atMs) - flow.bitsAtFirstByte) * share;
     let i = marks.length - 4;
     while (i > 0 && (marks[i] ?? 0) > atMs) i -= 4;
-    const received = (marks[i + 1] ?? 0) + (clock.cumulativeBits(atMs) - (marks[i + 2] ?? 0)) / (marks[i + 3] ?? 1);
+    const received =
+      (marks[i + 1] ?? 0) + (clock.cumulativeBits(atMs) - (marks[i + 2] ?? 0)) / (marks[i + 3] ?? 1);
     return Math.min(flow.bits, received) * share;
   };
 
@@ -519,7 +539,9 @@ export function simulateSession(input: SessionInput): SessionOutcome {
       // A first segment waiting for its audio starts playing when that audio lands mid-request.
       const releaseMs = pendingFirst === undefined ? undefined : firstAudioReadyMs;
       const pendingSec =
-        pendingFirst === undefined ? 0 : (ladder.rungs[pendingFirst.rung]?.segments[pendingFirst.index]?.durationSec ?? 0);
+        pendingFirst === undefined
+          ? 0
+          : (ladder.rungs[pendingFirst.rung]?.segments[pendingFirst.index]?.durationSec ?? 0);
       // segment-loader: progress bandwidth is only trusted 1 s after the first byte.
       const firstCheckMs = flow.firstByteMs + 1000;
       for (let t = firstCheckMs; t < doneMs && t < timeoutAtMs; t += PROGRESS_INTERVAL_MS) {
@@ -564,14 +586,19 @@ export function simulateSession(input: SessionInput): SessionOutcome {
     wait(clock.latencyMs(0));
   }
   wait(nowMs + (input.setupMs ?? 0));
-  if (audioLoader) {
-    // VHS loads the audio playlist once the master is parsed, then its loader starts.
+  // The audio loader starts once its playlist is loaded, and VHS asks for that playlist only when
+  // the main media playlist has loaded (setupMediaGroups runs on the main loader's loadedmetadata).
+  let audioStarted = false;
+  const startAudio = (): void => {
+    if (!audioLoader || audioStarted) return;
+    audioStarted = true;
     audioWakeMs = nowMs;
     if (input.playlistRequests) {
       requestCount++;
       audioWakeMs += clock.latencyMs(nowMs);
     }
-  }
+  };
+  if (!input.playlistRequests) startAudio();
   let rung = chooseRung(undefined);
   while (endReason === undefined) {
     if (segmentIndex >= segmentCount) {
@@ -597,15 +624,17 @@ export function simulateSession(input: SessionInput): SessionOutcome {
       wait(sentMs);
       if (endReason !== undefined) break;
       playlistLoaded.add(rung);
-    }
-    if (rungData.initBytes !== undefined && !initialised.has(rung)) {
-      sentMs = transfer(sentMs, rungData.initBytes).doneMs;
-      wait(sentMs);
-      if (endReason !== undefined) break;
-      bytesDownloaded += rungData.initBytes;
-      initialised.add(rung);
+      startAudio();
     }
     let mediaBytes = segment.bytes;
+    // media-segment-request: a rung's init segment (its map) is requested together with its first
+    // media segment, not before it; the two share the link, so they ride on one transfer here (the
+    // init is ~1 kB and done first). It counts as loaded once the segment is in.
+    const withInit = rungData.initBytes !== undefined && !initialised.has(rung);
+    if (withInit) {
+      mediaBytes += rungData.initBytes ?? 0;
+      requestCount++;
+    }
     if (audio && !audioLoader) {
       // One loader: the video request carries its segment's audio bytes (same bytes, one link).
       if (audio.initBytes !== undefined && !audioInitialised) mediaBytes += audio.initBytes;
@@ -646,6 +675,7 @@ export function simulateSession(input: SessionInput): SessionOutcome {
     wait(doneMs + segmentAppendMs);
     if (endReason !== undefined) break;
     bytesDownloaded += mediaBytes;
+    if (withInit) initialised.add(rung);
     if (!mainAppended) onMainAppended();
     if (pendingFirst !== undefined) {
       // A second video segment is in before the first one's audio: now wait for that audio.

@@ -81,6 +81,83 @@ describe('player model (VHS policy)', () => {
     expect(outcome.sessionDurationMs).toBe(9600);
   });
 
+  it('asks for a rung’s init segment together with its first media segment, as one round trip', () => {
+    const outcome = simulateSession({
+      ladder: {
+        rungs: [
+          {
+            bandwidth: 400_000,
+            width: 426,
+            height: 240,
+            initBytes: 10_000,
+            segments: [
+              { durationSec: 4, bytes: 50_000 },
+              { durationSec: 4, bytes: 50_000 },
+            ],
+          },
+        ],
+      },
+      trace: constantTrace(1000, 20),
+      viewport: HD,
+      watch: {},
+    });
+    // One latency, then 60,000 bytes (init + segment) at 1,000 bit/ms; one after the other would be 520.
+    expect(outcome.startupTimeMs).toBe(20 + ((10_000 + 50_000) * 8) / 1000);
+    expect(outcome.requestCount).toBe(3);
+    expect(outcome.bytesDownloaded).toBe(110_000);
+  });
+
+  it('asks for the audio playlist only once the main media playlist is in', () => {
+    const segments = (bytes: number) => [
+      { durationSec: 4, bytes },
+      { durationSec: 4, bytes },
+    ];
+    const outcome = simulateSession({
+      ladder: {
+        rungs: [{ bandwidth: 400_000, width: 426, height: 240, segments: segments(1_000) }],
+        audio: { segments: segments(100_000) },
+      },
+      trace: constantTrace(1000, 20),
+      viewport: HD,
+      watch: { playSec: 4 },
+      playlistRequests: true,
+    });
+    // master 0–20, video playlist 20–40; then audio playlist 40–60 while video segment 0 (8,000
+    // bits) arrives 60–68. Audio segment 0 is sent at 60, first byte 80; from then the link is busy
+    // until the first frame carrying it (800,000 bits) and video segment 1 (8,000): 80 + 808 = 888.
+    // (Audio playlist asked with the video one: 20 ms sooner.)
+    expect(outcome.startupTimeMs).toBe(888);
+  });
+
+  it('asks again at once for an audio segment cut off by an early abort, not after the first video append', () => {
+    const segments = (bytes: number) => Array.from({ length: 3 }, () => ({ durationSec: 4, bytes }));
+    const outcome = simulateSession({
+      ladder: {
+        rungs: [
+          { bandwidth: 200_000, width: 426, height: 240, segments: segments(10_000) },
+          { bandwidth: 2_000_000, width: 1280, height: 720, segments: segments(1_000_000) },
+        ],
+        audio: { segments: segments(100_000) },
+      },
+      trace: constantTrace(1000, 20),
+      viewport: HD,
+      watch: { playSec: 4 },
+    });
+    // 720p (2,000,000 × 1.2 < 4,194,304) and audio both leave at 0 and split the link from 20. At the
+    // first progress check (1,020) 720p has 500,000 of 8,000,000 bits: aborted for 240p. The audio
+    // request, 500,000 of its 800,000 bits in, is cancelled with it and sent again at once.
+    expect(
+      outcome.events.find((e) => e.type === 'renditionchange' && e.switchReason === 'exclude'),
+    ).toMatchObject({
+      atMs: 1020,
+      height: 240,
+    });
+    // From 1,040 (first bytes) the link carries 240p segments 0 and 1 (80,000 bits each) and the
+    // audio (800,000) without a pause: the first frame at 1,040 + 960 = 2,000. Waiting for the first
+    // video append (1,200) to ask for the audio again would make it 2,100.
+    expect(outcome.startupTimeMs).toBe(2000);
+  });
+
   it('pays the player set-up once and every append before the next request', () => {
     const outcome = simulate({
       trace: constantTrace(5000, 20),
@@ -107,7 +184,11 @@ describe('player model (VHS policy)', () => {
         { durationMs: 600_000, bandwidthKbps: 8000, latencyMs: 20 },
       ],
     };
-    const outcome = simulate({ trace, networkInformation: { downlinkMultiplier: 1 }, watch: { playSec: 40 } });
+    const outcome = simulate({
+      trace,
+      networkInformation: { downlinkMultiplier: 1 },
+      watch: { playSec: 40 },
+    });
     // 900 kbit/s downlink: 360p needs 800,000 × 1.2 = 960,000, so 240p first (without the API: 720p).
     expect(outcome.events[1]).toMatchObject({ type: 'renditionchange', rung: P240, switchReason: 'initial' });
     expect(simulate({ trace, watch: { playSec: 40 } }).events[1]).toMatchObject({ rung: P720 });
