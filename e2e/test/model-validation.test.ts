@@ -59,7 +59,11 @@ const CASES = [
     about: '2.5 Mbit/s, 60 kbit/s for 30 s from 12 s, 2.5 Mbit/s: stall',
   },
   { trace: '3g-seed-29', playSec: 40, about: '3G class, seed 29: outage stall' },
-  { trace: '3g-seed-15', playSec: 40, about: '3G class, seed 15: seven switches, two early aborts' },
+  {
+    trace: '3g-seed-80',
+    playSec: 40,
+    about: '3G class, seed 80: up-switch, two early aborts, a short stall',
+  },
 ];
 
 /**
