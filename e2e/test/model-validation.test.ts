@@ -104,7 +104,7 @@ beforeAll(async () => {
     title: 'model validation',
   });
   videoId = upload.videoId;
-  await waitUntilReady(stack.baseUrl, apiKey, videoId);
+  await waitUntilReady(stack.baseUrl, apiKey, videoId, 540_000);
   ladder = await publishedLadder(stack.baseUrl, videoId);
   proxy = await startShapingProxy(stack.baseUrl);
   browser = await launchChromium();

@@ -41,8 +41,16 @@ export function tusUpload(
   });
 }
 
-/** Resolves once the video is `ready`; fails at once with the transcoder's error when it failed. */
-export async function waitUntilReady(base: string, apiKey: string, videoId: string): Promise<void> {
+/**
+ * Resolves once the video is `ready`; fails at once with the transcoder's error when it failed.
+ * `timeoutMs` for long clips on a busy machine (a 75 s 720p ladder took over 4 minutes at load 22).
+ */
+export async function waitUntilReady(
+  base: string,
+  apiKey: string,
+  videoId: string,
+  timeoutMs = 240_000,
+): Promise<void> {
   await eventually(
     `video ${videoId} to be ready`,
     async () => {
@@ -53,6 +61,6 @@ export async function waitUntilReady(base: string, apiKey: string, videoId: stri
       if (video.status === 'failed') throw new Error(`transcode failed: ${video.error}`);
       return video.status === 'ready' ? video : undefined;
     },
-    { timeoutMs: 240_000, intervalMs: 500 },
+    { timeoutMs, intervalMs: 500 },
   );
 }
