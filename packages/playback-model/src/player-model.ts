@@ -456,16 +456,20 @@ export function simulateSession(input: SessionInput): SessionOutcome {
       if (!audioActive) next = Math.min(next, audioWakeMs);
       // A transfer that cannot finish by `next` (the link carries fewer bits by then, by a margin far
       // above float error) leaves `next` as it is and is not done there: its end time is not needed.
+      // Two transfers drain at one rate, so the one with fewer bits left ends first: with nothing
+      // else due, its end is `next` for the other's test.
+      let videoEndMs = Infinity;
+      let audioDoneMs = Infinity;
+      if (videoActive && audioActive && next === Infinity) {
+        if (audioBits <= video.bitsLeft) next = audioDoneMs = clock.transferEndMs(t, (audioBits * flows) / 8);
+        else next = videoEndMs = clock.transferEndMs(t, (video.bitsLeft * flows) / 8);
+      }
       const startBits = flows > 0 ? clock.cumulativeBits(t) : 0;
       const reachBits = flows > 0 && next < Infinity ? clock.cumulativeBits(next) - startBits : Infinity;
-      const videoEndMs =
-        videoActive && mayFinish(video.bitsLeft * flows, reachBits)
-          ? clock.transferEndMs(t, (video.bitsLeft * flows) / 8)
-          : Infinity;
-      const audioDoneMs =
-        audioActive && mayFinish(audioBits * flows, reachBits)
-          ? clock.transferEndMs(t, (audioBits * flows) / 8)
-          : Infinity;
+      if (videoActive && videoEndMs === Infinity && mayFinish(video.bitsLeft * flows, reachBits))
+        videoEndMs = clock.transferEndMs(t, (video.bitsLeft * flows) / 8);
+      if (audioActive && audioDoneMs === Infinity && mayFinish(audioBits * flows, reachBits))
+        audioDoneMs = clock.transferEndMs(t, (audioBits * flows) / 8);
       next = Math.min(next, videoEndMs, audioDoneMs);
       if (flows > 0) {
         const each = (clock.cumulativeBits(next) - startBits) / flows;
