@@ -762,12 +762,14 @@ export function simulateSession(input: SessionInput): SessionOutcome {
   if (stalled) endStall(nowMs);
   events.push({ type: 'viewend', atMs: ms(nowMs), endReason: finalReason });
   const playTimeMs = playedSec * 1000;
-  const playedByRung = playTimeMsByRung.map(ms);
+  // One loop, not map then forEach: map's result held small integers in some sessions and doubles in
+  // others, and reading it back deoptimised the whole session function again and again.
+  const playedByRung: number[] = [];
   let weighted = 0;
   let weight = 0;
-  // A loop, not forEach: the array's element kind varies between sessions and forEach deoptimised.
-  for (let index = 0; index < playedByRung.length; index++) {
-    const played = playedByRung[index] ?? 0;
+  for (let index = 0; index < playTimeMsByRung.length; index++) {
+    const played = ms(playTimeMsByRung[index] ?? 0);
+    playedByRung.push(played);
     weighted += played * (ladder.rungs[index]?.bandwidth ?? 0);
     weight += played;
   }
