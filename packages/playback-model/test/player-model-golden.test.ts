@@ -4,7 +4,8 @@
  * positions, watch limits and player options, each compared field by field (events included) with
  * what the model gave at commit 7d068d4. Speed work on the model must leave every outcome as it was;
  * a behaviour change regenerates the fixture on purpose:
- * `STREAMLOOP_WRITE_GOLDEN=1 npx vitest run test/player-model-golden.test.ts`, and says so in the commit.
+ * `STREAMLOOP_WRITE_GOLDEN=1 npx vitest run test/player-model-golden.test.ts` (then `npx biome format --write`
+ * the fixture), and says so in the commit.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
