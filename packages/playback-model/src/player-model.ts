@@ -695,7 +695,16 @@ export function simulateSession(input: SessionInput): SessionOutcome {
         // The link ran on as if the request completed: replay it with the request cut at the abort.
         restoreAudio(linkSnapshot);
         requestCount++;
-        const cut = { ...flow, bitsLeft: flow.bits, markCount: 0 };
+        // Written out, not spread: the same shape as every request's keeps runLink's reads monomorphic.
+        const cut: VideoTransfer = {
+          firstByteMs: flow.firstByteMs,
+          bits: flow.bits,
+          bitsLeft: flow.bits,
+          doneMs: flow.doneMs,
+          bitsAtFirstByte: flow.bitsAtFirstByte,
+          marks,
+          markCount: 0,
+        };
         runLink(abort.atMs, cut);
         receivedBits = cut.bits - cut.bitsLeft;
       }
