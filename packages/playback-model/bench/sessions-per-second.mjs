@@ -1,10 +1,13 @@
 // Simulated 10-minute sessions per second on one core (issue 11 target: ≥ 5,000, model only).
 // Run after `npm run build`: `node bench/sessions-per-second.mjs [sessions]`.
+import { cpus, loadavg } from 'node:os';
 import { findNetworkClass } from '@streamloop/playback-model/network-classes';
 import { simulateSession } from '@streamloop/playback-model/player-model';
 import { generateSyntheticTrace } from '@streamloop/playback-model/synthetic-trace';
 
 const sessions = Number(process.argv[2] ?? 20_000);
+// The 1-minute load before and after: on a shared machine the figures mean little without it.
+const load1Before = loadavg()[0];
 const rungs = [
   [400_000, 426, 240, 175_000],
   [800_000, 640, 360, 350_000],
@@ -75,6 +78,7 @@ const audio = measure(withAudio);
 console.log(
   JSON.stringify({
     sessions,
+    machine: { cpus: cpus().length, node: process.version, load1Before, load1After: loadavg()[0] },
     ...videoOnly,
     tracesPerSecond: Math.round(traces.length / (traceMs / 1000)),
     withSeparateAudio: audio,

@@ -53,8 +53,16 @@ export function vhsSelectRung(
   isEnabled: (rung: number) => boolean = ALL_ENABLED,
 ): number {
   const sorted = sortedReps(ladder);
-  // When every rung is excluded VHS ignores the exclusions.
-  const filter = sorted.some((rep) => isEnabled(rep.index)) ? isEnabled : ALL_ENABLED;
+  // When every rung is excluded VHS ignores the exclusions. (Loops, not some(): this runs after
+  // every segment of every simulated session, and a closure per call adds up.)
+  let someEnabled = false;
+  for (const rep of sorted) {
+    if (isEnabled(rep.index)) {
+      someEnabled = true;
+      break;
+    }
+  }
+  const filter = someEnabled ? isEnabled : ALL_ENABLED;
   let affordable = 0;
   while (
     affordable < sorted.length &&
@@ -119,10 +127,11 @@ export function vhsIsLowestEnabled(
   isEnabled: (rung: number) => boolean,
 ): boolean {
   const bandwidth = ladder.rungs[rung]?.bandwidth ?? 0;
-  return (
-    ladder.rungs.length === 1 ||
-    !ladder.rungs.some((other, index) => isEnabled(index) && other.bandwidth < bandwidth)
-  );
+  if (ladder.rungs.length === 1) return true;
+  for (let index = 0; index < ladder.rungs.length; index++) {
+    if (isEnabled(index) && (ladder.rungs[index]?.bandwidth ?? 0) < bandwidth) return false;
+  }
+  return true;
 }
 
 /**

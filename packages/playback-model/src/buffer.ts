@@ -21,23 +21,22 @@ export function createPlaybackBuffer(startSec: number, playedMsByRung: number[])
   const ends: number[] = [];
   const rungs: number[] = [];
   let head = 0;
-  let playhead = startSec;
-  let end = startSec;
-  return {
-    get playheadSec() {
-      return playhead;
-    },
-    get endSec() {
-      return end;
-    },
-    forwardSec: () => end - playhead,
-    append(segmentStartSec, durationSec, rung) {
+  // Playhead and end are plain fields, not getters: getters made each session's buffer an object of
+  // its own shape, so every read in the model was a megamorphic lookup (and a double in a closure's
+  // variable is boxed anew on every store, a field's is not).
+  const buffer = {
+    playheadSec: startSec,
+    endSec: startSec,
+    forwardSec: () => buffer.endSec - buffer.playheadSec,
+    append(segmentStartSec: number, durationSec: number, rung: number) {
       // Segments before the start position still arrive whole; the playhead starts inside one.
-      end = segmentStartSec + durationSec;
-      ends.push(end);
+      buffer.endSec = segmentStartSec + durationSec;
+      ends.push(buffer.endSec);
       rungs.push(rung);
     },
-    play(seconds) {
+    play(seconds: number) {
+      let playhead = buffer.playheadSec;
+      const end = buffer.endSec;
       let left = Math.min(seconds, end - playhead);
       const played = left;
       while (left > 1e-12 && head < ends.length) {
@@ -49,8 +48,10 @@ export function createPlaybackBuffer(startSec: number, playedMsByRung: number[])
         left -= step;
         if (playhead >= segmentEnd - 1e-12) head++;
       }
+      buffer.playheadSec = playhead;
       return played;
     },
     rungAtPlayhead: () => rungs[head],
   };
+  return buffer;
 }

@@ -130,7 +130,10 @@ const AUDIO_LATENCY = 1;
 const AUDIO_DATA = 2;
 const AUDIO_APPEND = 3;
 
-/** A video request on the link; `marks` (t, bits received, link bits at t, transfers sharing) when shared. */
+/**
+ * A video request on the link; when shared, `marks` (t, bits received, link bits at t, transfers
+ * sharing) in the first `markCount` entries of the session's one marks array (one request at a time).
+ */
 interface VideoTransfer {
   firstByteMs: number;
   bits: number;
@@ -138,8 +141,12 @@ interface VideoTransfer {
   doneMs: number;
   bitsAtFirstByte: number;
   marks: number[];
+  markCount: number;
 }
 const EPSILON_MS = 1e-6;
+
+/** Whether a transfer needing `needBits` may complete on a link that carries `reachBits` meanwhile. */
+const mayFinish = (needBits: number, reachBits: number): boolean => reachBits >= needBits * (1 - 1e-9) - 1;
 
 /** Reported times are whole milliseconds, the SDK's resolution; the clock itself is not rounded. */
 const ms = (value: number): number => Math.round(value);
@@ -298,7 +305,8 @@ export function simulateSession(input: SessionInput): SessionOutcome {
   // The first video segment when it was in before its audio, and when that audio was appended.
   let pendingFirst: { index: number; rung: number } | undefined;
   let firstAudioReadyMs: number | undefined;
-  const snapshotAudio = () => ({
+  // One snapshot per session, overwritten before every video request (it is read only on an abort).
+  const saved = {
     linkMs,
     audioIndex,
     audioEndSec,
@@ -310,7 +318,21 @@ export function simulateSession(input: SessionInput): SessionOutcome {
     bytesDownloaded,
     requestCount,
     firstAudioReadyMs,
-  });
+  };
+  const snapshotAudio = (): typeof saved => {
+    saved.linkMs = linkMs;
+    saved.audioIndex = audioIndex;
+    saved.audioEndSec = audioEndSec;
+    saved.audioPhase = audioPhase;
+    saved.audioWakeMs = audioWakeMs;
+    saved.audioBits = audioBits;
+    saved.audioBytes = audioBytes;
+    saved.audioInitialised = audioInitialised;
+    saved.bytesDownloaded = bytesDownloaded;
+    saved.requestCount = requestCount;
+    saved.firstAudioReadyMs = firstAudioReadyMs;
+    return saved;
+  };
   const restoreAudio = (saved: ReturnType<typeof snapshotAudio>): void => {
     ({ linkMs, audioIndex, audioEndSec, audioPhase, audioWakeMs, audioBits, audioBytes, audioInitialised } =
       saved);
@@ -422,7 +444,8 @@ export function simulateSession(input: SessionInput): SessionOutcome {
   const runLink = (untilMs: number, video?: VideoTransfer, audioIndexGoal?: number): number => {
     let t = linkMs;
     for (;;) {
-      settleAudio(t);
+      // settleAudio's own first test, kept here: most turns have nothing due and skip the call.
+      if (audioWakeMs <= t) settleAudio(t);
       if (audioIndexGoal !== undefined && audioIndex >= audioIndexGoal) break;
       if (t >= untilMs) break;
       const videoActive = video !== undefined && t >= video.firstByteMs;
@@ -431,14 +454,32 @@ export function simulateSession(input: SessionInput): SessionOutcome {
       let next = untilMs;
       if (video !== undefined && !videoActive) next = Math.min(next, video.firstByteMs);
       if (!audioActive) next = Math.min(next, audioWakeMs);
-      const videoEndMs = videoActive ? clock.transferEndMs(t, (video.bitsLeft * flows) / 8) : Infinity;
-      const audioDoneMs = audioActive ? clock.transferEndMs(t, (audioBits * flows) / 8) : Infinity;
+      // A transfer that cannot finish by `next` (the link carries fewer bits by then, by a margin far
+      // above float error) leaves `next` as it is and is not done there: its end time is not needed.
+      // Two transfers drain at one rate, so the one with fewer bits left ends first: with nothing
+      // else due, its end is `next` for the other's test.
+      let videoEndMs = Infinity;
+      let audioDoneMs = Infinity;
+      if (videoActive && audioActive && next === Infinity) {
+        if (audioBits <= video.bitsLeft) next = audioDoneMs = clock.transferEndMs(t, (audioBits * flows) / 8);
+        else next = videoEndMs = clock.transferEndMs(t, (video.bitsLeft * flows) / 8);
+      }
+      const startBits = flows > 0 ? clock.cumulativeBits(t) : 0;
+      const reachBits = flows > 0 && next < Infinity ? clock.cumulativeBits(next) - startBits : Infinity;
+      if (videoActive && videoEndMs === Infinity && mayFinish(video.bitsLeft * flows, reachBits))
+        videoEndMs = clock.transferEndMs(t, (video.bitsLeft * flows) / 8);
+      if (audioActive && audioDoneMs === Infinity && mayFinish(audioBits * flows, reachBits))
+        audioDoneMs = clock.transferEndMs(t, (audioBits * flows) / 8);
       next = Math.min(next, videoEndMs, audioDoneMs);
       if (flows > 0) {
-        const startBits = clock.cumulativeBits(t);
         const each = (clock.cumulativeBits(next) - startBits) / flows;
         if (videoActive) {
-          video.marks.push(t, video.bits - video.bitsLeft, startBits, flows);
+          const m = video.markCount;
+          video.marks[m] = t;
+          video.marks[m + 1] = video.bits - video.bitsLeft;
+          video.marks[m + 2] = startBits;
+          video.marks[m + 3] = flows;
+          video.markCount = m + 4;
           video.bitsLeft = next >= videoEndMs ? 0 : video.bitsLeft - each;
         }
         if (audioActive) audioBits = next >= audioDoneMs ? 0 : audioBits - each;
@@ -455,6 +496,8 @@ export function simulateSession(input: SessionInput): SessionOutcome {
     return t;
   };
 
+  // The marks of the video request in flight (one at a time), reused so requests allocate none.
+  const marks: number[] = [];
   /** One video request: latency in force when sent, then its bytes over the (shared) link. */
   const transfer = (sentMs: number, bytes: number): VideoTransfer => {
     requestCount++;
@@ -465,7 +508,8 @@ export function simulateSession(input: SessionInput): SessionOutcome {
       bitsLeft: bytes * 8,
       doneMs: 0,
       bitsAtFirstByte: clock.cumulativeBits(firstByteMs),
-      marks: [],
+      marks,
+      markCount: 0,
     };
     flow.doneMs = audioLoader
       ? runLink(Number.POSITIVE_INFINITY, flow)
@@ -507,8 +551,8 @@ export function simulateSession(input: SessionInput): SessionOutcome {
   /** The video request's bits received by `atMs` (≥ its first byte), times its share of the request. */
   const videoBitsAt = (flow: VideoTransfer, share: number, atMs: number): number => {
     const marks = flow.marks;
-    if (marks.length === 0) return (clock.cumulativeBits(atMs) - flow.bitsAtFirstByte) * share;
-    let i = marks.length - 4;
+    if (flow.markCount === 0) return (clock.cumulativeBits(atMs) - flow.bitsAtFirstByte) * share;
+    let i = flow.markCount - 4;
     while (i > 0 && (marks[i] ?? 0) > atMs) i -= 4;
     const received =
       (marks[i + 1] ?? 0) + (clock.cumulativeBits(atMs) - (marks[i + 2] ?? 0)) / (marks[i + 3] ?? 1);
@@ -651,7 +695,16 @@ export function simulateSession(input: SessionInput): SessionOutcome {
         // The link ran on as if the request completed: replay it with the request cut at the abort.
         restoreAudio(linkSnapshot);
         requestCount++;
-        const cut = { ...flow, bitsLeft: flow.bits, marks: [] };
+        // Written out, not spread: the same shape as every request's keeps runLink's reads monomorphic.
+        const cut: VideoTransfer = {
+          firstByteMs: flow.firstByteMs,
+          bits: flow.bits,
+          bitsLeft: flow.bits,
+          doneMs: flow.doneMs,
+          bitsAtFirstByte: flow.bitsAtFirstByte,
+          marks,
+          markCount: 0,
+        };
         runLink(abort.atMs, cut);
         receivedBits = cut.bits - cut.bitsLeft;
       }
@@ -718,13 +771,17 @@ export function simulateSession(input: SessionInput): SessionOutcome {
   if (stalled) endStall(nowMs);
   events.push({ type: 'viewend', atMs: ms(nowMs), endReason: finalReason });
   const playTimeMs = playedSec * 1000;
-  const playedByRung = playTimeMsByRung.map(ms);
+  // One loop, not map then forEach: map's result held small integers in some sessions and doubles in
+  // others, and reading it back deoptimised the whole session function again and again.
+  const playedByRung: number[] = [];
   let weighted = 0;
   let weight = 0;
-  playedByRung.forEach((played, index) => {
+  for (let index = 0; index < playTimeMsByRung.length; index++) {
+    const played = ms(playTimeMsByRung[index] ?? 0);
+    playedByRung.push(played);
     weighted += played * (ladder.rungs[index]?.bandwidth ?? 0);
     weight += played;
-  });
+  }
   return {
     policy: policy.name,
     startupTimeMs,

@@ -68,33 +68,57 @@ export function createTraceClock(trace: NetworkTrace): TraceClock {
     return cursor;
   };
   const offsetOf = (atMs: number): number => {
+    // Within the first period (most of a session) the remainder is the time itself: skip fmod.
+    if (atMs >= 0 && atMs < periodMs) return atMs;
     const offset = atMs % periodMs;
     return offset < 0 ? offset + periodMs : offset;
   };
 
-  /** Bits delivered from time 0 of the (looping) trace to `atMs`. */
-  const cumulativeBits = (atMs: number): number => {
+  // Where the last time asked about lies (the link asks about one time several times in a row):
+  // the time, its offset in the period, the bits before its piece and those into it. In a typed
+  // array because a double in a closure's variable is boxed anew on every store.
+  const located = new Float64Array([Number.NaN, 0, 0, 0]);
+  let locatedPiece = 0;
+  const locate = (atMs: number): void => {
+    if (atMs === located[0]) return;
     const offset = offsetOf(atMs);
     const i = pieceAt(offset);
+    located[0] = atMs;
+    located[1] = offset;
+    located[2] = bitsBefore[i] ?? 0;
+    located[3] = (offset - (startsMs[i] ?? 0)) * (bitsPerMs[i] ?? 0);
+    locatedPiece = i;
+  };
+
+  /** Bits delivered from time 0 of the (looping) trace to `atMs`. */
+  const cumulativeBits = (atMs: number): number => {
+    locate(atMs);
+    const offset = located[1] ?? 0;
+    // In the first period 0 × bitsPerPeriod + before is before: the same sum without the division.
+    if (offset === atMs) return (located[2] ?? 0) + (located[3] ?? 0);
     const periods = Math.round((atMs - offset) / periodMs);
-    return (
-      periods * bitsPerPeriod + (bitsBefore[i] ?? 0) + (offset - (startsMs[i] ?? 0)) * (bitsPerMs[i] ?? 0)
-    );
+    return periods * bitsPerPeriod + (located[2] ?? 0) + (located[3] ?? 0);
   };
 
   return {
     cumulativeBits,
     bitsBetween: (fromMs, toMs) => cumulativeBits(toMs) - cumulativeBits(fromMs),
-    latencyMs: (atMs) => latency[pieceAt(offsetOf(atMs))] ?? 0,
-    bandwidthKbpsAt: (atMs) => bitsPerMs[pieceAt(offsetOf(atMs))] ?? 0,
+    latencyMs: (atMs) => {
+      locate(atMs);
+      return latency[locatedPiece] ?? 0;
+    },
+    bandwidthKbpsAt: (atMs) => {
+      locate(atMs);
+      return bitsPerMs[locatedPiece] ?? 0;
+    },
     transferEndMs(startMs, bytes) {
       let bits = bytes * 8;
       if (bits <= 0) return startMs;
-      const offset = offsetOf(startMs);
-      const periodStartMs = startMs - offset;
-      let i = pieceAt(offset);
-      // Bits the trace delivers from its start up to `offset`; the target is that plus our bits.
-      const deliveredAtStart = (bitsBefore[i] ?? 0) + (offset - (startsMs[i] ?? 0)) * (bitsPerMs[i] ?? 0);
+      locate(startMs);
+      const periodStartMs = startMs - (located[1] ?? 0);
+      let i = locatedPiece;
+      // Bits the trace delivers from its start up to the offset; the target is that plus our bits.
+      const deliveredAtStart = (located[2] ?? 0) + (located[3] ?? 0);
       let target = deliveredAtStart + bits;
       let base = periodStartMs;
       if (target > bitsPerPeriod) {
