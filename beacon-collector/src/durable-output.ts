@@ -210,11 +210,11 @@ export function createDurableOutput(
   async function runDirect(): Promise<void> {
     while (queue.length > 0 && !spooling) {
       const batch: PendingWrite[] = [];
-      let messages: EventMessage[] = [];
+      const messages: EventMessage[] = [];
       while (queue.length > 0 && (batch.length === 0 || messages.length + queue[0]!.messages.length <= maxBatch)) {
         const write = queue.shift()!;
         batch.push(write);
-        messages = messages.concat(write.messages);
+        for (const message of write.messages) messages.push(message);
         queuedUnits -= write.units;
         inFlightUnits += write.units;
       }

@@ -19,7 +19,7 @@ import { startCollectorTarget } from './collector-target.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 15);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const CONNECTIONS = 20;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const BEACONS_PER_REQUEST = 10; // the SDK's default batch
 
 interface Run {
