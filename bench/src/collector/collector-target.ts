@@ -1,10 +1,14 @@
 /**
- * The collector as it runs in production (fastify from service-kit, the beacon routes, the buffered
- * producer) on the shared Kafka, producing to a topic of its own (or on the embedded log); rate limiting off, since every
- * request of the load generator comes from one address.
+ * The collector as it runs in production (fastify from service-kit, the beacon routes, the durable
+ * output with its spool in a temporary directory) on the shared Kafka, producing to a topic of its
+ * own (or on the embedded log); rate limiting off, since every request of the load generator comes
+ * from one address.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 
-import { mountCollector } from '@streamloop/beacon-collector/mount-collector';
+import { DEFAULT_SPOOL_MAX_BYTES, mountCollector } from '@streamloop/beacon-collector/mount-collector';
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry, type Registry } from '@streamloop/core/metrics';
 import { metricValue, uniqueName } from '@streamloop/core/testing';
@@ -35,7 +39,15 @@ export async function startCollectorTarget(brokers: string[] | undefined): Promi
   await eventLog.ensureTopics([{ name: topic, partitions: 3 }]);
   const registry = createMetricsRegistry({ collectProcessMetrics: false });
   const app = buildHttpApp({ logger, registry, ports: [eventLog] });
-  mountCollector(app, { eventLog, logger, registry, topic, rateLimit: false });
+  const spoolDir = await mkdtemp(path.join(os.tmpdir(), 'collector-bench-spool-'));
+  mountCollector(app, {
+    eventLog,
+    logger,
+    registry,
+    topic,
+    rateLimit: false,
+    spool: { dir: spoolDir, maxBytes: DEFAULT_SPOOL_MAX_BYTES },
+  });
   return {
     app,
     registry,
@@ -44,6 +56,7 @@ export async function startCollectorTarget(brokers: string[] | undefined): Promi
     async close() {
       await app.close();
       await eventLog.close();
+      await rm(spoolDir, { recursive: true, force: true });
       if (brokers === undefined) return;
       const admin = createKafkaClient(
         { brokers, clientId: 'collector-bench-admin' },
