@@ -342,7 +342,8 @@ export function createDurableOutput(
         onCorruption: (event: CorruptionEvent) => skipped(event.reason, { ...event }),
       });
       const saved = Number(await readFile(join(dir, CHECKPOINT), 'utf8').catch(() => '0'));
-      drainedSeq = Math.max(Number.isSafeInteger(saved) ? saved : 0, spool.startSeq);
+      // Never past what is on disk (a checkpoint newer than the segments would skip new records).
+      drainedSeq = Math.min(Math.max(Number.isSafeInteger(saved) ? saved : 0, spool.startSeq), spool.endSeq);
       setSpoolBytes();
       if (spool.endSeq > drainedSeq) {
         spooling = true;
