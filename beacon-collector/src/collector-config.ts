@@ -22,6 +22,8 @@ export function collectorOptions(
     ...(bufferMaxBeacons === undefined ? {} : { buffer: { maxBuffered: bufferMaxBeacons } }),
     ...(dataDir === undefined
       ? {}
-      : { spool: { dir: join(dataDir, SPOOL_DIR), maxBytes: config.spoolMaxBytes ?? DEFAULT_SPOOL_MAX_BYTES } }),
+      : {
+          spool: { dir: join(dataDir, SPOOL_DIR), maxBytes: config.spoolMaxBytes ?? DEFAULT_SPOOL_MAX_BYTES },
+        }),
   };
 }

@@ -211,7 +211,10 @@ export function createDurableOutput(
     while (queue.length > 0 && !spooling) {
       const batch: PendingWrite[] = [];
       const messages: EventMessage[] = [];
-      while (queue.length > 0 && (batch.length === 0 || messages.length + queue[0]!.messages.length <= maxBatch)) {
+      while (
+        queue.length > 0 &&
+        (batch.length === 0 || messages.length + queue[0]!.messages.length <= maxBatch)
+      ) {
         const write = queue.shift()!;
         batch.push(write);
         for (const message of write.messages) messages.push(message);
@@ -230,8 +233,12 @@ export function createDurableOutput(
         queue = [];
         queuedUnits = 0;
         if (spool === undefined) {
-          logger.warn({ output: name, topic, reason: reasonOf(err) }, 'publish failed; its requests are refused');
-          for (const write of batch) write.reject(new OutputUnavailableError(`the event log failed: ${reasonOf(err)}`));
+          logger.warn(
+            { output: name, topic, reason: reasonOf(err) },
+            'publish failed; its requests are refused',
+          );
+          for (const write of batch)
+            write.reject(new OutputUnavailableError(`the event log failed: ${reasonOf(err)}`));
           queue = rest;
           for (const write of rest) queuedUnits += write.units;
         } else {
@@ -270,7 +277,10 @@ export function createDurableOutput(
         if (queue.length > 0) directRunning ??= runDirect();
         return;
       }
-      const { records, nextSeq } = await file.read(drainedSeq, { maxRecords: 500, maxBytes: 2 * 1024 * 1024 });
+      const { records, nextSeq } = await file.read(drainedSeq, {
+        maxRecords: 500,
+        maxBytes: 2 * 1024 * 1024,
+      });
       const messages: EventMessage[] = [];
       let units = 0;
       for (const record of records) {
@@ -289,7 +299,14 @@ export function createDurableOutput(
           metrics.publishFailures?.inc();
           const retryInMs = backoffDelayMs(failures, options.retry);
           logger[failures < 3 ? 'warn' : 'error'](
-            { output: name, topic, records: records.length, attempt: failures + 1, retryInMs, reason: reasonOf(err) },
+            {
+              output: name,
+              topic,
+              records: records.length,
+              attempt: failures + 1,
+              retryInMs,
+              reason: reasonOf(err),
+            },
             'spooled records not published; retrying them',
           );
           failures++;
@@ -297,7 +314,8 @@ export function createDurableOutput(
           continue;
         }
         metrics.published?.inc(units);
-        if (failures > 0) logger.info({ output: name, topic }, 'the event log takes messages again; draining the spool');
+        if (failures > 0)
+          logger.info({ output: name, topic }, 'the event log takes messages again; draining the spool');
         failures = 0;
       }
       if (nextSeq <= drainedSeq) {
@@ -338,7 +356,8 @@ export function createDurableOutput(
       spool = await openRecordFile({
         dir,
         maxTotalBytes: maxBytes,
-        maxSegmentBytes: maxSegmentBytes ?? Math.max(64 * 1024, Math.min(16 * 1024 * 1024, Math.floor(maxBytes / 8))),
+        maxSegmentBytes:
+          maxSegmentBytes ?? Math.max(64 * 1024, Math.min(16 * 1024 * 1024, Math.floor(maxBytes / 8))),
         onCorruption: (event: CorruptionEvent) => skipped(event.reason, { ...event }),
       });
       const saved = Number(await readFile(join(dir, CHECKPOINT), 'utf8').catch(() => '0'));
@@ -394,7 +413,11 @@ export function createDurableOutput(
       stop.abort(new Error(`the ${name} output is closed`));
       await draining;
       await spool?.close();
-      if (left > 0) logger.error({ output: name, topic, units: left }, 'closing with writes neither published nor spooled');
+      if (left > 0)
+        logger.error(
+          { output: name, topic, units: left },
+          'closing with writes neither published nor spooled',
+        );
       return left;
     },
   };

@@ -25,7 +25,13 @@ describe('the collector spool', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'collector-spool-'));
     const spool = { dir, maxBytes: 1024 * 1024 };
     const first = await startCollector({ createTopic: false, routes: { spool } });
-    const view = makeView('session-spooled', ['viewstart', 'playrequest', 'firstframe', 'heartbeat', 'viewend']);
+    const view = makeView('session-spooled', [
+      'viewstart',
+      'playrequest',
+      'firstframe',
+      'heartbeat',
+      'viewend',
+    ]);
     // One request per beacon: five spool records that must come out in this order.
     for (const beacon of view) expect((await first.post([beacon])).statusCode).toBe(202);
     await first.close();

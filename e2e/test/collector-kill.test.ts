@@ -126,7 +126,10 @@ describe('beacon-collector killed with SIGKILL', () => {
     collectorPort = await freePort();
     kafka = await startBroker();
     // The collector would create the topic too; the consumer subscribes first.
-    const admin = await createKafkaEventLog({ brokers: kafka.brokers, clientId: 'collector-kill' }, { logger });
+    const admin = await createKafkaEventLog(
+      { brokers: kafka.brokers, clientId: 'collector-kill' },
+      { logger },
+    );
     await admin.ensureTopics([TOPICS.qoeBeacons]);
     await admin.close();
     analytics = await startBeaconAnalytics({
@@ -170,16 +173,23 @@ describe('beacon-collector killed with SIGKILL', () => {
     // Spooling, then full: beacons fsynced to disk, then 503s (the spool is 256 KiB).
     await eventually(
       'the collector spooling',
-      async () => ((await collectorMetric('streamloop_beacon_collector_beacons_spooled_total')) > 0 ? true : undefined),
+      async () =>
+        (await collectorMetric('streamloop_beacon_collector_beacons_spooled_total')) > 0 ? true : undefined,
       { timeoutMs: 60_000 },
     );
-    await eventually('503s from the full spool', async () => (load.progress().refused503 > 0 ? true : undefined), {
-      timeoutMs: 60_000,
-    });
+    await eventually(
+      '503s from the full spool',
+      async () => (load.progress().refused503 > 0 ? true : undefined),
+      {
+        timeoutMs: 60_000,
+      },
+    );
     const spooled = await collectorMetric('streamloop_beacon_collector_beacons_spooled_total');
     await killCollector();
     // The rest of the outage: a duration, not an event.
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, OUTAGE_MS - (Date.now() - outageStarted))));
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.max(0, OUTAGE_MS - (Date.now() - outageStarted))),
+    );
     kafka = await startBroker();
     await startCollector();
 

@@ -130,7 +130,11 @@ export function decodeBeaconMessage(value: Buffer | string): BeaconMessageDecodi
   } catch (err) {
     return { ok: false, reason: 'invalid_json', detail: (err as Error).message };
   }
-  const invalid = (detail: string): BeaconMessageDecoding => ({ ok: false, reason: 'invalid_envelope', detail });
+  const invalid = (detail: string): BeaconMessageDecoding => ({
+    ok: false,
+    reason: 'invalid_envelope',
+    detail,
+  });
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return invalid('the message is not a JSON object');
   }
