@@ -25,8 +25,13 @@ import { writeFile, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { reasonOf, withTimeout } from '@streamloop/core/errors';
 import type { Logger } from '@streamloop/core/logger';
-import { type BackoffOptions, backoffDelayMs, sleep } from '@streamloop/event-log/backoff';
+import { retryUntilOk, sleep } from '@streamloop/event-log/backoff';
+import type {
+  BatchingPublisherMetrics,
+  BatchingPublisherOptions,
+} from '@streamloop/event-log/batching-publisher';
 import type { EventLog, EventMessage } from '@streamloop/event-log/event-log';
+import { type Ok, ok, type Retry, retry } from '@streamloop/event-log/step-result';
 import {
   type CorruptionEvent,
   openRecordFile,
@@ -41,28 +46,16 @@ export interface SpoolOptions {
   maxSegmentBytes?: number;
 }
 
-export interface DurableOutputOptions {
-  /** The output's name in logs. */
-  name: string;
-  topic: string;
-  /** Units (beacons) waiting in memory for the direct path at most; beyond: refused (OutputFullError). */
-  maxBuffered: number;
-  /** Messages per publish call. */
-  maxBatch: number;
+/** The batching publisher's knobs (`maxBuffered` counts units here), a required timeout, and the spool. */
+export interface DurableOutputOptions
+  extends Pick<BatchingPublisherOptions, 'name' | 'topic' | 'maxBuffered' | 'maxBatch' | 'retry'> {
   /** A direct publish slower than this counts as failed: the output turns to the spool. */
   publishTimeoutMs: number;
-  /** Delays between attempts of the drain. */
-  retry: BackoffOptions;
   /** Without one, a failed publish rejects its writes (503) instead of spooling them. */
   spool?: SpoolOptions;
 }
 
-export interface DurableOutputMetrics {
-  /** Units in memory waiting for the direct path. */
-  buffered?: { set(value: number): void };
-  published?: { inc(value?: number): void };
-  publishFailures?: { inc(value?: number): void };
-  publishDuration?: { startTimer(): () => unknown };
+export interface DurableOutputMetrics extends BatchingPublisherMetrics {
   spooled?: { inc(value?: number): void };
   spoolBytes?: { set(value: number): void };
   spoolSkipped?: { inc(labels: { reason: string }, value?: number): void };
@@ -266,7 +259,7 @@ export function createDurableOutput(
 
   async function drain(dir: string): Promise<void> {
     const file = spool!;
-    for (let failures = 0; !stop.signal.aborted; ) {
+    while (!stop.signal.aborted) {
       if (drainedSeq >= file.endSeq) {
         if (appending > 0) {
           await lastAppend;
@@ -293,30 +286,35 @@ export function createDurableOutput(
         }
       }
       if (messages.length > 0) {
+        let failed = false;
+        const attempt = async (): Promise<Ok<void> | Retry> => {
+          try {
+            await publishTimed(messages);
+            return ok(undefined);
+          } catch (err) {
+            return retry(err);
+          }
+        };
         try {
-          await publishTimed(messages);
-        } catch (err) {
-          metrics.publishFailures?.inc();
-          const retryInMs = backoffDelayMs(failures, options.retry);
-          logger[failures < 3 ? 'warn' : 'error'](
-            {
-              output: name,
-              topic,
-              records: records.length,
-              attempt: failures + 1,
-              retryInMs,
-              reason: reasonOf(err),
+          await retryUntilOk(attempt, {
+            backoff: options.retry,
+            signal: stop.signal,
+            onRetry(err, attempt, retryInMs) {
+              failed = true;
+              metrics.publishFailures?.inc();
+              logger[attempt <= 3 ? 'warn' : 'error'](
+                { output: name, topic, records: records.length, attempt, retryInMs, reason: reasonOf(err) },
+                'spooled records not published; retrying them',
+              );
             },
-            'spooled records not published; retrying them',
-          );
-          failures++;
-          await sleep(retryInMs, stop.signal).catch(() => undefined);
-          continue;
+          });
+        } catch (err) {
+          if (stop.signal.aborted) return; // closing: the records stay for the next start
+          throw err;
         }
         metrics.published?.inc(units);
-        if (failures > 0)
+        if (failed)
           logger.info({ output: name, topic }, 'the event log takes messages again; draining the spool');
-        failures = 0;
       }
       if (nextSeq <= drainedSeq) {
         // Nothing readable yet below endSeq (cannot normally happen): do not spin.

@@ -15,14 +15,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
-import type { Beacon } from '@streamloop/core/schemas/beacon';
 import { TOPICS } from '@streamloop/core/topics';
-import { eventually, makeBeacon, uniqueName } from '@streamloop/core/testing';
+import { eventually, uniqueName } from '@streamloop/core/testing';
 import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
 import { type RunningProcess, startProcess } from '@streamloop/service-kit/child-process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KafkaInstance, startKafkaInstance } from '../../infra/services.mjs';
-import { type BeaconAnalytics, freePort, startBeaconAnalytics } from './beacon-pipeline.js';
+import {
+  type BeaconAnalytics,
+  expectEachAcceptedBeaconOnce,
+  freePort,
+  runBeacons,
+  startBeaconAnalytics,
+} from './beacon-pipeline.js';
 import { type LoadGenerator, type LoadReport, startLoad } from './collector-outage-load.js';
 import { entryOf, processEnv } from './processes.js';
 
@@ -74,25 +79,12 @@ describe('beacon-collector killed with SIGKILL', () => {
   };
 
   const loadFor = (runId: string): LoadGenerator => {
-    const beaconOf = (client: number, seq: number): Beacon =>
-      makeBeacon({
-        beaconId: `${runId}-c${client}-${seq}`,
-        sessionId: `${runId}-session-${client}`,
-        viewId: `${runId}-view-${client}`,
-        viewerId: `viewer-${client}`,
-        videoId: runId,
-        seq,
-        clientTimeMs: Date.now(),
-        monotonicMs: seq * 100,
-        playheadMs: seq * 100,
-        watchTimeMs: seq * 100,
-      });
     return startLoad({
       url: `http://127.0.0.1:${collectorPort}/v1/beacons`,
       clients: 4,
       beaconsPerBatch: 10,
       batchIntervalMs: 50,
-      beaconOf,
+      beaconOf: runBeacons(runId),
     });
   };
 
@@ -101,23 +93,9 @@ describe('beacon-collector killed with SIGKILL', () => {
       timeoutMs: 120_000,
     });
 
-  /** Every beacon the client got a 202 for is in ClickHouse, and the read side counts each once. */
-  const expectEachAcceptedBeaconOnce = async (runId: string, report: LoadReport): Promise<string> => {
-    expect(report.otherStatuses).toEqual([]);
-    const expectedIds = [...report.accepted].sort();
-    expect(new Set(expectedIds).size).toBe(expectedIds.length);
-    const rows = await eventually(
-      `${expectedIds.length} beacons in ClickHouse`,
-      async () => {
-        const found = await analytics!.beacons(runId);
-        return found.length >= expectedIds.length ? found : undefined;
-      },
-      { timeoutMs: 180_000, intervalMs: 500 },
-    );
-    expect(rows.map((r) => r.beacon_id)).toEqual(expectedIds);
-    expect(await analytics!.countedInViews(runId)).toBe(expectedIds.length);
-    const resent = rows.filter((r) => Number(r.offsets) > 1).length;
-    return `${expectedIds.length} beacons accepted, ${resent} of them produced more than once (a request in flight at a kill, resent by the client), each counted once`;
+  const summarise = async (runId: string, report: LoadReport): Promise<string> => {
+    const { accepted, producedTwice } = await expectEachAcceptedBeaconOnce(analytics!, runId, report);
+    return `${accepted} beacons accepted, ${producedTwice} of them produced twice (in flight at a kill, resent by the client), each counted once`;
   };
 
   beforeAll(async () => {
@@ -159,7 +137,7 @@ describe('beacon-collector killed with SIGKILL', () => {
     }
     await acceptedAtLeast(load, load.progress().accepted + 300, 'beacons accepted after the last restart');
     const report = await load.stop();
-    const summary = await expectEachAcceptedBeaconOnce(runId, report);
+    const summary = await summarise(runId, report);
     process.stdout.write(`collector kill x${KILLS}: ${summary}\n`);
   }, 600_000);
 
@@ -198,7 +176,7 @@ describe('beacon-collector killed with SIGKILL', () => {
     const report = await load.stop();
     expect(report.refused503).toBeGreaterThan(0);
     expect(report.retriedThenAccepted).toBeGreaterThan(0);
-    const summary = await expectEachAcceptedBeaconOnce(runId, report);
+    const summary = await summarise(runId, report);
     process.stdout.write(
       `collector killed while spooling: ${spooled} beacons spooled before the kill, ${report.refused503} answers 503; ${summary}\n`,
     );
