@@ -21,7 +21,7 @@
  * is drained first: replay. A damaged record (CRC mismatch, torn tail) is skipped, counted by
  * reason and logged — the drain goes on.
  */
-import { writeFile, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { reasonOf, withTimeout } from '@streamloop/core/errors';
 import type { Logger } from '@streamloop/core/logger';
@@ -137,6 +137,32 @@ export function decodeSpoolRecord(payload: Buffer): { messages: EventMessage[]; 
 }
 
 const CHECKPOINT = 'drained';
+const OWNER = 'owner.pid';
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One process per spool: two appending to the same segments would interleave their frames. The
+ * owner's pid is kept next to the segments; a dead owner (a crash, kill -9) is taken over. Best
+ * effort against a misconfiguration (two collectors on one data dir), not a lock.
+ */
+async function claimSpool(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const owner = Number(await readFile(join(dir, OWNER), 'utf8').catch(() => ''));
+  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isRunning(owner)) {
+    throw new Error(
+      `the beacon spool ${dir} belongs to process ${owner}, which is running; give each collector its own STREAMLOOP_DATA_DIR`,
+    );
+  }
+  await writeFile(join(dir, OWNER), String(process.pid));
+}
 
 export function createDurableOutput(
   options: DurableOutputOptions,
@@ -351,6 +377,7 @@ export function createDurableOutput(
     async open() {
       if (options.spool === undefined) return;
       const { dir, maxBytes, maxSegmentBytes } = options.spool;
+      await claimSpool(dir);
       spool = await openRecordFile({
         dir,
         maxTotalBytes: maxBytes,

@@ -77,4 +77,13 @@ describe('the collector spool', () => {
     expect((await collector.post([later])).statusCode).toBe(202);
     expect((await collector.produced(3)).map((m) => envelopeOf(m).beacon.beaconId)).toContain(later.beaconId);
   });
+
+  it('refuses to start on a spool another running process owns (two collectors, one data dir)', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'collector-spool-'));
+    // The test runner's parent: a process that is running and is not this one.
+    await writeFile(path.join(dir, 'owner.pid'), String(process.ppid));
+    await expect(startCollector({ routes: { spool: { dir, maxBytes: 1024 * 1024 } } })).rejects.toThrow(
+      /belongs to process \d+, which is running; give each collector its own STREAMLOOP_DATA_DIR/,
+    );
+  });
 });
