@@ -77,7 +77,7 @@ export const DEFAULT_BUFFER: BufferOptions = {
   retry: { initialDelayMs: 250, maxDelayMs: 5000 },
 };
 
-/** 256 MiB of spool ≈ 400k beacons ≈ an hour of a 100-beacons/s site with Kafka away. */
+/** 256 MiB of spool ≈ 700k beacons (~350 bytes each in a batch): two hours of a site taking 100/s with Kafka away. */
 export const DEFAULT_SPOOL_MAX_BYTES = 256 * 1024 * 1024;
 
 /** 50 requests/s per address, bursts of 100: a whole office of players behind one NAT fits. */
