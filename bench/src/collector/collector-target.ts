@@ -25,18 +25,26 @@ export interface CollectorTarget {
   app: FastifyInstance;
   registry: Registry;
   produced(): Promise<number>;
+  spooled(): Promise<number>;
   buffered(): Promise<number>;
   close(): Promise<void>;
 }
 
-/** On Kafka when `brokers` is given; else on the embedded log, to tell the collector's own cost from Kafka's. */
-export async function startCollectorTarget(brokers: string[] | undefined): Promise<CollectorTarget> {
+/**
+ * On Kafka when `brokers` is given; else on the embedded log, to tell the collector's own cost from
+ * Kafka's. `logDown`: the embedded log without the topic — every publish fails for real, so every
+ * request is answered from the spool (appended, group-committed fsync).
+ */
+export async function startCollectorTarget(
+  brokers: string[] | undefined,
+  options: { logDown?: boolean } = {},
+): Promise<CollectorTarget> {
   const topic = uniqueName('qoe-beacons-bench');
   const eventLog: EventLog =
     brokers === undefined
       ? createMemoryEventLog({ logger })
       : await createKafkaEventLog({ brokers, clientId: 'collector-bench' }, { logger });
-  await eventLog.ensureTopics([{ name: topic, partitions: 3 }]);
+  if (options.logDown !== true) await eventLog.ensureTopics([{ name: topic, partitions: 3 }]);
   const registry = createMetricsRegistry({ collectProcessMetrics: false });
   const app = buildHttpApp({ logger, registry, ports: [eventLog] });
   const spoolDir = await mkdtemp(path.join(os.tmpdir(), 'collector-bench-spool-'));
@@ -53,6 +61,7 @@ export async function startCollectorTarget(brokers: string[] | undefined): Promi
     registry,
     produced: () => metricValue(registry, 'streamloop_beacon_collector_beacons_produced_total'),
     buffered: () => metricValue(registry, 'streamloop_beacon_collector_beacons_buffered'),
+    spooled: () => metricValue(registry, 'streamloop_beacon_collector_beacons_spooled_total'),
     async close() {
       await app.close();
       await eventLog.close();
