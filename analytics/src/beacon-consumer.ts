@@ -97,12 +97,17 @@ export function createBeaconConsumer(deps: BeaconConsumerDeps): BeaconConsumer {
     ...(deps.deadLetterTopic === undefined ? {} : { topic: deps.deadLetterTopic }),
   });
 
-  const toRow = (message: ConsumedMessage): Ok<BeaconRow> | Drop<DropReason> | DeadLetter<DropReason> => {
-    const envelope = parseEnvelopeStep(message);
-    if (envelope.kind !== 'ok') return envelope;
-    const received = validateBeacon(envelope.value);
-    if (received.kind !== 'ok') return received;
-    return beaconRowStep(received.value, message);
+  /** One result per beacon of the message (a batch message carries several), or one for a poison message. */
+  const toRows = (
+    message: ConsumedMessage,
+  ): (Ok<BeaconRow> | Drop<DropReason> | DeadLetter<DropReason>)[] => {
+    const envelopes = parseEnvelopeStep(message);
+    if (envelopes.kind !== 'ok') return [envelopes];
+    return envelopes.value.map((envelope) => {
+      const received = validateBeacon(envelope);
+      if (received.kind !== 'ok') return received;
+      return beaconRowStep(received.value, message);
+    });
   };
 
   async function insertUntilDone(
@@ -137,18 +142,18 @@ export function createBeaconConsumer(deps: BeaconConsumerDeps): BeaconConsumer {
     const rows: BeaconRow[] = [];
     const refused: Partial<Record<DropReason, number>> = {};
     let example: { offset: string; reason: DropReason; detail: string } | undefined;
-    for (const message of batch.messages) {
-      const result = toRow(message);
-      if (result.kind === 'ok') {
-        rows.push(result.value);
-        continue;
+    for (const message of batch.messages)
+      for (const result of toRows(message)) {
+        if (result.kind === 'ok') {
+          rows.push(result.value);
+          continue;
+        }
+        // Written before the offsets are committed; a failed write crashes the batch (redelivered).
+        if (result.kind === 'dead_letter') await deadLetters.send(message, result.reason, result.detail);
+        metrics.dropped.inc({ reason: result.reason });
+        refused[result.reason] = (refused[result.reason] ?? 0) + 1;
+        example ??= { offset: message.offset, reason: result.reason, detail: result.detail };
       }
-      // Written before the offsets are committed; a failed write crashes the batch (redelivered).
-      if (result.kind === 'dead_letter') await deadLetters.send(message, result.reason, result.detail);
-      metrics.dropped.inc({ reason: result.reason });
-      refused[result.reason] = (refused[result.reason] ?? 0) + 1;
-      example ??= { offset: message.offset, reason: result.reason, detail: result.detail };
-    }
     if (example !== undefined) {
       // One line per batch, not per message: a flood of garbage must not flood the log.
       logger.warn(

@@ -103,7 +103,7 @@ describe('the envelope context on its way to the row', () => {
     const row = (envelope: unknown) => {
       const parsed = parseEnvelopeStep(message(envelope));
       if (parsed.kind !== 'ok') throw new Error(parsed.detail);
-      const valid = validate(parsed.value);
+      const valid = validate(parsed.value[0]!);
       if (valid.kind !== 'ok') throw new Error(valid.detail);
       const mapped = beaconRowStep(valid.value, message(envelope));
       if (mapped.kind !== 'ok') throw new Error(mapped.detail);

@@ -6,6 +6,9 @@ export interface BeaconMetrics {
   refused: Counter<'reason'>;
   buffered: Gauge;
   produced: Counter;
+  spooled: Counter;
+  spoolBytes: Gauge;
+  spoolSkipped: Counter<'reason'>;
   produceFailures: Counter;
   requestDuration: Histogram;
   produceDuration: Histogram;
@@ -17,7 +20,7 @@ export function createBeaconMetrics(registry: Registry): BeaconMetrics {
   return {
     accepted: new Counter({
       name: name('beacons_accepted_total'),
-      help: 'Beacons answered 202/207: taken into the buffer, produced to qoe-beacons from there',
+      help: 'Beacons answered 202/207: acknowledged by the event log, or fsynced to the spool while it was unavailable',
       registers,
     }),
     rejected: new Counter({
@@ -27,18 +30,34 @@ export function createBeaconMetrics(registry: Registry): BeaconMetrics {
     }),
     refused: new Counter({
       name: name('requests_refused_total'),
-      help: 'Requests refused before their beacons were looked at, by reason (buffer_full → 503, rate_limited → 429)',
+      help: 'Requests refused, nothing of them kept, by reason (spool_full, unavailable → 503; rate_limited → 429)',
       labelNames: ['reason'],
       registers,
     }),
     buffered: new Gauge({
       name: name('beacons_buffered'),
-      help: 'Beacons accepted but not yet produced (grows while Kafka is unavailable)',
+      help: 'Beacons in memory waiting for the event log to acknowledge them',
+      registers,
+    }),
+    spooled: new Counter({
+      name: name('beacons_spooled_total'),
+      help: 'Beacons fsynced to the local spool while the event log was unavailable (produced from there later)',
+      registers,
+    }),
+    spoolBytes: new Gauge({
+      name: name('spool_bytes'),
+      help: 'Bytes the spool holds on disk (bounded; full means 503)',
+      registers,
+    }),
+    spoolSkipped: new Counter({
+      name: name('spool_records_skipped_total'),
+      help: 'Spool records that could not be read back, by reason (crc_mismatch, torn_tail, undecodable)',
+      labelNames: ['reason'],
       registers,
     }),
     produced: new Counter({
       name: name('beacons_produced_total'),
-      help: 'Beacons the event log durably accepted (acks=all)',
+      help: 'Beacons the event log durably accepted (acks=all), directly or drained from the spool',
       registers,
     }),
     produceFailures: new Counter({

@@ -1,10 +1,16 @@
 /** Maps the BEACON_* variables (core config) onto the collector's route options; unset keeps each default. */
+import { join } from 'node:path';
 import type { BeaconCollectorConfig } from '@streamloop/core/config';
-import type { CollectorDeps } from './mount-collector.js';
+import { type CollectorDeps, DEFAULT_SPOOL_MAX_BYTES } from './mount-collector.js';
 
+/** Where the collector spools beacons while Kafka is unavailable, under the data dir. */
+export const SPOOL_DIR = 'beacon-spool';
+
+/** With `dataDir`, the spool lives under it (services mode); without, there is none (503 when the log fails). */
 export function collectorOptions(
   config: BeaconCollectorConfig,
-): Pick<CollectorDeps, 'allowedOrigins' | 'countryHeader' | 'rateLimit' | 'buffer'> {
+  dataDir?: string,
+): Pick<CollectorDeps, 'allowedOrigins' | 'countryHeader' | 'rateLimit' | 'buffer' | 'spool'> {
   const { rateLimitPerSecond: perSecond, bufferMaxBeacons } = config;
   return {
     ...(config.allowedOrigins === undefined ? {} : { allowedOrigins: config.allowedOrigins }),
@@ -14,5 +20,10 @@ export function collectorOptions(
       ? {}
       : { rateLimit: perSecond === 0 ? false : { perSecond, burst: perSecond * 2 } }),
     ...(bufferMaxBeacons === undefined ? {} : { buffer: { maxBuffered: bufferMaxBeacons } }),
+    ...(dataDir === undefined
+      ? {}
+      : {
+          spool: { dir: join(dataDir, SPOOL_DIR), maxBytes: config.spoolMaxBytes ?? DEFAULT_SPOOL_MAX_BYTES },
+        }),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Composition root of beacon-collector as its own process (services mode). It opens only the ports it
- * needs (event log), makes sure the beacon topic exists and serves `POST /v1/beacons`.
+ * needs (event log), makes sure the beacon topic exists and serves `POST /v1/beacons`, spooling to
+ * `<data dir>/beacon-spool` while Kafka is unavailable (and replaying that spool on start).
  */
 import { TOPICS } from '@streamloop/core/topics';
 import { runProcess } from '@streamloop/service-kit/run-process';
@@ -13,7 +14,7 @@ await runProcess({
   start: async ({ config, ports, app, logger, registry }) => {
     await ports.eventLog.ensureTopics([TOPICS.qoeBeacons]);
     mountCollector(app, {
-      ...collectorOptions(config.beacons),
+      ...collectorOptions(config.beacons, config.dataDir),
       eventLog: ports.eventLog,
       logger,
       registry,

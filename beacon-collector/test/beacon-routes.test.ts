@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { eventually, makeBeacon, metricValue } from '@streamloop/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,10 +10,19 @@ import { type Collector, envelopeOf, METRIC, makeView, RECEIVED_AT_MS, startColl
 // newest beacon's clientTimeMs (BEACON_CLIENT_TIME_MS) 1234 ms before RECEIVED_AT_MS.
 const INJECT_CONTEXT = { clockOffsetMs: 1234, ipPrefix: '127.0.0.0', deviceClass: 'other' };
 
+/** A fresh spool directory (removed after the test) with a byte bound. */
+async function spoolIn(dirs: string[], maxBytes = 1024 * 1024): Promise<{ dir: string; maxBytes: number }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'collector-spool-'));
+  dirs.push(dir);
+  return { dir, maxBytes };
+}
+
 describe('POST /v1/beacons on the embedded event log', () => {
   let collector: Collector;
+  const dirs: string[] = [];
   afterEach(async () => {
     await collector?.close();
+    for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
   });
 
   it('accepts a batch with 202 and produces each beacon in an envelope keyed by its session', async () => {
@@ -216,49 +228,65 @@ describe('POST /v1/beacons on the embedded event log', () => {
     expect(response.json().error.message).toMatch(/Content-Encoding br/);
   });
 
-  it('accepts while the event log refuses, produces once it takes them again', async () => {
+  it('answers 202 while the event log refuses only once the spool fsynced the batch, and produces it later', async () => {
     // A real fault of the embedded log: publishing to a topic nobody created fails every time.
-    collector = await startCollector({ createTopic: false });
+    collector = await startCollector({ createTopic: false, routes: { spool: await spoolIn(dirs) } });
     const beacons = [makeBeacon(), makeBeacon(), makeBeacon()];
     const response = await collector.post(beacons);
     expect(response.statusCode).toBe(202);
+    expect(await metricValue(collector.registry, METRIC.spooled)).toBe(3);
+    expect(await metricValue(collector.registry, METRIC.buffered)).toBe(0);
     await eventuallyMetric(collector, METRIC.produceFailures, (n) => n >= 2);
-    expect(await metricValue(collector.registry, METRIC.buffered)).toBe(3);
 
     await collector.eventLog.ensureTopics([{ name: collector.topic, partitions: 3 }]);
     const messages = await collector.produced(3);
     expect(messages.map((m) => envelopeOf(m).beacon.beaconId).sort()).toEqual(
       beacons.map((b) => b.beaconId).sort(),
     );
-    await eventuallyMetric(collector, METRIC.buffered, (n) => n === 0);
-    expect(await metricValue(collector.registry, METRIC.produced)).toBe(3);
+    await eventuallyMetric(collector, METRIC.produced, (n) => n === 3);
   });
 
-  it('answers 503 with Retry-After when the buffer is full, keeping none of that batch', async () => {
+  it('answers 503 with Retry-After when the spool is full, keeping none of that batch', async () => {
     collector = await startCollector({
       createTopic: false,
-      routes: { buffer: { maxBuffered: 3 }, shutdownFlushTimeoutMs: 50, random: () => 0.5 },
+      routes: { spool: await spoolIn(dirs, 1400), random: () => 0.5 },
     });
-    expect((await collector.post([makeBeacon(), makeBeacon()])).statusCode).toBe(202);
-    const refused = await collector.post([makeBeacon({ event: 'viewend' }), makeBeacon()]);
+    const kept = [makeBeacon(), makeBeacon(), makeBeacon()];
+    expect((await collector.post(kept)).statusCode).toBe(202);
+    const refusedBatch = [makeBeacon({ event: 'viewend' }), makeBeacon(), makeBeacon()];
+    const refused = await collector.post(refusedBatch);
     expect(refused.statusCode).toBe(503);
     // 5 s plus half of it again as jitter (random() = 0.5).
     expect(refused.headers['retry-after']).toBe('8');
     expect(refused.json().error.code).toBe('ERR_DEPENDENCY_UNAVAILABLE');
-    expect(await metricValue(collector.registry, METRIC.refused, { reason: 'buffer_full' })).toBe(1);
-    expect(await metricValue(collector.registry, METRIC.accepted)).toBe(2);
-    // One more fits exactly; the refused batch left no trace in the buffer.
-    expect((await collector.post([makeBeacon()])).statusCode).toBe(202);
-    expect(await metricValue(collector.registry, METRIC.buffered)).toBe(3);
+    expect(await metricValue(collector.registry, METRIC.refused, { reason: 'spool_full' })).toBe(1);
+    expect(await metricValue(collector.registry, METRIC.accepted)).toBe(3);
+    // A smaller one still fits; the refused batch left no trace: only the 202'd beacons come out.
+    const small = makeBeacon();
+    expect((await collector.post([small])).statusCode).toBe(202);
+    await collector.eventLog.ensureTopics([{ name: collector.topic, partitions: 3 }]);
+    const produced = (await collector.produced(4)).map((m) => envelopeOf(m).beacon.beaconId);
+    expect(produced.sort()).toEqual([...kept, small].map((b) => b.beaconId).sort());
   });
 
-  it('flushes the buffer to the event log when the app closes (SIGTERM drains through app.close)', async () => {
-    collector = await startCollector({ routes: { buffer: { lingerMs: 60_000 } } });
+  it('answers 503 when the event log refuses and there is no spool: 202 is never a promise in memory', async () => {
+    collector = await startCollector({ createTopic: false, routes: { random: () => 0 } });
+    const refused = await collector.post([makeBeacon()]);
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['retry-after']).toBe('5');
+    expect(await metricValue(collector.registry, METRIC.refused, { reason: 'unavailable' })).toBe(1);
+    expect(await metricValue(collector.registry, METRIC.accepted)).toBe(0);
+  });
+
+  it('keeps what the log never took across a shutdown in the spool, and the next start produces it', async () => {
+    const spool = await spoolIn(dirs);
+    const first = await startCollector({ createTopic: false, routes: { spool } });
     const beacons = [makeBeacon(), makeBeacon()];
-    expect((await collector.post(beacons)).statusCode).toBe(202);
-    expect(await metricValue(collector.registry, METRIC.produced)).toBe(0);
-    await collector.app.close();
-    expect(await metricValue(collector.registry, METRIC.produced)).toBe(2);
+    expect((await first.post(beacons)).statusCode).toBe(202);
+    await first.close();
+
+    // Same spool, a log that now has the topic: the new process replays before anything else.
+    collector = await startCollector({ routes: { spool } });
     expect((await collector.produced(2)).map((m) => envelopeOf(m).beacon.beaconId).sort()).toEqual(
       beacons.map((b) => b.beaconId).sort(),
     );

@@ -5,7 +5,7 @@
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry, type Registry } from '@streamloop/core/metrics';
 import type { Beacon } from '@streamloop/core/schemas/beacon';
-import type { BeaconEnvelope } from '@streamloop/core/schemas/beacon-envelope';
+import { type BeaconEnvelope, decodeBeaconMessage } from '@streamloop/core/schemas/beacon-envelope';
 import { BEACON_CLIENT_TIME_MS, eventually, makeBeacon, uniqueName } from '@streamloop/core/testing';
 import type { ConsumedMessage, EventLog } from '@streamloop/event-log/event-log';
 import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
@@ -29,8 +29,12 @@ export interface Collector {
     body: unknown,
     options?: { contentType?: string; headers?: Record<string, string> },
   ): Promise<LightMyRequestResponse>;
-  /** What the collector produced, read back through a fresh consumer group; waits for `count`. */
-  produced(count: number): Promise<ConsumedMessage[]>;
+  /**
+   * What the collector produced, read back through a fresh consumer group, one entry per BEACON (a
+   * batch message is expanded; its entries share the message's key, partition and offset); waits
+   * for `count`.
+   */
+  produced(count: number): Promise<ProducedBeacon[]>;
   close(): Promise<void>;
 }
 
@@ -58,12 +62,12 @@ export async function startCollector(
     topic,
     now: () => RECEIVED_AT_MS,
     rateLimit: false,
-    buffer: { lingerMs: 0, retry: { initialDelayMs: 20, maxDelayMs: 100 } },
+    buffer: { publishTimeoutMs: 2000, retry: { initialDelayMs: 20, maxDelayMs: 100 } },
     ...options.routes,
   });
   await app.ready();
 
-  const consumed: ConsumedMessage[] = [];
+  const consumed: ProducedBeacon[] = [];
   let subscribed: Promise<unknown> | undefined;
   return {
     app,
@@ -85,7 +89,12 @@ export async function startCollector(
         topics: [topic],
         fromBeginning: true,
         handleBatch: async (batch) => {
-          consumed.push(...batch.messages);
+          for (const message of batch.messages) {
+            const decoded = decodeBeaconMessage(message.value);
+            if (!decoded.ok) throw new Error(`the collector produced a bad message: ${decoded.detail}`);
+            for (const envelope of decoded.envelopes)
+              consumed.push({ ...message, envelope: envelope as BeaconEnvelope });
+          }
         },
       });
       await subscribed;
@@ -100,8 +109,13 @@ export async function startCollector(
   };
 }
 
-export function envelopeOf(message: ConsumedMessage): BeaconEnvelope {
-  return JSON.parse(message.value.toString('utf8')) as BeaconEnvelope;
+/** One beacon as produced: its message's place in the log, and its own envelope. */
+export interface ProducedBeacon extends ConsumedMessage {
+  envelope: BeaconEnvelope;
+}
+
+export function envelopeOf(produced: ProducedBeacon): BeaconEnvelope {
+  return produced.envelope;
 }
 
 export const METRIC = {
@@ -109,6 +123,8 @@ export const METRIC = {
   rejected: 'streamloop_beacon_collector_beacons_rejected_total',
   refused: 'streamloop_beacon_collector_requests_refused_total',
   buffered: 'streamloop_beacon_collector_beacons_buffered',
+  spooled: 'streamloop_beacon_collector_beacons_spooled_total',
+  spoolSkipped: 'streamloop_beacon_collector_spool_records_skipped_total',
   produced: 'streamloop_beacon_collector_beacons_produced_total',
   produceFailures: 'streamloop_beacon_collector_produce_failures_total',
 };

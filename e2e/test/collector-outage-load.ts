@@ -19,6 +19,8 @@ export interface LoadReport {
 }
 
 export interface LoadGenerator {
+  /** Progress so far: beacons answered 202, answers 503. */
+  progress(): { accepted: number; refused503: number };
   /** Stops making new batches; resolves once every batch made so far is accepted. */
   stop(): Promise<LoadReport>;
 }
@@ -79,6 +81,7 @@ export function startLoad(options: {
   });
 
   return {
+    progress: () => ({ accepted: report.accepted.length, refused503: report.refused503 }),
     async stop() {
       producing = false;
       await Promise.all(clients);

@@ -4,8 +4,13 @@
  *
  *   npm run bench:collector -w bench        (needs the shared Kafka: npm run infra:up)
  *
- * Collector beacons/s counts what reached Kafka (acks=all), including the time the buffer needed to
- * drain after the load stopped, so a buffer that only hides a slow producer does not flatter it.
+ * Collector beacons/s counts what reached Kafka (acks=all). Since issue 16 the collector answers 202
+ * only after Kafka's ack (or the spool's fsync), so a request's latency includes a Kafka round trip
+ * and nothing is left to drain after the load stops; each connection has one request outstanding,
+ * so the load generator needs enough connections to stand for many players — 100 by default, the
+ * same for every target (BENCH_CONNECTIONS). CPU time per beacon of this process (collector or bare
+ * route plus the load generator; not the Kafka broker) is recorded too: on a busy machine it moves
+ * less than throughput does.
  */
 import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -19,26 +24,36 @@ import { startCollectorTarget } from './collector-target.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 15);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const CONNECTIONS = 20;
+/** Unmeasured load before each measured one, on the same instance: no target is measured JIT-cold. */
+const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 const BEACONS_PER_REQUEST = 10; // the SDK's default batch
 
 interface Run {
   /** collector-embedded: the same collector on the in-process log, i.e. its own cost without Kafka's. */
-  target: 'bare' | 'collector' | 'collector-embedded';
+  /** collector-spooling: the log refuses everything, every beacon is answered from the spool's fsync. */
+  target: 'bare' | 'collector' | 'collector-embedded' | 'collector-spooling';
   round: number;
   requestsPerSec: number;
   beaconsPerSec: number;
   p50Ms: number;
   p99Ms: number;
   non2xx: number;
+  /** CPU time of this process (server + load generator) per beacon taken, µs. */
+  cpuUsPerBeacon: number;
 }
 
-async function load(url: string): Promise<autocannon.Result> {
+const cpuMicros = (since: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(since);
+  return used.user + used.system;
+};
+
+async function load(url: string, durationS = DURATION_S): Promise<autocannon.Result> {
   const bodies = makeBeaconBodies(200, BEACONS_PER_REQUEST);
   return autocannon({
     url,
     connections: CONNECTIONS,
-    duration: DURATION_S,
+    duration: durationS,
     requests: bodies.map((body) => ({ method: 'POST', headers: { 'content-type': 'text/plain' }, body })),
   });
 }
@@ -49,13 +64,22 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
-async function runCollector(brokers: string[] | undefined, round: number): Promise<Run> {
-  const collector = await startCollectorTarget(brokers);
+async function runCollector(
+  target: Exclude<Run['target'], 'bare'>,
+  brokers: string[],
+  round: number,
+): Promise<Run> {
+  const collector = await startCollectorTarget(target === 'collector' ? brokers : undefined, {
+    logDown: target === 'collector-spooling',
+  });
   await collector.app.listen({ port: 0, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${(collector.app.server.address() as AddressInfo).port}/v1/beacons`;
+  const taken = () => (target === 'collector-spooling' ? collector.spooled() : collector.produced());
+  await load(url, WARMUP_S);
+  const takenBefore = await taken();
   const startedMs = Date.now();
-  const result = await load(
-    `http://127.0.0.1:${(collector.app.server.address() as AddressInfo).port}/v1/beacons`,
-  );
+  const cpuStart = process.cpuUsage();
+  const result = await load(url);
   await eventually(
     'the buffer to drain',
     async () => ((await collector.buffered()) === 0 ? true : undefined),
@@ -64,14 +88,18 @@ async function runCollector(brokers: string[] | undefined, round: number): Promi
     },
   );
   const elapsedS = (Date.now() - startedMs) / 1000;
+  const cpu = cpuMicros(cpuStart);
+  // Beacons taken durably: acknowledged by the log, or (log down) fsynced to the spool.
+  const produced = (await taken()) - takenBefore;
   const run: Run = {
-    target: brokers === undefined ? 'collector-embedded' : 'collector',
+    target,
     round,
     requestsPerSec: result.requests.average,
-    beaconsPerSec: (await collector.produced()) / elapsedS,
+    beaconsPerSec: produced / elapsedS,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,
+    cpuUsPerBeacon: cpu / produced,
   };
   await collector.close();
   return run;
@@ -80,26 +108,31 @@ async function runCollector(brokers: string[] | undefined, round: number): Promi
 async function main(): Promise<void> {
   const { brokers } = requireService('Kafka', 'KAFKA_BROKERS', loadConfig(process.env).kafka);
   const runs: Run[] = [];
+  const loadBefore = os.loadavg();
   for (let round = 1; round <= ROUNDS; round++) {
     const bare = buildBareRoute();
     await bare.app.listen({ port: 0, host: '127.0.0.1' });
-    const bareResult = await load(
-      `http://127.0.0.1:${(bare.app.server.address() as AddressInfo).port}/v1/beacons`,
-    );
+    const bareUrl = `http://127.0.0.1:${(bare.app.server.address() as AddressInfo).port}/v1/beacons`;
+    await load(bareUrl, WARMUP_S);
+    const bareBefore = bare.beacons();
+    const bareCpuStart = process.cpuUsage();
+    const bareResult = await load(bareUrl);
+    const bareBeacons = bare.beacons() - bareBefore;
     await bare.app.close();
     runs.push({
       target: 'bare',
       round,
       requestsPerSec: bareResult.requests.average,
-      beaconsPerSec: bare.beacons() / bareResult.duration,
+      beaconsPerSec: bareBeacons / bareResult.duration,
       p50Ms: bareResult.latency.p50,
       p99Ms: bareResult.latency.p99,
       non2xx: bareResult.non2xx,
+      cpuUsPerBeacon: cpuMicros(bareCpuStart) / bareBeacons,
     });
 
-    runs.push(await runCollector(brokers, round));
-    runs.push(await runCollector(undefined, round));
-    process.stdout.write(`round ${round}: ${JSON.stringify(runs.slice(-3))}\n`);
+    for (const target of ['collector', 'collector-embedded', 'collector-spooling'] as const)
+      runs.push(await runCollector(target, brokers, round));
+    process.stdout.write(`round ${round}: ${JSON.stringify(runs.slice(-4))}\n`);
   }
 
   const of = (target: Run['target'], key: keyof Run) =>
@@ -107,9 +140,16 @@ async function main(): Promise<void> {
   const summary = {
     benchmark: 'collector',
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, node: process.version },
+    machine: {
+      cpus: os.cpus().length,
+      node: process.version,
+      quiet: false,
+      note: 'not a quiet machine: 2 cores shared with other engineers’ builds and tests and the Kafka broker; compare ratios from the same run only',
+      loadAverage1m: { before: loadBefore[0], after: os.loadavg()[0] },
+    },
     setup: {
       durationS: DURATION_S,
+      warmupS: WARMUP_S,
       rounds: ROUNDS,
       connections: CONNECTIONS,
       beaconsPerRequest: BEACONS_PER_REQUEST,
@@ -121,22 +161,37 @@ async function main(): Promise<void> {
       p50Latency: of('collector', 'p50Ms') / of('bare', 'p50Ms'),
       embeddedBeaconsPerSec: of('collector-embedded', 'beaconsPerSec') / of('bare', 'beaconsPerSec'),
       embeddedP99Latency: of('collector-embedded', 'p99Ms') / of('bare', 'p99Ms'),
+      /** CPU per beacon, bare ÷ collector: the throughput ratio the collector would reach CPU-bound. */
+      cpuPerBeacon: of('bare', 'cpuUsPerBeacon') / of('collector', 'cpuUsPerBeacon'),
+      embeddedCpuPerBeacon: of('bare', 'cpuUsPerBeacon') / of('collector-embedded', 'cpuUsPerBeacon'),
+      /** The log down, every beacon fsynced to the spool before its 202. */
+      spoolingBeaconsPerSec: of('collector-spooling', 'beaconsPerSec') / of('bare', 'beaconsPerSec'),
+      spoolingP99Latency: of('collector-spooling', 'p99Ms') / of('bare', 'p99Ms'),
     },
     medians: {
       bare: {
         beaconsPerSec: of('bare', 'beaconsPerSec'),
         p50Ms: of('bare', 'p50Ms'),
         p99Ms: of('bare', 'p99Ms'),
+        cpuUsPerBeacon: of('bare', 'cpuUsPerBeacon'),
       },
       collector: {
         beaconsPerSec: of('collector', 'beaconsPerSec'),
         p50Ms: of('collector', 'p50Ms'),
         p99Ms: of('collector', 'p99Ms'),
+        cpuUsPerBeacon: of('collector', 'cpuUsPerBeacon'),
       },
       collectorEmbedded: {
         beaconsPerSec: of('collector-embedded', 'beaconsPerSec'),
         p50Ms: of('collector-embedded', 'p50Ms'),
         p99Ms: of('collector-embedded', 'p99Ms'),
+        cpuUsPerBeacon: of('collector-embedded', 'cpuUsPerBeacon'),
+      },
+      collectorSpooling: {
+        beaconsPerSec: of('collector-spooling', 'beaconsPerSec'),
+        p50Ms: of('collector-spooling', 'p50Ms'),
+        p99Ms: of('collector-spooling', 'p99Ms'),
+        cpuUsPerBeacon: of('collector-spooling', 'cpuUsPerBeacon'),
       },
     },
     runs,

@@ -1,10 +1,14 @@
 /**
- * The collector as it runs in production (fastify from service-kit, the beacon routes, the buffered
- * producer) on the shared Kafka, producing to a topic of its own (or on the embedded log); rate limiting off, since every
- * request of the load generator comes from one address.
+ * The collector as it runs in production (fastify from service-kit, the beacon routes, the durable
+ * output with its spool in a temporary directory) on the shared Kafka, producing to a topic of its
+ * own (or on the embedded log); rate limiting off, since every request of the load generator comes
+ * from one address.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 
-import { mountCollector } from '@streamloop/beacon-collector/mount-collector';
+import { DEFAULT_SPOOL_MAX_BYTES, mountCollector } from '@streamloop/beacon-collector/mount-collector';
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry, type Registry } from '@streamloop/core/metrics';
 import { metricValue, uniqueName } from '@streamloop/core/testing';
@@ -21,29 +25,47 @@ export interface CollectorTarget {
   app: FastifyInstance;
   registry: Registry;
   produced(): Promise<number>;
+  spooled(): Promise<number>;
   buffered(): Promise<number>;
   close(): Promise<void>;
 }
 
-/** On Kafka when `brokers` is given; else on the embedded log, to tell the collector's own cost from Kafka's. */
-export async function startCollectorTarget(brokers: string[] | undefined): Promise<CollectorTarget> {
+/**
+ * On Kafka when `brokers` is given; else on the embedded log, to tell the collector's own cost from
+ * Kafka's. `logDown`: the embedded log without the topic — every publish fails for real, so every
+ * request is answered from the spool (appended, group-committed fsync).
+ */
+export async function startCollectorTarget(
+  brokers: string[] | undefined,
+  options: { logDown?: boolean } = {},
+): Promise<CollectorTarget> {
   const topic = uniqueName('qoe-beacons-bench');
   const eventLog: EventLog =
     brokers === undefined
       ? createMemoryEventLog({ logger })
       : await createKafkaEventLog({ brokers, clientId: 'collector-bench' }, { logger });
-  await eventLog.ensureTopics([{ name: topic, partitions: 3 }]);
+  if (options.logDown !== true) await eventLog.ensureTopics([{ name: topic, partitions: 3 }]);
   const registry = createMetricsRegistry({ collectProcessMetrics: false });
   const app = buildHttpApp({ logger, registry, ports: [eventLog] });
-  mountCollector(app, { eventLog, logger, registry, topic, rateLimit: false });
+  const spoolDir = await mkdtemp(path.join(os.tmpdir(), 'collector-bench-spool-'));
+  mountCollector(app, {
+    eventLog,
+    logger,
+    registry,
+    topic,
+    rateLimit: false,
+    spool: { dir: spoolDir, maxBytes: DEFAULT_SPOOL_MAX_BYTES },
+  });
   return {
     app,
     registry,
     produced: () => metricValue(registry, 'streamloop_beacon_collector_beacons_produced_total'),
     buffered: () => metricValue(registry, 'streamloop_beacon_collector_beacons_buffered'),
+    spooled: () => metricValue(registry, 'streamloop_beacon_collector_beacons_spooled_total'),
     async close() {
       await app.close();
       await eventLog.close();
+      await rm(spoolDir, { recursive: true, force: true });
       if (brokers === undefined) return;
       const admin = createKafkaClient(
         { brokers, clientId: 'collector-bench-admin' },

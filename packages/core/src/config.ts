@@ -77,8 +77,10 @@ export interface BeaconCollectorConfig {
   countryHeader: string | undefined;
   /** Sustained requests per second per client; 0 turns the limit off. */
   rateLimitPerSecond: number | undefined;
-  /** Beacons held in memory while Kafka is unavailable before answering 503. */
+  /** Beacons waiting in memory for Kafka's acknowledgement before answering 503. */
   bufferMaxBeacons: number | undefined;
+  /** Bytes the collector's spool (under dataDir) may hold while Kafka is unavailable; full answers 503. */
+  spoolMaxBytes: number | undefined;
 }
 
 export interface ConfigIssue {
@@ -138,7 +140,8 @@ export const CONFIG_VARIABLES = [
   ['BEACON_ALLOWED_ORIGINS', 'any', 'comma-separated browser origins allowed to send beacons'],
   ['BEACON_COUNTRY_HEADER', 'none', 'header a trusted edge sets to the viewer country (cf-ipcountry)'],
   ['BEACON_RATE_LIMIT', '50', 'beacon requests per second per client (0: no limit)'],
-  ['BEACON_BUFFER_MAX', '50000', 'beacons buffered while Kafka is down before answering 503'],
+  ['BEACON_BUFFER_MAX', '50000', 'beacons waiting in memory for Kafka to acknowledge them before answering 503'],
+  ['BEACON_SPOOL_MAX_BYTES', '268435456', 'bytes of beacons spooled to disk while Kafka is down before answering 503'],
 ] as const;
 
 type Env = Record<string, string | undefined>;
@@ -189,6 +192,7 @@ export function loadConfig(env: Env = process.env): Config {
     countryHeader: read('BEACON_COUNTRY_HEADER')?.toLowerCase(),
     rateLimitPerSecond: parseCount(read('BEACON_RATE_LIMIT'), 'BEACON_RATE_LIMIT', 0, fail),
     bufferMaxBeacons: parseCount(read('BEACON_BUFFER_MAX'), 'BEACON_BUFFER_MAX', 1, fail),
+    spoolMaxBytes: parseCount(read('BEACON_SPOOL_MAX_BYTES'), 'BEACON_SPOOL_MAX_BYTES', 65_536, fail, 15),
   };
 
   const expiryHours = parseCount(read('UPLOAD_EXPIRY_HOURS'), 'UPLOAD_EXPIRY_HOURS', 1, fail);

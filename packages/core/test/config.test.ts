@@ -98,12 +98,14 @@ describe('loadConfig', () => {
       BEACON_COUNTRY_HEADER: 'CF-IPCountry',
       BEACON_RATE_LIMIT: '0',
       BEACON_BUFFER_MAX: '1000',
+      BEACON_SPOOL_MAX_BYTES: '1048576',
     });
     expect(config.beacons).toEqual({
       allowedOrigins: ['https://a.example', 'https://b.example'],
       countryHeader: 'cf-ipcountry',
       rateLimitPerSecond: 0,
       bufferMaxBeacons: 1000,
+      spoolMaxBytes: 1048576,
     });
     expect(loadConfig({}).beacons.rateLimitPerSecond).toBeUndefined();
   });
