@@ -19,6 +19,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '@streamloop/core/logger';
 import type { Registry } from '@streamloop/core/metrics';
+import type { UnvalidatedBeaconEnvelope } from '@streamloop/core/schemas/beacon-envelope';
 import { TOPICS } from '@streamloop/core/topics';
 import { type BackoffOptions, DEFAULT_BACKOFF, retryUntilOk } from '@streamloop/event-log/backoff';
 import type { ConsumerWatchdogOptions } from '@streamloop/event-log/consumer-watchdog';
@@ -28,10 +29,10 @@ import type { DeadLetter, Drop, Ok } from '@streamloop/event-log/step-result';
 import { type BatchContext, createSupervisedConsumer } from '@streamloop/event-log/supervised-consumer';
 import { createBeaconConsumerMetrics } from './beacon-consumer-metrics.js';
 import type { DropReason } from './beacon-reasons.js';
-import { beaconRowStep } from './beacon-row-step.js';
+import { compactBeaconRowStep } from './beacon-row-step.js';
 import {
   type AnalyticsTarget,
-  type BeaconRow,
+  type CompactBeaconRow,
   type BeaconsTable,
   createBeaconsTable,
 } from './beacons-table.js';
@@ -84,29 +85,42 @@ export function dedupTokenOf(batch: Batch): string {
   return `${batch.topic}:${batch.partition}:${first}-${last}:${digest.digest('hex').slice(0, 16)}`;
 }
 
+export type BeaconResult = Ok<CompactBeaconRow> | Drop<DropReason> | DeadLetter<DropReason>;
+
+/**
+ * A message of the topic as one result per beacon it carries (its row, or why not), or one result
+ * for a poison message. "Message → envelopes" is `parseEnvelopeStep`, ONE call, so a message format
+ * carrying several beacons changes nothing here.
+ */
+export function createBeaconRowMapper(): (message: ConsumedMessage) => BeaconResult[] {
+  const validateBeacon = createValidateBeaconStep();
+  return (message) => {
+    const parsed = parseEnvelopeStep(message);
+    if (parsed.kind !== 'ok') return [parsed];
+    const envelopes: UnvalidatedBeaconEnvelope[] = [parsed.value].flat();
+    return envelopes.map((envelope) => {
+      const received = validateBeacon(envelope);
+      return received.kind === 'ok' ? compactBeaconRowStep(received.value, message) : received;
+    });
+  };
+}
+
 export function createBeaconConsumer(deps: BeaconConsumerDeps): BeaconConsumer {
   const { eventLog, logger, groupId = 'analytics', maxBatchSize = 5000 } = deps;
   const topic = deps.topic ?? TOPICS.qoeBeacons.name;
   const backoff = deps.backoff ?? DEFAULT_BACKOFF;
   const table = deps.beaconsTable ?? createBeaconsTable(deps.analyticsStore);
   const metrics = createBeaconConsumerMetrics(deps.registry);
-  const validateBeacon = createValidateBeaconStep();
   const deadLetters = createDeadLetterOutput({
     eventLog,
     service: 'analytics',
     ...(deps.deadLetterTopic === undefined ? {} : { topic: deps.deadLetterTopic }),
   });
 
-  const toRow = (message: ConsumedMessage): Ok<BeaconRow> | Drop<DropReason> | DeadLetter<DropReason> => {
-    const envelope = parseEnvelopeStep(message);
-    if (envelope.kind !== 'ok') return envelope;
-    const received = validateBeacon(envelope.value);
-    if (received.kind !== 'ok') return received;
-    return beaconRowStep(received.value, message);
-  };
+  const toRows = createBeaconRowMapper();
 
   async function insertUntilDone(
-    rows: BeaconRow[],
+    rows: CompactBeaconRow[],
     dedupToken: string,
     context: BatchContext,
   ): Promise<void> {
@@ -134,11 +148,10 @@ export function createBeaconConsumer(deps: BeaconConsumerDeps): BeaconConsumer {
   }
 
   async function handleBatch(batch: Batch, context: BatchContext): Promise<void> {
-    const rows: BeaconRow[] = [];
+    const rows: CompactBeaconRow[] = [];
     const refused: Partial<Record<DropReason, number>> = {};
     let example: { offset: string; reason: DropReason; detail: string } | undefined;
-    for (const message of batch.messages) {
-      const result = toRow(message);
+    for (const message of batch.messages) for (const result of toRows(message)) {
       if (result.kind === 'ok') {
         rows.push(result.value);
         continue;
