@@ -32,8 +32,8 @@ import type { DropReason } from './beacon-reasons.js';
 import { compactBeaconRowStep } from './beacon-row-step.js';
 import {
   type AnalyticsTarget,
-  type CompactBeaconRow,
   type BeaconsTable,
+  type CompactBeaconRow,
   createBeaconsTable,
 } from './beacons-table.js';
 import { insertBeaconsStep } from './insert-beacons-step.js';
@@ -151,17 +151,18 @@ export function createBeaconConsumer(deps: BeaconConsumerDeps): BeaconConsumer {
     const rows: CompactBeaconRow[] = [];
     const refused: Partial<Record<DropReason, number>> = {};
     let example: { offset: string; reason: DropReason; detail: string } | undefined;
-    for (const message of batch.messages) for (const result of toRows(message)) {
-      if (result.kind === 'ok') {
-        rows.push(result.value);
-        continue;
+    for (const message of batch.messages)
+      for (const result of toRows(message)) {
+        if (result.kind === 'ok') {
+          rows.push(result.value);
+          continue;
+        }
+        // Written before the offsets are committed; a failed write crashes the batch (redelivered).
+        if (result.kind === 'dead_letter') await deadLetters.send(message, result.reason, result.detail);
+        metrics.dropped.inc({ reason: result.reason });
+        refused[result.reason] = (refused[result.reason] ?? 0) + 1;
+        example ??= { offset: message.offset, reason: result.reason, detail: result.detail };
       }
-      // Written before the offsets are committed; a failed write crashes the batch (redelivered).
-      if (result.kind === 'dead_letter') await deadLetters.send(message, result.reason, result.detail);
-      metrics.dropped.inc({ reason: result.reason });
-      refused[result.reason] = (refused[result.reason] ?? 0) + 1;
-      example ??= { offset: message.offset, reason: result.reason, detail: result.detail };
-    }
     if (example !== undefined) {
       // One line per batch, not per message: a flood of garbage must not flood the log.
       logger.warn(

@@ -74,7 +74,7 @@ export function compactBeaconRowStep(
     seq: beacon.seq,
     client_time_ms: beacon.clientTimeMs,
     monotonic_ms: beacon.monotonicMs,
-    received_at: toDateTime64Text(receivedAtMs),
+    received_at: receivedAtText(receivedAtMs),
     kafka_partition: message.partition,
     kafka_offset: message.offset,
   };
@@ -82,6 +82,13 @@ export function compactBeaconRowStep(
   if (cmcd !== undefined) copyPresent(cmcd, CMCD_COLUMN, row);
   if (context !== undefined) copyPresent(context, CONTEXT_COLUMN, row);
   return ok(row);
+}
+
+// The beacons of one request share their receive time: format it once, not once per beacon.
+let lastReceivedAt = { ms: Number.NaN, text: '' };
+function receivedAtText(ms: number): string {
+  if (ms !== lastReceivedAt.ms) lastReceivedAt = { ms, text: toDateTime64Text(ms) };
+  return lastReceivedAt.text;
 }
 
 function copyPresent(

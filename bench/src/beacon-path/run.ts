@@ -74,7 +74,10 @@ const tempDir = (name: string) => mkdtempSync(path.join(os.tmpdir(), `bench-beac
 
 async function deploy(mode: Mode): Promise<Deployment> {
   if (mode === 'embedded') {
-    const stack = await startProcess(requireEntry.resolve('@streamloop/stack/main'), baseEnv(tempDir('stack')));
+    const stack = await startProcess(
+      requireEntry.resolve('@streamloop/stack/main'),
+      baseEnv(tempDir('stack')),
+    );
     return {
       collectorUrl: stack.baseUrl,
       analyticsUrl: stack.baseUrl,
@@ -150,7 +153,9 @@ function body(run: string, request: number, videoId: string, viewId: string): st
 }
 
 const quantile = (sorted: number[], q: number): number | null =>
-  sorted.length === 0 ? null : (sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number);
+  sorted.length === 0
+    ? null
+    : (sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number);
 
 async function measure(mode: Mode) {
   const deployment = await deploy(mode);
