@@ -32,7 +32,7 @@ import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
 import { beaconMessages, beaconRows, consumerJavaScriptPerBeacon } from './beacons.js';
 
 const BEACONS = Number(process.env.BENCH_BEACONS ?? 40_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PARTITIONS = 3;
 const logger = createLogger({ name: 'bench-analytics-ingest', level: 'warn' });
 
@@ -84,22 +84,46 @@ async function nativePayload(): Promise<string> {
   return path;
 }
 
-async function consumerRun(): Promise<number> {
+interface ConsumerRun {
+  beaconsPerSecond: number;
+  /** Share of the run's wall time spent inside the batch inserts (the consumer's own histogram). */
+  insertShare: number;
+  /** CPU seconds of this process (JavaScript, kafkajs and chdb's threads) per 10k beacons. */
+  cpuSecondsPer10k: number;
+}
+
+async function consumerRun(): Promise<ConsumerRun> {
   const groupId = uniqueName('bench-analytics');
+  const registry = createMetricsRegistry({ collectProcessMetrics: false });
   let consumer: ReturnType<typeof createBeaconConsumer> | undefined;
+  let cpu = process.cpuUsage();
   try {
-    return await timed('consumer', async (target) => {
+    const beaconsPerSecond = await timed('consumer', async (target) => {
       consumer = createBeaconConsumer({
         eventLog: log,
         analyticsStore: { client: store.client, database: target.database },
         logger,
-        registry: createMetricsRegistry({ collectProcessMetrics: false }),
+        registry,
         topic,
         groupId,
       });
       await consumer.start();
+      cpu = process.cpuUsage();
       while ((await log.lag(groupId, topic)) > 0) await new Promise((r) => setTimeout(r, 50));
     });
+    const used = process.cpuUsage(cpu);
+    const histogram = await registry
+      .getSingleMetric('streamloop_analytics_beacon_insert_duration_seconds')
+      ?.get();
+    const insertSeconds =
+      (histogram?.values as { metricName?: string; value: number }[] | undefined)?.find((v) =>
+        v.metricName?.endsWith('_sum'),
+      )?.value ?? 0;
+    return {
+      beaconsPerSecond,
+      insertShare: Number((insertSeconds / (BEACONS / beaconsPerSecond)).toFixed(2)),
+      cpuSecondsPer10k: Number((((used.user + used.system) / 1e6) * (10_000 / BEACONS)).toFixed(2)),
+    };
   } finally {
     await consumer?.stop();
   }
@@ -112,6 +136,9 @@ const median = (values: number[]): number => {
     ? (sorted[mid] as number)
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 };
+
+const medianRatio = (runs: Record<string, number>[], of: string, to: string): number =>
+  Number(median(runs.map((r) => (r[of] as number) / (r[to] as number))).toFixed(3));
 
 try {
   const load1Before = os.loadavg()[0];
@@ -133,13 +160,16 @@ try {
         query: `INSERT INTO ${target.database}.${BEACONS_TABLE} FORMAT JSONEachRow\n${jsonPayload}`,
       });
     });
-    const consumer = await consumerRun();
+    const { beaconsPerSecond: consumer, ...consumerDetail } = await consumerRun();
     const jsFloor = consumerJavaScriptPerBeacon(messages);
-    runs.push({ ceiling, textCeiling, consumer, javaScriptOnly: jsFloor });
+    runs.push({ ceiling, textCeiling, consumer, javaScriptOnly: jsFloor, ...consumerDetail });
     console.log(JSON.stringify(runs.at(-1)));
   }
   const beaconsPerSecond = Object.fromEntries(
-    Object.keys(runs[0] ?? {}).map((key) => [key, Math.round(median(runs.map((r) => r[key] as number)))]),
+    ['ceiling', 'textCeiling', 'consumer', 'javaScriptOnly'].map((key) => [
+      key,
+      Math.round(median(runs.map((r) => r[key] as number))),
+    ]),
   ) as Record<'ceiling' | 'textCeiling' | 'consumer' | 'javaScriptOnly', number>;
   const result = {
     benchmark: 'analytics-ingest',
@@ -152,12 +182,15 @@ try {
     baseline:
       'ceiling = the same rows as one prepared Native payload inserted by the engine (INSERT … SELECT FROM file(…, Native)), same table and materialized views, no Kafka, no JavaScript per row',
     beaconsPerSecond,
+    consumer: {
+      insertShareOfWallTime: median(runs.map((r) => r.insertShare as number)),
+      cpuSecondsPer10kBeacons: median(runs.map((r) => r.cpuSecondsPer10k as number)),
+    },
+    // Per round (each against its own same-round baseline), then the median over rounds.
     ratios: {
-      consumerVsCeiling: Number((beaconsPerSecond.consumer / beaconsPerSecond.ceiling).toFixed(3)),
-      consumerVsTextCeiling: Number((beaconsPerSecond.consumer / beaconsPerSecond.textCeiling).toFixed(3)),
-      javaScriptOnlyVsCeiling: Number(
-        (beaconsPerSecond.javaScriptOnly / beaconsPerSecond.ceiling).toFixed(3),
-      ),
+      consumerVsCeiling: medianRatio(runs, 'consumer', 'ceiling'),
+      consumerVsTextCeiling: medianRatio(runs, 'consumer', 'textCeiling'),
+      javaScriptOnlyVsCeiling: medianRatio(runs, 'javaScriptOnly', 'ceiling'),
     },
     runs,
   };
