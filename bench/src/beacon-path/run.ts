@@ -16,12 +16,11 @@
  * tracer's lag (first seen complete − its 202) is exact to within one poll interval.
  *
  *   npm run build && npm run bench:beacon-path -w bench    (writes results/beacon-path.json)
- * Env: BENCH_MODES=embedded,services  BENCH_DURATION_S=20  BENCH_CONNECTIONS=16
+ * Env: BENCH_MODES=embedded,services  BENCH_DURATION_S=20  BENCH_CONNECTIONS=16  BENCH_KAFKA_PORT=19192 (+1)
  */
 import { mkdtempSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -37,6 +36,7 @@ const TRACER_EVERY = 20;
 const POLL_MS = 250;
 const DRAIN_TIMEOUT_MS = 180_000;
 const API_KEY = 'bench-beacon-path-key-0123456789abcdef';
+const KAFKA_PORT = Number(process.env.BENCH_KAFKA_PORT ?? 19_192);
 const requireEntry = createRequire(import.meta.url);
 
 type Mode = 'embedded' | 'services';
@@ -45,17 +45,6 @@ interface Deployment {
   collectorUrl: string;
   analyticsUrl: string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const baseEnv = (dataDir: string): Record<string, string | undefined> => ({
@@ -85,8 +74,9 @@ async function deploy(mode: Mode): Promise<Deployment> {
     };
   }
   const kafka: KafkaInstance = await startKafkaInstance({
-    port: await freePort(),
-    controllerPort: await freePort(),
+    // Fixed, off the shared broker's ports; startKafkaInstance refuses a port in use, by number.
+    port: KAFKA_PORT,
+    controllerPort: KAFKA_PORT + 1,
     dataDir: tempDir('kafka'),
   });
   const started: RunningProcess[] = [];
