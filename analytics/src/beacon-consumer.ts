@@ -5,7 +5,8 @@
  * validate the beacon, map it to a row. Each returns a step result, so bad data is never a crash: a
  * poison message (not JSON, not an envelope, not a qoe.beacon.v1) goes to the dead-letter output
  * with its reason, a value a column cannot hold is dropped; both are counted by reason. Then ONE
- * insert of the batch's rows. The event log commits the offsets only after the batch is handled,
+ * insert of the batch's rows (compact: only the columns each beacon has, as one JSONEachRow
+ * statement, beacons-table.ts). The event log commits the offsets only after the batch is handled,
  * i.e. after the letters and the insert. A crash between insert and commit redelivers the batch;
  * its insert carries the same `insert_deduplication_token`, so ClickHouse keeps the first copy only
  * (its letters are written again: a dead letter is at least once). Queries deduplicate on
@@ -151,7 +152,7 @@ export function createBeaconConsumer(deps: BeaconConsumerDeps): BeaconConsumer {
     const rows: CompactBeaconRow[] = [];
     const refused: Partial<Record<DropReason, number>> = {};
     let example: { offset: string; reason: DropReason; detail: string } | undefined;
-    for (const message of batch.messages)
+    for (const message of batch.messages) {
       for (const result of toRows(message)) {
         if (result.kind === 'ok') {
           rows.push(result.value);
@@ -163,6 +164,7 @@ export function createBeaconConsumer(deps: BeaconConsumerDeps): BeaconConsumer {
         refused[result.reason] = (refused[result.reason] ?? 0) + 1;
         example ??= { offset: message.offset, reason: result.reason, detail: result.detail };
       }
+    }
     if (example !== undefined) {
       // One line per batch, not per message: a flood of garbage must not flood the log.
       logger.warn(
