@@ -1,7 +1,7 @@
 /** Synthetic heartbeats of many views, as the collector publishes them and as bare rows. */
 import { randomUUID } from 'node:crypto';
 import { createBeaconRowMapper } from '@streamloop/analytics/beacon-consumer';
-import { beaconRowStep } from '@streamloop/analytics/beacon-row-step';
+import { compactBeaconRowStep } from '@streamloop/analytics/beacon-row-step';
 import { type CompactBeaconRow, jsonEachRow } from '@streamloop/analytics/beacons-table';
 import type { Beacon } from '@streamloop/core/schemas/beacon';
 import type { EventMessage } from '@streamloop/event-log/event-log';
@@ -38,10 +38,10 @@ export function beaconMessages(count: number): EventMessage[] {
   });
 }
 
-/** The rows the consumer would write for the same beacons, built before timing starts. */
-export function beaconRows(count: number) {
+/** The rows the consumer writes for the same beacons (compact: only present columns), built before timing starts. */
+export function beaconRows(count: number): CompactBeaconRow[] {
   return Array.from({ length: count }, (_, i) => {
-    const result = beaconRowStep(
+    const result = compactBeaconRowStep(
       { beacon: beacon(i), receivedAtMs: RECEIVED_AT_MS },
       {
         topic: 'bench',

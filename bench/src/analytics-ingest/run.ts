@@ -10,6 +10,8 @@
  *  - consumer: the real pipeline (parse, validate, map, one insert per batch with its dedup token,
  *    commit after insert) from a topic holding the beacons as the collector publishes them, timed
  *    from the moment the group has joined until the lag is 0.
+ *  - consumer on the embedded log: the same pipeline on the in-process event log, batches of up to
+ *    20,000 (no Kafka, and no per-partition fetch size capping the insert blocks).
  *  - JavaScript floor: the consumer's per-beacon JavaScript alone (parse, validate, map, write the
  *    payload) on the same messages, no Kafka and no insert: what the JS steps cap a consumer at.
  * Each variant writes into a database of its own. Ratios are what to read; absolute numbers on a
@@ -28,7 +30,9 @@ import { loadConfig } from '@streamloop/core/config';
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
 import { uniqueName } from '@streamloop/core/testing';
+import type { EventLog } from '@streamloop/event-log/event-log';
 import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
+import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
 import { beaconMessages, beaconRows, consumerJavaScriptPerBeacon } from './beacons.js';
 
 const BEACONS = Number(process.env.BENCH_BEACONS ?? 40_000);
@@ -45,6 +49,8 @@ const log = await createKafkaEventLog(
   { logger },
 );
 const topic = uniqueName('bench-qoe-beacons');
+const embedded = createMemoryEventLog({ logger });
+const EMBEDDED_BATCH = 20_000;
 let databases = 0;
 
 async function database(): Promise<{ client: typeof store.client; database: string }> {
@@ -92,7 +98,7 @@ interface ConsumerRun {
   cpuSecondsPer10k: number;
 }
 
-async function consumerRun(): Promise<ConsumerRun> {
+async function consumerRun(source: EventLog = log, maxBatchSize?: number): Promise<ConsumerRun> {
   const groupId = uniqueName('bench-analytics');
   const registry = createMetricsRegistry({ collectProcessMetrics: false });
   let consumer: ReturnType<typeof createBeaconConsumer> | undefined;
@@ -100,16 +106,17 @@ async function consumerRun(): Promise<ConsumerRun> {
   try {
     const beaconsPerSecond = await timed('consumer', async (target) => {
       consumer = createBeaconConsumer({
-        eventLog: log,
+        eventLog: source,
         analyticsStore: { client: store.client, database: target.database },
         logger,
         registry,
         topic,
         groupId,
+        ...(maxBatchSize === undefined ? {} : { maxBatchSize }),
       });
       await consumer.start();
       cpu = process.cpuUsage();
-      while ((await log.lag(groupId, topic)) > 0) await new Promise((r) => setTimeout(r, 50));
+      while ((await source.lag(groupId, topic)) > 0) await new Promise((r) => setTimeout(r, 50));
     });
     const used = process.cpuUsage(cpu);
     const histogram = await registry
@@ -144,7 +151,11 @@ try {
   const load1Before = os.loadavg()[0];
   await log.ensureTopics([{ name: topic, partitions: PARTITIONS }]);
   const messages = beaconMessages(BEACONS);
-  for (let i = 0; i < messages.length; i += 2000) await log.publish(topic, messages.slice(i, i + 2000));
+  await embedded.ensureTopics([{ name: topic, partitions: PARTITIONS }]);
+  for (let i = 0; i < messages.length; i += 2000) {
+    await log.publish(topic, messages.slice(i, i + 2000));
+    await embedded.publish(topic, messages.slice(i, i + 2000));
+  }
   const native = await nativePayload();
   const jsonPayload = jsonEachRow(beaconRows(BEACONS));
 
@@ -161,16 +172,26 @@ try {
       });
     });
     const { beaconsPerSecond: consumer, ...consumerDetail } = await consumerRun();
+    // The same pipeline on the in-process log: no Kafka, and no ~1 MB-per-partition fetch capping
+    // the blocks (what bigger inserts would buy a Kafka consumer).
+    const { beaconsPerSecond: consumerEmbeddedLog } = await consumerRun(embedded, EMBEDDED_BATCH);
     const jsFloor = consumerJavaScriptPerBeacon(messages);
-    runs.push({ ceiling, textCeiling, consumer, javaScriptOnly: jsFloor, ...consumerDetail });
+    runs.push({
+      ceiling,
+      textCeiling,
+      consumer,
+      consumerEmbeddedLog,
+      javaScriptOnly: jsFloor,
+      ...consumerDetail,
+    });
     console.log(JSON.stringify(runs.at(-1)));
   }
   const beaconsPerSecond = Object.fromEntries(
-    ['ceiling', 'textCeiling', 'consumer', 'javaScriptOnly'].map((key) => [
+    ['ceiling', 'textCeiling', 'consumer', 'consumerEmbeddedLog', 'javaScriptOnly'].map((key) => [
       key,
       Math.round(median(runs.map((r) => r[key] as number))),
     ]),
-  ) as Record<'ceiling' | 'textCeiling' | 'consumer' | 'javaScriptOnly', number>;
+  ) as Record<string, number>;
   const result = {
     benchmark: 'analytics-ingest',
     date: new Date().toISOString(),
@@ -190,6 +211,7 @@ try {
     ratios: {
       consumerVsCeiling: medianRatio(runs, 'consumer', 'ceiling'),
       consumerVsTextCeiling: medianRatio(runs, 'consumer', 'textCeiling'),
+      consumerEmbeddedLogVsCeiling: medianRatio(runs, 'consumerEmbeddedLog', 'ceiling'),
       javaScriptOnlyVsCeiling: medianRatio(runs, 'javaScriptOnly', 'ceiling'),
     },
     runs,
@@ -200,6 +222,7 @@ try {
     `${JSON.stringify(result, null, 2)}\n`,
   );
 } finally {
+  await embedded.close();
   await log.close();
   await store.close();
   await rm(dir, { recursive: true, force: true });
