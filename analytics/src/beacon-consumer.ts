@@ -5,7 +5,8 @@
  * validate the beacon, map it to a row. Each returns a step result, so bad data is never a crash: a
  * poison message (not JSON, not an envelope, not a qoe.beacon.v1) goes to the dead-letter output
  * with its reason, a value a column cannot hold is dropped; both are counted by reason. Then ONE
- * insert of the batch's rows. The event log commits the offsets only after the batch is handled,
+ * insert of the batch's rows (compact: only the columns each beacon has, as one JSONEachRow
+ * statement, beacons-table.ts). The event log commits the offsets only after the batch is handled,
  * i.e. after the letters and the insert. A crash between insert and commit redelivers the batch;
  * its insert carries the same `insert_deduplication_token`, so ClickHouse keeps the first copy only
  * (its letters are written again: a dead letter is at least once). Queries deduplicate on
@@ -28,11 +29,11 @@ import type { DeadLetter, Drop, Ok } from '@streamloop/event-log/step-result';
 import { type BatchContext, createSupervisedConsumer } from '@streamloop/event-log/supervised-consumer';
 import { createBeaconConsumerMetrics } from './beacon-consumer-metrics.js';
 import type { DropReason } from './beacon-reasons.js';
-import { beaconRowStep } from './beacon-row-step.js';
+import { compactBeaconRowStep } from './beacon-row-step.js';
 import {
   type AnalyticsTarget,
-  type BeaconRow,
   type BeaconsTable,
+  type CompactBeaconRow,
   createBeaconsTable,
 } from './beacons-table.js';
 import { insertBeaconsStep } from './insert-beacons-step.js';
@@ -84,34 +85,41 @@ export function dedupTokenOf(batch: Batch): string {
   return `${batch.topic}:${batch.partition}:${first}-${last}:${digest.digest('hex').slice(0, 16)}`;
 }
 
+export type BeaconResult = Ok<CompactBeaconRow> | Drop<DropReason> | DeadLetter<DropReason>;
+
+/**
+ * A message of the topic as one result per beacon it carries (its row, or why not), or one result
+ * for a poison message. "Message → envelopes" is `parseEnvelopeStep` (core's one decoder of both
+ * shapes on the topic: one beacon, or a collector's `qoe.beacon-batch.v1`).
+ */
+export function createBeaconRowMapper(): (message: ConsumedMessage) => BeaconResult[] {
+  const validateBeacon = createValidateBeaconStep();
+  return (message) => {
+    const parsed = parseEnvelopeStep(message);
+    if (parsed.kind !== 'ok') return [parsed];
+    return parsed.value.map((envelope) => {
+      const received = validateBeacon(envelope);
+      return received.kind === 'ok' ? compactBeaconRowStep(received.value, message) : received;
+    });
+  };
+}
+
 export function createBeaconConsumer(deps: BeaconConsumerDeps): BeaconConsumer {
   const { eventLog, logger, groupId = 'analytics', maxBatchSize = 5000 } = deps;
   const topic = deps.topic ?? TOPICS.qoeBeacons.name;
   const backoff = deps.backoff ?? DEFAULT_BACKOFF;
   const table = deps.beaconsTable ?? createBeaconsTable(deps.analyticsStore);
   const metrics = createBeaconConsumerMetrics(deps.registry);
-  const validateBeacon = createValidateBeaconStep();
   const deadLetters = createDeadLetterOutput({
     eventLog,
     service: 'analytics',
     ...(deps.deadLetterTopic === undefined ? {} : { topic: deps.deadLetterTopic }),
   });
 
-  /** One result per beacon of the message (a batch message carries several), or one for a poison message. */
-  const toRows = (
-    message: ConsumedMessage,
-  ): (Ok<BeaconRow> | Drop<DropReason> | DeadLetter<DropReason>)[] => {
-    const envelopes = parseEnvelopeStep(message);
-    if (envelopes.kind !== 'ok') return [envelopes];
-    return envelopes.value.map((envelope) => {
-      const received = validateBeacon(envelope);
-      if (received.kind !== 'ok') return received;
-      return beaconRowStep(received.value, message);
-    });
-  };
+  const toRows = createBeaconRowMapper();
 
   async function insertUntilDone(
-    rows: BeaconRow[],
+    rows: CompactBeaconRow[],
     dedupToken: string,
     context: BatchContext,
   ): Promise<void> {
@@ -139,10 +147,10 @@ export function createBeaconConsumer(deps: BeaconConsumerDeps): BeaconConsumer {
   }
 
   async function handleBatch(batch: Batch, context: BatchContext): Promise<void> {
-    const rows: BeaconRow[] = [];
+    const rows: CompactBeaconRow[] = [];
     const refused: Partial<Record<DropReason, number>> = {};
     let example: { offset: string; reason: DropReason; detail: string } | undefined;
-    for (const message of batch.messages)
+    for (const message of batch.messages) {
       for (const result of toRows(message)) {
         if (result.kind === 'ok') {
           rows.push(result.value);
@@ -154,6 +162,7 @@ export function createBeaconConsumer(deps: BeaconConsumerDeps): BeaconConsumer {
         refused[result.reason] = (refused[result.reason] ?? 0) + 1;
         example ??= { offset: message.offset, reason: result.reason, detail: result.detail };
       }
+    }
     if (example !== undefined) {
       // One line per batch, not per message: a flood of garbage must not flood the log.
       logger.warn(

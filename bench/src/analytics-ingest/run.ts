@@ -1,19 +1,28 @@
 /**
- * Beacons/s from Kafka into ClickHouse (chdb), side by side in one run:
- *  - consumer, batch 5000: the real pipeline (parse, validate, map, insert with a dedup token,
- *    commit after insert) with the default fetch window;
- *  - consumer, batch 100: the same with small batches (what batching buys);
- *  - bare insert: the same rows inserted straight into chdb in 5000-row blocks, no Kafka, no
- *    parsing (the ceiling the consumer is measured against).
+ * Beacons/s from Kafka into ClickHouse (chdb), against the engine's own ingest ceiling for the same
+ * rows, side by side in one run (issue 16, deliverable 3):
+ *  - ceiling: the same rows, prepared once as ONE payload in the most efficient input format the
+ *    engine takes (Native: columnar, typed, no parsing), inserted by the engine itself
+ *    (`INSERT … SELECT * FROM file(…, Native)`): no Kafka, no JavaScript per row. Same table, same
+ *    materialized views.
+ *  - text ceiling: the same rows as one prepared JSONEachRow payload (the consumer's format), to
+ *    split what the format costs from what the pipeline costs.
+ *  - consumer: the real pipeline (parse, validate, map, one insert per batch with its dedup token,
+ *    commit after insert) from a topic holding the beacons as the collector publishes them, timed
+ *    from the moment the group has joined until the lag is 0.
+ *  - consumer on the embedded log: the same pipeline on the in-process event log, batches of up to
+ *    20,000 (no Kafka, and no per-partition fetch size capping the insert blocks).
+ *  - JavaScript floor: the consumer's per-beacon JavaScript alone (parse, validate, map, write the
+ *    payload) on the same messages, no Kafka and no insert: what the JS steps cap a consumer at.
  * Each variant writes into a database of its own. Ratios are what to read; absolute numbers on a
- * shared 2-core machine are noise. Run: `npm run bench:analytics-ingest -w bench` with the
- * infra env (KAFKA_BROKERS) set; results go to bench/results/analytics-ingest.json.
+ * shared 2-core machine are noise. Run: `npm run bench:analytics-ingest -w bench` with the infra
+ * env (KAFKA_BROKERS) set; results go to bench/results/analytics-ingest.json.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBeaconConsumer } from '@streamloop/analytics/beacon-consumer';
-import { BEACONS_TABLE } from '@streamloop/analytics/beacons-table';
+import { BEACONS_TABLE, createBeaconsTable, jsonEachRow } from '@streamloop/analytics/beacons-table';
 import { MIGRATIONS_DIR } from '@streamloop/analytics/mount-analytics';
 import { createChdbAnalyticsStore } from '@streamloop/analytics-store/chdb-analytics-store';
 import { runMigrations } from '@streamloop/analytics-store/migrate';
@@ -21,10 +30,13 @@ import { loadConfig } from '@streamloop/core/config';
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
 import { uniqueName } from '@streamloop/core/testing';
+import type { EventLog } from '@streamloop/event-log/event-log';
 import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
-import { beaconMessages, beaconRows } from './beacons.js';
+import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
+import { beaconMessages, beaconRows, consumerJavaScriptPerBeacon } from './beacons.js';
 
 const BEACONS = Number(process.env.BENCH_BEACONS ?? 40_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PARTITIONS = 3;
 const logger = createLogger({ name: 'bench-analytics-ingest', level: 'warn' });
 
@@ -37,8 +49,12 @@ const log = await createKafkaEventLog(
   { logger },
 );
 const topic = uniqueName('bench-qoe-beacons');
+const embedded = createMemoryEventLog({ logger });
+const EMBEDDED_BATCH = 20_000;
+let databases = 0;
 
-async function database(name: string): Promise<{ client: typeof store.client; database: string }> {
+async function database(): Promise<{ client: typeof store.client; database: string }> {
+  const name = `bench_${databases++}`;
   await runMigrations(store.client, name, MIGRATIONS_DIR, async () => {
     await store.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${name}` });
   });
@@ -53,66 +69,152 @@ async function rowCount(target: { database: string }): Promise<number> {
   return Number((await result.json<{ n: string }>())[0]?.n ?? 0);
 }
 
-async function consumerRun(maxBatchSize: number): Promise<number> {
-  const target = await database(`bench_consumer_${maxBatchSize}`);
-  const groupId = uniqueName(`bench-analytics-${maxBatchSize}`);
-  const consumer = createBeaconConsumer({
-    eventLog: log,
-    analyticsStore: target,
-    logger,
-    registry: createMetricsRegistry({ collectProcessMetrics: false }),
-    topic,
-    groupId,
-    maxBatchSize,
-  });
+async function timed(label: string, run: (target: { database: string }) => Promise<void>): Promise<number> {
+  const target = await database();
   const started = performance.now();
-  await consumer.start();
-  while ((await log.lag(groupId, topic)) > 0) await new Promise((r) => setTimeout(r, 100));
+  await run(target);
   const seconds = (performance.now() - started) / 1000;
-  await consumer.stop();
-  if ((await rowCount(target)) !== BEACONS) throw new Error(`consumer ${maxBatchSize}: row count is off`);
+  const stored = await rowCount(target);
+  if (stored !== BEACONS) throw new Error(`${label}: ${stored} rows stored, expected ${BEACONS}`);
   return BEACONS / seconds;
 }
 
-async function bareInsertRun(): Promise<number> {
-  const target = await database('bench_bare');
-  const rows = beaconRows(BEACONS);
-  const started = performance.now();
-  for (let i = 0; i < rows.length; i += 5000) {
-    await target.client.insert({
-      table: `${target.database}.${BEACONS_TABLE}`,
-      values: rows.slice(i, i + 5000),
-      format: 'JSONEachRow',
-    });
-  }
-  const seconds = (performance.now() - started) / 1000;
-  if ((await rowCount(target)) !== BEACONS) throw new Error('bare insert: row count is off');
-  return BEACONS / seconds;
+/** The rows once through the table, written by the engine as Native: the prepared columnar payload. */
+async function nativePayload(): Promise<string> {
+  const source = await database();
+  await createBeaconsTable(source).insert(beaconRows(BEACONS), 'prepare');
+  const path = join(dir, 'beacons.native');
+  await store.client.command({
+    query: `INSERT INTO FUNCTION file('${path}', Native) SELECT * FROM ${source.database}.${BEACONS_TABLE}`,
+  });
+  return path;
 }
+
+interface ConsumerRun {
+  beaconsPerSecond: number;
+  /** Share of the run's wall time spent inside the batch inserts (the consumer's own histogram). */
+  insertShare: number;
+  /** CPU seconds of this process (JavaScript, kafkajs and chdb's threads) per 10k beacons. */
+  cpuSecondsPer10k: number;
+}
+
+async function consumerRun(source: EventLog = log, maxBatchSize?: number): Promise<ConsumerRun> {
+  const groupId = uniqueName('bench-analytics');
+  const registry = createMetricsRegistry({ collectProcessMetrics: false });
+  let consumer: ReturnType<typeof createBeaconConsumer> | undefined;
+  let cpu = process.cpuUsage();
+  try {
+    const beaconsPerSecond = await timed('consumer', async (target) => {
+      consumer = createBeaconConsumer({
+        eventLog: source,
+        analyticsStore: { client: store.client, database: target.database },
+        logger,
+        registry,
+        topic,
+        groupId,
+        ...(maxBatchSize === undefined ? {} : { maxBatchSize }),
+      });
+      await consumer.start();
+      cpu = process.cpuUsage();
+      while ((await source.lag(groupId, topic)) > 0) await new Promise((r) => setTimeout(r, 50));
+    });
+    const used = process.cpuUsage(cpu);
+    const histogram = await registry
+      .getSingleMetric('streamloop_analytics_beacon_insert_duration_seconds')
+      ?.get();
+    const insertSeconds =
+      (histogram?.values as { metricName?: string; value: number }[] | undefined)?.find((v) =>
+        v.metricName?.endsWith('_sum'),
+      )?.value ?? 0;
+    return {
+      beaconsPerSecond,
+      insertShare: Number((insertSeconds / (BEACONS / beaconsPerSecond)).toFixed(2)),
+      cpuSecondsPer10k: Number((((used.user + used.system) / 1e6) * (10_000 / BEACONS)).toFixed(2)),
+    };
+  } finally {
+    await consumer?.stop();
+  }
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+const medianRatio = (runs: Record<string, number>[], of: string, to: string): number =>
+  Number(median(runs.map((r) => (r[of] as number) / (r[to] as number))).toFixed(3));
 
 try {
+  const load1Before = os.loadavg()[0];
   await log.ensureTopics([{ name: topic, partitions: PARTITIONS }]);
   const messages = beaconMessages(BEACONS);
-  for (let i = 0; i < messages.length; i += 2000) await log.publish(topic, messages.slice(i, i + 2000));
+  await embedded.ensureTopics([{ name: topic, partitions: PARTITIONS }]);
+  for (let i = 0; i < messages.length; i += 2000) {
+    await log.publish(topic, messages.slice(i, i + 2000));
+    await embedded.publish(topic, messages.slice(i, i + 2000));
+  }
+  const native = await nativePayload();
+  const jsonPayload = jsonEachRow(beaconRows(BEACONS));
 
-  const bare = await bareInsertRun();
-  const batch5000 = await consumerRun(5000);
-  const batch100 = await consumerRun(100);
+  const runs: Record<string, number>[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const ceiling = await timed('native ceiling', async (target) => {
+      await store.client.command({
+        query: `INSERT INTO ${target.database}.${BEACONS_TABLE} SELECT * FROM file('${native}', Native)`,
+      });
+    });
+    const textCeiling = await timed('JSONEachRow ceiling', async (target) => {
+      await store.client.command({
+        query: `INSERT INTO ${target.database}.${BEACONS_TABLE} FORMAT JSONEachRow\n${jsonPayload}`,
+      });
+    });
+    const { beaconsPerSecond: consumer, ...consumerDetail } = await consumerRun();
+    // The same pipeline on the in-process log: no Kafka, and no ~1 MB-per-partition fetch capping
+    // the blocks (what bigger inserts would buy a Kafka consumer).
+    const { beaconsPerSecond: consumerEmbeddedLog } = await consumerRun(embedded, EMBEDDED_BATCH);
+    const jsFloor = consumerJavaScriptPerBeacon(messages);
+    runs.push({
+      ceiling,
+      textCeiling,
+      consumer,
+      consumerEmbeddedLog,
+      javaScriptOnly: jsFloor,
+      ...consumerDetail,
+    });
+    console.log(JSON.stringify(runs.at(-1)));
+  }
+  const beaconsPerSecond = Object.fromEntries(
+    ['ceiling', 'textCeiling', 'consumer', 'consumerEmbeddedLog', 'javaScriptOnly'].map((key) => [
+      key,
+      Math.round(median(runs.map((r) => r[key] as number))),
+    ]),
+  ) as Record<string, number>;
   const result = {
     benchmark: 'analytics-ingest',
     date: new Date().toISOString(),
-    machine: '2 shared cores; chdb 3.4.0 (ClickHouse 26.7) in-process; Kafka 127.0.0.1 single broker',
+    machine: `${os.cpus().length} shared cores (not a quiet machine: other engineers' builds and tests ran beside it); chdb 3.4.0 (ClickHouse 26.7) in-process; Kafka 127.0.0.1 single broker`,
+    load1: { before: load1Before, after: os.loadavg()[0] },
     beacons: BEACONS,
     partitions: PARTITIONS,
-    beaconsPerSecond: {
-      bareInsert5000: Math.round(bare),
-      consumerBatch5000: Math.round(batch5000),
-      consumerBatch100: Math.round(batch100),
+    rounds: ROUNDS,
+    baseline:
+      'ceiling = the same rows as one prepared Native payload inserted by the engine (INSERT … SELECT FROM file(…, Native)), same table and materialized views, no Kafka, no JavaScript per row',
+    beaconsPerSecond,
+    consumer: {
+      insertShareOfWallTime: median(runs.map((r) => r.insertShare as number)),
+      cpuSecondsPer10kBeacons: median(runs.map((r) => r.cpuSecondsPer10k as number)),
     },
+    // Per round (each against its own same-round baseline), then the median over rounds.
     ratios: {
-      consumerBatch5000VsBareInsert: Number((batch5000 / bare).toFixed(3)),
-      consumerBatch100VsBatch5000: Number((batch100 / batch5000).toFixed(3)),
+      consumerVsCeiling: medianRatio(runs, 'consumer', 'ceiling'),
+      consumerVsTextCeiling: medianRatio(runs, 'consumer', 'textCeiling'),
+      consumerEmbeddedLogVsCeiling: medianRatio(runs, 'consumerEmbeddedLog', 'ceiling'),
+      javaScriptOnlyVsCeiling: medianRatio(runs, 'javaScriptOnly', 'ceiling'),
     },
+    runs,
   };
   console.log(JSON.stringify(result, null, 2));
   await writeFile(
@@ -120,6 +222,7 @@ try {
     `${JSON.stringify(result, null, 2)}\n`,
   );
 } finally {
+  await embedded.close();
   await log.close();
   await store.close();
   await rm(dir, { recursive: true, force: true });
