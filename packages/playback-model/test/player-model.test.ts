@@ -25,6 +25,15 @@ const STEP_DROP: NetworkTrace = {
   ],
 };
 
+/** One 240p rung and separate audio, `count` segments of 4 s each. */
+function withAudio(videoBytes: number, audioBytes: number, count = 2): SessionInput['ladder'] {
+  const segments = (bytes: number) => Array.from({ length: count }, () => ({ durationSec: 4, bytes }));
+  return {
+    rungs: [{ bandwidth: 400_000, width: 426, height: 240, segments: segments(videoBytes) }],
+    audio: { segments: segments(audioBytes) },
+  };
+}
+
 describe('player model (VHS policy)', () => {
   it('starts after the latency plus the first segment at the link rate, on the rung 4,194,304/1.2 affords', () => {
     const outcome = simulate({
@@ -55,15 +64,8 @@ describe('player model (VHS policy)', () => {
   });
 
   it('loads separate audio on its own loader, the two requests splitting the link while both run', () => {
-    const segments = (bytes: number) => [
-      { durationSec: 4, bytes },
-      { durationSec: 4, bytes },
-    ];
     const outcome = simulateSession({
-      ladder: {
-        rungs: [{ bandwidth: 400_000, width: 426, height: 240, segments: segments(50_000) }],
-        audio: { segments: segments(100_000) },
-      },
+      ladder: withAudio(50_000, 100_000),
       trace: constantTrace(1000, 20),
       viewport: HD,
       watch: {},
@@ -108,15 +110,8 @@ describe('player model (VHS policy)', () => {
   });
 
   it('asks for the audio playlist only once the main media playlist is in', () => {
-    const segments = (bytes: number) => [
-      { durationSec: 4, bytes },
-      { durationSec: 4, bytes },
-    ];
     const outcome = simulateSession({
-      ladder: {
-        rungs: [{ bandwidth: 400_000, width: 426, height: 240, segments: segments(1_000) }],
-        audio: { segments: segments(100_000) },
-      },
+      ladder: withAudio(1_000, 100_000),
       trace: constantTrace(1000, 20),
       viewport: HD,
       watch: { playSec: 4 },
