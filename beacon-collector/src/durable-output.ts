@@ -25,19 +25,20 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { reasonOf, withTimeout } from '@streamloop/core/errors';
 import type { Logger } from '@streamloop/core/logger';
+import { isProcessAlive } from '@streamloop/core/process-alive';
 import { retryUntilOk, sleep } from '@streamloop/event-log/backoff';
 import type {
   BatchingPublisherMetrics,
   BatchingPublisherOptions,
 } from '@streamloop/event-log/batching-publisher';
 import type { EventLog, EventMessage } from '@streamloop/event-log/event-log';
-import { type Ok, ok, type Retry, retry } from '@streamloop/event-log/step-result';
 import {
   type CorruptionEvent,
   openRecordFile,
   type RecordFile,
   RecordFileFullError,
 } from '@streamloop/event-log/record-file';
+import { type Ok, ok, type Retry, retry } from '@streamloop/event-log/step-result';
 
 export interface SpoolOptions {
   dir: string;
@@ -139,15 +140,6 @@ export function decodeSpoolRecord(payload: Buffer): { messages: EventMessage[]; 
 const CHECKPOINT = 'drained';
 const OWNER = 'owner.pid';
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * One process per spool: two appending to the same segments would interleave their frames. The
  * owner's pid is kept next to the segments; a dead owner (a crash, kill -9) is taken over. Best
@@ -156,7 +148,7 @@ function isRunning(pid: number): boolean {
 async function claimSpool(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   const owner = Number(await readFile(join(dir, OWNER), 'utf8').catch(() => ''));
-  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isRunning(owner)) {
+  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isProcessAlive(owner)) {
     throw new Error(
       `the beacon spool ${dir} belongs to process ${owner}, which is running; give each collector its own STREAMLOOP_DATA_DIR`,
     );

@@ -1,4 +1,5 @@
 import { open, readFile, unlink } from 'node:fs/promises';
+import { isProcessAlive } from '@streamloop/core/process-alive';
 
 /**
  * An exclusive pid lock file beside an embedded database directory. PGlite has no lock of its own,
@@ -20,21 +21,12 @@ export async function acquireDirLock(dir: string): Promise<() => Promise<void>> 
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
       const holder = Number(await readFile(lockPath, 'utf8').catch(() => ''));
-      if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
+      if (Number.isInteger(holder) && holder > 0 && isProcessAlive(holder)) {
         throw new Error(
           `${dir} is in use by process ${holder}${holder === process.pid ? ' (this one)' : ''}; the embedded catalog serves one process — set DATABASE_URL to share a catalog between processes`,
         );
       }
       await unlink(lockPath).catch(() => undefined);
     }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
