@@ -205,7 +205,8 @@ class SegmentWindow {
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
+/** Makes a file's creation, rename or deletion in `dir` survive a crash. */
+export async function syncDir(dir: string): Promise<void> {
   const handle = await open(dir, fsConstants.O_RDONLY);
   try {
     await handle.sync();
