@@ -45,6 +45,7 @@ export function createLocalEventLog(storage: LocalLogStorage, deps: LocalEventLo
   const { topics } = storage;
   const groups = new Map<string, MemoryGroup>();
   const subscriptions = new Set<Subscription>();
+  const pendingTopics = new Map<string, Promise<LocalTopic>>();
   const changed = createSignal();
   let closed = false;
 
@@ -107,7 +108,15 @@ export function createLocalEventLog(storage: LocalLogStorage, deps: LocalEventLo
         if (!Number.isInteger(partitions) || partitions < 1) {
           throw new Error(`topic '${name}' needs a positive whole number of partitions, got ${partitions}`);
         }
-        if (!topics.has(name)) topics.set(name, await storage.createTopic(definition));
+        if (topics.has(name)) continue;
+        // Two callers ensuring one topic at once must not both open (and write) its files.
+        let creating = pendingTopics.get(name);
+        if (creating === undefined) {
+          creating = storage.createTopic(definition).finally(() => pendingTopics.delete(name));
+          pendingTopics.set(name, creating);
+        }
+        const topic = await creating;
+        topics.set(name, topic);
       }
     },
 
