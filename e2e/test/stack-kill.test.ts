@@ -66,18 +66,13 @@ describe('kill -9 of the single-process stack with beacons and a transcode in fl
     const baseUrl = stack.baseUrl;
 
     const runId = uniqueName('stack-kill');
+    // A heartbeat per client and sequence number; the beacon id says which, so a loss or a copy has a name.
     const beaconOf = (client: number, seq: number): Beacon =>
       makeBeacon({
         beaconId: `${runId}-c${client}-${String(seq).padStart(6, '0')}`,
         sessionId: `${runId}-session-${client}`,
-        viewId: `${runId}-view-${client}`,
-        viewerId: `viewer-${client}`,
         videoId: runId,
         seq,
-        clientTimeMs: Date.now(),
-        monotonicMs: seq * 100,
-        playheadMs: seq * 100,
-        watchTimeMs: seq * 100,
       });
     const load = startLoad({
       url: `${baseUrl}/v1/beacons`,

@@ -536,7 +536,13 @@ export function describeEventLogDurability(
       // One process at a time on a file log: this one lets go before the child takes it.
       await setupLog.close();
 
-      const input: HolderFixtureInput = { location: harness.location, topic, groupId, stallAfter: 15 };
+      const input: HolderFixtureInput = {
+        location: harness.location,
+        topic,
+        groupId,
+        stallAfter: 15,
+        publish: true,
+      };
       const child = startChild('event-log-holder.fixture.ts', input);
       const acked: string[] = [];
       const handledByChild: string[] = [];

@@ -4,6 +4,7 @@
  * the thing that holds the data, so it is a PRIVATE broker here (infra/services.mjs
  * startKafkaInstance): the tests stop it, and SIGKILL it, which must never happen to the shared one.
  */
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -13,15 +14,12 @@ import { createFileEventLog } from '../src/file-event-log.js';
 import { createKafkaEventLog } from '../src/kafka-event-log.js';
 import { describeEventLogDurability } from './contract.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  server.close();
+  return port;
 }
 
 describeEventLogDurability('EventLog durability — embedded file log', async () => {

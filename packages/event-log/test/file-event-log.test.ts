@@ -3,32 +3,29 @@
  * record is skipped and counted while consumers go on, segments every group committed are deleted
  * while a lagging group holds its own, and two callers creating one topic at once share its files.
  */
-import { mkdtemp, open, readdir, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { eventually } from '@streamloop/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EventLog } from '../src/event-log.js';
 import { createFileEventLog, type FileEventLogDeps } from '../src/file-event-log.js';
 import { FRAME_HEADER_BYTES, segmentName } from '../src/record-file.js';
-import { createCapturedLogger, createRecorder, deferred, makeMessage, makeSequence } from './helpers.js';
+import {
+  createCapturedLogger,
+  createRecorder,
+  createTempDirs,
+  deferred,
+  makeMessage,
+  makeSequence,
+} from './helpers.js';
 
-const dirs: string[] = [];
-const logs: EventLog[] = [];
-async function openLog(dir: string, options: { maxSegmentBytes?: number } = {}, deps: FileEventLogDeps = {}) {
-  const log = await createFileEventLog({ dir, ...options }, deps);
-  logs.push(log);
-  return log;
-}
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'file-event-log-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(async () => {
-  await Promise.all(logs.splice(0).map((l) => l.close()));
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
+const temp = createTempDirs('file-event-log-');
+const tempDir = temp.dir;
+const openLog = async (
+  dir: string,
+  options: { maxSegmentBytes?: number } = {},
+  deps: FileEventLogDeps = {},
+) => temp.keep(await createFileEventLog({ dir, ...options }, deps));
+afterEach(temp.cleanup);
 
 describe('embedded file log', () => {
   it('skips a damaged record with a logged, counted reason, and consumers get every other message', async () => {

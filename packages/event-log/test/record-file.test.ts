@@ -3,8 +3,7 @@
  * rotation, deletion, its byte bound and a kill -9 mid-append. Damaged bytes are made by writing them
  * into the segment files directly, the way a crash or bad disk leaves them.
  */
-import { appendFile, mkdtemp, open, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -23,22 +22,16 @@ import type {
   RecordFileWriterInput,
   RecordFileWriterMessage,
 } from './fixtures/record-file-writer.fixture.js';
+import { createTempDirs } from './helpers.js';
 
-const dirs: string[] = [];
-const files: RecordFile[] = [];
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'record-file-'));
-  dirs.push(dir);
-  return dir;
-}
+const temp = createTempDirs('record-file-');
+const tempDir = temp.dir;
 
 async function openFile(
   options: RecordFileOptions,
 ): Promise<{ file: RecordFile; corruption: CorruptionEvent[] }> {
   const corruption: CorruptionEvent[] = [];
-  const file = await openRecordFile({ ...options, onCorruption: (e) => corruption.push(e) });
-  files.push(file);
+  const file = temp.keep(await openRecordFile({ ...options, onCorruption: (e) => corruption.push(e) }));
   return { file, corruption };
 }
 
@@ -52,10 +45,7 @@ async function readAll(file: RecordFile, from = 0): Promise<{ seq: number; text:
   return out;
 }
 
-afterEach(async () => {
-  await Promise.all(files.splice(0).map((f) => f.close()));
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
+afterEach(temp.cleanup);
 
 describe('record file', () => {
   it('gives appended records consecutive sequence numbers and reads them back in order after a reopen', async () => {
