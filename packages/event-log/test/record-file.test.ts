@@ -3,6 +3,7 @@
  * rotation, deletion, its byte bound and a kill -9 mid-append. Damaged bytes are made by writing them
  * into the segment files directly, the way a crash or bad disk leaves them.
  */
+import { randomBytes } from 'node:crypto';
 import { appendFile, open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -199,6 +200,24 @@ describe('record file', () => {
       ['crc_mismatch', frameBytes, frameBytes],
     ]);
     expect((await readAll(again.file)).map((r) => r.seq)).toEqual([0, 2, 3]);
+  });
+
+  it('skips a long run of garbage between records and finds the records after it', async () => {
+    const dir = await tempDir();
+    const first = await openFile({ dir });
+    await first.file.append(payloads(3));
+    await first.file.close();
+    const segment = join(dir, segmentName(0));
+    const garbageAt = (await stat(segment)).size;
+    await appendFile(segment, randomBytes(256 * 1024));
+    await appendFile(segment, Buffer.concat([3, 4].map((seq) => encodeFrame(seq, Buffer.from(`r-${seq}`)))));
+
+    const again = await openFile({ dir });
+    expect(again.corruption).toEqual([
+      { reason: 'crc_mismatch', segment: segmentName(0), position: garbageAt, bytesSkipped: 256 * 1024 },
+    ]);
+    expect((await readAll(again.file)).map((r) => r.text)).toEqual(['r-0', 'r-1', 'r-2', 'r-3', 'r-4']);
+    expect((await again.file.append([Buffer.from('r-5')])).firstSeq).toBe(5);
   });
 
   it('after kill -9 mid-append, every acknowledged record is there, whole and in order, and appends go on', async () => {
