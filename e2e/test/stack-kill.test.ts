@@ -82,22 +82,24 @@ describe('kill -9 of the single-process stack with beacons and a transcode in fl
       beaconOf,
     });
 
+    // Beacons flowing all the way into ClickHouse first; then the upload, and the kill as soon as its
+    // transcode has started (a 20 s 1080p ladder takes longer than that on two cores).
+    await eventually(
+      'beacons queryable before the kill',
+      async () => ((await beaconsOf(baseUrl, runId)).length >= 200 ? true : undefined),
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
     const { videoId } = await tusUpload(clip, {
       endpoint: `${baseUrl}/uploads/`,
       apiKey,
       chunks: 1,
       title: 'kill -9 mid-transcode',
     });
-    // In flight: the transcode has started and beacons are flowing all the way into ClickHouse.
-    await eventually('the transcode to start', async () =>
-      (await videoStatus(baseUrl, videoId)) === 'processing' ? true : undefined,
-    );
     await eventually(
-      'beacons queryable before the kill',
-      async () => ((await beaconsOf(baseUrl, runId)).length >= 200 ? true : undefined),
-      { timeoutMs: 60_000, intervalMs: 250 },
+      'the transcode to start',
+      async () => ((await videoStatus(baseUrl, videoId)) === 'processing' ? true : undefined),
+      { timeoutMs: 60_000, intervalMs: 100 },
     );
-    expect(await videoStatus(baseUrl, videoId)).toBe('processing');
 
     stack.child.kill('SIGKILL');
     const exit = await new Promise<NodeJS.Signals | null>((resolve) =>
