@@ -120,13 +120,19 @@ describe('kill -9 of the single-process stack with beacons and a transcode in fl
     expect(report.otherStatuses).toEqual([]);
     const accepted = [...report.accepted].sort();
     expect(new Set(accepted).size).toBe(accepted.length);
-    const rows = await eventually(
+    let rows: BeaconCopies[] = [];
+    await eventually(
       `${accepted.length} accepted beacons queryable`,
       async () => {
-        const found = await beaconsOf(baseUrl, runId);
-        return found.length >= accepted.length ? found : undefined;
+        rows = await beaconsOf(baseUrl, runId);
+        return rows.length >= accepted.length ? true : undefined;
       },
       { timeoutMs: 120_000, intervalMs: 500 },
+    ).catch(() => undefined); // what is missing is named below
+    const found = new Set(rows.map((r) => r.beacon_id));
+    const missing = accepted.filter((id) => !found.has(id));
+    expect(missing.slice(0, 20), `${missing.length} of ${accepted.length} accepted beacons missing`).toEqual(
+      [],
     );
     // Every beacon that got a 202, none that did not, each carried by exactly one log message.
     expect(rows.map((r) => r.beacon_id)).toEqual(accepted);
