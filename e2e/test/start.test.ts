@@ -44,7 +44,7 @@ describe('npm start: the single-process stack on embedded defaults', () => {
       expect(ready.status).toBe(200);
       expect(ready.body.dependencies.map((d) => [d.port, d.kind, d.service, d.ok])).toEqual([
         ['object-store', 'embedded', 'local folder', true],
-        ['event-log', 'embedded', 'in-process log', true],
+        ['event-log', 'embedded', 'file log', true],
         ['catalog', 'embedded', 'PGlite', true],
         ['analytics-store', 'embedded', 'chdb', true],
         ['feature-store', 'embedded', 'in-memory', true],

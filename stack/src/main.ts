@@ -13,7 +13,6 @@ import { mountDashboards } from '@streamloop/dashboards/mount-dashboards';
 import { mountPlayerPages } from '@streamloop/dashboards/mount-player-pages';
 import { mountDelivery } from '@streamloop/delivery/mount-delivery';
 import { mountIngest } from '@streamloop/ingest/mount-ingest';
-import { requeueInterruptedJobs } from '@streamloop/ingest/requeue-interrupted';
 import { uploadLimits } from '@streamloop/ingest/upload-limits';
 import { createApiKeyAuth } from '@streamloop/service-kit/api-key';
 import { ALL_PORTS } from '@streamloop/service-kit/open-ports';
@@ -56,7 +55,9 @@ await runProcess({
       registry,
     });
     mountCollector(app, {
-      ...collectorOptions(config.beacons),
+      // The spool beside the rest of the data: on Kafka (KAFKA_BROKERS set) a 202 then survives a
+      // broker outage too; on the embedded file log a publish is already an fsync.
+      ...collectorOptions(config.beacons, config.dataDir),
       eventLog: ports.eventLog,
       logger,
       registry,
@@ -71,8 +72,8 @@ await runProcess({
     mountDashboards(app, {});
     mountPlayerPages(app, { collectorUrl: '/v1/beacons', catalog: ports.catalog });
 
+    // No requeue after a restart: the embedded log keeps uncommitted jobs in the data dir, as Kafka does.
     const transcode = await startTranscode({ config, ports, logger, registry });
-    if (ports.eventLog.adapter.kind === 'embedded') await requeueInterruptedJobs({ ...ports, logger });
 
     // Demo content is made in the background: the stack answers while ffmpeg works.
     const baseUrl = (): string => {

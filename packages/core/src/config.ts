@@ -43,7 +43,7 @@ export interface Config {
   trustProxy: string[] | undefined;
   /** The single-process stack creates a demo video on first start (STREAMLOOP_DEMO=0 turns it off). */
   demo: boolean;
-  /** Unset: the embedded in-process log. */
+  /** Unset: the embedded log, append-only files under `<dataDir>/event-log`. */
   kafka: KafkaConfig | undefined;
   /** Unset: a local folder under dataDir. */
   s3: S3Config | undefined;

@@ -1,19 +1,22 @@
 /**
- * Picks the EventLog adapter from config: KAFKA_BROKERS unset → the embedded in-process log;
- * set → Kafka, verified before anything uses it so a wrong address stops the start with one line.
+ * Picks the EventLog adapter from config: KAFKA_BROKERS unset → the embedded file log under the
+ * data dir (`<dataDir>/event-log`, durable across restarts); set → Kafka, verified before anything
+ * uses it so a wrong address stops the start with one line.
  */
-import type { Config } from '@streamloop/core/config';
+import { type Config, embeddedPath } from '@streamloop/core/config';
 import { DependencyUnavailableError, reasonOf } from '@streamloop/core/errors';
 import type { Logger } from '@streamloop/core/logger';
 import type { EventLog } from './event-log.js';
+import { createFileEventLog } from './file-event-log.js';
 import { createKafkaEventLog } from './kafka-event-log.js';
-import { createMemoryEventLog } from './memory-event-log.js';
 
 export async function createEventLog(
-  config: Pick<Config, 'kafka'>,
+  config: Pick<Config, 'kafka' | 'dataDir'>,
   deps: { logger: Logger },
 ): Promise<EventLog> {
-  if (config.kafka === undefined) return createMemoryEventLog({ logger: deps.logger });
+  if (config.kafka === undefined) {
+    return createFileEventLog({ dir: embeddedPath(config, 'event-log') }, { logger: deps.logger });
+  }
   try {
     return await createKafkaEventLog({ ...config.kafka, connectTimeoutMs: 10_000 }, deps);
   } catch (err) {

@@ -1,18 +1,30 @@
 /**
- * A consumer group of the in-process log, with Kafka's rules: the group's partitions are split
+ * A consumer group of the embedded log, with Kafka's rules: the group's partitions are split
  * between its members and re-split whenever one joins or leaves; a member handles one batch at a time
  * and the group commits its offset only after the handler resolved; a member whose handler throws
  * leaves, and whoever takes its partitions resumes from the committed offset. A partition that moves
  * while its old owner is mid-batch waits for that batch, so two members never handle it at once.
+ * Where offsets live (memory, or a file that survives a restart) is the log's choice: `offsets`.
  */
 import type { Logger } from '@streamloop/core/logger';
-import { type Batch, DEFAULT_MAX_BATCH_SIZE, type SubscribeOptions, type Subscription } from './event-log.js';
-import type { MemoryTopic } from './memory-topic.js';
+import { DEFAULT_MAX_BATCH_SIZE, type SubscribeOptions, type Subscription } from './event-log.js';
+import type { LocalTopic } from './memory-topic.js';
 import type { Signal } from './signal.js';
+
+/** A group's committed offsets, by `partitionKey(topic, partition)`. */
+export interface GroupOffsets {
+  get(key: string): number | undefined;
+  /**
+   * Takes effect for `get` at once; resolves once the commit is kept (the file log: on disk), so a
+   * stop after it loses nothing.
+   */
+  commit(key: string, offset: number): Promise<void>;
+}
 
 export interface MemoryGroupDeps {
   groupId: string;
-  topic(name: string): MemoryTopic | undefined;
+  topic(name: string): LocalTopic | undefined;
+  offsets: GroupOffsets;
   /** Notified on every publish; the group notifies it on rebalances and finished batches. */
   changed: Signal;
   logger?: Logger;
@@ -20,95 +32,101 @@ export interface MemoryGroupDeps {
 
 export interface MemoryGroup {
   join(options: SubscribeOptions): Subscription;
-  /** Uncommitted messages of `topic` (all of them on partitions the group never committed). */
-  lag(topic: MemoryTopic): number;
 }
 
-/** Uncommitted messages of `topic` for a group with these commits. */
-export function lagOf(topic: MemoryTopic, committed: ReadonlyMap<string, number>): number {
-  return topic.partitions.reduce(
-    (sum, log, partition) => sum + log.length - (committed.get(`${topic.name}\u0000${partition}`) ?? 0),
-    0,
-  );
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
+/** Uncommitted messages of `topic` for a group with these offsets (all held ones where it never committed). */
+export function lagOf(topic: LocalTopic, offsets: Pick<GroupOffsets, 'get'> | undefined): number {
+  return topic.partitions.reduce((sum, log, partition) => {
+    const from = Math.max(offsets?.get(partitionKey(topic.name, partition)) ?? 0, log.startOffset);
+    return sum + Math.max(0, log.endOffset - from);
+  }, 0);
 }
 
 interface PartitionRef {
   key: string;
-  topic: MemoryTopic;
+  topic: LocalTopic;
   partition: number;
 }
 
 interface Member {
   readonly options: SubscribeOptions;
   assigned: PartitionRef[];
-  /** Where to start on a partition the group never committed: decided when it was assigned. */
-  resetPositions: Map<string, number>;
   cursor: number;
   stopping: boolean;
 }
 
 export function createMemoryGroup(deps: MemoryGroupDeps): MemoryGroup {
   const members: Member[] = [];
-  const committed = new Map<string, number>();
   const inFlight = new Map<string, Member>();
 
   function rebalance(): void {
-    const previous = new Map(members.map((m) => [m, new Set(m.assigned.map((r) => r.key))]));
     for (const member of members) member.assigned = [];
     const topicNames = [...new Set(members.flatMap((m) => m.options.topics))].sort();
     for (const name of topicNames) {
       const topic = deps.topic(name);
       const eligible = members.filter((m) => m.options.topics.includes(name));
       if (topic === undefined) continue;
-      topic.partitions.forEach((_, partition) => {
+      topic.partitions.forEach((log, partition) => {
         const owner = eligible[partition % eligible.length]!;
-        owner.assigned.push({ key: `${name}\u0000${partition}`, topic, partition });
+        const key = partitionKey(name, partition);
+        owner.assigned.push({ key, topic, partition });
+        if (deps.offsets.get(key) === undefined) {
+          // The start position of a partition the group never committed is fixed, and kept, the
+          // first time it is assigned: a later owner, or the same group after a restart, goes on
+          // from there instead of skipping to the then-newest message.
+          const start = owner.options.fromBeginning ? log.startOffset : log.endOffset;
+          deps.offsets.commit(key, start).catch((err: unknown) => {
+            deps.logger?.error({ err, groupId: deps.groupId }, 'event-log could not keep a start position');
+          });
+        }
       });
-    }
-    for (const member of members) {
-      const had = previous.get(member)!;
-      const resets = new Map<string, number>();
-      for (const ref of member.assigned) {
-        const kept = had.has(ref.key) ? member.resetPositions.get(ref.key) : undefined;
-        const end = ref.topic.partitions[ref.partition]!.length;
-        resets.set(ref.key, kept ?? (member.options.fromBeginning ? 0 : end));
-      }
-      member.resetPositions = resets;
     }
     deps.changed.notify();
   }
 
-  function nextBatch(member: Member): { ref: PartitionRef; from: number; batch: Batch } | undefined {
+  /** The next partition with messages for this member and nobody handling it; claimed before return. */
+  function claim(member: Member): { ref: PartitionRef; from: number } | undefined {
     const count = member.assigned.length;
     for (let i = 0; i < count; i++) {
       // Rotate so one busy partition cannot starve the others.
       const ref = member.assigned[(member.cursor + i) % count]!;
       if (inFlight.has(ref.key)) continue;
-      const from = committed.get(ref.key) ?? member.resetPositions.get(ref.key) ?? 0;
       const log = ref.topic.partitions[ref.partition]!;
-      if (from >= log.length) continue;
+      const from = Math.max(deps.offsets.get(ref.key) ?? 0, log.startOffset);
+      if (from >= log.endOffset) continue;
       member.cursor = (member.cursor + i + 1) % count;
-      const messages = log.slice(from, from + (member.options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE));
-      return { ref, from, batch: { topic: ref.topic.name, partition: ref.partition, messages } };
+      inFlight.set(ref.key, member);
+      return { ref, from };
     }
     return undefined;
   }
 
   async function consume(member: Member): Promise<void> {
     while (!member.stopping) {
-      const work = nextBatch(member);
+      const work = claim(member);
       member.options.onActivity?.('fetch');
       if (work === undefined) {
         await deps.changed.wait();
         continue;
       }
-      inFlight.set(work.ref.key, member);
+      const { ref, from } = work;
       try {
-        await member.options.handleBatch(work.batch);
+        const { messages, next } = await ref.topic.partitions[ref.partition]!.read(
+          from,
+          member.options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
+        );
+        if (messages.length > 0) {
+          await member.options.handleBatch({ topic: ref.topic.name, partition: ref.partition, messages });
+        }
+        // Committed before the partition is free again, so its next owner starts after this batch.
+        await deps.offsets.commit(ref.key, next);
       } finally {
-        inFlight.delete(work.ref.key);
+        inFlight.delete(ref.key);
       }
-      committed.set(work.ref.key, work.from + work.batch.messages.length);
       deps.changed.notify();
     }
   }
@@ -120,9 +138,8 @@ export function createMemoryGroup(deps: MemoryGroupDeps): MemoryGroup {
   }
 
   return {
-    lag: (topic) => lagOf(topic, committed),
     join(options) {
-      const member: Member = { options, assigned: [], resetPositions: new Map(), cursor: 0, stopping: false };
+      const member: Member = { options, assigned: [], cursor: 0, stopping: false };
       members.push(member);
       rebalance();
       options.onActivity?.('group_join');

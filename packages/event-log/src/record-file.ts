@@ -111,6 +111,8 @@ const SEGMENT_SUFFIX = '.seg';
 /** A sparse index entry every this many bytes keeps a seek within a segment short. */
 const INDEX_INTERVAL_BYTES = 64 * 1024;
 const READ_CHUNK_BYTES = 256 * 1024;
+/** How far past the expected sequence a frame found while resyncing may claim to be. */
+const MAX_RESYNC_SEQ_GAP = 2 ** 32;
 const DEFAULT_READ_MAX_RECORDS = 1000;
 const DEFAULT_READ_MAX_BYTES = 4 * 1024 * 1024;
 
@@ -182,11 +184,16 @@ class SegmentWindow {
     return this.buffer.subarray(0, Math.min(want, filled));
   }
 
-  async frameAt(position: number, maxRecordBytes: number): Promise<FrameAt> {
+  /** `minSeq`: while resyncing, a header whose sequence is not plausible is refused before any CRC work. */
+  async frameAt(position: number, maxRecordBytes: number, minSeq?: number): Promise<FrameAt> {
     const header = await this.bytes(position, FRAME_HEADER_BYTES);
     if (header.length < FRAME_HEADER_BYTES) return { kind: 'short' };
     const length = header.readUInt32BE(4);
     if (length > maxRecordBytes) return { kind: 'bad' };
+    if (minSeq !== undefined) {
+      const seq = Number(header.readBigUInt64BE(8));
+      if (seq < minSeq || seq - minSeq > MAX_RESYNC_SEQ_GAP) return { kind: 'bad' };
+    }
     if (position + FRAME_HEADER_BYTES + length > this.end) return { kind: 'short' };
     const frame = await this.bytes(position, FRAME_HEADER_BYTES + length);
     if (crc32(frame.subarray(4)) !== frame.readUInt32BE(0)) return { kind: 'bad' };
@@ -196,16 +203,21 @@ class SegmentWindow {
     return { kind: 'record', seq, payload, length: FRAME_HEADER_BYTES + length };
   }
 
-  /** The next position after `from` where a good frame starts, or `end` when none does. */
-  async resync(from: number, maxRecordBytes: number): Promise<number> {
+  /**
+   * The next position after `from` where a good frame with a sequence ≥ `minSeq` starts, or `end`
+   * when none does. The sequence check first keeps a scan over garbage from checksumming megabytes
+   * at every byte whose random "length" happens to fit.
+   */
+  async resync(from: number, maxRecordBytes: number, minSeq: number): Promise<number> {
     for (let position = from + 1; position + FRAME_HEADER_BYTES <= this.end; position++) {
-      if ((await this.frameAt(position, maxRecordBytes)).kind === 'record') return position;
+      if ((await this.frameAt(position, maxRecordBytes, minSeq)).kind === 'record') return position;
     }
     return this.end;
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
+/** Makes a file's creation, rename or deletion in `dir` survive a crash. */
+export async function syncDir(dir: string): Promise<void> {
   const handle = await open(dir, fsConstants.O_RDONLY);
   try {
     await handle.sync();
@@ -270,7 +282,7 @@ export async function openRecordFile(options: RecordFileOptions): Promise<Record
           goodEnd = position;
           continue;
         }
-        const next = await window.resync(position, maxRecordBytes);
+        const next = await window.resync(position, maxRecordBytes, segment.endSeq);
         if (next >= fileSize && isLast) break; // nothing good after it: a torn tail
         report({ reason: 'crc_mismatch', segment: name, position, bytesSkipped: next - position });
         position = next;
@@ -421,9 +433,12 @@ export async function openRecordFile(options: RecordFileOptions): Promise<Record
       const end = segment.size;
       const endSeq = segment.endSeq;
       let position = 0;
+      /** The lowest sequence the next good frame can carry. */
+      let expected = segment.base;
       for (const entry of segment.index) {
         if (entry.seq > seq) break;
         position = entry.position;
+        expected = entry.seq;
       }
       let handle: FileHandle;
       try {
@@ -439,13 +454,14 @@ export async function openRecordFile(options: RecordFileOptions): Promise<Record
           const frame = await window.frameAt(position, maxRecordBytes);
           if (frame.kind === 'record') {
             position += frame.length;
+            expected = frame.seq + 1;
             if (frame.seq < seq) continue;
             records.push({ seq: frame.seq, payload: frame.payload });
             bytes += frame.payload.length;
             seq = frame.seq + 1;
             continue;
           }
-          const next = frame.kind === 'short' ? end : await window.resync(position, maxRecordBytes);
+          const next = frame.kind === 'short' ? end : await window.resync(position, maxRecordBytes, expected);
           report({ reason: 'crc_mismatch', segment: segment.name, position, bytesSkipped: next - position });
           position = next;
         }

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { loadConfig } from '@streamloop/core/config';
 import { DependencyUnavailableError } from '@streamloop/core/errors';
 import { requireService } from '@streamloop/core/testing';
@@ -10,20 +13,22 @@ import { createCapturedLogger } from './helpers.js';
 const kafkaConfig = loadConfig(process.env).kafka;
 
 describe('createEventLog', () => {
-  it('without kafka config picks the embedded in-process log', async () => {
-    const log = await createEventLog({ kafka: undefined }, createCapturedLogger());
+  it('without kafka config picks the embedded file log in the data dir', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'event-log-create-'));
+    const log = await createEventLog({ kafka: undefined, dataDir }, createCapturedLogger());
     expect(log.adapter).toEqual({
       port: 'event-log',
       kind: 'embedded',
-      service: 'in-process log',
-      target: 'in-process',
+      service: 'file log',
+      target: path.join(dataDir, 'event-log'),
     });
     await log.close();
+    await rm(dataDir, { recursive: true, force: true });
   });
 
   it(`with KAFKA_BROKERS=${kafkaConfig?.brokers.join(',') ?? '(not set)'} connects to Kafka`, async () => {
     const kafka = requireService('Kafka', 'KAFKA_BROKERS', kafkaConfig);
-    const log = await createEventLog({ kafka }, createCapturedLogger());
+    const log = await createEventLog({ kafka, dataDir: os.tmpdir() }, createCapturedLogger());
     expect(log.adapter).toMatchObject({ kind: 'real', service: 'Kafka', target: kafka.brokers.join(',') });
     await expect(log.ping()).resolves.toBeUndefined();
     await log.close();
@@ -32,6 +37,7 @@ describe('createEventLog', () => {
   it('with an unreachable broker fails with DependencyUnavailableError within 15 s and prints nothing', async () => {
     const child = startChild('create-event-log.fixture.ts', {
       kafka: { brokers: ['127.0.0.1:1'], clientId: 'x' },
+      dataDir: os.tmpdir(),
     });
     const result = await child.message((m) => m as CreateFixtureResult);
     await child.exited;
@@ -51,7 +57,7 @@ describe('createEventLog', () => {
 
   it('rejects in-process with the typed error', async () => {
     const attempt = createEventLog(
-      { kafka: { brokers: ['127.0.0.1:1'], clientId: 'x' } },
+      { kafka: { brokers: ['127.0.0.1:1'], clientId: 'x' }, dataDir: os.tmpdir() },
       createCapturedLogger(),
     );
     await expect(attempt).rejects.toBeInstanceOf(DependencyUnavailableError);

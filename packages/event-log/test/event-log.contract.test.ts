@@ -1,6 +1,10 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { loadConfig } from '@streamloop/core/config';
 import { assertReachable, requireService } from '@streamloop/core/testing';
 import { Kafka, logLevel } from 'kafkajs';
+import { createFileEventLog } from '../src/file-event-log.js';
 import { createKafkaEventLog } from '../src/kafka-event-log.js';
 import { createMemoryEventLog } from '../src/memory-event-log.js';
 import { describeEventLogContract } from './contract.js';
@@ -35,3 +39,13 @@ describeEventLogContract(`EventLog contract — Kafka (${kafkaAddress})`, async 
 describeEventLogContract('EventLog contract — embedded in-process log', async () => ({
   open: async (logger) => createMemoryEventLog({ logger }),
 }));
+
+describeEventLogContract('EventLog contract — embedded file log', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'event-log-contract-'));
+  let n = 0;
+  return {
+    // A directory per test: one fixture's log is still closing while the next one opens.
+    open: async (logger) => createFileEventLog({ dir: path.join(dir, String(n++)) }, { logger }),
+    teardown: () => rm(dir, { recursive: true, force: true }),
+  };
+});

@@ -1,6 +1,9 @@
 /**
  * Builders and recorders shared by the EventLog tests.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger, type Logger } from '@streamloop/core/logger';
 import type { Batch, ConsumedMessage, EventMessage } from '../src/event-log.js';
@@ -65,4 +68,28 @@ export function createCapturedLogger(): { logger: Logger; lines: Record<string, 
 
 export function sortedIds(messages: EventMessage[]): string[] {
   return messages.map(idOf).sort();
+}
+
+/**
+ * Temporary directories and the things open in them, for tests on real files: `dir()` makes one,
+ * `keep(x)` remembers something to close, `cleanup()` (afterEach) closes them all, then removes the dirs.
+ */
+export function createTempDirs(prefix: string) {
+  const dirs: string[] = [];
+  const open: { close(): Promise<void> }[] = [];
+  return {
+    async dir(): Promise<string> {
+      const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+      dirs.push(dir);
+      return dir;
+    },
+    keep<T extends { close(): Promise<void> }>(closable: T): T {
+      open.push(closable);
+      return closable;
+    },
+    async cleanup(): Promise<void> {
+      await Promise.all(open.splice(0).map((c) => c.close()));
+      await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+    },
+  };
 }

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventLog } from '../src/event-log.js';
 import { createKafkaEventLog } from '../src/kafka-event-log.js';
 import { startChild } from './fixtures/child-process.js';
-import type { ConsumerFixtureInput, ConsumerFixtureMessage } from './fixtures/kafka-consumer.fixture.js';
+import type { HolderFixtureInput, HolderFixtureMessage } from './fixtures/event-log-holder.fixture.js';
 import { createCapturedLogger, createRecorder, idOf, makeSequence, sortedIds } from './helpers.js';
 
 const kafkaConfig = loadConfig(process.env).kafka;
@@ -45,14 +45,20 @@ describe(`EventLog on Kafka (${kafkaAddress}) — a consumer process killed mid-
     const messages = makeSequence(60, 12);
     await log.publish(topic, messages);
 
-    const input: ConsumerFixtureInput = { brokers, topic, groupId, stallAfter: 25 };
-    const child = startChild('kafka-consumer.fixture.ts', input);
+    const input: HolderFixtureInput = {
+      location: { kind: 'kafka', brokers },
+      topic,
+      groupId,
+      stallAfter: 25,
+      publish: false,
+    };
+    const child = startChild('event-log-holder.fixture.ts', input);
     const handledByChild: string[] = [];
-    child.process.on('message', (m: ConsumerFixtureMessage) => {
+    child.process.on('message', (m: HolderFixtureMessage) => {
       if (m.type === 'handled') handledByChild.push(...m.ids);
     });
     const inFlight = await child.message((m) =>
-      (m as ConsumerFixtureMessage).type === 'stalled' ? m : undefined,
+      (m as HolderFixtureMessage).type === 'stalled' ? m : undefined,
     );
     child.process.kill('SIGKILL');
     await expect(child.exited).resolves.toEqual({ code: null, signal: 'SIGKILL' });

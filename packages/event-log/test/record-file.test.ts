@@ -3,8 +3,8 @@
  * rotation, deletion, its byte bound and a kill -9 mid-append. Damaged bytes are made by writing them
  * into the segment files directly, the way a crash or bad disk leaves them.
  */
-import { appendFile, mkdtemp, open, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { appendFile, open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -23,22 +23,16 @@ import type {
   RecordFileWriterInput,
   RecordFileWriterMessage,
 } from './fixtures/record-file-writer.fixture.js';
+import { createTempDirs } from './helpers.js';
 
-const dirs: string[] = [];
-const files: RecordFile[] = [];
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'record-file-'));
-  dirs.push(dir);
-  return dir;
-}
+const temp = createTempDirs('record-file-');
+const tempDir = temp.dir;
 
 async function openFile(
   options: RecordFileOptions,
 ): Promise<{ file: RecordFile; corruption: CorruptionEvent[] }> {
   const corruption: CorruptionEvent[] = [];
-  const file = await openRecordFile({ ...options, onCorruption: (e) => corruption.push(e) });
-  files.push(file);
+  const file = temp.keep(await openRecordFile({ ...options, onCorruption: (e) => corruption.push(e) }));
   return { file, corruption };
 }
 
@@ -52,10 +46,7 @@ async function readAll(file: RecordFile, from = 0): Promise<{ seq: number; text:
   return out;
 }
 
-afterEach(async () => {
-  await Promise.all(files.splice(0).map((f) => f.close()));
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
+afterEach(temp.cleanup);
 
 describe('record file', () => {
   it('gives appended records consecutive sequence numbers and reads them back in order after a reopen', async () => {
@@ -209,6 +200,24 @@ describe('record file', () => {
       ['crc_mismatch', frameBytes, frameBytes],
     ]);
     expect((await readAll(again.file)).map((r) => r.seq)).toEqual([0, 2, 3]);
+  });
+
+  it('skips a long run of garbage between records and finds the records after it', async () => {
+    const dir = await tempDir();
+    const first = await openFile({ dir });
+    await first.file.append(payloads(3));
+    await first.file.close();
+    const segment = join(dir, segmentName(0));
+    const garbageAt = (await stat(segment)).size;
+    await appendFile(segment, randomBytes(256 * 1024));
+    await appendFile(segment, Buffer.concat([3, 4].map((seq) => encodeFrame(seq, Buffer.from(`r-${seq}`)))));
+
+    const again = await openFile({ dir });
+    expect(again.corruption).toEqual([
+      { reason: 'crc_mismatch', segment: segmentName(0), position: garbageAt, bytesSkipped: 256 * 1024 },
+    ]);
+    expect((await readAll(again.file)).map((r) => r.text)).toEqual(['r-0', 'r-1', 'r-2', 'r-3', 'r-4']);
+    expect((await again.file.append([Buffer.from('r-5')])).firstSeq).toBe(5);
   });
 
   it('after kill -9 mid-append, every acknowledged record is there, whole and in order, and appends go on', async () => {
