@@ -26,6 +26,8 @@ export interface HeartbeatDeps {
   /** Other counters since the previous heartbeat (network, frames), taken once per beacon. */
   counters(): BeaconFields;
   devicePixelRatio?(): number;
+  /** Runs `task` later, off the current event's path (the picture is read after the first frame). */
+  defer?(task: () => void): void;
 }
 
 export interface ViewTotals {
@@ -140,7 +142,10 @@ export function createHeartbeatController(deps: HeartbeatDeps): HeartbeatControl
     refresh();
   };
   const onRefresh: Listener = () => refresh();
-  const onResize: Listener = () => readPicture();
+  // Reading the player's size forces a layout: never before the first frame, which reads it anyway.
+  const onResize: Listener = () => {
+    if (started) readPicture();
+  };
 
   const listeners: [string, Listener][] = [
     ['play', onPlay],
@@ -161,8 +166,10 @@ export function createHeartbeatController(deps: HeartbeatDeps): HeartbeatControl
     firstFrame() {
       started = true;
       maxPlayheadS = player.currentTime() ?? 0;
-      readPicture();
       refresh();
+      // The picture is on screen: its size and the player's are read after it, not in its way.
+      if (deps.defer) deps.defer(readPicture);
+      else readPicture();
     },
     refresh,
     take,

@@ -1,6 +1,6 @@
 /**
  * Where the time between play() and the first frame goes: one run per target with a Chromium
- * performance trace (CDP Tracing) and a V8 CPU profile (CDP Profiler, 100 µs sampling) over the page's
+ * performance trace (CDP Tracing) and a V8 CPU profile (CDP Profiler, 250 µs sampling) over the page's
  * life. The page marks its play() call and the first frame (User Timing), which bound the window:
  *
  * - `mainThreadBusyMs`: top-level tasks on the renderer's main thread inside the window;
@@ -83,7 +83,8 @@ function origin(frame: ProfileNode['callFrame']): string {
   if (!frame.url.includes('streamloop-player')) return frame.url.startsWith('http://localhost') ? 'page' : frame.url;
   const source = bundleSources()?.sourceAt(frame.lineNumber, frame.columnNumber);
   if (source === undefined) return 'bundle (no source map)';
-  const sdk = /player-sdk\/src\/([\w.-]+)$/.exec(source);
+  // The map's sources are relative to player-sdk/dist: `../src/monitor.ts`, `../../node_modules/…`.
+  const sdk = source.includes('node_modules') ? null : /(?:^|\/)src\/([\w.-]+)$/.exec(source);
   if (sdk) return `sdk/${sdk[1]}`;
   if (source.includes('cml-cmcd') || source.includes('@svta')) return '@svta/cml-cmcd';
   return 'video.js + VHS';
@@ -156,7 +157,7 @@ export async function traceStartup(browser: Browser, url: string, target: Target
     });
     const complete = new Promise<void>((resolve) => cdp.once('Tracing.tracingComplete', () => resolve()));
     await cdp.send('Profiler.enable');
-    await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+    await cdp.send('Profiler.setSamplingInterval', { interval: 250 });
     await cdp.send('Tracing.start', { categories: CATEGORIES, transferMode: 'ReportEvents' });
     await cdp.send('Profiler.start');
     await page.goto(url);
