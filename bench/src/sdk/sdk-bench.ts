@@ -132,6 +132,7 @@ async function heartbeatRuns(browser: Browser, pages: Pages, stack: BenchStack):
         const after = await mainThread(open.cdp);
         const windowS = (performance.now() - t0) / 1000;
         const { profile } = (await open.cdp.send('Profiler.stop')) as unknown as { profile: Profile };
+        if (TRACE_DIR) await writeFile(`${TRACE_DIR}/heartbeat-${target}-${round}.cpuprofile`, JSON.stringify(profile));
         const per10s = (ms: number): number => round1((ms / windowS) * 10) ?? 0;
         runs.push({
           target,
