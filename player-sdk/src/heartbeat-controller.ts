@@ -129,9 +129,11 @@ export function createHeartbeatController(deps: HeartbeatDeps): HeartbeatControl
     displayed = deps.rungOfSize(size.width, size.height) ?? size;
   };
 
+  // Four times a second while playing. Leaving `playing` always comes with its own event (pause,
+  // ended, a stall or seek through onChange), so only the other states are re-read here.
   const onTimeUpdate: Listener = () => {
     if (meter.state() === 'playing') maxPlayheadS = Math.max(maxPlayheadS, player.currentTime() ?? 0);
-    refresh();
+    else refresh();
   };
   const onEnded: Listener = () => {
     finished = true;

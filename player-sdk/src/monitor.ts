@@ -127,7 +127,13 @@ export function monitor(player: PlayerLike, options: MonitorOptions): Monitor {
     ? options.viewerId
     : loadViewerId(options.storage ?? browserStorage());
 
-  const transport = createTransport({ url: options.collectorUrl, ...options.transport });
+  // Steady playback makes a heartbeat every 10 s; two travel in one POST (the view's other events and
+  // the view end still leave within flushIntervalMs, or at once when the page goes away).
+  const transport = createTransport({
+    url: options.collectorUrl,
+    heartbeatHoldMs: 4 * (options.transport?.flushIntervalMs ?? 5000),
+    ...options.transport,
+  });
   const beacons = createBeaconFactory({
     sessionId,
     viewerId,
