@@ -16,7 +16,9 @@
  *   npm run build && npm run bench:sdk -w bench     (needs ffmpeg and /usr/bin/chromium;
  *   ~12 min; knobs BENCH_ROUNDS (20), BENCH_HEARTBEAT_ROUNDS (3), BENCH_HEARTBEAT_WINDOW_S (20),
  *   BENCH_LONG_MINUTES (30), BENCH_RATE (16), BENCH_DATA_DIR (reuse the stack's data and its
- *   transcoded demo), BENCH_TRACE=<dir> (a Chromium performance trace of the first runs, see trace.ts))
+ *   transcoded demo), BENCH_TRACE=<dir> (Chromium performance traces and CPU profiles, see trace.ts; BENCH_TRACE_RUNS (3)),
+ *   BENCH_SETTLE_MS (1500), BENCH_RESULTS (file name under results/, default sdk.json),
+ *   BENCH_SDK_OPTIONS (JSON merged into createPlayer's options, for diagnosis: `{"cmcd":false}`))
  */
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -332,7 +334,10 @@ async function main(): Promise<void> {
       runs: { startup, heartbeat },
     };
     if (process.env.BENCH_NO_WRITE !== '1')
-      await writeFile(new URL('../../results/sdk.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+      await writeFile(
+        new URL(`../../results/${process.env.BENCH_RESULTS ?? 'sdk.json'}`, import.meta.url),
+        `${JSON.stringify(results, null, 2)}\n`,
+      );
     log(JSON.stringify({ startup: results.startup, mainThreadPerHeartbeat: results.mainThreadPerHeartbeat }));
     log(JSON.stringify(long.map((l) => ({ target: l.target, slope: l.slopeBytesPerMediaMinute, first: l.heap[0]?.heapBytes, last: l.heap.at(-1)?.heapBytes }))));
   } finally {
