@@ -40,12 +40,23 @@ export interface BenchGlobals {
   firstFrameAt: number | null;
   mediaPlayedS: number;
   beacons: number;
+  /** How long each fetch() call to the collector took before it returned (its main-thread part), ms. */
+  postCallMs: number[];
 }
 
 const MEASURE = `
-window.__bench = { callAt: null, elementPlayAt: null, firstFrameAt: null, mediaPlayedS: 0, beacons: 0 };
+window.__bench = { callAt: null, elementPlayAt: null, firstFrameAt: null, mediaPlayedS: 0, beacons: 0, postCallMs: [] };
 (() => {
   const bench = window.__bench;
+  const fetch = window.fetch;
+  window.fetch = function (input, init) {
+    const t = performance.now();
+    try {
+      return fetch.call(this, input, init);
+    } finally {
+      if (String(input).endsWith('/v1/beacons') && bench.postCallMs.length < 10000) bench.postCallMs.push(performance.now() - t);
+    }
+  };
   const play = HTMLMediaElement.prototype.play;
   HTMLMediaElement.prototype.play = function (...args) {
     if (bench.elementPlayAt === null && this instanceof HTMLVideoElement) {

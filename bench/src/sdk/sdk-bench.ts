@@ -162,6 +162,7 @@ interface LongSession {
   /** Least-squares slope of the heap over media time, bytes per media minute, after the first checkpoint. */
   slopeBytesPerMediaMinute: number;
   segmentRequests: number;
+  postCall?: ReturnType<typeof summary> & { what: string };
 }
 
 function slope(points: { x: number; y: number }[]): number {
@@ -189,6 +190,7 @@ async function longSession(browser: Browser, pages: Pages, stack: BenchStack, ta
     if (/\.(m4s|ts|mp4)(\?|$)/.test(request.url())) segmentRequests++;
   });
   const heap: LongSession['heap'] = [];
+  let lastPostCalls: number[] = [];
   const t0 = performance.now();
   try {
     await waitForFirstFrame(open.page);
@@ -199,7 +201,8 @@ async function longSession(browser: Browser, pages: Pages, stack: BenchStack, ta
         await sleep(500);
       }
       const heapBytes = await heapAfterGc(open.cdp);
-      const { mediaPlayedS, beacons } = await benchGlobals(open.page);
+      const { mediaPlayedS, beacons, postCallMs } = await benchGlobals(open.page);
+      lastPostCalls = postCallMs;
       heap.push({
         mediaMinutes: round1(mediaPlayedS / 60) ?? 0,
         wallS: round1((performance.now() - t0) / 1000) ?? 0,
@@ -215,6 +218,7 @@ async function longSession(browser: Browser, pages: Pages, stack: BenchStack, ta
   return {
     target,
     heap,
+    ...(target === 'sdk' ? { postCall: { ...summary(lastPostCalls), what: 'main-thread time of each fetch() call to the collector, ms' } } : {}),
     slopeBytesPerMediaMinute: Math.round(slope(heap.slice(1).map((h) => ({ x: h.mediaMinutes, y: h.heapBytes })))),
     segmentRequests,
   };
