@@ -129,7 +129,10 @@ describe('transport controller', () => {
     await vi.advanceTimersByTimeAsync(4999);
     expect(collector.sent).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
-    expect(collector.sent.map((s) => s.seqs)).toEqual([[0, 1], [2, 3]]);
+    expect(collector.sent.map((s) => s.seqs)).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
   });
 
   it('keeps one request on the wire at a time and sends the rest, in order, as answers come', async () => {

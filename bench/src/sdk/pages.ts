@@ -137,7 +137,10 @@ export function pageHtml(config: PageConfig): string {
 }
 
 /** A customer's site: `http://localhost:<port>/?c=<config>`, while the stack is on 127.0.0.1. */
-export async function startPageServer(): Promise<{ url(config: PageConfig): string; close(): Promise<void> }> {
+export async function startPageServer(): Promise<{
+  url(config: PageConfig): string;
+  close(): Promise<void>;
+}> {
   const server = http.createServer((req, res) => {
     const config = new URL(req.url ?? '/', 'http://localhost').searchParams.get('c');
     if (config === null) {

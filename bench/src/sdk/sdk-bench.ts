@@ -27,7 +27,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@streamloop/core/testing';
 import { percentile } from '@streamloop/simulator/summary';
 import { type Browser, chromium } from 'playwright-core';
-import { benchGlobals, heapAfterGc, mainThread, openPage, reportedStartupMs, waitForFirstFrame } from './measure.js';
+import {
+  benchGlobals,
+  heapAfterGc,
+  mainThread,
+  type OpenPage,
+  openPage,
+  reportedStartupMs,
+  waitForFirstFrame,
+} from './measure.js';
 import { type PageConfig, startPageServer, type Target } from './pages.js';
 import { type BenchStack, startBenchStack } from './stack.js';
 import { attribute, type Profile, type StartupTrace, traceStartup } from './trace.js';
@@ -68,6 +76,33 @@ const log = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 
+/**
+ * `rounds` rounds of one page per target, the order rotated each round, each page in its own context
+ * and closed (then a pause: SETTLE_MS) whatever happens; the results in the order they were taken.
+ */
+async function rotated<T>(
+  name: string,
+  rounds: number,
+  targets: Target[],
+  { browser, pages, stack }: { browser: Browser; pages: Pages; stack: BenchStack },
+  measure: (page: OpenPage, target: Target, round: number) => Promise<T>,
+): Promise<T[]> {
+  const results: T[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    for (const target of orderOf(round, targets)) {
+      const page = await openPage(browser, pages.url(config(stack, target)));
+      try {
+        results.push(await measure(page, target, round));
+      } finally {
+        await page.close();
+        await sleep(SETTLE_MS);
+      }
+    }
+    log(`${name} round ${round}: ${JSON.stringify(results.slice(-targets.length))}`);
+  }
+  return results;
+}
+
 interface StartupRun {
   target: Target;
   round: number;
@@ -80,28 +115,17 @@ interface StartupRun {
 }
 
 async function startupRuns(browser: Browser, pages: Pages, stack: BenchStack): Promise<StartupRun[]> {
-  const runs: StartupRun[] = [];
-  for (let round = 1; round <= ROUNDS; round++) {
-    for (const target of orderOf(round, TARGETS)) {
-      const open = await openPage(browser, pages.url(config(stack, target)));
-      try {
-        const truth = await waitForFirstFrame(open.page);
-        const run: StartupRun = {
-          target,
-          round,
-          startupMs: round1((truth.firstFrameAt ?? 0) - (truth.callAt ?? 0)) ?? 0,
-          groundTruthMs: round1((truth.firstFrameAt ?? 0) - (truth.elementPlayAt ?? 0)) ?? 0,
-        };
-        if (target === 'sdk') run.reportedMs = await reportedStartupMs(open.page);
-        runs.push(run);
-      } finally {
-        await open.close();
-        await sleep(SETTLE_MS);
-      }
-    }
-    log(`startup round ${round}: ${JSON.stringify(runs.slice(-TARGETS.length))}`);
-  }
-  return runs;
+  return rotated('startup', ROUNDS, TARGETS, { browser, pages, stack }, async (page, target, round) => {
+    const truth = await waitForFirstFrame(page.page);
+    const run: StartupRun = {
+      target,
+      round,
+      startupMs: round1((truth.firstFrameAt ?? 0) - (truth.callAt ?? 0)) ?? 0,
+      groundTruthMs: round1((truth.firstFrameAt ?? 0) - (truth.elementPlayAt ?? 0)) ?? 0,
+    };
+    if (target === 'sdk') run.reportedMs = await reportedStartupMs(page.page);
+    return run;
+  });
 }
 
 interface HeartbeatRun {
@@ -117,48 +141,51 @@ interface HeartbeatRun {
 }
 
 async function heartbeatRuns(browser: Browser, pages: Pages, stack: BenchStack): Promise<HeartbeatRun[]> {
-  const runs: HeartbeatRun[] = [];
-  for (let round = 1; round <= HEARTBEAT_ROUNDS; round++) {
-    for (const target of orderOf(round, ['sdk', 'bare'])) {
-      const open = await openPage(browser, pages.url(config(stack, target)));
-      try {
-        await waitForFirstFrame(open.page);
-        // Past startup (the buffer's first fill, the rendition settling) into steady playback.
-        await sleep(5000);
-        await open.cdp.send('Profiler.enable');
-        await open.cdp.send('Profiler.setSamplingInterval', { interval: 200 });
-        await open.cdp.send('Profiler.start');
-        const before = await mainThread(open.cdp);
-        const beaconsBefore = (await benchGlobals(open.page)).beacons;
-        const t0 = performance.now();
-        await sleep(HEARTBEAT_WINDOW_S * 1000);
-        const after = await mainThread(open.cdp);
-        const windowS = (performance.now() - t0) / 1000;
-        const { profile } = (await open.cdp.send('Profiler.stop')) as unknown as { profile: Profile };
-        if (TRACE_DIR) await writeFile(`${TRACE_DIR}/heartbeat-${target}-${round}.cpuprofile`, JSON.stringify(profile));
-        const per10s = (ms: number): number => round1((ms / windowS) * 10) ?? 0;
-        runs.push({
-          target,
-          round,
-          windowS: round1(windowS) ?? 0,
-          taskMsPer10s: per10s(after.taskMs - before.taskMs),
-          scriptMsPer10s: per10s(after.scriptMs - before.scriptMs),
-          sdkProfileMsPer10s: per10s(attribute(profile).sdkInclusiveMs),
-          ...(target === 'sdk' ? { beaconsInWindow: (await benchGlobals(open.page)).beacons - beaconsBefore } : {}),
-        });
-      } finally {
-        await open.close();
-      }
-    }
-    log(`heartbeat round ${round}: ${JSON.stringify(runs.slice(-2))}`);
-  }
-  return runs;
+  return rotated(
+    'heartbeat',
+    HEARTBEAT_ROUNDS,
+    ['sdk', 'bare'],
+    { browser, pages, stack },
+    async ({ page, cdp }, target, round) => {
+      await waitForFirstFrame(page);
+      // Past startup (the buffer's first fill, the rendition settling) into steady playback.
+      await sleep(5000);
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+      const before = await mainThread(cdp);
+      const beaconsBefore = (await benchGlobals(page)).beacons;
+      const t0 = performance.now();
+      await sleep(HEARTBEAT_WINDOW_S * 1000);
+      const after = await mainThread(cdp);
+      const windowS = (performance.now() - t0) / 1000;
+      const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: Profile };
+      if (TRACE_DIR)
+        await writeFile(`${TRACE_DIR}/heartbeat-${target}-${round}.cpuprofile`, JSON.stringify(profile));
+      const per10s = (ms: number): number => round1((ms / windowS) * 10) ?? 0;
+      return {
+        target,
+        round,
+        windowS: round1(windowS) ?? 0,
+        taskMsPer10s: per10s(after.taskMs - before.taskMs),
+        scriptMsPer10s: per10s(after.scriptMs - before.scriptMs),
+        sdkProfileMsPer10s: per10s(attribute(profile).sdkInclusiveMs),
+        ...(target === 'sdk' ? { beaconsInWindow: (await benchGlobals(page)).beacons - beaconsBefore } : {}),
+      };
+    },
+  );
 }
 
 interface LongSession {
   target: Target;
   /** JS heap after GC, at each checkpoint of media time played. */
-  heap: { mediaMinutes: number; wallS: number; heapBytes: number; segmentRequests: number; beacons: number }[];
+  heap: {
+    mediaMinutes: number;
+    wallS: number;
+    heapBytes: number;
+    segmentRequests: number;
+    beacons: number;
+  }[];
   /** Least-squares slope of the heap over media time, bytes per media minute, after the first checkpoint. */
   slopeBytesPerMediaMinute: number;
   segmentRequests: number;
@@ -175,7 +202,12 @@ function slope(points: { x: number; y: number }[]): number {
   return den === 0 ? 0 : num / den;
 }
 
-async function longSession(browser: Browser, pages: Pages, stack: BenchStack, target: Target): Promise<LongSession> {
+async function longSession(
+  browser: Browser,
+  pages: Pages,
+  stack: BenchStack,
+  target: Target,
+): Promise<LongSession> {
   const open = await openPage(
     browser,
     pages.url({
@@ -197,7 +229,8 @@ async function longSession(browser: Browser, pages: Pages, stack: BenchStack, ta
     for (let checkpoint = 0; checkpoint <= LONG_MINUTES; checkpoint += 5) {
       const wallLimit = performance.now() + 20 * 60_000;
       while ((await benchGlobals(open.page)).mediaPlayedS < checkpoint * 60) {
-        if (performance.now() > wallLimit) throw new Error(`${target}: no progress to ${checkpoint} media minutes`);
+        if (performance.now() > wallLimit)
+          throw new Error(`${target}: no progress to ${checkpoint} media minutes`);
         await sleep(500);
       }
       const heapBytes = await heapAfterGc(open.cdp);
@@ -218,8 +251,17 @@ async function longSession(browser: Browser, pages: Pages, stack: BenchStack, ta
   return {
     target,
     heap,
-    ...(target === 'sdk' ? { postCall: { ...summary(lastPostCalls), what: 'main-thread time of each fetch() call to the collector, ms' } } : {}),
-    slopeBytesPerMediaMinute: Math.round(slope(heap.slice(1).map((h) => ({ x: h.mediaMinutes, y: h.heapBytes })))),
+    ...(target === 'sdk'
+      ? {
+          postCall: {
+            ...summary(lastPostCalls),
+            what: 'main-thread time of each fetch() call to the collector, ms',
+          },
+        }
+      : {}),
+    slopeBytesPerMediaMinute: Math.round(
+      slope(heap.slice(1).map((h) => ({ x: h.mediaMinutes, y: h.heapBytes }))),
+    ),
     segmentRequests,
   };
 }
@@ -239,7 +281,11 @@ async function main(): Promise<void> {
   const stack = await startBenchStack();
   log(`stack ${stack.baseUrl}, demo video ${stack.videoId}`);
   const pages = await startPageServer();
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [...CHROMIUM_ARGS],
+  });
   try {
     // One unrecorded page per target first: the browser's first page pays for starting its renderer
     // and compiling the bundle cold, which no target should be charged for.
@@ -262,9 +308,12 @@ async function main(): Promise<void> {
     const startup = ROUNDS > 0 ? await startupRuns(browser, pages, stack) : [];
     const heartbeat = HEARTBEAT_ROUNDS > 0 ? await heartbeatRuns(browser, pages, stack) : [];
     const long: LongSession[] = [];
-    if (LONG_MINUTES > 0) for (const target of ['sdk', 'bare'] as Target[]) long.push(await longSession(browser, pages, stack, target));
+    if (LONG_MINUTES > 0)
+      for (const target of ['sdk', 'bare'] as Target[])
+        long.push(await longSession(browser, pages, stack, target));
 
-    const of = <T extends { target: Target }>(runs: T[], target: Target) => runs.filter((r) => r.target === target);
+    const of = <T extends { target: Target }>(runs: T[], target: Target) =>
+      runs.filter((r) => r.target === target);
     const startupOf = (target: Target) => summary(of(startup, target).map((r) => r.startupMs));
     const sdkStartup = startupOf('sdk');
     const bareStartup = startupOf('bare');
@@ -291,15 +340,22 @@ async function main(): Promise<void> {
       },
       load: { uptimeBefore, uptimeAfter: uptime() },
       setup: {
-        stack: 'single-process stack on embedded defaults, its demo title (30 s, its published CMAF HLS ladder)',
+        stack:
+          'single-process stack on embedded defaults, its demo title (30 s, its published CMAF HLS ladder)',
         page: 'served from http://localhost:<port> (another origin than the stack on 127.0.0.1); 640x360 player; muted; play() called as soon as the source is set',
         startupRounds: ROUNDS,
-        targets: 'sdk: createPlayer; bare: the bundle’s videojs; bare-cmcd: bare with a CMCD query on every request (the origin’s side of CMCD without the SDK)',
+        targets:
+          'sdk: createPlayer; bare: the bundle’s videojs; bare-cmcd: bare with a CMCD query on every request (the origin’s side of CMCD without the SDK)',
         heartbeat: { rounds: HEARTBEAT_ROUNDS, windowS: HEARTBEAT_WINDOW_S, intervalMs: HEARTBEAT_MS },
-        longSession: { mediaMinutes: LONG_MINUTES, playbackRate: RATE, heartbeatAndFlushScaledBy: RATE, vhs: 'GOAL_BUFFER_LENGTH 6, BACK_BUFFER_LENGTH 2, loop' },
+        longSession: {
+          mediaMinutes: LONG_MINUTES,
+          playbackRate: RATE,
+          heartbeatAndFlushScaledBy: RATE,
+          vhs: 'GOAL_BUFFER_LENGTH 6, BACK_BUFFER_LENGTH 2, loop',
+        },
       },
       startup: {
-        what: "play() called by the page → first presented frame (requestVideoFrameCallback), ms",
+        what: 'play() called by the page → first presented frame (requestVideoFrameCallback), ms',
         sdk: sdkStartup,
         bare: bareStartup,
         bareCmcd: cmcdStartup,
@@ -319,13 +375,19 @@ async function main(): Promise<void> {
         sdkScriptMs: heartbeatOf('sdk', 'scriptMsPer10s'),
         bareScriptMs: heartbeatOf('bare', 'scriptMsPer10s'),
         overheadTaskMs: round1(heartbeatOf('sdk', 'taskMsPer10s') - heartbeatOf('bare', 'taskMsPer10s')),
-        overheadScriptMs: round1(heartbeatOf('sdk', 'scriptMsPer10s') - heartbeatOf('bare', 'scriptMsPer10s')),
+        overheadScriptMs: round1(
+          heartbeatOf('sdk', 'scriptMsPer10s') - heartbeatOf('bare', 'scriptMsPer10s'),
+        ),
         sdkCodeProfileMs: heartbeatOf('sdk', 'sdkProfileMsPer10s'),
       },
       longSession: long,
       traces: TARGETS.map((target) => {
         const of3 = traces.filter((t) => t.target === target);
-        const med = (f: (t: StartupTrace) => number) => percentile(of3.map(f).sort((a, b) => a - b), 0.5);
+        const med = (f: (t: StartupTrace) => number) =>
+          percentile(
+            of3.map(f).sort((a, b) => a - b),
+            0.5,
+          );
         return {
           target,
           runs: of3.length,
@@ -343,7 +405,16 @@ async function main(): Promise<void> {
         `${JSON.stringify(results, null, 2)}\n`,
       );
     log(JSON.stringify({ startup: results.startup, mainThreadPerHeartbeat: results.mainThreadPerHeartbeat }));
-    log(JSON.stringify(long.map((l) => ({ target: l.target, slope: l.slopeBytesPerMediaMinute, first: l.heap[0]?.heapBytes, last: l.heap.at(-1)?.heapBytes }))));
+    log(
+      JSON.stringify(
+        long.map((l) => ({
+          target: l.target,
+          slope: l.slopeBytesPerMediaMinute,
+          first: l.heap[0]?.heapBytes,
+          last: l.heap.at(-1)?.heapBytes,
+        })),
+      ),
+    );
   } finally {
     await browser.close();
     await pages.close();

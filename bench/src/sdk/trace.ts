@@ -80,7 +80,8 @@ function bundleSources(): SourceLookup | undefined {
 
 function origin(frame: ProfileNode['callFrame']): string {
   if (!frame.url) return frame.functionName ? `(${frame.functionName.replace(/[()]/g, '')})` : '(anonymous)';
-  if (!frame.url.includes('streamloop-player')) return frame.url.startsWith('http://localhost') ? 'page' : frame.url;
+  if (!frame.url.includes('streamloop-player'))
+    return frame.url.startsWith('http://localhost') ? 'page' : frame.url;
   const source = bundleSources()?.sourceAt(frame.lineNumber, frame.columnNumber);
   if (source === undefined) return 'bundle (no source map)';
   // The map's sources are relative to player-sdk/dist: `../src/monitor.ts`, `../../node_modules/…`.
@@ -111,7 +112,8 @@ export function attribute(
     const node = nodes.get(id);
     const up = parent.get(id);
     const result =
-      node !== undefined && (origin(node.callFrame).startsWith('sdk/') || origin(node.callFrame) === '@svta/cml-cmcd')
+      node !== undefined &&
+      (origin(node.callFrame).startsWith('sdk/') || origin(node.callFrame) === '@svta/cml-cmcd')
         ? true
         : up === undefined
           ? false
@@ -145,7 +147,12 @@ export function attribute(
   };
 }
 
-export async function traceStartup(browser: Browser, url: string, target: Target, dir: string): Promise<StartupTrace> {
+export async function traceStartup(
+  browser: Browser,
+  url: string,
+  target: Target,
+  dir: string,
+): Promise<StartupTrace> {
   await mkdir(dir, { recursive: true });
   const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
   try {
@@ -166,14 +173,20 @@ export async function traceStartup(browser: Browser, url: string, target: Target
     await cdp.send('Tracing.end');
     await complete;
 
-    const mark = (name: string) => events.find((e) => e.cat.includes('blink.user_timing') && e.name === name)?.ts;
+    const mark = (name: string) =>
+      events.find((e) => e.cat.includes('blink.user_timing') && e.name === name)?.ts;
     const from = mark('bench-call');
     const to = mark('bench-first-frame');
-    if (from === undefined || to === undefined) throw new Error(`${target}: the page's marks are not in the trace`);
-    const mainThread = events.find(
-      (e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain' &&
-        events.some((x) => x.pid === e.pid && x.tid === e.tid && x.name === 'bench-call'),
-    ) ?? events.find((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+    if (from === undefined || to === undefined)
+      throw new Error(`${target}: the page's marks are not in the trace`);
+    const mainThread =
+      events.find(
+        (e) =>
+          e.ph === 'M' &&
+          e.name === 'thread_name' &&
+          e.args?.name === 'CrRendererMain' &&
+          events.some((x) => x.pid === e.pid && x.tid === e.tid && x.name === 'bench-call'),
+      ) ?? events.find((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
     let busy = 0;
     for (const e of events) {
       if (e.ph !== 'X' || e.name !== 'RunTask' || e.dur === undefined) continue;
@@ -183,7 +196,10 @@ export async function traceStartup(browser: Browser, url: string, target: Target
 
     const { selfMsBySource, sdkInclusiveMs } = attribute(profile, from, to);
     const stamp = `${target}-${Date.now()}`;
-    const files = [path.join(dir, `startup-${stamp}.trace.json`), path.join(dir, `startup-${stamp}.cpuprofile`)];
+    const files = [
+      path.join(dir, `startup-${stamp}.trace.json`),
+      path.join(dir, `startup-${stamp}.cpuprofile`),
+    ];
     await writeFile(files[0] as string, JSON.stringify({ traceEvents: events }));
     await writeFile(files[1] as string, JSON.stringify(profile));
     return {
