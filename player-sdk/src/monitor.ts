@@ -186,6 +186,9 @@ export function monitor(player: PlayerLike, options: MonitorOptions): Monitor {
     mediaDurationMs: mediaDurationMs(),
     ...pageFields(),
   });
+  // Made now, not later: it is no event's path, and a host counting beacons through onBeacon (the
+  // simulator's live mode) knows viewstart was made before it could add a listener.
+  drain();
 
   let starved = false;
   let heartbeatRefresh = (): void => {};
