@@ -29,6 +29,14 @@ const REAL_VIEWER_KEYS = ['variant', 'ladderId'] as const;
 
 export type Emit = (event: BeaconEvent, fields?: BeaconFields) => void;
 
+/** When a beacon's event happened: both clocks and the playhead, read as it happened. */
+export interface BeaconStamp {
+  now: number;
+  monotonic: number;
+  /** Media position in seconds, if known. */
+  playhead: number | undefined;
+}
+
 export interface BeaconFactoryOptions {
   sessionId: string;
   viewerId: string;
@@ -53,6 +61,11 @@ export function createBeaconFactory(options: BeaconFactoryOptions) {
   const viewId = randomId();
   let seq = 0;
   const metadata: BeaconMetadata = { ...options.metadata };
+  const stamp = (): BeaconStamp => ({
+    now: options.clock.now(),
+    monotonic: options.clock.monotonic(),
+    playhead: options.playhead(),
+  });
 
   return {
     viewId,
@@ -64,8 +77,10 @@ export function createBeaconFactory(options: BeaconFactoryOptions) {
         if (value !== undefined) (metadata as Record<string, unknown>)[key] = value;
       }
     },
-    make(event: BeaconEvent, fields: BeaconFields = {}): Beacon {
-      const playhead = options.playhead();
+    /** Reads the clocks and the playhead now, for a beacon made later (`make(…, at)`). */
+    stamp,
+    make(event: BeaconEvent, fields: BeaconFields = {}, at: BeaconStamp = stamp()): Beacon {
+      const playhead = at.playhead;
       const beacon: Beacon = {
         schema: 'qoe.beacon.v1',
         beaconId: randomId(),
@@ -75,8 +90,8 @@ export function createBeaconFactory(options: BeaconFactoryOptions) {
         viewerId: options.viewerId,
         videoId: options.videoId,
         seq: seq++,
-        clientTimeMs: Math.round(options.clock.now()),
-        monotonicMs: Math.max(0, options.clock.monotonic()),
+        clientTimeMs: Math.round(at.now),
+        monotonicMs: Math.max(0, at.monotonic),
         sdkVersion: SDK_VERSION,
       };
       const playheadMs = toMs(playhead === undefined ? undefined : playhead * 1000);

@@ -26,6 +26,8 @@ export interface HeartbeatDeps {
   /** Other counters since the previous heartbeat (network, frames), taken once per beacon. */
   counters(): BeaconFields;
   devicePixelRatio?(): number;
+  /** Runs `task` later, off the current event's path (the picture is read after the first frame). */
+  defer?(task: () => void): void;
 }
 
 export interface ViewTotals {
@@ -127,9 +129,11 @@ export function createHeartbeatController(deps: HeartbeatDeps): HeartbeatControl
     displayed = deps.rungOfSize(size.width, size.height) ?? size;
   };
 
+  // Four times a second while playing. Leaving `playing` always comes with its own event (pause,
+  // ended, a stall or seek through onChange), so only the other states are re-read here.
   const onTimeUpdate: Listener = () => {
     if (meter.state() === 'playing') maxPlayheadS = Math.max(maxPlayheadS, player.currentTime() ?? 0);
-    refresh();
+    else refresh();
   };
   const onEnded: Listener = () => {
     finished = true;
@@ -140,7 +144,10 @@ export function createHeartbeatController(deps: HeartbeatDeps): HeartbeatControl
     refresh();
   };
   const onRefresh: Listener = () => refresh();
-  const onResize: Listener = () => readPicture();
+  // Reading the player's size forces a layout: never before the first frame, which reads it anyway.
+  const onResize: Listener = () => {
+    if (started) readPicture();
+  };
 
   const listeners: [string, Listener][] = [
     ['play', onPlay],
@@ -161,8 +168,10 @@ export function createHeartbeatController(deps: HeartbeatDeps): HeartbeatControl
     firstFrame() {
       started = true;
       maxPlayheadS = player.currentTime() ?? 0;
-      readPicture();
       refresh();
+      // The picture is on screen: its size and the player's are read after it, not in its way.
+      if (deps.defer) deps.defer(readPicture);
+      else readPicture();
     },
     refresh,
     take,

@@ -3,10 +3,11 @@
  * existing video.js player. It composes one controller per concern; each registers and removes its
  * own listeners. Nothing here can throw into the player or make it wait.
  */
-import type { Beacon } from '@streamloop/core/schemas/beacon';
+import type { Beacon, BeaconEvent } from '@streamloop/core/schemas/beacon';
 import {
   type BeaconFields,
   type BeaconMetadata,
+  type BeaconStamp,
   createBeaconFactory,
   type Emit,
   toMs,
@@ -71,6 +72,8 @@ export interface MonitorOptions {
   storage?: KeyValueStorage;
   transport?: Omit<TransportOptions, 'url'>;
   heartbeatIntervalMs?: number;
+  /** Runs `task` later, off the current event's path; default: idle time (at most 1 s away), else a timer. */
+  defer?: (task: () => void) => void;
 }
 
 export interface Monitor {
@@ -88,6 +91,12 @@ export interface Monitor {
   flush(): void;
   /** Ends the view (if it has not ended), sends what is queued and removes every listener. */
   destroy(): void;
+}
+
+/** Idle time where the browser has it (within 1 s), else the next task. */
+function defer(task: () => void): void {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(() => task(), { timeout: 1000 });
+  else setTimeout(task, 0);
 }
 
 const browserStorage = (): KeyValueStorage | undefined => {
@@ -118,7 +127,13 @@ export function monitor(player: PlayerLike, options: MonitorOptions): Monitor {
     ? options.viewerId
     : loadViewerId(options.storage ?? browserStorage());
 
-  const transport = createTransport({ url: options.collectorUrl, ...options.transport });
+  // Steady playback makes a heartbeat every 10 s; two travel in one POST (the view's other events and
+  // the view end still leave within flushIntervalMs, or at once when the page goes away).
+  const transport = createTransport({
+    url: options.collectorUrl,
+    heartbeatHoldMs: 4 * (options.transport?.flushIntervalMs ?? 5000),
+    ...options.transport,
+  });
   const beacons = createBeaconFactory({
     sessionId,
     viewerId,
@@ -133,16 +148,32 @@ export function monitor(player: PlayerLike, options: MonitorOptions): Monitor {
     },
   });
   const listeners = new Set<(beacon: Beacon) => void>();
-  const emit: Emit = (event, fields) => {
-    const beacon = beacons.make(event, fields);
-    transport.enqueue(beacon);
-    for (const listener of listeners) {
-      try {
-        listener(beacon);
-      } catch {
-        // An app's listener is not our playback's problem.
+  // Beacons are made off the path of the event that causes them (play(), the first frame, a VHS
+  // request): the event is stamped as it happens (both clocks, the playhead), and its beacon is made,
+  // queued and handed to listeners in order, in one later task (idle time), or at once when the
+  // monitor has to send (flush, view end, unload).
+  const stamped: { event: BeaconEvent; fields: BeaconFields | undefined; at: BeaconStamp }[] = [];
+  const later = options.defer ?? defer;
+  let scheduled = false;
+  const drain = (): void => {
+    scheduled = false;
+    for (let next = stamped.shift(); next !== undefined; next = stamped.shift()) {
+      const beacon = beacons.make(next.event, next.fields, next.at);
+      transport.enqueue(beacon);
+      for (const listener of listeners) {
+        try {
+          listener(beacon);
+        } catch {
+          // An app's listener is not our playback's problem.
+        }
       }
     }
+  };
+  const emit: Emit = (event, fields) => {
+    stamped.push({ event, fields, at: beacons.stamp() });
+    if (scheduled) return;
+    scheduled = true;
+    later(drain);
   };
   const mediaDurationMs = (): number | undefined => {
     const duration = player.duration?.();
@@ -155,6 +186,9 @@ export function monitor(player: PlayerLike, options: MonitorOptions): Monitor {
     mediaDurationMs: mediaDurationMs(),
     ...pageFields(),
   });
+  // Made now, not later: it is no event's path, and a host counting beacons through onBeacon (the
+  // simulator's live mode) knows viewstart was made before it could add a listener.
+  drain();
 
   let starved = false;
   let heartbeatRefresh = (): void => {};
@@ -217,6 +251,7 @@ export function monitor(player: PlayerLike, options: MonitorOptions): Monitor {
     waiting: () => rebuffer.stalled() || seek.seeking(),
     rungOfSize: (width, height) => rendition.rungOfSize(width, height),
     counters: () => ({ ...network.take(), ...frames.take() }),
+    defer: later,
   });
   heartbeatRefresh = () => heartbeat.refresh();
 
@@ -229,7 +264,10 @@ export function monitor(player: PlayerLike, options: MonitorOptions): Monitor {
       seek.close();
       emit('viewend', { ...heartbeat.take(), mediaDurationMs: mediaDurationMs() });
     },
-    flush: (unloading) => transport.flush(unloading ? 'unload' : 'normal'),
+    flush: (unloading) => {
+      drain();
+      transport.flush(unloading ? 'unload' : 'normal');
+    },
   });
 
   const getStats = (): PlaybackStats => {
@@ -284,7 +322,7 @@ export function monitor(player: PlayerLike, options: MonitorOptions): Monitor {
       errorCount: errors.count(),
       lastError: errors.last(),
       lastCmcd: net.lastCmcd,
-      beacons: transport.stats(),
+      beacons: ((stats) => ({ ...stats, pending: stats.pending + stamped.length }))(transport.stats()),
     };
   };
 
@@ -316,14 +354,21 @@ export function monitor(player: PlayerLike, options: MonitorOptions): Monitor {
     sessionId,
     viewId: beacons.viewId,
     viewerId,
-    setMetadata: (metadata) => beacons.setMetadata(metadata),
+    setMetadata: (metadata) => {
+      // Labels apply from now on: beacons of earlier events are made with the labels they had.
+      drain();
+      beacons.setMetadata(metadata);
+    },
     playRequested: () => startup.requestPlay(),
     getStats,
     onBeacon(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    flush: () => transport.flush('normal'),
+    flush: () => {
+      drain();
+      transport.flush('normal');
+    },
     destroy,
   };
 }

@@ -68,11 +68,15 @@ export function createRebufferController(deps: {
     else feed('seeked');
   };
   const onPlaying: Listener = () => feed('progress');
+  // Four times a second while playing: progress only matters while a stall or a seek is open, so the
+  // common case reads the playhead and nothing else.
   const onTimeUpdate: Listener = () => {
     const now = player.currentTime() ?? lastPosition;
     const advanced = now > lastPosition;
     lastPosition = now;
-    if (advanced && !player.seeking() && !player.paused()) feed('progress');
+    const phase = state.phase();
+    if (advanced && (phase === 'stalled' || phase === 'seeking') && !player.seeking() && !player.paused())
+      feed('progress');
   };
   const onPause: Listener = () => feed('pause');
   const onEnded: Listener = () => feed('ended');

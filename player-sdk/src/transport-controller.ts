@@ -3,6 +3,8 @@
  *
  * - a batch leaves when it holds `maxBatch` beacons, or `flushIntervalMs` after its first beacon,
  *   and is always below `maxBodyBytes` (the browsers' 64 KiB keepalive/sendBeacon limit, with room);
+ *   a batch of nothing but heartbeats may wait `heartbeatHoldMs` for company (every POST costs the
+ *   page's main thread about a millisecond; steady playback makes one heartbeat per 10 s);
  * - `text/plain` bodies keep every POST a CORS "simple request" (no preflight round trip);
  * - while the page lives: one `fetch(keepalive)` at a time, so batches arrive in order and a
  *   collector in trouble is not hammered. A 5xx, 408, 429 or network failure puts the batch back at
@@ -29,6 +31,8 @@ export interface TransportOptions {
   url: string;
   maxBatch?: number;
   flushIntervalMs?: number;
+  /** How long a batch of heartbeats only may wait (default: `flushIntervalMs`, no longer). */
+  heartbeatHoldMs?: number;
   /** Beacons kept while the collector is unreachable. */
   maxQueue?: number;
   maxBodyBytes?: number;
@@ -77,6 +81,7 @@ const byteLength = (text: string): number => encoder?.encode(text).length ?? tex
 export function createTransport(options: TransportOptions): Transport {
   const maxBatch = options.maxBatch ?? 10;
   const flushIntervalMs = options.flushIntervalMs ?? 5000;
+  const heartbeatHoldMs = Math.max(flushIntervalMs, options.heartbeatHoldMs ?? 0);
   const maxQueue = options.maxQueue ?? 500;
   const maxBodyBytes = options.maxBodyBytes ?? 60_000;
   const retryBaseMs = options.retryBaseMs ?? 1000;
@@ -94,6 +99,8 @@ export function createTransport(options: TransportOptions): Transport {
   let queue: Beacon[] = [];
   let inFlight = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the pending timer fires (Date.now() ms). */
+  let timerDueAt = 0;
   let backingOff = false;
   let failures = 0;
   let sent = 0;
@@ -106,6 +113,7 @@ export function createTransport(options: TransportOptions): Transport {
   };
   const wait = (ms: number, then: () => void): void => {
     clearTimer();
+    timerDueAt = Date.now() + ms;
     if (!destroyed) timer = setTimeout(then, ms);
   };
 
@@ -185,7 +193,9 @@ export function createTransport(options: TransportOptions): Transport {
   function pump(full = true): void {
     if (destroyed || inFlight > 0 || backingOff || queue.length === 0) return;
     if (!full && queue.length < maxBatch) {
-      if (timer === undefined) wait(flushIntervalMs, () => pump());
+      // Anything but heartbeats leaves within flushIntervalMs of arriving; heartbeats alone may wait.
+      const delay = queue.every((b) => b.event === 'heartbeat') ? heartbeatHoldMs : flushIntervalMs;
+      if (timer === undefined || Date.now() + delay < timerDueAt) wait(delay, () => pump());
       return;
     }
     clearTimer();

@@ -74,7 +74,7 @@ describe('script-tag bundle in Chromium (Debian /usr/bin/chromium)', () => {
     expect(events[0]).toBe('viewstart');
     expect(events.indexOf('playrequest')).toBeGreaterThan(0);
     expect(events.indexOf('firstframe')).toBeGreaterThan(events.indexOf('playrequest'));
-    // How long startup takes is bench/'s business (`npm run bench:player -w bench`); here: it is reported.
+    // How long startup takes is bench/'s business (`npm run bench:sdk -w bench`); here: it is reported.
     expect(firstFrame.startupTimeMs).toBeGreaterThan(0);
     expect(viewEnd.playheadMs).toBeGreaterThan(0);
 

@@ -418,6 +418,29 @@ describe('monitor', () => {
     }
   });
 
+  it('makes no beacon on the path of play() or the first frame: they are made in a later task, with the time and playhead of the event', () => {
+    const { player, qoe } = setup();
+    const made: Beacon[] = [];
+    qoe.onBeacon((beacon) => made.push(beacon));
+    expect(qoe.getStats().beacons.pending).toBe(1); // viewstart, made with the monitor
+    const requestedAt = Date.now();
+    qoe.playRequested();
+    player.startPlaying();
+    vi.setSystemTime(requestedAt + 180);
+    player.advance(0.25); // the first frame: the playhead moves
+    expect(made).toEqual([]);
+    expect(qoe.getStats().startupTimeMs).toBe(180);
+    expect(qoe.getStats().beacons.pending).toBe(3); // viewstart, and two events stamped
+
+    vi.setSystemTime(requestedAt + 400);
+    vi.advanceTimersByTime(0);
+    expect(made.map((b) => [b.event, b.clientTimeMs, b.playheadMs, b.startupTimeMs])).toEqual([
+      ['playrequest', requestedAt, 0, undefined],
+      ['firstframe', requestedAt + 180, 250, 180],
+    ]);
+    expect(made[1]?.monotonicMs).toBe((made[0]?.monotonicMs ?? 0) + 180);
+  });
+
   it('refuses a video id the collector would reject', () => {
     expect(() => setup({ videoId: 'not a valid id!' })).toThrow(/invalid videoId/);
   });

@@ -108,6 +108,33 @@ describe('transport controller', () => {
     expect(collector.sent.map((s) => s.seqs)).toEqual([[0, 1]]);
   });
 
+  it('lets heartbeats alone wait for company up to heartbeatHoldMs, but not a beacon that arrives with them', async () => {
+    const collector = createCollector([]);
+    const transport = createTransport({
+      url: 'https://collector.test/v1/beacons',
+      fetch: collector.fetch,
+      heartbeatHoldMs: 20_000,
+    });
+    transport.enqueue(makeBeacon({ seq: 0, event: 'heartbeat' }));
+    await vi.advanceTimersByTimeAsync(10_000);
+    transport.enqueue(makeBeacon({ seq: 1, event: 'heartbeat' }));
+    await vi.advanceTimersByTimeAsync(9999);
+    expect(collector.sent).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(collector.sent.map((s) => s.seqs)).toEqual([[0, 1]]);
+
+    transport.enqueue(makeBeacon({ seq: 2, event: 'heartbeat' }));
+    await vi.advanceTimersByTimeAsync(1000);
+    transport.enqueue(makeBeacon({ seq: 3, event: 'rebufferstart' }));
+    await vi.advanceTimersByTimeAsync(4999);
+    expect(collector.sent).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(collector.sent.map((s) => s.seqs)).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
+  });
+
   it('keeps one request on the wire at a time and sends the rest, in order, as answers come', async () => {
     const { collector, transport } = setup();
     for (const beacon of beacons(0, 25)) transport.enqueue(beacon);
