@@ -3,13 +3,9 @@
  * origin and collector, on the demo title it generates and transcodes on first start (a 30 s clip,
  * nothing downloaded). `BENCH_DATA_DIR` keeps the data directory, so a second run skips the transcode.
  */
-import { mkdtempSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
 import type { PlaybackResponse } from '@streamloop/core/schemas/playback';
 import { eventually } from '@streamloop/core/testing';
-import { startProcess } from '@streamloop/service-kit/child-process';
+import { startDemoStack } from '../demo-stack.js';
 
 const API_KEY = 'bench-sdk-cost-key-0123456789abcdef012345';
 
@@ -22,18 +18,15 @@ export interface BenchStack {
 }
 
 export async function startBenchStack(): Promise<BenchStack> {
-  const entry = createRequire(import.meta.url).resolve('@streamloop/stack/main');
-  const stack = await startProcess(entry, {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    PORT: '0',
-    LOG_LEVEL: 'warn',
-    STREAMLOOP_DATA_DIR: process.env.BENCH_DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'bench-sdk-')),
-    STREAMLOOP_DEMO: '1',
-    STREAMLOOP_API_KEY: API_KEY,
-    // Every run of the bench is one address: the collector's per-client limit would refuse its beacons.
-    BEACON_RATE_LIMIT: '0',
-    ...(process.env.BENCH_STACK_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_STACK_NODE_OPTIONS } : {}),
+  const stack = await startDemoStack({
+    apiKey: API_KEY,
+    name: 'bench-sdk',
+    ...(process.env.BENCH_DATA_DIR ? { dataDir: process.env.BENCH_DATA_DIR } : {}),
+    env: {
+      // Every run of the bench is one address: the collector's per-client limit would refuse its beacons.
+      BEACON_RATE_LIMIT: '0',
+      ...(process.env.BENCH_STACK_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_STACK_NODE_OPTIONS } : {}),
+    },
   });
   try {
     const videoId = await eventually(

@@ -9,18 +9,16 @@
  *   npm run build && npm run bench:simulator-live -w bench    (needs ffmpeg; writes results/simulator-live.json)
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '@streamloop/core/testing';
 import { parseAudience } from '@streamloop/playback-model/audience';
-import { startProcess } from '@streamloop/service-kit/child-process';
 import { createCollectorClient } from '@streamloop/simulator/collector-client';
 import { runLiveAudience } from '@streamloop/simulator/live/live-audience';
 import { liveSessions } from '@streamloop/simulator/live/live-mode';
+import { startDemoStack } from '../demo-stack.js';
 
 const VIEWERS = Number(process.env.BENCH_VIEWERS ?? 200);
 const SEED = 20_261_206;
@@ -66,16 +64,7 @@ function benchAudience(videoId: string) {
 
 async function main(): Promise<void> {
   const loadBefore = os.loadavg()[0];
-  const entry = createRequire(import.meta.url).resolve('@streamloop/stack/main');
-  const stack = await startProcess(entry, {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    PORT: '0',
-    LOG_LEVEL: 'warn',
-    STREAMLOOP_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'bench-simulator-live-')),
-    STREAMLOOP_DEMO: '1',
-    STREAMLOOP_API_KEY: API_KEY,
-  });
+  const stack = await startDemoStack({ apiKey: API_KEY, name: 'bench-simulator-live' });
   const pid = stack.child.pid;
   if (pid === undefined) throw new Error('the stack has no pid');
   try {
@@ -170,7 +159,9 @@ async function main(): Promise<void> {
       new URL('../../results/simulator-live.json', import.meta.url),
       `${JSON.stringify(results, null, 2)}\n`,
     );
-    process.stdout.write(`${JSON.stringify({ wallSeconds: results.wallSeconds, cpu: results.cpu, sessions: results.sessions, beacons: results.beacons })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ wallSeconds: results.wallSeconds, cpu: results.cpu, sessions: results.sessions, beacons: results.beacons })}\n`,
+    );
   } finally {
     await stack.stop();
   }
