@@ -1,9 +1,3 @@
-/**
- * The analytics end of the beacon path for the collector's failure tests: a free port for a private
- * Kafka broker, and the beacon consumer writing into chdb — plus the query that says which beacons
- * arrived and how the QoE read side counts them.
- */
-import net from 'node:net';
 import path from 'node:path';
 import { type BeaconConsumer, createBeaconConsumer } from '@streamloop/analytics/beacon-consumer';
 import { MIGRATIONS_DIR } from '@streamloop/analytics/mount-analytics';
@@ -18,16 +12,7 @@ import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
 import { expect } from 'vitest';
 import type { LoadReport } from './collector-outage-load.js';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './ports.js';
 
 export interface BeaconAnalytics {
   store: AnalyticsStore;

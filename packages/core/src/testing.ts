@@ -3,11 +3,24 @@
  * service is not configured or not reachable the test fails loudly, naming the service and the
  * command that starts it. Nothing is ever skipped for a missing service.
  */
+import net from 'node:net';
 import { Writable } from 'node:stream';
 import type { LogLevel } from './config.js';
 import { reasonOf } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Beacon } from './schemas/beacon.js';
+
+/** A loopback port free right now, for a process a test starts itself (a private broker, a stub). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 export const START_SERVICES_HINT = 'start it with `npm run infra:up` (npm test does this for you)';
 
