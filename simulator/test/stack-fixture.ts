@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { eventually } from '@streamloop/core/testing';
+import { waitUntilVideoReady } from '@streamloop/core/testing';
 import { startProcess } from '@streamloop/service-kit/child-process';
 import { generateTestPatternClip } from '@streamloop/stack/test-pattern-clip';
 import { Upload } from 'tus-js-client';
@@ -47,18 +47,7 @@ export async function startStackWithVideo({
   ]);
   const base = stack.baseUrl;
   const videoId = await upload(clip, `${base}/uploads/`);
-  await eventually(
-    `video ${videoId} to be ready`,
-    async () => {
-      const res = await fetch(`${base}/api/v1/videos/${videoId}`, {
-        headers: { authorization: `Bearer ${STACK_API_KEY}` },
-      });
-      const video = (await res.json()) as { status: string; error: string | null };
-      if (video.status === 'failed') throw new Error(`transcode failed: ${video.error}`);
-      return video.status === 'ready' ? video : undefined;
-    },
-    { timeoutMs: 240_000, intervalMs: 500 },
-  );
+  await waitUntilVideoReady(base, STACK_API_KEY, videoId);
   return { base, apiKey: STACK_API_KEY, videoId, stop: () => stack.stop() };
 }
 

@@ -4,7 +4,7 @@
  * nothing downloaded). `BENCH_DATA_DIR` keeps the data directory, so a second run skips the transcode.
  */
 import type { PlaybackResponse } from '@streamloop/core/schemas/playback';
-import { eventually } from '@streamloop/core/testing';
+import { eventually, waitUntilVideoReady } from '@streamloop/core/testing';
 import { startDemoStack } from '../demo-stack.js';
 
 const API_KEY = 'bench-sdk-cost-key-0123456789abcdef012345';
@@ -35,14 +35,7 @@ export async function startBenchStack(): Promise<BenchStack> {
       { timeoutMs: 120_000, intervalMs: 200 },
     );
     const auth = { authorization: `Bearer ${API_KEY}` };
-    await eventually(
-      'the demo video to be ready',
-      async () => {
-        const res = await fetch(`${stack.baseUrl}/api/v1/videos/${videoId}`, { headers: auth });
-        return ((await res.json()) as { status: string }).status === 'ready' ? true : undefined;
-      },
-      { timeoutMs: 600_000, intervalMs: 1000 },
-    );
+    await waitUntilVideoReady(stack.baseUrl, API_KEY, videoId, 600_000);
     const playback = (await (
       await fetch(`${stack.baseUrl}/api/v1/videos/${videoId}/playback`, { headers: auth })
     ).json()) as PlaybackResponse;

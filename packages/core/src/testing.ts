@@ -145,3 +145,28 @@ export function createCapturingLogger(level: LogLevel = 'info'): { logger: Logge
   });
   return { lines, logger: createLogger({ name: 'test', level, destination }) };
 }
+
+/**
+ * Resolves once a video of the stack at `base` is `ready`; fails at once with the transcoder's
+ * error when it failed. `timeoutMs` for long clips on a busy machine (a 75 s 720p ladder took over
+ * 4 minutes at load 22).
+ */
+export async function waitUntilVideoReady(
+  base: string,
+  apiKey: string,
+  videoId: string,
+  timeoutMs = 240_000,
+): Promise<void> {
+  await eventually(
+    `video ${videoId} to be ready`,
+    async () => {
+      const res = await fetch(`${base}/api/v1/videos/${videoId}`, {
+        headers: { authorization: `Bearer ${apiKey}` },
+      });
+      const video = (await res.json()) as { status: string; error: string | null };
+      if (video.status === 'failed') throw new Error(`transcode failed: ${video.error}`);
+      return video.status === 'ready' ? video : undefined;
+    },
+    { timeoutMs, intervalMs: 500 },
+  );
+}
