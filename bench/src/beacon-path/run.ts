@@ -243,7 +243,7 @@ async function measure(mode: Mode) {
       mode,
       setup:
         mode === 'embedded'
-          ? 'single process: @streamloop/stack/main on embedded defaults (in-memory event log, chdb)'
+          ? 'single process: @streamloop/stack/main on embedded defaults (the embedded file log, chdb)'
           : 'beacon-collector/main + analytics/main as two processes on a private single Kafka broker, chdb in analytics',
       acceptedBeacons,
       statuses,
@@ -283,7 +283,7 @@ const report = {
   machine: {
     cpus: os.cpus().length,
     node: process.version,
-    note: 'not a quiet machine: other engineers’ builds and tests shared the 2 cores; the load generator, Kafka and the services all run on them',
+    note: 'the load generator, Kafka and the services all run on these 2 cores; read load1 for what else ran',
   },
   setup: {
     durationS: DURATION_S,
