@@ -143,8 +143,7 @@ async function main(): Promise<void> {
     machine: {
       cpus: os.cpus().length,
       node: process.version,
-      quiet: false,
-      note: 'not a quiet machine: 2 cores shared with other engineers’ builds and tests and the Kafka broker; compare ratios from the same run only',
+      note: 'the Kafka broker shares these cores; loadAverage1m says what else ran; compare ratios from the same run only',
       loadAverage1m: { before: loadBefore[0], after: os.loadavg()[0] },
     },
     setup: {

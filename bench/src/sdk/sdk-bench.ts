@@ -336,7 +336,7 @@ async function main(): Promise<void> {
       machine: {
         cpus: os.cpus().length,
         node: process.version,
-        note: 'not a quiet machine: 2 cores shared with other engineers’ builds and tests; read the sdk − bare differences of the same run, not absolute times',
+        note: 'load says what else ran; read the sdk − bare differences of the same run, not absolute times',
       },
       load: { uptimeBefore, uptimeAfter: uptime() },
       setup: {
