@@ -14,6 +14,7 @@ import { type ApiKeyOption, toApiKeyAuth } from '@streamloop/service-kit/api-key
 import type { FastifyInstance } from 'fastify';
 import { registerApiKeyRoutes } from './api-key-routes.js';
 import { createIngestMetrics } from './ingest-metrics.js';
+import { registerLadderRoutes } from './ladder-routes.js';
 import { registerMultipartRoutes } from './multipart-routes.js';
 import { registerPlaybackRestrictionsRoutes } from './playback-restrictions-routes.js';
 import { createS3Multipart } from './s3-multipart.js';
@@ -84,6 +85,7 @@ export function mountIngest(app: FastifyInstance, deps: IngestDeps): IngestRoute
   registerVideoRoutes(app, { catalog, auth, deleteVideo });
   registerApiKeyRoutes(app, { catalog, auth });
   registerPlaybackRestrictionsRoutes(app, { catalog, auth });
+  registerLadderRoutes(app, { catalog, auth });
   const s3 = deps.s3 === undefined ? undefined : createS3Multipart(deps.s3);
   if (s3 !== undefined) app.addHook('onClose', async () => s3.close());
   // A directly uploaded object joins the tus uploads' pipeline: SHA-256, dedup, catalog, job.

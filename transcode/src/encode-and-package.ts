@@ -10,6 +10,7 @@
  */
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { DEFAULT_LADDER } from '@streamloop/core/ladders';
 import {
   DASH_MANIFEST,
   ladderFolder,
@@ -21,7 +22,7 @@ import {
 } from '@streamloop/core/object-layout';
 import type { Ladder, LadderRecord } from '@streamloop/core/schemas/ladder';
 import { AUDIO_FOLDER, ENCODER_PLAYLIST, type EncodeOptions, runEncode } from './ffmpeg-command.js';
-import { DEFAULT_LADDER, fitLadder, outputFrameRate } from './fit-ladder.js';
+import { fitLadder, outputFrameRate } from './fit-ladder.js';
 import { dashManifest } from './packaging/dash-manifest.js';
 import {
   IFRAME_PLAYLIST,

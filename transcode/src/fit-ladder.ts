@@ -7,33 +7,8 @@
  * A rung's `height` is the SHORT side of the picture: a portrait 1080×1920 phone clip gets the
  * same pixel budget at "720p" (720×1280) as a landscape one.
  */
+import { DEFAULT_LADDER, h264Rung } from '@streamloop/core/ladders';
 import type { Ladder, LadderRung, Rendition } from '@streamloop/core/schemas/ladder';
-
-const h264 = (height: number, videoBitrateKbps: number, profile = 'high'): LadderRung => ({
-  height,
-  codec: 'h264',
-  profile,
-  videoBitrateKbps,
-  // Capped VBR: peaks at most 7% above the average, one and a half seconds of buffer.
-  maxrateKbps: Math.round(videoBitrateKbps * 1.07),
-  bufsizeKbps: Math.round(videoBitrateKbps * 1.5),
-});
-
-/** The seed's rungs plus a cellular rung: Apple HLS authoring spec 1.20, a variant at ≤ 192 kbps. */
-export const DEFAULT_LADDER: Ladder = {
-  id: 'default',
-  version: 2,
-  rungs: [
-    // 96 kbps of video + 96 kbps of audio stays within the 192 kbps cellular budget.
-    { ...h264(234, 96, 'main'), maxrateKbps: 96, bufsizeKbps: 144 },
-    h264(360, 800, 'main'),
-    h264(480, 1400),
-    h264(720, 2800),
-    h264(1080, 5000),
-  ],
-  audioBitrateKbps: 96,
-  presets: { h264: 'veryfast', hevc: 'veryfast', av1: '10' },
-};
 
 const REFERENCE = { pixels: 1280 * 720, kbps: 2800 };
 const MIN_VIDEO_KBPS = 100;
@@ -76,7 +51,7 @@ export function fitLadder(
 /** Bitrate scaled by pixel count from the 720p rung. */
 function customRung(short: number, long: number, height: number): LadderRung {
   const pixels = ((long * height) / short) * height;
-  return h264(height, Math.max(MIN_VIDEO_KBPS, Math.round((REFERENCE.kbps * pixels) / REFERENCE.pixels)));
+  return h264Rung(height, Math.max(MIN_VIDEO_KBPS, Math.round((REFERENCE.kbps * pixels) / REFERENCE.pixels)));
 }
 
 /** Output frame rate: the source's, halved (or more) until ≤ 60 fps; 30 when the probe found none. */

@@ -6,11 +6,11 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DEFAULT_LADDER } from '@streamloop/core/ladders';
 import type { Ladder, LadderRung } from '@streamloop/core/schemas/ladder';
 import { Parser } from 'm3u8-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeAndPackage } from '../src/encode-and-package.js';
-import { DEFAULT_LADDER } from '../src/fit-ladder.js';
 import { makeMatrixClip } from './media/clips.js';
 import { type PlaybackRig, startPlaybackRig } from './media/playback.js';
 import { probeSegment } from './media/probe-output.js';

@@ -1,7 +1,8 @@
+import { DEFAULT_LADDER } from '@streamloop/core/ladders';
 import type { LadderRung } from '@streamloop/core/schemas/ladder';
 import { describe, expect, it } from 'vitest';
 import { ACCEPTED_FORMATS, type EncodePlan, encodeArguments, rateExpression } from '../src/ffmpeg-command.js';
-import { DEFAULT_LADDER, fitLadder } from '../src/fit-ladder.js';
+import { fitLadder } from '../src/fit-ladder.js';
 import { planStoryboard } from '../src/packaging/storyboard.js';
 
 const makePlan = (overrides: Partial<EncodePlan> = {}): EncodePlan => ({

@@ -1,6 +1,7 @@
+import { DEFAULT_LADDER } from '@streamloop/core/ladders';
 import type { Ladder } from '@streamloop/core/schemas/ladder';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LADDER, fitLadder, outputFrameRate } from '../src/fit-ladder.js';
+import { fitLadder, outputFrameRate } from '../src/fit-ladder.js';
 
 const sizes = (width: number, height: number, ladder?: Ladder) =>
   fitLadder({ width, height }, ladder).map((r) => `${r.width}x${r.height}`);

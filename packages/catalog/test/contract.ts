@@ -3,9 +3,6 @@ import { uniqueName } from '@streamloop/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Catalog, CatalogConflictError } from '../src/catalog.js';
 import { listMigrations } from '../src/migrate.js';
-import { describeKeysAndUploads } from './api-keys.contract.js';
-import { describeLifecycleAndTags } from './lifecycle-events.contract.js';
-import { describePlaybackRestrictions } from './playback-restrictions.contract.js';
 import { claimUnpublishedOutbox, enqueueOutbox, markOutboxPublished } from '../src/outbox-repository.js';
 import {
   deleteVideo,
@@ -18,6 +15,10 @@ import {
   updateVideoStatus,
   type VideoRecord,
 } from '../src/video-repository.js';
+import { describeKeysAndUploads } from './api-keys.contract.js';
+import { describeLadders } from './ladders.contract.js';
+import { describeLifecycleAndTags } from './lifecycle-events.contract.js';
+import { describePlaybackRestrictions } from './playback-restrictions.contract.js';
 
 export interface CatalogUnderTest {
   catalog: Catalog;
@@ -461,6 +462,7 @@ export function describeCatalogContract(label: string, open: OpenCatalog): void 
     describeLifecycleAndTags(() => catalog);
     describeKeysAndUploads(() => catalog);
     describePlaybackRestrictions(() => catalog);
+    describeLadders(() => catalog);
 
     describe('lifecycle', () => {
       it('answers ping and names its adapter', async () => {
