@@ -19,6 +19,7 @@ import { describeKeysAndUploads } from './api-keys.contract.js';
 import { describeLadders } from './ladders.contract.js';
 import { describeLifecycleAndTags } from './lifecycle-events.contract.js';
 import { describePlaybackRestrictions } from './playback-restrictions.contract.js';
+import { describeVideoLadders } from './video-ladders.contract.js';
 
 export interface CatalogUnderTest {
   catalog: Catalog;
@@ -107,6 +108,8 @@ export function describeCatalogContract(label: string, open: OpenCatalog): void 
           '011_video_keys',
           '012_job_runs',
           '013_playback_restrictions',
+          '014_ladders',
+          '015_video_ladders',
         ]);
         expect([...firstMigrations[0]!, ...firstMigrations[1]!].sort()).toEqual(all);
       });
@@ -463,6 +466,7 @@ export function describeCatalogContract(label: string, open: OpenCatalog): void 
     describeKeysAndUploads(() => catalog);
     describePlaybackRestrictions(() => catalog);
     describeLadders(() => catalog);
+    describeVideoLadders(() => catalog);
 
     describe('lifecycle', () => {
       it('answers ping and names its adapter', async () => {

@@ -6,7 +6,13 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { AppError } from './errors.js';
-import { Ladder, LadderId, type LadderRung, LadderRung as LadderRungSchema } from './schemas/ladder.js';
+import {
+  Ladder,
+  LadderId,
+  LadderRecord,
+  type LadderRung,
+  LadderRung as LadderRungSchema,
+} from './schemas/ladder.js';
 import { createValidator, describeIssues, type ValidationIssue } from './validate.js';
 
 /** A capped-VBR H.264 rung: peaks at most 7 % above the average, one and a half seconds of buffer. */
@@ -144,3 +150,36 @@ export const LadderList = Type.Object({
   ),
 });
 export type LadderList = Static<typeof LadderList>;
+
+/** One more ladder a video carries (beside its primary one), as the API answers it. */
+export const VideoLadder = Type.Object({
+  videoId: Type.String(),
+  ladderId: LadderId,
+  ladderVersion: Type.Integer({ minimum: 1 }),
+  /** queued → processing → ready, or failed with `error` (the video itself stays ready). */
+  status: Type.Union([
+    Type.Literal('queued'),
+    Type.Literal('processing'),
+    Type.Literal('ready'),
+    Type.Literal('failed'),
+  ]),
+  error: Type.Union([Type.String(), Type.Null()]),
+  /** What the encode published, once ready (bytes per rendition in `storageBytes`). */
+  record: Type.Union([LadderRecord, Type.Null()]),
+  /** Bytes the ladder stores (renditions and audio), once ready. */
+  storageBytes: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  requestedBy: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+export type VideoLadder = Static<typeof VideoLadder>;
+
+/** Bytes a published ladder stores, from its record; null when the record predates byte counts. */
+export function ladderStorageBytes(record: LadderRecord): number | null {
+  const parts = [
+    ...record.renditions.map((r) => r.storageBytes),
+    ...(record.audio ? [record.audio.storageBytes] : []),
+  ];
+  if (parts.some((bytes) => bytes === undefined)) return null;
+  return parts.reduce<number>((sum, bytes) => sum + (bytes ?? 0), 0);
+}

@@ -79,6 +79,8 @@ export const PackagedRendition = Type.Object({
   averageBitrate: Type.Number({ minimum: 0 }),
   playlist: RecordPath,
   iframePlaylist: RecordPath,
+  /** Bytes this rendition stores (segments, init section, playlists); absent from older records. */
+  storageBytes: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 export type PackagedRendition = Static<typeof PackagedRendition>;
 
@@ -87,6 +89,8 @@ export const PackagedAudio = Type.Object({
   peakBitrate: Type.Number({ minimum: 0 }),
   averageBitrate: Type.Number({ minimum: 0 }),
   playlist: RecordPath,
+  /** Bytes the audio rendition stores; absent from older records. */
+  storageBytes: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 export type PackagedAudio = Static<typeof PackagedAudio>;
 
