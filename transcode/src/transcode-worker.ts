@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Catalog } from '@streamloop/catalog/catalog';
 import { getJobAttempts, recordJobAttemptError } from '@streamloop/catalog/job-attempts-repository';
+import { failVideoLadder } from '@streamloop/catalog/video-ladder-repository';
 import { updateVideoStatus } from '@streamloop/catalog/video-repository';
 import { reasonOf } from '@streamloop/core/errors';
 import type { Logger } from '@streamloop/core/logger';
@@ -101,7 +102,15 @@ export function createTranscodeWorker(deps: TranscodeWorkerDeps): TranscodeWorke
         return retry(err);
       }
       const reason = `transcode failed after ${attempts} attempts: ${reasonOf(err)}`;
-      await updateVideoStatus(catalog, job.videoId, { status: 'failed', error: reason });
+      // One more ladder failing leaves the video as it was: only that ladder's row says so.
+      if (job.ladder === undefined)
+        await updateVideoStatus(catalog, job.videoId, { status: 'failed', error: reason });
+      else
+        await failVideoLadder(
+          catalog,
+          { videoId: job.videoId, ladderId: job.ladder.id, jobId: job.jobId },
+          reason,
+        );
       return deadLetter('gave_up', reason);
     }
   };
