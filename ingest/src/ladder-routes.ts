@@ -5,6 +5,10 @@
  * the operator's keys (the default owner) define them, so one tenant cannot change what another's
  * videos are encoded with. A POST of the newest version's definition answers 200 with it (a retry
  * mints nothing); a new definition answers 201 with the next version.
+ *
+ * A ready video carries its primary ladder and any number of others: `POST /api/v1/videos/:id/ladders`
+ * queues an encode of the video's source with a stored ladder (202; 200 with the row when that version
+ * is already queued, encoding or ready), published beside the primary one under its own folder.
  */
 
 import { type Static, Type } from '@sinclair/typebox';
@@ -16,18 +20,31 @@ import {
   requireLadder,
   seedLadders,
 } from '@streamloop/catalog/ladder-repository';
-import { AppError } from '@streamloop/core/errors';
+import { publishCommitted } from '@streamloop/catalog/outbox-relay';
+import {
+  type LadderJob,
+  listVideoLadders,
+  requestVideoLadder,
+} from '@streamloop/catalog/video-ladder-repository';
+import { AppError, reasonOf } from '@streamloop/core/errors';
 import {
   DEFAULT_LADDER,
   LadderDefinition,
   LadderList,
+  ladderStorageBytes,
   parseLadderDefinition,
   StoredLadder,
+  VideoLadder,
+  VideoLadderList,
 } from '@streamloop/core/ladders';
+import type { Logger } from '@streamloop/core/logger';
 import { LadderId } from '@streamloop/core/schemas/ladder';
+import { TOPICS } from '@streamloop/core/topics';
+import type { EventLog } from '@streamloop/event-log/event-log';
 import { type ApiKeyAuth, DEFAULT_OWNER } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
-import { principalOf } from './video-access.js';
+import { newTranscodeJob } from './transcode-job.js';
+import { principalOf, requireVisibleVideo } from './video-access.js';
 
 const LadderParams = Type.Object({ id: LadderId });
 const VersionQuery = Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) });
@@ -41,9 +58,22 @@ const strictBody = () => (body: unknown) => {
   }
 };
 
+const VideoParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+const AddLadderBody = Type.Object(
+  { ladderId: LadderId, version: Type.Optional(Type.Integer({ minimum: 1 })) },
+  { additionalProperties: false },
+);
+
+export interface LadderRoutesDeps {
+  catalog: Catalog;
+  auth: ApiKeyAuth;
+  eventLog: Pick<EventLog, 'publish'>;
+  logger: Logger;
+}
+
 export function registerLadderRoutes(
   app: FastifyInstance,
-  deps: { catalog: Catalog; auth: ApiKeyAuth },
+  deps: Pick<LadderRoutesDeps, 'catalog' | 'auth'>,
 ): void {
   const { catalog } = deps;
   const manage = deps.auth.guard('manage');
@@ -97,6 +127,71 @@ export function registerLadderRoutes(
       }
       const { ladder, created } = await createLadderVersion(catalog, request.body, principal.keyId);
       return reply.code(created ? 201 : 200).send(ladder);
+    },
+  );
+}
+
+/** The ladders a video carries: its primary one and every other, with what each stores. */
+export function registerVideoLadderRoutes(app: FastifyInstance, deps: LadderRoutesDeps): void {
+  const { catalog, eventLog, logger } = deps;
+  const manage = deps.auth.guard('manage');
+
+  app.get<{ Params: Static<typeof VideoParams> }>(
+    '/api/v1/videos/:id/ladders',
+    { preHandler: manage, schema: { params: VideoParams, response: { 200: VideoLadderList } } },
+    async (request) => {
+      const video = await requireVisibleVideo(catalog, principalOf(request), request.params.id);
+      const primary = video.ladder && {
+        ladderId: video.ladder.ladderId,
+        ladderVersion: video.ladder.ladderVersion,
+        storageBytes: ladderStorageBytes(video.ladder),
+      };
+      return { primary, ladders: await listVideoLadders(catalog, video.id) };
+    },
+  );
+
+  app.post<{ Params: Static<typeof VideoParams>; Body: Static<typeof AddLadderBody> }>(
+    '/api/v1/videos/:id/ladders',
+    {
+      preHandler: manage,
+      schema: { params: VideoParams, body: AddLadderBody, response: { 200: VideoLadder, 202: VideoLadder } },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const video = await requireVisibleVideo(catalog, principal, request.params.id);
+      const { ladderId, version } = request.body;
+      if (video.status !== 'ready' || video.ladder === null || video.sourceKey === null) {
+        throw new AppError(
+          'ERR_CONFLICT',
+          `video ${video.id} is ${video.status}: other ladders can be added once it is ready`,
+        );
+      }
+      if (ladderId === video.ladder.ladderId) {
+        throw new AppError(
+          'ERR_CONFLICT',
+          `'${ladderId}' is video ${video.id}'s primary ladder; add a ladder with another id`,
+        );
+      }
+      const ladder = await requireLadder(catalog, ladderId, version);
+      const job = newTranscodeJob(video.id, video.sourceKey, new Date(), {
+        id: ladder.id,
+        version: ladder.version,
+      });
+      const { videoLadder, outboxId } = await requestVideoLadder(catalog, {
+        job: job as LadderJob,
+        topic: TOPICS.transcodeJobs.name,
+        requestedBy: principal.keyId,
+      });
+      if (outboxId === undefined) return reply.code(200).send(videoLadder);
+      try {
+        await publishCommitted({ catalog, eventLog }, [outboxId]);
+      } catch (err) {
+        logger.warn(
+          { videoId: video.id, ladderId, outboxId, reason: reasonOf(err) },
+          'ladder job committed but not published yet; the outbox relay will publish it',
+        );
+      }
+      return reply.code(202).send(videoLadder);
     },
   );
 }

@@ -14,7 +14,7 @@ import { type ApiKeyOption, toApiKeyAuth } from '@streamloop/service-kit/api-key
 import type { FastifyInstance } from 'fastify';
 import { registerApiKeyRoutes } from './api-key-routes.js';
 import { createIngestMetrics } from './ingest-metrics.js';
-import { registerLadderRoutes } from './ladder-routes.js';
+import { registerLadderRoutes, registerVideoLadderRoutes } from './ladder-routes.js';
 import { registerMultipartRoutes } from './multipart-routes.js';
 import { registerPlaybackRestrictionsRoutes } from './playback-restrictions-routes.js';
 import { createS3Multipart } from './s3-multipart.js';
@@ -86,6 +86,7 @@ export function mountIngest(app: FastifyInstance, deps: IngestDeps): IngestRoute
   registerApiKeyRoutes(app, { catalog, auth });
   registerPlaybackRestrictionsRoutes(app, { catalog, auth });
   registerLadderRoutes(app, { catalog, auth });
+  registerVideoLadderRoutes(app, { catalog, auth, eventLog, logger });
   const s3 = deps.s3 === undefined ? undefined : createS3Multipart(deps.s3);
   if (s3 !== undefined) app.addHook('onClose', async () => s3.close());
   // A directly uploaded object joins the tus uploads' pipeline: SHA-256, dedup, catalog, job.

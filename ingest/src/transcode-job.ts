@@ -5,8 +5,16 @@ import { createValidator } from '@streamloop/core/validate';
 
 const validateJob = createValidator(TranscodeJob);
 
-/** The first transcode request for a freshly uploaded source, checked against the shared schema. */
-export function newTranscodeJob(videoId: string, sourceKey: string, now = new Date()): TranscodeJob {
+/**
+ * A transcode request checked against the shared schema: the first one for a freshly uploaded
+ * source, or, naming a stored ladder, one more ladder for a ready video.
+ */
+export function newTranscodeJob(
+  videoId: string,
+  sourceKey: string,
+  now = new Date(),
+  ladder?: { id: string; version: number },
+): TranscodeJob {
   const job = {
     event: EVENT_NAMES.transcodeJob,
     jobId: randomUUID(),
@@ -14,6 +22,7 @@ export function newTranscodeJob(videoId: string, sourceKey: string, now = new Da
     sourceKey,
     attempt: 1,
     requestedAt: now.toISOString(),
+    ...(ladder === undefined ? {} : { ladder }),
   };
   const checked = validateJob(job);
   if (!checked.ok) {

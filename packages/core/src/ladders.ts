@@ -174,6 +174,20 @@ export const VideoLadder = Type.Object({
 });
 export type VideoLadder = Static<typeof VideoLadder>;
 
+/** `GET /api/v1/videos/:id/ladders`: the primary ladder (null before the first encode) and the others. */
+export const VideoLadderList = Type.Object({
+  primary: Type.Union([
+    Type.Object({
+      ladderId: LadderId,
+      ladderVersion: Type.Integer({ minimum: 1 }),
+      storageBytes: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    }),
+    Type.Null(),
+  ]),
+  ladders: Type.Array(VideoLadder),
+});
+export type VideoLadderList = Static<typeof VideoLadderList>;
+
 /** Bytes a published ladder stores, from its record; null when the record predates byte counts. */
 export function ladderStorageBytes(record: LadderRecord): number | null {
   const parts = [
