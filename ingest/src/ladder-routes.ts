@@ -29,9 +29,12 @@ import {
 import { AppError, reasonOf } from '@streamloop/core/errors';
 import {
   DEFAULT_LADDER,
+  DerivedLadderDefinition,
+  isDerivedDefinition,
   LadderDefinition,
   LadderList,
   ladderStorageBytes,
+  parseDerivedLadderDefinition,
   parseLadderDefinition,
   StoredLadder,
   VideoLadder,
@@ -52,7 +55,9 @@ const VersionQuery = Type.Object({ version: Type.Optional(Type.Integer({ minimum
 /** The contract's own checker (strict, with per-codec reasons) instead of fastify's ajv. */
 const strictBody = () => (body: unknown) => {
   try {
-    return { value: parseLadderDefinition(body) };
+    return {
+      value: isDerivedDefinition(body) ? parseDerivedLadderDefinition(body) : parseLadderDefinition(body),
+    };
   } catch (error) {
     return { error: error as Error };
   }
@@ -110,11 +115,14 @@ export function registerLadderRoutes(
     },
   );
 
-  app.post<{ Body: LadderDefinition }>(
+  app.post<{ Body: LadderDefinition | DerivedLadderDefinition }>(
     '/api/v1/ladders',
     {
       preHandler: manage,
-      schema: { body: LadderDefinition, response: { 200: StoredLadder, 201: StoredLadder } },
+      schema: {
+        body: Type.Union([LadderDefinition, DerivedLadderDefinition]),
+        response: { 200: StoredLadder, 201: StoredLadder },
+      },
       validatorCompiler: strictBody,
     },
     async (request, reply) => {
@@ -173,6 +181,12 @@ export function registerVideoLadderRoutes(app: FastifyInstance, deps: LadderRout
         );
       }
       const ladder = await requireLadder(catalog, ladderId, version);
+      if (ladder.derivedFrom !== undefined) {
+        throw new AppError(
+          'ERR_CONFLICT',
+          `'${ladderId}' is derived from '${ladder.derivedFrom.ladderId}': it is served from that ladder's encode, never encoded itself`,
+        );
+      }
       const job = newTranscodeJob(video.id, video.sourceKey, new Date(), {
         id: ladder.id,
         version: ladder.version,

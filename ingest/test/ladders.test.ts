@@ -103,6 +103,24 @@ describe('ladders API', () => {
     expect((await call(API_KEY, 'GET', '/api/v1/ladders/refused')).status).toBe(404);
   });
 
+  it('derives a ladder from the default one by a filter, storing the rungs it keeps', async () => {
+    const body = { id: 'no-low-rungs', derivedFrom: { ladderId: 'default' }, filter: { minHeight: 480 } };
+    const res = await call(API_KEY, 'POST', '/api/v1/ladders', body);
+    expect([res.status, res.body.derivedFrom, res.body.filter]).toEqual([
+      201,
+      { ladderId: 'default', version: 2 },
+      { minHeight: 480 },
+    ]);
+    expect(res.body.rungs.map((r: { height: number }) => r.height)).toEqual([480, 720, 1080]);
+    const unknown = await call(API_KEY, 'POST', '/api/v1/ladders', {
+      ...body,
+      id: 'x',
+      filter: { minheight: 480 },
+    });
+    expect([unknown.status, unknown.body.error.code]).toEqual([400, 'ERR_VALIDATION']);
+    expect(unknown.body.error.message).toContain('invalid derived ladder: /filter');
+  });
+
   it('answers 404 for a ladder or a version that does not exist', async () => {
     const missing = await call(API_KEY, 'GET', '/api/v1/ladders/nope');
     expect([missing.status, missing.body.error.code, missing.body.error.message]).toEqual([

@@ -67,6 +67,11 @@ describe('ladders of a video', () => {
     const { version: _v, ...definition } = phone;
     await createLadderVersion(ingest.catalog, definition, 'test');
     await createLadderVersion(ingest.catalog, { ...definition, audioBitrateKbps: 64 }, 'test');
+    await createLadderVersion(
+      ingest.catalog,
+      { id: 'top-three', derivedFrom: { ladderId: 'default' }, filter: { minHeight: 480 } },
+      'test',
+    );
   });
   afterAll(async () => {
     await jobs?.stop();
@@ -120,6 +125,13 @@ describe('ladders of a video', () => {
       409,
       'ERR_CONFLICT',
       'primary ladder; add a ladder with another id',
+    ],
+    [
+      'a derived ladder',
+      { ladderId: 'top-three' },
+      409,
+      'ERR_CONFLICT',
+      "derived from 'default': it is served from that ladder's encode",
     ],
     ['a misspelt field', { ladder: 'phone' }, 400, 'ERR_VALIDATION', 'ladderId'],
   ])('refuses %s and queues nothing', async (_what, body, status, code, message) => {

@@ -5,15 +5,21 @@
  * arms name them.
  */
 import { AppError } from '@streamloop/core/errors';
-import { type LadderDefinition, parseLadderDefinition, type StoredLadder } from '@streamloop/core/ladders';
+import {
+  type DerivedLadderDefinition,
+  isDerivedDefinition,
+  keepsRung,
+  parseDerivedLadderDefinition,
+  parseLadderDefinition,
+  type StoredLadder,
+} from '@streamloop/core/ladders';
 import type { Ladder } from '@streamloop/core/schemas/ladder';
 import { type Catalog, CatalogConflictError, type Queryable } from './catalog.js';
-
 
 interface LadderRow {
   id: string;
   version: number;
-  definition: Omit<LadderDefinition, 'id'>;
+  definition: Omit<StoredDefinition, 'id'>;
   created_by: string;
   created_at: Date | string;
 }
@@ -33,7 +39,7 @@ function toLadder(row: LadderRow): StoredLadder {
 }
 
 /** The stored JSON: the definition without its id (the key says it), in one field order. */
-function definitionJson(definition: LadderDefinition): string {
+function definitionJson(definition: StoredDefinition): string {
   const { id: _id, ...rest } = definition;
   return JSON.stringify(rest);
 }
@@ -88,16 +94,58 @@ export async function listLadderVersions(db: Queryable, id: string): Promise<Sto
   return rows.map(toLadder);
 }
 
+/** What the catalog stores for a version (besides id and version): a checked definition. */
+type StoredDefinition = Omit<StoredLadder, 'version' | 'createdBy' | 'createdAt'>;
+
 /**
- * Stores `definition` as the next version of its id; `created: false` with the newest version when
- * it is the same definition. Checked here too (not only by the route): transcode trusts what it reads.
+ * A derived definition resolved against its source: the source's newest (or named) version, which
+ * must be an encoded ladder, and the rungs of it the filter keeps (at least one).
+ */
+async function resolveDerived(db: Queryable, definition: DerivedLadderDefinition): Promise<StoredDefinition> {
+  const { ladderId, version } = definition.derivedFrom;
+  const refused = (message: string) =>
+    new AppError('ERR_VALIDATION', `invalid derived ladder: /derivedFrom: ${message}`);
+  if (ladderId === definition.id) throw refused('a ladder cannot be derived from itself');
+  const source = await getLadder(db, ladderId, version);
+  if (source === undefined)
+    throw refused(
+      version === undefined ? `no ladder '${ladderId}'` : `ladder '${ladderId}' has no version ${version}`,
+    );
+  if (source.derivedFrom !== undefined)
+    throw refused(`'${ladderId}' is itself derived; derive from '${source.derivedFrom.ladderId}'`);
+  const rungs = source.rungs.filter((rung) =>
+    keepsRung(definition.filter, { shortSide: rung.height, videoBitrateKbps: rung.videoBitrateKbps }),
+  );
+  if (rungs.length === 0)
+    throw new AppError(
+      'ERR_VALIDATION',
+      `invalid derived ladder: /filter: keeps none of ${ladderId}@${source.version}'s rungs`,
+    );
+  return {
+    id: definition.id,
+    ...(definition.description === undefined ? {} : { description: definition.description }),
+    derivedFrom: { ladderId, version: source.version },
+    filter: definition.filter,
+    rungs,
+    audioBitrateKbps: source.audioBitrateKbps,
+    presets: source.presets,
+  };
+}
+
+/**
+ * Stores `value` (an encoded or a derived ladder definition) as the next version of its id;
+ * `created: false` with the newest version when it is the same definition. Checked here too (not
+ * only by the route): transcode and delivery trust what they read. An id stays one kind: a derived
+ * ladder's next version is derived too.
  */
 export async function createLadderVersion(
   catalog: Catalog,
   value: unknown,
   createdBy: string,
 ): Promise<{ ladder: StoredLadder; created: boolean }> {
-  const definition = parseLadderDefinition(value);
+  const definition: StoredDefinition = isDerivedDefinition(value)
+    ? await resolveDerived(catalog, parseDerivedLadderDefinition(value))
+    : parseLadderDefinition(value);
   const json = definitionJson(definition);
   // Two writers of the same id race for the same next version: the loser's insert hits the primary
   // key, and it tries again against the new newest version.
@@ -111,6 +159,16 @@ export async function createLadderVersion(
         );
         const last = newest[0];
         if (last?.same) return { ladder: toLadder(last), created: false };
+        if (
+          last !== undefined &&
+          (last.definition.derivedFrom === undefined) !== (definition.derivedFrom === undefined)
+        ) {
+          const kind = last.definition.derivedFrom === undefined ? 'encoded' : 'derived';
+          throw new AppError(
+            'ERR_CONFLICT',
+            `ladder '${definition.id}' is ${kind}; its versions stay ${kind} (use another id)`,
+          );
+        }
         const rows = await tx.query<LadderRow>(
           `INSERT INTO ladders (id, version, definition, created_by) VALUES ($1, $2, $3::jsonb, $4)
            RETURNING ${COLUMNS}`,

@@ -105,6 +105,85 @@ export function describeLadders(getCatalog: () => Catalog): void {
       await expect(requireLadder(catalog, id)).rejects.toMatchObject({ code: 'ERR_NOT_FOUND', status: 404 });
     });
 
+    it('derives a ladder from the newest version of an encoded one, keeping the rungs its filter passes', async () => {
+      const catalog = getCatalog();
+      const source = newLadderId();
+      await createLadderVersion(
+        catalog,
+        definition(source, { rungs: [rung(240, 300), rung(360, 700), rung(720, 2500)] }),
+        'key-a',
+      );
+      const id = newLadderId();
+      const derived = await createLadderVersion(
+        catalog,
+        { id, derivedFrom: { ladderId: source }, filter: { minHeight: 300 }, description: 'no 240p' },
+        'key-a',
+      );
+      expect(derived.ladder).toMatchObject({
+        id,
+        version: 1,
+        derivedFrom: { ladderId: source, version: 1 },
+        filter: { minHeight: 300 },
+        audioBitrateKbps: 128,
+      });
+      expect(derived.ladder.rungs.map((r) => r.height)).toEqual([360, 720]);
+      // The same definition again mints nothing.
+      const again = await createLadderVersion(
+        catalog,
+        { id, derivedFrom: { ladderId: source }, filter: { minHeight: 300 }, description: 'no 240p' },
+        'key-b',
+      );
+      expect([again.created, again.ladder.version]).toEqual([false, 1]);
+    });
+
+    it('refuses a derived ladder with a missing or derived source, an empty result, or a change of kind', async () => {
+      const catalog = getCatalog();
+      const source = newLadderId();
+      await createLadderVersion(catalog, definition(source), 'key-a');
+      const derivedId = newLadderId();
+      await createLadderVersion(
+        catalog,
+        { id: derivedId, derivedFrom: { ladderId: source }, filter: { maxHeight: 360 } },
+        'key-a',
+      );
+      const refusal = (value: unknown): Promise<Error & { code?: string }> =>
+        createLadderVersion(catalog, value, 'key-a').then(
+          () => new Error('accepted'),
+          (e: unknown) => e as Error,
+        );
+
+      const missing = await refusal({
+        id: newLadderId(),
+        derivedFrom: { ladderId: 'no-such-ladder' },
+        filter: { maxHeight: 720 },
+      });
+      expect([(missing as { code?: string }).code, missing.message]).toEqual([
+        'ERR_VALIDATION',
+        "invalid derived ladder: /derivedFrom: no ladder 'no-such-ladder'",
+      ]);
+      const chained = await refusal({
+        id: newLadderId(),
+        derivedFrom: { ladderId: derivedId },
+        filter: { maxHeight: 720 },
+      });
+      expect(chained.message).toBe(
+        `invalid derived ladder: /derivedFrom: '${derivedId}' is itself derived; derive from '${source}'`,
+      );
+      const empty = await refusal({
+        id: newLadderId(),
+        derivedFrom: { ladderId: source },
+        filter: { heights: [1080] },
+      });
+      expect(empty.message).toBe(`invalid derived ladder: /filter: keeps none of ${source}@1's rungs`);
+      const noFilter = await refusal({ id: newLadderId(), derivedFrom: { ladderId: source }, filter: {} });
+      expect(noFilter.message).toContain('invalid derived ladder: /filter');
+      const kind = await refusal(definition(derivedId));
+      expect([(kind as { code?: string }).code, kind.message]).toEqual([
+        'ERR_CONFLICT',
+        `ladder '${derivedId}' is derived; its versions stay derived (use another id)`,
+      ]);
+    });
+
     it('seeds the default ladder at its own version once, and never overwrites a stored version', async () => {
       const catalog = getCatalog();
       await seedLadders(catalog, [DEFAULT_LADDER]);

@@ -71,6 +71,60 @@ export const LadderDefinition = Type.Object(
 );
 export type LadderDefinition = Static<typeof LadderDefinition>;
 
+/**
+ * Which rungs of an encoded ladder a derived ladder keeps, judged per video on what was published
+ * (a rung's short side and average video bitrate): every given condition must hold.
+ */
+export const RungFilter = Type.Object(
+  {
+    /** Only these short sides (`[480, 720, 1080]` drops the two lowest rungs of the default ladder). */
+    heights: Type.Optional(
+      Type.Array(Type.Integer({ minimum: 2, maximum: 4320 }), {
+        minItems: 1,
+        maxItems: MAX_LADDER_RUNGS,
+        uniqueItems: true,
+      }),
+    ),
+    minHeight: Type.Optional(Type.Integer({ minimum: 2, maximum: 4320 })),
+    maxHeight: Type.Optional(Type.Integer({ minimum: 2, maximum: 4320 })),
+    maxBitrateKbps: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type RungFilter = Static<typeof RungFilter>;
+
+/**
+ * A ladder served from another one's encode by filtering its manifests: no re-encode, the same
+ * segments. What `POST /api/v1/ladders` takes for one; the catalog stores it with the rungs it keeps.
+ */
+export const DerivedLadderDefinition = Type.Object(
+  {
+    id: LadderId,
+    description: Type.Optional(Type.String({ maxLength: 500 })),
+    /** An encoded (not derived) ladder; its newest version when `version` is absent. */
+    derivedFrom: Type.Object(
+      { ladderId: LadderId, version: Type.Optional(Type.Integer({ minimum: 1 })) },
+      { additionalProperties: false },
+    ),
+    filter: RungFilter,
+  },
+  { additionalProperties: false },
+);
+export type DerivedLadderDefinition = Static<typeof DerivedLadderDefinition>;
+
+/** Whether a rung (short side, average video kbps) passes `filter`. */
+export function keepsRung(
+  filter: RungFilter,
+  rung: { shortSide: number; videoBitrateKbps: number },
+): boolean {
+  return (
+    (filter.heights === undefined || filter.heights.includes(rung.shortSide)) &&
+    (filter.minHeight === undefined || rung.shortSide >= filter.minHeight) &&
+    (filter.maxHeight === undefined || rung.shortSide <= filter.maxHeight) &&
+    (filter.maxBitrateKbps === undefined || rung.videoBitrateKbps <= filter.maxBitrateKbps)
+  );
+}
+
 const X26X_PRESETS = [
   'ultrafast',
   'superfast',
@@ -119,6 +173,23 @@ function semanticIssues(definition: LadderDefinition): ValidationIssue[] {
 }
 
 const validateDefinition = createValidator(LadderDefinition);
+const validateDerived = createValidator(DerivedLadderDefinition);
+
+/** `value` as a derived ladder definition, or a 400 `ERR_VALIDATION` naming every offending field. */
+export function parseDerivedLadderDefinition(value: unknown): DerivedLadderDefinition {
+  const checked = validateDerived(value);
+  if (checked.ok) return checked.value;
+  throw new AppError(
+    'ERR_VALIDATION',
+    `invalid derived ladder: ${describeIssues(checked.issues)}`,
+    checked.issues,
+  );
+}
+
+/** A body naming `derivedFrom` is a derived ladder; anything else an encoded one. */
+export function isDerivedDefinition(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && 'derivedFrom' in value;
+}
 
 /**
  * `value` as a ladder definition, or a 400 `ERR_VALIDATION` naming every offending field: the schema's
@@ -136,6 +207,9 @@ export const StoredLadder = Type.Composite([
   Ladder,
   Type.Object({
     description: Type.Optional(Type.String()),
+    /** A derived ladder: served from this encoded ladder's renditions that pass `filter`; `rungs` are the ones kept. */
+    derivedFrom: Type.Optional(Type.Object({ ladderId: LadderId, version: Type.Integer({ minimum: 1 }) })),
+    filter: Type.Optional(RungFilter),
     /** The API key (or `streamloop` for built-in ladders) that created this version. */
     createdBy: Type.String(),
     createdAt: Type.String({ format: 'date-time' }),
