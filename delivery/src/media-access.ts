@@ -4,6 +4,7 @@
  * (so nobody without a token learns whether a video exists), the catalog last.
  */
 import { AppError } from '@streamloop/core/errors';
+import { scopeAllows } from './ladder-scope.js';
 import { type MediaRequest, parseMediaUri } from './media-path.js';
 import { checkTokenForVideo, type PlaybackClaims } from './playback-token.js';
 import type { VideoAvailability } from './video-availability.js';
@@ -34,6 +35,14 @@ export async function checkMediaAccess(rawUri: string, deps: MediaAccessDeps): P
       media.token === undefined
         ? 'media needs a playback token (?token=) from the playback API'
         : 'the playback token is not valid for this video',
+    );
+  }
+
+  const scope = check.claims.ladder;
+  if (scope !== undefined && !scopeAllows(scope, media.path)) {
+    return denied(
+      'ERR_TOKEN_INVALID',
+      `this playback token opens ladder '${scope.folder}'${scope.renditions === undefined ? '' : ` (${scope.renditions.join(', ')})`} of the video, not ${media.path}`,
     );
   }
 

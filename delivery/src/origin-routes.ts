@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '@streamloop/core/errors';
-import { MEDIA_URL_PREFIX } from '@streamloop/core/object-layout';
+import { DASH_MANIFEST, MASTER_PLAYLIST, MEDIA_URL_PREFIX } from '@streamloop/core/object-layout';
 import {
   type ByteRange,
   type ObjectInfo,
@@ -24,6 +24,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CmcdHarvest, CmcdMedia } from './cmcd-harvest.js';
 import type { DeliveryMetrics } from './delivery-metrics.js';
 import { parseRange } from './http-range.js';
+import { filterDashManifest, filterHlsMaster, type LadderScope } from './ladder-scope.js';
 import { rewriteManifest } from './manifest-rewrite.js';
 import { checkMediaAccess, type MediaAccess, type MediaAccessDeps } from './media-access.js';
 import type { MediaRequest } from './media-path.js';
@@ -58,7 +59,7 @@ export function registerOriginRoutes(app: FastifyInstance, deps: OriginRoutesDep
     // Media is fetched by players on any page; the token, not the origin, is the credential.
     reply.header('access-control-allow-origin', '*');
     if (access.media.type.kind === 'playlist') {
-      return sendPlaylist(request, reply, access.media, access.token, headOnly);
+      return sendPlaylist(request, reply, access.media, access.token, headOnly, access.claims.ladder);
     }
     return sendObject(request, reply, access.media, headOnly);
   };
@@ -98,10 +99,17 @@ export function registerOriginRoutes(app: FastifyInstance, deps: OriginRoutesDep
     media: MediaRequest,
     token: string,
     headOnly: boolean,
+    scope: LadderScope | undefined,
   ) {
     const object = await deps.objectStore.get(media.objectKey);
     if (object === null) throw new AppError('ERR_NOT_FOUND', `no ${media.path} for video ${media.videoId}`);
-    const text = (await readAtMost(object.body, MAX_PLAYLIST_BYTES, media.objectKey)).toString('utf8');
+    let text = (await readAtMost(object.body, MAX_PLAYLIST_BYTES, media.objectKey)).toString('utf8');
+    // A derived ladder's player sees only its renditions in the manifests it starts from.
+    if (scope?.renditions !== undefined) {
+      if (media.path === `${scope.folder}/${MASTER_PLAYLIST}`) text = filterHlsMaster(text, scope.renditions);
+      else if (media.path === `${scope.folder}/${DASH_MANIFEST}`)
+        text = filterDashManifest(text, scope.renditions);
+    }
     const body = Buffer.from(rewriteManifest(media.path, text, media.videoId, token), 'utf8');
     // The body differs per token, so its ETag is the hash of what is sent, not of the stored object.
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;

@@ -7,21 +7,27 @@
  * answer says `synthetic: true` and its token carries the mark, so the origin's CMCD beacons of that
  * playback are synthetic too and analytics keeps them out of real numbers. It grants nothing more.
  *
+ * `?ladder=<id>` (an API key of the video's owner only) serves another of the video's ladders: an
+ * encoded one it carries, or a derived one (playback-ladder.ts). Every token opens only the ladder it
+ * was issued for (ladder-scope.ts).
+ *
  * Pages on other sites call this route (the player SDK embedded anywhere), so public videos answer
  * with CORS, and the owner's playback restrictions decide which sites get a token.
  */
 
 import rateLimit from '@fastify/rate-limit';
 import type { Queryable } from '@streamloop/catalog/catalog';
-import { getVideo } from '@streamloop/catalog/video-repository';
 import { getPlaybackRestrictions } from '@streamloop/catalog/playback-restrictions-repository';
+import { getVideo } from '@streamloop/catalog/video-repository';
 import { AppError } from '@streamloop/core/errors';
-import { isOriginAllowed, originOfReferer } from '@streamloop/core/playback-restrictions';
+import { LADDER_ID_PATTERN } from '@streamloop/core/ids';
 import { mediaUrlPath, videoRelativePath } from '@streamloop/core/object-layout';
+import { isOriginAllowed, originOfReferer } from '@streamloop/core/playback-restrictions';
 import { PlaybackResponse } from '@streamloop/core/schemas/playback';
 import { VideoId } from '@streamloop/core/schemas/video';
 import { type ApiKeyOption, DEFAULT_OWNER, hasApiKey, toApiKeyAuth } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { choosePlaybackLadder } from './playback-ladder.js';
 import { createPlaybackToken } from './playback-token.js';
 
 export interface PublicRateLimit {
@@ -73,6 +79,18 @@ export function parseSyntheticParam(value: unknown): boolean {
     );
   }
   return parsed;
+}
+
+const LADDER_ID = new RegExp(LADDER_ID_PATTERN);
+
+/** `?ladder=<id>`: a ladder id, or a 400 naming the parameter. */
+export function parseLadderParam(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && LADDER_ID.test(value)) return value;
+  throw new AppError(
+    'ERR_VALIDATION',
+    `query parameter "ladder" must be one ladder id (lowercase letters, digits, dashes), got ${JSON.stringify(value).slice(0, 64)}`,
+  );
 }
 
 /** Chromium caps a cached preflight at 2 h; longer values buy nothing. */
@@ -145,16 +163,27 @@ export async function playbackRoutes(scope: FastifyInstance, deps: PlaybackRoute
       .send(),
   );
 
-  scope.get<{ Params: { id: string }; Querystring: { synthetic?: unknown } }>(
+  scope.get<{ Params: { id: string }; Querystring: { synthetic?: unknown; ladder?: unknown } }>(
     PLAYBACK_PATH,
     { schema: playbackSchema },
     async (request, reply): Promise<PlaybackResponse> => {
       const { id } = request.params;
       // Before the catalog: a malformed request costs no lookup.
       const synthetic = parseSyntheticParam(request.query.synthetic);
+      const ladderChoice = parseLadderParam(request.query.ladder);
       const video = await getVideo(deps.catalog, id);
       if (video === undefined) throw new AppError('ERR_NOT_FOUND', `no video with id ${id}`);
       const isOwnersKey = (owner: string) => owner === DEFAULT_OWNER || owner === video.owner;
+      if (ladderChoice !== undefined) {
+        // Which ladder a viewer gets is the owner's decision (a preview, an experiment), never a viewer's.
+        const principal = request.headers.authorization ? await auth.identify(request) : undefined;
+        if (principal === undefined || !isOwnersKey(principal.owner)) {
+          throw new AppError(
+            'ERR_FORBIDDEN',
+            `choosing a ladder (?ladder=) needs an API key of video ${id}'s owner`,
+          );
+        }
+      }
       if (video.playbackPolicy === 'signed') {
         // Only an app's backend plays a signed video: no page of any site may read the answer.
         reply.removeHeader('access-control-allow-origin');
@@ -183,16 +212,27 @@ export async function playbackRoutes(scope: FastifyInstance, deps: PlaybackRoute
           `video ${id} is ${video.status.replace('_', ' ')}, not ready to play`,
         );
       }
+      if (video.ladder === null)
+        throw new AppError('ERR_VIDEO_NOT_READY', `video ${id} has no published ladder`);
+      const chosen = await choosePlaybackLadder(
+        deps.catalog,
+        { ...video, ladder: video.ladder },
+        ladderChoice,
+      );
+      const ladder = chosen.record;
       // Whole seconds: the token carries seconds, and the response must state the same instant.
       const expiresAt = new Date((Math.floor(deps.now().getTime() / 1000) + deps.tokenTtlS) * 1000);
       const token = createPlaybackToken(
-        { videoId: id, expiresAt, ...(synthetic ? { synthetic: true as const } : {}) },
+        {
+          videoId: id,
+          expiresAt,
+          ...(synthetic ? { synthetic: true as const } : {}),
+          ...(chosen.scope === undefined ? {} : { ladder: chosen.scope }),
+        },
         deps.signingSecret,
       );
       // The body is a credential for this caller: no cache may keep or share it.
       reply.header('cache-control', 'no-store');
-      const ladder = video.ladder;
-      if (ladder === null) throw new AppError('ERR_VIDEO_NOT_READY', `video ${id} has no published ladder`);
       // Record paths are relative to the video's folder, which the token opens as a whole.
       const mediaUrl = (recordPath: string) =>
         `${mediaUrlPath(id, videoRelativePath(id, recordPath))}?token=${encodeURIComponent(token)}`;
@@ -201,8 +241,8 @@ export async function playbackRoutes(scope: FastifyInstance, deps: PlaybackRoute
         ...(ladder.dash === undefined ? {} : { dashUrl: mediaUrl(ladder.dash) }),
         expiresAt: expiresAt.toISOString(),
         variant: null,
-        ladderId: ladder.ladderId,
-        ladderVersion: ladder.ladderVersion,
+        ladderId: chosen.ladderId,
+        ladderVersion: chosen.ladderVersion,
         ...(synthetic ? { synthetic: true } : {}),
       };
     },

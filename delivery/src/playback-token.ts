@@ -5,6 +5,7 @@
  * Verifying never throws: every bad input is a value the caller turns into 403.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { LadderScope } from './ladder-scope.js';
 
 /** Long enough to watch a feature film with pauses; short enough that a leaked URL dies the same day. */
 export const DEFAULT_TOKEN_TTL_S = 6 * 60 * 60;
@@ -18,6 +19,8 @@ export interface PlaybackClaims {
   variant?: string;
   /** A simulated viewer's playback (`?synthetic=1`): every CMCD beacon of its requests is synthetic. */
   synthetic?: true;
+  /** What of the video the token opens: one ladder's folder, some of its renditions (ladder-scope.ts). */
+  ladder?: LadderScope;
 }
 
 export type TokenCheck =
@@ -33,6 +36,9 @@ interface WireClaims {
   var?: string;
   /** Present (always 1) only for a simulated viewer: a real viewer's token stays as short as before. */
   syn?: 1;
+  /** The ladder folder the token opens, and the renditions of it when not all. */
+  lf?: string;
+  lr?: string[];
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
@@ -44,6 +50,8 @@ export function createPlaybackToken(claims: PlaybackClaims, secret: string): str
     exp: Math.floor(claims.expiresAt.getTime() / 1000),
     ...(claims.variant === undefined ? {} : { var: claims.variant }),
     ...(claims.synthetic === true ? { syn: 1 as const } : {}),
+    ...(claims.ladder === undefined ? {} : { lf: claims.ladder.folder }),
+    ...(claims.ladder?.renditions === undefined ? {} : { lr: [...claims.ladder.renditions] }),
   };
   const payload = Buffer.from(JSON.stringify(wire), 'utf8').toString('base64url');
   return `${payload}.${sign(payload, secret).toString('base64url')}`;
@@ -93,15 +101,21 @@ function parseClaims(payload: string): PlaybackClaims | undefined {
     return undefined;
   }
   if (typeof wire !== 'object' || wire === null) return undefined;
-  const { v, exp, var: variant, syn } = wire as Partial<Record<keyof WireClaims, unknown>>;
+  const { v, exp, var: variant, syn, lf, lr } = wire as Partial<Record<keyof WireClaims, unknown>>;
   if (typeof v !== 'string' || v === '' || !Number.isSafeInteger(exp)) return undefined;
   if (variant !== undefined && typeof variant !== 'string') return undefined;
   if (syn !== undefined && syn !== 1) return undefined;
+  if (lf !== undefined && (typeof lf !== 'string' || lf === '')) return undefined;
+  if (lr !== undefined && (lf === undefined || !Array.isArray(lr) || !lr.every((r) => typeof r === 'string')))
+    return undefined;
   return {
     videoId: v,
     expiresAt: new Date((exp as number) * 1000),
     ...(variant === undefined ? {} : { variant }),
     ...(syn === 1 ? { synthetic: true as const } : {}),
+    ...(lf === undefined
+      ? {}
+      : { ladder: { folder: lf, ...(lr === undefined ? {} : { renditions: lr as string[] }) } }),
   };
 }
 

@@ -126,7 +126,8 @@ describe('GET /api/v1/videos/:id/playback', () => {
     const token = new URL(body.manifestUrl, 'http://origin').searchParams.get('token');
     expect(verifyPlaybackToken(token, SIGNING_SECRET, now)).toEqual({
       kind: 'ok',
-      claims: { videoId: video.id, expiresAt: new Date(body.expiresAt) },
+      // It opens the ladder it was issued for, nothing else of the video (playback-ladders.test.ts).
+      claims: { videoId: video.id, expiresAt: new Date(body.expiresAt), ladder: { folder: 'default' } },
     });
   });
 
@@ -152,7 +153,12 @@ describe('GET /api/v1/videos/:id/playback', () => {
       const token = new URL(body.manifestUrl, 'http://origin').searchParams.get('token');
       expect(verifyPlaybackToken(token, SIGNING_SECRET, now)).toEqual({
         kind: 'ok',
-        claims: { videoId: video.id, expiresAt: new Date(body.expiresAt), ...mark },
+        claims: {
+          videoId: video.id,
+          expiresAt: new Date(body.expiresAt),
+          ladder: { folder: 'default' },
+          ...mark,
+        },
       });
     },
   );

@@ -12,6 +12,7 @@ import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_LADDER } from '@streamloop/core/ladders';
 import {
+  AUDIO_FOLDER,
   DASH_MANIFEST,
   ladderFolder,
   MASTER_PLAYLIST,
@@ -21,7 +22,7 @@ import {
   thumbnailFile,
 } from '@streamloop/core/object-layout';
 import type { Ladder, LadderRecord } from '@streamloop/core/schemas/ladder';
-import { AUDIO_FOLDER, ENCODER_PLAYLIST, type EncodeOptions, runEncode } from './ffmpeg-command.js';
+import { ENCODER_PLAYLIST, type EncodeOptions, runEncode } from './ffmpeg-command.js';
 import { fitLadder, outputFrameRate } from './fit-ladder.js';
 import { dashManifest } from './packaging/dash-manifest.js';
 import {

@@ -10,7 +10,7 @@
 
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { POSTER, THUMBNAIL_PATTERN } from '@streamloop/core/object-layout';
+import { AUDIO_FOLDER, POSTER, THUMBNAIL_PATTERN } from '@streamloop/core/object-layout';
 import type { Rendition, VideoCodec } from '@streamloop/core/schemas/ladder';
 import ffmpeg from 'fluent-ffmpeg';
 import { STORYBOARD_PATTERN, type StoryboardPlan, storyboardFilter } from './packaging/storyboard.js';
@@ -185,7 +185,6 @@ export interface ThumbnailPlan {
 }
 
 /** Where the encoder writes: `<outputDir>/<rendition>/seg_000.m4s`, its init as `init_<n>.mp4`. */
-export const AUDIO_FOLDER = 'audio';
 export const ENCODER_PLAYLIST = 'encoder.m3u8';
 
 /** The arguments of the encode, in fluent-ffmpeg's terms (pure: tests read it). */

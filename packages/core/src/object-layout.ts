@@ -83,6 +83,8 @@ export const MASTER_PLAYLIST = 'master.m3u8';
 export const DASH_MANIFEST = 'manifest.mpd';
 export const POSTER = 'poster.jpg';
 export const THUMBNAIL_FOLDER = 'thumbs';
+/** The one audio rendition every video rendition of a ladder plays with. */
+export const AUDIO_FOLDER = 'audio';
 /** ffmpeg's image2 pattern, relative to the ladder folder. */
 export const THUMBNAIL_PATTERN = `${THUMBNAIL_FOLDER}/t_%05d.jpg`;
 /** Thumbnail number `index` (at `index × intervalSec` seconds): `thumbs/t_00006.jpg`. */
