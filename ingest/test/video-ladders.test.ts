@@ -8,39 +8,15 @@ import { createLadderVersion } from '@streamloop/catalog/ladder-repository';
 import { insertVideo } from '@streamloop/catalog/video-repository';
 import { DEFAULT_LADDER } from '@streamloop/core/ladders';
 import type { TranscodeJob } from '@streamloop/core/schemas/job';
-import type { LadderRecord } from '@streamloop/core/schemas/ladder';
-import { eventually, uniqueName } from '@streamloop/core/testing';
+import { eventually, makeLadderRecord, makePackagedRendition, uniqueName } from '@streamloop/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedIngest, startEmbeddedIngest } from './embedded-fixture.js';
 import { API_KEY, callJson, recordJobs } from './helpers.js';
 
-const primary: LadderRecord = {
-  ladderId: 'default',
-  ladderVersion: 2,
-  master: 'default/master.m3u8',
-  poster: 'default/poster.jpg',
-  storyboard: 'default/storyboard.vtt',
-  frameRate: 30,
-  renditions: [
-    {
-      name: '360p',
-      codec: 'h264',
-      profile: 'main',
-      videoBitrateKbps: 800,
-      maxrateKbps: 856,
-      bufsizeKbps: 1200,
-      width: 640,
-      height: 360,
-      shortSide: 360,
-      codecs: 'avc1.4d401e',
-      peakBitrate: 900_000,
-      averageBitrate: 800_000,
-      playlist: 'default/360p/index.m3u8',
-      iframePlaylist: 'default/360p/iframes.m3u8',
-      storageBytes: 4_000_000,
-    },
-  ],
-};
+const primary = makeLadderRecord({
+  renditions: [makePackagedRendition({ storageBytes: 4_000_000 })],
+  audio: undefined,
+});
 
 describe('ladders of a video', () => {
   let ingest: EmbeddedIngest;

@@ -1,5 +1,5 @@
 import type { LadderRecord } from '@streamloop/core/schemas/ladder';
-import { uniqueName } from '@streamloop/core/testing';
+import { makeLadderRecord, uniqueName } from '@streamloop/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Catalog, CatalogConflictError } from '../src/catalog.js';
 import { listMigrations } from '../src/migrate.js';
@@ -32,43 +32,6 @@ export interface CatalogUnderTest {
 export type OpenCatalog = () => Promise<CatalogUnderTest>;
 
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-
-/** A record as transcode publishes one (the catalog cannot run transcode: it is one of its dependencies). */
-const makeLadderRecord = (overrides: Partial<LadderRecord> = {}): LadderRecord => ({
-  ladderId: 'default',
-  ladderVersion: 2,
-  master: 'default/master.m3u8',
-  dash: 'default/manifest.mpd',
-  poster: 'default/poster.jpg',
-  storyboard: 'default/storyboard.vtt',
-  thumbnails: { intervalSec: 2, count: 3, pattern: 'default/thumbs/t_%05d.jpg' },
-  frameRate: 30,
-  renditions: [
-    {
-      name: '360p',
-      codec: 'h264',
-      profile: 'main',
-      videoBitrateKbps: 800,
-      maxrateKbps: 856,
-      bufsizeKbps: 1200,
-      width: 640,
-      height: 360,
-      shortSide: 360,
-      codecs: 'avc1.4d401e',
-      peakBitrate: 900_000,
-      averageBitrate: 780_000,
-      playlist: 'default/360p/index.m3u8',
-      iframePlaylist: 'default/360p/iframes.m3u8',
-    },
-  ],
-  audio: {
-    codecs: 'mp4a.40.2',
-    peakBitrate: 99_000,
-    averageBitrate: 96_000,
-    playlist: 'default/audio/index.m3u8',
-  },
-  ...overrides,
-});
 
 export function describeCatalogContract(label: string, open: OpenCatalog): void {
   describe(label, () => {

@@ -1,5 +1,6 @@
 import { DEFAULT_LADDER } from '@streamloop/core/ladders';
 import type { LadderRecord } from '@streamloop/core/schemas/ladder';
+import { makeLadderRecord, makePackagedRendition } from '@streamloop/core/testing';
 import { describe, expect, it } from 'vitest';
 import type { Catalog } from '../src/catalog.js';
 import { createLadderVersion, seedLadders } from '../src/ladder-repository.js';
@@ -27,39 +28,16 @@ const jobFor = (videoId: string, id: string, version: number): LadderJob => ({
   ladder: { id, version },
 });
 
+/** A published record of `ladderId` whose 240p, 360p and audio store `bytes`. */
 const record = (ladderId: string, bytes: [number, number, number]): LadderRecord => {
-  const rendition = (name: string, storageBytes: number) => ({
-    name,
-    codec: 'h264' as const,
-    profile: 'high',
-    videoBitrateKbps: 500,
-    maxrateKbps: 535,
-    bufsizeKbps: 750,
-    width: 640,
-    height: 360,
-    shortSide: 360,
-    codecs: 'avc1.640028',
-    peakBitrate: 600_000,
-    averageBitrate: 500_000,
-    playlist: `${ladderId}/${name}/index.m3u8`,
-    iframePlaylist: `${ladderId}/${name}/iframes.m3u8`,
-    storageBytes,
-  });
+  const base = makeLadderRecord({ ladderId, ladderVersion: 1 });
   return {
-    ladderId,
-    ladderVersion: 1,
-    master: `${ladderId}/master.m3u8`,
-    poster: `${ladderId}/poster.jpg`,
-    storyboard: `${ladderId}/storyboard.vtt`,
-    frameRate: 30,
-    renditions: [rendition('240p', bytes[0]), rendition('360p', bytes[1])],
-    audio: {
-      codecs: 'mp4a.40.2',
-      peakBitrate: 96_000,
-      averageBitrate: 96_000,
-      playlist: `${ladderId}/audio/index.m3u8`,
-      storageBytes: bytes[2],
-    },
+    ...base,
+    renditions: [
+      makePackagedRendition({ name: '240p', shortSide: 240, storageBytes: bytes[0] }, ladderId),
+      makePackagedRendition({ name: '360p', storageBytes: bytes[1] }, ladderId),
+    ],
+    audio: { ...base.audio!, storageBytes: bytes[2] },
   };
 };
 

@@ -9,6 +9,7 @@ import type { LogLevel } from './config.js';
 import { reasonOf } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Beacon } from './schemas/beacon.js';
+import type { LadderRecord, PackagedRendition } from './schemas/ladder.js';
 
 /** A loopback port free right now, for a process a test starts itself (a private broker, a stub). */
 export function freePort(): Promise<number> {
@@ -169,4 +170,55 @@ export async function waitUntilVideoReady(
     },
     { timeoutMs, intervalMs: 500 },
   );
+}
+
+/** A 360p H.264 rendition as transcode publishes one, in `folder` (the ladder's id). */
+export function makePackagedRendition(
+  overrides: Partial<PackagedRendition> = {},
+  folder = 'default',
+): PackagedRendition {
+  const name = overrides.name ?? '360p';
+  return {
+    name,
+    codec: 'h264',
+    profile: 'main',
+    videoBitrateKbps: 800,
+    maxrateKbps: 856,
+    bufsizeKbps: 1200,
+    width: 640,
+    height: 360,
+    shortSide: 360,
+    codecs: 'avc1.4d401e',
+    peakBitrate: 900_000,
+    averageBitrate: 780_000,
+    playlist: `${folder}/${name}/index.m3u8`,
+    iframePlaylist: `${folder}/${name}/iframes.m3u8`,
+    ...overrides,
+  };
+}
+
+/**
+ * A ladder record as transcode publishes one, for tests of what reads records (catalog, delivery,
+ * ingest) without running an encode: paths in the folder of `overrides.ladderId` (`default`).
+ */
+export function makeLadderRecord(overrides: Partial<LadderRecord> = {}): LadderRecord {
+  const folder = overrides.ladderId ?? 'default';
+  return {
+    ladderId: folder,
+    ladderVersion: 2,
+    master: `${folder}/master.m3u8`,
+    dash: `${folder}/manifest.mpd`,
+    poster: `${folder}/poster.jpg`,
+    storyboard: `${folder}/storyboard.vtt`,
+    thumbnails: { intervalSec: 2, count: 3, pattern: `${folder}/thumbs/t_%05d.jpg` },
+    frameRate: 30,
+    renditions: [makePackagedRendition({}, folder)],
+    audio: {
+      codecs: 'mp4a.40.2',
+      peakBitrate: 99_000,
+      averageBitrate: 96_000,
+      playlist: `${folder}/audio/index.m3u8`,
+    },
+    ...overrides,
+  };
 }
