@@ -62,7 +62,8 @@ export const DEFAULT_ALPHA = 0.05;
 export const DEFAULT_MIXING_RELATIVE_SD = 0.1;
 export const DEFAULT_MIN_VIEWERS_PER_ARM = 100;
 
-const VACUOUS: AlwaysValid = { pValue: 1, lower: -Infinity, upper: Infinity };
+// Before any look: a relative lift cannot fall below −100 %.
+const VACUOUS: AlwaysValid = { pValue: 1, lower: -1, upper: Infinity };
 
 /** log(T / C) and its delta-method variance (both arms' values > 0). */
 export function logRatio(control: ArmEstimate, treatment: ArmEstimate): { value: number; variance: number } {
@@ -96,7 +97,7 @@ export function compareArms(
     ...base,
     relativeLift: control.value === 0 ? Number.NaN : treatment.value / control.value - 1,
     logRatioStandardError: Number.NaN,
-    fixedHorizon: { pValue: 1, lower: -Infinity, upper: Infinity },
+    fixedHorizon: { pValue: 1, lower: -1, upper: Infinity },
     alwaysValid: previous ?? VACUOUS,
     looked: false,
     noLookReason: reason,

@@ -14,8 +14,9 @@ describe('guardrails: sequential non-inferiority with a relative margin', () => 
     { worse: 'lower', lower: -0.4, upper: -0.15, status: 'breached' },
     { worse: 'lower', lower: -0.08, upper: 0.2, status: 'ok' },
     { worse: 'lower', lower: -0.2, upper: 0, status: 'inconclusive' },
-    // Before any look the interval is (−∞, ∞).
-    { worse: 'higher', lower: -Infinity, upper: Infinity, status: 'inconclusive' },
+    // Before any look the interval is [−100 %, ∞).
+    { worse: 'higher', lower: -1, upper: Infinity, status: 'inconclusive' },
+    { worse: 'lower', lower: -1, upper: Infinity, status: 'inconclusive' },
   ] as const)('$worse is worse, lift in [$lower, $upper] → $status', ({ worse, lower, upper, status }) => {
     const verdict = guardrailVerdict({ margin: 0.1, worse }, interval(lower, upper));
     expect(verdict.status).toBe(status);

@@ -46,6 +46,15 @@ describe('lift vs control', () => {
     expect(lift.alwaysValid).toEqual(previous);
   });
 
+  test('a look skipped before any other leaves [−100 %, ∞), and the next look starts from it cleanly', () => {
+    const skipped = compareArms(arm({ viewers: 10 }), arm({ viewers: 10 }));
+    expect(skipped.alwaysValid).toEqual({ pValue: 1, lower: -1, upper: Infinity });
+    const next = compareArms(arm(), arm({ value: 0.6, variance: 0.0009 }), {}, skipped.alwaysValid);
+    // The same numbers as the first look computed by hand above.
+    expect(next.alwaysValid.lower).toBeCloseTo(-0.0237945358, 8);
+    expect(next.alwaysValid.upper).toBeCloseTo(0.4750993032, 8);
+  });
+
   test('refuses a bad alpha or mixing scale', () => {
     expect(() => compareArms(arm(), arm(), { alpha: 0 })).toThrow(expect.objectContaining({ field: 'alpha' }));
     expect(() => compareArms(arm(), arm(), { mixingRelativeSd: 0 })).toThrow(
