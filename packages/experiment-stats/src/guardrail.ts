@@ -46,7 +46,12 @@ export function guardrailVerdict(guardrail: Guardrail, lift: Pick<Lift, 'alwaysV
   const margin = percent(guardrail.margin);
   const range = `harm in [${percent(harmLower)}, ${percent(harmUpper)}]`;
   if (harmLower > guardrail.margin)
-    return { status: 'breached', harmLower, harmUpper, reason: `${range}, entirely beyond the ${margin} margin` };
+    return {
+      status: 'breached',
+      harmLower,
+      harmUpper,
+      reason: `${range}, entirely beyond the ${margin} margin`,
+    };
   if (harmUpper < guardrail.margin)
     return { status: 'ok', harmLower, harmUpper, reason: `${range}, entirely within the ${margin} margin` };
   return { status: 'inconclusive', harmLower, harmUpper, reason: `${range} straddles the ${margin} margin` };

@@ -17,7 +17,7 @@
 import { standardNormalQuantile } from './distributions.js';
 import { checkFinite, checkProbability, StatsInputError } from './errors.js';
 import type { Interval } from './lift.js';
-import { type ArmMoments, type ArmEstimate, ratioEstimate } from './viewer-metric.js';
+import { type ArmEstimate, type ArmMoments, ratioEstimate } from './viewer-metric.js';
 
 export interface QuantileEstimate extends ArmEstimate, Interval {
   /** Views pooled. */

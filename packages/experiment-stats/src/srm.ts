@@ -30,7 +30,8 @@ export function sampleRatioMismatch(observed: readonly number[], shares: readonl
       throw new StatsInputError(`observed[${i}]`, `must be an integer ≥ 0, got ${count}`);
   });
   shares.forEach((share, i) => {
-    if (!(share > 0 && share < 1)) throw new StatsInputError(`shares[${i}]`, `must be in (0, 1), got ${share}`);
+    if (!(share > 0 && share < 1))
+      throw new StatsInputError(`shares[${i}]`, `must be in (0, 1), got ${share}`);
   });
   const sum = shares.reduce((a, b) => a + b, 0);
   if (Math.abs(sum - 1) > SHARE_TOLERANCE) throw new StatsInputError('shares', `add up to ${sum}, not 1`);

@@ -45,15 +45,24 @@ describe('A/A experiments (synthetic, fast mode)', () => {
     const k = runs.filter(count).length;
     const { lower, upper } = wilsonInterval(k, runs.length);
     const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
-    return { k, rate: k / runs.length, text: `${k}/${runs.length} = ${pct(k / runs.length)} (95 % Wilson ${pct(lower)}–${pct(upper)})` };
+    return {
+      k,
+      rate: k / runs.length,
+      text: `${k}/${runs.length} = ${pct(k / runs.length)} (95 % Wilson ${pct(lower)}–${pct(upper)})`,
+    };
   };
 
-  test.each(METRIC_NAMES.map((metric) => [metric]))('%s: declared significant in ≤ 5 % of A/A runs', (metric: MetricName) => {
-    const declared = share((run) => run.alwaysValid[metric].pValue <= ALPHA);
-    const naive = share((run) => run.naivelySignificant[metric]);
-    console.log(`A/A ${metric}: always-valid ${declared.text}; peeking at a one-look z-test: ${naive.text}`);
-    expect(declared.rate).toBeLessThanOrEqual(0.05);
-  });
+  test.each(METRIC_NAMES.map((metric) => [metric]))(
+    '%s: declared significant in ≤ 5 % of A/A runs',
+    (metric: MetricName) => {
+      const declared = share((run) => run.alwaysValid[metric].pValue <= ALPHA);
+      const naive = share((run) => run.naivelySignificant[metric]);
+      console.log(
+        `A/A ${metric}: always-valid ${declared.text}; peeking at a one-look z-test: ${naive.text}`,
+      );
+      expect(declared.rate).toBeLessThanOrEqual(0.05);
+    },
+  );
 
   test('any metric: how often at least one of the five is declared (printed; the five are not one test)', () => {
     const any = share((run) => METRIC_NAMES.some((metric) => run.alwaysValid[metric].pValue <= ALPHA));
@@ -63,7 +72,9 @@ describe('A/A experiments (synthetic, fast mode)', () => {
 
   test('peeking at a one-look test instead would not have passed: the check has teeth', () => {
     // The same runs, read the naive way: a z-test at each look, stop at the first p < 0.05.
-    const worst = Math.max(...METRIC_NAMES.map((metric) => share((run) => run.naivelySignificant[metric]).rate));
+    const worst = Math.max(
+      ...METRIC_NAMES.map((metric) => share((run) => run.naivelySignificant[metric]).rate),
+    );
     expect(worst).toBeGreaterThan(0.05);
   });
 

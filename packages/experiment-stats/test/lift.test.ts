@@ -2,7 +2,12 @@ import { describe, expect, test } from 'vitest';
 import { compareArms, isSignificant } from '../src/lift.js';
 import type { ArmEstimate } from '../src/viewer-metric.js';
 
-const arm = (overrides: Partial<ArmEstimate> = {}): ArmEstimate => ({ value: 0.5, variance: 0.0004, viewers: 1000, ...overrides });
+const arm = (overrides: Partial<ArmEstimate> = {}): ArmEstimate => ({
+  value: 0.5,
+  variance: 0.0004,
+  viewers: 1000,
+  ...overrides,
+});
 
 describe('lift vs control', () => {
   test('relative lift, fixed-horizon interval and always-valid interval, by hand', () => {
@@ -56,7 +61,9 @@ describe('lift vs control', () => {
   });
 
   test('refuses a bad alpha or mixing scale', () => {
-    expect(() => compareArms(arm(), arm(), { alpha: 0 })).toThrow(expect.objectContaining({ field: 'alpha' }));
+    expect(() => compareArms(arm(), arm(), { alpha: 0 })).toThrow(
+      expect.objectContaining({ field: 'alpha' }),
+    );
     expect(() => compareArms(arm(), arm(), { mixingRelativeSd: 0 })).toThrow(
       expect.objectContaining({ field: 'mixingRelativeSd' }),
     );

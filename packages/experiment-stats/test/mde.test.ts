@@ -36,10 +36,18 @@ describe('minimum detectable effect and the sample it needs', () => {
 
   test('always-valid sample: the effect that SE 0.05 detects needs 1×, at SE 0.1 4× the viewers', () => {
     const detectable = 0.21770215588401318; // from the hand computation above
-    expect(sampleForMde(detectable, { standardError: 0.05, viewers: 1000 }, sequential).scale).toBeCloseTo(1, 6);
-    expect(sampleForMde(detectable, { standardError: 0.1, viewers: 250 }, sequential).scale).toBeCloseTo(4, 5);
+    expect(sampleForMde(detectable, { standardError: 0.05, viewers: 1000 }, sequential).scale).toBeCloseTo(
+      1,
+      6,
+    );
+    expect(sampleForMde(detectable, { standardError: 0.1, viewers: 250 }, sequential).scale).toBeCloseTo(
+      4,
+      5,
+    );
     // A decrease of the same log size is the same problem.
-    expect(sampleForMde(-0.1787811205162631, { standardError: 0.05, viewers: 1000 }, sequential).scale).toBeCloseTo(1, 6);
+    expect(
+      sampleForMde(-0.1787811205162631, { standardError: 0.05, viewers: 1000 }, sequential).scale,
+    ).toBeCloseTo(1, 6);
   });
 
   test.each([

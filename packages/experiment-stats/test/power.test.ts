@@ -9,7 +9,13 @@
 import { describe, expect, test } from 'vitest';
 import { wilsonInterval } from './helpers/arm-metrics.js';
 import { planFromPilot, runAtPlannedSize } from './helpers/power.js';
-import { cheaperEncode, controlLadder, mixedAudience, POWER_SHARES, withoutLowRungs } from './helpers/scenarios.js';
+import {
+  cheaperEncode,
+  controlLadder,
+  mixedAudience,
+  POWER_SHARES,
+  withoutLowRungs,
+} from './helpers/scenarios.js';
 
 const RUNS = 100;
 /** Its planned sample is ~3× larger; 50 runs keep the file near a minute of CPU (bench: 400). */
@@ -20,12 +26,21 @@ const pct = (k: number, n: number) => {
 };
 
 describe('power at the sample the MDE calculation asks for (synthetic, fast mode)', () => {
-  test('dropping the two lowest rungs on an audience with 3G viewers: worse rebuffering found, guardrail stops the arm', { timeout: 300_000 }, () => {
+  test('dropping the two lowest rungs on an audience with 3G viewers: worse rebuffering found, guardrail stops the arm', {
+    timeout: 300_000,
+  }, () => {
     const arms = [
       { name: 'control', ladder: controlLadder, share: 0.5 },
       { name: 'no-240p-360p', ladder: withoutLowRungs, share: 0.5 },
     ];
-    const plan = planFromPilot({ audience: mixedAudience(4000, POWER_SHARES), seed: 1, arms, metric: 'rebufferRatio', withGuardrail: true, planFor: 'pilot-lower-bound' });
+    const plan = planFromPilot({
+      audience: mixedAudience(4000, POWER_SHARES),
+      seed: 1,
+      arms,
+      metric: 'rebufferRatio',
+      withGuardrail: true,
+      planFor: 'pilot-lower-bound',
+    });
     console.log('plan (rebuffer ratio, drop two lowest rungs):', plan);
     expect(plan.effect).toBeGreaterThan(0.1);
     const result = runAtPlannedSize({
@@ -37,16 +52,28 @@ describe('power at the sample the MDE calculation asks for (synthetic, fast mode
       direction: 'higher',
       guardrailMetric: 'rebufferRatio',
     });
-    console.log(`worse rebuffering detected ${pct(result.detected, RUNS)}; detected and guardrail breached ${pct(result.detectedAndStopped, RUNS)}`, result.guardrail);
+    console.log(
+      `worse rebuffering detected ${pct(result.detected, RUNS)}; detected and guardrail breached ${pct(result.detectedAndStopped, RUNS)}`,
+      result.guardrail,
+    );
     expect(result.detectedAndStopped / RUNS).toBeGreaterThanOrEqual(0.8);
   });
 
-  test('a 20 % cheaper encode at the same declared ladder: found cheaper on bits per viewer-hour, rebuffer guardrail not breached', { timeout: 300_000 }, () => {
+  test('a 20 % cheaper encode at the same declared ladder: found cheaper on bits per viewer-hour, rebuffer guardrail not breached', {
+    timeout: 300_000,
+  }, () => {
     const arms = [
       { name: 'control', ladder: controlLadder, share: 0.5 },
       { name: 'cheaper-encode', ladder: cheaperEncode, share: 0.5 },
     ];
-    const plan = planFromPilot({ audience: mixedAudience(4000, POWER_SHARES), seed: 2, arms, metric: 'bitsPerViewerHour', withGuardrail: false, planFor: 'pilot-lower-bound' });
+    const plan = planFromPilot({
+      audience: mixedAudience(4000, POWER_SHARES),
+      seed: 2,
+      arms,
+      metric: 'bitsPerViewerHour',
+      withGuardrail: false,
+      planFor: 'pilot-lower-bound',
+    });
     console.log('plan (bits per viewer-hour, cheaper encode):', plan);
     expect(plan.effect).toBeLessThan(-0.1);
     const result = runAtPlannedSize({
@@ -58,7 +85,10 @@ describe('power at the sample the MDE calculation asks for (synthetic, fast mode
       direction: 'lower',
       guardrailMetric: 'rebufferRatio',
     });
-    console.log(`cheaper detected ${pct(result.detected, CHEAPER_RUNS)}; rebuffer guardrail`, result.guardrail);
+    console.log(
+      `cheaper detected ${pct(result.detected, CHEAPER_RUNS)}; rebuffer guardrail`,
+      result.guardrail,
+    );
     expect(result.detected / CHEAPER_RUNS).toBeGreaterThanOrEqual(0.8);
     expect(result.guardrail.breached / CHEAPER_RUNS).toBeLessThanOrEqual(0.05);
   });

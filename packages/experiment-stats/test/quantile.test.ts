@@ -40,8 +40,12 @@ describe('p95 with a viewer-clustered Woodruff interval', () => {
 
   test('bad input names the field', () => {
     expect(() => quantileEstimate([[1], []], 0.95)).not.toThrow();
-    expect(() => quantileEstimate([], 0.95)).toThrow(expect.objectContaining({ code: 'ERR_STATS_INPUT', field: 'viewers' }));
-    expect(() => quantileEstimate([[1, Number.NaN]], 0.95)).toThrow(expect.objectContaining({ field: 'viewers[0][1]' }));
+    expect(() => quantileEstimate([], 0.95)).toThrow(
+      expect.objectContaining({ code: 'ERR_STATS_INPUT', field: 'viewers' }),
+    );
+    expect(() => quantileEstimate([[1, Number.NaN]], 0.95)).toThrow(
+      expect.objectContaining({ field: 'viewers[0][1]' }),
+    );
     expect(() => quantileEstimate([[1]], 1)).toThrow(expect.objectContaining({ field: 'p' }));
   });
 });

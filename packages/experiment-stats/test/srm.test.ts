@@ -8,7 +8,13 @@ describe('sample-ratio mismatch (χ² goodness of fit)', () => {
     // χ² = 2 · 200² / 5000 = 16; P(χ²₁ > 16) = 2 (1 − Φ(4)) = 6.334248e-5.
     { observed: [5200, 4800], shares: [0.5, 0.5], chiSquare: 16, pValue: 6.334248367e-5, flagged: true },
     // Three arms, E = 333.3: χ² = (6.67² + 2 · 3.33²) / 333.3 = 0.2; P(χ²₂ > x) = e^(−x/2) = 0.9048374.
-    { observed: [340, 330, 330], shares: [1 / 3, 1 / 3, 1 / 3], chiSquare: 0.2, pValue: 0.904837418, flagged: false },
+    {
+      observed: [340, 330, 330],
+      shares: [1 / 3, 1 / 3, 1 / 3],
+      chiSquare: 0.2,
+      pValue: 0.904837418,
+      flagged: false,
+    },
     // 90/10 split seen as 880/120: E = 900, 100; χ² = 400/900 + 400/100 = 4.444…; 2 (1 − Φ(2.1081851)) = 0.0350150.
     { observed: [880, 120], shares: [0.9, 0.1], chiSquare: 40 / 9, pValue: 0.035014981, flagged: false },
   ])('$observed against $shares', ({ observed, shares, chiSquare, pValue, flagged }) => {

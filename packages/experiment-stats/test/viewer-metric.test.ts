@@ -32,7 +32,10 @@ describe('ratio metrics at the viewer level (delta method)', () => {
       armMoments([{ numerator: 10, denominator: 10 }, ...Array(9).fill({ numerator: 0, denominator: 10 })]),
     );
     const independent = ratioEstimate(
-      armMoments([...Array(10).fill({ numerator: 1, denominator: 1 }), ...Array(90).fill({ numerator: 0, denominator: 1 })]),
+      armMoments([
+        ...Array(10).fill({ numerator: 1, denominator: 1 }),
+        ...Array(90).fill({ numerator: 0, denominator: 1 }),
+      ]),
     );
     // Clustered, by hand: x = (10, 0 × 9), y ≡ 10: s_xx = (81 + 9 · 1) / 9 = 10, s_yy = s_xy = 0,
     // Var = 10 / (10 · 100) = 0.01. Independent: s_xx = (10 · 0.81 + 90 · 0.01) / 99 = 9 / 99,
@@ -44,8 +47,20 @@ describe('ratio metrics at the viewer level (delta method)', () => {
   });
 
   test.each([
-    [[{ numerator: 1, denominator: -1 }, { numerator: 1, denominator: 1 }], 'viewers[0].denominator'],
-    [[{ numerator: Number.NaN, denominator: 1 }, { numerator: 1, denominator: 1 }], 'viewers[0].numerator'],
+    [
+      [
+        { numerator: 1, denominator: -1 },
+        { numerator: 1, denominator: 1 },
+      ],
+      'viewers[0].denominator',
+    ],
+    [
+      [
+        { numerator: Number.NaN, denominator: 1 },
+        { numerator: 1, denominator: 1 },
+      ],
+      'viewers[0].numerator',
+    ],
   ])('bad viewer rows are refused with the field named (%#)', (rows, field) => {
     expect(() => armMoments(rows)).toThrow(StatsInputError);
     expect(() => armMoments(rows)).toThrow(field);
@@ -53,7 +68,9 @@ describe('ratio metrics at the viewer level (delta method)', () => {
 
   test('fewer than two viewers, or no denominator at all, has no variance to report', () => {
     const one = armMoments([{ numerator: 1, denominator: 1 }]);
-    expect(() => ratioEstimate(one)).toThrow(expect.objectContaining({ code: 'ERR_STATS_INPUT', field: 'arm.viewers' }));
+    expect(() => ratioEstimate(one)).toThrow(
+      expect.objectContaining({ code: 'ERR_STATS_INPUT', field: 'arm.viewers' }),
+    );
     const none = armMoments([
       { numerator: 0, denominator: 0 },
       { numerator: 0, denominator: 0 },

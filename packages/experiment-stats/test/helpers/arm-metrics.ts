@@ -1,7 +1,7 @@
 /** The metrics the proofs look at, computed per arm from simulated viewers with this package. */
 import type { Guardrail } from '../../src/guardrail.js';
-import { type AlwaysValid } from '../../src/mixture-sprt.js';
 import { compareArms, type Lift, type LiftOptions } from '../../src/lift.js';
+import type { AlwaysValid } from '../../src/mixture-sprt.js';
 import { quantileEstimate } from '../../src/quantile.js';
 import {
   type ArmEstimate,
@@ -14,7 +14,12 @@ import type { SimulatedViewer } from './simulated-experiment.js';
 
 const HOUR_MS = 3_600_000;
 
-export type MetricName = 'rebufferRatio' | 'bitsPerViewerHour' | 'startupMeanMs' | 'exitBeforeStart' | 'startupP95Ms';
+export type MetricName =
+  | 'rebufferRatio'
+  | 'bitsPerViewerHour'
+  | 'startupMeanMs'
+  | 'exitBeforeStart'
+  | 'startupP95Ms';
 
 export const METRIC_NAMES: readonly MetricName[] = [
   'rebufferRatio',
@@ -33,7 +38,10 @@ export const WORSE: Record<MetricName, Guardrail['worse']> = {
   startupP95Ms: 'higher',
 };
 
-function ratioOf(viewers: readonly SimulatedViewer[], pick: (v: SimulatedViewer) => ViewerAggregate): ArmEstimate {
+function ratioOf(
+  viewers: readonly SimulatedViewer[],
+  pick: (v: SimulatedViewer) => ViewerAggregate,
+): ArmEstimate {
   return ratioEstimate(armMoments(viewers.map(pick)));
 }
 

@@ -4,9 +4,9 @@
  * sample size, then fresh experiments of that size are run and counted.
  */
 import type { Audience } from '@streamloop/playback-model/audience';
-import { type GuardrailStatus } from '../../src/guardrail.js';
+import type { GuardrailStatus } from '../../src/guardrail.js';
 import { sampleForMde } from '../../src/mde.js';
-import { look, type MetricName, METRIC_NAMES } from './arm-metrics.js';
+import { look, METRIC_NAMES, type MetricName } from './arm-metrics.js';
 import { type ExperimentRun, runExperiment } from './run-experiment.js';
 import { type SimulatedArm, simulateExperiment } from './simulated-experiment.js';
 
@@ -48,7 +48,12 @@ export function planFromPilot(options: {
   planFor: PlanFor;
 }): PowerPlan {
   const viewers = simulateExperiment(options);
-  const lift = look(options.metric, viewers, { alpha: ALPHA, mixingRelativeSd: MIXING_RELATIVE_SD }, undefined);
+  const lift = look(
+    options.metric,
+    viewers,
+    { alpha: ALPHA, mixingRelativeSd: MIXING_RELATIVE_SD },
+    undefined,
+  );
   const today = { standardError: lift.logRatioStandardError, viewers: viewers.length };
   const mde = { alpha: ALPHA, power: POWER, mixingRelativeSd: MIXING_RELATIVE_SD };
   const logEffect = Math.log1p(lift.relativeLift);
@@ -100,7 +105,9 @@ export function runAtPlannedSize(options: {
     guardrail: { breached: 0, ok: 0, inconclusive: 0 },
     results: [],
   };
-  const metrics = [...new Set([options.metric, options.guardrailMetric])].filter((m) => METRIC_NAMES.includes(m));
+  const metrics = [...new Set([options.metric, options.guardrailMetric])].filter((m) =>
+    METRIC_NAMES.includes(m),
+  );
   for (let r = 0; r < options.runs; r++) {
     const run = runExperiment({
       audience: options.audience,

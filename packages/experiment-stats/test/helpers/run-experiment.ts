@@ -44,7 +44,13 @@ export function runExperiment(options: {
   for (let k = 1; k <= options.looks; k++) {
     const seen = viewers.slice(0, Math.round((viewers.length * k) / options.looks));
     const perArm = options.arms.map((_, arm) => seen.filter((v) => v.arm === arm).length);
-    if (sampleRatioMismatch(perArm, options.arms.map((arm) => arm.share)).flagged) run.srmFlagged = true;
+    if (
+      sampleRatioMismatch(
+        perArm,
+        options.arms.map((arm) => arm.share),
+      ).flagged
+    )
+      run.srmFlagged = true;
     for (const metric of options.metrics) {
       const lift = look(metric, seen, options.liftOptions ?? {}, run.alwaysValid[metric]);
       run.last[metric] = lift;

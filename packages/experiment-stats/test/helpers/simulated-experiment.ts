@@ -54,7 +54,11 @@ export function assignArm(salt: string, viewerId: string, shares: readonly numbe
  * All of a viewer's sessions are played when they arrive (a simplification: looks then see whole
  * viewers, which is what a per-viewer metric computes at any time anyway).
  */
-export function simulateExperiment(options: { audience: Audience; seed: number; arms: readonly SimulatedArm[] }) {
+export function simulateExperiment(options: {
+  audience: Audience;
+  seed: number;
+  arms: readonly SimulatedArm[];
+}) {
   const { audience, seed, arms } = options;
   const shares = arms.map((arm) => arm.share);
   const titles: FastTitle[] = arms.map((arm, i) => ({
@@ -102,7 +106,10 @@ export function simulateExperiment(options: { audience: Audience; seed: number; 
     }
   }
   const arrivalOf = new Map(
-    [...viewers.keys()].map((id) => [id, createHash('sha256').update(`arrival-${seed}:${id}`).digest().readUInt32BE(0)]),
+    [...viewers.keys()].map((id) => [
+      id,
+      createHash('sha256').update(`arrival-${seed}:${id}`).digest().readUInt32BE(0),
+    ]),
   );
   const arrival = (viewer: SimulatedViewer): number => arrivalOf.get(viewer.viewerId) ?? 0;
   return [...viewers.values()].sort((a, b) => arrival(a) - arrival(b));
