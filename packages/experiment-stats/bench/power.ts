@@ -9,92 +9,37 @@ import { sampleForMde } from '../src/mde.js';
 import { look, wilsonInterval } from '../test/helpers/arm-metrics.js';
 import {
   ALPHA,
+  CHEAPER_ENCODE,
+  DROP_LOW_RUNGS,
   MIXING_RELATIVE_SD,
   type PlanFor,
   POWER,
-  planFromPilot,
-  runAtPlannedSize,
+  runPowerScenario,
 } from '../test/helpers/power.js';
-import {
-  AA_SHARES,
-  cheaperEncode,
-  controlLadder,
-  mixedAudience,
-  POWER_SHARES,
-  withoutLowRungs,
-} from '../test/helpers/scenarios.js';
+import { AA_SHARES, controlLadder, mixedAudience } from '../test/helpers/scenarios.js';
 import { simulateExperiment } from '../test/helpers/simulated-experiment.js';
 
-const runsOf = {
-  'drop-two-lowest-rungs': Number(process.env.RUNS_DROP ?? 400),
-  'cheaper-encode': Number(process.env.RUNS_CHEAPER ?? 200),
-};
 const load1Before = loadavg()[0];
 const cpuBefore = process.cpuUsage();
 const rate = (k: number, n: number) => ({ k, n, rate: k / n, wilson95: wilsonInterval(k, n) });
 
 const scenarios = [];
 for (const planFor of ['point-estimate', 'pilot-lower-bound'] as PlanFor[]) {
-  const dropArms = [
-    { name: 'control', ladder: controlLadder, share: 0.5 },
-    { name: 'no-240p-360p', ladder: withoutLowRungs, share: 0.5 },
-  ];
-  const dropPlan = planFromPilot({
-    audience: mixedAudience(4000, POWER_SHARES),
-    seed: 1,
-    arms: dropArms,
-    metric: 'rebufferRatio',
-    withGuardrail: true,
-    planFor,
-  });
-  const drop = runAtPlannedSize({
-    audience: mixedAudience(dropPlan.viewers, POWER_SHARES),
-    firstSeed: 150_000,
-    runs: runsOf['drop-two-lowest-rungs'],
-    arms: dropArms,
-    metric: 'rebufferRatio',
-    direction: 'higher',
-    guardrailMetric: 'rebufferRatio',
-  });
-  scenarios.push({
-    scenario: 'drop-two-lowest-rungs',
-    metric: 'rebufferRatio',
-    plan: dropPlan,
-    worseDetected: rate(drop.detected, drop.runs),
-    detectedAndGuardrailBreached: rate(drop.detectedAndStopped, drop.runs),
-    guardrail: drop.guardrail,
-  });
-  console.log(JSON.stringify(scenarios.at(-1)));
-
-  const cheapArms = [
-    { name: 'control', ladder: controlLadder, share: 0.5 },
-    { name: 'cheaper-encode', ladder: cheaperEncode, share: 0.5 },
-  ];
-  const cheapPlan = planFromPilot({
-    audience: mixedAudience(4000, POWER_SHARES),
-    seed: 2,
-    arms: cheapArms,
-    metric: 'bitsPerViewerHour',
-    withGuardrail: false,
-    planFor,
-  });
-  const cheap = runAtPlannedSize({
-    audience: mixedAudience(cheapPlan.viewers, POWER_SHARES),
-    firstSeed: 160_000,
-    runs: runsOf['cheaper-encode'],
-    arms: cheapArms,
-    metric: 'bitsPerViewerHour',
-    direction: 'lower',
-    guardrailMetric: 'rebufferRatio',
-  });
-  scenarios.push({
-    scenario: 'cheaper-encode',
-    metric: 'bitsPerViewerHour',
-    plan: cheapPlan,
-    cheaperDetected: rate(cheap.detected, cheap.runs),
-    rebufferGuardrail: cheap.guardrail,
-  });
-  console.log(JSON.stringify(scenarios.at(-1)));
+  for (const [scenario, runs, firstSeed] of [
+    [DROP_LOW_RUNGS, Number(process.env.RUNS_DROP ?? 400), 150_000],
+    [CHEAPER_ENCODE, Number(process.env.RUNS_CHEAPER ?? 200), 160_000],
+  ] as const) {
+    const { plan, result } = runPowerScenario(scenario, { planFor, runs, firstSeed });
+    scenarios.push({
+      scenario: scenario.name,
+      metric: scenario.metric,
+      plan,
+      detected: rate(result.detected, result.runs),
+      detectedAndGuardrailBreached: rate(result.detectedAndStopped, result.runs),
+      guardrail: { metric: scenario.guardrailMetric, ...result.guardrail },
+    });
+    console.log(JSON.stringify(scenarios.at(-1)));
+  }
 }
 
 // "How many watch-hours per arm to see a 20 % change in rebuffer ratio" on the A/A audience.

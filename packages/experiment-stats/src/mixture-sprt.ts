@@ -1,7 +1,7 @@
 /**
  * Always-valid inference for a normal mean difference: the mixture sequential probability ratio test
  * (mSPRT) of Johari, Pekelis, Walsh, "Always Valid Inference: Continuous Monitoring of A/B Tests"
- * (Operations Research 70(3), 2022; arXiv:1512.04922, 2015/2017), Section 4 with a normal mixture.
+ * (Operations Research 70(3), 2022; arXiv:1512.04922, 2015/2017), with a normal mixing distribution.
  *
  * The estimate θ̂ is taken as N(θ, V) at every look (V from the delta method, per look). Mixing the
  * likelihood ratio over θ ~ N(θ₀, τ²) gives

@@ -17,7 +17,7 @@
 import { standardNormalQuantile } from './distributions.js';
 import { checkFinite, checkProbability, StatsInputError } from './errors.js';
 import type { Interval } from './lift.js';
-import { type ArmEstimate, type ArmMoments, ratioEstimate } from './viewer-metric.js';
+import { type ArmEstimate, armMoments, ratioEstimate } from './viewer-metric.js';
 
 export interface QuantileEstimate extends ArmEstimate, Interval {
   /** Views pooled. */
@@ -45,30 +45,15 @@ export function quantileEstimate(
   const atRank = (rank: number): number => pooled[Math.min(n, Math.max(1, rank)) - 1] as number;
   const value = atRank(Math.ceil(n * p));
 
-  const moments: ArmMoments = {
-    viewers: 0,
-    sumNumerator: 0,
-    sumDenominator: 0,
-    sumNumeratorSquared: 0,
-    sumDenominatorSquared: 0,
-    sumProduct: 0,
-  };
-  for (const values of viewerValues) {
-    let below = 0;
-    for (const v of values) if (v <= value) below++;
-    const count = values.length;
-    moments.viewers++;
-    moments.sumNumerator += below;
-    moments.sumDenominator += count;
-    moments.sumNumeratorSquared += below * below;
-    moments.sumDenominatorSquared += count * count;
-    moments.sumProduct += below * count;
-  }
-  const share = ratioEstimate(moments, field);
+  const below = viewerValues.map((values) => ({
+    numerator: values.filter((v) => v <= value).length,
+    denominator: values.length,
+  }));
+  const share = ratioEstimate(armMoments(below, field), field);
   const z = standardNormalQuantile(1 - alpha / 2);
   const spread = z * Math.sqrt(share.variance);
   const lower = atRank(Math.ceil(n * (p - spread)));
   const upper = atRank(Math.ceil(n * (p + spread)));
   const standardError = (upper - lower) / (2 * z);
-  return { value, variance: standardError * standardError, viewers: moments.viewers, views: n, lower, upper };
+  return { value, variance: standardError * standardError, viewers: share.viewers, views: n, lower, upper };
 }

@@ -8,6 +8,7 @@ import type { GuardrailStatus } from '../../src/guardrail.js';
 import { sampleForMde } from '../../src/mde.js';
 import { look, METRIC_NAMES, type MetricName } from './arm-metrics.js';
 import { type ExperimentRun, runExperiment } from './run-experiment.js';
+import { cheaperEncode, controlLadder, mixedAudience, POWER_SHARES, withoutLowRungs } from './scenarios.js';
 import { type SimulatedArm, simulateExperiment } from './simulated-experiment.js';
 
 export const ALPHA = 0.05;
@@ -128,4 +129,69 @@ export function runAtPlannedSize(options: {
     out.results.push(run);
   }
   return out;
+}
+
+export interface PowerScenario {
+  name: string;
+  arms: readonly SimulatedArm[];
+  metric: MetricName;
+  /** The direction the treatment truly moves the metric. */
+  direction: 'higher' | 'lower';
+  guardrailMetric: MetricName;
+  /** Whether the sample must also let the guardrail bound clear its margin. */
+  withGuardrail: boolean;
+  pilotSeed: number;
+}
+
+/** Dropping 240p and 360p, on an audience with 3G viewers: worse rebuffering, guardrail stops it. */
+export const DROP_LOW_RUNGS: PowerScenario = {
+  name: 'drop-two-lowest-rungs',
+  arms: [
+    { name: 'control', ladder: controlLadder, share: 0.5 },
+    { name: 'no-240p-360p', ladder: withoutLowRungs, share: 0.5 },
+  ],
+  metric: 'rebufferRatio',
+  direction: 'higher',
+  guardrailMetric: 'rebufferRatio',
+  withGuardrail: true,
+  pilotSeed: 1,
+};
+
+/** The same declared ladder, 20 % fewer bytes: cheaper on bits at equal QoE. */
+export const CHEAPER_ENCODE: PowerScenario = {
+  name: 'cheaper-encode',
+  arms: [
+    { name: 'control', ladder: controlLadder, share: 0.5 },
+    { name: 'cheaper-encode', ladder: cheaperEncode, share: 0.5 },
+  ],
+  metric: 'bitsPerViewerHour',
+  direction: 'lower',
+  guardrailMetric: 'rebufferRatio',
+  withGuardrail: false,
+  pilotSeed: 2,
+};
+
+/** Pilot (4,000 viewers), plan, then `runs` fresh experiments at the planned size. */
+export function runPowerScenario(
+  scenario: PowerScenario,
+  options: { planFor: PlanFor; runs: number; firstSeed: number },
+): { plan: PowerPlan; result: PowerRuns } {
+  const plan = planFromPilot({
+    audience: mixedAudience(4000, POWER_SHARES),
+    seed: scenario.pilotSeed,
+    arms: scenario.arms,
+    metric: scenario.metric,
+    withGuardrail: scenario.withGuardrail,
+    planFor: options.planFor,
+  });
+  const result = runAtPlannedSize({
+    audience: mixedAudience(plan.viewers, POWER_SHARES),
+    firstSeed: options.firstSeed,
+    runs: options.runs,
+    arms: scenario.arms,
+    metric: scenario.metric,
+    direction: scenario.direction,
+    guardrailMetric: scenario.guardrailMetric,
+  });
+  return { plan, result };
 }
