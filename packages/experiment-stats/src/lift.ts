@@ -10,7 +10,7 @@
  * and intervals are mapped back to relative lifts by exp(·) − 1. Why the log: T / C − 1 is skewed
  * when C is noisy (rebuffer ratio: most viewers never stall). On the 200 simulated A/A experiments of
  * test/a-a-experiments.test.ts (20 looks each), the same mixture test on T / C − 1 declared rebuffer
- * ratio significant in 15 (7.5 %), on the log ratio in none.
+ * ratio significant in 15 (7.5 %), on the log ratio in none (bench/percent-change-vs-log.ts).
  *
  * One mixing variance suits every metric on this scale: τ = log(1 + 0.1) by default, i.e. the mixture
  * is tuned to ±10 % lifts, the size of change a ladder edit is expected to make (Johari et al. match

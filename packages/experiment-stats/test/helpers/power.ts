@@ -4,6 +4,7 @@
  * sample size, then fresh experiments of that size are run and counted.
  */
 import type { Audience } from '@streamloop/playback-model/audience';
+import type { Ladder } from '@streamloop/playback-model/ladder';
 import type { GuardrailStatus } from '../../src/guardrail.js';
 import { sampleForMde } from '../../src/mde.js';
 import { look, METRIC_NAMES, type MetricName } from './arm-metrics.js';
@@ -143,13 +144,18 @@ export interface PowerScenario {
   pilotSeed: number;
 }
 
+/** Control and one treatment arm, 50/50. */
+function againstControl(name: string, ladder: Ladder): SimulatedArm[] {
+  return [
+    { name: 'control', ladder: controlLadder, share: 0.5 },
+    { name, ladder, share: 0.5 },
+  ];
+}
+
 /** Dropping 240p and 360p, on an audience with 3G viewers: worse rebuffering, guardrail stops it. */
 export const DROP_LOW_RUNGS: PowerScenario = {
   name: 'drop-two-lowest-rungs',
-  arms: [
-    { name: 'control', ladder: controlLadder, share: 0.5 },
-    { name: 'no-240p-360p', ladder: withoutLowRungs, share: 0.5 },
-  ],
+  arms: againstControl('no-240p-360p', withoutLowRungs),
   metric: 'rebufferRatio',
   direction: 'higher',
   guardrailMetric: 'rebufferRatio',
@@ -160,10 +166,7 @@ export const DROP_LOW_RUNGS: PowerScenario = {
 /** The same declared ladder, 20 % fewer bytes: cheaper on bits at equal QoE. */
 export const CHEAPER_ENCODE: PowerScenario = {
   name: 'cheaper-encode',
-  arms: [
-    { name: 'control', ladder: controlLadder, share: 0.5 },
-    { name: 'cheaper-encode', ladder: cheaperEncode, share: 0.5 },
-  ],
+  arms: againstControl('cheaper-encode', cheaperEncode),
   metric: 'bitsPerViewerHour',
   direction: 'lower',
   guardrailMetric: 'rebufferRatio',
