@@ -87,6 +87,8 @@ export function compareArms(
   if (!(mixingRelativeSd > 0)) throw new StatsInputError('mixingRelativeSd', 'must be > 0');
   const mixingLogSd = Math.log1p(mixingRelativeSd);
   const minViewers = options.minViewersPerArm ?? DEFAULT_MIN_VIEWERS_PER_ARM;
+  checkArm(control, 'control');
+  checkArm(treatment, 'treatment');
 
   const base = {
     control: control.value,
@@ -140,6 +142,15 @@ const toRelative = (interval: AlwaysValid): AlwaysValid => ({
   lower: Math.expm1(interval.lower),
   upper: Math.expm1(interval.upper),
 });
+
+function checkArm(arm: ArmEstimate, field: string): void {
+  if (!Number.isFinite(arm.value))
+    throw new StatsInputError(`${field}.value`, `must be finite, got ${arm.value}`);
+  if (!(arm.variance >= 0 && Number.isFinite(arm.variance)))
+    throw new StatsInputError(`${field}.variance`, `must be a finite number ≥ 0, got ${arm.variance}`);
+  if (!(Number.isInteger(arm.viewers) && arm.viewers >= 0))
+    throw new StatsInputError(`${field}.viewers`, `must be an integer ≥ 0, got ${arm.viewers}`);
+}
 
 /** Significant at α once the always-valid p-value reaches it (the interval then excludes 0). */
 export function isSignificant(alwaysValid: AlwaysValid, alpha = DEFAULT_ALPHA): boolean {

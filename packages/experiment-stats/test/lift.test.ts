@@ -60,6 +60,16 @@ describe('lift vs control', () => {
     expect(next.alwaysValid.upper).toBeCloseTo(0.4750993032, 8);
   });
 
+  test.each([
+    ['control.variance', arm({ variance: -1 }), arm()],
+    ['control.value', arm({ value: Number.NaN }), arm()],
+    ['treatment.viewers', arm(), arm({ viewers: 1.5 })],
+  ] as const)('refuses an arm with a bad %s', (field, control, treatment) => {
+    expect(() => compareArms(control, treatment)).toThrow(
+      expect.objectContaining({ code: 'ERR_STATS_INPUT', field }),
+    );
+  });
+
   test('refuses a bad alpha or mixing scale', () => {
     expect(() => compareArms(arm(), arm(), { alpha: 0 })).toThrow(
       expect.objectContaining({ field: 'alpha' }),
