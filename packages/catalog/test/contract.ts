@@ -73,6 +73,7 @@ export function describeCatalogContract(label: string, open: OpenCatalog): void 
           '013_playback_restrictions',
           '014_ladders',
           '015_video_ladders',
+          '016_experiments',
         ]);
         expect([...firstMigrations[0]!, ...firstMigrations[1]!].sort()).toEqual(all);
       });

@@ -1,0 +1,17 @@
+-- Ladder experiments (core's experiments.ts). `definition` is what was posted (arms with their
+-- ladder versions fixed at creation); `arms` the arms as served: buckets and whether stopped. `salt`
+-- keys the viewer hash, so assignment is stable per experiment and independent between experiments.
+-- `history` records who changed what, newest last.
+CREATE TABLE experiments (
+  id text COLLATE "C" PRIMARY KEY,
+  definition jsonb NOT NULL,
+  arms jsonb NOT NULL,
+  status text NOT NULL CHECK (status IN ('draft', 'running', 'stopped', 'concluded')),
+  salt text NOT NULL,
+  created_by text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
+  started_at timestamptz,
+  stopped_at timestamptz,
+  history jsonb NOT NULL DEFAULT '[]'::jsonb
+);
+CREATE INDEX experiments_running ON experiments (status) WHERE status = 'running';

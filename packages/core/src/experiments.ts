@@ -1,0 +1,200 @@
+/**
+ * Ladder experiments (the catalog stores them; delivery assigns arms; analytics computes results):
+ * what an encoding engineer defines, and what the API answers. An arm is a stored ladder — encoded
+ * on its own or derived from an encoded one — and exactly one arm is control. A viewer's arm is a
+ * stable hash of (the experiment's salt, the viewer id) into 10,000 buckets, so the same viewer gets
+ * the same arm on every device call, across restarts and processes; beacons carry the arm as
+ * `variant` = `<experimentId>.<arm>` (`experimentVariant`).
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import { AppError } from './errors.js';
+import { LadderId } from './schemas/ladder.js';
+import { createValidator, describeIssues, type ValidationIssue } from './validate.js';
+
+export const EXPERIMENT_BUCKETS = 10_000;
+const NAME = '^[a-z0-9][a-z0-9-]{0,31}$';
+
+/** The metrics results are computed for; the primary metric and guardrails name them. */
+export const ExperimentMetric = Type.Union([
+  Type.Literal('qoe_score'),
+  Type.Literal('startup_time_ms'),
+  Type.Literal('startup_time_p95_ms'),
+  Type.Literal('video_start_failure'),
+  Type.Literal('rebuffer_ratio'),
+  Type.Literal('rebuffer_frequency'),
+  Type.Literal('bitrate_kbps'),
+  Type.Literal('upscale_percent'),
+  Type.Literal('watch_time_per_view_ms'),
+  Type.Literal('bits_per_viewer_hour'),
+]);
+export type ExperimentMetric = Static<typeof ExperimentMetric>;
+
+/** Which way is better for each metric: guardrails and "better/worse" read it. */
+export const HIGHER_IS_BETTER: Readonly<Record<ExperimentMetric, boolean>> = {
+  qoe_score: true,
+  startup_time_ms: false,
+  startup_time_p95_ms: false,
+  video_start_failure: false,
+  rebuffer_ratio: false,
+  rebuffer_frequency: false,
+  bitrate_kbps: true,
+  upscale_percent: false,
+  watch_time_per_view_ms: true,
+  bits_per_viewer_hour: false,
+};
+
+export const ExperimentArm = Type.Object(
+  {
+    /** Short, stable: it is on every beacon of the arm's viewers. */
+    name: Type.String({ pattern: NAME }),
+    ladderId: LadderId,
+    /** The ladder's newest version when absent (fixed when the experiment is created). */
+    ladderVersion: Type.Optional(Type.Integer({ minimum: 1 })),
+    control: Type.Optional(Type.Boolean()),
+    /** Share of the experiment's viewers, in percent; the arms add up to 100. */
+    trafficPercent: Type.Number({ exclusiveMinimum: 0, maximum: 100 }),
+  },
+  { additionalProperties: false },
+);
+export type ExperimentArm = Static<typeof ExperimentArm>;
+
+export const ExperimentGuardrail = Type.Object(
+  {
+    metric: ExperimentMetric,
+    /** Non-inferiority margin: the arm may be at most this much worse than control, relative, in percent. */
+    marginPercent: Type.Number({ exclusiveMinimum: 0, maximum: 100 }),
+  },
+  { additionalProperties: false },
+);
+export type ExperimentGuardrail = Static<typeof ExperimentGuardrail>;
+
+export const ExperimentScope = Type.Object(
+  {
+    videoIds: Type.Optional(
+      Type.Array(Type.String({ maxLength: 64 }), { minItems: 1, maxItems: 1000, uniqueItems: true }),
+    ),
+    tags: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+        minItems: 1,
+        maxItems: 50,
+        uniqueItems: true,
+      }),
+    ),
+    /** Every video uploaded while the experiment runs. */
+    newUploads: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type ExperimentScope = Static<typeof ExperimentScope>;
+
+/** What `POST /api/v1/experiments` takes. */
+export const ExperimentDefinition = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 120 }),
+    hypothesis: Type.Optional(Type.String({ maxLength: 2000 })),
+    scope: ExperimentScope,
+    arms: Type.Array(ExperimentArm, { minItems: 2, maxItems: 5 }),
+    primaryMetric: ExperimentMetric,
+    guardrails: Type.Array(ExperimentGuardrail, { maxItems: 10 }),
+    /** Viewers per arm before results are read as more than noise (from the MDE calculation). */
+    minimumViewersPerArm: Type.Integer({ minimum: 100, maximum: 100_000_000 }),
+  },
+  { additionalProperties: false },
+);
+export type ExperimentDefinition = Static<typeof ExperimentDefinition>;
+
+export const ExperimentStatus = Type.Union([
+  Type.Literal('draft'),
+  Type.Literal('running'),
+  Type.Literal('stopped'),
+  Type.Literal('concluded'),
+]);
+export type ExperimentStatus = Static<typeof ExperimentStatus>;
+
+/** One entry of an experiment's history: who changed what, when. */
+export const ExperimentEvent = Type.Object({
+  at: Type.String({ format: 'date-time' }),
+  actor: Type.String(),
+  action: Type.String(),
+  detail: Type.Optional(Type.String()),
+});
+export type ExperimentEvent = Static<typeof ExperimentEvent>;
+
+/** An experiment as the API answers it. */
+export const Experiment = Type.Object({
+  id: Type.String({ pattern: NAME }),
+  ...ExperimentDefinition.properties,
+  arms: Type.Array(
+    Type.Composite([
+      ExperimentArm,
+      Type.Object({
+        ladderVersion: Type.Integer({ minimum: 1 }),
+        control: Type.Boolean(),
+        /** Buckets [from, to) of the 10,000 that map to this arm. */
+        buckets: Type.Object({ from: Type.Integer(), to: Type.Integer() }),
+        /** A stopped arm (guardrail breached, or by hand) serves control to its viewers. */
+        stopped: Type.Union([Type.Object({ at: Type.String(), reason: Type.String() }), Type.Null()]),
+      }),
+    ]),
+  ),
+  status: ExperimentStatus,
+  createdBy: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+  startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  stoppedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  history: Type.Array(ExperimentEvent),
+});
+export type Experiment = Static<typeof Experiment>;
+
+/** What beacons and tokens carry for a viewer in an arm. */
+export function experimentVariant(experimentId: string, arm: string): string {
+  return `${experimentId}.${arm}`;
+}
+
+const validateDefinition = createValidator(ExperimentDefinition);
+
+/** What the schema cannot say: one control, shares adding up to 100, names unique, guardrails once each. */
+function semanticIssues(definition: ExperimentDefinition): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const controls = definition.arms.filter((arm) => arm.control === true).length;
+  if (controls !== 1)
+    issues.push({ path: '/arms', message: `exactly one arm must be control (found ${controls})` });
+  const total = definition.arms.reduce((sum, arm) => sum + arm.trafficPercent, 0);
+  if (Math.abs(total - 100) > 1e-9)
+    issues.push({ path: '/arms', message: `trafficPercent must add up to 100 (adds up to ${total})` });
+  const names = definition.arms.map((arm) => arm.name);
+  if (new Set(names).size !== names.length)
+    issues.push({ path: '/arms', message: 'arm names must be unique' });
+  const ladders = definition.arms.map((arm) => arm.ladderId);
+  if (new Set(ladders).size !== ladders.length)
+    issues.push({ path: '/arms', message: 'each arm must name another ladder' });
+  const guarded = definition.guardrails.map((g) => g.metric);
+  if (new Set(guarded).size !== guarded.length)
+    issues.push({ path: '/guardrails', message: 'a metric may have one guardrail' });
+  return issues;
+}
+
+/** `value` as an experiment definition, or a 400 `ERR_VALIDATION` naming every offending field. */
+export function parseExperimentDefinition(value: unknown): ExperimentDefinition {
+  const checked = validateDefinition(value);
+  const issues = checked.ok ? semanticIssues(checked.value) : checked.issues;
+  if (checked.ok && issues.length === 0) return checked.value;
+  throw new AppError('ERR_VALIDATION', `invalid experiment: ${describeIssues(issues)}`, issues);
+}
+
+/**
+ * Buckets [from, to) per arm, in the arms' order: each arm gets its share of 10,000 rounded, the last
+ * arm what is left, so the ranges tile [0, 10,000) exactly.
+ */
+export function bucketRanges(arms: readonly { trafficPercent: number }[]): { from: number; to: number }[] {
+  let from = 0;
+  return arms.map((arm, i) => {
+    const to =
+      i === arms.length - 1
+        ? EXPERIMENT_BUCKETS
+        : from + Math.round((arm.trafficPercent / 100) * EXPERIMENT_BUCKETS);
+    const range = { from, to };
+    from = to;
+    return range;
+  });
+}
