@@ -15,3 +15,9 @@ CREATE TABLE experiments (
   history jsonb NOT NULL DEFAULT '[]'::jsonb
 );
 CREATE INDEX experiments_running ON experiments (status) WHERE status = 'running';
+
+-- Experiments get their own API-key scope: who may start and stop what viewers are served.
+ALTER TABLE api_keys DROP CONSTRAINT api_keys_scopes_check;
+ALTER TABLE api_keys ADD CONSTRAINT api_keys_scopes_check CHECK (
+  cardinality(scopes) > 0 AND scopes <@ ARRAY['upload', 'manage', 'analytics-read', 'experiments']::text[]
+);

@@ -16,6 +16,7 @@ import {
   type VideoRecord,
 } from '../src/video-repository.js';
 import { describeKeysAndUploads } from './api-keys.contract.js';
+import { describeExperiments } from './experiments.contract.js';
 import { describeLadders } from './ladders.contract.js';
 import { describeLifecycleAndTags } from './lifecycle-events.contract.js';
 import { describePlaybackRestrictions } from './playback-restrictions.contract.js';
@@ -431,6 +432,7 @@ export function describeCatalogContract(label: string, open: OpenCatalog): void 
     describePlaybackRestrictions(() => catalog);
     describeLadders(() => catalog);
     describeVideoLadders(() => catalog);
+    describeExperiments(() => catalog);
 
     describe('lifecycle', () => {
       it('answers ping and names its adapter', async () => {
