@@ -20,13 +20,8 @@ import {
   requireLadder,
   seedLadders,
 } from '@streamloop/catalog/ladder-repository';
-import { publishCommitted } from '@streamloop/catalog/outbox-relay';
-import {
-  type LadderJob,
-  listVideoLadders,
-  requestVideoLadder,
-} from '@streamloop/catalog/video-ladder-repository';
-import { AppError, reasonOf } from '@streamloop/core/errors';
+import { listVideoLadders } from '@streamloop/catalog/video-ladder-repository';
+import { AppError } from '@streamloop/core/errors';
 import {
   DEFAULT_LADDER,
   DerivedLadderDefinition,
@@ -42,11 +37,10 @@ import {
 } from '@streamloop/core/ladders';
 import type { Logger } from '@streamloop/core/logger';
 import { LadderId } from '@streamloop/core/schemas/ladder';
-import { TOPICS } from '@streamloop/core/topics';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import { type ApiKeyAuth, DEFAULT_OWNER } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
-import { newTranscodeJob } from './transcode-job.js';
+import { queueLadderEncodes } from './ladder-requests.js';
 import { principalOf, requireVisibleVideo } from './video-access.js';
 
 const LadderParams = Type.Object({ id: LadderId });
@@ -141,7 +135,7 @@ export function registerLadderRoutes(
 
 /** The ladders a video carries: its primary one and every other, with what each stores. */
 export function registerVideoLadderRoutes(app: FastifyInstance, deps: LadderRoutesDeps): void {
-  const { catalog, eventLog, logger } = deps;
+  const { catalog } = deps;
   const manage = deps.auth.guard('manage');
 
   app.get<{ Params: Static<typeof VideoParams> }>(
@@ -187,24 +181,19 @@ export function registerVideoLadderRoutes(app: FastifyInstance, deps: LadderRout
           `'${ladderId}' is derived from '${ladder.derivedFrom.ladderId}': it is served from that ladder's encode, never encoded itself`,
         );
       }
-      const job = newTranscodeJob(video.id, video.sourceKey, new Date(), {
-        id: ladder.id,
-        version: ladder.version,
-      });
-      const { videoLadder, outboxId } = await requestVideoLadder(catalog, {
-        job: job as LadderJob,
-        topic: TOPICS.transcodeJobs.name,
-        requestedBy: principal.keyId,
-      });
-      if (outboxId === undefined) return reply.code(200).send(videoLadder);
-      try {
-        await publishCommitted({ catalog, eventLog }, [outboxId]);
-      } catch (err) {
-        logger.warn(
-          { videoId: video.id, ladderId, outboxId, reason: reasonOf(err) },
-          'ladder job committed but not published yet; the outbox relay will publish it',
-        );
-      }
+      const { videoLadders, queued } = await queueLadderEncodes(
+        deps,
+        [
+          {
+            videoId: video.id,
+            sourceKey: video.sourceKey,
+            ladder: { id: ladder.id, version: ladder.version },
+          },
+        ],
+        principal.keyId,
+      );
+      const videoLadder = videoLadders[0] as VideoLadder;
+      if (queued === 0) return reply.code(200).send(videoLadder);
       return reply.code(202).send(videoLadder);
     },
   );

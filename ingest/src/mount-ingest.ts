@@ -13,6 +13,7 @@ import type { ObjectStore } from '@streamloop/object-store/object-store';
 import { type ApiKeyOption, toApiKeyAuth } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
 import { registerApiKeyRoutes } from './api-key-routes.js';
+import { registerExperimentRoutes } from './experiment-routes.js';
 import { createIngestMetrics } from './ingest-metrics.js';
 import { registerLadderRoutes, registerVideoLadderRoutes } from './ladder-routes.js';
 import { registerMultipartRoutes } from './multipart-routes.js';
@@ -87,6 +88,7 @@ export function mountIngest(app: FastifyInstance, deps: IngestDeps): IngestRoute
   registerPlaybackRestrictionsRoutes(app, { catalog, auth });
   registerLadderRoutes(app, { catalog, auth });
   registerVideoLadderRoutes(app, { catalog, auth, eventLog, logger });
+  registerExperimentRoutes(app, { catalog, auth, eventLog, logger });
   const s3 = deps.s3 === undefined ? undefined : createS3Multipart(deps.s3);
   if (s3 !== undefined) app.addHook('onClose', async () => s3.close());
   // A directly uploaded object joins the tus uploads' pipeline: SHA-256, dedup, catalog, job.
