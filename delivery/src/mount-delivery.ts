@@ -15,6 +15,7 @@ import type { FastifyInstance } from 'fastify';
 import { type CmcdBeaconOutputOptions, createCmcdBeaconOutput } from './cmcd-beacon-output.js';
 import { createCmcdHarvest } from './cmcd-harvest.js';
 import { createDeliveryMetrics } from './delivery-metrics.js';
+import { createExperimentAssigner } from './experiment-assignment.js';
 import { registerKeyRoutes } from './key-routes.js';
 import { registerOriginRoutes } from './origin-routes.js';
 import { DEFAULT_PUBLIC_RATE_LIMIT, type PublicRateLimit, playbackRoutes } from './playback-routes.js';
@@ -35,6 +36,8 @@ export interface DeliveryDeps {
   tokenTtlS?: number;
   /** Per client address, for callers without the API key; default 60 a minute. */
   publicRateLimit?: PublicRateLimit;
+  /** How stale the running experiments that playback assigns from may be; default 5 s. */
+  experimentRefreshMs?: number;
   /** Clock for tokens and CMCD beacons (tests). */
   now?: () => Date;
   /**
@@ -92,6 +95,10 @@ export function mountDelivery(app: FastifyInstance, deps: DeliveryDeps): void {
       tokenTtlS,
       publicRateLimit: deps.publicRateLimit ?? DEFAULT_PUBLIC_RATE_LIMIT,
       now,
+      assigner: createExperimentAssigner({
+        catalog: deps.catalog,
+        ...(deps.experimentRefreshMs === undefined ? {} : { refreshMs: deps.experimentRefreshMs }),
+      }),
     });
     registerKeyRoutes(scope, { catalog: deps.catalog, availability, signingSecret: deps.signingSecret, now });
     registerThumbnailRoutes(scope, {

@@ -49,19 +49,26 @@ async function encodedLadder(
   return extra?.status === 'ready' && extra.record !== null ? extra.record : undefined;
 }
 
+/**
+ * `version`: the ladder version an experiment arm names — an encoded ladder counts only when the
+ * video carries that version, a derived one is read at that version. Absent: whatever is there.
+ */
 export async function choosePlaybackLadder(
   db: Queryable,
   video: VideoRecord & { ladder: LadderRecord },
   ladderId: string | undefined,
+  version?: number,
 ): Promise<PlaybackLadder> {
   const primary = video.ladder;
-  if (ladderId === undefined || ladderId === primary.ladderId)
+  const wanted = (record: LadderRecord) => version === undefined || record.ladderVersion === version;
+  if (ladderId === undefined || (ladderId === primary.ladderId && wanted(primary)))
     return { ...served(primary), ladderId: primary.ladderId, ladderVersion: primary.ladderVersion };
 
   const encoded = await encodedLadder(db, video, ladderId);
-  if (encoded !== undefined) return { ...served(encoded), ladderId, ladderVersion: encoded.ladderVersion };
+  if (encoded !== undefined && wanted(encoded))
+    return { ...served(encoded), ladderId, ladderVersion: encoded.ladderVersion };
 
-  const derived = await getLadder(db, ladderId);
+  const derived = await getLadder(db, ladderId, version);
   if (derived?.derivedFrom === undefined || derived.filter === undefined) {
     throw new AppError(
       'ERR_NOT_FOUND',

@@ -7,6 +7,10 @@
  * answer says `synthetic: true` and its token carries the mark, so the origin's CMCD beacons of that
  * playback are synthetic too and analytics keeps them out of real numbers. It grants nothing more.
  *
+ * `?viewerId=<the SDK's viewer id>`: while a ladder experiment runs on the video, the viewer's arm
+ * (a sticky hash, experiment-assignment.ts) decides the ladder; the answer's `variant` and the token
+ * carry `<experimentId>.<arm>`, and the SDK copies it onto every beacon of the view.
+ *
  * `?ladder=<id>` (an API key of the video's owner only) serves another of the video's ladders: an
  * encoded one it carries, or a derived one (playback-ladder.ts). Every token opens only the ladder it
  * was issued for (ladder-scope.ts).
@@ -27,6 +31,7 @@ import { PlaybackResponse } from '@streamloop/core/schemas/playback';
 import { VideoId } from '@streamloop/core/schemas/video';
 import { type ApiKeyOption, DEFAULT_OWNER, hasApiKey, toApiKeyAuth } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ExperimentAssigner } from './experiment-assignment.js';
 import { choosePlaybackLadder } from './playback-ladder.js';
 import { createPlaybackToken } from './playback-token.js';
 
@@ -47,6 +52,8 @@ export interface PlaybackRoutesDeps {
   tokenTtlS: number;
   publicRateLimit: PublicRateLimit;
   now: () => Date;
+  /** Running ladder experiments' arms for viewers who send their `viewerId`. */
+  assigner: ExperimentAssigner;
 }
 
 const playbackSchema = {
@@ -90,6 +97,19 @@ export function parseLadderParam(value: unknown): string | undefined {
   throw new AppError(
     'ERR_VALIDATION',
     `query parameter "ladder" must be one ladder id (lowercase letters, digits, dashes), got ${JSON.stringify(value).slice(0, 64)}`,
+  );
+}
+
+/** The SDK's viewer ids, as beacons carry them. */
+const VIEWER_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/** `?viewerId=`: the viewer a running experiment assigns by; a 400 naming the parameter when malformed. */
+export function parseViewerIdParam(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && VIEWER_ID.test(value)) return value;
+  throw new AppError(
+    'ERR_VALIDATION',
+    `query parameter "viewerId" must be one id of 1 to 128 letters, digits, '_', '.', ':' or '-', got ${JSON.stringify(value).slice(0, 64)}`,
   );
 }
 
@@ -163,88 +183,91 @@ export async function playbackRoutes(scope: FastifyInstance, deps: PlaybackRoute
       .send(),
   );
 
-  scope.get<{ Params: { id: string }; Querystring: { synthetic?: unknown; ladder?: unknown } }>(
-    PLAYBACK_PATH,
-    { schema: playbackSchema },
-    async (request, reply): Promise<PlaybackResponse> => {
-      const { id } = request.params;
-      // Before the catalog: a malformed request costs no lookup.
-      const synthetic = parseSyntheticParam(request.query.synthetic);
-      const ladderChoice = parseLadderParam(request.query.ladder);
-      const video = await getVideo(deps.catalog, id);
-      if (video === undefined) throw new AppError('ERR_NOT_FOUND', `no video with id ${id}`);
-      const isOwnersKey = (owner: string) => owner === DEFAULT_OWNER || owner === video.owner;
-      if (ladderChoice !== undefined) {
-        // Which ladder a viewer gets is the owner's decision (a preview, an experiment), never a viewer's.
-        const principal = request.headers.authorization ? await auth.identify(request) : undefined;
-        if (principal === undefined || !isOwnersKey(principal.owner)) {
+  scope.get<{
+    Params: { id: string };
+    Querystring: { synthetic?: unknown; ladder?: unknown; viewerId?: unknown };
+  }>(PLAYBACK_PATH, { schema: playbackSchema }, async (request, reply): Promise<PlaybackResponse> => {
+    const { id } = request.params;
+    // Before the catalog: a malformed request costs no lookup.
+    const synthetic = parseSyntheticParam(request.query.synthetic);
+    const ladderChoice = parseLadderParam(request.query.ladder);
+    const viewerId = parseViewerIdParam(request.query.viewerId);
+    const video = await getVideo(deps.catalog, id);
+    if (video === undefined) throw new AppError('ERR_NOT_FOUND', `no video with id ${id}`);
+    const isOwnersKey = (owner: string) => owner === DEFAULT_OWNER || owner === video.owner;
+    if (ladderChoice !== undefined) {
+      // Which ladder a viewer gets is the owner's decision (a preview, an experiment), never a viewer's.
+      const principal = request.headers.authorization ? await auth.identify(request) : undefined;
+      if (principal === undefined || !isOwnersKey(principal.owner)) {
+        throw new AppError(
+          'ERR_FORBIDDEN',
+          `choosing a ladder (?ladder=) needs an API key of video ${id}'s owner`,
+        );
+      }
+    }
+    if (video.playbackPolicy === 'signed') {
+      // Only an app's backend plays a signed video: no page of any site may read the answer.
+      reply.removeHeader('access-control-allow-origin');
+      // Any valid key of the video's owner (the operator's owner sees every video); another
+      // owner's key learns nothing more than a viewer's would.
+      const principal = await auth.authenticate(request, reply);
+      if (!isOwnersKey(principal.owner)) throw new AppError('ERR_NOT_FOUND', `no video with id ${id}`);
+    } else {
+      // The owner's own key is a server asking, which has no site to judge.
+      const principal = request.headers.authorization ? await auth.identify(request) : undefined;
+      if (principal === undefined || !isOwnersKey(principal.owner)) {
+        // Videos recorded before keys had owners are the default owner's.
+        const restrictions = await getPlaybackRestrictions(deps.catalog, video.owner ?? DEFAULT_OWNER);
+        const origin = requestingOrigin(request);
+        if (!isOriginAllowed(restrictions, origin) && !isOwnPage(request, origin)) {
           throw new AppError(
-            'ERR_FORBIDDEN',
-            `choosing a ladder (?ladder=) needs an API key of video ${id}'s owner`,
+            'ERR_PLAYBACK_RESTRICTED',
+            `${origin === undefined ? 'a request naming no site (no Origin or Referer)' : origin.slice(0, 200)} may not play video ${id}: its owner restricts playback to listed domains`,
           );
         }
       }
-      if (video.playbackPolicy === 'signed') {
-        // Only an app's backend plays a signed video: no page of any site may read the answer.
-        reply.removeHeader('access-control-allow-origin');
-        // Any valid key of the video's owner (the operator's owner sees every video); another
-        // owner's key learns nothing more than a viewer's would.
-        const principal = await auth.authenticate(request, reply);
-        if (!isOwnersKey(principal.owner)) throw new AppError('ERR_NOT_FOUND', `no video with id ${id}`);
-      } else {
-        // The owner's own key is a server asking, which has no site to judge.
-        const principal = request.headers.authorization ? await auth.identify(request) : undefined;
-        if (principal === undefined || !isOwnersKey(principal.owner)) {
-          // Videos recorded before keys had owners are the default owner's.
-          const restrictions = await getPlaybackRestrictions(deps.catalog, video.owner ?? DEFAULT_OWNER);
-          const origin = requestingOrigin(request);
-          if (!isOriginAllowed(restrictions, origin) && !isOwnPage(request, origin)) {
-            throw new AppError(
-              'ERR_PLAYBACK_RESTRICTED',
-              `${origin === undefined ? 'a request naming no site (no Origin or Referer)' : origin.slice(0, 200)} may not play video ${id}: its owner restricts playback to listed domains`,
-            );
-          }
-        }
-      }
-      if (video.status !== 'ready') {
-        throw new AppError(
-          'ERR_VIDEO_NOT_READY',
-          `video ${id} is ${video.status.replace('_', ' ')}, not ready to play`,
-        );
-      }
-      if (video.ladder === null)
-        throw new AppError('ERR_VIDEO_NOT_READY', `video ${id} has no published ladder`);
-      const chosen = await choosePlaybackLadder(
-        deps.catalog,
-        { ...video, ladder: video.ladder },
-        ladderChoice,
+    }
+    if (video.status !== 'ready') {
+      throw new AppError(
+        'ERR_VIDEO_NOT_READY',
+        `video ${id} is ${video.status.replace('_', ' ')}, not ready to play`,
       );
-      const ladder = chosen.record;
-      // Whole seconds: the token carries seconds, and the response must state the same instant.
-      const expiresAt = new Date((Math.floor(deps.now().getTime() / 1000) + deps.tokenTtlS) * 1000);
-      const token = createPlaybackToken(
-        {
-          videoId: id,
-          expiresAt,
-          ...(synthetic ? { synthetic: true as const } : {}),
-          ...(chosen.scope === undefined ? {} : { ladder: chosen.scope }),
-        },
-        deps.signingSecret,
-      );
-      // The body is a credential for this caller: no cache may keep or share it.
-      reply.header('cache-control', 'no-store');
-      // Record paths are relative to the video's folder, which the token opens as a whole.
-      const mediaUrl = (recordPath: string) =>
-        `${mediaUrlPath(id, videoRelativePath(id, recordPath))}?token=${encodeURIComponent(token)}`;
-      return {
-        manifestUrl: mediaUrl(ladder.master),
-        ...(ladder.dash === undefined ? {} : { dashUrl: mediaUrl(ladder.dash) }),
-        expiresAt: expiresAt.toISOString(),
-        variant: null,
-        ladderId: chosen.ladderId,
-        ladderVersion: chosen.ladderVersion,
-        ...(synthetic ? { synthetic: true } : {}),
-      };
-    },
-  );
+    }
+    if (video.ladder === null)
+      throw new AppError('ERR_VIDEO_NOT_READY', `video ${id} has no published ladder`);
+    const playable = { ...video, ladder: video.ladder };
+    // The owner's explicit choice wins; else a running experiment's arm for this viewer; else the primary ladder.
+    const assignment =
+      ladderChoice === undefined && viewerId !== undefined
+        ? await deps.assigner.assign(playable, viewerId)
+        : undefined;
+    const chosen = assignment?.ladder ?? (await choosePlaybackLadder(deps.catalog, playable, ladderChoice));
+    const ladder = chosen.record;
+    // Whole seconds: the token carries seconds, and the response must state the same instant.
+    const expiresAt = new Date((Math.floor(deps.now().getTime() / 1000) + deps.tokenTtlS) * 1000);
+    const token = createPlaybackToken(
+      {
+        videoId: id,
+        expiresAt,
+        ...(synthetic ? { synthetic: true as const } : {}),
+        ...(assignment === undefined ? {} : { variant: assignment.variant }),
+        ...(chosen.scope === undefined ? {} : { ladder: chosen.scope }),
+      },
+      deps.signingSecret,
+    );
+    // The body is a credential for this caller: no cache may keep or share it.
+    reply.header('cache-control', 'no-store');
+    // Record paths are relative to the video's folder, which the token opens as a whole.
+    const mediaUrl = (recordPath: string) =>
+      `${mediaUrlPath(id, videoRelativePath(id, recordPath))}?token=${encodeURIComponent(token)}`;
+    return {
+      manifestUrl: mediaUrl(ladder.master),
+      ...(ladder.dash === undefined ? {} : { dashUrl: mediaUrl(ladder.dash) }),
+      expiresAt: expiresAt.toISOString(),
+      variant: assignment?.variant ?? null,
+      ladderId: chosen.ladderId,
+      ladderVersion: chosen.ladderVersion,
+      ...(synthetic ? { synthetic: true } : {}),
+    };
+  });
 }

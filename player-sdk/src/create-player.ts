@@ -48,7 +48,7 @@ export function createPlayer(
   };
 
   const synthetic = options.metadata?.synthetic === true ? { synthetic: true as const } : {};
-  const ready = resolvePlaybackSource({ ...options, ...synthetic }).then(
+  const ready = resolvePlaybackSource({ ...options, ...synthetic, viewerId: qoe.viewerId }).then(
     (source) => {
       qoe.setMetadata({ variant: source.variant, ladderId: source.ladderId, synthetic: source.synthetic });
       player.src({ src: source.url, type: source.type });

@@ -22,6 +22,8 @@ export interface PlaybackRequest {
   apiBase?: string;
   /** A simulated viewer: asks the API with `?synthetic=1`, so the origin marks its CMCD beacons too. */
   synthetic?: true;
+  /** The SDK's viewer id: a running experiment assigns this viewer's arm by it. */
+  viewerId?: string;
 }
 
 export function mimeTypeOf(url: string): string {
@@ -29,9 +31,21 @@ export function mimeTypeOf(url: string): string {
   return path.endsWith('.mpd') ? 'application/dash+xml' : 'application/x-mpegURL';
 }
 
-export function playbackApiUrl(apiBase: string | undefined, videoId: string, synthetic?: true): string {
+/**
+ * The playback API's URL for a video: `?synthetic=1` for a simulated viewer, and the viewer's id
+ * (`viewerId=`), by which a running ladder experiment keeps this viewer in the same arm every time.
+ */
+export function playbackApiUrl(
+  apiBase: string | undefined,
+  videoId: string,
+  options: { synthetic?: true; viewerId?: string } = {},
+): string {
   const url = `${(apiBase ?? '').replace(/\/+$/, '')}/api/v1/videos/${encodeURIComponent(videoId)}/playback`;
-  return synthetic === true ? `${url}?synthetic=1` : url;
+  const query = [
+    ...(options.synthetic === true ? ['synthetic=1'] : []),
+    ...(options.viewerId === undefined ? [] : [`viewerId=${encodeURIComponent(options.viewerId)}`]),
+  ];
+  return query.length === 0 ? url : `${url}?${query.join('&')}`;
 }
 
 export class PlaybackApiError extends Error {
@@ -56,7 +70,10 @@ export async function resolvePlaybackSource(
 ): Promise<PlaybackSource> {
   if (request.playbackUrl !== undefined)
     return { url: request.playbackUrl, type: mimeTypeOf(request.playbackUrl) };
-  const apiUrl = playbackApiUrl(request.apiBase, request.videoId, request.synthetic);
+  const apiUrl = playbackApiUrl(request.apiBase, request.videoId, {
+    ...(request.synthetic === true ? { synthetic: true as const } : {}),
+    ...(request.viewerId === undefined ? {} : { viewerId: request.viewerId }),
+  });
   let response: Response;
   try {
     response = await fetchImpl(apiUrl, {

@@ -117,8 +117,11 @@ describe('a restricted video on a site its owner did not list (Chromium)', () =>
     await page.goto(simulatedServer.url);
     const [error] = await fatalErrors(simulatedServer);
     expect(error).toMatchObject({ errorCode: 'ERR_PLAYBACK_RESTRICTED', fatal: true });
-    expect(api.asked).toContain('/api/v1/videos/restricted-01/playback?synthetic=1');
     const beacons = simulatedServer.received.flatMap((r) => r.beacons);
+    // With the viewer's id, by which a running experiment keeps it in one arm.
+    expect(api.asked).toContain(
+      `/api/v1/videos/restricted-01/playback?synthetic=1&viewerId=${beacons[0]?.viewerId}`,
+    );
     expect(beacons.map((b) => b.event)).toContain('viewstart');
     for (const beacon of beacons)
       expect(beacon).toMatchObject({ synthetic: true, cohort: 'commuters', networkClass: '3g' });

@@ -62,6 +62,18 @@ describe('playback source', () => {
     });
   });
 
+  it("sends the viewer's id, escaped, so a running experiment keeps the viewer in one arm", async () => {
+    const { asked, fetchImpl } = api(200, { manifestUrl: '/m/master.m3u8', variant: 'exp-1.top' });
+    const source = await resolvePlaybackSource(
+      { videoId: 'video-0001', apiBase: 'https://api.test/', synthetic: true, viewerId: 'v/1 2' },
+      fetchImpl,
+    );
+    expect(asked).toEqual([
+      'https://api.test/api/v1/videos/video-0001/playback?synthetic=1&viewerId=v%2F1%202',
+    ]);
+    expect(source.variant).toBe('exp-1.top');
+  });
+
   it('takes only a literal true as the synthetic mark', async () => {
     for (const synthetic of [false, 'true', 1]) {
       const { fetchImpl } = api(200, { manifestUrl: '/m/master.m3u8', variant: null, synthetic });
