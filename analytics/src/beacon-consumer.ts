@@ -31,8 +31,8 @@ import { createBeaconConsumerMetrics } from './beacon-consumer-metrics.js';
 import type { DropReason } from './beacon-reasons.js';
 import { compactBeaconRowStep } from './beacon-row-step.js';
 import {
-  type AnalyticsTarget,
   type BeaconsTable,
+  type BeaconsTarget,
   type CompactBeaconRow,
   createBeaconsTable,
 } from './beacons-table.js';
@@ -42,7 +42,7 @@ import { createValidateBeaconStep } from './validate-beacon-step.js';
 
 export interface BeaconConsumerDeps {
   eventLog: EventLog;
-  analyticsStore: AnalyticsTarget;
+  analyticsStore: BeaconsTarget;
   logger: Logger;
   registry: Registry;
   groupId?: string;
