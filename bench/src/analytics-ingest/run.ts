@@ -22,7 +22,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBeaconConsumer } from '@streamloop/analytics/beacon-consumer';
-import { BEACONS_TABLE, createBeaconsTable, jsonEachRow } from '@streamloop/analytics/beacons-table';
+import {
+  BEACONS_TABLE,
+  type BeaconsTarget,
+  beaconColumnTypes,
+  createBeaconsTable,
+  jsonEachRow,
+} from '@streamloop/analytics/beacons-table';
 import { MIGRATIONS_DIR } from '@streamloop/analytics/mount-analytics';
 import { createChdbAnalyticsStore } from '@streamloop/analytics-store/chdb-analytics-store';
 import { runMigrations } from '@streamloop/analytics-store/migrate';
@@ -52,12 +58,12 @@ const topic = uniqueName('bench-qoe-beacons');
 const EMBEDDED_BATCH = 20_000;
 let databases = 0;
 
-async function database(): Promise<{ client: typeof store.client; database: string }> {
+async function database(): Promise<BeaconsTarget> {
   const name = `bench_${databases++}`;
   await runMigrations(store.client, name, MIGRATIONS_DIR, async () => {
     await store.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${name}` });
   });
-  return { client: store.client, database: name };
+  return { client: store.client, database: name, insertNative: store.insertNative };
 }
 
 async function rowCount(target: { database: string }): Promise<number> {
@@ -68,7 +74,7 @@ async function rowCount(target: { database: string }): Promise<number> {
   return Number((await result.json<{ n: string }>())[0]?.n ?? 0);
 }
 
-async function timed(label: string, run: (target: { database: string }) => Promise<void>): Promise<number> {
+async function timed(label: string, run: (target: BeaconsTarget) => Promise<void>): Promise<number> {
   const target = await database();
   const started = performance.now();
   await run(target);
@@ -78,15 +84,27 @@ async function timed(label: string, run: (target: { database: string }) => Promi
   return BEACONS / seconds;
 }
 
-/** The rows once through the table, written by the engine as Native: the prepared columnar payload. */
-async function nativePayload(): Promise<string> {
+/**
+ * The rows once through the table, written by the engine as Native: the prepared columnar payloads.
+ * `allColumns`: every column of the table (NULL where a beacon has no value), as `SELECT *` gives
+ * them; `presentColumns`: only the columns the beacons have (what the consumer's block holds),
+ * typed as the engine itself writes them (LowCardinality included).
+ */
+async function nativePayloads(): Promise<{ allColumns: string; presentColumns: string; columns: string }> {
   const source = await database();
-  await createBeaconsTable(source).insert(beaconRows(BEACONS), 'prepare');
-  const path = join(dir, 'beacons.native');
+  const rows = beaconRows(BEACONS);
+  await createBeaconsTable(source).insert(rows, 'prepare');
+  const present = new Set(Object.keys(rows[0] ?? {}));
+  const columns = [...(await beaconColumnTypes(source)).keys()].filter((c) => present.has(c)).join(', ');
+  const allColumns = join(dir, 'beacons-all.native');
+  const presentColumns = join(dir, 'beacons-present.native');
   await store.client.command({
-    query: `INSERT INTO FUNCTION file('${path}', Native) SELECT * FROM ${source.database}.${BEACONS_TABLE}`,
+    query: `INSERT INTO FUNCTION file('${allColumns}', Native) SELECT * FROM ${source.database}.${BEACONS_TABLE}`,
   });
-  return path;
+  await store.client.command({
+    query: `INSERT INTO FUNCTION file('${presentColumns}', Native) SELECT ${columns} FROM ${source.database}.${BEACONS_TABLE}`,
+  });
+  return { allColumns, presentColumns, columns };
 }
 
 interface ConsumerRun {
@@ -110,7 +128,7 @@ async function consumerRun(
     const beaconsPerSecond = await timed(label, async (target) => {
       consumer = createBeaconConsumer({
         eventLog: source,
-        analyticsStore: { client: store.client, database: target.database },
+        analyticsStore: target,
         logger,
         registry,
         topic,
@@ -154,15 +172,22 @@ try {
   const load1Before = os.loadavg()[0];
   await log.ensureTopics([{ name: topic, partitions: PARTITIONS }]);
   const messages = beaconMessages(BEACONS);
-  for (let i = 0; i < messages.length; i += 2000) await log.publish(topic, messages.slice(i, i + 2000));
-  const native = await nativePayload();
+  // ~4 KB a message: 200 keep a produce request under the broker's 1 MB message.max.bytes.
+  for (let i = 0; i < messages.length; i += 200) await log.publish(topic, messages.slice(i, i + 200));
+  const native = await nativePayloads();
   const jsonPayload = jsonEachRow(beaconRows(BEACONS));
+  const columnTypes = await beaconColumnTypes(await database());
 
   const runs: Record<string, number>[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const ceiling = await timed('native ceiling', async (target) => {
       await store.client.command({
-        query: `INSERT INTO ${target.database}.${BEACONS_TABLE} SELECT * FROM file('${native}', Native)`,
+        query: `INSERT INTO ${target.database}.${BEACONS_TABLE} SELECT * FROM file('${native.allColumns}', Native)`,
+      });
+    });
+    const ceilingPresentColumns = await timed('native ceiling, present columns', async (target) => {
+      await store.client.command({
+        query: `INSERT INTO ${target.database}.${BEACONS_TABLE} (${native.columns}) SELECT * FROM file('${native.presentColumns}', Native)`,
       });
     });
     const textCeiling = await timed('JSONEachRow ceiling', async (target) => {
@@ -184,9 +209,10 @@ try {
       EMBEDDED_BATCH,
       'consumer on the embedded log',
     ).finally(() => embedded.close());
-    const jsFloor = consumerJavaScriptPerBeacon(messages);
+    const jsFloor = consumerJavaScriptPerBeacon(messages, columnTypes);
     runs.push({
       ceiling,
+      ceilingPresentColumns,
       textCeiling,
       consumer,
       consumerEmbeddedLog,
@@ -196,7 +222,7 @@ try {
     console.log(JSON.stringify(runs.at(-1)));
   }
   const beaconsPerSecond = Object.fromEntries(
-    ['ceiling', 'textCeiling', 'consumer', 'consumerEmbeddedLog', 'javaScriptOnly'].map((key) => [
+    ['ceiling', 'ceilingPresentColumns', 'textCeiling', 'consumer', 'consumerEmbeddedLog', 'javaScriptOnly'].map((key) => [
       key,
       Math.round(median(runs.map((r) => r[key] as number))),
     ]),
@@ -219,8 +245,10 @@ try {
     // Per round (each against its own same-round baseline), then the median over rounds.
     ratios: {
       consumerVsCeiling: medianRatio(runs, 'consumer', 'ceiling'),
+      consumerVsCeilingPresentColumns: medianRatio(runs, 'consumer', 'ceilingPresentColumns'),
       consumerVsTextCeiling: medianRatio(runs, 'consumer', 'textCeiling'),
       consumerEmbeddedLogVsCeiling: medianRatio(runs, 'consumerEmbeddedLog', 'ceiling'),
+      consumerEmbeddedLogVsCeilingPresentColumns: medianRatio(runs, 'consumerEmbeddedLog', 'ceilingPresentColumns'),
       javaScriptOnlyVsCeiling: medianRatio(runs, 'javaScriptOnly', 'ceiling'),
     },
     runs,

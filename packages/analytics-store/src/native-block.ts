@@ -94,18 +94,21 @@ export function encodeNativeBlock(
   rows: readonly Readonly<Record<string, unknown>>[],
 ): NativeBlock {
   const writers = nativeColumnWriters(columns);
-  const out = new GrowableBuffer(64 + rows.length * writers.length * 6);
+  const out = new GrowableBuffer(64 + rows.length * writers.length * 8);
   out.varUInt(writers.length);
   out.varUInt(rows.length);
+  // One column at a time (the block's own order): each loop reads one key and writes one type.
+  const values: unknown[] = new Array(rows.length);
   for (const writer of writers) {
     out.string(writer.name);
     out.string(writer.blockType);
     const { name } = writer;
+    for (let i = 0; i < rows.length; i++) values[i] = (rows[i] as Record<string, unknown>)[name];
     if (writer.nullable) {
       out.ensure(rows.length);
-      for (const row of rows) out.u8(row[name] == null ? 1 : 0);
+      for (let i = 0; i < rows.length; i++) out.u8(values[i] == null ? 1 : 0);
     }
-    writeValues(out, writer, rows);
+    writeValues(out, writer, values);
   }
   return {
     columns: writers.map((w) => ({ name: w.name, type: w.blockType })),
@@ -114,23 +117,18 @@ export function encodeNativeBlock(
   };
 }
 
-function writeValues(
-  out: GrowableBuffer,
-  writer: ColumnWriter,
-  rows: readonly Readonly<Record<string, unknown>>[],
-): void {
-  const { name, nullable, scalar } = writer;
+function writeValues(out: GrowableBuffer, writer: ColumnWriter, values: readonly unknown[]): void {
+  const { nullable, scalar } = writer;
   const fail = (value: unknown, why: string): never => {
-    throw new RangeError(`column ${name} (${writer.blockType}): ${JSON.stringify(value)} ${why}`);
+    throw new RangeError(`column ${writer.name} (${writer.blockType}): ${JSON.stringify(value)} ${why}`);
   };
-  const width = FIXED_WIDTH[scalar];
-  if (width !== undefined) out.ensure(rows.length * width);
-  for (const row of rows) {
-    const value = row[name];
+  const width = FIXED_WIDTH[scalar] ?? 1;
+  out.ensure(values.length * width);
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
     if (value == null) {
       if (!nullable) fail(value, 'is missing in a column that is not Nullable');
-      if (scalar === 'String') out.u8(0);
-      else out.zeros(width as number);
+      out.zeros(width);
       continue;
     }
     switch (scalar) {
@@ -147,9 +145,10 @@ function writeValues(
       case 'UInt32': {
         if (
           !(
+            typeof value === 'number' &&
             Number.isInteger(value) &&
-            (value as number) >= 0 &&
-            (value as number) <= (INTEGER_MAX[scalar] as number)
+            value >= 0 &&
+            value <= (INTEGER_MAX[scalar] as number)
           )
         ) {
           fail(value, `is not a ${scalar}`);
@@ -217,13 +216,15 @@ function epochMs(value: unknown): number | undefined {
   return ms;
 }
 
-/** A byte buffer that doubles when a write needs more room. */
+/** A byte buffer that doubles when a write needs more room; numbers through a DataView (inlined by V8). */
 class GrowableBuffer {
   #buf: Buffer;
+  #view: DataView;
   #pos = 0;
 
   constructor(initialBytes: number) {
     this.#buf = Buffer.allocUnsafe(Math.max(256, initialBytes));
+    this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.length);
   }
 
   ensure(bytes: number): void {
@@ -233,6 +234,7 @@ class GrowableBuffer {
     const next = Buffer.allocUnsafe(size);
     this.#buf.copy(next, 0, 0, this.#pos);
     this.#buf = next;
+    this.#view = new DataView(next.buffer, next.byteOffset, next.length);
   }
 
   bytes(): Buffer {
@@ -246,34 +248,38 @@ class GrowableBuffer {
 
   u16(value: number): void {
     this.ensure(2);
-    this.#pos = this.#buf.writeUInt16LE(value, this.#pos);
+    this.#view.setUint16(this.#pos, value, true);
+    this.#pos += 2;
   }
 
   u32(value: number): void {
     this.ensure(4);
-    this.#pos = this.#buf.writeUInt32LE(value, this.#pos);
+    this.#view.setUint32(this.#pos, value, true);
+    this.#pos += 4;
   }
 
   u64(value: number | bigint): void {
     this.ensure(8);
-    if (typeof value === 'bigint') {
-      this.#pos = this.#buf.writeBigUInt64LE(value, this.#pos);
-      return;
+    if (typeof value === 'bigint') this.#view.setBigUint64(this.#pos, value, true);
+    else {
+      this.#view.setUint32(this.#pos, value % 0x1_0000_0000, true);
+      this.#view.setUint32(this.#pos + 4, Math.floor(value / 0x1_0000_0000), true);
     }
-    this.#buf.writeUInt32LE(value % 0x1_0000_0000, this.#pos);
-    this.#pos = this.#buf.writeUInt32LE(Math.floor(value / 0x1_0000_0000), this.#pos + 4);
+    this.#pos += 8;
   }
 
   i64(value: number): void {
     this.ensure(8);
     const low = ((value % 0x1_0000_0000) + 0x1_0000_0000) % 0x1_0000_0000;
-    this.#buf.writeUInt32LE(low, this.#pos);
-    this.#pos = this.#buf.writeInt32LE((value - low) / 0x1_0000_0000, this.#pos + 4);
+    this.#view.setUint32(this.#pos, low, true);
+    this.#view.setInt32(this.#pos + 4, (value - low) / 0x1_0000_0000, true);
+    this.#pos += 8;
   }
 
   f64(value: number): void {
     this.ensure(8);
-    this.#pos = this.#buf.writeDoubleLE(value, this.#pos);
+    this.#view.setFloat64(this.#pos, value, true);
+    this.#pos += 8;
   }
 
   zeros(bytes: number): void {
@@ -294,17 +300,27 @@ class GrowableBuffer {
 
   /** varUInt byte length, then UTF-8. */
   string(value: string): void {
-    // ≤ 3 bytes per UTF-16 unit: under 43 units the length fits one varUInt byte, so write first, measure after.
-    if (value.length < 43) {
-      this.ensure(1 + value.length * 3);
-      const written = this.#buf.write(value, this.#pos + 1, 'utf8');
-      this.#buf[this.#pos] = written;
-      this.#pos += 1 + written;
-      return;
+    const length = value.length;
+    // Ids, names and dimensions are short ASCII: copied char by char, no call into C++ per value.
+    if (length < 128) {
+      this.ensure(1 + length);
+      const buf = this.#buf;
+      const start = this.#pos + 1;
+      let i = 0;
+      for (; i < length; i++) {
+        const code = value.charCodeAt(i);
+        if (code >= 0x80) break;
+        buf[start + i] = code;
+      }
+      if (i === length) {
+        buf[this.#pos] = length;
+        this.#pos = start + length;
+        return;
+      }
     }
-    const length = Buffer.byteLength(value, 'utf8');
-    this.varUInt(length);
-    this.ensure(length);
+    const bytes = Buffer.byteLength(value, 'utf8');
+    this.varUInt(bytes);
+    this.ensure(bytes);
     this.#pos += this.#buf.write(value, this.#pos, 'utf8');
   }
 }

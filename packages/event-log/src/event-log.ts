@@ -37,10 +37,12 @@ export interface SubscribeOptions {
   maxBatchSize?: number;
   /**
    * Fuller batches for a throughput consumer: a fetch waits up to `maxWaitMs` until `minBytes`
-   * are available (Kafka's fetch.min.bytes / fetch.max.wait.ms). The in-process log hands out what
-   * it has at once and ignores it.
+   * are available (Kafka's fetch.min.bytes / fetch.max.wait.ms), and takes up to
+   * `maxBytesPerPartition` of each partition (max.partition.fetch.bytes; kafkajs's default 1 MiB)
+   * and `maxBytes` in all (fetch.max.bytes; 10 MiB). The in-process log hands out what it has at
+   * once and ignores it.
    */
-  batchWindow?: { minBytes: number; maxWaitMs: number };
+  batchWindow?: { minBytes: number; maxWaitMs: number; maxBytesPerPartition?: number; maxBytes?: number };
   /** Offsets are committed only after this resolves; if it throws, the subscription crashes. */
   handleBatch(batch: Batch): Promise<void>;
   /**
@@ -115,10 +117,17 @@ export function validateSubscribeOptions(options: SubscribeOptions): void {
   const window = options.batchWindow;
   if (
     window !== undefined &&
-    !(Number.isInteger(window.minBytes) && window.minBytes >= 1 && window.maxWaitMs > 0)
+    !(
+      Number.isInteger(window.minBytes) &&
+      window.minBytes >= 1 &&
+      window.maxWaitMs > 0 &&
+      [window.maxBytesPerPartition, window.maxBytes].every(
+        (bytes) => bytes === undefined || (Number.isInteger(bytes) && bytes >= 1),
+      )
+    )
   ) {
     throw new Error(
-      `batchWindow needs minBytes ≥ 1 (integer) and maxWaitMs > 0, got ${JSON.stringify(window)}`,
+      `batchWindow needs minBytes ≥ 1 (integer), maxWaitMs > 0 and byte limits ≥ 1 (integers), got ${JSON.stringify(window)}`,
     );
   }
 }
