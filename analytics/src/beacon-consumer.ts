@@ -57,6 +57,8 @@ export interface BeaconConsumerDeps {
   /** The output the rows go to; defaults to `beacons_v1` of `analyticsStore`. */
   beaconsTable?: BeaconsTable;
   batchWindow?: BatchWindow;
+  /** Partitions whose batches are handled at once (Kafka); see DEFAULT_CONCURRENT_PARTITIONS. */
+  concurrentPartitions?: number;
   watchdog?: ConsumerWatchdogOptions;
 }
 
@@ -77,6 +79,13 @@ export const DEFAULT_BATCH_WINDOW: BatchWindow = {
 
 /** Messages per insert; the fetch's byte limits above bound a batch first on Kafka. */
 export const DEFAULT_MAX_BATCH_MESSAGES = 20_000;
+
+/**
+ * Two batches in flight: while ClickHouse writes one partition's block (off the JavaScript thread:
+ * chdb runs the query on a libuv worker, a server in its own process), the next partition's
+ * messages are parsed and encoded. Each partition still commits only after its own insert.
+ */
+export const DEFAULT_CONCURRENT_PARTITIONS = 2;
 
 export interface BeaconConsumer {
   /** Resolves once subscribed (the group joined); beacons published from then on are consumed. */
@@ -204,6 +213,7 @@ export function createBeaconConsumer(deps: BeaconConsumerDeps): BeaconConsumer {
     fromBeginning: true,
     maxBatchSize,
     batchWindow: deps.batchWindow ?? DEFAULT_BATCH_WINDOW,
+    concurrentPartitions: deps.concurrentPartitions ?? DEFAULT_CONCURRENT_PARTITIONS,
     backoff,
     ...(deps.watchdog === undefined ? {} : { watchdog: deps.watchdog }),
     handleBatch,

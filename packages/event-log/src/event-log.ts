@@ -43,6 +43,12 @@ export interface SubscribeOptions {
    * once and ignores it.
    */
   batchWindow?: { minBytes: number; maxWaitMs: number; maxBytesPerPartition?: number; maxBytes?: number };
+  /**
+   * Batches of different partitions the handler may have in flight at once (Kafka; default 1, each
+   * partition stays in order). A handler that waits on I/O (an insert) lets the next partition's
+   * batch be prepared meanwhile. The in-process log hands out one batch at a time and ignores it.
+   */
+  concurrentPartitions?: number;
   /** Offsets are committed only after this resolves; if it throws, the subscription crashes. */
   handleBatch(batch: Batch): Promise<void>;
   /**
@@ -113,6 +119,10 @@ export function validateSubscribeOptions(options: SubscribeOptions): void {
   const size = options.maxBatchSize;
   if (size !== undefined && (!Number.isInteger(size) || size < 1)) {
     throw new Error(`maxBatchSize must be a positive integer, got ${size}`);
+  }
+  const concurrent = options.concurrentPartitions;
+  if (concurrent !== undefined && (!Number.isInteger(concurrent) || concurrent < 1)) {
+    throw new Error(`concurrentPartitions must be a positive integer, got ${concurrent}`);
   }
   const window = options.batchWindow;
   if (

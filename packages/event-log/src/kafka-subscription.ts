@@ -144,7 +144,12 @@ export async function startKafkaSubscription(
   try {
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: options.fromBeginning ?? false });
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.concurrentPartitions ?? 1,
+      eachBatch,
+    });
     await withTimeout(
       running.promise,
       settings.joinTimeoutMs,
@@ -214,7 +219,9 @@ function waitUntilRunning(consumer: Consumer): { promise: Promise<void>; dispose
 function fetchBytes(window: NonNullable<SubscribeOptions['batchWindow']>) {
   return {
     minBytes: window.minBytes,
-    ...(window.maxBytesPerPartition === undefined ? {} : { maxBytesPerPartition: window.maxBytesPerPartition }),
+    ...(window.maxBytesPerPartition === undefined
+      ? {}
+      : { maxBytesPerPartition: window.maxBytesPerPartition }),
     ...(window.maxBytes === undefined ? {} : { maxBytes: window.maxBytes }),
   };
 }
