@@ -251,7 +251,7 @@ try {
     partitions: PARTITIONS,
     rounds: ROUNDS,
     baseline:
-      'ceiling = the same rows as one prepared Native payload inserted by the engine (INSERT … SELECT FROM file(…, Native)), same table and materialized views, no Kafka, no JavaScript per row',
+      "ceiling = the same rows as one prepared Native payload inserted by the engine (INSERT … SELECT FROM file(…, Native)), same table and materialized views, no Kafka, no JavaScript per row; ceilingPresentColumns = the same with only the columns the beacons have (what the consumer's block holds), the stronger of the two when faster",
     beaconsPerSecond,
     consumer: {
       insertShareOfWallTime: median(runs.map((r) => r.insertShare as number)),
