@@ -96,8 +96,11 @@ function copyPresent(
   columns: ReadonlyMap<string, OptionalColumn>,
   row: CompactBeaconRow,
 ): void {
-  for (const [key, value] of Object.entries(source)) {
+  // for…in, not Object.entries: no pair array per beacon (it showed as the consumer's top GC source).
+  const fields = source as Record<string, unknown>;
+  for (const key in fields) {
     const column = columns.get(key);
+    const value = fields[key];
     if (column !== undefined && value !== undefined) row[column] = value as string | number | boolean;
   }
 }

@@ -1,8 +1,9 @@
 /**
- * beacons_v1 as the consumer writes it: one JSONEachRow statement of compact rows (only the columns a
- * beacon has) with the dedup settings inline. What a reader must not be able to tell: a compact row
- * and the same row with every absent column NULL are stored identically, text that JSON has to
- * escape comes back byte for byte, and a batch retried under its token is stored once.
+ * beacons_v1 as the consumer writes it: one Native block of compact rows (only the columns some
+ * beacon of the batch has) with the dedup settings inline. What a reader must not be able to tell: a
+ * compact row and the same row with every absent column NULL are stored identically, rows with
+ * different columns in one block keep their own values, text comes back byte for byte, and a batch
+ * retried under its token is stored once, in beacons_v1 and in the views its materialized view feeds.
  */
 import { makeBeacon, uniqueName } from '@streamloop/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,7 +34,7 @@ async function stored(videoId: string): Promise<Record<string, unknown>[]> {
   return result.json();
 }
 
-describe('beacons_v1 written as compact JSONEachRow', () => {
+describe('beacons_v1 written as one Native block of compact rows', () => {
   it('stores a compact row exactly as the same row with its absent columns NULL', async () => {
     const [compactVideo, fullVideo] = [uniqueName('video'), uniqueName('video')];
     const beacon = (videoId: string) =>
@@ -114,8 +115,96 @@ describe('beacons_v1 written as compact JSONEachRow', () => {
     await table.insert(rows, token);
     await table.insert(rows, token);
     expect(await storedRows(chdb.store, videoId)).toBe(3);
+    expect(await viewRows(videoId)).toBe(1);
     // Another token is another batch (queries deduplicate such copies on beacon_id).
     await table.insert(rows, `${token}-other`);
     expect(await storedRows(chdb.store, videoId)).toBe(6);
   });
+
+  it('keeps the columns of each row when rows of one block carry different fields', async () => {
+    const videoId = uniqueName('video');
+    const envelopes = [
+      {
+        beacon: makeBeacon({ videoId, seq: 0, event: 'viewstart', playerName: 'video.js' }),
+        context: { country: 'DE' },
+      },
+      { beacon: makeBeacon({ videoId, seq: 1, event: 'heartbeat', watchTimeMs: 10_000, bitrateKbps: 3000 }) },
+      { beacon: makeBeacon({ videoId, seq: 2, event: 'cmcd', source: 'cmcd', cmcd: { bl: 4200, ot: 'v' } }) },
+    ];
+    const rows = envelopes.map(({ beacon, context }, i) => {
+      const row = compactBeaconRowStep(
+        context === undefined
+          ? { beacon, receivedAtMs: RECEIVED_AT_MS + i }
+          : { beacon, receivedAtMs: RECEIVED_AT_MS + i, context },
+        message(10 + i),
+      );
+      if (row.kind !== 'ok') throw new Error(row.detail);
+      return row.value;
+    });
+    await table.insert(rows, uniqueName('token'));
+    const columns = (r: Record<string, unknown>) => ({
+      seq: r.seq,
+      event: r.event,
+      source: r.source,
+      player_name: r.player_name,
+      country: r.country,
+      watch_time_ms: r.watch_time_ms,
+      bitrate_kbps: r.bitrate_kbps,
+      cmcd_bl_ms: r.cmcd_bl_ms,
+      cmcd_ot: r.cmcd_ot,
+      received_at: r.received_at,
+      kafka_offset: r.kafka_offset,
+    });
+    expect((await stored(videoId)).map(columns)).toEqual([
+      {
+        seq: 0,
+        event: 'viewstart',
+        source: 'sdk',
+        player_name: 'video.js',
+        country: 'DE',
+        watch_time_ms: null,
+        bitrate_kbps: null,
+        cmcd_bl_ms: null,
+        cmcd_ot: null,
+        received_at: '2026-12-06 12:00:00.000',
+        kafka_offset: '10',
+      },
+      {
+        seq: 1,
+        event: 'heartbeat',
+        source: 'sdk',
+        player_name: null,
+        country: null,
+        watch_time_ms: 10000,
+        bitrate_kbps: 3000,
+        cmcd_bl_ms: null,
+        cmcd_ot: null,
+        received_at: '2026-12-06 12:00:00.001',
+        kafka_offset: '11',
+      },
+      {
+        seq: 2,
+        event: 'cmcd',
+        source: 'cmcd',
+        player_name: null,
+        country: null,
+        watch_time_ms: null,
+        bitrate_kbps: null,
+        cmcd_bl_ms: 4200,
+        cmcd_ot: 'v',
+        received_at: '2026-12-06 12:00:00.002',
+        kafka_offset: '12',
+      },
+    ]);
+  });
 });
+
+/** Rows of views_v1 for the video: one per insert block that reached its materialized view. */
+async function viewRows(videoId: string): Promise<number> {
+  const result = await chdb.store.client.query({
+    query: `SELECT count() AS n FROM ${chdb.store.database}.views_v1 WHERE video_id = {videoId:String}`,
+    query_params: { videoId },
+    format: 'JSONEachRow',
+  });
+  return Number((await result.json<{ n: string }>())[0]?.n ?? 0);
+}

@@ -13,7 +13,7 @@ import { listMigrations, runMigrations } from '@streamloop/analytics-store/migra
 import { makeBeacon, uniqueName } from '@streamloop/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  type AnalyticsTarget,
+  type BeaconsTarget,
   BEACONS_TABLE,
   createBeaconsTable,
   toDateTime64Text,
@@ -81,6 +81,7 @@ describe('migration 002 on a store with beacons from before it', () => {
       '005_qoe_rollups',
       '006_synthetic',
       '007_synthetic_views',
+      '008_views_dedup_window',
     ]);
     const { beacons } = await getSessionBeacons(store, {
       sessionId: 'old-session',
@@ -117,7 +118,11 @@ async function migrationsThrough(last: string): Promise<string> {
 
 describe('migration 007 on a store with views and rollups from before it', () => {
   // A database of its own in the same chdb session (one data directory per process).
-  const target: AnalyticsTarget = { client: store.client, database: uniqueName('analytics_upgrade_007') };
+  const target: BeaconsTarget = {
+    client: store.client,
+    database: uniqueName('analytics_upgrade_007'),
+    insertNative: store.insertNative,
+  };
   const migrate = (folder: URL | string) =>
     runMigrations(target.client, target.database, folder, async () => {
       await target.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${target.database}` });
@@ -168,7 +173,7 @@ describe('migration 007 on a store with views and rollups from before it', () =>
       format: 'JSONEachRow',
     });
 
-    expect(await migrate(MIGRATIONS_DIR)).toEqual(['007_synthetic_views']);
+    expect(await migrate(MIGRATIONS_DIR)).toEqual(['007_synthetic_views', '008_views_dedup_window']);
 
     // The views: old rows read real, the simulated ones are marked with their cohort.
     const listed = async (synthetic: 'real' | 'synthetic') =>

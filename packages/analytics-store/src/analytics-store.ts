@@ -1,6 +1,7 @@
 import type { ClickHouseClient, ClickHouseSettings, Row } from '@clickhouse/client';
 import type { AdapterInfo, Port } from '@streamloop/core/port';
 import { runMigrations } from './migrate.js';
+import type { NativeBlock } from './native-block.js';
 
 export interface ReadonlyLimits {
   maxExecutionTimeS: number;
@@ -27,6 +28,13 @@ export interface AnalyticsStore extends Port {
   readonly database: string;
   /** Applies numbered `.sql` files of `dir` (`{db}` → database); returns the names applied. */
   migrate(dir: URL | string): Promise<string[]>;
+  /**
+   * Writes one Native block (native-block.ts) into `table` (qualified, an identifier from code) as
+   * ONE insert statement carrying `settings` (a dedup token, say): over HTTP the block is the
+   * request body; chdb takes text bodies only, so it reads the block from a file the adapter writes.
+   * Resolves once the insert (and its materialized views) is done.
+   */
+  insertNative(table: string, block: NativeBlock, settings: InsertSettings): Promise<void>;
   /** Analyst SQL: read-only, time- and row-limited, `{name:Type}` params bound by the engine. */
   readonlyQuery<R>(sql: string, params: Record<string, unknown>, limits: ReadonlyLimits): Promise<R[]>;
   /**
@@ -49,12 +57,33 @@ export interface AnalyticsStore extends Port {
  */
 export const SESSION_SETTINGS = { output_format_json_quote_64bit_integers: 1 } as const;
 
+/** Statement-level settings of an insert: names are identifiers, values literals. */
+export type InsertSettings = Readonly<Record<string, string | number>>;
+
+/** `SETTINGS a = 1, b = 'x'` for an INSERT statement: inline settings hold for that statement only. */
+export function settingsClause(settings: InsertSettings): string {
+  const entries = Object.entries(settings);
+  if (entries.length === 0) return '';
+  return `SETTINGS ${entries
+    .map(([name, value]) => {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+        throw new Error(`not a setting name: ${JSON.stringify(name)}`);
+      return `${name} = ${typeof value === 'number' ? String(value) : sqlString(value)}`;
+    })
+    .join(', ')}`;
+}
+
+export function sqlString(value: string): string {
+  return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+}
+
 export interface ClientStoreOptions {
   client: ClickHouseClient;
   database: string;
   adapter: AdapterInfo;
   /** CREATE DATABASE IF NOT EXISTS, however the adapter has to do it. */
   ensureDatabase(): Promise<void>;
+  insertNative: AnalyticsStore['insertNative'];
 }
 
 /** Everything above the client is one code path; adapters differ only in how the client is built. */
@@ -66,6 +95,7 @@ export function createClientAnalyticsStore(options: ClientStoreOptions): Analyti
     client,
     database,
     migrate: (dir) => runMigrations(client, database, dir, options.ensureDatabase),
+    insertNative: options.insertNative,
     async readonlyQuery<R>(
       sql: string,
       params: Record<string, unknown>,

@@ -1,6 +1,13 @@
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { ClickHouseConfig } from '@streamloop/core/config';
-import { type AnalyticsStore, createClientAnalyticsStore, SESSION_SETTINGS } from './analytics-store.js';
+import {
+  type AnalyticsStore,
+  createClientAnalyticsStore,
+  SESSION_SETTINGS,
+  settingsClause,
+} from './analytics-store.js';
 import { clientLog, type StoreLogger } from './client-log.js';
 import { assertIdentifier } from './migrate.js';
 
@@ -22,6 +29,16 @@ export function createClickHouseAnalyticsStore(options: ClickHouseStoreOptions):
       kind: 'real',
       service: 'ClickHouse',
       target: serverAddress(options.url),
+    },
+    // The block is the request body, as the server reads any INSERT … FORMAT.
+    async insertNative(table, block, settings) {
+      const columns = block.columns.map((c) => c.name).join(', ');
+      const result = await client.exec({
+        query: `INSERT INTO ${table} (${columns}) ${settingsClause(settings)} FORMAT Native`,
+        values: Readable.from([block.bytes]),
+      });
+      result.stream.resume();
+      await finished(result.stream);
     },
     // The main client names the database on every request, which the server refuses while it does
     // not exist; a client without one creates it.

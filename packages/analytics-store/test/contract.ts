@@ -1,6 +1,7 @@
 import { uniqueName } from '@streamloop/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalyticsStore, ReadonlyLimits } from '../src/analytics-store.js';
+import { encodeNativeBlock } from '../src/native-block.js';
 
 export interface StoreUnderTest {
   store: AnalyticsStore;
@@ -191,6 +192,136 @@ export function describeAnalyticsStoreContract(label: string, open: () => Promis
           { key: 'a', value: 'new' },
           { key: 'b', value: 'only' },
         ]);
+      });
+    });
+
+    describe('insertNative', () => {
+      const TYPES = [
+        'id UInt16',
+        'name String',
+        'kind LowCardinality(String)',
+        'note Nullable(String)',
+        'label LowCardinality(Nullable(String))',
+        'count Nullable(UInt32)',
+        'big UInt64',
+        'offset Nullable(Int64)',
+        'ratio Float64',
+        'flag Nullable(Bool)',
+        "at DateTime64(3, 'UTC')",
+      ];
+      const columns = TYPES.map((t) => {
+        const [name, ...type] = t.split(' ');
+        return { name: name!, type: type.join(' ') };
+      });
+      const LONG = `${'ü'.repeat(50)}…${'x'.repeat(200)}`;
+      const dedup = (token: string) => ({
+        insert_deduplicate: 1,
+        insert_deduplication_token: token,
+      });
+
+      it('stores every value of a Native block exactly as given (read back as the engine prints it)', async () => {
+        const table = await createTable(
+          `CREATE TABLE {t} (${TYPES.join(', ')}) ENGINE = MergeTree ORDER BY id`,
+        );
+        // Every column set, in the text form the engine prints back (Int64 aside: quoted in JSON).
+        const first = {
+          id: 1,
+          name: 'plain',
+          kind: 'heartbeat',
+          note: null,
+          label: 'a',
+          count: 4_294_967_295,
+          big: '18446744073709551615',
+          offset: -5,
+          ratio: 2.625,
+          flag: true,
+          at: '2026-01-02 03:04:05.678',
+        };
+        const block = encodeNativeBlock(columns, [
+          first,
+          {
+            id: 2,
+            name: LONG,
+            kind: 'viewend',
+            label: null,
+            count: 0,
+            big: 9_007_199_254_740_991,
+            offset: -9_007_199_254_740_991,
+            ratio: -0.1,
+            flag: false,
+            at: Date.UTC(1999, 11, 31, 23, 59, 59, 1),
+          },
+          { id: 3, name: '', kind: 'é', big: 0, ratio: 0, at: 0 },
+        ]);
+        await store.insertNative(table, block, {});
+        expect(await rows(`SELECT * FROM ${table} ORDER BY id`)).toEqual([
+          { ...first, offset: '-5' },
+          {
+            id: 2,
+            name: LONG,
+            kind: 'viewend',
+            note: null,
+            label: null,
+            count: 0,
+            big: '9007199254740991',
+            offset: '-9007199254740991',
+            ratio: -0.1,
+            flag: false,
+            at: '1999-12-31 23:59:59.001',
+          },
+          {
+            id: 3,
+            name: '',
+            kind: 'é',
+            note: null,
+            label: null,
+            count: null,
+            big: '0',
+            offset: null,
+            ratio: 0,
+            flag: null,
+            at: '1970-01-01 00:00:00.000',
+          },
+        ]);
+      });
+
+      it('writes only the columns of the block; the table fills in the rest', async () => {
+        const table = await createTable(
+          "CREATE TABLE {t} (id UInt16, source LowCardinality(String) DEFAULT 'sdk', note Nullable(String)) ENGINE = MergeTree ORDER BY id",
+        );
+        await store.insertNative(table, encodeNativeBlock([{ name: 'id', type: 'UInt16' }], [{ id: 7 }]), {});
+        expect(await rows(`SELECT * FROM ${table}`)).toEqual([{ id: 7, source: 'sdk', note: null }]);
+      });
+
+      it('keeps one copy of a block inserted twice under the same dedup token', async () => {
+        const table = await createTable(
+          'CREATE TABLE {t} (id UInt16, name String) ENGINE = MergeTree ORDER BY id SETTINGS non_replicated_deduplication_window = 100',
+        );
+        const block = encodeNativeBlock(columns.slice(0, 2), [
+          { id: 1, name: 'a' },
+          { id: 2, name: 'b' },
+        ]);
+        await store.insertNative(table, block, dedup('batch-1'));
+        await store.insertNative(table, block, dedup('batch-1'));
+        expect(await count(table)).toBe(2);
+        await store.insertNative(table, block, dedup('batch-2'));
+        expect(await count(table)).toBe(4);
+      });
+
+      it('refuses a type it has no writer for, and a value its column cannot hold', () => {
+        expect(() => encodeNativeBlock([{ name: 'd', type: 'Decimal(9, 2)' }], [])).toThrow(
+          'column d: no Native writer for type Decimal(9, 2)',
+        );
+        const one = (type: string, value: unknown) => () =>
+          encodeNativeBlock([{ name: 'v', type }], [{ v: value }]);
+        expect(one('UInt16', 65_536)).toThrow('column v (UInt16): 65536 is not a UInt16');
+        expect(one('UInt32', 1.5)).toThrow('is not a UInt32');
+        expect(one('UInt64', -1)).toThrow('is not a UInt64');
+        expect(one('UInt64', '18446744073709551616')).toThrow('is not a UInt64');
+        expect(one('Int64', 2 ** 53)).toThrow('is not a safe integer');
+        expect(one('String', 5)).toThrow('is not a string');
+        expect(one('String', null)).toThrow('is missing in a column that is not Nullable');
+        expect(one("DateTime64(3, 'UTC')", '2026-01-02T03:04:05Z')).toThrow('is neither epoch milliseconds');
       });
     });
 

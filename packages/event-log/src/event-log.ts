@@ -37,10 +37,18 @@ export interface SubscribeOptions {
   maxBatchSize?: number;
   /**
    * Fuller batches for a throughput consumer: a fetch waits up to `maxWaitMs` until `minBytes`
-   * are available (Kafka's fetch.min.bytes / fetch.max.wait.ms). The in-process log hands out what
-   * it has at once and ignores it.
+   * are available (Kafka's fetch.min.bytes / fetch.max.wait.ms), and takes up to
+   * `maxBytesPerPartition` of each partition (max.partition.fetch.bytes; kafkajs's default 1 MiB)
+   * and `maxBytes` in all (fetch.max.bytes; 10 MiB). The in-process log hands out what it has at
+   * once and ignores it.
    */
-  batchWindow?: { minBytes: number; maxWaitMs: number };
+  batchWindow?: { minBytes: number; maxWaitMs: number; maxBytesPerPartition?: number; maxBytes?: number };
+  /**
+   * Batches of different partitions the handler may have in flight at once (Kafka; default 1, each
+   * partition stays in order). A handler that waits on I/O (an insert) lets the next partition's
+   * batch be prepared meanwhile. The in-process log hands out one batch at a time and ignores it.
+   */
+  concurrentPartitions?: number;
   /** Offsets are committed only after this resolves; if it throws, the subscription crashes. */
   handleBatch(batch: Batch): Promise<void>;
   /**
@@ -112,13 +120,24 @@ export function validateSubscribeOptions(options: SubscribeOptions): void {
   if (size !== undefined && (!Number.isInteger(size) || size < 1)) {
     throw new Error(`maxBatchSize must be a positive integer, got ${size}`);
   }
+  const concurrent = options.concurrentPartitions;
+  if (concurrent !== undefined && (!Number.isInteger(concurrent) || concurrent < 1)) {
+    throw new Error(`concurrentPartitions must be a positive integer, got ${concurrent}`);
+  }
   const window = options.batchWindow;
   if (
     window !== undefined &&
-    !(Number.isInteger(window.minBytes) && window.minBytes >= 1 && window.maxWaitMs > 0)
+    !(
+      Number.isInteger(window.minBytes) &&
+      window.minBytes >= 1 &&
+      window.maxWaitMs > 0 &&
+      [window.maxBytesPerPartition, window.maxBytes].every(
+        (bytes) => bytes === undefined || (Number.isInteger(bytes) && bytes >= 1),
+      )
+    )
   ) {
     throw new Error(
-      `batchWindow needs minBytes ≥ 1 (integer) and maxWaitMs > 0, got ${JSON.stringify(window)}`,
+      `batchWindow needs minBytes ≥ 1 (integer), maxWaitMs > 0 and byte limits ≥ 1 (integers), got ${JSON.stringify(window)}`,
     );
   }
 }

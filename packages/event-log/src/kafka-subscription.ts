@@ -57,7 +57,7 @@ export async function startKafkaSubscription(
     heartbeatInterval: settings.heartbeatIntervalMs,
     rebalanceTimeout: settings.rebalanceTimeoutMs,
     maxWaitTimeInMs: options.batchWindow?.maxWaitMs ?? settings.maxWaitTimeMs,
-    ...(options.batchWindow === undefined ? {} : { minBytes: options.batchWindow.minBytes }),
+    ...(options.batchWindow === undefined ? {} : fetchBytes(options.batchWindow)),
     allowAutoTopicCreation: false,
     retry: KAFKA_RETRY,
   });
@@ -144,7 +144,12 @@ export async function startKafkaSubscription(
   try {
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: options.fromBeginning ?? false });
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.concurrentPartitions ?? 1,
+      eachBatch,
+    });
     await withTimeout(
       running.promise,
       settings.joinTimeoutMs,
@@ -207,6 +212,17 @@ function waitUntilRunning(consumer: Consumer): { promise: Promise<void>; dispose
     dispose: () => {
       for (const remove of removers) remove();
     },
+  };
+}
+
+/** kafkajs fetch sizes from the subscriber's batch window (kafkajs's own defaults where it gives none). */
+function fetchBytes(window: NonNullable<SubscribeOptions['batchWindow']>) {
+  return {
+    minBytes: window.minBytes,
+    ...(window.maxBytesPerPartition === undefined
+      ? {}
+      : { maxBytesPerPartition: window.maxBytesPerPartition }),
+    ...(window.maxBytes === undefined ? {} : { maxBytes: window.maxBytes }),
   };
 }
 

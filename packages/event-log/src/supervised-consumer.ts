@@ -44,6 +44,7 @@ export interface SupervisedConsumerOptions {
   fromBeginning?: boolean;
   maxBatchSize?: number;
   batchWindow?: SubscribeOptions['batchWindow'];
+  concurrentPartitions?: number;
   /** Delays before subscribing again after a crash or a stall. */
   backoff?: BackoffOptions;
   /** `stallAfterMs: Infinity` keeps the lag gauge and never declares a stall. */
@@ -112,6 +113,9 @@ export function createSupervisedConsumer(options: SupervisedConsumerOptions): Su
       ...(options.fromBeginning === undefined ? {} : { fromBeginning: options.fromBeginning }),
       ...(options.maxBatchSize === undefined ? {} : { maxBatchSize: options.maxBatchSize }),
       ...(options.batchWindow === undefined ? {} : { batchWindow: options.batchWindow }),
+      ...(options.concurrentPartitions === undefined
+        ? {}
+        : { concurrentPartitions: options.concurrentPartitions }),
       handleBatch: async (batch) => {
         await options.handleBatch(batch, context);
         crashes = 0;

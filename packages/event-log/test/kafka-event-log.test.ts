@@ -62,4 +62,43 @@ describe(`EventLog on Kafka (${kafkaAddress}) — adapter specifics`, () => {
     await eventually('both messages', () => (recorder.handled.length >= 2 ? true : undefined));
     expect(recorder.handled.map((m) => m.offset)).toEqual(['0', '1']);
   }, 30_000);
+
+  it('with concurrentPartitions 2 hands two partitions their batches at once, and commits each after its own', async () => {
+    const concurrentTopic = uniqueName('el-concurrent');
+    const concurrentGroup = uniqueName('el-concurrent-group');
+    await log.ensureTopics([{ name: concurrentTopic, partitions: 2 }]);
+    const messages = makeSequence(40, 16);
+    await log.publish(concurrentTopic, messages);
+    // Each batch waits until batches of both partitions are in the handler together: handled one
+    // partition after the other, the first would wait for ever and nothing would be committed.
+    const inFlight = new Set<number>();
+    let bothSeen!: () => void;
+    const both = new Promise<void>((resolve) => {
+      bothSeen = resolve;
+    });
+    const handled: number[] = [];
+    const subscription = await log.subscribe({
+      groupId: concurrentGroup,
+      topics: [concurrentTopic],
+      fromBeginning: true,
+      concurrentPartitions: 2,
+      async handleBatch(batch) {
+        inFlight.add(batch.partition);
+        if (inFlight.size === 2) bothSeen();
+        await both;
+        handled.push(...batch.messages.map(() => batch.partition));
+      },
+    });
+    try {
+      await eventually('every message committed', async () =>
+        (await log.lag(concurrentGroup, concurrentTopic)) === 0 ? true : undefined,
+      );
+      expect(handled).toHaveLength(messages.length);
+      expect(new Set(handled)).toEqual(new Set([0, 1]));
+    } finally {
+      await subscription.stop();
+      await admin.deleteGroups([concurrentGroup]).catch(() => undefined);
+      await admin.deleteTopics({ topics: [concurrentTopic] }).catch(() => undefined);
+    }
+  }, 30_000);
 });
