@@ -155,11 +155,12 @@ export async function heapCensus(cdp: CDPSession): Promise<HeapCensus> {
   const census: HeapCensus = new Map();
   for (let i = 0; i < snapshot.nodes.length; i += fields.length) {
     const type = types[snapshot.nodes[i + typeAt] ?? 0] ?? '?';
-    // Strings, code and V8's own structures say nothing about who holds them; objects and closures do.
-    if (type !== 'object' && type !== 'closure' && type !== 'array') continue;
-    // Scopes are named with their snapshot id (`Context / scope @123`): grouped without it.
-    const name = (snapshot.strings[snapshot.nodes[i + nameAt] ?? 0] ?? '?').replace(/ @\d+$/, '');
-    const key = `${type}:${name}`;
+    // Objects, closures and arrays by constructor (scopes without their snapshot id: `Context / scope`);
+    // strings, code and V8's own structures by their type only (a string's name is its content).
+    const named = type === 'object' || type === 'closure' || type === 'array';
+    const key = named
+      ? `${type}:${(snapshot.strings[snapshot.nodes[i + nameAt] ?? 0] ?? '?').replace(/ @\d+$/, '')}`
+      : type;
     const entry = census.get(key) ?? { count: 0, bytes: 0 };
     entry.count++;
     entry.bytes += snapshot.nodes[i + sizeAt] ?? 0;
