@@ -155,9 +155,9 @@ export async function heapCensus(cdp: CDPSession): Promise<HeapCensus> {
   const census: HeapCensus = new Map();
   for (let i = 0; i < snapshot.nodes.length; i += fields.length) {
     const type = types[snapshot.nodes[i + typeAt] ?? 0] ?? '?';
-    // Objects, closures and arrays by constructor (scopes without their snapshot id: `Context / scope`);
+    // Objects, closures, arrays and DOM (native) objects by constructor (scopes without their snapshot id: `Context / scope`);
     // strings, code and V8's own structures by their type only (a string's name is its content).
-    const named = type === 'object' || type === 'closure' || type === 'array';
+    const named = type === 'object' || type === 'closure' || type === 'array' || type === 'native';
     const key = named
       ? `${type}:${(snapshot.strings[snapshot.nodes[i + nameAt] ?? 0] ?? '?').replace(/ @\d+$/, '')}`
       : type;
