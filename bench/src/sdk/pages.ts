@@ -37,6 +37,7 @@ export interface PageConfig {
 export interface BenchGlobals {
   callAt: number | null;
   elementPlayAt: number | null;
+  firstAppendAt: number | null;
   firstFrameAt: number | null;
   mediaPlayedS: number;
   beacons: number;
@@ -45,7 +46,7 @@ export interface BenchGlobals {
 }
 
 const MEASURE = `
-window.__bench = { callAt: null, elementPlayAt: null, firstFrameAt: null, mediaPlayedS: 0, beacons: 0, postCallMs: [] };
+window.__bench = { callAt: null, elementPlayAt: null, firstAppendAt: null, firstFrameAt: null, mediaPlayedS: 0, beacons: 0, postCallMs: [] };
 (() => {
   const bench = window.__bench;
   const fetch = window.fetch;
@@ -57,10 +58,17 @@ window.__bench = { callAt: null, elementPlayAt: null, firstFrameAt: null, mediaP
       if (String(input).endsWith('/v1/beacons') && bench.postCallMs.length < 10000) bench.postCallMs.push(performance.now() - t);
     }
   };
+  // The first media bytes handed to MSE: where a slower request path or a busy main thread shows.
+  const append = SourceBuffer.prototype.appendBuffer;
+  SourceBuffer.prototype.appendBuffer = function (...args) {
+    if (bench.firstAppendAt === null) { bench.firstAppendAt = performance.now(); performance.mark('bench-first-append'); }
+    return append.apply(this, args);
+  };
   const play = HTMLMediaElement.prototype.play;
   HTMLMediaElement.prototype.play = function (...args) {
     if (bench.elementPlayAt === null && this instanceof HTMLVideoElement) {
       bench.elementPlayAt = performance.now();
+      performance.mark('bench-element-play');
       this.requestVideoFrameCallback(() => { bench.firstFrameAt = performance.now(); performance.mark('bench-first-frame'); });
     }
     return play.apply(this, args);

@@ -11,11 +11,17 @@
  *    TaskDuration/ScriptDuration over a window, per 10 s, sdk − bare;
  * 3. a long session: the 30 s title on loop at 16× with small VHS buffers (every loop fetches its
  *    segments again) until 30 media minutes have played, the SDK's heartbeat and batch intervals
- *    scaled by the same 16×; JS heap after forced GC at every 5 media minutes, both targets.
+ *    scaled by the same 16×; JS heap after forced GC at every 5 media minutes, both targets, twice
+ *    each: the SDK's increment over bare with its range, and a heap census (snapshot by constructor)
+ *    at 5 minutes and at the end, which says what grew.
+ *
+ * Startup also records where the time goes (`phases`: element play(), the master and media playlist,
+ * the first segment, the first append, the first frame, from the page's marks and Resource Timing)
+ * and the median overhead's 95% bootstrap interval.
  *
  *   npm run build && npm run bench:sdk -w bench     (needs ffmpeg and /usr/bin/chromium;
  *   ~12 min; knobs BENCH_ROUNDS (20), BENCH_HEARTBEAT_ROUNDS (3), BENCH_HEARTBEAT_WINDOW_S (20),
- *   BENCH_LONG_MINUTES (30), BENCH_RATE (16), BENCH_DATA_DIR (reuse the stack's data and its
+ *   BENCH_LONG_MINUTES (30), BENCH_LONG_RUNS (2 per target), BENCH_RATE (16), BENCH_TARGETS (sdk,bare,bare-cmcd), BENCH_DATA_DIR (reuse the stack's data and its
  *   transcoded demo), BENCH_TRACE=<dir> (Chromium performance traces and CPU profiles, see trace.ts; BENCH_TRACE_RUNS (3)),
  *   BENCH_SETTLE_MS (1500), BENCH_RESULTS (file name under results/, default sdk.json),
  *   BENCH_SDK_OPTIONS (JSON merged into createPlayer's options, for diagnosis: `{"cmcd":false}`))
@@ -29,11 +35,16 @@ import { percentile } from '@streamloop/simulator/summary';
 import { type Browser, chromium } from 'playwright-core';
 import {
   benchGlobals,
+  censusGrowth,
+  type HeapCensus,
   heapAfterGc,
+  heapCensus,
   mainThread,
   type OpenPage,
   openPage,
   reportedStartupMs,
+  type StartupPhases,
+  startupPhases,
   waitForFirstFrame,
 } from './measure.js';
 import { type PageConfig, startPageServer, type Target } from './pages.js';
@@ -46,6 +57,7 @@ const HEARTBEAT_ROUNDS = Number(process.env.BENCH_HEARTBEAT_ROUNDS ?? 3);
 const HEARTBEAT_WINDOW_S = Number(process.env.BENCH_HEARTBEAT_WINDOW_S ?? 20);
 const LONG_MINUTES = Number(process.env.BENCH_LONG_MINUTES ?? 30);
 const RATE = Number(process.env.BENCH_RATE ?? 16);
+const LONG_RUNS = Number(process.env.BENCH_LONG_RUNS ?? 2);
 const TRACE_DIR = process.env.BENCH_TRACE;
 const HEARTBEAT_MS = 10_000;
 /**
@@ -54,7 +66,7 @@ const HEARTBEAT_MS = 10_000;
  */
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 1500);
 const TRACE_RUNS = Number(process.env.BENCH_TRACE_RUNS ?? 3);
-const TARGETS: Target[] = ['sdk', 'bare', 'bare-cmcd'];
+const TARGETS = (process.env.BENCH_TARGETS?.split(',') ?? ['sdk', 'bare', 'bare-cmcd']) as Target[];
 /** Round r runs the targets rotated by r: each goes first, second and third equally often. */
 const orderOf = (round: number, targets: Target[]): Target[] =>
   targets.map((_, i) => targets[(i + round) % targets.length] as Target);
@@ -112,6 +124,7 @@ interface StartupRun {
   groundTruthMs: number;
   /** The SDK's startupTimeMs (sdk only). */
   reportedMs?: number;
+  phases: StartupPhases;
 }
 
 async function startupRuns(browser: Browser, pages: Pages, stack: BenchStack): Promise<StartupRun[]> {
@@ -122,6 +135,7 @@ async function startupRuns(browser: Browser, pages: Pages, stack: BenchStack): P
       round,
       startupMs: round1((truth.firstFrameAt ?? 0) - (truth.callAt ?? 0)) ?? 0,
       groundTruthMs: round1((truth.firstFrameAt ?? 0) - (truth.elementPlayAt ?? 0)) ?? 0,
+      phases: await startupPhases(page.page),
     };
     if (target === 'sdk') run.reportedMs = await reportedStartupMs(page.page);
     return run;
@@ -185,7 +199,11 @@ interface LongSession {
     heapBytes: number;
     segmentRequests: number;
     beacons: number;
+    /** The SDK's beacons not yet accepted by the collector (its queue; sdk only). */
+    pendingBeacons?: number;
   }[];
+  /** Heap snapshots after GC at the first checkpoint past startup and the last: what grew in between. */
+  growth: ReturnType<typeof censusGrowth>;
   /** Least-squares slope of the heap over media time, bytes per media minute, after the first checkpoint. */
   slopeBytesPerMediaMinute: number;
   segmentRequests: number;
@@ -223,6 +241,8 @@ async function longSession(
   });
   const heap: LongSession['heap'] = [];
   let lastPostCalls: number[] = [];
+  let firstCensus: HeapCensus | undefined;
+  let growth: LongSession['growth'] = [];
   const t0 = performance.now();
   try {
     await waitForFirstFrame(open.page);
@@ -236,13 +256,30 @@ async function longSession(
       const heapBytes = await heapAfterGc(open.cdp);
       const { mediaPlayedS, beacons, postCallMs } = await benchGlobals(open.page);
       lastPostCalls = postCallMs;
+      const pendingBeacons =
+        target === 'sdk'
+          ? await open.page.evaluate(
+              () =>
+                (
+                  globalThis as unknown as {
+                    streamloop: { monitor: { getStats(): { beacons: { pending: number } } } };
+                  }
+                ).streamloop.monitor.getStats().beacons.pending,
+            )
+          : undefined;
       heap.push({
         mediaMinutes: round1(mediaPlayedS / 60) ?? 0,
         wallS: round1((performance.now() - t0) / 1000) ?? 0,
         heapBytes,
         segmentRequests,
         beacons,
+        ...(pendingBeacons === undefined ? {} : { pendingBeacons }),
       });
+      // The first census after the start (buffers, renditions and the SDK's state all set up), the
+      // second at the end: what a long session accumulates, by constructor.
+      if (checkpoint === 5) firstCensus = await heapCensus(open.cdp);
+      if (checkpoint + 5 > LONG_MINUTES && firstCensus)
+        growth = censusGrowth(firstCensus, await heapCensus(open.cdp));
       log(`long session ${target}: ${JSON.stringify(heap.at(-1))}`);
     }
   } finally {
@@ -251,6 +288,7 @@ async function longSession(
   return {
     target,
     heap,
+    growth,
     ...(target === 'sdk'
       ? {
           postCall: {
@@ -263,6 +301,99 @@ async function longSession(
       slope(heap.slice(1).map((h) => ({ x: h.mediaMinutes, y: h.heapBytes }))),
     ),
     segmentRequests,
+  };
+}
+
+const PHASES = [
+  'elementPlay',
+  'masterSent',
+  'masterDone',
+  'mediaPlaylistSent',
+  'mediaPlaylistDone',
+  'firstSegmentSent',
+  'firstSegmentDone',
+  'firstAppend',
+  'firstFrame',
+] as const;
+
+/** Median of each milestone (ms after play()) per target, and sdk − bare: in which phase time is lost. */
+function phaseMedians(runs: StartupRun[]) {
+  const medians = (target: Target) => {
+    const of = runs.filter((r) => r.target === target);
+    const out: Record<string, number | undefined> = {};
+    for (const phase of PHASES) {
+      const values = of.map((r) => r.phases[phase]).filter((v): v is number => v !== undefined);
+      out[phase] = round1(
+        percentile(
+          values.sort((a, b) => a - b),
+          0.5,
+        ),
+      );
+    }
+    out.beaconPostsBeforeFrame = Math.max(0, ...of.map((r) => r.phases.beaconPostsBeforeFrame));
+    return out;
+  };
+  const byTarget = Object.fromEntries(TARGETS.map((t) => [t, medians(t)]));
+  const sdk = byTarget.sdk;
+  const bare = byTarget.bare;
+  return {
+    what: 'median ms after the page’s play() call (Resource Timing start/end, page marks); beaconPostsBeforeFrame is the most in any run',
+    ...byTarget,
+    ...(sdk && bare
+      ? {
+          sdkMinusBare: Object.fromEntries(
+            PHASES.map((p) => [p, round1((sdk[p] ?? Number.NaN) - (bare[p] ?? Number.NaN))]),
+          ),
+        }
+      : {}),
+  };
+}
+
+/** 95% bootstrap interval of median(a) − median(b) (seeded: the same runs give the same interval). */
+function bootstrapMedianDiff(a: number[], b: number[], rounds = 4000): [number, number] | undefined {
+  if (a.length === 0 || b.length === 0) return undefined;
+  let seed = 0x2545f491;
+  const random = (): number => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 2 ** 32;
+  };
+  const median = (values: number[]): number => {
+    const resampled = values.map(() => values[Math.floor(random() * values.length)] as number);
+    return percentile(
+      resampled.sort((x, y) => x - y),
+      0.5,
+    ) as number;
+  };
+  const diffs = Array.from({ length: rounds }, () => median(a) - median(b)).sort((x, y) => x - y);
+  return [round1(diffs[Math.floor(rounds * 0.025)]) ?? 0, round1(diffs[Math.floor(rounds * 0.975)]) ?? 0];
+}
+
+/**
+ * The SDK's heap on top of video.js alone, run k of each target paired: at the last checkpoint (after
+ * GC) and in slope per media minute; the range over the pairs is the interval (VHS grows on its own).
+ */
+function heapIncrement(long: LongSession[]) {
+  const sdk = long.filter((l) => l.target === 'sdk');
+  const bare = long.filter((l) => l.target === 'bare');
+  const pairs = sdk.slice(0, bare.length).map((s, i) => ({ sdk: s, bare: bare[i] as LongSession }));
+  const range = (values: number[]) => ({
+    n: values.length,
+    mean: Math.round(values.reduce((a, b) => a + b, 0) / Math.max(1, values.length)),
+    min: Math.min(...values),
+    max: Math.max(...values),
+  });
+  return {
+    what: 'sdk − bare, paired by run; bytes after forced GC',
+    atLastCheckpointBytes: range(
+      pairs.map((p) => (p.sdk.heap.at(-1)?.heapBytes ?? 0) - (p.bare.heap.at(-1)?.heapBytes ?? 0)),
+    ),
+    slopeBytesPerMediaMinute: range(
+      pairs.map((p) => p.sdk.slopeBytesPerMediaMinute - p.bare.slopeBytesPerMediaMinute),
+    ),
+    sdkSlopes: sdk.map((l) => l.slopeBytesPerMediaMinute),
+    bareSlopes: bare.map((l) => l.slopeBytesPerMediaMinute),
   };
 }
 
@@ -309,8 +440,9 @@ async function main(): Promise<void> {
     const heartbeat = HEARTBEAT_ROUNDS > 0 ? await heartbeatRuns(browser, pages, stack) : [];
     const long: LongSession[] = [];
     if (LONG_MINUTES > 0)
-      for (const target of ['sdk', 'bare'] as Target[])
-        long.push(await longSession(browser, pages, stack, target));
+      for (let run = 1; run <= LONG_RUNS; run++)
+        for (const target of orderOf(run, ['sdk', 'bare']))
+          long.push(await longSession(browser, pages, stack, target));
 
     const of = <T extends { target: Target }>(runs: T[], target: Target) =>
       runs.filter((r) => r.target === target);
@@ -351,6 +483,7 @@ async function main(): Promise<void> {
           mediaMinutes: LONG_MINUTES,
           playbackRate: RATE,
           heartbeatAndFlushScaledBy: RATE,
+          runsPerTarget: LONG_RUNS,
           vhs: 'GOAL_BUFFER_LENGTH 6, BACK_BUFFER_LENGTH 2, loop',
         },
       },
@@ -360,10 +493,17 @@ async function main(): Promise<void> {
         bare: bareStartup,
         bareCmcd: cmcdStartup,
         overheadMs: {
-          sdkVsBare: diff(sdkStartup, bareStartup),
+          sdkVsBare: {
+            ...diff(sdkStartup, bareStartup),
+            medianCi95: bootstrapMedianDiff(
+              of(startup, 'sdk').map((r) => r.startupMs),
+              of(startup, 'bare').map((r) => r.startupMs),
+            ),
+          },
           originCmcdVsBare: diff(cmcdStartup, bareStartup),
           sdkVsBareCmcd: diff(sdkStartup, cmcdStartup),
         },
+        phases: phaseMedians(startup),
         reportedStartupTimeMs: {
           vsPagePlayCallAbsMs: summary(reported.map((r) => Math.abs((r.reportedMs ?? 0) - r.startupMs))),
           vsElementPlayAbsMs: summary(reported.map((r) => Math.abs((r.reportedMs ?? 0) - r.groundTruthMs))),
@@ -380,7 +520,7 @@ async function main(): Promise<void> {
         ),
         sdkCodeProfileMs: heartbeatOf('sdk', 'sdkProfileMsPer10s'),
       },
-      longSession: long,
+      longSession: { sdkMinusBare: heapIncrement(long), runs: long },
       traces: TARGETS.map((target) => {
         const of3 = traces.filter((t) => t.target === target);
         const med = (f: (t: StartupTrace) => number) =>

@@ -27,6 +27,12 @@ export interface StartupTrace {
   sdkInclusiveMs: number;
   /** Self time by origin of the code, ms, largest first. */
   selfMsBySource: Record<string, number>;
+  /** Milestones on the way to the first frame, ms after the page's play() call. */
+  phases: Phases;
+  /** Every network request started before the first frame: its path's tail, method and times (ms after play()). */
+  requests: { what: string; method: string; sentMs: number; responseMs?: number; finishedMs?: number }[];
+  /** Main-thread tasks of 5 ms or more inside the window: start (ms after play()) and length. */
+  longTasks: { atMs: number; ms: number }[];
   files: string[];
 }
 
@@ -38,7 +44,23 @@ interface TraceEvent {
   dur?: number;
   pid: number;
   tid: number;
-  args?: { name?: string };
+  args?: {
+    name?: string;
+    data?: { requestId?: string; url?: string; requestMethod?: string; finishTime?: number };
+  };
+}
+
+export interface Phases {
+  elementPlay?: number;
+  firstPlaylistSent?: number;
+  firstPlaylistDone?: number;
+  mediaPlaylistSent?: number;
+  mediaPlaylistDone?: number;
+  firstSegmentSent?: number;
+  firstSegmentResponse?: number;
+  firstSegmentDone?: number;
+  firstAppend?: number;
+  firstFrame: number;
 }
 
 interface ProfileNode {
@@ -194,6 +216,7 @@ export async function traceStartup(
       busy += Math.max(0, Math.min(e.ts + e.dur, to) - Math.max(e.ts, from));
     }
 
+    const { phases, requests, longTasks } = milestones(events, mark, from, to, mainThread);
     const { selfMsBySource, sdkInclusiveMs } = attribute(profile, from, to);
     const stamp = `${target}-${Date.now()}`;
     const files = [
@@ -208,9 +231,75 @@ export async function traceStartup(
       mainThreadBusyMs: Math.round(busy / 100) / 10,
       sdkInclusiveMs,
       selfMsBySource,
+      phases,
+      requests,
+      longTasks,
       files,
     };
   } finally {
     await context.close();
   }
+}
+
+/** The tail of a request's path without its query: `index.m3u8`, `720p/seg-1.m4s`, `v1/beacons`. */
+const tail = (url: string): string => url.split('?')[0]?.split('/').slice(-2).join('/') ?? url;
+const isPlaylist = (url: string): boolean => /\.m3u8(\?|$)/.test(url);
+const isSegment = (url: string): boolean => /\.(m4s|mp4|ts)(\?|$)/.test(url);
+
+/** Request, append and task milestones from the trace (devtools.timeline), relative to play(). */
+function milestones(
+  events: TraceEvent[],
+  mark: (name: string) => number | undefined,
+  from: number,
+  to: number,
+  mainThread: TraceEvent | undefined,
+): Pick<StartupTrace, 'phases' | 'requests' | 'longTasks'> {
+  const ms = (ts: number | undefined): number | undefined =>
+    ts === undefined ? undefined : round1((ts - from) / 1000);
+  const byId = new Map<string, StartupTrace['requests'][number] & { url: string }>();
+  for (const e of events) {
+    const data = e.args?.data;
+    const id = data?.requestId;
+    if (id === undefined) continue;
+    if (e.name === 'ResourceSendRequest' && data?.url && e.ts <= to && !byId.has(id))
+      byId.set(id, {
+        url: data.url,
+        what: tail(data.url),
+        method: data.requestMethod ?? 'GET',
+        sentMs: ms(e.ts) ?? 0,
+      });
+  }
+  for (const e of events) {
+    const request = byId.get(e.args?.data?.requestId ?? '');
+    if (request === undefined) continue;
+    if (e.name === 'ResourceReceiveResponse' && request.responseMs === undefined)
+      request.responseMs = ms(e.ts);
+    if (e.name === 'ResourceFinish' && request.finishedMs === undefined) request.finishedMs = ms(e.ts);
+  }
+  const requests = [...byId.values()].sort((a, b) => a.sentMs - b.sentMs);
+  const playlists = requests.filter((r) => isPlaylist(r.url));
+  const segment = requests.find((r) => isSegment(r.url));
+  const longTasks: StartupTrace['longTasks'] = [];
+  for (const e of events) {
+    if (e.ph !== 'X' || e.name !== 'RunTask' || e.dur === undefined || e.dur < 5000) continue;
+    if (mainThread && (e.pid !== mainThread.pid || e.tid !== mainThread.tid)) continue;
+    if (e.ts + e.dur < from || e.ts > to) continue;
+    longTasks.push({ atMs: ms(e.ts) ?? 0, ms: round1(e.dur / 1000) });
+  }
+  return {
+    phases: {
+      elementPlay: ms(mark('bench-element-play')),
+      firstPlaylistSent: playlists[0]?.sentMs,
+      firstPlaylistDone: playlists[0]?.finishedMs,
+      mediaPlaylistSent: playlists[1]?.sentMs,
+      mediaPlaylistDone: playlists[1]?.finishedMs,
+      firstSegmentSent: segment?.sentMs,
+      firstSegmentResponse: segment?.responseMs,
+      firstSegmentDone: segment?.finishedMs,
+      firstAppend: ms(mark('bench-first-append')),
+      firstFrame: ms(to) ?? 0,
+    },
+    requests: requests.map(({ url: _url, ...r }) => r),
+    longTasks,
+  };
 }
