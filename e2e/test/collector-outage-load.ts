@@ -11,6 +11,8 @@ export interface LoadReport {
   accepted: string[];
   /** Answers 503 received (each one followed by a resend of the same batch). */
   refused503: number;
+  /** Beacons of batches that needed more than one attempt (an earlier one may have landed too). */
+  resent: string[];
   /** Batches that needed more than one attempt and were in the end accepted. */
   retriedThenAccepted: number;
   /** Batches generated but never answered 202 (must be 0 once the generator stopped). */
@@ -34,6 +36,7 @@ export function startLoad(options: {
 }): LoadGenerator {
   const report: LoadReport = {
     accepted: [],
+    resent: [],
     refused503: 0,
     retriedThenAccepted: 0,
     unsent: 0,
@@ -63,7 +66,10 @@ export function startLoad(options: {
       }
       if (status === 202) {
         report.accepted.push(...batch.map((b) => b.beaconId));
-        if (attempt > 0) report.retriedThenAccepted++;
+        if (attempt > 0) {
+          report.retriedThenAccepted++;
+          report.resent.push(...batch.map((b) => b.beaconId));
+        }
         return;
       }
       if (status === 503) report.refused503++;
