@@ -16,6 +16,7 @@ import type { FeatureStore } from '@streamloop/feature-store/feature-store';
 import type { ApiKeyOption } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
 import { createBeaconConsumer } from './beacon-consumer.js';
+import { runGuardrailChecks } from './experiments/experiment-guardrail-job.js';
 import { registerExperimentResultsRoute } from './experiments/experiment-results-route.js';
 import { createDeletedVideoConsumer } from './features/deleted-video-consumer.js';
 import { createQoeJobs } from './jobs/qoe-jobs.js';
@@ -75,6 +76,12 @@ export async function mountAnalytics(
     lock: jobLock,
     logger: deps.logger.child({ component: 'qoe-jobs' }),
     registry: deps.registry,
+    experimentGuardrails: () =>
+      runGuardrailChecks({
+        analyticsStore: deps.analyticsStore,
+        catalog: deps.catalog,
+        logger: deps.logger.child({ component: 'experiment-guardrails' }),
+      }),
   });
   qoeJobs.start();
   return {

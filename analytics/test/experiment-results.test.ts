@@ -19,6 +19,7 @@ import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import { createApiKeyAuth } from '@streamloop/service-kit/api-key';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBeaconsTable } from '../src/beacons-table.js';
+import { runGuardrailChecks } from '../src/experiments/experiment-guardrail-job.js';
 import { registerExperimentResultsRoute } from '../src/experiments/experiment-results-route.js';
 import { openChdbSession, viewsCaughtUp } from './chdb-session.js';
 import { rowsOf, type ViewSpec, viewBeacons } from './make-beacon.js';
@@ -242,6 +243,38 @@ describe('GET /api/v1/experiments/:id/results', () => {
       flagged: true,
     });
     expect(body.armsStopped).toEqual([]);
+  });
+
+  it('the guardrail job stops a breached arm without anyone reading the results, once', async () => {
+    const videoC = uniqueName('video-c');
+    const c = await createExperiment(
+      catalog,
+      definition(videoC, [{ metric: 'rebuffer_ratio', marginPercent: 10 }]),
+      'test',
+    );
+    const startedAtMs = Date.parse(
+      (await startExperiment(catalog, c.id, 'test')).experiment.startedAt as string,
+    );
+    await insertViews(c.id, videoC, startedAtMs, [
+      { arm: 'control', viewers: VIEWERS_PER_ARM, stallMs: controlStallMs, bitrateKbps: 3_000 },
+      { arm: 'no-low', viewers: VIEWERS_PER_ARM, stallMs: treatmentStallMs, bitrateKbps: 2_000 },
+    ]);
+    const job = {
+      analyticsStore: chdb.store,
+      catalog,
+      logger: createLogger({ name: 'guardrail-job-test', level: 'silent' }),
+      now: () => startedAtMs + 3 * HOUR_MS,
+    };
+    expect(await runGuardrailChecks(job)).toContainEqual({ experimentId: c.id, arm: 'no-low' });
+    const stored = await getExperiment(catalog, c.id);
+    expect(stored?.arms.find((a) => a.name === 'no-low')?.stopped?.reason).toMatch(
+      /guardrail rebuffer_ratio breached.*\(real viewers\)/,
+    );
+    expect(await runGuardrailChecks(job)).not.toContainEqual({ experimentId: c.id, arm: 'no-low' });
+    const stops = (await getExperiment(catalog, c.id))?.history.filter(
+      (e) => e.action === 'stopped arm no-low',
+    );
+    expect(stops).toHaveLength(1);
   });
 
   it('404 for an unknown experiment, 401 without a key, 403 with a key lacking analytics-read', async () => {

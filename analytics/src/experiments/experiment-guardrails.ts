@@ -16,7 +16,7 @@ const pct = (value: number | null): string => (value === null ? '?' : `${(value 
 /** Stops each arm a guardrail breached; returns the arms this call stopped. */
 export async function enforceGuardrails(
   catalog: Catalog,
-  results: Pick<ExperimentResults, 'experimentId' | 'status' | 'arms'>,
+  results: Pick<ExperimentResults, 'experimentId' | 'status' | 'arms' | 'synthetic'>,
 ): Promise<string[]> {
   if (results.status !== 'running') return [];
   const stopped: string[] = [];
@@ -29,7 +29,8 @@ export async function enforceGuardrails(
         const lift = arm.comparisons.find((c) => c.metric === g.metric);
         return `guardrail ${g.metric} breached: lift ${pct(lift?.relativeLift ?? null)}, always-valid interval [${pct(lift?.alwaysValid.lower ?? null)}, ${pct(lift?.alwaysValid.upper ?? null)}], margin ${g.marginPercent} %`;
       })
-      .join('; ');
+      .join('; ')
+      .concat(` (${results.synthetic} viewers)`);
     if (await stopArm(catalog, results.experimentId, arm.name, reason, GUARDRAIL_ACTOR))
       stopped.push(arm.name);
   }

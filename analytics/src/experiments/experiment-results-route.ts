@@ -9,6 +9,7 @@ import { Type } from '@sinclair/typebox';
 import type { Catalog } from '@streamloop/catalog/catalog';
 import { requireExperiment } from '@streamloop/catalog/experiment-repository';
 import { AppError } from '@streamloop/core/errors';
+import { DEFAULT_ALPHA } from '@streamloop/experiment-stats/lift';
 import { ExperimentResults } from '@streamloop/core/experiments';
 import { type ApiKeyOption, createApiKeyGuard } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
@@ -17,13 +18,7 @@ import { parseSyntheticScope } from '../qoe-filters.js';
 import { scopeProperties } from '../qoe-route-schemas.js';
 import { fromStore } from '../qoe-routes.js';
 import { enforceGuardrails } from './experiment-guardrails.js';
-import { lookSchedule } from './experiment-looks.js';
-import { computeResults } from './experiment-results.js';
-import { queryExperimentViewers } from './experiment-viewers-query.js';
-
-/** CloudFront's first-10-TB list price for North America and Europe (2024), a stand-in until you pass yours. */
-export const DEFAULT_EGRESS_USD_PER_GB = 0.085;
-const ALPHA = 0.05;
+import { DEFAULT_EGRESS_USD_PER_GB, readExperimentResults } from './experiment-results.js';
 
 export interface ExperimentResultsRouteDeps {
   analyticsStore: AnalyticsTarget;
@@ -56,26 +51,14 @@ export function registerExperimentResultsRoute(app: FastifyInstance, deps: Exper
       const scope = parseSyntheticScope(request.query.synthetic);
       if (!scope.ok) throw new AppError('ERR_VALIDATION', scope.message);
       const experiment = await requireExperiment(deps.catalog, request.params.id);
-      const startMs = experiment.startedAt === null ? 0 : Date.parse(experiment.startedAt);
-      const endMs =
-        experiment.startedAt === null ? 0 : Date.parse(experiment.stoppedAt ?? new Date(now()).toISOString());
-      const schedule = lookSchedule(startMs, endMs);
-      const rows =
-        schedule.looks === 0
-          ? []
-          : await fromStore(request.log, () =>
-              queryExperimentViewers(deps.analyticsStore, {
-                experimentId: experiment.id,
-                ...schedule,
-                scope: scope.scope,
-              }),
-            );
-      const results = computeResults(experiment, rows, {
-        schedule,
-        scope: scope.scope,
-        alpha: ALPHA,
-        egressUsdPerGb: request.query.egressUsdPerGb ?? deps.egressUsdPerGb ?? DEFAULT_EGRESS_USD_PER_GB,
-      });
+      const results = await fromStore(request.log, () =>
+        readExperimentResults(deps.analyticsStore, experiment, {
+          scope: scope.scope,
+          alpha: DEFAULT_ALPHA,
+          egressUsdPerGb: request.query.egressUsdPerGb ?? deps.egressUsdPerGb ?? DEFAULT_EGRESS_USD_PER_GB,
+          nowMs: now(),
+        }),
+      );
       const armsStopped = await enforceGuardrails(deps.catalog, results);
       // The answer shows the arms as they are now, stops of this request included.
       const arms =

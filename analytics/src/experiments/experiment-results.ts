@@ -20,15 +20,43 @@ import { compareArms, isSignificant, type Lift } from '@streamloop/experiment-st
 import { minimumDetectableEffect } from '@streamloop/experiment-stats/mde';
 import type { AlwaysValid } from '@streamloop/experiment-stats/mixture-sprt';
 import { sampleRatioMismatch } from '@streamloop/experiment-stats/srm';
+import type { AnalyticsTarget } from '../beacons-table.js';
+import { type LookSchedule, lookEndMs, lookSchedule } from './experiment-looks.js';
 import { armEstimate } from './experiment-metrics.js';
-import type { ExperimentViewerRow } from './experiment-viewers-query.js';
-import { type LookSchedule, lookEndMs } from './experiment-looks.js';
+import { type ExperimentViewerRow, queryExperimentViewers } from './experiment-viewers-query.js';
 
+/** CloudFront's first-10-TB list price for North America and Europe (2024), a stand-in until you pass yours. */
+export const DEFAULT_EGRESS_USD_PER_GB = 0.085;
 /** Every metric, in the contract's order. */
 const METRICS = ExperimentMetric.anyOf.map((literal) => literal.const) as ExperimentMetric[];
 /** Power the MDE is stated at. */
 const MDE_POWER = 0.8;
 const BITS_PER_GB = 8e9;
+
+/** Results from `startedAt` to `stoppedAt` (running: to `nowMs`); a draft has no looks yet. */
+export async function readExperimentResults(
+  store: AnalyticsTarget,
+  experiment: Experiment,
+  options: Omit<ResultsOptions, 'schedule'> & { nowMs: number },
+): Promise<Omit<ExperimentResults, 'armsStopped'>> {
+  const startMs = experiment.startedAt === null ? 0 : Date.parse(experiment.startedAt);
+  const endMs =
+    experiment.startedAt === null
+      ? 0
+      : experiment.stoppedAt === null
+        ? options.nowMs
+        : Date.parse(experiment.stoppedAt);
+  const schedule = lookSchedule(startMs, endMs);
+  const rows =
+    schedule.looks === 0
+      ? []
+      : await queryExperimentViewers(store, {
+          experimentId: experiment.id,
+          ...schedule,
+          scope: options.scope,
+        });
+  return computeResults(experiment, rows, { ...options, schedule });
+}
 
 export interface ResultsOptions {
   schedule: LookSchedule;
