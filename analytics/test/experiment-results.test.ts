@@ -133,6 +133,7 @@ beforeAll(async () => {
     { arm: 'control', viewers: VIEWERS_PER_ARM, stallMs: controlStallMs, bitrateKbps: 3_000 },
     { arm: 'no-low', viewers: VIEWERS_PER_ARM, stallMs: treatmentStallMs, bitrateKbps: 2_000 },
     { arm: 'control', viewers: 10, stallMs: () => [], bitrateKbps: 3_000, synthetic: true },
+    { arm: 'retired', viewers: 3, stallMs: () => [], bitrateKbps: 3_000 },
   ]);
 
   const b = await createExperiment(catalog, definition(videoB, []), 'test');
@@ -187,6 +188,7 @@ describe('GET /api/v1/experiments/:id/results', () => {
       expect.objectContaining({ metric: 'rebuffer_ratio', marginPercent: 10, status: 'breached' }),
     ]);
     expect(body.armsStopped).toEqual(['no-low']);
+    expect(body.unknownArmViews).toBe(3);
     expect(treatment?.stopped?.reason).toMatch(
       /guardrail rebuffer_ratio breached: lift \+?2700\.0 %.*margin 10 %/,
     );
@@ -277,7 +279,7 @@ describe('GET /api/v1/experiments/:id/results', () => {
     expect(stops).toHaveLength(1);
   });
 
-  it('404 for an unknown experiment, 401 without a key, 403 with a key lacking analytics-read', async () => {
+  it('404 for an unknown experiment, 400 for a bad or misspelt parameter, 401 without a key, 403 without analytics-read', async () => {
     const unknown = await app.inject({
       method: 'GET',
       url: '/api/v1/experiments/exp-nope/results',
@@ -288,6 +290,16 @@ describe('GET /api/v1/experiments/:id/results', () => {
 
     const none = await app.inject({ method: 'GET', url: `/api/v1/experiments/${guarded.id}/results` });
     expect(none.statusCode).toBe(401);
+
+    for (const query of ['?synthetic=everyone', '?synthtic=all', '?egressUsdPerGb=-1']) {
+      const bad = await app.inject({
+        method: 'GET',
+        url: `/api/v1/experiments/${guarded.id}/results${query}`,
+        headers: auth,
+      });
+      expect(bad.statusCode, query).toBe(400);
+      expect(bad.json(), query).toMatchObject({ error: { code: 'ERR_VALIDATION' } });
+    }
 
     const { key } = await createApiKey(catalog, { owner: 'uploader', scopes: ['upload'] });
     const upload = await app.inject({

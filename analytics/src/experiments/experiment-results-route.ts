@@ -29,13 +29,12 @@ export interface ExperimentResultsRouteDeps {
 }
 
 const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
-const Query = Type.Object(
-  {
-    ...scopeProperties,
-    egressUsdPerGb: Type.Optional(Type.Number({ minimum: 0, maximum: 10 })),
-  },
-  { additionalProperties: false },
-);
+// Unknown keys are refused by the handler, not stripped by the validator: a misspelt `synthetic`
+// must not quietly count real viewers only.
+const Query = Type.Object({
+  ...scopeProperties,
+  egressUsdPerGb: Type.Optional(Type.Number({ minimum: 0, maximum: 10 })),
+});
 
 export function registerExperimentResultsRoute(app: FastifyInstance, deps: ExperimentResultsRouteDeps): void {
   const now = deps.now ?? Date.now;
@@ -48,6 +47,8 @@ export function registerExperimentResultsRoute(app: FastifyInstance, deps: Exper
     '/api/v1/experiments/:id/results',
     { onRequest, schema: { params: Params, querystring: Query, response: { 200: ExperimentResults } } },
     async (request, reply) => {
+      const unknown = Object.keys(request.query).filter((key) => !(key in Query.properties));
+      if (unknown.length > 0) throw new AppError('ERR_VALIDATION', `unknown query parameter "${unknown[0]}"`);
       const scope = parseSyntheticScope(request.query.synthetic);
       if (!scope.ok) throw new AppError('ERR_VALIDATION', scope.message);
       const experiment = await requireExperiment(deps.catalog, request.params.id);

@@ -176,6 +176,12 @@ export function computeResults(
             flagged: srm.flagged,
           },
     primaryTimeline: timeline,
+    unknownArmViews:
+      last < 0
+        ? 0
+        : [...(byLook.get(last)?.entries() ?? [])]
+            .filter(([arm]) => !experiment.arms.some((a) => a.name === arm))
+            .reduce((sum, [, viewers]) => sum + viewers.reduce((n, r) => n + Number(r.views), 0), 0),
   };
 }
 

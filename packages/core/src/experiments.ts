@@ -286,6 +286,8 @@ export const ExperimentResults = Type.Object({
   primaryTimeline: Type.Array(
     Type.Object({ at: Type.String({ format: 'date-time' }), arm: Type.String(), pValue: MaybeNumber }),
   ),
+  /** Views whose variant names this experiment but an arm it does not have (a bad beacon or a stale token). */
+  unknownArmViews: Type.Integer(),
   /** Arms this request stopped because a guardrail was breached. */
   armsStopped: Type.Array(Type.String()),
 });
