@@ -208,6 +208,7 @@ describe('GET /api/v1/experiments/:id/results', () => {
 
     // Equal viewers on a 50/50 split: χ² = 0.
     expect(body.sampleRatioMismatch).toMatchObject({
+      asOf: new Date(guarded.startedAtMs + 3 * HOUR_MS).toISOString(),
       observedViewers: [120, 120],
       chiSquare: 0,
       flagged: false,
@@ -220,6 +221,9 @@ describe('GET /api/v1/experiments/:id/results', () => {
     // Read again: still breached, but the arm is stopped once.
     const again = await results(guarded.id);
     expect(again.armsStopped).toEqual([]);
+    // SRM counts viewers up to the last look that ended before the stop (the stopped arm's viewers go
+    // to control after it); here the stop came before the first look ended, so there is none.
+    expect(again.sampleRatioMismatch).toBeNull();
     const stops = (await getExperiment(catalog, guarded.id))?.history.filter(
       (e) => e.action === 'stopped arm no-low',
     );

@@ -147,7 +147,12 @@ export function computeResults(
     };
   });
 
-  const observed = arms.map((arm) => arm.viewers);
+  // The split holds until an arm is stopped: count viewers at the last look that ended before.
+  const stops = experiment.arms.flatMap((arm) => (arm.stopped === null ? [] : [Date.parse(arm.stopped.at)]));
+  const firstStopMs = stops.length === 0 ? Infinity : Math.min(...stops);
+  let srmLook = last;
+  while (srmLook >= 0 && lookEndMs(schedule, srmLook) > firstStopMs) srmLook--;
+  const observed = experiment.arms.map((arm) => (srmLook < 0 ? 0 : at(srmLook, arm.name).length));
   const srm = observed.some((count) => count > 0)
     ? sampleRatioMismatch(
         observed,
@@ -169,6 +174,7 @@ export function computeResults(
       srm === null
         ? null
         : {
+            asOf: new Date(lookEndMs(schedule, srmLook)).toISOString(),
             observedViewers: observed,
             expectedViewers: srm.expected,
             chiSquare: srm.chiSquare,

@@ -271,9 +271,14 @@ export const ExperimentResults = Type.Object({
   alpha: Type.Number(),
   egressUsdPerGb: Type.Number(),
   arms: Type.Array(ExperimentArmResult),
-  /** Viewers per arm against the configured split (χ², flagged at p < 0.001); null without viewers. */
+  /**
+   * Viewers per arm against the configured split (χ², flagged at p < 0.001), at the last look before
+   * any arm was stopped (a stopped arm's viewers go to control, so later counts no longer follow the
+   * split); null without viewers by then.
+   */
   sampleRatioMismatch: Type.Union([
     Type.Object({
+      asOf: Type.String({ format: 'date-time' }),
       observedViewers: Type.Array(Type.Integer()),
       expectedViewers: Type.Array(Type.Number()),
       chiSquare: Type.Number(),
