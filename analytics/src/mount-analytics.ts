@@ -1,6 +1,6 @@
 /**
  * Everything analytics runs, mounted on an app: its ClickHouse migrations, the beacons topic, the
- * beacon consumer, the QoE routes, the cron jobs (once per fleet, through the catalog's job lock) and
+ * beacon consumer, the QoE and experiment-results routes, the cron jobs (once per fleet, through the catalog's job lock) and
  * the consumer that forgets a deleted video's features. Its own process (main.ts) and the single-process stack both
  * call this, so they run the same code.
  */
@@ -16,6 +16,8 @@ import type { FeatureStore } from '@streamloop/feature-store/feature-store';
 import type { ApiKeyOption } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
 import { createBeaconConsumer } from './beacon-consumer.js';
+import { runGuardrailChecks } from './experiments/experiment-guardrail-job.js';
+import { registerExperimentResultsRoute } from './experiments/experiment-results-route.js';
 import { createDeletedVideoConsumer } from './features/deleted-video-consumer.js';
 import { createQoeJobs } from './jobs/qoe-jobs.js';
 import { registerQoeRoutes } from './qoe-routes.js';
@@ -45,6 +47,11 @@ export async function mountAnalytics(
   await deps.eventLog.ensureTopics([TOPICS.qoeBeacons, TOPICS.videoEvents, TOPICS.deadLetter]);
   registerQoeRoutes(app, { analyticsStore: deps.analyticsStore, apiKey: deps.apiKey });
   registerSqlRoutes(app, { analyticsStore: deps.analyticsStore, apiKey: deps.apiKey });
+  registerExperimentResultsRoute(app, {
+    analyticsStore: deps.analyticsStore,
+    catalog: deps.catalog,
+    apiKey: deps.apiKey,
+  });
   const consumer = createBeaconConsumer({
     eventLog: deps.eventLog,
     analyticsStore: deps.analyticsStore,
@@ -69,6 +76,12 @@ export async function mountAnalytics(
     lock: jobLock,
     logger: deps.logger.child({ component: 'qoe-jobs' }),
     registry: deps.registry,
+    experimentGuardrails: () =>
+      runGuardrailChecks({
+        analyticsStore: deps.analyticsStore,
+        catalog: deps.catalog,
+        logger: deps.logger.child({ component: 'experiment-guardrails' }),
+      }),
   });
   qoeJobs.start();
   return {

@@ -242,7 +242,7 @@ function scopeOrThrow(raw: string | undefined): SyntheticScope {
 }
 
 /** A store failure is the dependency's, never a 500 with its internals. */
-async function fromStore<T>(log: FastifyBaseLogger, run: () => Promise<T>): Promise<T> {
+export async function fromStore<T>(log: FastifyBaseLogger, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {

@@ -1,8 +1,9 @@
 /**
- * The analytics cron jobs (node-cron): rollup maintenance every minute, retention once a day. Each
- * scheduled run goes through the catalog's job lock, so N analytics replicas run each job once per
- * period; the others skip it (counted as outcome `skipped`). Both jobs are idempotent anyway
- * (rollup-job.ts, retention-job.ts): a run repeated after a crash changes nothing.
+ * The analytics cron jobs (node-cron): rollup maintenance every minute, retention once a day,
+ * experiment guardrails every 5 minutes (when given). Each scheduled run goes through the catalog's
+ * job lock, so N analytics replicas run each job once per period; the others skip it (counted as
+ * outcome `skipped`). All are idempotent anyway (rollup-job.ts, retention-job.ts; a stopped arm is
+ * never stopped again): a run repeated after a crash changes nothing.
  */
 import type { JobLock } from '@streamloop/catalog/job-lock';
 import type { Logger } from '@streamloop/core/logger';
@@ -22,6 +23,9 @@ export interface QoeJobsDeps {
   /** Cron expressions; defaults: rollups every minute, retention at 03:17 UTC. */
   rollupSchedule?: string;
   retentionSchedule?: string;
+  /** Stops experiment arms whose guardrail is breached (experiments/experiment-guardrail-job.ts); every 5 minutes when given. */
+  experimentGuardrails?: () => Promise<unknown>;
+  guardrailSchedule?: string;
   rawRetentionDays?: number;
   rollupRetentionDays?: number;
   settleMs?: number;
@@ -55,6 +59,7 @@ export function createQoeJobs(deps: QoeJobsDeps): QoeJobs {
         rawDays: deps.rawRetentionDays ?? DEFAULT_RAW_RETENTION_DAYS,
         rollupDays: deps.rollupRetentionDays ?? DEFAULT_ROLLUP_RETENTION_DAYS,
       }),
+    'experiment-guardrails': async () => deps.experimentGuardrails?.(),
   };
   const tasks: ScheduledTask[] = [];
   const scheduled = (job: keyof typeof jobs, expression: string): ScheduledTask =>
@@ -85,6 +90,8 @@ export function createQoeJobs(deps: QoeJobsDeps): QoeJobs {
       if (tasks.length > 0) return;
       tasks.push(scheduled('rollup', deps.rollupSchedule ?? '* * * * *'));
       tasks.push(scheduled('retention', deps.retentionSchedule ?? '17 3 * * *'));
+      if (deps.experimentGuardrails !== undefined)
+        tasks.push(scheduled('experiment-guardrails', deps.guardrailSchedule ?? '*/5 * * * *'));
       for (const task of tasks) void task.start();
     },
     async stop() {

@@ -9,6 +9,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { AppError } from './errors.js';
 import { LadderId } from './schemas/ladder.js';
+import { SyntheticScope } from './schemas/qoe-api.js';
 import { createValidator, describeIssues, type ValidationIssue } from './validate.js';
 
 export const EXPERIMENT_BUCKETS = 10_000;
@@ -198,3 +199,101 @@ export function bucketRanges(arms: readonly { trafficPercent: number }[]): { fro
     return range;
   });
 }
+
+// ---- Results (analytics' `GET /api/v1/experiments/:id/results`) ----
+
+/** A number that may be unknown: JSON has no NaN or ∞ (an unbounded interval end is null). */
+const MaybeNumber = Type.Union([Type.Number(), Type.Null()]);
+
+/** One metric of a treatment arm against control. */
+export const ExperimentComparison = Type.Object({
+  metric: ExperimentMetric,
+  control: MaybeNumber,
+  treatment: MaybeNumber,
+  /** T / C − 1. */
+  relativeLift: MaybeNumber,
+  /** A z-interval of the relative lift valid for ONE pre-planned look only; for reference, never for decisions. */
+  fixedHorizon: Type.Object({ lower: MaybeNumber, upper: MaybeNumber, pValue: MaybeNumber }),
+  /** Safe under any number of looks: p-value and confidence sequence of the relative lift, carried look by look. */
+  alwaysValid: Type.Object({ lower: MaybeNumber, upper: MaybeNumber, pValue: MaybeNumber }),
+  /** Always-valid p-value ≤ α. */
+  significant: Type.Boolean(),
+  /** By HIGHER_IS_BETTER, when significant. */
+  verdict: Type.Union([Type.Literal('better'), Type.Literal('worse'), Type.Literal('inconclusive')]),
+  /** Why the latest look was not taken (too few viewers, a zero value, no variance). */
+  noLookReason: Type.Union([Type.String(), Type.Null()]),
+});
+export type ExperimentComparison = Static<typeof ExperimentComparison>;
+
+export const ExperimentGuardrailResult = Type.Object({
+  metric: ExperimentMetric,
+  marginPercent: Type.Number(),
+  status: Type.Union([Type.Literal('breached'), Type.Literal('ok'), Type.Literal('inconclusive')]),
+  /** Always-valid interval of the relative harm (positive = worse). */
+  harmLower: MaybeNumber,
+  harmUpper: MaybeNumber,
+  reason: Type.String(),
+});
+export type ExperimentGuardrailResult = Static<typeof ExperimentGuardrailResult>;
+
+export const ExperimentArmResult = Type.Object({
+  name: Type.String(),
+  control: Type.Boolean(),
+  trafficPercent: Type.Number(),
+  stopped: Type.Union([Type.Object({ at: Type.String(), reason: Type.String() }), Type.Null()]),
+  views: Type.Integer(),
+  /** Of `views`, those of simulated viewers (0 unless the request asked for them). */
+  syntheticViews: Type.Integer(),
+  viewers: Type.Integer(),
+  /** Each metric's value in the arm (null when nothing measured it). */
+  metrics: Type.Record(Type.String(), MaybeNumber),
+  /** Bits played at the shown rungs' bitrates, and that × the $/GB asked for. */
+  bitsDelivered: Type.Number(),
+  egressCostUsd: Type.Number(),
+  /** Against control; empty for the control arm. */
+  comparisons: Type.Array(ExperimentComparison),
+  guardrails: Type.Array(ExperimentGuardrailResult),
+  /** Always-valid MDE of the primary metric at the current sample (80 % power), relative; null before a look. */
+  primaryMde: Type.Union([Type.Object({ increase: Type.Number(), decrease: Type.Number() }), Type.Null()]),
+});
+export type ExperimentArmResult = Static<typeof ExperimentArmResult>;
+
+export const ExperimentResults = Type.Object({
+  experimentId: Type.String(),
+  status: ExperimentStatus,
+  primaryMetric: ExperimentMetric,
+  /** Which viewers were counted: real ones unless asked. */
+  synthetic: SyntheticScope,
+  from: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  to: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  /** Looks are cumulative, one per step from the start (1 h, coarser when the experiment is long). */
+  lookStepHours: Type.Integer({ minimum: 1 }),
+  alpha: Type.Number(),
+  egressUsdPerGb: Type.Number(),
+  arms: Type.Array(ExperimentArmResult),
+  /**
+   * Viewers per arm against the configured split (χ², flagged at p < 0.001), at the last look before
+   * any arm was stopped (a stopped arm's viewers go to control, so later counts no longer follow the
+   * split); null without viewers by then.
+   */
+  sampleRatioMismatch: Type.Union([
+    Type.Object({
+      asOf: Type.String({ format: 'date-time' }),
+      observedViewers: Type.Array(Type.Integer()),
+      expectedViewers: Type.Array(Type.Number()),
+      chiSquare: Type.Number(),
+      pValue: Type.Number(),
+      flagged: Type.Boolean(),
+    }),
+    Type.Null(),
+  ]),
+  /** The primary metric's always-valid p-value per treatment arm at each look. */
+  primaryTimeline: Type.Array(
+    Type.Object({ at: Type.String({ format: 'date-time' }), arm: Type.String(), pValue: MaybeNumber }),
+  ),
+  /** Views whose variant names this experiment but an arm it does not have (a bad beacon or a stale token). */
+  unknownArmViews: Type.Integer(),
+  /** Arms this request stopped because a guardrail was breached. */
+  armsStopped: Type.Array(Type.String()),
+});
+export type ExperimentResults = Static<typeof ExperimentResults>;

@@ -1,0 +1,78 @@
+/**
+ * `GET /api/v1/experiments/:id/results?synthetic=real|synthetic|all&egressUsdPerGb=` (scope
+ * 'analytics-read'): the experiment's arms side by side, lifts against control with always-valid
+ * intervals, guardrails, SRM, the primary metric's MDE and p-value timeline, egress cost per arm.
+ * Real viewers only unless asked. A breached guardrail stops its arm here, as the results are read
+ * (experiment-guardrails.ts), and the answer names the arms it stopped.
+ */
+import { Type } from '@sinclair/typebox';
+import type { Catalog } from '@streamloop/catalog/catalog';
+import { requireExperiment } from '@streamloop/catalog/experiment-repository';
+import { AppError } from '@streamloop/core/errors';
+import { DEFAULT_ALPHA } from '@streamloop/experiment-stats/lift';
+import { ExperimentResults } from '@streamloop/core/experiments';
+import { type ApiKeyOption, createApiKeyGuard } from '@streamloop/service-kit/api-key';
+import type { FastifyInstance } from 'fastify';
+import type { AnalyticsTarget } from '../beacons-table.js';
+import { parseSyntheticScope } from '../qoe-filters.js';
+import { scopeProperties } from '../qoe-route-schemas.js';
+import { fromStore } from '../qoe-routes.js';
+import { enforceGuardrails } from './experiment-guardrails.js';
+import { DEFAULT_EGRESS_USD_PER_GB, readExperimentResults } from './experiment-results.js';
+
+export interface ExperimentResultsRouteDeps {
+  analyticsStore: AnalyticsTarget;
+  catalog: Catalog;
+  apiKey: ApiKeyOption;
+  egressUsdPerGb?: number;
+  now?: () => number;
+}
+
+const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+// Unknown keys are refused by the handler, not stripped by the validator: a misspelt `synthetic`
+// must not quietly count real viewers only.
+const Query = Type.Object({
+  ...scopeProperties,
+  egressUsdPerGb: Type.Optional(Type.Number({ minimum: 0, maximum: 10 })),
+});
+
+export function registerExperimentResultsRoute(app: FastifyInstance, deps: ExperimentResultsRouteDeps): void {
+  const now = deps.now ?? Date.now;
+  const onRequest = createApiKeyGuard(deps.apiKey, 'analytics-read');
+  app.get<{
+    Params: typeof Params.static;
+    Querystring: typeof Query.static;
+    Reply: typeof ExperimentResults.static;
+  }>(
+    '/api/v1/experiments/:id/results',
+    { onRequest, schema: { params: Params, querystring: Query, response: { 200: ExperimentResults } } },
+    async (request, reply) => {
+      const unknown = Object.keys(request.query).filter((key) => !(key in Query.properties));
+      if (unknown.length > 0) throw new AppError('ERR_VALIDATION', `unknown query parameter "${unknown[0]}"`);
+      const scope = parseSyntheticScope(request.query.synthetic);
+      if (!scope.ok) throw new AppError('ERR_VALIDATION', scope.message);
+      const experiment = await requireExperiment(deps.catalog, request.params.id);
+      const results = await fromStore(request.log, () =>
+        readExperimentResults(deps.analyticsStore, experiment, {
+          scope: scope.scope,
+          alpha: DEFAULT_ALPHA,
+          egressUsdPerGb: request.query.egressUsdPerGb ?? deps.egressUsdPerGb ?? DEFAULT_EGRESS_USD_PER_GB,
+          nowMs: now(),
+        }),
+      );
+      const armsStopped = await enforceGuardrails(deps.catalog, results);
+      // The answer shows the arms as they are now, stops of this request included.
+      const arms =
+        armsStopped.length === 0
+          ? results.arms
+          : await requireExperiment(deps.catalog, experiment.id).then((current) =>
+              results.arms.map((arm) => ({
+                ...arm,
+                stopped: current.arms.find((a) => a.name === arm.name)?.stopped ?? arm.stopped,
+              })),
+            );
+      reply.header('cache-control', 'private, no-store');
+      return { ...results, arms, armsStopped };
+    },
+  );
+}

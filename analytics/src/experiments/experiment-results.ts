@@ -1,0 +1,255 @@
+/**
+ * An experiment's results from its per-viewer rows (experiment-viewers-query.ts): per arm the views,
+ * viewers, every metric and the egress its bits cost; per treatment arm and metric the lift against
+ * control with the always-valid state carried look by look (compareArms' `previous`), guardrail
+ * verdicts and the primary metric's MDE; the sample-ratio check over viewers. All statistics are
+ * @streamloop/experiment-stats'; this file only feeds it and names the answers.
+ */
+import {
+  type Experiment,
+  type ExperimentArmResult,
+  type ExperimentComparison,
+  type ExperimentGuardrailResult,
+  ExperimentMetric,
+  type ExperimentResults,
+  HIGHER_IS_BETTER,
+} from '@streamloop/core/experiments';
+import type { SyntheticScope } from '@streamloop/core/schemas/qoe-api';
+import { guardrailVerdict } from '@streamloop/experiment-stats/guardrail';
+import { compareArms, isSignificant, type Lift } from '@streamloop/experiment-stats/lift';
+import { minimumDetectableEffect } from '@streamloop/experiment-stats/mde';
+import type { AlwaysValid } from '@streamloop/experiment-stats/mixture-sprt';
+import { sampleRatioMismatch } from '@streamloop/experiment-stats/srm';
+import type { AnalyticsTarget } from '../beacons-table.js';
+import { type LookSchedule, lookEndMs, lookSchedule } from './experiment-looks.js';
+import { armEstimate } from './experiment-metrics.js';
+import { type ExperimentViewerRow, queryExperimentViewers } from './experiment-viewers-query.js';
+
+/** CloudFront's first-10-TB list price for North America and Europe (2024), a stand-in until you pass yours. */
+export const DEFAULT_EGRESS_USD_PER_GB = 0.085;
+/** Every metric, in the contract's order. */
+const METRICS = ExperimentMetric.anyOf.map((literal) => literal.const) as ExperimentMetric[];
+/** Power the MDE is stated at. */
+const MDE_POWER = 0.8;
+const BITS_PER_GB = 8e9;
+
+/** Results from `startedAt` to `stoppedAt` (running: to `nowMs`); a draft has no looks yet. */
+export async function readExperimentResults(
+  store: AnalyticsTarget,
+  experiment: Experiment,
+  options: Omit<ResultsOptions, 'schedule'> & { nowMs: number },
+): Promise<Omit<ExperimentResults, 'armsStopped'>> {
+  const startMs = experiment.startedAt === null ? 0 : Date.parse(experiment.startedAt);
+  const endMs =
+    experiment.startedAt === null
+      ? 0
+      : experiment.stoppedAt === null
+        ? options.nowMs
+        : Date.parse(experiment.stoppedAt);
+  const schedule = lookSchedule(startMs, endMs);
+  const rows =
+    schedule.looks === 0
+      ? []
+      : await queryExperimentViewers(store, {
+          experimentId: experiment.id,
+          ...schedule,
+          scope: options.scope,
+        });
+  return computeResults(experiment, rows, { ...options, schedule });
+}
+
+export interface ResultsOptions {
+  schedule: LookSchedule;
+  scope: SyntheticScope;
+  alpha: number;
+  egressUsdPerGb: number;
+}
+
+const orNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
+
+export function computeResults(
+  experiment: Experiment,
+  rows: readonly ExperimentViewerRow[],
+  options: ResultsOptions,
+): Omit<ExperimentResults, 'armsStopped'> {
+  const { schedule, alpha } = options;
+  const byLook = new Map<number, Map<string, ExperimentViewerRow[]>>();
+  for (const row of rows) {
+    const arms = byLook.get(row.look) ?? new Map<string, ExperimentViewerRow[]>();
+    arms.set(row.arm, [...(arms.get(row.arm) ?? []), row]);
+    byLook.set(row.look, arms);
+  }
+  const at = (look: number, arm: string): ExperimentViewerRow[] => byLook.get(look)?.get(arm) ?? [];
+  const last = schedule.looks - 1;
+  const control = experiment.arms.find((arm) => arm.control);
+  if (control === undefined) throw new Error(`experiment ${experiment.id} has no control arm`);
+
+  /** The metric's lift at the last look, the always-valid state carried over every look before it. */
+  const liftsOf = (
+    metric: ExperimentMetric,
+    arm: string,
+  ): { final: Lift | null; pValues: (number | null)[] } => {
+    let previous: AlwaysValid | undefined;
+    let final: Lift | null = null;
+    const pValues: (number | null)[] = [];
+    for (let look = 0; look < schedule.looks; look++) {
+      const c = armEstimate(metric, at(look, control.name));
+      const t = armEstimate(metric, at(look, arm));
+      final = c === null || t === null ? null : compareArms(c, t, { alpha }, previous);
+      if (final !== null) previous = final.alwaysValid;
+      pValues.push(previous?.pValue ?? null);
+    }
+    return { final, pValues };
+  };
+
+  const timeline: ExperimentResults['primaryTimeline'] = [];
+  const arms: ExperimentArmResult[] = experiment.arms.map((arm) => {
+    const viewers = last < 0 ? [] : at(last, arm.name);
+    const bitsDelivered = viewers.reduce((sum, r) => sum + Number(r.bitrate_kbps_x_play_ms), 0);
+    const metrics = Object.fromEntries(
+      METRICS.map((metric) => [metric, armEstimate(metric, viewers)?.value ?? null]),
+    );
+    const comparisons: ExperimentComparison[] = [];
+    const guardrails: ExperimentGuardrailResult[] = [];
+    let primaryMde: ExperimentArmResult['primaryMde'] = null;
+    if (!arm.control) {
+      for (const metric of METRICS) {
+        const { final, pValues } = liftsOf(metric, arm.name);
+        comparisons.push(comparison(metric, final, alpha));
+        if (metric === experiment.primaryMetric) {
+          for (const [look, pValue] of pValues.entries())
+            timeline.push({ at: new Date(lookEndMs(schedule, look)).toISOString(), arm: arm.name, pValue });
+          if (final?.looked === true)
+            primaryMde = minimumDetectableEffect(final.logRatioStandardError, {
+              alpha,
+              power: MDE_POWER,
+              mixingRelativeSd: 0.1,
+            });
+        }
+        const guardrail = experiment.guardrails.find((g) => g.metric === metric);
+        if (guardrail !== undefined) guardrails.push(guardrailResult(guardrail, final));
+      }
+    }
+    return {
+      name: arm.name,
+      control: arm.control,
+      trafficPercent: arm.trafficPercent,
+      stopped: arm.stopped,
+      views: viewers.reduce((sum, r) => sum + Number(r.views), 0),
+      syntheticViews: viewers.reduce((sum, r) => sum + Number(r.synthetic_views), 0),
+      viewers: viewers.length,
+      metrics,
+      bitsDelivered,
+      egressCostUsd: (bitsDelivered / BITS_PER_GB) * options.egressUsdPerGb,
+      comparisons,
+      guardrails,
+      primaryMde,
+    };
+  });
+
+  // The split holds until an arm is stopped: count viewers at the last look that ended before.
+  const stops = experiment.arms.flatMap((arm) => (arm.stopped === null ? [] : [Date.parse(arm.stopped.at)]));
+  const firstStopMs = stops.length === 0 ? Infinity : Math.min(...stops);
+  let srmLook = last;
+  while (srmLook >= 0 && lookEndMs(schedule, srmLook) > firstStopMs) srmLook--;
+  const observed = experiment.arms.map((arm) => (srmLook < 0 ? 0 : at(srmLook, arm.name).length));
+  const srm = observed.some((count) => count > 0)
+    ? sampleRatioMismatch(
+        observed,
+        experiment.arms.map((arm) => arm.trafficPercent / 100),
+      )
+    : null;
+  return {
+    experimentId: experiment.id,
+    status: experiment.status,
+    primaryMetric: experiment.primaryMetric,
+    synthetic: options.scope,
+    from: schedule.looks > 0 ? new Date(schedule.startMs).toISOString() : null,
+    to: schedule.looks > 0 ? new Date(schedule.endMs).toISOString() : null,
+    lookStepHours: schedule.stepMs / 3_600_000,
+    alpha,
+    egressUsdPerGb: options.egressUsdPerGb,
+    arms,
+    sampleRatioMismatch:
+      srm === null
+        ? null
+        : {
+            asOf: new Date(lookEndMs(schedule, srmLook)).toISOString(),
+            observedViewers: observed,
+            expectedViewers: srm.expected,
+            chiSquare: srm.chiSquare,
+            pValue: srm.pValue,
+            flagged: srm.flagged,
+          },
+    primaryTimeline: timeline,
+    unknownArmViews:
+      last < 0
+        ? 0
+        : [...(byLook.get(last)?.entries() ?? [])]
+            .filter(([arm]) => !experiment.arms.some((a) => a.name === arm))
+            .reduce((sum, [, viewers]) => sum + viewers.reduce((n, r) => n + Number(r.views), 0), 0),
+  };
+}
+
+function comparison(metric: ExperimentMetric, lift: Lift | null, alpha: number): ExperimentComparison {
+  if (lift === null) {
+    const none = { lower: null, upper: null, pValue: null };
+    return {
+      metric,
+      control: null,
+      treatment: null,
+      relativeLift: null,
+      fixedHorizon: none,
+      alwaysValid: none,
+      significant: false,
+      verdict: 'inconclusive',
+      noLookReason: 'no-data',
+    };
+  }
+  const significant = isSignificant(lift.alwaysValid, alpha);
+  const higher = lift.relativeLift > 0;
+  return {
+    metric,
+    control: orNull(lift.control),
+    treatment: orNull(lift.treatment),
+    relativeLift: orNull(lift.relativeLift),
+    fixedHorizon: lift.looked
+      ? {
+          lower: orNull(lift.fixedHorizon.lower),
+          upper: orNull(lift.fixedHorizon.upper),
+          pValue: orNull(lift.fixedHorizon.pValue),
+        }
+      : { lower: null, upper: null, pValue: null },
+    alwaysValid: {
+      lower: orNull(lift.alwaysValid.lower),
+      upper: orNull(lift.alwaysValid.upper),
+      pValue: orNull(lift.alwaysValid.pValue),
+    },
+    significant,
+    verdict: !significant ? 'inconclusive' : higher === HIGHER_IS_BETTER[metric] ? 'better' : 'worse',
+    noLookReason: lift.noLookReason ?? null,
+  };
+}
+
+function guardrailResult(
+  guardrail: Experiment['guardrails'][number],
+  lift: Lift | null,
+): ExperimentGuardrailResult {
+  const base = { metric: guardrail.metric, marginPercent: guardrail.marginPercent };
+  if (lift === null)
+    return { ...base, status: 'inconclusive', harmLower: null, harmUpper: null, reason: 'no data yet' };
+  const verdict = guardrailVerdict(
+    {
+      margin: guardrail.marginPercent / 100,
+      worse: HIGHER_IS_BETTER[guardrail.metric] ? 'lower' : 'higher',
+    },
+    lift,
+  );
+  return {
+    ...base,
+    status: verdict.status,
+    harmLower: orNull(verdict.harmLower),
+    harmUpper: orNull(verdict.harmUpper),
+    reason: verdict.reason,
+  };
+}
