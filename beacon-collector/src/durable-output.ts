@@ -15,13 +15,15 @@
  * Spool: event-log's record file — append-only segments, a CRC per record, group-commit fsync, a
  * byte bound (full → the write rejects with SpoolFullError, nothing of it kept). One record per
  * write. A drain loop publishes the records in order, retrying with backoff until the log takes
- * them, checkpoints how far it got (`drained`, next to the segments) and deletes drained segments.
+ * them, checkpoints how far it got (`drained`, next to the segments, fsynced) and deletes drained
+ * segments. Replay is at least once — a crash after a publish and before its checkpoint sends those
+ * records again, byte for byte — and consumers remove the duplicates on `beaconId`.
  * Only once the spool is empty do writes go direct again, so per-key order holds across an outage.
  * On start, whatever a previous process left in the spool (a crash, a shutdown during an outage)
  * is drained first: replay. A damaged record (CRC mismatch, torn tail) is skipped, counted by
  * reason and logged — the drain goes on.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { reasonOf, withTimeout } from '@streamloop/core/errors';
 import type { Logger } from '@streamloop/core/logger';
@@ -37,6 +39,7 @@ import {
   openRecordFile,
   type RecordFile,
   RecordFileFullError,
+  writeFileAtomically,
 } from '@streamloop/event-log/record-file';
 import { type Ok, ok, type Retry, retry } from '@streamloop/event-log/step-result';
 
@@ -269,12 +272,6 @@ export function createDurableOutput(
     directRunning = undefined;
   }
 
-  async function saveCheckpoint(dir: string, seq: number): Promise<void> {
-    const temp = join(dir, `${CHECKPOINT}.tmp`);
-    await writeFile(temp, String(seq));
-    await rename(temp, join(dir, CHECKPOINT));
-  }
-
   async function drain(dir: string): Promise<void> {
     const file = spool!;
     while (!stop.signal.aborted) {
@@ -340,7 +337,10 @@ export function createDurableOutput(
         continue;
       }
       drainedSeq = nextSeq;
-      await saveCheckpoint(dir, drainedSeq);
+      // Fsynced before any segment below it is deleted, so after a crash the checkpoint is never
+      // older than the segments left. A crash between the publish above and this line replays
+      // those records: the same bytes again, which consumers remove on beaconId.
+      await writeFileAtomically(dir, CHECKPOINT, String(drainedSeq));
       await file.deleteBelow(drainedSeq);
       setSpoolBytes();
     }
