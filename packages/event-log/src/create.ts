@@ -1,7 +1,8 @@
 /**
  * Picks the EventLog adapter from config: KAFKA_BROKERS unset → the embedded file log under the
  * data dir (`<dataDir>/event-log`, durable across restarts); set → Kafka, verified before anything
- * uses it so a wrong address stops the start with one line.
+ * uses it so a wrong address stops the start with one line — unless the caller can serve without
+ * it (`connectInBackground`).
  */
 import { type Config, embeddedPath } from '@streamloop/core/config';
 import { DependencyUnavailableError, reasonOf } from '@streamloop/core/errors';
@@ -13,9 +14,14 @@ import { createKafkaEventLog } from './kafka-event-log.js';
 export async function createEventLog(
   config: Pick<Config, 'kafka' | 'dataDir'>,
   deps: { logger: Logger },
+  options: { connectInBackground?: boolean } = {},
 ): Promise<EventLog> {
   if (config.kafka === undefined) {
     return createFileEventLog({ dir: embeddedPath(config, 'event-log') }, { logger: deps.logger });
+  }
+  // A process that may start without Kafka: no check, the adapter keeps connecting on its own.
+  if (options.connectInBackground === true) {
+    return createKafkaEventLog({ ...config.kafka, connectTimeoutMs: 10_000, connect: 'background' }, deps);
   }
   try {
     return await createKafkaEventLog({ ...config.kafka, connectTimeoutMs: 10_000 }, deps);

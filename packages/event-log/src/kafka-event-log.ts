@@ -13,6 +13,7 @@ import {
   UnknownTopicError,
   validateSubscribeOptions,
 } from './event-log.js';
+import { backoffDelayMs, sleep, untilAborted } from './backoff.js';
 import { createKafkaClient } from './kafka-client.js';
 import type { LogGate } from './kafka-log-creator.js';
 import {
@@ -28,8 +29,16 @@ export interface KafkaEventLogOptions {
   replicationFactor?: number;
   /** kafkajs ships only gzip. Default none: the payloads are small JSON and CPU is shared with ffmpeg. */
   compression?: 'gzip' | 'none';
-  /** How long connecting may take before createKafkaEventLog gives up. */
+  /** How long connecting may take before createKafkaEventLog gives up (each attempt, in the background). */
   connectTimeoutMs?: number;
+  /**
+   * 'wait' (default): createKafkaEventLog resolves once the cluster answered and rejects otherwise.
+   * 'background': it resolves at once and keeps connecting, with backoff, until the cluster answers;
+   * until then `publish` and `ping` reject at once naming the last failure (a caller with a spool
+   * spools), and every other call waits for the connection. For a process that can serve without
+   * Kafka and must be able to START without it (the beacon collector).
+   */
+  connect?: 'wait' | 'background';
   consumer?: Partial<KafkaConsumerSettings>;
 }
 
@@ -53,8 +62,8 @@ export async function createKafkaEventLog(
     createPartitioner: Partitioners.DefaultPartitioner, // Java-compatible murmur2, same key → same partition
   });
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
-  try {
-    await withTimeout(
+  const connectOnce = () =>
+    withTimeout(
       (async () => {
         await admin.connect();
         await admin.listTopics();
@@ -63,13 +72,105 @@ export async function createKafkaEventLog(
       connectTimeoutMs,
       () => new Error(`no answer within ${connectTimeoutMs} ms`),
     );
-  } catch (err) {
+  const disconnect = async () => {
     await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
-    throw err;
+  };
+  if (options.connect !== 'background') {
+    try {
+      await connectOnce();
+    } catch (err) {
+      await disconnect();
+      throw err;
+    }
+    gate.muted = false;
+    return buildKafkaEventLog(kafka, admin, producer, options, deps.logger, CONNECTED);
   }
-  gate.muted = false;
-  return buildKafkaEventLog(kafka, admin, producer, options, deps.logger);
+  const connection = connectInBackground(connectOnce, disconnect, {
+    logger: deps.logger,
+    brokers: options.brokers,
+    onConnected: () => {
+      gate.muted = false;
+    },
+  });
+  // The first attempt is waited for: a healthy start is connected (and ready) from its first request.
+  await connection.firstAttempt;
+  return buildKafkaEventLog(kafka, admin, producer, options, deps.logger, connection);
 }
+
+/** Whether the adapter reached the cluster yet; `ready` settles once it did (or rejects once closed). */
+interface Connection {
+  readonly connected: boolean;
+  /** Why it is not connected yet (the last attempt's failure). */
+  readonly reason: string;
+  readonly ready: Promise<void>;
+  /** Settles once the first attempt succeeded or failed, never rejects. */
+  readonly firstAttempt: Promise<void>;
+  stop(): void;
+}
+
+const CONNECTED: Connection = {
+  connected: true,
+  reason: '',
+  ready: Promise.resolve(),
+  firstAttempt: Promise.resolve(),
+  stop() {},
+};
+
+/** Kafka down at start: the first connection is kafkajs' job no more, so retry it here, forever, with backoff. */
+function connectInBackground(
+  connectOnce: () => Promise<void>,
+  disconnect: () => Promise<void>,
+  deps: { logger: Logger; brokers: string[]; onConnected(): void },
+): Connection {
+  const stopped = new AbortController();
+  let connected = false;
+  let reason = 'connecting to Kafka';
+  let firstAttemptDone: () => void = () => undefined;
+  const firstAttempt = new Promise<void>((resolve) => {
+    firstAttemptDone = resolve;
+  });
+  const ready = (async () => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await untilAborted(connectOnce(), stopped.signal);
+        connected = true;
+        firstAttemptDone();
+        deps.onConnected();
+        if (attempt > 0) deps.logger.info({ brokers: deps.brokers }, 'connected to Kafka');
+        return;
+      } catch (err) {
+        if (stopped.signal.aborted) {
+          firstAttemptDone();
+          throw stopped.signal.reason;
+        }
+        reason = reasonOf(err);
+        await disconnect();
+        firstAttemptDone();
+        const retryInMs = backoffDelayMs(attempt, CONNECT_BACKOFF);
+        deps.logger[attempt < 3 ? 'warn' : 'error'](
+          { brokers: deps.brokers, attempt: attempt + 1, retryInMs, reason },
+          'Kafka does not answer; connecting again in the background',
+        );
+        await sleep(retryInMs, stopped.signal);
+      }
+    }
+  })();
+  ready.catch(() => undefined); // a close before the connection: the waiting calls see EventLogClosedError
+  return {
+    get connected() {
+      return connected;
+    },
+    get reason() {
+      return reason;
+    },
+    ready,
+    firstAttempt,
+    stop: () => stopped.abort(new EventLogClosedError()),
+  };
+}
+
+/** From half a second up to 10 s between attempts: a broker that comes back is found within seconds. */
+const CONNECT_BACKOFF = { initialDelayMs: 500, maxDelayMs: 10_000 };
 
 function buildKafkaEventLog(
   kafka: Kafka,
@@ -77,6 +178,7 @@ function buildKafkaEventLog(
   producer: Producer,
   options: KafkaEventLogOptions,
   logger: Logger,
+  connection: Connection,
 ): EventLog {
   const knownTopics = new Set<string>();
   const subscriptions = new Set<Subscription>();
@@ -86,6 +188,16 @@ function buildKafkaEventLog(
 
   const assertOpen = (): void => {
     if (closed) throw new EventLogClosedError();
+  };
+  /** For calls that may wait: resolves once connected. */
+  const whenConnected = async (): Promise<void> => {
+    assertOpen();
+    await connection.ready;
+  };
+  /** For calls that must answer now (a publish on a request path, a readiness probe). */
+  const assertConnected = (): void => {
+    assertOpen();
+    if (!connection.connected) throw new Error(`not connected to Kafka yet: ${connection.reason}`);
   };
 
   /** Positive answers are cached; a topic deleted later surfaces as UnknownTopicError from send. */
@@ -100,7 +212,7 @@ function buildKafkaEventLog(
     adapter: { port: 'event-log', kind: 'real', service: 'Kafka', target: options.brokers.join(',') },
 
     async ping() {
-      assertOpen();
+      assertConnected();
       try {
         await withTimeout(admin.describeCluster(), 5_000, () => new Error('no answer within 5000 ms'));
       } catch (err) {
@@ -109,7 +221,7 @@ function buildKafkaEventLog(
     },
 
     async ensureTopics(definitions) {
-      assertOpen();
+      await whenConnected();
       const existing = new Set(await admin.listTopics());
       const missing = definitions.filter(({ name }) => !existing.has(name));
       if (missing.length > 0) {
@@ -138,7 +250,7 @@ function buildKafkaEventLog(
     },
 
     async publish(topic, messages) {
-      assertOpen();
+      assertConnected();
       if (messages.length === 0) return;
       await requireTopics([topic]);
       try {
@@ -162,8 +274,8 @@ function buildKafkaEventLog(
     },
 
     async subscribe(subscribeOptions) {
-      assertOpen();
       validateSubscribeOptions(subscribeOptions);
+      await whenConnected();
       await requireTopics(subscribeOptions.topics);
       const subscription = await startKafkaSubscription(kafka, subscribeOptions, consumerSettings, logger);
       subscriptions.add(subscription);
@@ -172,7 +284,7 @@ function buildKafkaEventLog(
     },
 
     async lag(groupId, topic) {
-      assertOpen();
+      await whenConnected();
       await requireTopics([topic]);
       const [ends, committed] = await Promise.all([
         admin.fetchTopicOffsets(topic),
@@ -194,6 +306,7 @@ function buildKafkaEventLog(
     async close() {
       if (closed) return;
       closed = true;
+      connection.stop();
       await Promise.all([...subscriptions].map((s) => s.stop()));
       await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
     },

@@ -35,9 +35,15 @@ export type PortsConfig = Pick<
   'dataDir' | 's3' | 'kafka' | 'databaseUrl' | 'clickhouse' | 'redisUrl'
 >;
 
-const OPENERS: { [K in PortName]: (config: PortsConfig, logger: Logger) => Promise<PortMap[K]> } = {
+/** Ports that can be opened without their service answering yet (they connect in the background). */
+export const BACKGROUND_CAPABLE: readonly PortName[] = ['eventLog'];
+
+const OPENERS: {
+  [K in PortName]: (config: PortsConfig, logger: Logger, background: boolean) => Promise<PortMap[K]>;
+} = {
   objectStore: (config, logger) => createObjectStore(config, { logger }),
-  eventLog: (config, logger) => createEventLog(config, { logger }),
+  eventLog: (config, logger, background) =>
+    createEventLog(config, { logger }, { connectInBackground: background }),
   catalog: (config, logger) => createCatalog(config, { logger }),
   analyticsStore: (config, logger) => createAnalyticsStore(config, { logger }),
   featureStore: (config, logger) => createFeatureStore(config, { logger }),
@@ -52,7 +58,11 @@ export async function openPorts<K extends PortName>(
   config: PortsConfig,
   logger: Logger,
   names: readonly K[],
+  /** Of `names`, those opened without waiting for their service (see BACKGROUND_CAPABLE). */
+  inBackground: readonly K[] = [],
 ): Promise<Pick<PortMap, K>> {
+  const unable = inBackground.find((name) => !BACKGROUND_CAPABLE.includes(name));
+  if (unable !== undefined) throw new Error(`the ${unable} port cannot connect in the background`);
   // Real services first: their checks fail within seconds, and an embedded store that is still
   // initialising (PGlite's first initdb takes several seconds) must not be abandoned half-written.
   const remote = names.filter((name) => IS_REMOTE[name](config));
@@ -61,7 +71,10 @@ export async function openPorts<K extends PortName>(
   try {
     for (const phase of [remote, local]) {
       const settled = await Promise.allSettled(
-        phase.map((name) => OPENERS[name](config, logger.child({ port: name })) as Promise<Port>),
+        phase.map(
+          (name) =>
+            OPENERS[name](config, logger.child({ port: name }), inBackground.includes(name)) as Promise<Port>,
+        ),
       );
       settled.forEach((r, i) => {
         if (r.status === 'fulfilled') opened[phase[i] as PortName] = r.value;

@@ -30,6 +30,11 @@ export interface ProcessSpec<K extends PortName> {
    * so an outage of, say, the feature store does not take the process out of a load balancer.
    */
   optionalPorts?: readonly K[];
+  /**
+   * Of `optionalPorts`, those the process may also START without: opened without waiting for their
+   * service, they connect in the background (the beacon collector spools until Kafka answers).
+   */
+  startsWithout?: readonly K[];
   /** Registers routes and starts workers; returns what must be stopped before the ports close. */
   start(
     context: ProcessContext<K>,
@@ -56,7 +61,7 @@ export async function runProcess<K extends PortName>(spec: ProcessSpec<K>): Prom
 
   let ports: Pick<PortMap, K>;
   try {
-    ports = await openPorts(config, logger, spec.ports);
+    ports = await openPorts(config, logger, spec.ports, spec.startsWithout);
   } catch (err) {
     exitWith(err instanceof DependencyUnavailableError ? err.message : `cannot start: ${reasonOf(err)}`);
   }
@@ -67,7 +72,9 @@ export async function runProcess<K extends PortName>(spec: ProcessSpec<K>): Prom
 
   const registry = createMetricsRegistry();
   const optional = new Set<Port>(
-    (spec.optionalPorts ?? []).map((name) => (ports as Partial<PortMap>)[name] as Port),
+    [...(spec.optionalPorts ?? []), ...(spec.startsWithout ?? [])].map(
+      (name) => (ports as Partial<PortMap>)[name] as Port,
+    ),
   );
   const app = buildHttpApp({
     logger,
