@@ -5,20 +5,21 @@
  *
  * Kafka is not needed to START: the event log connects in the background, /readyz reports it
  * `degraded` (200: the collector still takes beacons, into the spool) and the spool drains once
- * Kafka answers and the topic exists.
+ * Kafka answers and the topic exists. Its producer runs on a thread of its own (COLLECTOR_EVENT_LOG).
  */
 import { reasonOf } from '@streamloop/core/errors';
 import { TOPICS } from '@streamloop/core/topics';
 import { retryUntilOk } from '@streamloop/event-log/backoff';
 import { ok, retry } from '@streamloop/event-log/step-result';
 import { runProcess } from '@streamloop/service-kit/run-process';
-import { collectorOptions } from './collector-config.js';
+import { COLLECTOR_EVENT_LOG, collectorOptions } from './collector-config.js';
 import { BEACONS_PATH, mountCollector } from './mount-collector.js';
 
 await runProcess({
   name: 'beacon-collector',
   ports: ['eventLog'],
-  startsWithout: ['eventLog'],
+  optionalPorts: ['eventLog'],
+  openOptions: { eventLog: COLLECTOR_EVENT_LOG },
   start: async ({ config, ports, app, logger, registry }) => {
     const stop = new AbortController();
     // Waits for the connection; until the topic exists every publish fails and beacons are spooled.

@@ -11,20 +11,32 @@ import type { EventLog } from './event-log.js';
 import { createFileEventLog } from './file-event-log.js';
 import { createKafkaEventLog } from './kafka-event-log.js';
 
+/** How a process wants its Kafka event log (the embedded one ignores both). */
+export interface EventLogOpenOptions {
+  /** The process serves without Kafka: no start-up check, the adapter keeps connecting on its own. */
+  connectInBackground?: boolean;
+  /** Publish from a thread of its own (KafkaEventLogOptions.producerThread). */
+  producerThread?: boolean;
+}
+
 export async function createEventLog(
   config: Pick<Config, 'kafka' | 'dataDir'>,
   deps: { logger: Logger },
-  options: { connectInBackground?: boolean } = {},
+  options: EventLogOpenOptions = {},
 ): Promise<EventLog> {
   if (config.kafka === undefined) {
     return createFileEventLog({ dir: embeddedPath(config, 'event-log') }, { logger: deps.logger });
   }
-  // A process that may start without Kafka: no check, the adapter keeps connecting on its own.
+  const kafka = {
+    ...config.kafka,
+    connectTimeoutMs: 10_000,
+    producerThread: options.producerThread === true,
+  };
   if (options.connectInBackground === true) {
-    return createKafkaEventLog({ ...config.kafka, connectTimeoutMs: 10_000, connect: 'background' }, deps);
+    return createKafkaEventLog({ ...kafka, connect: 'background' }, deps);
   }
   try {
-    return await createKafkaEventLog({ ...config.kafka, connectTimeoutMs: 10_000 }, deps);
+    return await createKafkaEventLog(kafka, deps);
   } catch (err) {
     throw new DependencyUnavailableError(
       'Kafka',

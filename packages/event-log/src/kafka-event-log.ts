@@ -5,7 +5,7 @@
  */
 import { reasonOf, withTimeout } from '@streamloop/core/errors';
 import type { Logger } from '@streamloop/core/logger';
-import { type Admin, CompressionTypes, type Kafka, Partitioners, type Producer } from 'kafkajs';
+import { type Admin, CompressionTypes, type Kafka, type Producer as KafkaProducer } from 'kafkajs';
 import {
   type EventLog,
   EventLogClosedError,
@@ -16,6 +16,8 @@ import {
 import { backoffDelayMs, sleep, untilAborted } from './backoff.js';
 import { createKafkaClient } from './kafka-client.js';
 import type { LogGate } from './kafka-log-creator.js';
+import { isUnknownTopic, PRODUCER_SETTINGS } from './kafka-producer-settings.js';
+import { createProducerThread, type ProducerThread, ProducerThreadError } from './kafka-producer-thread.js';
 import {
   DEFAULT_CONSUMER_SETTINGS,
   type KafkaConsumerSettings,
@@ -40,6 +42,34 @@ export interface KafkaEventLogOptions {
    */
   connect?: 'wait' | 'background';
   consumer?: Partial<KafkaConsumerSettings>;
+  /**
+   * Publish from a worker thread of its own (kafka-producer-thread.ts): kafkajs' encoding, CRC and
+   * socket writes leave the caller's thread. For a process whose main thread is its bottleneck.
+   */
+  producerThread?: boolean;
+}
+
+/** What publish needs of a producer, in process or on its own thread. */
+type Producer = Pick<ProducerThread, 'connect' | 'send' | 'disconnect'>;
+
+function inProcessProducer(producer: KafkaProducer, compressionName: 'gzip' | 'none' | undefined): Producer {
+  const compression = compressionName === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+  return {
+    connect: () => producer.connect(),
+    disconnect: () => producer.disconnect(),
+    async send(topic, messages) {
+      await producer.send({
+        topic,
+        acks: -1,
+        compression,
+        messages: messages.map(({ key, value, headers }) => ({
+          key,
+          value,
+          ...(headers ? { headers } : {}),
+        })),
+      });
+    },
+  };
 }
 
 export interface KafkaEventLogDeps {
@@ -55,12 +85,12 @@ export async function createKafkaEventLog(
   const gate: LogGate = { muted: true };
   const kafka = createKafkaClient(options, { logger: deps.logger, gate });
   const admin = kafka.admin();
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1, // with idempotence: per-partition order survives retries
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner, // Java-compatible murmur2, same key → same partition
-  });
+  const producer: Producer = options.producerThread
+    ? createProducerThread(
+        { brokers: options.brokers, clientId: options.clientId, compression: options.compression ?? 'none' },
+        { logger: deps.logger, gate },
+      )
+    : inProcessProducer(kafka.producer(PRODUCER_SETTINGS), options.compression);
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const connectOnce = () =>
     withTimeout(
@@ -183,7 +213,6 @@ function buildKafkaEventLog(
   const knownTopics = new Set<string>();
   const subscriptions = new Set<Subscription>();
   const consumerSettings = { ...DEFAULT_CONSUMER_SETTINGS, ...options.consumer };
-  const compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
   let closed = false;
 
   const assertOpen = (): void => {
@@ -254,18 +283,9 @@ function buildKafkaEventLog(
       if (messages.length === 0) return;
       await requireTopics([topic]);
       try {
-        await producer.send({
-          topic,
-          acks: -1,
-          compression,
-          messages: messages.map(({ key, value, headers }) => ({
-            key,
-            value,
-            ...(headers ? { headers } : {}),
-          })),
-        });
+        await producer.send(topic, messages);
       } catch (err) {
-        if (isUnknownTopic(err)) {
+        if (isUnknownTopic(err) || (err instanceof ProducerThreadError && err.unknownTopic)) {
           knownTopics.delete(topic);
           throw new UnknownTopicError(topic);
         }
@@ -311,16 +331,6 @@ function buildKafkaEventLog(
       await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
     },
   };
-}
-
-/** kafkajs wraps the broker's error in retry errors; the protocol error type sits somewhere in `cause`. */
-function isUnknownTopic(err: unknown): boolean {
-  let current: unknown = err;
-  for (let depth = 0; current instanceof Error && depth < 5; depth++) {
-    if ((current as { type?: unknown }).type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
 }
 
 /** Until every partition of `topics` has a leader (30 s at most), retrying what the broker calls retriable. */

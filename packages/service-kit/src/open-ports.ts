@@ -5,7 +5,7 @@ import { createCatalog } from '@streamloop/catalog/create';
 import type { Config } from '@streamloop/core/config';
 import type { Logger } from '@streamloop/core/logger';
 import type { Port } from '@streamloop/core/port';
-import { createEventLog } from '@streamloop/event-log/create';
+import { createEventLog, type EventLogOpenOptions } from '@streamloop/event-log/create';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import { createFeatureStore } from '@streamloop/feature-store/create';
 import type { FeatureStore } from '@streamloop/feature-store/feature-store';
@@ -35,15 +35,16 @@ export type PortsConfig = Pick<
   'dataDir' | 's3' | 'kafka' | 'databaseUrl' | 'clickhouse' | 'redisUrl'
 >;
 
-/** Ports that can be opened without their service answering yet (they connect in the background). */
-export const BACKGROUND_CAPABLE: readonly PortName[] = ['eventLog'];
+/** How a process wants particular ports opened; ports not named open the usual way. */
+export interface PortOpenOptions {
+  eventLog?: EventLogOpenOptions;
+}
 
 const OPENERS: {
-  [K in PortName]: (config: PortsConfig, logger: Logger, background: boolean) => Promise<PortMap[K]>;
+  [K in PortName]: (config: PortsConfig, logger: Logger, options: PortOpenOptions) => Promise<PortMap[K]>;
 } = {
   objectStore: (config, logger) => createObjectStore(config, { logger }),
-  eventLog: (config, logger, background) =>
-    createEventLog(config, { logger }, { connectInBackground: background }),
+  eventLog: (config, logger, options) => createEventLog(config, { logger }, options.eventLog),
   catalog: (config, logger) => createCatalog(config, { logger }),
   analyticsStore: (config, logger) => createAnalyticsStore(config, { logger }),
   featureStore: (config, logger) => createFeatureStore(config, { logger }),
@@ -58,11 +59,8 @@ export async function openPorts<K extends PortName>(
   config: PortsConfig,
   logger: Logger,
   names: readonly K[],
-  /** Of `names`, those opened without waiting for their service (see BACKGROUND_CAPABLE). */
-  inBackground: readonly K[] = [],
+  options: PortOpenOptions = {},
 ): Promise<Pick<PortMap, K>> {
-  const unable = inBackground.find((name) => !BACKGROUND_CAPABLE.includes(name));
-  if (unable !== undefined) throw new Error(`the ${unable} port cannot connect in the background`);
   // Real services first: their checks fail within seconds, and an embedded store that is still
   // initialising (PGlite's first initdb takes several seconds) must not be abandoned half-written.
   const remote = names.filter((name) => IS_REMOTE[name](config));
@@ -71,10 +69,7 @@ export async function openPorts<K extends PortName>(
   try {
     for (const phase of [remote, local]) {
       const settled = await Promise.allSettled(
-        phase.map(
-          (name) =>
-            OPENERS[name](config, logger.child({ port: name }), inBackground.includes(name)) as Promise<Port>,
-        ),
+        phase.map((name) => OPENERS[name](config, logger.child({ port: name }), options) as Promise<Port>),
       );
       settled.forEach((r, i) => {
         if (r.status === 'fulfilled') opened[phase[i] as PortName] = r.value;

@@ -11,7 +11,14 @@ import { createMetricsRegistry, type Registry } from '@streamloop/core/metrics';
 import type { Port } from '@streamloop/core/port';
 import type { FastifyInstance } from 'fastify';
 import { buildHttpApp } from './build-http-app.js';
-import { closePorts, listPorts, openPorts, type PortMap, type PortName } from './open-ports.js';
+import {
+  closePorts,
+  listPorts,
+  openPorts,
+  type PortMap,
+  type PortName,
+  type PortOpenOptions,
+} from './open-ports.js';
 
 export interface ProcessContext<K extends PortName> {
   config: Config;
@@ -31,10 +38,10 @@ export interface ProcessSpec<K extends PortName> {
    */
   optionalPorts?: readonly K[];
   /**
-   * Of `optionalPorts`, those the process may also START without: opened without waiting for their
-   * service, they connect in the background (the beacon collector spools until Kafka answers).
+   * How to open particular ports, e.g. an event log that connects in the background — for a process
+   * that must also START without Kafka (list it in `optionalPorts` too).
    */
-  startsWithout?: readonly K[];
+  openOptions?: PortOpenOptions;
   /** Registers routes and starts workers; returns what must be stopped before the ports close. */
   start(
     context: ProcessContext<K>,
@@ -61,7 +68,7 @@ export async function runProcess<K extends PortName>(spec: ProcessSpec<K>): Prom
 
   let ports: Pick<PortMap, K>;
   try {
-    ports = await openPorts(config, logger, spec.ports, spec.startsWithout);
+    ports = await openPorts(config, logger, spec.ports, spec.openOptions);
   } catch (err) {
     exitWith(err instanceof DependencyUnavailableError ? err.message : `cannot start: ${reasonOf(err)}`);
   }
@@ -72,9 +79,7 @@ export async function runProcess<K extends PortName>(spec: ProcessSpec<K>): Prom
 
   const registry = createMetricsRegistry();
   const optional = new Set<Port>(
-    [...(spec.optionalPorts ?? []), ...(spec.startsWithout ?? [])].map(
-      (name) => (ports as Partial<PortMap>)[name] as Port,
-    ),
+    (spec.optionalPorts ?? []).map((name) => (ports as Partial<PortMap>)[name] as Port),
   );
   const app = buildHttpApp({
     logger,
