@@ -120,7 +120,9 @@ export function createProducerThread(
       for (const { value } of messages) offsets.push(offsets[offsets.length - 1]! + value.length);
       // allocUnsafeSlow: a buffer of its own (never a slice of the shared pool), so it can be transferred.
       const packed = Buffer.allocUnsafeSlow(offsets[offsets.length - 1]!);
-      messages.forEach(({ value }, i) => value.copy(packed, offsets[i]));
+      messages.forEach(({ value }, i) => {
+        value.copy(packed, offsets[i]);
+      });
       const withHeaders = messages.some((m) => m.headers !== undefined);
       const values = packed.buffer as ArrayBuffer;
       await request(
