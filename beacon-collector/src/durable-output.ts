@@ -5,7 +5,7 @@
  * and then nothing of that write was taken (the route answers 503 and the client resends).
  *
  * Direct path: writes wait in a bounded queue; one loop publishes them in batches of whole writes
- * (≤ `maxBatch` messages) — while a publish is in flight the next batch gathers, so under load one
+ * (≤ `maxBatch` messages and ≤ `maxBatchBytes`) — while a publish is in flight the next batch gathers, so under load one
  * acks=all round trip serves many requests (group commit). A publish that fails, or takes longer
  * than `publishTimeoutMs`, turns the output to spooling: that batch and everything queued behind it
  * are appended to the spool in arrival order, and so is every later write, until the spool is
@@ -15,13 +15,15 @@
  * Spool: event-log's record file — append-only segments, a CRC per record, group-commit fsync, a
  * byte bound (full → the write rejects with SpoolFullError, nothing of it kept). One record per
  * write. A drain loop publishes the records in order, retrying with backoff until the log takes
- * them, checkpoints how far it got (`drained`, next to the segments) and deletes drained segments.
+ * them, checkpoints how far it got (`drained`, next to the segments, fsynced) and deletes drained
+ * segments. Replay is at least once — a crash after a publish and before its checkpoint sends those
+ * records again, byte for byte — and consumers remove the duplicates on `beaconId`.
  * Only once the spool is empty do writes go direct again, so per-key order holds across an outage.
  * On start, whatever a previous process left in the spool (a crash, a shutdown during an outage)
  * is drained first: replay. A damaged record (CRC mismatch, torn tail) is skipped, counted by
  * reason and logged — the drain goes on.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { reasonOf, withTimeout } from '@streamloop/core/errors';
 import type { Logger } from '@streamloop/core/logger';
@@ -37,6 +39,7 @@ import {
   openRecordFile,
   type RecordFile,
   RecordFileFullError,
+  writeFileAtomically,
 } from '@streamloop/event-log/record-file';
 import { type Ok, ok, type Retry, retry } from '@streamloop/event-log/step-result';
 
@@ -52,6 +55,12 @@ export interface DurableOutputOptions
   extends Pick<BatchingPublisherOptions, 'name' | 'topic' | 'maxBuffered' | 'maxBatch' | 'retry'> {
   /** A direct publish slower than this counts as failed: the output turns to the spool. */
   publishTimeoutMs: number;
+  /**
+   * Bytes of message values per publish at most (one write may pass it alone), direct or drained
+   * from the spool. Kafka refuses a record batch over the broker's `message.max.bytes` (1 MiB by
+   * default) for good — a batch that size would be retried, and spooled, and retried, forever.
+   */
+  maxBatchBytes?: number;
   /** Without one, a failed publish rejects its writes (503) instead of spooling them. */
   spool?: SpoolOptions;
 }
@@ -98,6 +107,8 @@ export interface DurableOutput {
 interface PendingWrite {
   messages: EventMessage[];
   units: number;
+  /** Of the message values, what a batch is bounded by. */
+  bytes: number;
   resolve(outcome: WriteOutcome): void;
   reject(err: Error): void;
 }
@@ -137,6 +148,9 @@ export function decodeSpoolRecord(payload: Buffer): { messages: EventMessage[]; 
   return { messages, units };
 }
 
+/** Half of Kafka's default `message.max.bytes`: a publish's batch for one partition is never larger than the whole. */
+export const DEFAULT_MAX_BATCH_BYTES = 512 * 1024;
+
 const CHECKPOINT = 'drained';
 const OWNER = 'owner.pid';
 
@@ -161,6 +175,7 @@ export function createDurableOutput(
   deps: { eventLog: Pick<EventLog, 'publish'>; logger: Logger; metrics?: DurableOutputMetrics },
 ): DurableOutput {
   const { name, topic, maxBuffered, maxBatch, publishTimeoutMs } = options;
+  const maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
   const { eventLog, logger } = deps;
   const metrics = deps.metrics ?? {};
   let queue: PendingWrite[] = [];
@@ -222,11 +237,15 @@ export function createDurableOutput(
     while (queue.length > 0 && !spooling) {
       const batch: PendingWrite[] = [];
       const messages: EventMessage[] = [];
+      let bytes = 0;
       while (
         queue.length > 0 &&
-        (batch.length === 0 || messages.length + queue[0]!.messages.length <= maxBatch)
+        (batch.length === 0 ||
+          (messages.length + queue[0]!.messages.length <= maxBatch &&
+            bytes + queue[0]!.bytes <= maxBatchBytes))
       ) {
         const write = queue.shift()!;
+        bytes += write.bytes;
         batch.push(write);
         for (const message of write.messages) messages.push(message);
         queuedUnits -= write.units;
@@ -269,12 +288,6 @@ export function createDurableOutput(
     directRunning = undefined;
   }
 
-  async function saveCheckpoint(dir: string, seq: number): Promise<void> {
-    const temp = join(dir, `${CHECKPOINT}.tmp`);
-    await writeFile(temp, String(seq));
-    await rename(temp, join(dir, CHECKPOINT));
-  }
-
   async function drain(dir: string): Promise<void> {
     const file = spool!;
     while (!stop.signal.aborted) {
@@ -289,8 +302,8 @@ export function createDurableOutput(
         return;
       }
       const { records, nextSeq } = await file.read(drainedSeq, {
-        maxRecords: 500,
-        maxBytes: 2 * 1024 * 1024,
+        maxRecords: maxBatch,
+        maxBytes: maxBatchBytes,
       });
       const messages: EventMessage[] = [];
       let units = 0;
@@ -340,7 +353,10 @@ export function createDurableOutput(
         continue;
       }
       drainedSeq = nextSeq;
-      await saveCheckpoint(dir, drainedSeq);
+      // Fsynced before any segment below it is deleted, so after a crash the checkpoint is never
+      // older than the segments left. A crash between the publish above and this line replays
+      // those records: the same bytes again, which consumers remove on beaconId.
+      await writeFileAtomically(dir, CHECKPOINT, String(drainedSeq));
       await file.deleteBelow(drainedSeq);
       setSpoolBytes();
     }
@@ -394,7 +410,9 @@ export function createDurableOutput(
     write(messages, units) {
       if (closed) return Promise.reject(new OutputUnavailableError(`the ${name} output is closed`));
       return new Promise<WriteOutcome>((resolve, reject) => {
-        const write: PendingWrite = { messages, units, resolve, reject };
+        let bytes = 0;
+        for (const { value } of messages) bytes += value.length;
+        const write: PendingWrite = { messages, units, bytes, resolve, reject };
         if (spooling) {
           toSpool(write);
           return;

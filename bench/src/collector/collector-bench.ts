@@ -10,7 +10,10 @@
  * so the load generator needs enough connections to stand for many players — 100 by default, the
  * same for every target (BENCH_CONNECTIONS). CPU time per beacon of this process (collector or bare
  * route plus the load generator; not the Kafka broker) is recorded too: on a busy machine it moves
- * less than throughput does.
+ * less than throughput does (it includes the collector's producer thread).
+ *
+ * `collector-inline-producer` is the same collector with kafkajs on its main thread, as before the
+ * producer thread (issue 16): the ratio between the two is what that change is worth.
  */
 import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -32,7 +35,8 @@ const BEACONS_PER_REQUEST = 10; // the SDK's default batch
 interface Run {
   /** collector-embedded: the same collector on the in-process log, i.e. its own cost without Kafka's. */
   /** collector-spooling: the log refuses everything, every beacon is answered from the spool's fsync. */
-  target: 'bare' | 'collector' | 'collector-embedded' | 'collector-spooling';
+  /** collector-inline-producer: the collector with kafkajs on its main thread (before issue 16's producer thread). */
+  target: 'bare' | 'collector' | 'collector-inline-producer' | 'collector-embedded' | 'collector-spooling';
   round: number;
   requestsPerSec: number;
   beaconsPerSec: number;
@@ -69,8 +73,10 @@ async function runCollector(
   brokers: string[],
   round: number,
 ): Promise<Run> {
-  const collector = await startCollectorTarget(target === 'collector' ? brokers : undefined, {
+  const onKafka = target === 'collector' || target === 'collector-inline-producer';
+  const collector = await startCollectorTarget(onKafka ? brokers : undefined, {
     logDown: target === 'collector-spooling',
+    ...(target === 'collector-inline-producer' ? { eventLog: { producerThread: false } } : {}),
   });
   await collector.app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(collector.app.server.address() as AddressInfo).port}/v1/beacons`;
@@ -130,9 +136,16 @@ async function main(): Promise<void> {
       cpuUsPerBeacon: cpuMicros(bareCpuStart) / bareBeacons,
     });
 
-    for (const target of ['collector', 'collector-embedded', 'collector-spooling'] as const)
+    // The two Kafka collectors swap places every round, so neither always meets the broker (and
+    // the machine's load) first.
+    const onKafka = ['collector', 'collector-inline-producer'] as const;
+    for (const target of [
+      ...(round % 2 === 1 ? onKafka : [...onKafka].reverse()),
+      'collector-embedded',
+      'collector-spooling',
+    ] as const)
       runs.push(await runCollector(target, brokers, round));
-    process.stdout.write(`round ${round}: ${JSON.stringify(runs.slice(-4))}\n`);
+    process.stdout.write(`round ${round}: ${JSON.stringify(runs.slice(-5))}\n`);
   }
 
   const of = (target: Run['target'], key: keyof Run) =>
@@ -153,11 +166,17 @@ async function main(): Promise<void> {
       connections: CONNECTIONS,
       beaconsPerRequest: BEACONS_PER_REQUEST,
       kafka: brokers.join(','),
+      producer:
+        'kafkajs on a worker thread (COLLECTOR_EVENT_LOG); collector-inline-producer: on the main thread',
     },
     ratios: {
       beaconsPerSec: of('collector', 'beaconsPerSec') / of('bare', 'beaconsPerSec'),
       p99Latency: of('collector', 'p99Ms') / of('bare', 'p99Ms'),
       p50Latency: of('collector', 'p50Ms') / of('bare', 'p50Ms'),
+      /** The same collector with kafkajs on its main thread: what the producer thread changed. */
+      inlineProducerBeaconsPerSec:
+        of('collector-inline-producer', 'beaconsPerSec') / of('bare', 'beaconsPerSec'),
+      inlineProducerP99Latency: of('collector-inline-producer', 'p99Ms') / of('bare', 'p99Ms'),
       embeddedBeaconsPerSec: of('collector-embedded', 'beaconsPerSec') / of('bare', 'beaconsPerSec'),
       embeddedP99Latency: of('collector-embedded', 'p99Ms') / of('bare', 'p99Ms'),
       /** CPU per beacon, bare ÷ collector: the throughput ratio the collector would reach CPU-bound. */
@@ -179,6 +198,12 @@ async function main(): Promise<void> {
         p50Ms: of('collector', 'p50Ms'),
         p99Ms: of('collector', 'p99Ms'),
         cpuUsPerBeacon: of('collector', 'cpuUsPerBeacon'),
+      },
+      collectorInlineProducer: {
+        beaconsPerSec: of('collector-inline-producer', 'beaconsPerSec'),
+        p50Ms: of('collector-inline-producer', 'p50Ms'),
+        p99Ms: of('collector-inline-producer', 'p99Ms'),
+        cpuUsPerBeacon: of('collector-inline-producer', 'cpuUsPerBeacon'),
       },
       collectorEmbedded: {
         beaconsPerSec: of('collector-embedded', 'beaconsPerSec'),

@@ -8,13 +8,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
+import { COLLECTOR_EVENT_LOG } from '@streamloop/beacon-collector/collector-config';
 import { DEFAULT_SPOOL_MAX_BYTES, mountCollector } from '@streamloop/beacon-collector/mount-collector';
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry, type Registry } from '@streamloop/core/metrics';
 import { metricValue, uniqueName } from '@streamloop/core/testing';
+import { createEventLog, type EventLogOpenOptions } from '@streamloop/event-log/create';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import { createKafkaClient } from '@streamloop/event-log/kafka-client';
-import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
 import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
 import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import type { FastifyInstance } from 'fastify';
@@ -31,19 +32,25 @@ export interface CollectorTarget {
 }
 
 /**
- * On Kafka when `brokers` is given; else on the embedded log, to tell the collector's own cost from
+ * On Kafka when `brokers` is given (`eventLog`: other open options than the collector's own, to
+ * compare); else on the embedded log, to tell the collector's own cost from
  * Kafka's. `logDown`: the embedded log without the topic — every publish fails for real, so every
  * request is answered from the spool (appended, group-committed fsync).
  */
 export async function startCollectorTarget(
   brokers: string[] | undefined,
-  options: { logDown?: boolean } = {},
+  options: { logDown?: boolean; eventLog?: EventLogOpenOptions } = {},
 ): Promise<CollectorTarget> {
   const topic = uniqueName('qoe-beacons-bench');
+  // On Kafka, opened exactly as the collector process opens it (producer thread and all).
   const eventLog: EventLog =
     brokers === undefined
       ? createMemoryEventLog({ logger })
-      : await createKafkaEventLog({ brokers, clientId: 'collector-bench' }, { logger });
+      : await createEventLog(
+          { kafka: { brokers, clientId: 'collector-bench' }, dataDir: os.tmpdir() },
+          { logger },
+          options.eventLog ?? COLLECTOR_EVENT_LOG,
+        );
   if (options.logDown !== true) await eventLog.ensureTopics([{ name: topic, partitions: 3 }]);
   const registry = createMetricsRegistry({ collectProcessMetrics: false });
   const app = buildHttpApp({ logger, registry, ports: [eventLog] });

@@ -8,14 +8,14 @@
  * Layout under `dir`: `state.json` (topics and committed offsets, replaced atomically) and
  * `topics/<topic>/<partition>/<segments>`.
  */
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@streamloop/core/logger';
 import type { EventLog, TopicDefinition } from './event-log.js';
 import { openFileTopic } from './file-topic.js';
 import { createLocalEventLog } from './local-event-log.js';
 import type { LocalTopic } from './memory-topic.js';
-import { type CorruptionEvent, syncDir } from './record-file.js';
+import { type CorruptionEvent, writeFileAtomically } from './record-file.js';
 
 export interface FileEventLogOptions {
   dir: string;
@@ -118,20 +118,6 @@ async function readState(dir: string): Promise<StateFile> {
   if (state.version !== 1)
     throw new Error(`${join(dir, STATE_FILE)} has version ${state.version}, expected 1`);
   return state;
-}
-
-/** Write to a temporary file, fsync, rename over, fsync the directory: the file is old or new, never half. */
-async function writeFileAtomically(dir: string, name: string, text: string): Promise<void> {
-  const temporary = join(dir, `${name}.tmp`);
-  const handle = await open(temporary, 'w');
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temporary, join(dir, name));
-  await syncDir(dir);
 }
 
 /**

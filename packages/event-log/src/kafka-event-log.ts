@@ -5,7 +5,7 @@
  */
 import { reasonOf, withTimeout } from '@streamloop/core/errors';
 import type { Logger } from '@streamloop/core/logger';
-import { type Admin, CompressionTypes, type Kafka, Partitioners, type Producer } from 'kafkajs';
+import { type Admin, CompressionTypes, type Kafka, type Producer as KafkaProducer } from 'kafkajs';
 import {
   type EventLog,
   EventLogClosedError,
@@ -13,8 +13,11 @@ import {
   UnknownTopicError,
   validateSubscribeOptions,
 } from './event-log.js';
+import { backoffDelayMs, sleep, untilAborted } from './backoff.js';
 import { createKafkaClient } from './kafka-client.js';
 import type { LogGate } from './kafka-log-creator.js';
+import { isUnknownTopic, PRODUCER_SETTINGS } from './kafka-producer-settings.js';
+import { createProducerThread, type ProducerThread, ProducerThreadError } from './kafka-producer-thread.js';
 import {
   DEFAULT_CONSUMER_SETTINGS,
   type KafkaConsumerSettings,
@@ -28,9 +31,45 @@ export interface KafkaEventLogOptions {
   replicationFactor?: number;
   /** kafkajs ships only gzip. Default none: the payloads are small JSON and CPU is shared with ffmpeg. */
   compression?: 'gzip' | 'none';
-  /** How long connecting may take before createKafkaEventLog gives up. */
+  /** How long connecting may take before createKafkaEventLog gives up (each attempt, in the background). */
   connectTimeoutMs?: number;
+  /**
+   * 'wait' (default): createKafkaEventLog resolves once the cluster answered and rejects otherwise.
+   * 'background': it resolves at once and keeps connecting, with backoff, until the cluster answers;
+   * until then `publish` and `ping` reject at once naming the last failure (a caller with a spool
+   * spools), and every other call waits for the connection. For a process that can serve without
+   * Kafka and must be able to START without it (the beacon collector).
+   */
+  connect?: 'wait' | 'background';
   consumer?: Partial<KafkaConsumerSettings>;
+  /**
+   * Publish from a worker thread of its own (kafka-producer-thread.ts): kafkajs' encoding, CRC and
+   * socket writes leave the caller's thread. For a process whose main thread is its bottleneck.
+   */
+  producerThread?: boolean;
+}
+
+/** What publish needs of a producer, in process or on its own thread. */
+type Producer = Pick<ProducerThread, 'connect' | 'send' | 'disconnect'>;
+
+function inProcessProducer(producer: KafkaProducer, compressionName: 'gzip' | 'none' | undefined): Producer {
+  const compression = compressionName === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+  return {
+    connect: () => producer.connect(),
+    disconnect: () => producer.disconnect(),
+    async send(topic, messages) {
+      await producer.send({
+        topic,
+        acks: -1,
+        compression,
+        messages: messages.map(({ key, value, headers }) => ({
+          key,
+          value,
+          ...(headers ? { headers } : {}),
+        })),
+      });
+    },
+  };
 }
 
 export interface KafkaEventLogDeps {
@@ -46,15 +85,15 @@ export async function createKafkaEventLog(
   const gate: LogGate = { muted: true };
   const kafka = createKafkaClient(options, { logger: deps.logger, gate });
   const admin = kafka.admin();
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1, // with idempotence: per-partition order survives retries
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner, // Java-compatible murmur2, same key → same partition
-  });
+  const producer: Producer = options.producerThread
+    ? createProducerThread(
+        { brokers: options.brokers, clientId: options.clientId, compression: options.compression ?? 'none' },
+        { logger: deps.logger, gate },
+      )
+    : inProcessProducer(kafka.producer(PRODUCER_SETTINGS), options.compression);
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
-  try {
-    await withTimeout(
+  const connectOnce = () =>
+    withTimeout(
       (async () => {
         await admin.connect();
         await admin.listTopics();
@@ -63,13 +102,105 @@ export async function createKafkaEventLog(
       connectTimeoutMs,
       () => new Error(`no answer within ${connectTimeoutMs} ms`),
     );
-  } catch (err) {
+  const disconnect = async () => {
     await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
-    throw err;
+  };
+  if (options.connect !== 'background') {
+    try {
+      await connectOnce();
+    } catch (err) {
+      await disconnect();
+      throw err;
+    }
+    gate.muted = false;
+    return buildKafkaEventLog(kafka, admin, producer, options, deps.logger, CONNECTED);
   }
-  gate.muted = false;
-  return buildKafkaEventLog(kafka, admin, producer, options, deps.logger);
+  const connection = connectInBackground(connectOnce, disconnect, {
+    logger: deps.logger,
+    brokers: options.brokers,
+    onConnected: () => {
+      gate.muted = false;
+    },
+  });
+  // The first attempt is waited for: a healthy start is connected (and ready) from its first request.
+  await connection.firstAttempt;
+  return buildKafkaEventLog(kafka, admin, producer, options, deps.logger, connection);
 }
+
+/** Whether the adapter reached the cluster yet; `ready` settles once it did (or rejects once closed). */
+interface Connection {
+  readonly connected: boolean;
+  /** Why it is not connected yet (the last attempt's failure). */
+  readonly reason: string;
+  readonly ready: Promise<void>;
+  /** Settles once the first attempt succeeded or failed, never rejects. */
+  readonly firstAttempt: Promise<void>;
+  stop(): void;
+}
+
+const CONNECTED: Connection = {
+  connected: true,
+  reason: '',
+  ready: Promise.resolve(),
+  firstAttempt: Promise.resolve(),
+  stop() {},
+};
+
+/** Kafka down at start: the first connection is kafkajs' job no more, so retry it here, forever, with backoff. */
+function connectInBackground(
+  connectOnce: () => Promise<void>,
+  disconnect: () => Promise<void>,
+  deps: { logger: Logger; brokers: string[]; onConnected(): void },
+): Connection {
+  const stopped = new AbortController();
+  let connected = false;
+  let reason = 'connecting to Kafka';
+  let firstAttemptDone: () => void = () => undefined;
+  const firstAttempt = new Promise<void>((resolve) => {
+    firstAttemptDone = resolve;
+  });
+  const ready = (async () => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await untilAborted(connectOnce(), stopped.signal);
+        connected = true;
+        firstAttemptDone();
+        deps.onConnected();
+        if (attempt > 0) deps.logger.info({ brokers: deps.brokers }, 'connected to Kafka');
+        return;
+      } catch (err) {
+        if (stopped.signal.aborted) {
+          firstAttemptDone();
+          throw stopped.signal.reason;
+        }
+        reason = reasonOf(err);
+        await disconnect();
+        firstAttemptDone();
+        const retryInMs = backoffDelayMs(attempt, CONNECT_BACKOFF);
+        deps.logger[attempt < 3 ? 'warn' : 'error'](
+          { brokers: deps.brokers, attempt: attempt + 1, retryInMs, reason },
+          'Kafka does not answer; connecting again in the background',
+        );
+        await sleep(retryInMs, stopped.signal);
+      }
+    }
+  })();
+  ready.catch(() => undefined); // a close before the connection: the waiting calls see EventLogClosedError
+  return {
+    get connected() {
+      return connected;
+    },
+    get reason() {
+      return reason;
+    },
+    ready,
+    firstAttempt,
+    stop: () => stopped.abort(new EventLogClosedError()),
+  };
+}
+
+/** From half a second up to 10 s between attempts: a broker that comes back is found within seconds. */
+const CONNECT_BACKOFF = { initialDelayMs: 500, maxDelayMs: 10_000 };
 
 function buildKafkaEventLog(
   kafka: Kafka,
@@ -77,15 +208,25 @@ function buildKafkaEventLog(
   producer: Producer,
   options: KafkaEventLogOptions,
   logger: Logger,
+  connection: Connection,
 ): EventLog {
   const knownTopics = new Set<string>();
   const subscriptions = new Set<Subscription>();
   const consumerSettings = { ...DEFAULT_CONSUMER_SETTINGS, ...options.consumer };
-  const compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
   let closed = false;
 
   const assertOpen = (): void => {
     if (closed) throw new EventLogClosedError();
+  };
+  /** For calls that may wait: resolves once connected. */
+  const whenConnected = async (): Promise<void> => {
+    assertOpen();
+    await connection.ready;
+  };
+  /** For calls that must answer now (a publish on a request path, a readiness probe). */
+  const assertConnected = (): void => {
+    assertOpen();
+    if (!connection.connected) throw new Error(`not connected to Kafka yet: ${connection.reason}`);
   };
 
   /** Positive answers are cached; a topic deleted later surfaces as UnknownTopicError from send. */
@@ -100,7 +241,7 @@ function buildKafkaEventLog(
     adapter: { port: 'event-log', kind: 'real', service: 'Kafka', target: options.brokers.join(',') },
 
     async ping() {
-      assertOpen();
+      assertConnected();
       try {
         await withTimeout(admin.describeCluster(), 5_000, () => new Error('no answer within 5000 ms'));
       } catch (err) {
@@ -109,7 +250,7 @@ function buildKafkaEventLog(
     },
 
     async ensureTopics(definitions) {
-      assertOpen();
+      await whenConnected();
       const existing = new Set(await admin.listTopics());
       const missing = definitions.filter(({ name }) => !existing.has(name));
       if (missing.length > 0) {
@@ -138,22 +279,13 @@ function buildKafkaEventLog(
     },
 
     async publish(topic, messages) {
-      assertOpen();
+      assertConnected();
       if (messages.length === 0) return;
       await requireTopics([topic]);
       try {
-        await producer.send({
-          topic,
-          acks: -1,
-          compression,
-          messages: messages.map(({ key, value, headers }) => ({
-            key,
-            value,
-            ...(headers ? { headers } : {}),
-          })),
-        });
+        await producer.send(topic, messages);
       } catch (err) {
-        if (isUnknownTopic(err)) {
+        if (isUnknownTopic(err) || (err instanceof ProducerThreadError && err.unknownTopic)) {
           knownTopics.delete(topic);
           throw new UnknownTopicError(topic);
         }
@@ -162,8 +294,8 @@ function buildKafkaEventLog(
     },
 
     async subscribe(subscribeOptions) {
-      assertOpen();
       validateSubscribeOptions(subscribeOptions);
+      await whenConnected();
       await requireTopics(subscribeOptions.topics);
       const subscription = await startKafkaSubscription(kafka, subscribeOptions, consumerSettings, logger);
       subscriptions.add(subscription);
@@ -172,7 +304,7 @@ function buildKafkaEventLog(
     },
 
     async lag(groupId, topic) {
-      assertOpen();
+      await whenConnected();
       await requireTopics([topic]);
       const [ends, committed] = await Promise.all([
         admin.fetchTopicOffsets(topic),
@@ -194,20 +326,11 @@ function buildKafkaEventLog(
     async close() {
       if (closed) return;
       closed = true;
+      connection.stop();
       await Promise.all([...subscriptions].map((s) => s.stop()));
       await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
     },
   };
-}
-
-/** kafkajs wraps the broker's error in retry errors; the protocol error type sits somewhere in `cause`. */
-function isUnknownTopic(err: unknown): boolean {
-  let current: unknown = err;
-  for (let depth = 0; current instanceof Error && depth < 5; depth++) {
-    if ((current as { type?: unknown }).type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
 }
 
 /** Until every partition of `topics` has a leader (30 s at most), retrying what the broker calls retriable. */

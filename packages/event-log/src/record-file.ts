@@ -11,7 +11,7 @@
  * like damaged data. Sequence numbers are stored, so a skipped record leaves a gap, never a shift.
  */
 import { constants as fsConstants } from 'node:fs';
-import { type FileHandle, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -224,6 +224,20 @@ export async function syncDir(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** Write to a temporary file, fsync, rename over, fsync the directory: the file is old or new, never half. */
+export async function writeFileAtomically(dir: string, name: string, text: string): Promise<void> {
+  const temporary = join(dir, `${name}.tmp`);
+  const handle = await open(temporary, 'w');
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temporary, join(dir, name));
+  await syncDir(dir);
 }
 
 export async function openRecordFile(options: RecordFileOptions): Promise<RecordFile> {

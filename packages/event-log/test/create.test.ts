@@ -62,4 +62,25 @@ describe('createEventLog', () => {
     );
     await expect(attempt).rejects.toBeInstanceOf(DependencyUnavailableError);
   }, 15_000);
+
+  it('connecting in the background, an unreachable broker does not fail the start: publish and ping refuse at once, naming why, and close ends the attempts', async () => {
+    const captured = createCapturedLogger();
+    const log = await createEventLog(
+      { kafka: { brokers: ['127.0.0.1:1'], clientId: 'x' }, dataDir: os.tmpdir() },
+      captured,
+      { connectInBackground: true },
+    );
+    expect(log.adapter).toMatchObject({ kind: 'real', service: 'Kafka', target: '127.0.0.1:1' });
+    await expect(log.publish('qoe-beacons', [{ key: 'k', value: Buffer.from('v') }])).rejects.toThrow(
+      /^not connected to Kafka yet: .*ECONNREFUSED/,
+    );
+    await expect(log.ping()).rejects.toThrow(/not connected to Kafka yet/);
+    // Calls that may wait for the connection end with the log's own error when it closes first.
+    const waiting = log.lag('a-group', 'qoe-beacons');
+    await log.close();
+    await expect(waiting).rejects.toThrow(/closed/);
+    expect(captured.lines.map((line) => line.msg)).toContain(
+      'Kafka does not answer; connecting again in the background',
+    );
+  }, 30_000);
 });

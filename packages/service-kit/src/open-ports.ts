@@ -5,7 +5,7 @@ import { createCatalog } from '@streamloop/catalog/create';
 import type { Config } from '@streamloop/core/config';
 import type { Logger } from '@streamloop/core/logger';
 import type { Port } from '@streamloop/core/port';
-import { createEventLog } from '@streamloop/event-log/create';
+import { createEventLog, type EventLogOpenOptions } from '@streamloop/event-log/create';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import { createFeatureStore } from '@streamloop/feature-store/create';
 import type { FeatureStore } from '@streamloop/feature-store/feature-store';
@@ -35,9 +35,16 @@ export type PortsConfig = Pick<
   'dataDir' | 's3' | 'kafka' | 'databaseUrl' | 'clickhouse' | 'redisUrl'
 >;
 
-const OPENERS: { [K in PortName]: (config: PortsConfig, logger: Logger) => Promise<PortMap[K]> } = {
+/** How a process wants particular ports opened; ports not named open the usual way. */
+export interface PortOpenOptions {
+  eventLog?: EventLogOpenOptions;
+}
+
+const OPENERS: {
+  [K in PortName]: (config: PortsConfig, logger: Logger, options: PortOpenOptions) => Promise<PortMap[K]>;
+} = {
   objectStore: (config, logger) => createObjectStore(config, { logger }),
-  eventLog: (config, logger) => createEventLog(config, { logger }),
+  eventLog: (config, logger, options) => createEventLog(config, { logger }, options.eventLog),
   catalog: (config, logger) => createCatalog(config, { logger }),
   analyticsStore: (config, logger) => createAnalyticsStore(config, { logger }),
   featureStore: (config, logger) => createFeatureStore(config, { logger }),
@@ -52,6 +59,7 @@ export async function openPorts<K extends PortName>(
   config: PortsConfig,
   logger: Logger,
   names: readonly K[],
+  options: PortOpenOptions = {},
 ): Promise<Pick<PortMap, K>> {
   // Real services first: their checks fail within seconds, and an embedded store that is still
   // initialising (PGlite's first initdb takes several seconds) must not be abandoned half-written.
@@ -61,7 +69,7 @@ export async function openPorts<K extends PortName>(
   try {
     for (const phase of [remote, local]) {
       const settled = await Promise.allSettled(
-        phase.map((name) => OPENERS[name](config, logger.child({ port: name })) as Promise<Port>),
+        phase.map((name) => OPENERS[name](config, logger.child({ port: name }), options) as Promise<Port>),
       );
       settled.forEach((r, i) => {
         if (r.status === 'fulfilled') opened[phase[i] as PortName] = r.value;

@@ -11,7 +11,14 @@ import { createMetricsRegistry, type Registry } from '@streamloop/core/metrics';
 import type { Port } from '@streamloop/core/port';
 import type { FastifyInstance } from 'fastify';
 import { buildHttpApp } from './build-http-app.js';
-import { closePorts, listPorts, openPorts, type PortMap, type PortName } from './open-ports.js';
+import {
+  closePorts,
+  listPorts,
+  openPorts,
+  type PortMap,
+  type PortName,
+  type PortOpenOptions,
+} from './open-ports.js';
 
 export interface ProcessContext<K extends PortName> {
   config: Config;
@@ -30,6 +37,11 @@ export interface ProcessSpec<K extends PortName> {
    * so an outage of, say, the feature store does not take the process out of a load balancer.
    */
   optionalPorts?: readonly K[];
+  /**
+   * How to open particular ports, e.g. an event log that connects in the background — for a process
+   * that must also START without Kafka (list it in `optionalPorts` too).
+   */
+  openOptions?: PortOpenOptions;
   /** Registers routes and starts workers; returns what must be stopped before the ports close. */
   start(
     context: ProcessContext<K>,
@@ -56,7 +68,7 @@ export async function runProcess<K extends PortName>(spec: ProcessSpec<K>): Prom
 
   let ports: Pick<PortMap, K>;
   try {
-    ports = await openPorts(config, logger, spec.ports);
+    ports = await openPorts(config, logger, spec.ports, spec.openOptions);
   } catch (err) {
     exitWith(err instanceof DependencyUnavailableError ? err.message : `cannot start: ${reasonOf(err)}`);
   }
