@@ -1,4 +1,4 @@
-import type { ExperimentComparison, ExperimentGuardrailResult } from '@streamloop/core/experiments';
+import type { ExperimentGuardrailResult } from '@streamloop/core/experiments';
 import { describe, expect, it } from 'vitest';
 import {
   armState,
@@ -15,19 +15,7 @@ import {
   timelineBar,
   viewsText,
 } from '../src/ui/experiment-view.js';
-
-const makeComparison = (overrides: Partial<ExperimentComparison> = {}): ExperimentComparison => ({
-  metric: 'rebuffer_ratio',
-  control: 0.01,
-  treatment: 0.0135,
-  relativeLift: 0.35,
-  fixedHorizon: { lower: 0.2, upper: 0.5, pValue: 0.00001 },
-  alwaysValid: { lower: 0.12, upper: 0.61, pValue: 0.0021 },
-  significant: true,
-  verdict: 'worse',
-  noLookReason: null,
-  ...overrides,
-});
+import { makeComparison } from './experiment-fixtures.js';
 
 describe('how the experiment pages write numbers', () => {
   it.each([

@@ -10,12 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FormatRegistry } from '@sinclair/typebox';
-import {
-  Experiment,
-  type ExperimentArmResult,
-  type ExperimentComparison,
-  ExperimentResults,
-} from '@streamloop/core/experiments';
+import { Experiment, ExperimentResults } from '@streamloop/core/experiments';
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@streamloop/core/testing';
@@ -25,6 +20,7 @@ import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountDashboards } from '../src/mount-dashboards.js';
+import { makeComparison } from './experiment-fixtures.js';
 
 const API_KEY = 'dashboards-experiments-key-0123456789';
 const RESULTS_DIR = fileURLToPath(new URL('../test-results/', import.meta.url));
@@ -71,26 +67,20 @@ function makeExperiment(id: string, name: string): Experiment {
   };
 }
 
-const comparison = (overrides: Partial<ExperimentComparison>): ExperimentComparison => ({
-  metric: 'rebuffer_ratio',
-  control: 0.01,
-  treatment: 0.0135,
-  relativeLift: 0.35,
-  fixedHorizon: { lower: 0.2, upper: 0.5, pValue: 0.00001 },
-  alwaysValid: { lower: 0.12, upper: 0.61, pValue: 0.0021 },
-  significant: true,
-  verdict: 'worse',
-  noLookReason: null,
-  ...overrides,
-});
-
 function makeResults(experiment: Experiment, synthetic: 'real' | 'synthetic' | 'all'): ExperimentResults {
   const trim = experiment.id === 'trim';
-  const views = (n: number): Pick<ExperimentArmResult, 'views' | 'syntheticViews'> => ({
-    views: n,
-    syntheticViews: synthetic === 'real' ? 0 : n,
-  });
-  const stoppedOf = (name: string) => experiment.arms.find((a) => a.name === name)?.stopped ?? null;
+  /** The arm as defined (split, control, stopped), its views all simulated when simulated ones were asked for. */
+  const armOf = (name: string, views: number) => {
+    const defined = experiment.arms.find((a) => a.name === name)!;
+    return {
+      name,
+      control: defined.control,
+      trafficPercent: defined.trafficPercent,
+      stopped: defined.stopped,
+      views,
+      syntheticViews: synthetic === 'real' ? 0 : views,
+    };
+  };
   return {
     experimentId: experiment.id,
     status: experiment.status,
@@ -103,11 +93,7 @@ function makeResults(experiment: Experiment, synthetic: 'real' | 'synthetic' | '
     egressUsdPerGb: 0.02,
     arms: [
       {
-        name: 'control',
-        control: true,
-        trafficPercent: 50,
-        stopped: stoppedOf('control'),
-        ...views(2400),
+        ...armOf('control', 2400),
         viewers: 1200,
         metrics: { rebuffer_ratio: 0.01, qoe_score: 88.2, bits_per_viewer_hour: 5.4e9 },
         bitsDelivered: 3.2e12,
@@ -117,18 +103,14 @@ function makeResults(experiment: Experiment, synthetic: 'real' | 'synthetic' | '
         primaryMde: null,
       },
       {
-        name: 'no-low-rungs',
-        control: false,
-        trafficPercent: 50,
-        stopped: stoppedOf('no-low-rungs'),
-        ...views(1600),
+        ...armOf('no-low-rungs', 1600),
         viewers: 800,
         metrics: { rebuffer_ratio: 0.0135, qoe_score: 87.9, bits_per_viewer_hour: 4.1e9 },
         bitsDelivered: 2.1e12,
         egressCostUsd: 5.25,
         comparisons: [
-          comparison({}),
-          comparison({
+          makeComparison({}),
+          makeComparison({
             metric: 'qoe_score',
             control: 88.2,
             treatment: 87.9,
