@@ -166,6 +166,9 @@ function conforming<T>(check: (v: unknown) => { ok: boolean }, value: T): T {
   return value;
 }
 
+/** Both services answer an unknown id the same way (core's error body). */
+const notFound = { error: { code: 'ERR_NOT_FOUND', message: 'no such experiment' } };
+
 describe('experiment pages in Chromium', () => {
   const experiments = [makeExperiment('trim', 'Trim the low rungs'), makeExperiment('calm', 'Calm split')];
   const resultQueries: string[] = [];
@@ -190,17 +193,17 @@ describe('experiment pages in Chromium', () => {
       { onRequest: createApiKeyGuard(API_KEY, 'experiments') },
       async (request, reply) => {
         const found = experiments.find((e) => e.id === request.params.id);
-        if (!found)
-          return reply.code(404).send({ error: { code: 'ERR_NOT_FOUND', message: 'no such experiment' } });
+        if (!found) return reply.code(404).send(notFound);
         return conforming(checkExperiment, found);
       },
     );
     app.get<{ Params: { id: string }; Querystring: { synthetic?: 'real' | 'synthetic' | 'all' } }>(
       '/api/v1/experiments/:id/results',
       { onRequest: createApiKeyGuard(API_KEY, 'analytics-read') },
-      async (request) => {
+      async (request, reply) => {
         resultQueries.push(request.url);
-        const found = experiments.find((e) => e.id === request.params.id)!;
+        const found = experiments.find((e) => e.id === request.params.id);
+        if (!found) return reply.code(404).send(notFound);
         return conforming(checkResults, makeResults(found, request.query.synthetic ?? 'real'));
       },
     );
@@ -239,6 +242,8 @@ describe('experiment pages in Chromium', () => {
     expect(await page.locator(`${trimRow} td[data-column="arms"]`).textContent()).toBe(
       'control (default v2, 50 %, control); no-low-rungs (no-low-rungs v1, 50 %, stopped)',
     );
+    await mkdir(RESULTS_DIR, { recursive: true });
+    await page.screenshot({ path: join(RESULTS_DIR, 'dashboards-experiments.png'), fullPage: true });
     await page.click(`${trimRow} a`);
 
     await poll(() => status().getAttribute('data-state')).toBe('ready');
@@ -309,7 +314,6 @@ describe('experiment pages in Chromium', () => {
 
     // Real viewers by default: nothing says simulated.
     expect(await page.locator('#synthetic-banner').isVisible()).toBe(false);
-    await mkdir(RESULTS_DIR, { recursive: true });
     await page.screenshot({ path: join(RESULTS_DIR, 'dashboards-experiment.png'), fullPage: true });
     expect(pageProblems).toEqual([]);
   });
@@ -331,5 +335,17 @@ describe('experiment pages in Chromium', () => {
     expect(resultQueries.at(-1)).toBe('/api/v1/experiments/calm/results?synthetic=synthetic');
     expect(new URL(page.url()).searchParams.get('synthetic')).toBe('synthetic');
     expect(pageProblems).toEqual([]);
+  });
+
+  it('says what is wrong when the page names no experiment or one that does not exist', async () => {
+    await page.goto(`${baseUrl}/dashboards/experiment`);
+    await poll(() => status().getAttribute('data-state')).toBe('error');
+    expect(await status().textContent()).toBe('No experiment named: open one from the experiments list.');
+
+    pageProblems.length = 0;
+    await page.goto(`${baseUrl}/dashboards/experiment?id=nope`);
+    await poll(() => status().getAttribute('data-state')).toBe('error');
+    expect(await status().textContent()).toBe('Could not load the numbers: no such experiment');
+    expect(await page.locator('#arms-rows tr').count()).toBe(0);
   });
 });
