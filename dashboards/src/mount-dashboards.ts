@@ -1,10 +1,12 @@
 /**
  * `/dashboards/`: the QoE pages for product teams — the overview (`/dashboards/`), the breakdown by
- * dimension (`/dashboards/breakdown`) and the latest sessions (`/dashboards/sessions`). Each is one
+ * dimension (`/dashboards/breakdown`) and the latest sessions (`/dashboards/sessions`) — and the
+ * ladder experiments for encoding engineers (`/dashboards/experiments`, one experiment at
+ * `/dashboards/experiment?id=`). Each is one
  * HTML page with its CSS and its bundled JavaScript (`dist/ui/<page>.js`, built by
  * `scripts/bundle-ui.mjs` from `src/ui/<page>-page.ts`) inline, under a strict Content-Security-Policy
  * whose nonce changes on every response. The pages talk only to the same origin (`/api/v1/videos`,
- * `/api/v1/qoe/*`) with the API key the person typed, kept in sessionStorage (gone when the tab closes).
+ * `/api/v1/qoe/*`, `/api/v1/experiments…`) with the API key the person typed, kept in sessionStorage (gone when the tab closes).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -20,15 +22,19 @@ const UI_DIR = new URL('../src/ui/', import.meta.url);
 const BUNDLE_DIR = new URL('../dist/ui/', import.meta.url);
 
 export interface DashboardPage {
-  name: 'overview' | 'breakdown' | 'sessions';
+  name: 'overview' | 'breakdown' | 'sessions' | 'experiments' | 'experiment';
   path: string;
   title: string;
+  /** The page's own fields in the shared filters form (before the viewer scope), if any. */
+  filters?: 'qoe-filters';
 }
 
 export const DASHBOARD_PAGES: readonly DashboardPage[] = [
-  { name: 'overview', path: '/dashboards/', title: 'QoE overview' },
-  { name: 'breakdown', path: '/dashboards/breakdown', title: 'QoE breakdown' },
-  { name: 'sessions', path: '/dashboards/sessions', title: 'Sessions' },
+  { name: 'overview', path: '/dashboards/', title: 'QoE overview', filters: 'qoe-filters' },
+  { name: 'breakdown', path: '/dashboards/breakdown', title: 'QoE breakdown', filters: 'qoe-filters' },
+  { name: 'sessions', path: '/dashboards/sessions', title: 'Sessions', filters: 'qoe-filters' },
+  { name: 'experiments', path: '/dashboards/experiments', title: 'Experiments' },
+  { name: 'experiment', path: '/dashboards/experiment', title: 'Experiment' },
 ];
 
 export function contentSecurityPolicy(nonce: string): string {
@@ -59,6 +65,7 @@ function loadPage(page: DashboardPage): string[] {
   if (/<\/script/i.test(js) || /<\/style/i.test(css))
     throw new Error(`dashboards: the ${page.name} page's script or style must not contain a closing tag`);
   const html = read(UI_DIR, 'layout.html')
+    .replace('{{filters}}', () => (page.filters ? read(UI_DIR, `${page.filters}.html`) : ''))
     .replace('{{main}}', () => read(UI_DIR, `${page.name}.html`))
     .replaceAll('{{title}}', () => page.title)
     .replace('{{page}}', () => page.name)

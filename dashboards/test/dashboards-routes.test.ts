@@ -19,7 +19,19 @@ const PAGE_MARKERS: Record<string, string[]> = {
   overview: METRICS.map((metric) => `data-metric="${metric}"`),
   breakdown: ['id="dimension"', 'id="breakdown-rows"'],
   sessions: ['id="sessions-rows"', '<th scope="col">Cohort</th>', '<th scope="col">Network class</th>'],
+  experiments: ['id="experiments-rows"'],
+  experiment: [
+    'id="arms-rows"',
+    'id="comparisons"',
+    'id="guardrails-rows"',
+    'id="srm"',
+    'id="timeline-rows"',
+    'valid for <strong>one pre-planned look only</strong>',
+  ],
 };
+
+/** The QoE pages pick a video and a time range; the experiment pages have neither. */
+const QOE_FILTERS = ['id="video"', 'id="from"', 'id="to"', 'data-range-hours="24"'];
 
 describe.each(DASHBOARD_PAGES)('GET $path', (page) => {
   it('serves the page under a strict CSP whose nonce is on its only script and style', async () => {
@@ -45,6 +57,10 @@ describe.each(DASHBOARD_PAGES)('GET $path', (page) => {
     expect(html).not.toContain('{{');
     expect(html).toContain(`<body data-page="${page.name}"`);
     for (const marker of PAGE_MARKERS[page.name] ?? []) expect(html).toContain(marker);
+    for (const marker of QOE_FILTERS) {
+      if (page.filters === 'qoe-filters') expect(html).toContain(marker);
+      else expect(html).not.toContain(marker);
+    }
   });
 
   it('offers the viewer scope (real viewers by default) and has the synthetic banner ready', async () => {

@@ -12,11 +12,13 @@ import type {
   SyntheticScope,
 } from '@streamloop/core/schemas/qoe-api';
 import type { Video } from '@streamloop/core/schemas/video';
+import type { Experiment, ExperimentResults } from '@streamloop/core/experiments';
 
 export type SessionRow = QoeViewSummary;
 export type OverviewAnswer = QoeOverviewResponse;
 export type BreakdownAnswer = QoeBreakdownResponse;
 export type SessionsAnswer = QoeSessionsResponse;
+export type { Experiment, ExperimentResults };
 
 /** What a breakdown can group by: the QoE filters (the cohort and network class of simulated viewers among them). */
 export type BreakdownDimension = keyof QoeFilters;
@@ -88,5 +90,13 @@ export function createApiClient(deps: ApiClientDeps) {
       get<BreakdownAnswer>('/api/v1/qoe/breakdown', { ...params }),
     sessions: (params: QoeParams & { limit?: number }) =>
       get<SessionsAnswer>('/api/v1/qoe/sessions', { ...params }),
+    /** Ingest's catalog of experiments (scope 'experiments'), newest first as it answers them. */
+    async experiments(): Promise<Experiment[]> {
+      return (await get<{ experiments: Experiment[] }>('/api/v1/experiments')).experiments;
+    },
+    experiment: (id: string) => get<Experiment>(`/api/v1/experiments/${encodeURIComponent(id)}`),
+    /** Analytics' results (scope 'analytics-read'); reading them also enforces the guardrails. */
+    experimentResults: (id: string, params: { synthetic: SyntheticScope }) =>
+      get<ExperimentResults>(`/api/v1/experiments/${encodeURIComponent(id)}/results`, { ...params }),
   };
 }

@@ -1,8 +1,9 @@
 /**
- * What every dashboards page shares: the API key (sessionStorage, gone with the tab), the video
- * picker, the time range, the viewer scope (real / simulated / all) with its banner, the status line,
- * and the hint that offers simulated viewers when real ones left nothing to show. A page only says how
- * to load and paint its numbers. Text from the server is set with textContent, never parsed as HTML.
+ * What every dashboards page shares (`startFrame`): the API key (sessionStorage, gone with the tab),
+ * the viewer scope (real / simulated / all) with its banner, the status line and the page URL. The QoE
+ * pages (`startPage`) add the video picker, the time range and the hint that offers simulated viewers
+ * when real ones left nothing to show; a page only says how to load and paint its numbers. Text from
+ * the server is set with textContent, never parsed as HTML.
  */
 import type { SyntheticScope } from '@streamloop/core/schemas/qoe-api';
 import { type ApiClient, ApiError, createApiClient, type QoeParams } from './api-client.js';
@@ -54,28 +55,47 @@ function videoLabel(video: { id: string; title?: string; status?: string }): str
   return video.status && video.status !== 'ready' ? `${title} (${video.status})` : title;
 }
 
-export function startPage(page: PageDefinition): PageShell {
+export interface FrameHooks {
+  /** What the status line says while no key is entered. */
+  needKey: string;
+  /** A key was entered (or one is remembered for the tab): load what the page shows. */
+  onKey(): void;
+  /** The key was forgotten: show nothing. */
+  onForget(): void;
+  /** The viewer scope changed. */
+  onScope(): void;
+}
+
+/** The part of every page that is not its numbers: key, viewer scope and banner, status, page URL. */
+export interface Frame {
+  api: ApiClient;
+  scope(): SyntheticScope;
+  setScope(next: SyntheticScope): void;
+  setStatus(state: string, message: string): void;
+  /** The banner follows the scope the numbers on screen were counted in. */
+  paintScope(shown: SyntheticScope): void;
+  showError(err: unknown): void;
+  /**
+   * Writes the page URL (the scope, `carried`, and the page's own parameters) and the links to the
+   * other pages (the scope and `carried`), so a link shows the same numbers.
+   */
+  writeUrl(carried: Record<string, string>, own?: (params: URLSearchParams) => void): void;
+  /** Bumped on every load and on "Forget": only the answer to the latest request may paint. */
+  nextGeneration(): number;
+  isCurrent(generation: number): boolean;
+}
+
+export function startFrame(hooks: FrameHooks): Frame {
   const keyForm = $<HTMLFormElement>('#key-form');
   const keyInput = $<HTMLInputElement>('#api-key');
-  const filters = $<HTMLFormElement>('#filters');
-  const videoSelect = $<HTMLSelectElement>('#video');
-  const fromInput = $<HTMLInputElement>('#from');
-  const toInput = $<HTMLInputElement>('#to');
   const scopeSelect = $<HTMLSelectElement>('#scope');
   const banner = $('#synthetic-banner');
-  const hint = $('#synthetic-hint');
-  const hintText = $('#synthetic-hint-text');
   const statusLine = $('#status');
 
   const apiKey = () => sessionStorage.getItem(KEY_STORAGE) || '';
   const api = createApiClient({ apiKey });
-
-  const fromUrl = new URLSearchParams(location.search);
-  /** The video to show first: `?videoId=` in the page URL, kept while the person looks around. */
-  let wantedVideoId = fromUrl.get('videoId') || '';
   let scope = scopeFromSearch(location.search);
   scopeSelect.value = scope;
-  /** Only the answer to the latest request may paint the page. */
   let generation = 0;
 
   const setStatus = (state: string, message: string) => {
@@ -83,20 +103,12 @@ export function startPage(page: PageDefinition): PageShell {
     statusLine.textContent = message;
   };
 
-  /** The banner follows the scope the numbers on screen were counted in. */
   const paintScope = (shown: SyntheticScope) => {
     const text = scopeBanner(shown);
     banner.dataset.scope = shown;
     banner.textContent = text ?? '';
     banner.hidden = text === undefined;
     document.body.dataset.scope = shown;
-  };
-
-  /** `data-state`: '' (not asked), 'checking', 'none' (nothing simulated either) or 'offered'. */
-  const hideHint = (state = '') => {
-    hint.hidden = true;
-    hint.dataset.plays = '';
-    hint.dataset.state = state;
   };
 
   const showError = (err: unknown) => {
@@ -109,23 +121,109 @@ export function startPage(page: PageDefinition): PageShell {
     }
   };
 
-  /** The page URL (and the links to the other pages) say what is shown, so a link shows the same. */
-  const writeUrl = (videoId: string) => {
+  const writeUrl = (carried: Record<string, string>, own?: (params: URLSearchParams) => void) => {
+    const carry = (params: URLSearchParams) => {
+      for (const [name, value] of Object.entries(carried)) {
+        if (value) params.set(name, value);
+        else params.delete(name);
+      }
+      writeScope(params, scope);
+    };
     const url = new URL(location.href);
-    if (videoId) url.searchParams.set('videoId', videoId);
-    else url.searchParams.delete('videoId');
-    writeScope(url.searchParams, scope);
-    page.writeUrl?.(url.searchParams);
+    carry(url.searchParams);
+    own?.(url.searchParams);
     history.replaceState(null, '', url);
     for (const link of document.querySelectorAll<HTMLAnchorElement>('a[data-nav]')) {
       const target = new URL(link.getAttribute('href') ?? '', location.href);
       target.search = '';
-      if (videoId) target.searchParams.set('videoId', videoId);
-      writeScope(target.searchParams, scope);
+      carry(target.searchParams);
       link.href = target.href;
     }
   };
 
+  const setScope = (next: SyntheticScope) => {
+    scope = next;
+    scopeSelect.value = next;
+    hooks.onScope();
+  };
+
+  keyForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const key = keyInput.value.trim();
+    if (!key) return setStatus('need-key', hooks.needKey);
+    sessionStorage.setItem(KEY_STORAGE, key);
+    hooks.onKey();
+  });
+
+  $('#key-forget').addEventListener('click', () => {
+    sessionStorage.removeItem(KEY_STORAGE);
+    keyInput.value = '';
+    generation++;
+    hooks.onForget();
+    setStatus('need-key', `Key forgotten. ${hooks.needKey}`);
+  });
+
+  scopeSelect.addEventListener('change', () => {
+    setScope(SCOPES.find((s) => s === scopeSelect.value) ?? 'real');
+  });
+
+  paintScope(scope);
+  setStatus('need-key', hooks.needKey);
+  const frame: Frame = {
+    api,
+    scope: () => scope,
+    setScope,
+    setStatus,
+    paintScope,
+    showError,
+    writeUrl,
+    nextGeneration: () => ++generation,
+    isCurrent: (mine) => mine === generation,
+  };
+  // After the caller has its frame: a key remembered for the tab loads at once.
+  queueMicrotask(() => {
+    if (apiKey()) {
+      keyInput.value = apiKey();
+      hooks.onKey();
+    } else {
+      keyInput.focus();
+    }
+  });
+  return frame;
+}
+
+export function startPage(page: PageDefinition): PageShell {
+  const filters = $<HTMLFormElement>('#filters');
+  const videoSelect = $<HTMLSelectElement>('#video');
+  const fromInput = $<HTMLInputElement>('#from');
+  const toInput = $<HTMLInputElement>('#to');
+  const hint = $('#synthetic-hint');
+  const hintText = $('#synthetic-hint-text');
+
+  const fromUrl = new URLSearchParams(location.search);
+  /** The video to show first: `?videoId=` in the page URL, kept while the person looks around. */
+  let wantedVideoId = fromUrl.get('videoId') || '';
+
+  /** `data-state`: '' (not asked), 'checking', 'none' (nothing simulated either) or 'offered'. */
+  const hideHint = (state = '') => {
+    hint.hidden = true;
+    hint.dataset.plays = '';
+    hint.dataset.state = state;
+  };
+
+  const frame = startFrame({
+    needKey: 'Enter the API key to see your videos.',
+    onKey: () => void loadVideos(),
+    onForget: () => {
+      videoSelect.replaceChildren(new Option('Enter the API key first', ''));
+      videoSelect.disabled = true;
+      hideHint();
+      page.clear();
+    },
+    onScope: () => void loadNumbers(),
+  });
+  const { api, setStatus } = frame;
+  const writeUrl = (videoId: string) => frame.writeUrl({ videoId }, page.writeUrl);
   const setRange = (hours: number) => {
     // The end rounds up to the next minute so beacons of the current minute are inside.
     const to = Math.ceil(Date.now() / 60_000) * 60_000;
@@ -154,7 +252,7 @@ export function startPage(page: PageDefinition): PageShell {
     } catch {
       // Only an offer: the page already says it has nothing to show.
     }
-    if (mine !== generation) return;
+    if (!frame.isCurrent(mine)) return;
     if (plays === 0) return hideHint('none');
     hintText.textContent = onlySyntheticHint(plays);
     hint.dataset.plays = String(plays);
@@ -167,40 +265,40 @@ export function startPage(page: PageDefinition): PageShell {
     if (!videoId && !page.allVideos) return;
     const range = readRange();
     if ('error' in range) return setStatus('error', range.error);
-    const mine = ++generation;
+    const mine = frame.nextGeneration();
     hideHint();
     page.stale();
     setStatus('loading', 'Loading…');
     writeUrl(videoId);
     wantedVideoId = videoId;
-    const params: QoeParams = { ...range, synthetic: scope, ...(videoId ? { videoId } : {}) };
+    const params: QoeParams = { ...range, synthetic: frame.scope(), ...(videoId ? { videoId } : {}) };
     try {
       const result = await page.load(api, params);
-      if (mine !== generation) return;
-      paintScope(result.scope ?? scope);
+      if (!frame.isCurrent(mine)) return;
+      frame.paintScope(result.scope ?? frame.scope());
       setStatus(result.state, result.message);
-      if (result.state === 'empty' && scope === 'real') await offerSynthetic(params, mine);
+      if (result.state === 'empty' && frame.scope() === 'real') await offerSynthetic(params, mine);
     } catch (err) {
-      if (mine !== generation) return;
+      if (!frame.isCurrent(mine)) return;
       page.clear();
-      showError(err);
+      frame.showError(err);
     }
   };
 
   const loadVideos = async () => {
-    const mine = ++generation;
+    const mine = frame.nextGeneration();
     setStatus('loading', 'Loading videos…');
     videoSelect.disabled = true;
     let videos: Awaited<ReturnType<typeof api.videos>>;
     try {
       videos = await api.videos();
     } catch (err) {
-      if (mine !== generation) return;
+      if (!frame.isCurrent(mine)) return;
       videoSelect.replaceChildren(new Option('—', ''));
       page.clear();
-      return showError(err);
+      return frame.showError(err);
     }
-    if (mine !== generation) return;
+    if (!frame.isCurrent(mine)) return;
     const options = videos.map((video) => new Option(videoLabel(video), video.id));
     if (wantedVideoId && !videos.some((video) => video.id === wantedVideoId)) {
       // A video from the URL that is not on the first page still gets its numbers.
@@ -221,31 +319,6 @@ export function startPage(page: PageDefinition): PageShell {
     await loadNumbers();
   };
 
-  keyForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const key = keyInput.value.trim();
-    if (!key) return setStatus('need-key', 'Enter the API key to see your videos.');
-    sessionStorage.setItem(KEY_STORAGE, key);
-    void loadVideos();
-  });
-
-  $('#key-forget').addEventListener('click', () => {
-    sessionStorage.removeItem(KEY_STORAGE);
-    keyInput.value = '';
-    generation++;
-    videoSelect.replaceChildren(new Option('Enter the API key first', ''));
-    videoSelect.disabled = true;
-    hideHint();
-    page.clear();
-    setStatus('need-key', 'Key forgotten. Enter the API key to see your videos.');
-  });
-
-  const setScope = (next: SyntheticScope) => {
-    scope = next;
-    scopeSelect.value = next;
-    void loadNumbers();
-  };
-
   filters.addEventListener('submit', (event) => {
     event.preventDefault();
     void loadNumbers();
@@ -253,10 +326,7 @@ export function startPage(page: PageDefinition): PageShell {
   videoSelect.addEventListener('change', () => void loadNumbers());
   fromInput.addEventListener('change', () => void loadNumbers());
   toInput.addEventListener('change', () => void loadNumbers());
-  scopeSelect.addEventListener('change', () => {
-    setScope(SCOPES.find((s) => s === scopeSelect.value) ?? 'real');
-  });
-  $('#show-synthetic').addEventListener('click', () => setScope('synthetic'));
+  $('#show-synthetic').addEventListener('click', () => frame.setScope('synthetic'));
   for (const button of document.querySelectorAll<HTMLButtonElement>('[data-range-hours]')) {
     button.addEventListener('click', () => {
       setRange(Number(button.dataset.rangeHours));
@@ -265,13 +335,6 @@ export function startPage(page: PageDefinition): PageShell {
   }
 
   setRange(24);
-  paintScope(scope);
   writeUrl(wantedVideoId);
-  if (apiKey()) {
-    keyInput.value = apiKey();
-    void loadVideos();
-  } else {
-    keyInput.focus();
-  }
   return { reload: () => void loadNumbers() };
 }
