@@ -301,9 +301,19 @@ export function formatResults(r: ExperimentResults): string {
   return lines.join('\n');
 }
 
+/** Four significant digits; k, M, G from a thousand up (bits per viewer-hour run to billions). */
 function number(value: number | null): string {
   if (value === null) return '-';
-  return Math.abs(value) >= 1000 ? value.toFixed(0) : Number(value.toPrecision(4)).toString();
+  const magnitude = Math.abs(value);
+  const [scale, suffix] =
+    magnitude >= 1e9
+      ? [1e9, ' G']
+      : magnitude >= 1e6
+        ? [1e6, ' M']
+        : magnitude >= 1e4
+          ? [1e3, ' k']
+          : [1, ''];
+  return `${Number((value / scale).toPrecision(4))}${suffix}`;
 }
 
 function percent(value: number | null, unbounded = '-'): string {
