@@ -247,6 +247,9 @@ describe('a ladder experiment with two arms on the real path', () => {
     expect(results.arms.map((arm) => arm.name)).toEqual(['control', 'nolow']);
     expect(results.arms.reduce((sum, arm) => sum + arm.viewers, 0)).toBe(VIEWERS);
     expect(results.unknownArmViews).toBe(0);
+    // The route's own SRM check over the same viewers (the by-hand χ² above is the oracle).
+    expect(results.sampleRatioMismatch?.observedViewers).toEqual(results.arms.map((arm) => arm.viewers));
+    expect(results.sampleRatioMismatch?.flagged).toBe(false);
     // The CLI's table of the same results: one row per arm with its viewers.
     const table = await runExperimentsCommand(['results', experiment.id, '--synthetic', 'synthetic'], {
       env: { STREAMLOOP_URL: base, STREAMLOOP_API_KEY: apiKey },
