@@ -15,7 +15,7 @@ export const EXPERIMENTS_USAGE = `usage (a key with the 'experiments' scope, and
   streamloop-experiments create --file experiment.json
   streamloop-experiments start EXPERIMENT_ID
   streamloop-experiments stop EXPERIMENT_ID [--reason TEXT]
-  streamloop-experiments results EXPERIMENT_ID [--synthetic real|synthetic|all]`;
+  streamloop-experiments results EXPERIMENT_ID [--synthetic real|synthetic|all] [--egress-usd-per-gb N]`;
 
 export const DEFAULT_TARGET = 'http://127.0.0.1:8080';
 
@@ -115,7 +115,16 @@ export async function runExperimentsCommand(
       const scope = values.synthetic;
       if (scope !== undefined && !SCOPES.includes(scope))
         throw new ExperimentsUsageError(`--synthetic must be one of ${SCOPES.join(', ')}, got ${scope}`);
-      const query = scope === undefined ? '' : `?synthetic=${scope}`;
+      const price = values['egress-usd-per-gb'];
+      if (price !== undefined && !(price.trim() !== '' && Number(price) >= 0 && Number(price) <= 10))
+        throw new ExperimentsUsageError(
+          `--egress-usd-per-gb must be a price from 0 to 10 (US$ per GB), got ${price}`,
+        );
+      const params = new URLSearchParams({
+        ...(scope === undefined ? {} : { synthetic: scope }),
+        ...(price === undefined ? {} : { egressUsdPerGb: String(Number(price)) }),
+      }).toString();
+      const query = params === '' ? '' : `?${params}`;
       return formatResults(
         await api<ExperimentResults>('GET', `/api/v1/experiments/${idOf()}/results${query}`),
       );
@@ -138,6 +147,7 @@ function parse(args: string[]) {
       file: { type: 'string' },
       reason: { type: 'string' },
       synthetic: { type: 'string' },
+      'egress-usd-per-gb': { type: 'string' },
     },
   });
 }
@@ -270,6 +280,7 @@ export function formatResults(r: ExperimentResults): string {
         ];
       }),
     ),
+    `egress at $${r.egressUsdPerGb}/GB: ${r.arms.map((arm) => `${arm.name} $${arm.egressCostUsd.toFixed(2)} (${number(arm.bitsDelivered, 'bit')})`).join(', ')}`,
   ];
   const guardrails = r.arms.flatMap((arm) =>
     arm.guardrails.map((g) => [
@@ -301,19 +312,22 @@ export function formatResults(r: ExperimentResults): string {
   return lines.join('\n');
 }
 
-/** Four significant digits; k, M, G from a thousand up (bits per viewer-hour run to billions). */
-function number(value: number | null): string {
+/** Four significant digits, with k, M, G, T from ten thousand up (bits per viewer-hour run to billions). */
+function number(value: number | null, unit = ''): string {
   if (value === null) return '-';
   const magnitude = Math.abs(value);
-  const [scale, suffix] =
-    magnitude >= 1e9
-      ? [1e9, ' G']
-      : magnitude >= 1e6
-        ? [1e6, ' M']
-        : magnitude >= 1e4
-          ? [1e3, ' k']
-          : [1, ''];
-  return `${Number((value / scale).toPrecision(4))}${suffix}`;
+  const [scale, prefix] =
+    magnitude >= 1e12
+      ? [1e12, 'T']
+      : magnitude >= 1e9
+        ? [1e9, 'G']
+        : magnitude >= 1e6
+          ? [1e6, 'M']
+          : magnitude >= 1e4
+            ? [1e3, 'k']
+            : [1, ''];
+  const suffix = `${prefix}${unit}`;
+  return `${Number((value / scale).toPrecision(4))}${suffix === '' ? '' : ` ${suffix}`}`;
 }
 
 function percent(value: number | null, unbounded = '-'): string {

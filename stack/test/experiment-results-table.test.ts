@@ -142,6 +142,12 @@ describe('the results table', () => {
     );
   });
 
+  it('shows egress cost per arm at the price asked', () => {
+    expect(lines[6]).toBe(
+      'egress at $0.02/GB: control $2.50 (1 Tbit), capped $1.00 (400 Gbit), lowest $0.25 (100 Gbit)',
+    );
+  });
+
   it('lists guardrails per arm, the stopped arm with why, and a flagged SRM that cannot be missed', () => {
     const text = lines.join('\n');
     expect(text).toMatch(

@@ -102,6 +102,9 @@ describe('streamloop-experiments', () => {
     expect(results).toMatch(/\ncontrol \(control\)\s+50%\s+0\s+0\s+-/);
     expect(results).toMatch(/\ncapped\s+50%\s+0\s+0\s+-/);
     expect(results).toContain('sample ratio: no viewers yet');
+    expect(
+      await runExperimentsCommand(['results', experimentId, '--egress-usd-per-gb', '0.05'], deps),
+    ).toContain('egress at $0.05/GB: control $0.00 (0 bit), capped $0.00 (0 bit)');
     // Starting twice is the API's 409, passed on with its code.
     const again = runExperimentsCommand(['start', experimentId], deps);
     await expect(again).rejects.toBeInstanceOf(ExperimentsApiError);
@@ -146,6 +149,7 @@ describe('streamloop-experiments', () => {
     [['create', '--file', '/nonexistent/experiment.json'], /cannot read --file/],
     [['list', '--status', 'paused'], /--status must be one of draft, running, stopped, concluded/],
     [['results', 'x', '--synthetic', 'fake'], /--synthetic must be one of real, synthetic, all/],
+    [['results', 'x', '--egress-usd-per-gb', 'cheap'], /--egress-usd-per-gb must be a price from 0 to 10/],
     [['list', '--target', 'ftp://host'], /--target must be the stack's http\(s\) URL/],
     [['list', '--colour'], /Unknown option '--colour'/],
   ])('%j is a usage error', async (argv, message) => {
