@@ -17,6 +17,8 @@ export interface CmcdRequestFacts {
   keys: CmcdKeys & { sid: string };
   /** The token was a simulated viewer's (playback `?synthetic=1`). */
   synthetic?: true;
+  /** The token's experiment arm (`<experimentId>.<arm>`), so CMCD beacons count per arm like the SDK's. */
+  variant?: string;
 }
 
 export interface CmcdBeaconClock {
@@ -43,6 +45,7 @@ export function toCmcdBeacon(facts: CmcdRequestFacts, clock: CmcdBeaconClock): B
     monotonicMs: clock.uptimeMs,
     cmcd: { ...facts.keys, path: facts.path },
     ...(facts.synthetic === true ? { synthetic: true } : {}),
+    ...(facts.variant === undefined ? {} : { variant: facts.variant }),
   };
 }
 

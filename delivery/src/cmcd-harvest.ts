@@ -26,8 +26,8 @@ export interface CmcdHarvestDeps {
   uptimeMs: () => number;
 }
 
-/** The object a request was let through for, and whether its token is a simulated viewer's. */
-export type CmcdMedia = Pick<MediaRequest, 'videoId' | 'path'> & { synthetic?: true };
+/** The object a request was let through for, whether its token is a simulated viewer's, and its arm. */
+export type CmcdMedia = Pick<MediaRequest, 'videoId' | 'path'> & { synthetic?: true; variant?: string };
 
 export interface CmcdHarvest {
   /** The request's outcome, or undefined when it carried no CMCD. */
@@ -63,6 +63,7 @@ export function createCmcdHarvest(deps: CmcdHarvestDeps): CmcdHarvest {
         path: media.path,
         keys: { ...reading.keys, sid },
         ...(media.synthetic === true ? { synthetic: true as const } : {}),
+        ...(media.variant === undefined ? {} : { variant: media.variant }),
       },
       { seq, nowMs, uptimeMs: deps.uptimeMs() },
     );

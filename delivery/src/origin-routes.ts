@@ -45,10 +45,16 @@ const MEDIA_REQUEST_HEADERS = 'range, cmcd-request, cmcd-object, cmcd-status, cm
 /** A VOD playlist of a 3-hour film at 2 s segments is ~400 KiB; anything far above is not ours. */
 const MAX_PLAYLIST_BYTES = 4 * 1024 * 1024;
 
-/** What the CMCD harvest needs of a request let through: the object, and whether the viewer is simulated. */
+/** What the CMCD harvest needs of a request let through: the object, whether the viewer is simulated, its arm. */
 function cmcdMediaOf(access: Extract<MediaAccess, { kind: 'ok' }>): CmcdMedia {
   const { videoId, path } = access.media;
-  return access.claims.synthetic === true ? { videoId, path, synthetic: true } : { videoId, path };
+  const { synthetic, variant } = access.claims;
+  return {
+    videoId,
+    path,
+    ...(synthetic === true ? { synthetic: true as const } : {}),
+    ...(variant === undefined ? {} : { variant }),
+  };
 }
 
 export function registerOriginRoutes(app: FastifyInstance, deps: OriginRoutesDeps): void {

@@ -138,6 +138,23 @@ describe('CMCD on media requests', () => {
     expect(realBeacon).not.toHaveProperty('synthetic');
   });
 
+  it('carries the experiment arm of the token (its variant), so CMCD beacons count per arm; none without one', async () => {
+    const armed = uniqueName('armed');
+    const variantToken = tokenFor(videoId, { variant: 'exp-1.treatment' });
+    const res = await get(
+      `/media/${videoId}/720p/seg_00001.m4s?token=${encodeURIComponent(variantToken)}&${cmcdQuery(playerCmcd(armed))}`,
+    );
+    expect(res.statusCode).toBe(200);
+    const [beacon] = await log.waitFor(armed, 1);
+    expect(beacon).toMatchObject({ event: 'cmcd', source: 'cmcd', videoId, variant: 'exp-1.treatment' });
+    expect(isBeacon(beacon).ok).toBe(true);
+
+    const plain = uniqueName('plain');
+    await get(media('720p/seg_00001.m4s', cmcdQuery(playerCmcd(plain))));
+    const [plainBeacon] = await log.waitFor(plain, 1);
+    expect(plainBeacon).not.toHaveProperty('variant');
+  });
+
   it('lets a page on another origin send CMCD headers (CORS preflight)', async () => {
     const res = await app.inject({
       method: 'OPTIONS',

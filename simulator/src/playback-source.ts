@@ -1,6 +1,7 @@
 /**
  * What a viewer's player gets from the stack before the first segment: the playback API's answer
- * (asked for as synthetic, so the origin marks its CMCD beacons too) and the ladder the stack
+ * (asked for as synthetic, so the origin marks its CMCD beacons too, and for the viewer, so a running
+ * experiment gives it an arm) and the ladder the stack
  * published — master and media playlists plus every file's size (EXT-X-BYTERANGE, else a HEAD) —
  * read into the model's `Ladder` by `ladderFromHls`. Both modes start here.
  */
@@ -40,9 +41,18 @@ export class PlaybackError extends Error {
 // HEADs for segment sizes in flight at once: enough for a short clip to load in well under a second.
 const HEAD_CONCURRENCY = 8;
 
-export async function fetchPlayback(target: PlaybackTarget, videoId: string): Promise<ResolvedPlayback> {
+/**
+ * `viewerId` is the id the viewer's beacons carry: with it a running ladder experiment assigns the
+ * viewer an arm (the answer's `variant`), as the SDK's createPlayer does for a real viewer.
+ */
+export async function fetchPlayback(
+  target: PlaybackTarget,
+  videoId: string,
+  viewerId?: string,
+): Promise<ResolvedPlayback> {
   const doFetch = target.fetch ?? fetch;
   const url = new URL(`/api/v1/videos/${encodeURIComponent(videoId)}/playback?synthetic=1`, target.target);
+  if (viewerId !== undefined) url.searchParams.set('viewerId', viewerId);
   const response = await doFetch(url, {
     headers: target.apiKey ? { authorization: `Bearer ${target.apiKey}` } : {},
   }).catch((error: unknown) => {

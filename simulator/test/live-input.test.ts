@@ -82,7 +82,15 @@ describe('a target that refuses', () => {
         expect(run.results.filter((r) => r.endReason === 'failed').length).toBeGreaterThanOrEqual(5);
         expect(run.results.every((r) => r.endReason === 'failed' || r.endReason === 'stopped')).toBe(true);
         expect(server.requests.length).toBeLessThanOrEqual(run.results.length);
-        expect(server.requests.every((r) => r.url.endsWith('/playback?synthetic=1'))).toBe(true);
+        // Each viewer asks as itself (a running experiment assigns its arm by that id), marked synthetic.
+        const asked = server.requests.map((r) => new URL(r.url, server.url));
+        expect(asked.every((url) => url.pathname.endsWith('/playback'))).toBe(true);
+        expect(asked.every((url) => url.searchParams.get('synthetic') === '1')).toBe(true);
+        const askedAs = new Set(asked.map((url) => url.searchParams.get('viewerId')));
+        // A session stopped while its request was in flight asked too; every failed one did.
+        for (const result of run.results.filter((r) => r.endReason === 'failed'))
+          expect(askedAs.has(result.viewerId), result.viewerId).toBe(true);
+        expect([...askedAs].every((id) => run.results.some((r) => r.viewerId === id))).toBe(true);
       } finally {
         await server.close();
       }

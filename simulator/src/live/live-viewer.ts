@@ -163,6 +163,8 @@ export async function runLiveViewer(input: LiveViewerInput): Promise<LiveSession
           ...(input.apiKey ? { apiKey: input.apiKey } : {}),
         },
         input.videoId,
+        // The id its beacons carry: a running experiment assigns this viewer its arm by it.
+        plan.viewerId,
       );
     } catch (error) {
       if (!(error instanceof PlaybackError)) throw error;
