@@ -8,8 +8,8 @@
  * A video takes part only once every arm's ladder is ready for it (encoded arms, and the source of
  * derived arms); until then its viewers all get the primary ladder and no arm, so no arm is fed the
  * viewers another could not take. Running experiments are read from the catalog at most every
- * `refreshMs` (5 s), and readiness per (experiment, video) is remembered once true, so assignment
- * costs a hash and a few comparisons per playback request.
+ * `refreshMs` (5 s), and each arm's ladder per video is remembered once servable, so assignment
+ * costs a hash, a few comparisons and map lookups per playback request.
  */
 import { createHash } from 'node:crypto';
 import type { Queryable } from '@streamloop/catalog/catalog';
@@ -69,7 +69,10 @@ export function createExperimentAssigner(deps: {
   const refreshMs = deps.refreshMs ?? 5_000;
   const now = deps.now ?? Date.now;
   let cached: { at: number; running: Promise<StoredExperiment[]> } | undefined;
-  const ready = new Set<string>();
+  // Each arm's ladder per video, once servable: ladder versions never change, and the video's own
+  // record is keyed by its updatedAt, so a re-encoded video is resolved again. Bounded: cleared when full.
+  const resolved = new Map<string, PlaybackLadder>();
+  const MAX_RESOLVED = 50_000;
 
   const running = (): Promise<StoredExperiment[]> => {
     if (cached === undefined || now() - cached.at >= refreshMs) {
@@ -84,9 +87,19 @@ export function createExperimentAssigner(deps: {
   };
 
   /** The arm's ladder for this video, or undefined while it is not servable (not encoded yet). */
-  const ladderOf = async (video: VideoRecord & { ladder: LadderRecord }, arm: Arm) => {
+  const ladderOf = async (
+    experimentId: string,
+    video: VideoRecord & { ladder: LadderRecord },
+    arm: Arm,
+  ): Promise<PlaybackLadder | undefined> => {
+    const key = `${experimentId}/${arm.name}/${video.id}/${video.updatedAt}`;
+    const known = resolved.get(key);
+    if (known !== undefined) return known;
     try {
-      return await choosePlaybackLadder(deps.catalog, video, arm.ladderId, arm.ladderVersion);
+      const ladder = await choosePlaybackLadder(deps.catalog, video, arm.ladderId, arm.ladderVersion);
+      if (resolved.size >= MAX_RESOLVED) resolved.clear();
+      resolved.set(key, ladder);
+      return ladder;
     } catch (err) {
       if (err instanceof AppError && (err.code === 'ERR_NOT_FOUND' || err.code === 'ERR_CONFLICT'))
         return undefined;
@@ -98,13 +111,11 @@ export function createExperimentAssigner(deps: {
     async assign(video, viewerId) {
       const experiment = (await running()).find((e) => coversVideo(e, video));
       if (experiment === undefined) return undefined;
-      const key = `${experiment.id}/${video.id}`;
-      if (!ready.has(key)) {
-        for (const arm of experiment.arms) if ((await ladderOf(video, arm)) === undefined) return undefined;
-        ready.add(key);
+      for (const arm of experiment.arms) {
+        if ((await ladderOf(experiment.id, video, arm)) === undefined) return undefined;
       }
       const arm = armFor(experiment, bucketOf(experiment.salt, viewerId));
-      const ladder = await ladderOf(video, arm);
+      const ladder = await ladderOf(experiment.id, video, arm);
       if (ladder === undefined) return undefined;
       return {
         experimentId: experiment.id,
