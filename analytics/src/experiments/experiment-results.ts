@@ -2,7 +2,8 @@
  * An experiment's results from its per-viewer rows (experiment-viewers-query.ts): per arm the views,
  * viewers, every metric and the egress its bits cost; per treatment arm and metric the lift against
  * control with the always-valid state carried look by look (compareArms' `previous`), guardrail
- * verdicts and the primary metric's MDE; the sample-ratio check over viewers. All statistics are
+ * verdicts and the primary metric's MDE; the sample-ratio check over exposed viewers (beacons' viewers
+ * when no exposure was logged), and whether beacons cover every arm alike. All statistics are
  * @streamloop/experiment-stats'; this file only feeds it and names the answers.
  */
 import {
@@ -21,6 +22,7 @@ import { minimumDetectableEffect } from '@streamloop/experiment-stats/mde';
 import type { AlwaysValid } from '@streamloop/experiment-stats/mixture-sprt';
 import { sampleRatioMismatch } from '@streamloop/experiment-stats/srm';
 import type { AnalyticsTarget } from '../beacons-table.js';
+import { queryExposedViewers } from './experiment-exposures-query.js';
 import { type LookSchedule, lookEndMs, lookSchedule } from './experiment-looks.js';
 import { armEstimate } from './experiment-metrics.js';
 import { type ExperimentViewerRow, queryExperimentViewers } from './experiment-viewers-query.js';
@@ -55,7 +57,17 @@ export async function readExperimentResults(
           ...schedule,
           scope: options.scope,
         });
-  return computeResults(experiment, rows, { ...options, schedule });
+  const srmLook = srmLookOf(experiment, schedule);
+  const exposedViewers =
+    srmLook < 0
+      ? new Map<string, number>()
+      : await queryExposedViewers(store, {
+          experimentId: experiment.id,
+          startMs: schedule.startMs,
+          endMs: lookEndMs(schedule, srmLook),
+          scope: options.scope,
+        });
+  return computeResults(experiment, rows, { ...options, schedule, exposedViewers });
 }
 
 export interface ResultsOptions {
@@ -63,6 +75,20 @@ export interface ResultsOptions {
   scope: SyntheticScope;
   alpha: number;
   egressUsdPerGb: number;
+  /** Distinct viewers exposed per arm up to the SRM look's end (experiment-exposures-query.ts). */
+  exposedViewers?: ReadonlyMap<string, number>;
+}
+
+/**
+ * The look the split is checked at: the last one that ended before any arm was stopped (a stopped
+ * arm's viewers go to control, so later counts no longer follow the split); -1 when there is none.
+ */
+export function srmLookOf(experiment: Pick<Experiment, 'arms'>, schedule: LookSchedule): number {
+  const stops = experiment.arms.flatMap((arm) => (arm.stopped === null ? [] : [Date.parse(arm.stopped.at)]));
+  const firstStopMs = stops.length === 0 ? Infinity : Math.min(...stops);
+  let look = schedule.looks - 1;
+  while (look >= 0 && lookEndMs(schedule, look) > firstStopMs) look--;
+  return look;
 }
 
 const orNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
@@ -147,18 +173,26 @@ export function computeResults(
     };
   });
 
-  // The split holds until an arm is stopped: count viewers at the last look that ended before.
-  const stops = experiment.arms.flatMap((arm) => (arm.stopped === null ? [] : [Date.parse(arm.stopped.at)]));
-  const firstStopMs = stops.length === 0 ? Infinity : Math.min(...stops);
-  let srmLook = last;
-  while (srmLook >= 0 && lookEndMs(schedule, srmLook) > firstStopMs) srmLook--;
-  const observed = experiment.arms.map((arm) => (srmLook < 0 ? 0 : at(srmLook, arm.name).length));
+  const srmLook = srmLookOf(experiment, schedule);
+  const beaconViewers = experiment.arms.map((arm) => (srmLook < 0 ? 0 : at(srmLook, arm.name).length));
+  const exposed = experiment.arms.map((arm) => options.exposedViewers?.get(arm.name) ?? 0);
+  // Who was assigned is the truth of the split; beacons only when delivery logged no exposure.
+  const basis = exposed.some((count) => count > 0) ? 'exposures' : 'beacons';
+  const observed = basis === 'exposures' ? exposed : beaconViewers;
   const srm = observed.some((count) => count > 0)
     ? sampleRatioMismatch(
         observed,
         experiment.arms.map((arm) => arm.trafficPercent / 100),
       )
     : null;
+  const exposedTotal = exposed.reduce((a, b) => a + b, 0);
+  const tracking =
+    exposed.every((count) => count > 0) && beaconViewers.some((count) => count > 0)
+      ? sampleRatioMismatch(
+          beaconViewers,
+          exposed.map((count) => count / exposedTotal),
+        )
+      : null;
   return {
     experimentId: experiment.id,
     status: experiment.status,
@@ -175,11 +209,21 @@ export function computeResults(
         ? null
         : {
             asOf: new Date(lookEndMs(schedule, srmLook)).toISOString(),
+            basis,
             observedViewers: observed,
             expectedViewers: srm.expected,
             chiSquare: srm.chiSquare,
             pValue: srm.pValue,
             flagged: srm.flagged,
+            exposedViewers: basis === 'exposures' ? exposed : null,
+            beaconViewers,
+            beaconCoverage: exposed.map((count, i) =>
+              basis === 'exposures' && count > 0 ? (beaconViewers[i] ?? 0) / count : null,
+            ),
+            trackingMismatch:
+              tracking === null
+                ? null
+                : { chiSquare: tracking.chiSquare, pValue: tracking.pValue, flagged: tracking.flagged },
           },
     primaryTimeline: timeline,
     unknownArmViews:

@@ -274,16 +274,34 @@ export const ExperimentResults = Type.Object({
   /**
    * Viewers per arm against the configured split (χ², flagged at p < 0.001), at the last look before
    * any arm was stopped (a stopped arm's viewers go to control, so later counts no longer follow the
-   * split); null without viewers by then.
+   * split); null without viewers by then. `basis`: the viewers delivery exposed to each arm (its
+   * exposure log), or — when no exposure was logged (e.g. a simulated audience written straight to
+   * the store) — the viewers beacons saw. Arrays follow `arms`' order.
    */
   sampleRatioMismatch: Type.Union([
     Type.Object({
       asOf: Type.String({ format: 'date-time' }),
+      basis: Type.Union([Type.Literal('exposures'), Type.Literal('beacons')]),
       observedViewers: Type.Array(Type.Integer()),
       expectedViewers: Type.Array(Type.Number()),
       chiSquare: Type.Number(),
       pValue: Type.Number(),
       flagged: Type.Boolean(),
+      /** Distinct viewers exposed per arm; null when no exposure was logged. */
+      exposedViewers: Type.Union([Type.Array(Type.Integer()), Type.Null()]),
+      /** Distinct viewers whose beacons carried the arm. */
+      beaconViewers: Type.Array(Type.Integer()),
+      /** beaconViewers / exposedViewers per arm (null without exposures): below 1, players that never reported. */
+      beaconCoverage: Type.Array(MaybeNumber),
+      /**
+       * Do beacons cover every arm alike? χ² of beaconViewers against shares proportional to
+       * exposedViewers, flagged at p < 0.001: an arm that loses more beacons (a player broken by its
+       * ladder, a tracking bug) biases every metric. Null without exposures in every arm.
+       */
+      trackingMismatch: Type.Union([
+        Type.Object({ chiSquare: Type.Number(), pValue: Type.Number(), flagged: Type.Boolean() }),
+        Type.Null(),
+      ]),
     }),
     Type.Null(),
   ]),
