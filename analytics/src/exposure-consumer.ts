@@ -57,9 +57,7 @@ const COLUMNS: readonly NativeColumn[] = [
 const validate = createValidator(ExperimentExposure);
 
 /** One message as its row, or why it is poison. */
-export function exposureRowStep(
-  message: ConsumedMessage,
-): Ok<ExposureRow> | DeadLetter<ExposureDropReason> {
+export function exposureRowStep(message: ConsumedMessage): Ok<ExposureRow> | DeadLetter<ExposureDropReason> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(message.value.toString('utf8'));
