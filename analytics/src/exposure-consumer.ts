@@ -13,7 +13,7 @@ import { Counter, metricName, type Registry } from '@streamloop/core/metrics';
 import { ExperimentExposure } from '@streamloop/core/schemas/experiment-exposure';
 import { TOPICS } from '@streamloop/core/topics';
 import { createValidator, describeIssues } from '@streamloop/core/validate';
-import { type BackoffOptions, DEFAULT_BACKOFF, retryUntilOk } from '@streamloop/event-log/backoff';
+import { type BackoffOptions, DEFAULT_BACKOFF } from '@streamloop/event-log/backoff';
 import type { ConsumerWatchdogOptions } from '@streamloop/event-log/consumer-watchdog';
 import { createDeadLetterOutput } from '@streamloop/event-log/dead-letter-output';
 import type { Batch, ConsumedMessage, EventLog } from '@streamloop/event-log/event-log';
@@ -24,6 +24,7 @@ import {
   type SupervisedConsumer,
 } from '@streamloop/event-log/supervised-consumer';
 import { dedupTokenOf } from './beacon-consumer.js';
+import { insertUntilDone } from './insert-until-done.js';
 
 export const EXPOSURES_TABLE = 'experiment_exposures_v1';
 
@@ -126,7 +127,7 @@ export function createExposureConsumer(deps: ExposureConsumerDeps): SupervisedCo
     if (rows.length === 0) return;
     const dedupToken = dedupTokenOf(batch);
     const block = encodeNativeBlock(COLUMNS, rows as unknown as readonly Record<string, unknown>[]);
-    const inserted = await retryUntilOk(
+    const inserted = await insertUntilDone(
       async () => {
         try {
           await store.insertNative(table, block, {
@@ -138,18 +139,7 @@ export function createExposureConsumer(deps: ExposureConsumerDeps): SupervisedCo
           return retry(err);
         }
       },
-      {
-        backoff,
-        signal: context.signal,
-        onRetry(err, attempt, retryInMs) {
-          metrics.insertRetries.inc();
-          context.alive();
-          logger[attempt <= 3 ? 'warn' : 'error'](
-            { err, attempt, retryInMs, dedupToken },
-            'exposure insert failed; retrying the same batch',
-          );
-        },
-      },
+      { backoff, context, logger, retries: metrics.insertRetries, dedupToken, noun: 'exposure' },
     );
     metrics.inserted.inc(inserted);
   }

@@ -62,6 +62,7 @@ describe(`experiment exposures from Kafka (${kafkaAddress}) into chdb and the re
   const deadLetterTopic = uniqueName('dead-letter-exposures');
   const groupId = uniqueName('analytics-exposures');
   const readerGroupId = uniqueName('dead-letter-reader');
+  const replayGroupId = uniqueName('analytics-exposures-replay');
   const registry = createMetricsRegistry({ collectProcessMetrics: false });
   let chdb: Awaited<ReturnType<typeof openChdbSession>>;
   let log: EventLog;
@@ -89,7 +90,7 @@ describe(`experiment exposures from Kafka (${kafkaAddress}) into chdb and the re
         { logger, gate: { muted: true } },
       ).admin();
       await admin.connect();
-      await admin.deleteGroups([groupId, readerGroupId]).catch(() => undefined);
+      await admin.deleteGroups([groupId, replayGroupId, readerGroupId]).catch(() => undefined);
       await admin.deleteTopics({ topics: [topic, deadLetterTopic] }).catch(() => undefined);
       await admin.disconnect();
     }
@@ -184,6 +185,25 @@ describe(`experiment exposures from Kafka (${kafkaAddress}) into chdb and the re
       { arm: 'no-low', synthetic: false, n: '40', viewers: '40' },
       { arm: 'no-low', synthetic: true, n: '1', viewers: '1' },
     ]);
+    // The same batches delivered again (a group replaying the topic from the start, as after a
+    // lost commit): each carries its first delivery's dedup token, so nothing is added.
+    const replayRegistry = createMetricsRegistry({ collectProcessMetrics: false });
+    const replay = createExposureConsumer({
+      eventLog: log,
+      analyticsStore: chdb.store,
+      logger,
+      registry: replayRegistry,
+      topic,
+      groupId: replayGroupId,
+      deadLetterTopic,
+    });
+    await replay.start();
+    await eventually('the replay caught up', async () =>
+      (await log.lag(replayGroupId, topic)) === 0 ? true : undefined,
+    );
+    await replay.stop();
+    expect(await metricValue(replayRegistry, 'streamloop_analytics_exposures_inserted_total')).toBe(161);
+    expect((await stored()).map((r) => r.n)).toEqual(['120', '40', '1']);
     expect(
       await metricValue(registry, 'streamloop_analytics_exposures_dropped_total', { reason: 'invalid_json' }),
     ).toBe(1);
@@ -193,10 +213,16 @@ describe(`experiment exposures from Kafka (${kafkaAddress}) into chdb and the re
       }),
     ).toBe(1);
     const { letters } = await readDeadLetters(log, { groupId: readerGroupId, topic: deadLetterTopic });
-    await eventually('both poison messages on the dead-letter topic', () =>
-      letters.length >= 2 ? true : undefined,
+    await eventually('both poison messages on the dead-letter topic, twice', () =>
+      letters.length >= 4 ? true : undefined,
     );
-    expect(letters.map((l) => l.reason).sort()).toEqual(['invalid_exposure', 'invalid_json']);
+    // A dead letter is at least once: the replay above wrote both again.
+    expect(letters.map((l) => l.reason).sort()).toEqual([
+      'invalid_exposure',
+      'invalid_exposure',
+      'invalid_json',
+      'invalid_json',
+    ]);
 
     // Beacons saw every control viewer but only 10 of the 40 no-low viewers.
     const seen = [
