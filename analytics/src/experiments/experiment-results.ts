@@ -13,18 +13,22 @@ import {
   type ExperimentGuardrailResult,
   ExperimentMetric,
   type ExperimentResults,
+  experimentVariant,
   HIGHER_IS_BETTER,
 } from '@streamloop/core/experiments';
-import type { SyntheticScope } from '@streamloop/core/schemas/qoe-api';
+import type { QoeRendition, SyntheticScope } from '@streamloop/core/schemas/qoe-api';
 import { guardrailVerdict } from '@streamloop/experiment-stats/guardrail';
 import { compareArms, isSignificant, type Lift } from '@streamloop/experiment-stats/lift';
 import { minimumDetectableEffect } from '@streamloop/experiment-stats/mde';
 import type { AlwaysValid } from '@streamloop/experiment-stats/mixture-sprt';
 import { sampleRatioMismatch } from '@streamloop/experiment-stats/srm';
 import type { AnalyticsTarget } from '../beacons-table.js';
+import { getRenditions } from '../qoe-queries.js';
+import { alignToMinutes } from '../time-range.js';
 import { queryExposedViewers } from './experiment-exposures-query.js';
 import { type LookSchedule, lookEndMs, lookSchedule } from './experiment-looks.js';
 import { armEstimate } from './experiment-metrics.js';
+import { type ArmStorage, BYTES_PER_GB, DEFAULT_STORAGE_USD_PER_GB_MONTH } from './experiment-storage.js';
 import { type ExperimentViewerRow, queryExperimentViewers } from './experiment-viewers-query.js';
 
 /** CloudFront's first-10-TB list price for North America and Europe (2024), a stand-in until you pass yours. */
@@ -39,7 +43,11 @@ const BITS_PER_GB = 8e9;
 export async function readExperimentResults(
   store: AnalyticsTarget,
   experiment: Experiment,
-  options: Omit<ResultsOptions, 'schedule'> & { nowMs: number },
+  options: Omit<ResultsOptions, 'schedule' | 'rungShare'> & {
+    nowMs: number;
+    /** Read the play time per rung per arm (the guardrail job needs none). Default true. */
+    rungShare?: boolean;
+  },
 ): Promise<Omit<ExperimentResults, 'armsStopped'>> {
   const startMs = experiment.startedAt === null ? 0 : Date.parse(experiment.startedAt);
   const endMs =
@@ -67,7 +75,20 @@ export async function readExperimentResults(
           endMs: lookEndMs(schedule, srmLook),
           scope: options.scope,
         });
-  return computeResults(experiment, rows, { ...options, schedule, exposedViewers });
+  const rungShare = new Map<string, QoeRendition[]>();
+  if (schedule.looks > 0 && options.rungShare !== false) {
+    for (const arm of experiment.arms) {
+      rungShare.set(
+        arm.name,
+        await getRenditions(store, {
+          ...alignToMinutes({ fromMs: schedule.startMs, toMs: schedule.endMs }),
+          variant: experimentVariant(experiment.id, arm.name),
+          synthetic: options.scope,
+        }),
+      );
+    }
+  }
+  return computeResults(experiment, rows, { ...options, schedule, exposedViewers, rungShare });
 }
 
 export interface ResultsOptions {
@@ -77,6 +98,12 @@ export interface ResultsOptions {
   egressUsdPerGb: number;
   /** Distinct viewers exposed per arm up to the SRM look's end (experiment-exposures-query.ts). */
   exposedViewers?: ReadonlyMap<string, number>;
+  /** Play time per rung per arm (the QoE renditions breakdown of the arm's variant). */
+  rungShare?: ReadonlyMap<string, QoeRendition[]>;
+  /** What each arm's ladder stores over the videos in scope (experiment-storage.ts). */
+  storage?: ArmStorage;
+  /** Default DEFAULT_STORAGE_USD_PER_GB_MONTH. */
+  storageUsdPerGbMonth?: number;
 }
 
 /**
@@ -99,6 +126,7 @@ export function computeResults(
   options: ResultsOptions,
 ): Omit<ExperimentResults, 'armsStopped'> {
   const { schedule, alpha } = options;
+  const storageUsdPerGbMonth = options.storageUsdPerGbMonth ?? DEFAULT_STORAGE_USD_PER_GB_MONTH;
   const byLook = new Map<number, Map<string, ExperimentViewerRow[]>>();
   for (const row of rows) {
     const arms = byLook.get(row.look) ?? new Map<string, ExperimentViewerRow[]>();
@@ -132,6 +160,7 @@ export function computeResults(
   const arms: ExperimentArmResult[] = experiment.arms.map((arm) => {
     const viewers = last < 0 ? [] : at(last, arm.name);
     const bitsDelivered = viewers.reduce((sum, r) => sum + Number(r.bitrate_kbps_x_play_ms), 0);
+    const storageBytes = options.storage?.bytes.get(arm.name) ?? null;
     const metrics = Object.fromEntries(
       METRICS.map((metric) => [metric, armEstimate(metric, viewers)?.value ?? null]),
     );
@@ -167,6 +196,10 @@ export function computeResults(
       metrics,
       bitsDelivered,
       egressCostUsd: (bitsDelivered / BITS_PER_GB) * options.egressUsdPerGb,
+      rungShare: options.rungShare?.get(arm.name) ?? [],
+      storageBytes,
+      storageCostUsdPerMonth:
+        storageBytes === null ? null : (storageBytes / BYTES_PER_GB) * storageUsdPerGbMonth,
       comparisons,
       guardrails,
       primaryMde,
@@ -203,6 +236,8 @@ export function computeResults(
     lookStepHours: schedule.stepMs / 3_600_000,
     alpha,
     egressUsdPerGb: options.egressUsdPerGb,
+    storageUsdPerGbMonth,
+    storageVideos: options.storage?.videos ?? 0,
     arms,
     sampleRatioMismatch:
       srm === null

@@ -9,7 +9,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { AppError } from './errors.js';
 import { LadderId } from './schemas/ladder.js';
-import { SyntheticScope } from './schemas/qoe-api.js';
+import { QoeRendition, SyntheticScope } from './schemas/qoe-api.js';
 import { createValidator, describeIssues, type ValidationIssue } from './validate.js';
 
 export const EXPERIMENT_BUCKETS = 10_000;
@@ -250,6 +250,15 @@ export const ExperimentArmResult = Type.Object({
   /** Bits played at the shown rungs' bitrates, and that × the $/GB asked for. */
   bitsDelivered: Type.Number(),
   egressCostUsd: Type.Number(),
+  /** Play time per rung of the arm's views (the QoE renditions breakdown narrowed to the arm). */
+  rungShare: Type.Array(QoeRendition),
+  /**
+   * Bytes the arm's ladder stores over the videos in scope (its renditions and audio; a derived arm
+   * counts the renditions of its source it keeps), and that × the $/GB-month asked for. Null when a
+   * video in scope lacks the arm's renditions or its record predates byte counts.
+   */
+  storageBytes: MaybeNumber,
+  storageCostUsdPerMonth: MaybeNumber,
   /** Against control; empty for the control arm. */
   comparisons: Type.Array(ExperimentComparison),
   guardrails: Type.Array(ExperimentGuardrailResult),
@@ -270,6 +279,9 @@ export const ExperimentResults = Type.Object({
   lookStepHours: Type.Integer({ minimum: 1 }),
   alpha: Type.Number(),
   egressUsdPerGb: Type.Number(),
+  storageUsdPerGbMonth: Type.Number(),
+  /** The videos in scope the storage figures sum over (ids and tags; new uploads as they came). */
+  storageVideos: Type.Integer(),
   arms: Type.Array(ExperimentArmResult),
   /**
    * Viewers per arm against the configured split (χ², flagged at p < 0.001), at the last look before
