@@ -7,6 +7,7 @@
 import type { AnalyticsStore } from '@streamloop/analytics-store/analytics-store';
 import type { Catalog } from '@streamloop/catalog/catalog';
 import { createJobLock } from '@streamloop/catalog/job-lock';
+import { createOutboxRelay } from '@streamloop/catalog/outbox-relay';
 import type { Config } from '@streamloop/core/config';
 import type { Logger } from '@streamloop/core/logger';
 import type { Registry } from '@streamloop/core/metrics';
@@ -49,6 +50,7 @@ export async function mountAnalytics(
     TOPICS.qoeBeacons,
     TOPICS.videoEvents,
     TOPICS.experimentExposures,
+    TOPICS.experimentEvents,
     TOPICS.deadLetter,
   ]);
   registerQoeRoutes(app, { analyticsStore: deps.analyticsStore, apiKey: deps.apiKey });
@@ -97,9 +99,17 @@ export async function mountAnalytics(
       }),
   });
   qoeJobs.start();
+  // Guardrails stop arms here, and a stop's event waits in the catalog outbox: publish it from here too.
+  const relay = createOutboxRelay({
+    catalog: deps.catalog,
+    eventLog: deps.eventLog,
+    logger: deps.logger.child({ component: 'outbox-relay' }),
+  });
+  relay.start();
   return {
     stop: async () => {
       await qoeJobs.stop();
+      await relay.stop();
       await jobLock.close();
       await deletedVideos.stop();
       await exposures.stop();

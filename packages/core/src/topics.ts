@@ -1,12 +1,12 @@
 /**
  * Topic names and the event names (with their version) carried on them. Partitions are keyed by
- * video id for jobs and lifecycle events, by session id for beacons (DESIGN.md, Scale), by viewer id for experiment exposures.
+ * video id for jobs and lifecycle events, by session id for beacons (DESIGN.md, Scale), by viewer id for experiment exposures, by experiment id for experiment events.
  */
 export interface TopicSpec {
   name: string;
   partitions: number;
   /** What the message key is, so producers and consumers agree. */
-  key: 'videoId' | 'sessionId' | 'viewerId';
+  key: 'videoId' | 'sessionId' | 'viewerId' | 'experimentId';
 }
 
 export const TOPICS = {
@@ -14,6 +14,7 @@ export const TOPICS = {
   videoEvents: { name: 'video-events', partitions: 6, key: 'videoId' },
   qoeBeacons: { name: 'qoe-beacons', partitions: 12, key: 'sessionId' },
   experimentExposures: { name: 'experiment-exposures', partitions: 6, key: 'viewerId' },
+  experimentEvents: { name: 'experiment-events', partitions: 3, key: 'experimentId' },
   deadLetter: { name: 'streamloop-dead-letter', partitions: 3, key: 'videoId' },
 } as const satisfies Record<string, TopicSpec>;
 
@@ -27,4 +28,5 @@ export const EVENT_NAMES = {
   videoFailed: 'video.failed.v1',
   videoDeleted: 'video.deleted.v1',
   experimentExposure: 'experiment.exposure.v1',
+  experimentArmStopped: 'experiment.arm_stopped.v1',
 } as const;
