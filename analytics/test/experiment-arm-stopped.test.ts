@@ -10,21 +10,17 @@ import { createLadderVersion, seedLadders } from '@streamloop/catalog/ladder-rep
 import { createOutboxRelay } from '@streamloop/catalog/outbox-relay';
 import { createPgCatalog } from '@streamloop/catalog/pg-catalog';
 import { createScratchDatabase, postgresUrl } from '@streamloop/catalog/testing';
-import { loadConfig } from '@streamloop/core/config';
 import type { ExperimentArmResult, ExperimentResults } from '@streamloop/core/experiments';
 import { DEFAULT_LADDER } from '@streamloop/core/ladders';
 import { createLogger } from '@streamloop/core/logger';
 import type { ExperimentArmStopped } from '@streamloop/core/schemas/experiment-event';
-import { assertReachable, eventually, requireService, uniqueName } from '@streamloop/core/testing';
+import { eventually, uniqueName } from '@streamloop/core/testing';
 import { TOPICS } from '@streamloop/core/topics';
 import type { EventLog, Subscription } from '@streamloop/event-log/event-log';
-import { createKafkaClient } from '@streamloop/event-log/kafka-client';
-import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { enforceGuardrails, GUARDRAIL_ACTOR } from '../src/experiments/experiment-guardrails.js';
+import { deleteKafkaLeftovers, openKafkaLog } from './kafka-test-log.js';
 
-const kafkaConfig = loadConfig(process.env).kafka;
-const kafkaAddress = kafkaConfig?.brokers.join(',') ?? 'KAFKA_BROKERS not set';
 const logger = createLogger({ name: 'arm-stopped-test', level: 'silent' });
 const groupId = uniqueName('experiment-events-reader');
 let kafka: EventLog;
@@ -34,10 +30,7 @@ let catalog: ReturnType<typeof createPgCatalog>;
 const received: { key: string; event: ExperimentArmStopped }[] = [];
 
 beforeAll(async () => {
-  const { brokers } = requireService('Kafka', 'KAFKA_BROKERS', kafkaConfig);
-  await assertReachable('Kafka', kafkaAddress, async () => {
-    kafka = await createKafkaEventLog({ brokers, clientId: 'arm-stopped-test' }, { logger });
-  });
+  kafka = await openKafkaLog('arm-stopped-test');
   await kafka.ensureTopics([TOPICS.experimentEvents]);
   scratch = await createScratchDatabase(postgresUrl(), 'analytics_arm_stopped');
   catalog = createPgCatalog({ url: scratch.url, logger: { warn: () => undefined } });
@@ -47,15 +40,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await reader?.stop();
   await kafka?.close();
-  if (kafkaConfig !== undefined) {
-    const admin = createKafkaClient(
-      { ...kafkaConfig, clientId: 'arm-stopped-admin' },
-      { logger, gate: { muted: true } },
-    ).admin();
-    await admin.connect();
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-    await admin.disconnect();
-  }
+  await deleteKafkaLeftovers({ groups: [groupId] });
   await catalog?.close();
   await scratch?.drop();
 });

@@ -12,18 +12,13 @@ import { createScratchDatabase, postgresUrl } from '@streamloop/catalog/testing'
 import { insertVideo } from '@streamloop/catalog/video-repository';
 import { type ExperimentResults, experimentVariant } from '@streamloop/core/experiments';
 import { DEFAULT_LADDER } from '@streamloop/core/ladders';
-import { createLogger } from '@streamloop/core/logger';
-import { createMetricsRegistry } from '@streamloop/core/metrics';
 import { eventually, makeLadderRecord, makePackagedRendition, uniqueName } from '@streamloop/core/testing';
-import { createApiKeyAuth } from '@streamloop/service-kit/api-key';
-import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import { afterAll, expect, it } from 'vitest';
 import { createBeaconsTable } from '../src/beacons-table.js';
-import { registerExperimentResultsRoute } from '../src/experiments/experiment-results-route.js';
 import { openChdbSession, viewsCaughtUp } from './chdb-session.js';
+import { experimentResultsApp } from './experiment-results-app.js';
 import { rowsOf, viewBeacons } from './make-beacon.js';
 
-const API_KEY = 'test-api-key-0123456789';
 const HOUR_MS = 3_600_000;
 
 const chdb = await openChdbSession();
@@ -116,26 +111,12 @@ it('states play time per rung and what each arm’s ladder stores and costs a mo
     (await viewsCaughtUp(chdb.store, a.id)) ? true : undefined,
   );
 
-  const app = buildHttpApp({
-    logger: createLogger({ name: 'experiment-costs-test', level: 'silent' }),
-    registry: createMetricsRegistry({ collectProcessMetrics: false }),
-    ports: [],
-  });
-  registerExperimentResultsRoute(app, {
-    analyticsStore: chdb.store,
+  const { app, results: resultsOf } = experimentResultsApp({
+    store: chdb.store,
     catalog,
-    apiKey: createApiKeyAuth({ legacyKey: API_KEY, catalog }),
-    now: () => startedAtMs + 2 * HOUR_MS,
+    nowMs: startedAtMs + 2 * HOUR_MS,
   });
-  const results = async (query = '') => {
-    const res = await app.inject({
-      method: 'GET',
-      url: `/api/v1/experiments/${experiment.id}/results${query}`,
-      headers: { authorization: `Bearer ${API_KEY}` },
-    });
-    expect(res.statusCode, res.body).toBe(200);
-    return res.json() as ExperimentResults;
-  };
+  const results = (query = '') => resultsOf(experiment.id, query);
 
   const body = await results();
   const share = (arm: string) =>

@@ -9,37 +9,24 @@ import { createExperiment, startExperiment } from '@streamloop/catalog/experimen
 import { createLadderVersion, seedLadders } from '@streamloop/catalog/ladder-repository';
 import { createPgCatalog } from '@streamloop/catalog/pg-catalog';
 import { createScratchDatabase, postgresUrl } from '@streamloop/catalog/testing';
-import { loadConfig } from '@streamloop/core/config';
-import { type ExperimentResults, experimentVariant } from '@streamloop/core/experiments';
+import { experimentVariant } from '@streamloop/core/experiments';
 import { DEFAULT_LADDER } from '@streamloop/core/ladders';
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
 import type { ExperimentExposure } from '@streamloop/core/schemas/experiment-exposure';
-import {
-  assertReachable,
-  eventually,
-  metricValue,
-  requireService,
-  uniqueName,
-} from '@streamloop/core/testing';
+import { eventually, metricValue, uniqueName } from '@streamloop/core/testing';
 import { readDeadLetters } from '@streamloop/event-log/dead-letter-reader';
 import type { EventLog, EventMessage } from '@streamloop/event-log/event-log';
-import { createKafkaClient } from '@streamloop/event-log/kafka-client';
-import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
 import type { SupervisedConsumer } from '@streamloop/event-log/supervised-consumer';
-import { createApiKeyAuth } from '@streamloop/service-kit/api-key';
-import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBeaconsTable } from '../src/beacons-table.js';
-import { registerExperimentResultsRoute } from '../src/experiments/experiment-results-route.js';
 import { createExposureConsumer, EXPOSURES_TABLE } from '../src/exposure-consumer.js';
 import { openChdbSession, viewsCaughtUp } from './chdb-session.js';
+import { experimentResultsApp } from './experiment-results-app.js';
+import { deleteKafkaLeftovers, kafkaAddress, openKafkaLog } from './kafka-test-log.js';
 import { rowsOf, viewBeacons } from './make-beacon.js';
 
-const kafkaConfig = loadConfig(process.env).kafka;
-const kafkaAddress = kafkaConfig?.brokers.join(',') ?? 'KAFKA_BROKERS not set';
 const logger = createLogger({ name: 'exposures-test', level: 'silent' });
-const API_KEY = 'test-api-key-0123456789';
 const HOUR_MS = 3_600_000;
 
 const makeExposure = (overrides: Partial<ExperimentExposure>): ExperimentExposure => ({
@@ -71,10 +58,7 @@ describe(`experiment exposures from Kafka (${kafkaAddress}) into chdb and the re
   let catalog: ReturnType<typeof createPgCatalog>;
 
   beforeAll(async () => {
-    const { brokers } = requireService('Kafka', 'KAFKA_BROKERS', kafkaConfig);
-    await assertReachable('Kafka', kafkaAddress, async () => {
-      log = await createKafkaEventLog({ brokers, clientId: 'exposures-test' }, { logger });
-    });
+    log = await openKafkaLog('exposures-test');
     chdb = await openChdbSession();
     scratch = await createScratchDatabase(postgresUrl(), 'analytics_exposures');
     catalog = createPgCatalog({ url: scratch.url, logger: { warn: () => undefined } });
@@ -84,16 +68,10 @@ describe(`experiment exposures from Kafka (${kafkaAddress}) into chdb and the re
   afterAll(async () => {
     await consumer?.stop();
     await log?.close();
-    if (kafkaConfig !== undefined) {
-      const admin = createKafkaClient(
-        { ...kafkaConfig, clientId: 'exposures-test-admin' },
-        { logger, gate: { muted: true } },
-      ).admin();
-      await admin.connect();
-      await admin.deleteGroups([groupId, replayGroupId, readerGroupId]).catch(() => undefined);
-      await admin.deleteTopics({ topics: [topic, deadLetterTopic] }).catch(() => undefined);
-      await admin.disconnect();
-    }
+    await deleteKafkaLeftovers({
+      groups: [groupId, replayGroupId, readerGroupId],
+      topics: [topic, deadLetterTopic],
+    });
     await catalog?.close();
     await scratch?.drop();
     await chdb?.close();
@@ -245,26 +223,12 @@ describe(`experiment exposures from Kafka (${kafkaAddress}) into chdb and the re
       (await viewsCaughtUp(chdb.store, videoId)) ? true : undefined,
     );
 
-    const app = buildHttpApp({
-      logger,
-      registry: createMetricsRegistry({ collectProcessMetrics: false }),
-      ports: [],
-    });
-    registerExperimentResultsRoute(app, {
-      analyticsStore: chdb.store,
+    const { app, results: resultsOf } = experimentResultsApp({
+      store: chdb.store,
       catalog,
-      apiKey: createApiKeyAuth({ legacyKey: API_KEY, catalog }),
-      now: () => startedAtMs + 3 * HOUR_MS,
+      nowMs: startedAtMs + 3 * HOUR_MS,
     });
-    const results = async (query = '') => {
-      const res = await app.inject({
-        method: 'GET',
-        url: `/api/v1/experiments/${experiment.id}/results${query}`,
-        headers: { authorization: `Bearer ${API_KEY}` },
-      });
-      expect(res.statusCode, res.body).toBe(200);
-      return (res.json() as ExperimentResults).sampleRatioMismatch;
-    };
+    const results = async (query = '') => (await resultsOf(experiment.id, query)).sampleRatioMismatch;
 
     // Exposed 60 : 40 on a 50/50 split: expected 50 each, χ² = 2 · 10²/50 = 4, p = P(χ²₁ > 4) = 0.0455.
     // Beacons 60 : 10 against the exposed shares 0.6 : 0.4 of 70: expected 42 : 28,

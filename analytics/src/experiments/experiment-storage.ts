@@ -9,11 +9,10 @@
 import type { Queryable } from '@streamloop/catalog/catalog';
 import { videosInScope } from '@streamloop/catalog/experiment-repository';
 import { getLadder } from '@streamloop/catalog/ladder-repository';
-import { getVideoLadder } from '@streamloop/catalog/video-ladder-repository';
+import { publishedLadderRecord } from '@streamloop/catalog/video-ladder-repository';
 import { getVideo, type VideoRecord } from '@streamloop/catalog/video-repository';
 import type { Experiment } from '@streamloop/core/experiments';
 import { keepsRung, ladderStorageBytes } from '@streamloop/core/ladders';
-import type { LadderRecord } from '@streamloop/core/schemas/ladder';
 
 /**
  * AWS S3 Standard, first 50 TB a month, us-east-1 list price (aws.amazon.com/s3/pricing, 2024): a
@@ -65,27 +64,16 @@ async function armBytesOf(
   ladderId: string,
   version: number | undefined,
 ): Promise<number | null> {
-  const encoded = await encodedRecord(db, video, ladderId);
+  const encoded = await publishedLadderRecord(db, video, ladderId);
   if (encoded !== undefined && (version === undefined || encoded.ladderVersion === version))
     return ladderStorageBytes(encoded);
   const derived = await getLadder(db, ladderId, version);
   if (derived?.derivedFrom === undefined || derived.filter === undefined) return null;
-  const source = await encodedRecord(db, video, derived.derivedFrom.ladderId);
+  const source = await publishedLadderRecord(db, video, derived.derivedFrom.ladderId);
   if (source === undefined) return null;
   const { filter } = derived;
   return ladderStorageBytes({
     ...source,
     renditions: source.renditions.filter((r) => keepsRung(filter, r)),
   });
-}
-
-/** The video's published record of an encoded ladder: its primary one, or a ready extra one. */
-async function encodedRecord(
-  db: Queryable,
-  video: VideoRecord,
-  ladderId: string,
-): Promise<LadderRecord | undefined> {
-  if (video.ladder?.ladderId === ladderId) return video.ladder;
-  const extra = await getVideoLadder(db, video.id, ladderId);
-  return extra?.status === 'ready' && extra.record !== null ? extra.record : undefined;
 }
