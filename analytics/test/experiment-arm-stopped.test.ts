@@ -5,13 +5,11 @@
  * this file's experiment). Stopping an arm that is already stopped announces nothing more.
  * A scratch PostgreSQL catalog; the results that breach the guardrail are written out by hand.
  */
-import { createExperiment, getExperiment, startExperiment } from '@streamloop/catalog/experiment-repository';
-import { createLadderVersion, seedLadders } from '@streamloop/catalog/ladder-repository';
+import { getExperiment } from '@streamloop/catalog/experiment-repository';
 import { createOutboxRelay } from '@streamloop/catalog/outbox-relay';
 import { createPgCatalog } from '@streamloop/catalog/pg-catalog';
 import { createScratchDatabase, postgresUrl } from '@streamloop/catalog/testing';
 import type { ExperimentArmResult, ExperimentResults } from '@streamloop/core/experiments';
-import { DEFAULT_LADDER } from '@streamloop/core/ladders';
 import { createLogger } from '@streamloop/core/logger';
 import type { ExperimentArmStopped } from '@streamloop/core/schemas/experiment-event';
 import { eventually, uniqueName } from '@streamloop/core/testing';
@@ -19,6 +17,7 @@ import { TOPICS } from '@streamloop/core/topics';
 import type { EventLog, Subscription } from '@streamloop/event-log/event-log';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { enforceGuardrails, GUARDRAIL_ACTOR } from '../src/experiments/experiment-guardrails.js';
+import { startTwoArmExperiment } from './experiment-results-app.js';
 import { deleteKafkaLeftovers, openKafkaLog } from './kafka-test-log.js';
 
 const logger = createLogger({ name: 'arm-stopped-test', level: 'silent' });
@@ -94,28 +93,11 @@ function armResult(name: string, control: boolean, guardrail: 'breached' | 'ok')
 }
 
 it('publishes experiment.arm_stopped.v1 once when a guardrail stops an arm', async () => {
-  await seedLadders(catalog, [DEFAULT_LADDER]);
-  await createLadderVersion(
-    catalog,
-    { id: 'no-low', derivedFrom: { ladderId: 'default' }, filter: { minHeight: 480 } },
-    'test',
-  );
-  const experiment = await createExperiment(
-    catalog,
-    {
-      name: 'stops',
-      scope: { videoIds: [uniqueName('video')] },
-      arms: [
-        { name: 'control', ladderId: 'default', control: true, trafficPercent: 50 },
-        { name: 'no-low', ladderId: 'no-low', trafficPercent: 50 },
-      ],
-      primaryMetric: 'rebuffer_ratio',
-      guardrails: [{ metric: 'rebuffer_ratio', marginPercent: 10 }],
-      minimumViewersPerArm: 100,
-    },
-    'test',
-  );
-  await startExperiment(catalog, experiment.id, 'test');
+  const experiment = await startTwoArmExperiment(catalog, {
+    name: 'stops',
+    videoIds: [uniqueName('video')],
+    guardrails: [{ metric: 'rebuffer_ratio', marginPercent: 10 }],
+  });
   reader = await kafka.subscribe({
     groupId,
     topics: [TOPICS.experimentEvents.name],

@@ -5,8 +5,6 @@
  * keeps; views of each arm's viewers at known rungs go in as the consumer writes them. Expected
  * numbers are worked out by hand below.
  */
-import { createExperiment, startExperiment } from '@streamloop/catalog/experiment-repository';
-import { createLadderVersion, seedLadders } from '@streamloop/catalog/ladder-repository';
 import { createPgCatalog } from '@streamloop/catalog/pg-catalog';
 import { createScratchDatabase, postgresUrl } from '@streamloop/catalog/testing';
 import { insertVideo } from '@streamloop/catalog/video-repository';
@@ -16,7 +14,7 @@ import { eventually, makeLadderRecord, makePackagedRendition, uniqueName } from 
 import { afterAll, expect, it } from 'vitest';
 import { createBeaconsTable } from '../src/beacons-table.js';
 import { openChdbSession, viewsCaughtUp } from './chdb-session.js';
-import { experimentResultsApp } from './experiment-results-app.js';
+import { experimentResultsApp, startTwoArmExperiment } from './experiment-results-app.js';
 import { rowsOf, viewBeacons } from './make-beacon.js';
 
 const HOUR_MS = 3_600_000;
@@ -46,12 +44,6 @@ const record = (renditions: ReturnType<typeof rung>[], audioBytes: number) => {
 };
 
 it('states play time per rung and what each arm’s ladder stores and costs a month', async () => {
-  await seedLadders(catalog, [DEFAULT_LADDER]);
-  await createLadderVersion(
-    catalog,
-    { id: 'no-low', derivedFrom: { ladderId: 'default' }, filter: { minHeight: 480 } },
-    'test',
-  );
   const a = await insertVideo(catalog, {
     title: 'a',
     status: 'ready',
@@ -65,24 +57,8 @@ it('states play time per rung and what each arm’s ladder stores and costs a mo
     status: 'ready',
     ladder: record([rung(720, 3000, 20_000_000), rung(360, 800, 8_000_000)], 1_000_000),
   });
-  const experiment = await createExperiment(
-    catalog,
-    {
-      name: 'costs',
-      scope: { videoIds: [a.id, b.id] },
-      arms: [
-        { name: 'control', ladderId: 'default', control: true, trafficPercent: 50 },
-        { name: 'no-low', ladderId: 'no-low', trafficPercent: 50 },
-      ],
-      primaryMetric: 'rebuffer_ratio',
-      guardrails: [],
-      minimumViewersPerArm: 100,
-    },
-    'test',
-  );
-  const startedAtMs = Date.parse(
-    (await startExperiment(catalog, experiment.id, 'test')).experiment.startedAt ?? '',
-  );
+  const experiment = await startTwoArmExperiment(catalog, { name: 'costs', videoIds: [a.id, b.id] });
+  const { startedAtMs } = experiment;
 
   // Control: 30 s at 360p@800, 90 s at 1080p@5000. no-low: 60 s at 720p@3000, 60 s at 1080p@5000.
   const views: [arm: string, height: number, kbps: number, ms: number][] = [

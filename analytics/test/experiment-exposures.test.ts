@@ -5,12 +5,9 @@
  * many of them beacons saw per arm. Kafka from KAFKA_BROKERS (topics and groups of this file's own),
  * chdb, and a scratch PostgreSQL catalog. Every expected number is worked out by hand below.
  */
-import { createExperiment, startExperiment } from '@streamloop/catalog/experiment-repository';
-import { createLadderVersion, seedLadders } from '@streamloop/catalog/ladder-repository';
 import { createPgCatalog } from '@streamloop/catalog/pg-catalog';
 import { createScratchDatabase, postgresUrl } from '@streamloop/catalog/testing';
 import { experimentVariant } from '@streamloop/core/experiments';
-import { DEFAULT_LADDER } from '@streamloop/core/ladders';
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
 import type { ExperimentExposure } from '@streamloop/core/schemas/experiment-exposure';
@@ -22,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBeaconsTable } from '../src/beacons-table.js';
 import { createExposureConsumer, EXPOSURES_TABLE } from '../src/exposure-consumer.js';
 import { openChdbSession, viewsCaughtUp } from './chdb-session.js';
-import { experimentResultsApp } from './experiment-results-app.js';
+import { experimentResultsApp, startTwoArmExperiment } from './experiment-results-app.js';
 import { deleteKafkaLeftovers, kafkaAddress, openKafkaLog } from './kafka-test-log.js';
 import { rowsOf, viewBeacons } from './make-beacon.js';
 
@@ -78,31 +75,9 @@ describe(`experiment exposures from Kafka (${kafkaAddress}) into chdb and the re
   });
 
   it('stores each exposure once, sends poison to the dead-letter topic, and counts the split on exposed viewers', async () => {
-    await seedLadders(catalog, [DEFAULT_LADDER]);
-    await createLadderVersion(
-      catalog,
-      { id: 'no-low', derivedFrom: { ladderId: 'default' }, filter: { minHeight: 480 } },
-      'test',
-    );
     const videoId = uniqueName('video');
-    const experiment = await createExperiment(
-      catalog,
-      {
-        name: 'exposures',
-        scope: { videoIds: [videoId] },
-        arms: [
-          { name: 'control', ladderId: 'default', control: true, trafficPercent: 50 },
-          { name: 'no-low', ladderId: 'no-low', trafficPercent: 50 },
-        ],
-        primaryMetric: 'rebuffer_ratio',
-        guardrails: [],
-        minimumViewersPerArm: 100,
-      },
-      'test',
-    );
-    const startedAtMs = Date.parse(
-      (await startExperiment(catalog, experiment.id, 'test')).experiment.startedAt ?? '',
-    );
+    const experiment = await startTwoArmExperiment(catalog, { name: 'exposures', videoIds: [videoId] });
+    const { startedAtMs } = experiment;
     const exposedAt = new Date(startedAtMs + 60_000).toISOString();
     const exposure = (arm: string, i: number, synthetic = false) =>
       makeExposure({
