@@ -22,7 +22,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '@streamloop/core/logger';
 import type { Registry } from '@streamloop/core/metrics';
 import { TOPICS } from '@streamloop/core/topics';
-import { type BackoffOptions, DEFAULT_BACKOFF, retryUntilOk } from '@streamloop/event-log/backoff';
+import { type BackoffOptions, DEFAULT_BACKOFF } from '@streamloop/event-log/backoff';
 import type { ConsumerWatchdogOptions } from '@streamloop/event-log/consumer-watchdog';
 import { createDeadLetterOutput } from '@streamloop/event-log/dead-letter-output';
 import type { Batch, ConsumedMessage, EventLog, SubscribeOptions } from '@streamloop/event-log/event-log';
@@ -38,6 +38,7 @@ import {
   createBeaconsTable,
 } from './beacons-table.js';
 import { insertBeaconsStep } from './insert-beacons-step.js';
+import { insertUntilDone } from './insert-until-done.js';
 import { parseEnvelopeStep } from './parse-envelope-step.js';
 import { createValidateBeaconStep } from './validate-beacon-step.js';
 
@@ -141,30 +142,20 @@ export function createBeaconConsumer(deps: BeaconConsumerDeps): BeaconConsumer {
 
   const toRows = createBeaconRowMapper();
 
-  async function insertUntilDone(
-    rows: CompactBeaconRow[],
-    dedupToken: string,
-    context: BatchContext,
-  ): Promise<void> {
+  async function insertRows(rows: CompactBeaconRow[], dedupToken: string, context: BatchContext) {
     const attempt = async () => {
       const endTimer = metrics.insertDuration.startTimer();
       const result = await insertBeaconsStep(table, rows, dedupToken);
       if (result.kind === 'ok') endTimer();
       return result;
     };
-    // If an abandoned insert lands later after all, the redelivered batch's same token keeps it counted once.
-    const inserted = await retryUntilOk(attempt, {
+    const inserted = await insertUntilDone(attempt, {
       backoff,
-      signal: context.signal,
-      onRetry(err, attempt, retryInMs) {
-        metrics.insertRetries.inc();
-        // Failing, not stalled: a store outage is not cured by resubscribing.
-        context.alive();
-        logger[attempt <= 3 ? 'warn' : 'error'](
-          { err, attempt, retryInMs, dedupToken },
-          'beacon insert failed; retrying the same batch',
-        );
-      },
+      context,
+      logger,
+      retries: metrics.insertRetries,
+      dedupToken,
+      noun: 'beacon',
     });
     metrics.inserted.inc(inserted);
   }
@@ -199,7 +190,7 @@ export function createBeaconConsumer(deps: BeaconConsumerDeps): BeaconConsumer {
         'beacon messages not inserted (poison ones are on the dead-letter topic)',
       );
     }
-    if (rows.length > 0) await insertUntilDone(rows, dedupTokenOf(batch), context);
+    if (rows.length > 0) await insertRows(rows, dedupTokenOf(batch), context);
   }
 
   return createSupervisedConsumer({

@@ -1,12 +1,13 @@
 /**
  * Everything analytics runs, mounted on an app: its ClickHouse migrations, the beacons topic, the
- * beacon consumer, the QoE and experiment-results routes, the cron jobs (once per fleet, through the catalog's job lock) and
+ * beacon consumer, the experiment exposure consumer, the QoE and experiment-results routes, the cron jobs (once per fleet, through the catalog's job lock) and
  * the consumer that forgets a deleted video's features. Its own process (main.ts) and the single-process stack both
  * call this, so they run the same code.
  */
 import type { AnalyticsStore } from '@streamloop/analytics-store/analytics-store';
 import type { Catalog } from '@streamloop/catalog/catalog';
 import { createJobLock } from '@streamloop/catalog/job-lock';
+import { createOutboxRelay } from '@streamloop/catalog/outbox-relay';
 import type { Config } from '@streamloop/core/config';
 import type { Logger } from '@streamloop/core/logger';
 import type { Registry } from '@streamloop/core/metrics';
@@ -16,6 +17,7 @@ import type { FeatureStore } from '@streamloop/feature-store/feature-store';
 import type { ApiKeyOption } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
 import { createBeaconConsumer } from './beacon-consumer.js';
+import { createExposureConsumer } from './exposure-consumer.js';
 import { runGuardrailChecks } from './experiments/experiment-guardrail-job.js';
 import { registerExperimentResultsRoute } from './experiments/experiment-results-route.js';
 import { createDeletedVideoConsumer } from './features/deleted-video-consumer.js';
@@ -44,7 +46,13 @@ export async function mountAnalytics(
   const applied = await deps.analyticsStore.migrate(MIGRATIONS_DIR);
   if (applied.length > 0) deps.logger.info({ applied }, 'analytics migrations applied');
   // Poison beacons go to the dead-letter topic; without it one would block its partition.
-  await deps.eventLog.ensureTopics([TOPICS.qoeBeacons, TOPICS.videoEvents, TOPICS.deadLetter]);
+  await deps.eventLog.ensureTopics([
+    TOPICS.qoeBeacons,
+    TOPICS.videoEvents,
+    TOPICS.experimentExposures,
+    TOPICS.experimentEvents,
+    TOPICS.deadLetter,
+  ]);
   registerQoeRoutes(app, { analyticsStore: deps.analyticsStore, apiKey: deps.apiKey });
   registerSqlRoutes(app, { analyticsStore: deps.analyticsStore, apiKey: deps.apiKey });
   registerExperimentResultsRoute(app, {
@@ -59,6 +67,13 @@ export async function mountAnalytics(
     registry: deps.registry,
   });
   await consumer.start();
+  const exposures = createExposureConsumer({
+    eventLog: deps.eventLog,
+    analyticsStore: deps.analyticsStore,
+    logger: deps.logger.child({ component: 'exposure-consumer' }),
+    registry: deps.registry,
+  });
+  await exposures.start();
   const deletedVideos = createDeletedVideoConsumer({
     eventLog: deps.eventLog,
     featureStore: deps.featureStore,
@@ -84,11 +99,20 @@ export async function mountAnalytics(
       }),
   });
   qoeJobs.start();
+  // Guardrails stop arms here, and a stop's event waits in the catalog outbox: publish it from here too.
+  const relay = createOutboxRelay({
+    catalog: deps.catalog,
+    eventLog: deps.eventLog,
+    logger: deps.logger.child({ component: 'outbox-relay' }),
+  });
+  relay.start();
   return {
     stop: async () => {
       await qoeJobs.stop();
+      await relay.stop();
       await jobLock.close();
       await deletedVideos.stop();
+      await exposures.stop();
       await consumer.stop();
     },
   };

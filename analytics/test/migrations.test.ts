@@ -82,6 +82,7 @@ describe('migration 002 on a store with beacons from before it', () => {
       '006_synthetic',
       '007_synthetic_views',
       '008_views_dedup_window',
+      '009_experiment_exposures',
     ]);
     const { beacons } = await getSessionBeacons(store, {
       sessionId: 'old-session',
@@ -173,7 +174,11 @@ describe('migration 007 on a store with views and rollups from before it', () =>
       format: 'JSONEachRow',
     });
 
-    expect(await migrate(MIGRATIONS_DIR)).toEqual(['007_synthetic_views', '008_views_dedup_window']);
+    expect(await migrate(MIGRATIONS_DIR)).toEqual([
+      '007_synthetic_views',
+      '008_views_dedup_window',
+      '009_experiment_exposures',
+    ]);
 
     // The views: old rows read real, the simulated ones are marked with their cohort.
     const listed = async (synthetic: 'real' | 'synthetic') =>

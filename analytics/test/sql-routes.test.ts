@@ -350,11 +350,14 @@ describe('POST /api/v1/sql and simulated viewers (migration 007)', () => {
       format: 'json',
     });
     expect(columns.statusCode, columns.body).toBe(200);
-    expect(columns.json()).toEqual(
-      ['beacons_v1', 'qoe_minute_v1', 'qoe_rendition_minute_v1', 'views_v1', 'views_v1_mv'].map((table) => ({
+    expect(columns.json()).toEqual([
+      ...['beacons_v1'].map((table) => ({ table, columns: ['cohort', 'network_class', 'synthetic'] })),
+      // Exposures carry the mark only (migration 009): delivery knows no cohort or network class.
+      { table: 'experiment_exposures_v1', columns: ['synthetic'] },
+      ...['qoe_minute_v1', 'qoe_rendition_minute_v1', 'views_v1', 'views_v1_mv'].map((table) => ({
         table,
         columns: ['cohort', 'network_class', 'synthetic'],
       })),
-    );
+    ]);
   });
 });

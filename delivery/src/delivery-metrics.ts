@@ -1,4 +1,5 @@
 import { Counter, metricName, type Registry } from '@streamloop/core/metrics';
+import { OUTPUT_DROP_REASONS, type OutputDropReason } from './bounded-output.js';
 
 /** What happened to a media request's CMCD data (requests without CMCD are not counted). */
 export type CmcdOutcome =
@@ -21,8 +22,8 @@ export const CMCD_OUTCOMES: readonly CmcdOutcome[] = [
 ];
 
 /** Why a CMCD beacon never reached the event log. */
-export type CmcdDropReason = 'buffer_full' | 'shutdown';
-export const CMCD_DROP_REASONS: readonly CmcdDropReason[] = ['buffer_full', 'shutdown'];
+export type CmcdDropReason = OutputDropReason;
+export const CMCD_DROP_REASONS = OUTPUT_DROP_REASONS;
 
 export interface DeliveryMetrics {
   /** Labels: route (the route pattern), status (HTTP status code). */
@@ -38,6 +39,11 @@ export interface DeliveryMetrics {
   cmcdBeaconsDropped: Counter<'reason'>;
   /** Publish calls that failed or timed out (their beacons stay buffered and are sent again). */
   cmcdPublishFailures: Counter;
+  /** Playback answers that assigned an experiment arm, published to `experiment-exposures`. */
+  exposuresPublished: Counter;
+  /** Never silent: every exposure made but not published, by reason (buffer_full, shutdown, invalid). */
+  exposuresDropped: Counter<'reason'>;
+  exposurePublishFailures: Counter;
 }
 
 export function createDeliveryMetrics(registry: Registry): DeliveryMetrics {
@@ -72,10 +78,29 @@ export function createDeliveryMetrics(registry: Registry): DeliveryMetrics {
       'Failed or timed-out publishes of CMCD beacon batches (retried)',
       [],
     ),
+    exposuresPublished: counter(
+      registry,
+      'experiment_exposures_published_total',
+      'Experiment exposures (an arm assigned by the playback API) published',
+      [],
+    ),
+    exposuresDropped: counter(
+      registry,
+      'experiment_exposures_dropped_total',
+      'Experiment exposures made but never published, by reason',
+      ['reason'],
+    ),
+    exposurePublishFailures: counter(
+      registry,
+      'experiment_exposure_publish_failures_total',
+      'Failed or timed-out publishes of experiment exposure batches (retried)',
+      [],
+    ),
   };
   // Every series exists from the start, so a dashboard shows 0 rather than nothing.
   for (const outcome of CMCD_OUTCOMES) metrics.cmcdRequests.inc({ outcome }, 0);
   for (const reason of CMCD_DROP_REASONS) metrics.cmcdBeaconsDropped.inc({ reason }, 0);
+  for (const reason of [...OUTPUT_DROP_REASONS, 'invalid']) metrics.exposuresDropped.inc({ reason }, 0);
   return metrics;
 }
 

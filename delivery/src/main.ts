@@ -18,7 +18,7 @@ await runProcess({
     // Idempotent and serialised by an advisory lock, so whichever service starts first migrates.
     await ports.catalog.migrate();
     // Idempotent too: whichever of delivery, the collector and analytics starts first creates it.
-    await ports.eventLog.ensureTopics([TOPICS.qoeBeacons]);
+    await ports.eventLog.ensureTopics([TOPICS.qoeBeacons, TOPICS.experimentExposures]);
     mountDelivery(app, {
       catalog: ports.catalog,
       objectStore: ports.objectStore,

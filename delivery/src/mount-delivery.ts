@@ -16,6 +16,7 @@ import { type CmcdBeaconOutputOptions, createCmcdBeaconOutput } from './cmcd-bea
 import { createCmcdHarvest } from './cmcd-harvest.js';
 import { createDeliveryMetrics } from './delivery-metrics.js';
 import { createExperimentAssigner } from './experiment-assignment.js';
+import { createExposureOutput } from './experiment-exposure-output.js';
 import { registerKeyRoutes } from './key-routes.js';
 import { registerOriginRoutes } from './origin-routes.js';
 import { DEFAULT_PUBLIC_RATE_LIMIT, type PublicRateLimit, playbackRoutes } from './playback-routes.js';
@@ -47,6 +48,11 @@ export interface DeliveryDeps {
   eventLog?: Pick<EventLog, 'publish'>;
   /** Batching and bounds of the CMCD beacons on their way to the event log. */
   cmcdBuffer?: CmcdBeaconOutputOptions;
+  /**
+   * Batching and bounds of experiment exposures (`experiment-exposures`, which must exist); they are
+   * published whenever there is an event log.
+   */
+  exposureBuffer?: CmcdBeaconOutputOptions;
 }
 
 const MIN_SECRET_LENGTH = 32;
@@ -78,8 +84,18 @@ export function mountDelivery(app: FastifyInstance, deps: DeliveryDeps): void {
     now,
     uptimeMs: () => performance.now(),
   });
-  // The app closes before the ports do (runProcess), so the last beacons still reach the log.
+  const exposures =
+    deps.eventLog === undefined
+      ? undefined
+      : createExposureOutput({
+          ...deps.exposureBuffer,
+          eventLog: deps.eventLog,
+          logger: deps.logger.child({ component: 'experiment-exposures' }),
+          metrics,
+        });
+  // The app closes before the ports do (runProcess), so the last beacons and exposures still reach the log.
   if (buffer !== undefined) app.addHook('onClose', () => buffer.close());
+  if (exposures !== undefined) app.addHook('onClose', () => exposures.close());
 
   app.register(async (scope) => {
     scope.addHook('onResponse', async (request, reply) => {
@@ -99,6 +115,7 @@ export function mountDelivery(app: FastifyInstance, deps: DeliveryDeps): void {
         catalog: deps.catalog,
         ...(deps.experimentRefreshMs === undefined ? {} : { refreshMs: deps.experimentRefreshMs }),
       }),
+      ...(exposures === undefined ? {} : { onExposure: exposures.onExposure }),
     });
     registerKeyRoutes(scope, { catalog: deps.catalog, availability, signingSecret: deps.signingSecret, now });
     registerThumbnailRoutes(scope, {

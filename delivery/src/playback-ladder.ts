@@ -6,7 +6,7 @@
  */
 import type { Queryable } from '@streamloop/catalog/catalog';
 import { getLadder } from '@streamloop/catalog/ladder-repository';
-import { getVideoLadder } from '@streamloop/catalog/video-ladder-repository';
+import { publishedLadderRecord } from '@streamloop/catalog/video-ladder-repository';
 import type { VideoRecord } from '@streamloop/catalog/video-repository';
 import { AppError } from '@streamloop/core/errors';
 import { keepsRung } from '@streamloop/core/ladders';
@@ -38,17 +38,6 @@ function served(
   };
 }
 
-/** An encoded ladder of the video by id: the primary one or a ready extra one. */
-async function encodedLadder(
-  db: Queryable,
-  video: VideoRecord,
-  ladderId: string,
-): Promise<LadderRecord | undefined> {
-  if (video.ladder?.ladderId === ladderId) return video.ladder;
-  const extra = await getVideoLadder(db, video.id, ladderId);
-  return extra?.status === 'ready' && extra.record !== null ? extra.record : undefined;
-}
-
 /**
  * `version`: the ladder version an experiment arm names — an encoded ladder counts only when the
  * video carries that version, a derived one is read at that version. Absent: whatever is there.
@@ -64,7 +53,7 @@ export async function choosePlaybackLadder(
   if (ladderId === undefined || (ladderId === primary.ladderId && wanted(primary)))
     return { ...served(primary), ladderId: primary.ladderId, ladderVersion: primary.ladderVersion };
 
-  const encoded = await encodedLadder(db, video, ladderId);
+  const encoded = await publishedLadderRecord(db, video, ladderId);
   if (encoded !== undefined && wanted(encoded))
     return { ...served(encoded), ladderId, ladderVersion: encoded.ladderVersion };
 
@@ -75,7 +64,7 @@ export async function choosePlaybackLadder(
       `video ${video.id} has no ready ladder '${ladderId}'; add one with POST /api/v1/videos/${video.id}/ladders`,
     );
   }
-  const source = await encodedLadder(db, video, derived.derivedFrom.ladderId);
+  const source = await publishedLadderRecord(db, video, derived.derivedFrom.ladderId);
   if (source === undefined) {
     throw new AppError(
       'ERR_NOT_FOUND',

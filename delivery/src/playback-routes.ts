@@ -9,7 +9,8 @@
  *
  * `?viewerId=<the SDK's viewer id>`: while a ladder experiment runs on the video, the viewer's arm
  * (a sticky hash, experiment-assignment.ts) decides the ladder; the answer's `variant` and the token
- * carry `<experimentId>.<arm>`, and the SDK copies it onto every beacon of the view.
+ * carry `<experimentId>.<arm>`, and the SDK copies it onto every beacon of the view. Each such answer
+ * is an exposure, published off the request path (experiment-exposure-output.ts).
  *
  * `?ladder=<id>` (an API key of the video's owner only) serves another of the video's ladders: an
  * encoded one it carries, or a derived one (playback-ladder.ts). Every token opens only the ladder it
@@ -32,6 +33,7 @@ import { VideoId } from '@streamloop/core/schemas/video';
 import { type ApiKeyOption, DEFAULT_OWNER, hasApiKey, toApiKeyAuth } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ExperimentAssigner } from './experiment-assignment.js';
+import type { Exposure } from './experiment-exposure-output.js';
 import { choosePlaybackLadder } from './playback-ladder.js';
 import { createPlaybackToken } from './playback-token.js';
 
@@ -54,6 +56,8 @@ export interface PlaybackRoutesDeps {
   now: () => Date;
   /** Running ladder experiments' arms for viewers who send their `viewerId`. */
   assigner: ExperimentAssigner;
+  /** Told of every answer that assigned an arm (experiment-exposure-output.ts); must return at once. */
+  onExposure?: (exposure: Exposure) => void;
 }
 
 const playbackSchema = {
@@ -255,6 +259,9 @@ export async function playbackRoutes(scope: FastifyInstance, deps: PlaybackRoute
       },
       deps.signingSecret,
     );
+    if (assignment !== undefined && viewerId !== undefined) {
+      deps.onExposure?.({ assignment, viewerId, videoId: id, exposedAt: deps.now(), synthetic });
+    }
     // The body is a credential for this caller: no cache may keep or share it.
     reply.header('cache-control', 'no-store');
     // Record paths are relative to the video's folder, which the token opens as a whole.

@@ -31,6 +31,7 @@ export async function runGuardrailChecks(
       scope: 'real',
       alpha: DEFAULT_ALPHA,
       egressUsdPerGb: DEFAULT_EGRESS_USD_PER_GB,
+      rungShare: false,
       nowMs: now(),
     });
     for (const arm of await enforceGuardrails(deps.catalog, results)) {

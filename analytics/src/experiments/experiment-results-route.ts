@@ -1,7 +1,8 @@
 /**
- * `GET /api/v1/experiments/:id/results?synthetic=real|synthetic|all&egressUsdPerGb=` (scope
- * 'analytics-read'): the experiment's arms side by side, lifts against control with always-valid
- * intervals, guardrails, SRM, the primary metric's MDE and p-value timeline, egress cost per arm.
+ * `GET /api/v1/experiments/:id/results?synthetic=real|synthetic|all&egressUsdPerGb=&storageUsdPerGbMonth=`
+ * (scope 'analytics-read'): the experiment's arms side by side, lifts against control with always-valid
+ * intervals, guardrails, SRM, the primary metric's MDE and p-value timeline, egress and storage cost
+ * and watch share per rung per arm.
  * Real viewers only unless asked. A breached guardrail stops its arm here, as the results are read
  * (experiment-guardrails.ts), and the answer names the arms it stopped.
  */
@@ -19,12 +20,15 @@ import { scopeProperties } from '../qoe-route-schemas.js';
 import { fromStore } from '../qoe-routes.js';
 import { enforceGuardrails } from './experiment-guardrails.js';
 import { DEFAULT_EGRESS_USD_PER_GB, readExperimentResults } from './experiment-results.js';
+import { DEFAULT_STORAGE_USD_PER_GB_MONTH, readArmStorage } from './experiment-storage.js';
 
 export interface ExperimentResultsRouteDeps {
   analyticsStore: AnalyticsTarget;
   catalog: Catalog;
   apiKey: ApiKeyOption;
   egressUsdPerGb?: number;
+  /** Default DEFAULT_STORAGE_USD_PER_GB_MONTH (S3 Standard list price). */
+  storageUsdPerGbMonth?: number;
   now?: () => number;
 }
 
@@ -34,6 +38,7 @@ const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) })
 const Query = Type.Object({
   ...scopeProperties,
   egressUsdPerGb: Type.Optional(Type.Number({ minimum: 0, maximum: 10 })),
+  storageUsdPerGbMonth: Type.Optional(Type.Number({ minimum: 0, maximum: 10 })),
 });
 
 export function registerExperimentResultsRoute(app: FastifyInstance, deps: ExperimentResultsRouteDeps): void {
@@ -52,12 +57,17 @@ export function registerExperimentResultsRoute(app: FastifyInstance, deps: Exper
       const scope = parseSyntheticScope(request.query.synthetic);
       if (!scope.ok) throw new AppError('ERR_VALIDATION', scope.message);
       const experiment = await requireExperiment(deps.catalog, request.params.id);
+      const nowMs = now();
+      const storage = await readArmStorage(deps.catalog, experiment, nowMs);
       const results = await fromStore(request.log, () =>
         readExperimentResults(deps.analyticsStore, experiment, {
           scope: scope.scope,
           alpha: DEFAULT_ALPHA,
           egressUsdPerGb: request.query.egressUsdPerGb ?? deps.egressUsdPerGb ?? DEFAULT_EGRESS_USD_PER_GB,
-          nowMs: now(),
+          storage,
+          storageUsdPerGbMonth:
+            request.query.storageUsdPerGbMonth ?? deps.storageUsdPerGbMonth ?? DEFAULT_STORAGE_USD_PER_GB_MONTH,
+          nowMs,
         }),
       );
       const armsStopped = await enforceGuardrails(deps.catalog, results);

@@ -2,7 +2,8 @@
  * An experiment's results from its per-viewer rows (experiment-viewers-query.ts): per arm the views,
  * viewers, every metric and the egress its bits cost; per treatment arm and metric the lift against
  * control with the always-valid state carried look by look (compareArms' `previous`), guardrail
- * verdicts and the primary metric's MDE; the sample-ratio check over viewers. All statistics are
+ * verdicts and the primary metric's MDE; the sample-ratio check over exposed viewers (beacons' viewers
+ * when no exposure was logged), and whether beacons cover every arm alike. All statistics are
  * @streamloop/experiment-stats'; this file only feeds it and names the answers.
  */
 import {
@@ -12,17 +13,22 @@ import {
   type ExperimentGuardrailResult,
   ExperimentMetric,
   type ExperimentResults,
+  experimentVariant,
   HIGHER_IS_BETTER,
 } from '@streamloop/core/experiments';
-import type { SyntheticScope } from '@streamloop/core/schemas/qoe-api';
+import type { QoeRendition, SyntheticScope } from '@streamloop/core/schemas/qoe-api';
 import { guardrailVerdict } from '@streamloop/experiment-stats/guardrail';
 import { compareArms, isSignificant, type Lift } from '@streamloop/experiment-stats/lift';
 import { minimumDetectableEffect } from '@streamloop/experiment-stats/mde';
 import type { AlwaysValid } from '@streamloop/experiment-stats/mixture-sprt';
 import { sampleRatioMismatch } from '@streamloop/experiment-stats/srm';
 import type { AnalyticsTarget } from '../beacons-table.js';
+import { getRenditions } from '../qoe-queries.js';
+import { alignToMinutes } from '../time-range.js';
+import { queryExposedViewers } from './experiment-exposures-query.js';
 import { type LookSchedule, lookEndMs, lookSchedule } from './experiment-looks.js';
 import { armEstimate } from './experiment-metrics.js';
+import { type ArmStorage, BYTES_PER_GB, DEFAULT_STORAGE_USD_PER_GB_MONTH } from './experiment-storage.js';
 import { type ExperimentViewerRow, queryExperimentViewers } from './experiment-viewers-query.js';
 
 /** CloudFront's first-10-TB list price for North America and Europe (2024), a stand-in until you pass yours. */
@@ -37,7 +43,11 @@ const BITS_PER_GB = 8e9;
 export async function readExperimentResults(
   store: AnalyticsTarget,
   experiment: Experiment,
-  options: Omit<ResultsOptions, 'schedule'> & { nowMs: number },
+  options: Omit<ResultsOptions, 'schedule' | 'rungShare'> & {
+    nowMs: number;
+    /** Read the play time per rung per arm (the guardrail job needs none). Default true. */
+    rungShare?: boolean;
+  },
 ): Promise<Omit<ExperimentResults, 'armsStopped'>> {
   const startMs = experiment.startedAt === null ? 0 : Date.parse(experiment.startedAt);
   const endMs =
@@ -55,7 +65,30 @@ export async function readExperimentResults(
           ...schedule,
           scope: options.scope,
         });
-  return computeResults(experiment, rows, { ...options, schedule });
+  const srmLook = srmLookOf(experiment, schedule);
+  const exposedViewers =
+    srmLook < 0
+      ? new Map<string, number>()
+      : await queryExposedViewers(store, {
+          experimentId: experiment.id,
+          startMs: schedule.startMs,
+          endMs: lookEndMs(schedule, srmLook),
+          scope: options.scope,
+        });
+  const rungShare = new Map<string, QoeRendition[]>();
+  if (schedule.looks > 0 && options.rungShare !== false) {
+    for (const arm of experiment.arms) {
+      rungShare.set(
+        arm.name,
+        await getRenditions(store, {
+          ...alignToMinutes({ fromMs: schedule.startMs, toMs: schedule.endMs }),
+          variant: experimentVariant(experiment.id, arm.name),
+          synthetic: options.scope,
+        }),
+      );
+    }
+  }
+  return computeResults(experiment, rows, { ...options, schedule, exposedViewers, rungShare });
 }
 
 export interface ResultsOptions {
@@ -63,6 +96,26 @@ export interface ResultsOptions {
   scope: SyntheticScope;
   alpha: number;
   egressUsdPerGb: number;
+  /** Distinct viewers exposed per arm up to the SRM look's end (experiment-exposures-query.ts). */
+  exposedViewers?: ReadonlyMap<string, number>;
+  /** Play time per rung per arm (the QoE renditions breakdown of the arm's variant). */
+  rungShare?: ReadonlyMap<string, QoeRendition[]>;
+  /** What each arm's ladder stores over the videos in scope (experiment-storage.ts). */
+  storage?: ArmStorage;
+  /** Default DEFAULT_STORAGE_USD_PER_GB_MONTH. */
+  storageUsdPerGbMonth?: number;
+}
+
+/**
+ * The look the split is checked at: the last one that ended before any arm was stopped (a stopped
+ * arm's viewers go to control, so later counts no longer follow the split); -1 when there is none.
+ */
+export function srmLookOf(experiment: Pick<Experiment, 'arms'>, schedule: LookSchedule): number {
+  const stops = experiment.arms.flatMap((arm) => (arm.stopped === null ? [] : [Date.parse(arm.stopped.at)]));
+  const firstStopMs = stops.length === 0 ? Infinity : Math.min(...stops);
+  let look = schedule.looks - 1;
+  while (look >= 0 && lookEndMs(schedule, look) > firstStopMs) look--;
+  return look;
 }
 
 const orNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
@@ -73,6 +126,7 @@ export function computeResults(
   options: ResultsOptions,
 ): Omit<ExperimentResults, 'armsStopped'> {
   const { schedule, alpha } = options;
+  const storageUsdPerGbMonth = options.storageUsdPerGbMonth ?? DEFAULT_STORAGE_USD_PER_GB_MONTH;
   const byLook = new Map<number, Map<string, ExperimentViewerRow[]>>();
   for (const row of rows) {
     const arms = byLook.get(row.look) ?? new Map<string, ExperimentViewerRow[]>();
@@ -106,6 +160,7 @@ export function computeResults(
   const arms: ExperimentArmResult[] = experiment.arms.map((arm) => {
     const viewers = last < 0 ? [] : at(last, arm.name);
     const bitsDelivered = viewers.reduce((sum, r) => sum + Number(r.bitrate_kbps_x_play_ms), 0);
+    const storageBytes = options.storage?.bytes.get(arm.name) ?? null;
     const metrics = Object.fromEntries(
       METRICS.map((metric) => [metric, armEstimate(metric, viewers)?.value ?? null]),
     );
@@ -141,24 +196,36 @@ export function computeResults(
       metrics,
       bitsDelivered,
       egressCostUsd: (bitsDelivered / BITS_PER_GB) * options.egressUsdPerGb,
+      rungShare: options.rungShare?.get(arm.name) ?? [],
+      storageBytes,
+      storageCostUsdPerMonth:
+        storageBytes === null ? null : (storageBytes / BYTES_PER_GB) * storageUsdPerGbMonth,
       comparisons,
       guardrails,
       primaryMde,
     };
   });
 
-  // The split holds until an arm is stopped: count viewers at the last look that ended before.
-  const stops = experiment.arms.flatMap((arm) => (arm.stopped === null ? [] : [Date.parse(arm.stopped.at)]));
-  const firstStopMs = stops.length === 0 ? Infinity : Math.min(...stops);
-  let srmLook = last;
-  while (srmLook >= 0 && lookEndMs(schedule, srmLook) > firstStopMs) srmLook--;
-  const observed = experiment.arms.map((arm) => (srmLook < 0 ? 0 : at(srmLook, arm.name).length));
+  const srmLook = srmLookOf(experiment, schedule);
+  const beaconViewers = experiment.arms.map((arm) => (srmLook < 0 ? 0 : at(srmLook, arm.name).length));
+  const exposed = experiment.arms.map((arm) => options.exposedViewers?.get(arm.name) ?? 0);
+  // Who was assigned is the truth of the split; beacons only when delivery logged no exposure.
+  const basis = exposed.some((count) => count > 0) ? 'exposures' : 'beacons';
+  const observed = basis === 'exposures' ? exposed : beaconViewers;
   const srm = observed.some((count) => count > 0)
     ? sampleRatioMismatch(
         observed,
         experiment.arms.map((arm) => arm.trafficPercent / 100),
       )
     : null;
+  const exposedTotal = exposed.reduce((a, b) => a + b, 0);
+  const tracking =
+    exposed.every((count) => count > 0) && beaconViewers.some((count) => count > 0)
+      ? sampleRatioMismatch(
+          beaconViewers,
+          exposed.map((count) => count / exposedTotal),
+        )
+      : null;
   return {
     experimentId: experiment.id,
     status: experiment.status,
@@ -169,17 +236,29 @@ export function computeResults(
     lookStepHours: schedule.stepMs / 3_600_000,
     alpha,
     egressUsdPerGb: options.egressUsdPerGb,
+    storageUsdPerGbMonth,
+    storageVideos: options.storage?.videos ?? 0,
     arms,
     sampleRatioMismatch:
       srm === null
         ? null
         : {
             asOf: new Date(lookEndMs(schedule, srmLook)).toISOString(),
+            basis,
             observedViewers: observed,
             expectedViewers: srm.expected,
             chiSquare: srm.chiSquare,
             pValue: srm.pValue,
             flagged: srm.flagged,
+            exposedViewers: basis === 'exposures' ? exposed : null,
+            beaconViewers,
+            beaconCoverage: exposed.map((count, i) =>
+              basis === 'exposures' && count > 0 ? (beaconViewers[i] ?? 0) / count : null,
+            ),
+            trackingMismatch:
+              tracking === null
+                ? null
+                : { chiSquare: tracking.chiSquare, pValue: tracking.pValue, flagged: tracking.flagged },
           },
     primaryTimeline: timeline,
     unknownArmViews:

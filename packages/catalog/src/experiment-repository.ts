@@ -13,8 +13,11 @@ import {
   type ExperimentScope,
   parseExperimentDefinition,
 } from '@streamloop/core/experiments';
+import type { ExperimentArmStopped } from '@streamloop/core/schemas/experiment-event';
+import { EVENT_NAMES, TOPICS } from '@streamloop/core/topics';
 import type { Catalog, Queryable } from './catalog.js';
 import { requireLadder } from './ladder-repository.js';
+import { enqueueOutbox } from './outbox-repository.js';
 
 interface ExperimentRow {
   id: string;
@@ -219,7 +222,8 @@ export async function stopExperiment(
 
 /**
  * Stops one treatment arm (a guardrail breached): its viewers get control from now on, and why is
- * kept on the arm and in the history. False when the arm was already stopped or the experiment is not running.
+ * kept on the arm and in the history; `experiment.arm_stopped.v1` goes to the outbox in the same
+ * transaction (published by the outbox relay). False when the arm was already stopped or the experiment is not running.
  */
 export async function stopArm(
   catalog: Catalog,
@@ -240,14 +244,22 @@ export async function stopArm(
     if (arm.control)
       throw new AppError('ERR_CONFLICT', `'${armName}' is the control arm; stop the experiment instead`);
     if (arm.stopped !== null) return false;
-    const arms = row.arms.map((a) =>
-      a.name === armName ? { ...a, stopped: { at: new Date().toISOString(), reason } } : a,
-    );
+    const stoppedAt = new Date().toISOString();
+    const arms = row.arms.map((a) => (a.name === armName ? { ...a, stopped: { at: stoppedAt, reason } } : a));
     await tx.query('UPDATE experiments SET arms = $2::jsonb, history = history || $3::jsonb WHERE id = $1', [
       id,
       JSON.stringify(arms),
       event(actor, `stopped arm ${armName}`, reason),
     ]);
+    const stopped: ExperimentArmStopped = {
+      event: EVENT_NAMES.experimentArmStopped,
+      experimentId: id,
+      arm: armName,
+      reason,
+      actor,
+      stoppedAt,
+    };
+    await enqueueOutbox(tx, { topic: TOPICS.experimentEvents.name, key: id, payload: stopped });
     return true;
   });
 }

@@ -60,6 +60,20 @@ export async function getVideoLadder(
   return rows[0] && toVideoLadder(rows[0]);
 }
 
+/**
+ * The record a video has published of an encoded ladder: its primary one (`videos.ladder`), or a
+ * ready extra one; undefined when it carries none by that id.
+ */
+export async function publishedLadderRecord(
+  db: Queryable,
+  video: { id: string; ladder: LadderRecord | null },
+  ladderId: string,
+): Promise<LadderRecord | undefined> {
+  if (video.ladder?.ladderId === ladderId) return video.ladder;
+  const extra = await getVideoLadder(db, video.id, ladderId);
+  return extra?.status === 'ready' && extra.record !== null ? extra.record : undefined;
+}
+
 export type LadderJob = TranscodeJob & { ladder: { id: string; version: number } };
 
 /**

@@ -9,7 +9,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { AppError } from './errors.js';
 import { LadderId } from './schemas/ladder.js';
-import { SyntheticScope } from './schemas/qoe-api.js';
+import { QoeRendition, SyntheticScope } from './schemas/qoe-api.js';
 import { createValidator, describeIssues, type ValidationIssue } from './validate.js';
 
 export const EXPERIMENT_BUCKETS = 10_000;
@@ -250,6 +250,15 @@ export const ExperimentArmResult = Type.Object({
   /** Bits played at the shown rungs' bitrates, and that × the $/GB asked for. */
   bitsDelivered: Type.Number(),
   egressCostUsd: Type.Number(),
+  /** Play time per rung of the arm's views (the QoE renditions breakdown narrowed to the arm). */
+  rungShare: Type.Array(QoeRendition),
+  /**
+   * Bytes the arm's ladder stores over the videos in scope (its renditions and audio; a derived arm
+   * counts the renditions of its source it keeps), and that × the $/GB-month asked for. Null when a
+   * video in scope lacks the arm's renditions or its record predates byte counts.
+   */
+  storageBytes: MaybeNumber,
+  storageCostUsdPerMonth: MaybeNumber,
   /** Against control; empty for the control arm. */
   comparisons: Type.Array(ExperimentComparison),
   guardrails: Type.Array(ExperimentGuardrailResult),
@@ -270,20 +279,41 @@ export const ExperimentResults = Type.Object({
   lookStepHours: Type.Integer({ minimum: 1 }),
   alpha: Type.Number(),
   egressUsdPerGb: Type.Number(),
+  storageUsdPerGbMonth: Type.Number(),
+  /** The videos in scope the storage figures sum over (ids and tags; new uploads as they came). */
+  storageVideos: Type.Integer(),
   arms: Type.Array(ExperimentArmResult),
   /**
    * Viewers per arm against the configured split (χ², flagged at p < 0.001), at the last look before
    * any arm was stopped (a stopped arm's viewers go to control, so later counts no longer follow the
-   * split); null without viewers by then.
+   * split); null without viewers by then. `basis`: the viewers delivery exposed to each arm (its
+   * exposure log), or — when no exposure was logged (e.g. a simulated audience written straight to
+   * the store) — the viewers beacons saw. Arrays follow `arms`' order.
    */
   sampleRatioMismatch: Type.Union([
     Type.Object({
       asOf: Type.String({ format: 'date-time' }),
+      basis: Type.Union([Type.Literal('exposures'), Type.Literal('beacons')]),
       observedViewers: Type.Array(Type.Integer()),
       expectedViewers: Type.Array(Type.Number()),
       chiSquare: Type.Number(),
       pValue: Type.Number(),
       flagged: Type.Boolean(),
+      /** Distinct viewers exposed per arm; null when no exposure was logged. */
+      exposedViewers: Type.Union([Type.Array(Type.Integer()), Type.Null()]),
+      /** Distinct viewers whose beacons carried the arm. */
+      beaconViewers: Type.Array(Type.Integer()),
+      /** beaconViewers / exposedViewers per arm (null without exposures): below 1, players that never reported. */
+      beaconCoverage: Type.Array(MaybeNumber),
+      /**
+       * Do beacons cover every arm alike? χ² of beaconViewers against shares proportional to
+       * exposedViewers, flagged at p < 0.001: an arm that loses more beacons (a player broken by its
+       * ladder, a tracking bug) biases every metric. Null without exposures in every arm.
+       */
+      trackingMismatch: Type.Union([
+        Type.Object({ chiSquare: Type.Number(), pValue: Type.Number(), flagged: Type.Boolean() }),
+        Type.Null(),
+      ]),
     }),
     Type.Null(),
   ]),
