@@ -10,8 +10,10 @@ import {
   formatPValue,
   formatUsd,
   guardrailText,
+  rungShares,
   significance,
   srmText,
+  storageText,
   timelineBar,
   viewsText,
 } from '../src/ui/experiment-view.js';
@@ -137,11 +139,16 @@ describe('guardrails, arm state, SRM, views', () => {
   it('warns of a sample ratio mismatch and says not to trust the results', () => {
     const srm = {
       asOf: '2026-12-06T20:00:00.000Z',
+      basis: 'beacons' as const,
       observedViewers: [1200, 800],
       expectedViewers: [1000, 1000],
       chiSquare: 80,
       pValue: 3.7e-19,
       flagged: true,
+      exposedViewers: null,
+      beaconViewers: [1200, 800],
+      beaconCoverage: [null, null],
+      trackingMismatch: null,
     };
     expect(srmText(srm, ['control', 'fewer-rungs'])).toEqual({
       flagged: true,
@@ -167,5 +174,28 @@ describe('guardrails, arm state, SRM, views', () => {
     expect(timelineBar(1)).toBe(0);
     expect(timelineBar(1e-12)).toBe(6);
     expect(timelineBar(null)).toBe(0);
+  });
+
+  it('states storage in MB or GB with its monthly cost, and rung shares lowest rung first', () => {
+    expect(storageText({ storageBytes: 121_000_000, storageCostUsdPerMonth: 0.002783 })).toBe(
+      '121.0 MB ($0.00278/month)',
+    );
+    expect(storageText({ storageBytes: 2_500_000_000, storageCostUsdPerMonth: 0.0575 })).toBe(
+      '2.50 GB ($0.06/month)',
+    );
+    expect(storageText({ storageBytes: null, storageCostUsdPerMonth: null })).toBe('—');
+    const share = (height: number, playTimePercent: number) => ({
+      rendition: `${height}p@1000kbps`,
+      height,
+      bitrateKbps: 1000,
+      views: 1,
+      viewers: 1,
+      playTimeMs: 1,
+      playTimePercent,
+    });
+    expect(rungShares({ rungShare: [share(720, 62.46), share(360, 37.54)] })).toEqual([
+      { label: '360p', percent: 37.5 },
+      { label: '720p', percent: 62.5 },
+    ]);
   });
 });

@@ -91,6 +91,8 @@ function makeResults(experiment: Experiment, synthetic: 'real' | 'synthetic' | '
     lookStepHours: 1,
     alpha: 0.05,
     egressUsdPerGb: 0.02,
+    storageUsdPerGbMonth: 0.023,
+    storageVideos: 0,
     arms: [
       {
         ...armOf('control', 2400),
@@ -101,6 +103,9 @@ function makeResults(experiment: Experiment, synthetic: 'real' | 'synthetic' | '
         comparisons: [],
         guardrails: [],
         primaryMde: null,
+        rungShare: [],
+        storageBytes: null,
+        storageCostUsdPerMonth: null,
       },
       {
         ...armOf('no-low-rungs', 1600),
@@ -132,15 +137,42 @@ function makeResults(experiment: Experiment, synthetic: 'real' | 'synthetic' | '
           },
         ],
         primaryMde: { increase: 0.18, decrease: -0.15 },
+        rungShare: [
+          {
+            rendition: '720p@2800kbps',
+            height: 720,
+            bitrateKbps: 2800,
+            views: 900,
+            viewers: 700,
+            playTimeMs: 6e6,
+            playTimePercent: 60,
+          },
+          {
+            rendition: '480p@1400kbps',
+            height: 480,
+            bitrateKbps: 1400,
+            views: 600,
+            viewers: 500,
+            playTimeMs: 4e6,
+            playTimePercent: 40,
+          },
+        ],
+        storageBytes: 2_500_000_000,
+        storageCostUsdPerMonth: 0.0575,
       },
     ],
     sampleRatioMismatch: {
       asOf: '2026-12-06T21:00:00.000Z',
+      basis: 'beacons' as const,
       observedViewers: trim ? [1200, 800] : [1010, 990],
       expectedViewers: [1000, 1000],
       chiSquare: trim ? 80 : 0.2,
       pValue: trim ? 3.7e-19 : 0.65,
       flagged: trim,
+      exposedViewers: null,
+      beaconViewers: trim ? [1200, 800] : [1010, 990],
+      beaconCoverage: [null, null],
+      trackingMismatch: null,
     },
     primaryTimeline: [
       { at: '2026-12-06T19:05:00.000Z', arm: 'no-low-rungs', pValue: 0.9 },
@@ -260,6 +292,9 @@ describe('experiment pages in Chromium', () => {
     expect(await armCell('metric-bits_per_viewer_hour', 'no-low-rungs').textContent()).toBe('4.10 Gbit/h');
     expect(await armCell('egress-cost', 'control').textContent()).toBe('$8.00');
     expect(await armCell('egress-cost', 'no-low-rungs').textContent()).toBe('$5.25');
+    expect(await armCell('storage', 'no-low-rungs').textContent()).toBe('2.50 GB ($0.06/month)');
+    expect(await armCell('rung-share', 'no-low-rungs').textContent()).toBe('480p  40 %720p  60 %');
+    expect(await armCell('rung-share', 'control').textContent()).toBe('—');
 
     // The arm is stopped, with when and why.
     expect(await armCell('state', 'no-low-rungs').getAttribute('data-state')).toBe('stopped');

@@ -19,8 +19,10 @@ import {
   guardrailText,
   METRIC_ORDER,
   metricLabel,
+  rungShares,
   significance,
   srmText,
+  storageText,
   TIMELINE_MAX,
   timelineBar,
   viewsText,
@@ -86,6 +88,34 @@ function paintFacts(experiment: Experiment, results: ExperimentResults): void {
   );
 }
 
+/** Watch share per rung: a labelled bar per rung in each arm's cell. */
+function rungShareRow(arms: readonly Arm[]): HTMLTableRowElement {
+  const tr = document.createElement('tr');
+  tr.dataset.row = 'rung-share';
+  tr.append(
+    rowHeader('Watch share per rung'),
+    ...arms.map((arm) => {
+      const td = document.createElement('td');
+      td.dataset.arm = arm.name;
+      const shares = rungShares(arm);
+      if (shares.length === 0) td.textContent = '—';
+      for (const { label, percent } of shares) {
+        const line = document.createElement('div');
+        line.className = 'rung-share';
+        const meter = document.createElement('meter');
+        meter.min = 0;
+        meter.max = 100;
+        meter.value = percent;
+        meter.setAttribute('aria-label', `${label}: ${percent} % of play time`);
+        line.append(`${label} `, meter, ` ${percent} %`);
+        td.append(line);
+      }
+      return td;
+    }),
+  );
+  return tr;
+}
+
 /** One column per arm; rows are what an engineer compares across them. */
 function paintArms(results: ExperimentResults): void {
   const arms = results.arms;
@@ -126,6 +156,8 @@ function paintArms(results: ExperimentResults): void {
     ),
     row('bits-delivered', 'Bits delivered', (arm) => formatBits(arm.bitsDelivered)),
     row('egress-cost', 'Egress cost', (arm) => formatUsd(arm.egressCostUsd)),
+    row('storage', 'Storage (videos in scope)', storageText),
+    rungShareRow(arms),
     row('primary-mde', 'Detectable now (primary, 80 % power)', (arm) =>
       arm.primaryMde === null
         ? '—'

@@ -61,6 +61,27 @@ export function formatUsd(usd: number): string {
   return `$${usd.toFixed(2)}`;
 }
 
+/** Bytes an arm's ladder stores over the videos in scope, and what that costs a month; '—' when unknown. */
+export function storageText(
+  arm: Pick<ExperimentArmResult, 'storageBytes' | 'storageCostUsdPerMonth'>,
+): string {
+  if (arm.storageBytes === null) return '—';
+  const bytes = arm.storageBytes;
+  const size = bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
+  return arm.storageCostUsdPerMonth === null
+    ? size
+    : `${size} (${formatUsd(arm.storageCostUsdPerMonth)}/month)`;
+}
+
+/** The arm's watch share per rung, lowest rung first: a label and a percentage for a bar each. */
+export function rungShares(
+  arm: Pick<ExperimentArmResult, 'rungShare'>,
+): { label: string; percent: number }[] {
+  return [...arm.rungShare]
+    .sort((a, b) => a.height - b.height || a.bitrateKbps - b.bitrateKbps)
+    .map((r) => ({ label: `${r.height}p`, percent: Math.round(r.playTimePercent * 10) / 10 }));
+}
+
 /** A relative change (0.12 → "+12.0 %"), with a real minus sign; null → "—". */
 export function formatLift(lift: number | null): string {
   if (lift === null) return '—';
