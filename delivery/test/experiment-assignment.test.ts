@@ -7,18 +7,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  createExperiment,
-  startExperiment,
-  stopArm,
-  stopExperiment,
-} from '@streamloop/catalog/experiment-repository';
-import { createLadderVersion, seedLadders } from '@streamloop/catalog/ladder-repository';
-import { DEFAULT_LADDER } from '@streamloop/core/ladders';
+import { stopArm, stopExperiment } from '@streamloop/catalog/experiment-repository';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { armFor, bucketOf } from '../src/experiment-assignment.js';
 import { verifyPlaybackToken } from '../src/playback-token.js';
+import { startNoLowExperiment } from './experiment-fixture.js';
 import {
   API_KEY,
   addVideo,
@@ -88,29 +82,7 @@ describe('arms at the playback API', () => {
     ({ app } = await buildDeliveryApp(fixture, { experimentRefreshMs: 0 }));
     videoId = (await addVideo(fixture, { ladder: clip.record, durationMs: clip.durationMs })).id;
     await publishTestClip(fixture.objectStore, videoId, clip);
-    await seedLadders(fixture.catalog, [DEFAULT_LADDER]);
-    await createLadderVersion(
-      fixture.catalog,
-      { id: 'no-low', derivedFrom: { ladderId: 'default' }, filter: { minHeight: 100 } },
-      'test',
-    );
-    const experiment = await createExperiment(
-      fixture.catalog,
-      {
-        name: 'no 90p',
-        scope: { videoIds: [videoId] },
-        arms: [
-          { name: 'control', ladderId: 'default', control: true, trafficPercent: 50 },
-          { name: 'top', ladderId: 'no-low', trafficPercent: 50 },
-        ],
-        primaryMetric: 'rebuffer_ratio',
-        guardrails: [],
-        minimumViewersPerArm: 100,
-      },
-      'test',
-    );
-    experimentId = experiment.id;
-    await startExperiment(fixture.catalog, experimentId, 'test');
+    experimentId = await startNoLowExperiment(fixture.catalog, videoId, 'no 90p');
   }, 120_000);
   afterAll(async () => {
     await app?.close();

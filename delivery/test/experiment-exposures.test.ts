@@ -9,10 +9,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createExperiment, startExperiment } from '@streamloop/catalog/experiment-repository';
-import { createLadderVersion, seedLadders } from '@streamloop/catalog/ladder-repository';
 import { loadConfig } from '@streamloop/core/config';
-import { DEFAULT_LADDER } from '@streamloop/core/ladders';
 import { createLogger } from '@streamloop/core/logger';
 import type { ExperimentExposure } from '@streamloop/core/schemas/experiment-exposure';
 import {
@@ -29,6 +26,7 @@ import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
 import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNoLowExperiment } from './experiment-fixture.js';
 import { API_KEY, addVideo, buildDeliveryApp, type Fixture, openFixture } from './fixtures.js';
 import { type EncodedClip, encodeTestClip, publishTestClip } from './published-ladder.js';
 
@@ -68,29 +66,7 @@ describe(`exposures from the playback API to Kafka (${kafkaAddress})`, () => {
     fixture = await openFixture();
     videoId = (await addVideo(fixture, { ladder: clip.record, durationMs: clip.durationMs })).id;
     await publishTestClip(fixture.objectStore, videoId, clip);
-    await seedLadders(fixture.catalog, [DEFAULT_LADDER]);
-    await createLadderVersion(
-      fixture.catalog,
-      { id: 'no-low', derivedFrom: { ladderId: 'default' }, filter: { minHeight: 100 } },
-      'test',
-    );
-    const experiment = await createExperiment(
-      fixture.catalog,
-      {
-        name: 'exposed',
-        scope: { videoIds: [videoId] },
-        arms: [
-          { name: 'control', ladderId: 'default', control: true, trafficPercent: 50 },
-          { name: 'top', ladderId: 'no-low', trafficPercent: 50 },
-        ],
-        primaryMetric: 'rebuffer_ratio',
-        guardrails: [],
-        minimumViewersPerArm: 100,
-      },
-      'test',
-    );
-    experimentId = experiment.id;
-    await startExperiment(fixture.catalog, experimentId, 'test');
+    experimentId = await startNoLowExperiment(fixture.catalog, videoId, 'exposed');
     // The topic is the real one (the stack's too): keep only this file's experiment.
     reader = await kafka.subscribe({
       groupId,
