@@ -3,9 +3,14 @@
  * ladder — only some of its renditions. The origin refuses any other path with that token, and
  * serves the ladder's master playlist and DASH manifest with the other renditions left out, so the
  * player never sees them. The folder's shared files (audio, thumbnails, poster, storyboard,
- * manifests) and the video's key route stay open.
+ * manifests) and the video's own routes (its key, a still at a time) stay open.
  */
-import { AES_KEY_FILE, AUDIO_FOLDER, THUMBNAIL_FOLDER } from '@streamloop/core/object-layout';
+import {
+  AES_KEY_FILE,
+  AUDIO_FOLDER,
+  THUMBNAIL_FOLDER,
+  THUMBNAIL_STILL_FILE,
+} from '@streamloop/core/object-layout';
 
 export interface LadderScope {
   /** The ladder's folder below the video (`default`, `mobile-first`). */
@@ -19,7 +24,8 @@ const SHARED_FOLDERS = new Set([AUDIO_FOLDER, THUMBNAIL_FOLDER]);
 /** Whether `path` (below the video's folder: `default/360p/seg_001.m4s`) is inside `scope`. */
 export function scopeAllows(scope: LadderScope, path: string): boolean {
   const segments = path.split('/');
-  if (segments.length === 1) return segments[0] === AES_KEY_FILE;
+  // The video's own routes (its key, a still at a time) serve every ladder of it.
+  if (segments.length === 1) return segments[0] === AES_KEY_FILE || segments[0] === THUMBNAIL_STILL_FILE;
   if (segments[0] !== scope.folder) return false;
   if (segments.length === 2 || scope.renditions === undefined) return true;
   const folder = segments[1] as string;

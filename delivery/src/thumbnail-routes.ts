@@ -11,12 +11,10 @@
 import type { Queryable } from '@streamloop/catalog/catalog';
 import { getVideo } from '@streamloop/catalog/video-repository';
 import { AppError } from '@streamloop/core/errors';
-import { videoRelativePath } from '@streamloop/core/object-layout';
+import { THUMBNAIL_STILL_FILE, videoRelativePath } from '@streamloop/core/object-layout';
 import type { FastifyInstance } from 'fastify';
 import { checkMediaAccess, type MediaAccessDeps } from './media-access.js';
 import { chooseThumbnail, parseThumbnailTime } from './thumbnail-choice.js';
-
-export const THUMBNAIL_FILE = 'thumbnail.jpg';
 
 export interface ThumbnailRoutesDeps extends MediaAccessDeps {
   catalog: Queryable;
@@ -27,7 +25,7 @@ const REDIRECT_CACHE_CONTROL = 'private, max-age=60';
 
 export function registerThumbnailRoutes(app: FastifyInstance, deps: ThumbnailRoutesDeps): void {
   // A static last segment: find-my-way matches it before the origin's `/media/:id/*`.
-  app.get(`/media/:id/${THUMBNAIL_FILE}`, async (request, reply) => {
+  app.get(`/media/:id/${THUMBNAIL_STILL_FILE}`, async (request, reply) => {
     const access = await checkMediaAccess(request.url, deps);
     if (access.kind === 'denied') throw access.error;
     const { videoId } = access.media;

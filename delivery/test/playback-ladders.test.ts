@@ -68,6 +68,9 @@ describe('the ladder a playback serves', () => {
         .filter((u) => u.includes('index.m3u8'))
         .map((u) => u.split('/')[0]),
     ).toEqual(['audio', '90p', '180p']);
+    // The video's own routes serve every ladder's token: a still at a time redirects to its file.
+    const still = await get(`${withTokenOf(body.manifestUrl, 'thumbnail.jpg')}&time=1`);
+    expect(still.statusCode).toBe(302);
     const elsewhere = await get(withTokenOf(body.manifestUrl, 'phone/master.m3u8'));
     expect([elsewhere.statusCode, elsewhere.json().error.code]).toEqual([403, 'ERR_TOKEN_INVALID']);
     expect(elsewhere.json().error.message).toBe(

@@ -11,7 +11,14 @@ export function generateClip(
     width,
     height,
     bitrate = '6M',
-  }: { seconds: number; width: number; height: number; bitrate?: string },
+    toneHz,
+  }: { seconds: number; width: number; height: number; bitrate?: string; toneHz?: number },
 ): Promise<void> {
-  return generateTestPatternClip(file, { seconds, width, height, video: { preset: 'ultrafast', bitrate } });
+  return generateTestPatternClip(file, {
+    seconds,
+    width,
+    height,
+    ...(toneHz === undefined ? {} : { toneHz }),
+    video: { preset: 'ultrafast', bitrate },
+  });
 }

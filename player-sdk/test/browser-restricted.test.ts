@@ -105,8 +105,8 @@ describe('a restricted video on a site its owner did not list (Chromium)', () =>
     expect(shown.display).toContain('ERR_PLAYBACK_RESTRICTED');
 
     const errors = await fatalErrors(server);
-    // A real viewer's page asks without the synthetic parameter.
-    expect(api.asked[0]).toBe('/api/v1/videos/restricted-01/playback');
+    // A real viewer's page asks without the synthetic parameter, with its viewer id (for experiments).
+    expect(api.asked[0]).toBe(`/api/v1/videos/restricted-01/playback?viewerId=${errors[0]?.viewerId}`);
     expect(errors.map(({ errorCode, fatal }) => ({ errorCode, fatal }))).toEqual([
       { errorCode: 'ERR_PLAYBACK_RESTRICTED', fatal: true },
     ]);

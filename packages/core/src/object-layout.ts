@@ -98,6 +98,8 @@ export function fillThumbnailPattern(pattern: string, index: number): string {
 
 /** Delivery's HLS AES-128 key route, per video (not per ladder): every ladder's playlists name it. */
 export const AES_KEY_FILE = 'aes-128.key';
+/** Delivery's still-at-a-time route, per video: `/media/<id>/thumbnail.jpg?time=12`. */
+export const THUMBNAIL_STILL_FILE = 'thumbnail.jpg';
 export function aesKeyUrlPath(videoId: string): string {
   return mediaUrlPath(videoId, AES_KEY_FILE);
 }
