@@ -59,14 +59,16 @@ const StartAnswer = Type.Object({
  * The contract's checker for bodies (one control, shares adding to 100, …) instead of fastify's ajv,
  * which would strip a misspelt field. Params pass through: an id that names nothing is a 404 anyway.
  */
-const strictBody = ({ httpPart }: { httpPart?: string }) => (data: unknown) => {
-  if (httpPart !== 'body') return { value: data };
-  try {
-    return { value: parseExperimentDefinition(data) };
-  } catch (error) {
-    return { error: error as Error };
-  }
-};
+const strictBody =
+  ({ httpPart }: { httpPart?: string }) =>
+  (data: unknown) => {
+    if (httpPart !== 'body') return { value: data };
+    try {
+      return { value: parseExperimentDefinition(data) };
+    } catch (error) {
+      return { error: error as Error };
+    }
+  };
 
 /** The API never shows the salt: knowing it would let anyone pick their arm. */
 const shown = ({ salt: _salt, ...experiment }: StoredExperiment): Experiment => experiment;
@@ -92,24 +94,21 @@ export function registerExperimentRoutes(app: FastifyInstance, deps: ExperimentR
     videoIds: readonly string[],
     actor: string,
   ) => {
-    const needed = new Set<string>();
+    // The encoded ladder each arm is served from (a derived arm: its source), one entry per ladder id.
+    const needed = new Map<string, number>();
     for (const arm of experiment.arms) {
       const ladder = await requireLadder(catalog, arm.ladderId, arm.ladderVersion);
-      needed.add(
-        ladder.derivedFrom === undefined
-          ? `${ladder.id}@${ladder.version}`
-          : `${ladder.derivedFrom.ladderId}@${ladder.derivedFrom.version}`,
-      );
+      const source = ladder.derivedFrom ?? { ladderId: ladder.id, version: ladder.version };
+      needed.set(source.ladderId, source.version);
     }
     const requests: LadderRequest[] = [];
     for (const videoId of videoIds) {
       const video = await getVideo(catalog, videoId);
       if (video?.status !== 'ready' || video.ladder === null || video.sourceKey === null) continue;
-      for (const ref of needed) {
-        const [id, version] = ref.split('@') as [string, string];
+      for (const [id, version] of needed) {
         // The primary ladder is there already.
         if (id !== video.ladder.ladderId)
-          requests.push({ videoId, sourceKey: video.sourceKey, ladder: { id, version: Number(version) } });
+          requests.push({ videoId, sourceKey: video.sourceKey, ladder: { id, version } });
       }
     }
     return (await queueLadderEncodes(deps, requests, actor)).queued;
