@@ -2,9 +2,12 @@
  * The promises of the foundation, checked on real processes: the stack starts on embedded defaults
  * with nothing installed; every process starts on the real services; a wrong or unreachable service
  * stops the start with one line naming the variable; /readyz names a dependency that goes away
- * (degraded, still 200, for one the process serves without).
+ * (degraded, still 200, for one the process serves without); a stop does not wait on a client
+ * that connected and said nothing.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { loadConfig } from '@streamloop/core/config';
 import { eventually, requireService } from '@streamloop/core/testing';
 import { runToExit, startProcess } from '@streamloop/service-kit/child-process';
@@ -182,5 +185,19 @@ describe('/readyz names a dependency that goes away', () => {
     } finally {
       await stack.stop();
     }
+  });
+});
+
+describe('a stop (SIGTERM) with a client connected', () => {
+  it('exits 0 and hangs up on a socket that connected and never sent a request', async () => {
+    // What a browser's preconnect leaves, or a fetch aborted while connecting. Node keeps such a
+    // socket until headersTimeout (60-90 s), and so did every stop: longer than this test may take.
+    const stack = await startProcess(entryOf('stack'), processEnv({ STREAMLOOP_DEMO: '0' }));
+    const silent = connect(Number(new URL(stack.baseUrl).port), '127.0.0.1');
+    await once(silent, 'connect');
+    const hungUp = once(silent, 'close');
+    expect(await stack.stop()).toBe(0);
+    await hungUp;
+    expect(silent.destroyed).toBe(true);
   });
 });

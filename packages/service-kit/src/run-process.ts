@@ -48,6 +48,9 @@ export interface ProcessSpec<K extends PortName> {
   ): Promise<{ stop?: () => Promise<void>; urls?: Record<string, string> } | void>;
 }
 
+/** How long a stop waits for requests in flight before it closes their connections. */
+export const SHUTDOWN_GRACE_MS = 5_000;
+
 function exitWith(message: string): never {
   process.stderr.write(`streamloop: ${message}\n`);
   process.exit(1);
@@ -115,7 +118,19 @@ export async function runProcess<K extends PortName>(spec: ProcessSpec<K>): Prom
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'draining');
+    // server.close() waits for every connection, and Node closes an idle one only once a request
+    // ended on it: a socket that connected and never sent one (a browser's preconnect, a client
+    // aborted mid-connect) holds the stop until headersTimeout, 60-90 s. Requests in flight get
+    // SHUTDOWN_GRACE_MS to finish; then whatever is still connected is cut.
+    const cut = setTimeout(() => {
+      app.server.getConnections((_err, open) => {
+        if (open > 0)
+          logger.warn({ open }, `closing ${open} connection(s) still open after the grace period`);
+        app.server.closeAllConnections();
+      });
+    }, SHUTDOWN_GRACE_MS);
     await app.close();
+    clearTimeout(cut);
     await started?.stop?.().catch((err: unknown) => logger.error({ err }, 'error while stopping'));
     await closePorts(ports, logger);
     process.exit(0);
