@@ -15,12 +15,13 @@ import { DEFAULT_LADDER } from '@streamloop/core/ladders';
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
 import { eventually, uniqueName } from '@streamloop/core/testing';
-import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import { createApiKeyAuth } from '@streamloop/service-kit/api-key';
+import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBeaconsTable } from '../src/beacons-table.js';
 import { runGuardrailChecks } from '../src/experiments/experiment-guardrail-job.js';
 import { registerExperimentResultsRoute } from '../src/experiments/experiment-results-route.js';
+import { runRollup } from '../src/jobs/rollup-job.js';
 import { openChdbSession, viewsCaughtUp } from './chdb-session.js';
 import { rowsOf, type ViewSpec, viewBeacons } from './make-beacon.js';
 
@@ -110,8 +111,8 @@ async function insertViews(
   );
 }
 
-let guarded: { id: string; startedAtMs: number };
-let skewed: { id: string };
+let guarded: { id: string; startedAtMs: number; videoId: string };
+let skewed: { id: string; videoId: string };
 
 beforeAll(async () => {
   await seedLadders(catalog, [DEFAULT_LADDER]);
@@ -128,7 +129,7 @@ beforeAll(async () => {
     'test',
   );
   const startedA = (await startExperiment(catalog, a.id, 'test')).experiment;
-  guarded = { id: a.id, startedAtMs: Date.parse(startedA.startedAt as string) };
+  guarded = { id: a.id, startedAtMs: Date.parse(startedA.startedAt as string), videoId: videoA };
   await insertViews(a.id, videoA, guarded.startedAtMs, [
     { arm: 'control', viewers: VIEWERS_PER_ARM, stallMs: controlStallMs, bitrateKbps: 3_000 },
     { arm: 'no-low', viewers: VIEWERS_PER_ARM, stallMs: treatmentStallMs, bitrateKbps: 2_000 },
@@ -138,7 +139,7 @@ beforeAll(async () => {
 
   const b = await createExperiment(catalog, definition(videoB, []), 'test');
   const startedB = (await startExperiment(catalog, b.id, 'test')).experiment;
-  skewed = { id: b.id };
+  skewed = { id: b.id, videoId: videoB };
   // 80/20 viewers on a 50/50 split: assignment or logging is broken.
   await insertViews(b.id, videoB, Date.parse(startedB.startedAt as string), [
     { arm: 'control', viewers: 160, stallMs: () => [], bitrateKbps: 3_000 },
@@ -312,5 +313,34 @@ describe('GET /api/v1/experiments/:id/results', () => {
       headers: { authorization: `Bearer ${key}` },
     });
     expect(upload.statusCode).toBe(403);
+  });
+  it('answers the same from the rollups once the views settled, with the views themselves gone', async () => {
+    const before = [
+      await results(guarded.id),
+      await results(skewed.id),
+      await results(guarded.id, '?synthetic=all'),
+    ];
+    const rolled = await runRollup(chdb.store, { nowMs: nowMs + HOUR_MS, settleMs: 30 * 60_000 });
+    expect(rolled.watermarkMs).toBeGreaterThan(nowMs);
+    // Proof the answer comes from experiment_viewer_minute_v1 (and the rendition rollups): the views
+    // it was computed from are deleted.
+    await chdb.store.client.command({
+      query: `ALTER TABLE ${chdb.store.database}.views_v1 DELETE
+        WHERE video_id IN ({videos:Array(String)}) SETTINGS mutations_sync = 2`,
+      query_params: { videos: [guarded.videoId, skewed.videoId] },
+    });
+    const fresh = await chdb.store.client.query({
+      query: `SELECT count() AS n FROM ${chdb.store.database}.views_v1 WHERE video_id IN ({videos:Array(String)})`,
+      query_params: { videos: [guarded.videoId, skewed.videoId] },
+      format: 'JSONEachRow',
+    });
+    expect(await fresh.json()).toEqual([{ n: '0' }]);
+    const after = [
+      await results(guarded.id),
+      await results(skewed.id),
+      await results(guarded.id, '?synthetic=all'),
+    ];
+    expect(after).toEqual(before);
+    expect(after[0]?.arms.map((arm) => arm.viewers)).toEqual([VIEWERS_PER_ARM, VIEWERS_PER_ARM]);
   });
 });

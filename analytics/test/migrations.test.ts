@@ -13,8 +13,8 @@ import { listMigrations, runMigrations } from '@streamloop/analytics-store/migra
 import { makeBeacon, uniqueName } from '@streamloop/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  type BeaconsTarget,
   BEACONS_TABLE,
+  type BeaconsTarget,
   createBeaconsTable,
   toDateTime64Text,
 } from '../src/beacons-table.js';
@@ -83,6 +83,7 @@ describe('migration 002 on a store with beacons from before it', () => {
       '007_synthetic_views',
       '008_views_dedup_window',
       '009_experiment_exposures',
+      '010_experiment_viewer_minutes',
     ]);
     const { beacons } = await getSessionBeacons(store, {
       sessionId: 'old-session',
@@ -178,6 +179,7 @@ describe('migration 007 on a store with views and rollups from before it', () =>
       '007_synthetic_views',
       '008_views_dedup_window',
       '009_experiment_exposures',
+      '010_experiment_viewer_minutes',
     ]);
 
     // The views: old rows read real, the simulated ones are marked with their cohort.

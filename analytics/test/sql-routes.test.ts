@@ -354,6 +354,8 @@ describe('POST /api/v1/sql and simulated viewers (migration 007)', () => {
       ...['beacons_v1'].map((table) => ({ table, columns: ['cohort', 'network_class', 'synthetic'] })),
       // Exposures carry the mark only (migration 009): delivery knows no cohort or network class.
       { table: 'experiment_exposures_v1', columns: ['synthetic'] },
+      // Per viewer and arm (migration 010): the experiments' statistics split by scope only.
+      { table: 'experiment_viewer_minute_v1', columns: ['synthetic'] },
       ...['qoe_minute_v1', 'qoe_rendition_minute_v1', 'views_v1', 'views_v1_mv'].map((table) => ({
         table,
         columns: ['cohort', 'network_class', 'synthetic'],

@@ -24,6 +24,7 @@ import type { AlwaysValid } from '@streamloop/experiment-stats/mixture-sprt';
 import { sampleRatioMismatch } from '@streamloop/experiment-stats/srm';
 import type { AnalyticsTarget } from '../beacons-table.js';
 import { getRenditions } from '../qoe-queries.js';
+import { readWatermarkMs } from '../qoe-sources.js';
 import { alignToMinutes } from '../time-range.js';
 import { queryExposedViewers } from './experiment-exposures-query.js';
 import { type LookSchedule, lookEndMs, lookSchedule } from './experiment-looks.js';
@@ -64,6 +65,7 @@ export async function readExperimentResults(
           experimentId: experiment.id,
           ...schedule,
           scope: options.scope,
+          watermarkMs: await readWatermarkMs(store),
         });
   const srmLook = srmLookOf(experiment, schedule);
   const exposedViewers =
@@ -130,8 +132,10 @@ export function computeResults(
   const byLook = new Map<number, Map<string, ExperimentViewerRow[]>>();
   for (const row of rows) {
     const arms = byLook.get(row.look) ?? new Map<string, ExperimentViewerRow[]>();
-    arms.set(row.arm, [...(arms.get(row.arm) ?? []), row]);
     byLook.set(row.look, arms);
+    const viewers = arms.get(row.arm);
+    if (viewers === undefined) arms.set(row.arm, [row]);
+    else viewers.push(row);
   }
   const at = (look: number, arm: string): ExperimentViewerRow[] => byLook.get(look)?.get(arm) ?? [];
   const last = schedule.looks - 1;

@@ -1,18 +1,25 @@
 /**
- * Per-viewer aggregates of one experiment's arms, cumulative at each look. The views are qoe-sources'
- * `freshViewRows` (the QoE model's one view-level definition, read straight from views_v1: no rollup
- * keeps the viewer id), narrowed to the views whose `variant` is `<experimentId>.<arm>` and that
- * started in [startMs, endMs).
+ * Per-viewer aggregates of one experiment's arms, cumulative at each look. A viewer's numbers come
+ * from the QoE model's view-level SQL (qoe-sources' `freshViewRows`, one definition) narrowed to the
+ * views whose `variant` is `<experimentId>.<arm>`, summed per viewer and START MINUTE
+ * (`experimentViewerMinutesSelect`). Those minute rows come from two places, as the QoE API's do:
+ * before the rollup watermark from experiment_viewer_minute_v1, which the rollup job writes for
+ * settled views (migration 010), after it from views_v1 on the fly. Both halves have the same
+ * columns, so one aggregation over their UNION ALL answers the whole experiment, fresh up to the
+ * last beacon inserted; without it, every look would merge every view's beacons again.
  *
- * Looks: the experiment's life is cut into steps of `stepMs` from its start; look k (0-based)
- * holds every view that started before start + (k + 1) · step (the last look ends at endMs). A view is
- * fanned out (ARRAY JOIN) to every look from its own step on, so one query returns each viewer's
- * cumulative numbers at every look: rows = viewers × looks, which is why the caller coarsens the step
- * when an experiment has run for many hours (experiment-looks.ts).
+ * Looks: the experiment's life is cut into steps of `stepMs` (whole hours) from the minute it started;
+ * look k (0-based) holds every view that started before that minute + (k + 1) · step (and before
+ * endMs). A minute row is fanned out (ARRAY JOIN) to every look from its own step on, so one query
+ * returns each viewer's cumulative numbers at every look: rows = viewers × looks, which is why the
+ * caller coarsens the step when an experiment has run for many hours (experiment-looks.ts).
  */
 import type { SyntheticScope } from '@streamloop/core/schemas/qoe-api';
 import type { AnalyticsTarget } from '../beacons-table.js';
+import { filterConditions } from '../qoe-filters.js';
 import { freshViewRows } from '../qoe-sources.js';
+
+export const EXPERIMENT_VIEWER_TABLE = 'experiment_viewer_minute_v1';
 
 export interface ExperimentViewersQuery {
   experimentId: string;
@@ -21,6 +28,8 @@ export interface ExperimentViewersQuery {
   stepMs: number;
   looks: number;
   scope: SyntheticScope;
+  /** The rollups cover view starts before this (qoe-sources' `readWatermarkMs`); 0 reads views_v1 only. */
+  watermarkMs: number;
 }
 
 /** One viewer in one arm at one look; 64-bit sums arrive as strings. */
@@ -42,49 +51,105 @@ export interface ExperimentViewerRow {
   /** kbps × ms = bits played at the shown rung's bitrate. */
   bitrate_kbps_x_play_ms: string;
   bitrate_play_time_ms: string;
-  /** The startup time of each view that reached a first frame. */
+  /** The startup time of each view that reached a first frame (in no particular order). */
   startup_times_ms: number[];
   /** Median of those (NaN without any), the QoE score's startup input. */
   startup_p50_ms: number | null;
 }
 
+/** What a minute row holds per (minute, arm, viewer), from the views; the viewer row sums each again. */
+const MINUTE_SUMS = {
+  views: 'count()',
+  plays: 'countIf(requested)',
+  started_views: 'countIf(started)',
+  start_failures: 'countIf(start_failure)',
+  playback_failures: 'countIf(playback_failure)',
+  rebuffer_count: 'sum(rebuffer_count)',
+  rebuffer_time_ms: 'sum(rebuffer_time_ms)',
+  watch_time_ms: 'sum(watch_time_ms)',
+  play_time_ms: 'sum(play_time_ms)',
+  upscale_time_ms: 'sum(upscale_time_ms)',
+  bitrate_kbps_x_play_ms: 'sum(bitrate_kbps_x_play_ms)',
+  bitrate_play_time_ms: 'sum(bitrate_play_time_ms)',
+} as const;
+const SUMMED_COLUMNS = Object.keys(MINUTE_SUMS) as (keyof typeof MINUTE_SUMS)[];
+
+/** experiment_viewer_minute_v1's columns before computed_at (the rollup job inserts by this list). */
+export const EXPERIMENT_VIEWER_COLUMNS = [
+  'minute',
+  'variant',
+  'viewer_id',
+  'synthetic',
+  ...SUMMED_COLUMNS,
+  'startup_times_ms',
+] as const;
+
+/** Views (qoe-view-sql's `viewRowsSql`) of any experiment arm into experiment_viewer_minute_v1's columns. */
+export function experimentViewerMinutesSelect(viewRows: string): string {
+  return `
+    SELECT
+      toStartOfMinute(started_at) AS minute,
+      variant,
+      viewer_id,
+      synthetic,
+      ${SUMMED_COLUMNS.map((column) => `${MINUTE_SUMS[column]} AS ${column}`).join(',\n      ')},
+      groupArrayIf(toUInt32(assumeNotNull(startup_time_ms)), startup_time_ms IS NOT NULL) AS startup_times_ms
+    FROM (${viewRows})
+    WHERE variant != ''
+    GROUP BY minute, variant, viewer_id, synthetic`;
+}
+
+const MINUTE_MS = 60_000;
+
 export async function queryExperimentViewers(
   target: AnalyticsTarget,
   query: ExperimentViewersQuery,
 ): Promise<ExperimentViewerRow[]> {
-  const prefix = `${query.experimentId}.`;
-  const views = freshViewRows(target.database, {}, query.scope, 'AND startsWith(variant, {x_prefix:String})');
+  const originMs = Math.floor(query.startMs / MINUTE_MS) * MINUTE_MS;
+  const endMs = Math.max(query.endMs, originMs);
+  // Whole minutes only from the rollups: the minute endMs falls in may hold views after it.
+  const splitMs = Math.min(Math.max(query.watermarkMs, originMs), Math.floor(endMs / MINUTE_MS) * MINUTE_MS);
+  const columns = EXPERIMENT_VIEWER_COLUMNS.join(', ');
+  const parts: string[] = [];
+  if (splitMs > originMs) {
+    parts.push(`
+      SELECT ${columns} FROM ${target.database}.${EXPERIMENT_VIEWER_TABLE} FINAL
+      WHERE startsWith(variant, {x_prefix:String})
+        AND minute >= fromUnixTimestamp64Milli({r_fromMs:Int64}, 'UTC')
+        AND minute < fromUnixTimestamp64Milli({r_toMs:Int64}, 'UTC') ${filterConditions({}, query.scope).sql}`);
+  }
+  if (endMs > splitMs) {
+    const views = freshViewRows(
+      target.database,
+      {},
+      query.scope,
+      'AND startsWith(variant, {x_prefix:String})',
+    );
+    parts.push(`SELECT ${columns} FROM (${experimentViewerMinutesSelect(views)})`);
+  }
   const result = await target.client.query({
     query: `
       SELECT
         look,
         substring(variant, length({x_prefix:String}) + 1) AS arm,
         viewer_id,
-        count() AS views,
-        countIf(synthetic = 1) AS synthetic_views,
-        countIf(requested) AS plays,
-        countIf(started) AS started_views,
-        countIf(start_failure) AS start_failures,
-        countIf(playback_failure) AS playback_failures,
-        sum(rebuffer_count) AS rebuffer_count,
-        sum(rebuffer_time_ms) AS rebuffer_time_ms,
-        sum(watch_time_ms) AS watch_time_ms,
-        sum(play_time_ms) AS play_time_ms,
-        sum(upscale_time_ms) AS upscale_time_ms,
-        sum(bitrate_kbps_x_play_ms) AS bitrate_kbps_x_play_ms,
-        sum(bitrate_play_time_ms) AS bitrate_play_time_ms,
-        groupArray(startup_time_ms) AS startup_times_ms,
-        quantileExactInclusive(0.5)(startup_time_ms) AS startup_p50_ms
-      FROM (${views})
+        sumIf(m.views, m.synthetic = 1) AS synthetic_views,
+        ${SUMMED_COLUMNS.map((column) => `sum(m.${column}) AS ${column}`).join(',\n        ')},
+        groupArrayArray(m.startup_times_ms) AS startup_times_ms,
+        arrayReduce('quantileExactInclusive(0.5)', startup_times_ms) AS startup_p50_ms
+      FROM (${parts.join('\nUNION ALL\n')}) AS m
       ARRAY JOIN range(
-        toUInt32(intDiv(toUnixTimestamp64Milli(started_at) - {v_fromMs:Int64}, {x_stepMs:Int64})),
+        toUInt32(intDiv(toUnixTimestamp(minute) * 1000 - {x_originMs:Int64}, {x_stepMs:Int64})),
         {x_looks:UInt32}) AS look
       GROUP BY look, arm, viewer_id
       ORDER BY look, arm, viewer_id`,
     query_params: {
-      v_fromMs: query.startMs,
-      v_toMs: query.endMs,
-      x_prefix: prefix,
+      r_fromMs: originMs,
+      r_toMs: splitMs,
+      v_fromMs: splitMs,
+      v_toMs: endMs,
+      x_prefix: `${query.experimentId}.`,
+      x_originMs: originMs,
       x_stepMs: query.stepMs,
       x_looks: query.looks,
     },

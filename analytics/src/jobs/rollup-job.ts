@@ -1,6 +1,6 @@
 /**
- * Rollup maintenance: writes the per-minute rollups (qoe_minute_v1, qoe_rendition_minute_v1) for
- * views that have SETTLED (no beacon for `settleMs`), then moves the watermark the API splits on.
+ * Rollup maintenance: writes the per-minute rollups (qoe_minute_v1, qoe_rendition_minute_v1, and
+ * experiment_viewer_minute_v1 for the experiments' per-viewer statistics) for views that have SETTLED (no beacon for `settleMs`), then moves the watermark the API splits on.
  *
  * Idempotent and safe to run twice, or twice at once: it always recomputes WHOLE minutes from
  * views_v1 (which is deduplicated per beacon), so a minute written again has the same rows, and
@@ -9,6 +9,11 @@
  * that view's minute be recomputed: views_v1 records the store's clock at each insert.
  */
 import { type AnalyticsTarget, toDateTime64Text } from '../beacons-table.js';
+import {
+  EXPERIMENT_VIEWER_COLUMNS,
+  EXPERIMENT_VIEWER_TABLE,
+  experimentViewerMinutesSelect,
+} from '../experiments/experiment-viewers-query.js';
 import {
   freshViewRows,
   MINUTE_ROLLUP_TABLE,
@@ -101,12 +106,26 @@ async function rollUp(
     v_toMs: range.toMs,
     ...(onlyMinutesMs === undefined ? {} : { minutesS: onlyMinutesMs.map((ms) => ms / 1000) }),
   };
-  for (const [table, columns, select] of [
-    [MINUTE_ROLLUP_TABLE, MINUTE_PARTIAL_COLUMNS, minutePartialsSelect(viewRows)],
-    [RENDITION_ROLLUP_TABLE, RENDITION_PARTIAL_COLUMNS, renditionPartialsSelect(viewRows)],
-  ] as const) {
+  const rollups: { table: string; names: readonly string[]; select: string }[] = [
+    {
+      table: MINUTE_ROLLUP_TABLE,
+      names: [...PARTIAL_KEY_COLUMNS, ...MINUTE_PARTIAL_COLUMNS],
+      select: minutePartialsSelect(viewRows),
+    },
+    {
+      table: RENDITION_ROLLUP_TABLE,
+      names: [...PARTIAL_KEY_COLUMNS, ...RENDITION_PARTIAL_COLUMNS],
+      select: renditionPartialsSelect(viewRows),
+    },
+    // Per viewer, for the experiments' statistics (the two above drop the viewer).
+    {
+      table: EXPERIMENT_VIEWER_TABLE,
+      names: EXPERIMENT_VIEWER_COLUMNS,
+      select: experimentViewerMinutesSelect(viewRows),
+    },
+  ];
+  for (const { table, names, select } of rollups) {
     // By name: columns added later (007 put synthetic, cohort, network_class mid-table) cannot shift.
-    const names = [...PARTIAL_KEY_COLUMNS, ...columns];
     await target.client.command({
       query: `INSERT INTO ${target.database}.${table} (${names.join(', ')}, computed_at)
         SELECT ${names.join(', ')}, now64(3) FROM (${select})`,

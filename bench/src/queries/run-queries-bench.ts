@@ -7,13 +7,12 @@
  * Reports medians and the ratios raw/views and raw/rollups, plus insert cost with and without the
  * view-level materialized view. Run: `npm run bench:queries -w bench` (BENCH_BEACONS to change the size).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { runRollup } from '@streamloop/analytics/jobs/rollup-job';
 import { MIGRATIONS_DIR } from '@streamloop/analytics/mount-analytics';
 import { getBreakdown, getOverview, getTimeseries } from '@streamloop/analytics/qoe-queries';
-import { createChdbAnalyticsStore } from '@streamloop/analytics-store/chdb-analytics-store';
+import { openBenchStore, timed } from './bench-store.js';
 import { rawQoe } from './raw-baseline-queries.js';
 import { BEACONS_PER_VIEW, insertDuplicates, insertSyntheticBeacons } from './synthetic-beacons.js';
 
@@ -27,17 +26,7 @@ const VIEWS = BEACONS / BEACONS_PER_VIEW;
 const SPACING_S = Math.max(1, Math.floor((7 * 24 * 3600) / VIEWS));
 const range = { fromMs: START_MS, toMs: START_MS + 8 * DAY_MS };
 
-const dir = await mkdtemp(join(tmpdir(), 'streamloop-bench-queries-'));
-const store = await createChdbAnalyticsStore({
-  path: join(dir, 'clickhouse'),
-  database: 'bench',
-  logger: { warn: () => undefined, error: (o: unknown) => console.error(o) },
-});
-const timed = async <T>(run: () => Promise<T>): Promise<{ ms: number; value: T }> => {
-  const started = performance.now();
-  const value = await run();
-  return { ms: performance.now() - started, value };
-};
+const { store, close } = await openBenchStore('queries');
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
@@ -161,6 +150,5 @@ try {
   );
   if (!allAgree) process.exitCode = 1;
 } finally {
-  await store.close();
-  await rm(dir, { recursive: true, force: true });
+  await close();
 }

@@ -11,7 +11,14 @@ export const BEACONS_PER_VIEW = 100;
 
 export async function insertSyntheticBeacons(
   store: AnalyticsStore,
-  options: { beacons: number; startMs: number; spacingS: number; table?: string },
+  options: {
+    beacons: number;
+    startMs: number;
+    spacingS: number;
+    table?: string;
+    /** The two variants views alternate between; default 'A', 'B' (ladder_id is 'ladder-' + the variant). */
+    variants?: [string, string];
+  },
 ): Promise<void> {
   await store.client.command({
     query: `
@@ -33,7 +40,7 @@ export async function insertSyntheticBeacons(
         if(event = 'heartbeat', 9800, NULL),
         if(event = 'heartbeat', [800, 1500, 3000, 6000][v % 4 + 1], NULL),
         if(event = 'heartbeat', [360, 540, 720, 1080][v % 4 + 1], NULL),
-        ['A', 'B'][v % 2 + 1], concat('ladder-', ['A', 'B'][v % 2 + 1]),
+        [{variantA:String}, {variantB:String}][v % 2 + 1], concat('ladder-', [{variantA:String}, {variantB:String}][v % 2 + 1]),
         ['Chrome', 'Safari', 'Firefox', 'Edge'][cityHash64(v, 2) % 4 + 1],
         ['Windows', 'iOS', 'macOS', 'Android'][cityHash64(v, 2) % 4 + 1],
         ['desktop', 'mobile', 'desktop', 'mobile'][cityHash64(v, 2) % 4 + 1],
@@ -44,7 +51,13 @@ export async function insertSyntheticBeacons(
         SELECT number, intDiv(number, ${BEACONS_PER_VIEW}) AS v, number % ${BEACONS_PER_VIEW} AS k
         FROM numbers({beacons:UInt64})
       )`,
-    query_params: { beacons: options.beacons, startMs: options.startMs, spacingMs: options.spacingS * 1000 },
+    query_params: {
+      beacons: options.beacons,
+      startMs: options.startMs,
+      spacingMs: options.spacingS * 1000,
+      variantA: options.variants?.[0] ?? 'A',
+      variantB: options.variants?.[1] ?? 'B',
+    },
   });
 }
 
