@@ -179,6 +179,15 @@ describe('GET /api/v1/experiments/:id/results', () => {
     expect(control?.metrics.rebuffer_ratio).toBeCloseTo(controlRatio, 12);
     expect(treatment?.metrics.rebuffer_ratio).toBeCloseTo(treatmentRatio, 12);
     expect(control?.metrics.bitrate_kbps).toBe(3_000);
+    // CTA-2066 counts the stall against playing + stalled time (every heartbeat here played 30 s).
+    const playMs = VIEWERS_PER_ARM * WATCH_MS;
+    const cta = (f: (i: number) => number[]) => stall(f) / (playMs + stall(f));
+    expect(control?.metrics.rebuffer_ratio_cta2066).toBeCloseTo(cta(controlStallMs), 12);
+    expect(treatment?.metrics.rebuffer_ratio_cta2066).toBeCloseTo(cta(treatmentStallMs), 12);
+    expect(treatment?.comparisons.find((c) => c.metric === 'rebuffer_ratio_cta2066')).toMatchObject({
+      significant: true,
+      verdict: 'worse',
+    });
 
     const rebuffer = treatment?.comparisons.find((c) => c.metric === 'rebuffer_ratio');
     expect(rebuffer?.relativeLift).toBeCloseTo(treatmentRatio / controlRatio - 1, 9); // +2700 %

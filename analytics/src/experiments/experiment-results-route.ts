@@ -10,8 +10,8 @@ import { Type } from '@sinclair/typebox';
 import type { Catalog } from '@streamloop/catalog/catalog';
 import { requireExperiment } from '@streamloop/catalog/experiment-repository';
 import { AppError } from '@streamloop/core/errors';
-import { DEFAULT_ALPHA } from '@streamloop/experiment-stats/lift';
 import { ExperimentResults } from '@streamloop/core/experiments';
+import { DEFAULT_ALPHA } from '@streamloop/experiment-stats/lift';
 import { type ApiKeyOption, createApiKeyGuard } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
 import type { AnalyticsTarget } from '../beacons-table.js';
@@ -66,7 +66,9 @@ export function registerExperimentResultsRoute(app: FastifyInstance, deps: Exper
           egressUsdPerGb: request.query.egressUsdPerGb ?? deps.egressUsdPerGb ?? DEFAULT_EGRESS_USD_PER_GB,
           storage,
           storageUsdPerGbMonth:
-            request.query.storageUsdPerGbMonth ?? deps.storageUsdPerGbMonth ?? DEFAULT_STORAGE_USD_PER_GB_MONTH,
+            request.query.storageUsdPerGbMonth ??
+            deps.storageUsdPerGbMonth ??
+            DEFAULT_STORAGE_USD_PER_GB_MONTH,
           nowMs,
         }),
       );

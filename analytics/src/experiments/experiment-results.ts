@@ -28,9 +28,10 @@ import { readWatermarkMs } from '../qoe-sources.js';
 import { alignToMinutes } from '../time-range.js';
 import { queryExposedViewers } from './experiment-exposures-query.js';
 import { type LookSchedule, lookEndMs, lookSchedule } from './experiment-looks.js';
-import { armEstimate } from './experiment-metrics.js';
+import { armEstimates } from './experiment-metrics.js';
 import { type ArmStorage, BYTES_PER_GB, DEFAULT_STORAGE_USD_PER_GB_MONTH } from './experiment-storage.js';
-import { type ExperimentViewerRow, queryExperimentViewers } from './experiment-viewers-query.js';
+import { type ViewerLooks, viewerLooks } from './experiment-viewer-looks.js';
+import { type ExperimentViewerStepRow, queryExperimentViewerSteps } from './experiment-viewers-query.js';
 
 /** CloudFront's first-10-TB list price for North America and Europe (2024), a stand-in until you pass yours. */
 export const DEFAULT_EGRESS_USD_PER_GB = 0.085;
@@ -61,7 +62,7 @@ export async function readExperimentResults(
   const rows =
     schedule.looks === 0
       ? []
-      : await queryExperimentViewers(store, {
+      : await queryExperimentViewerSteps(store, {
           experimentId: experiment.id,
           ...schedule,
           scope: options.scope,
@@ -124,20 +125,24 @@ const orNull = (value: number): number | null => (Number.isFinite(value) ? value
 
 export function computeResults(
   experiment: Experiment,
-  rows: readonly ExperimentViewerRow[],
+  rows: readonly ExperimentViewerStepRow[],
   options: ResultsOptions,
 ): Omit<ExperimentResults, 'armsStopped'> {
   const { schedule, alpha } = options;
   const storageUsdPerGbMonth = options.storageUsdPerGbMonth ?? DEFAULT_STORAGE_USD_PER_GB_MONTH;
-  const byLook = new Map<number, Map<string, ExperimentViewerRow[]>>();
-  for (const row of rows) {
-    const arms = byLook.get(row.look) ?? new Map<string, ExperimentViewerRow[]>();
-    byLook.set(row.look, arms);
-    const viewers = arms.get(row.arm);
-    if (viewers === undefined) arms.set(row.arm, [row]);
-    else viewers.push(row);
-  }
-  const at = (look: number, arm: string): ExperimentViewerRow[] => byLook.get(look)?.get(arm) ?? [];
+  const looks: ViewerLooks = viewerLooks(rows, schedule.looks);
+  const at = looks.at;
+  // Every metric of an arm at a look in one pass, once: control's are compared with every arm's.
+  const estimated = new Map<string, ReturnType<typeof armEstimates>>();
+  const estimates = (look: number, arm: string): ReturnType<typeof armEstimates> => {
+    const key = `${look}\u0000${arm}`;
+    let found = estimated.get(key);
+    if (found === undefined) {
+      found = armEstimates(at(look, arm));
+      estimated.set(key, found);
+    }
+    return found;
+  };
   const last = schedule.looks - 1;
   const control = experiment.arms.find((arm) => arm.control);
   if (control === undefined) throw new Error(`experiment ${experiment.id} has no control arm`);
@@ -151,8 +156,8 @@ export function computeResults(
     let final: Lift | null = null;
     const pValues: (number | null)[] = [];
     for (let look = 0; look < schedule.looks; look++) {
-      const c = armEstimate(metric, at(look, control.name));
-      const t = armEstimate(metric, at(look, arm));
+      const c = estimates(look, control.name)[metric];
+      const t = estimates(look, arm)[metric];
       final = c === null || t === null ? null : compareArms(c, t, { alpha }, previous);
       if (final !== null) previous = final.alwaysValid;
       pValues.push(previous?.pValue ?? null);
@@ -163,10 +168,10 @@ export function computeResults(
   const timeline: ExperimentResults['primaryTimeline'] = [];
   const arms: ExperimentArmResult[] = experiment.arms.map((arm) => {
     const viewers = last < 0 ? [] : at(last, arm.name);
-    const bitsDelivered = viewers.reduce((sum, r) => sum + Number(r.bitrate_kbps_x_play_ms), 0);
+    const bitsDelivered = viewers.reduce((sum, r) => sum + r.bitrate_kbps_x_play_ms, 0);
     const storageBytes = options.storage?.bytes.get(arm.name) ?? null;
     const metrics = Object.fromEntries(
-      METRICS.map((metric) => [metric, armEstimate(metric, viewers)?.value ?? null]),
+      METRICS.map((metric) => [metric, last < 0 ? null : (estimates(last, arm.name)[metric]?.value ?? null)]),
     );
     const comparisons: ExperimentComparison[] = [];
     const guardrails: ExperimentGuardrailResult[] = [];
@@ -194,8 +199,8 @@ export function computeResults(
       control: arm.control,
       trafficPercent: arm.trafficPercent,
       stopped: arm.stopped,
-      views: viewers.reduce((sum, r) => sum + Number(r.views), 0),
-      syntheticViews: viewers.reduce((sum, r) => sum + Number(r.synthetic_views), 0),
+      views: viewers.reduce((sum, r) => sum + r.views, 0),
+      syntheticViews: viewers.reduce((sum, r) => sum + r.synthetic_views, 0),
       viewers: viewers.length,
       metrics,
       bitsDelivered,
@@ -268,9 +273,10 @@ export function computeResults(
     unknownArmViews:
       last < 0
         ? 0
-        : [...(byLook.get(last)?.entries() ?? [])]
-            .filter(([arm]) => !experiment.arms.some((a) => a.name === arm))
-            .reduce((sum, [, viewers]) => sum + viewers.reduce((n, r) => n + Number(r.views), 0), 0),
+        : looks
+            .armsAt(last)
+            .filter((arm) => !experiment.arms.some((a) => a.name === arm))
+            .reduce((sum, arm) => sum + at(last, arm).reduce((n, r) => n + r.views, 0), 0),
   };
 }
 

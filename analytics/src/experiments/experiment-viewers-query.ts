@@ -10,9 +10,8 @@
  *
  * Looks: the experiment's life is cut into steps of `stepMs` (whole hours) from the minute it started;
  * look k (0-based) holds every view that started before that minute + (k + 1) · step (and before
- * endMs). A minute row is fanned out (ARRAY JOIN) to every look from its own step on, so one query
- * returns each viewer's cumulative numbers at every look: rows = viewers × looks, which is why the
- * caller coarsens the step when an experiment has run for many hours (experiment-looks.ts).
+ * endMs). The query returns each viewer's numbers per STEP (rows ≈ views, not viewers × looks);
+ * experiment-viewer-looks.ts adds them up into each viewer's cumulative numbers at every look.
  */
 import type { SyntheticScope } from '@streamloop/core/schemas/qoe-api';
 import type { AnalyticsTarget } from '../beacons-table.js';
@@ -26,15 +25,14 @@ export interface ExperimentViewersQuery {
   startMs: number;
   endMs: number;
   stepMs: number;
-  looks: number;
   scope: SyntheticScope;
   /** The rollups cover view starts before this (qoe-sources' `readWatermarkMs`); 0 reads views_v1 only. */
   watermarkMs: number;
 }
 
-/** One viewer in one arm at one look; 64-bit sums arrive as strings. */
-export interface ExperimentViewerRow {
-  look: number;
+/** One viewer's views in one arm that started in one step; 64-bit sums arrive as strings. */
+export interface ExperimentViewerStepRow {
+  step: number;
   arm: string;
   viewer_id: string;
   views: string;
@@ -53,8 +51,6 @@ export interface ExperimentViewerRow {
   bitrate_play_time_ms: string;
   /** The startup time of each view that reached a first frame (in no particular order). */
   startup_times_ms: number[];
-  /** Median of those (NaN without any), the QoE score's startup input. */
-  startup_p50_ms: number | null;
 }
 
 /** What a minute row holds per (minute, arm, viewer), from the views; the viewer row sums each again. */
@@ -72,7 +68,8 @@ const MINUTE_SUMS = {
   bitrate_kbps_x_play_ms: 'sum(bitrate_kbps_x_play_ms)',
   bitrate_play_time_ms: 'sum(bitrate_play_time_ms)',
 } as const;
-const SUMMED_COLUMNS = Object.keys(MINUTE_SUMS) as (keyof typeof MINUTE_SUMS)[];
+export const SUMMED_COLUMNS = Object.keys(MINUTE_SUMS) as (keyof typeof MINUTE_SUMS)[];
+export type SummedColumn = (typeof SUMMED_COLUMNS)[number];
 
 /** experiment_viewer_minute_v1's columns before computed_at (the rollup job inserts by this list). */
 export const EXPERIMENT_VIEWER_COLUMNS = [
@@ -101,10 +98,11 @@ export function experimentViewerMinutesSelect(viewRows: string): string {
 
 const MINUTE_MS = 60_000;
 
-export async function queryExperimentViewers(
+/** Each viewer's numbers per step and arm, in step order. */
+export async function queryExperimentViewerSteps(
   target: AnalyticsTarget,
   query: ExperimentViewersQuery,
-): Promise<ExperimentViewerRow[]> {
+): Promise<ExperimentViewerStepRow[]> {
   const originMs = Math.floor(query.startMs / MINUTE_MS) * MINUTE_MS;
   const endMs = Math.max(query.endMs, originMs);
   // Whole minutes only from the rollups: the minute endMs falls in may hold views after it.
@@ -130,19 +128,15 @@ export async function queryExperimentViewers(
   const result = await target.client.query({
     query: `
       SELECT
-        look,
-        substring(variant, length({x_prefix:String}) + 1) AS arm,
-        viewer_id,
+        toUInt32(intDiv(toUnixTimestamp(m.minute) * 1000 - {x_originMs:Int64}, {x_stepMs:Int64})) AS step,
+        substring(m.variant, length({x_prefix:String}) + 1) AS arm,
+        m.viewer_id AS viewer_id,
         sumIf(m.views, m.synthetic = 1) AS synthetic_views,
         ${SUMMED_COLUMNS.map((column) => `sum(m.${column}) AS ${column}`).join(',\n        ')},
-        groupArrayArray(m.startup_times_ms) AS startup_times_ms,
-        arrayReduce('quantileExactInclusive(0.5)', startup_times_ms) AS startup_p50_ms
+        groupArrayArray(m.startup_times_ms) AS startup_times_ms
       FROM (${parts.join('\nUNION ALL\n')}) AS m
-      ARRAY JOIN range(
-        toUInt32(intDiv(toUnixTimestamp(minute) * 1000 - {x_originMs:Int64}, {x_stepMs:Int64})),
-        {x_looks:UInt32}) AS look
-      GROUP BY look, arm, viewer_id
-      ORDER BY look, arm, viewer_id`,
+      GROUP BY step, arm, viewer_id
+      ORDER BY step, arm, viewer_id`,
     query_params: {
       r_fromMs: originMs,
       r_toMs: splitMs,
@@ -151,9 +145,8 @@ export async function queryExperimentViewers(
       x_prefix: `${query.experimentId}.`,
       x_originMs: originMs,
       x_stepMs: query.stepMs,
-      x_looks: query.looks,
     },
     format: 'JSONEachRow',
   });
-  return result.json<ExperimentViewerRow>();
+  return result.json<ExperimentViewerStepRow>();
 }

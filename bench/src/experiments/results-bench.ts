@@ -15,7 +15,7 @@ import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { lookSchedule } from '@streamloop/analytics/experiments/experiment-looks';
 import { readExperimentResults } from '@streamloop/analytics/experiments/experiment-results';
-import { queryExperimentViewers } from '@streamloop/analytics/experiments/experiment-viewers-query';
+import { queryExperimentViewerSteps } from '@streamloop/analytics/experiments/experiment-viewers-query';
 import { runRollup } from '@streamloop/analytics/jobs/rollup-job';
 import { MIGRATIONS_DIR } from '@streamloop/analytics/mount-analytics';
 import { readWatermarkMs } from '@streamloop/analytics/qoe-sources';
@@ -87,7 +87,7 @@ try {
 
   const schedule = lookSchedule(START_MS, END_MS);
   const viewersQuery = async () =>
-    queryExperimentViewers(store, {
+    queryExperimentViewerSteps(store, {
       experimentId: experiment.id,
       ...schedule,
       scope: options.scope,

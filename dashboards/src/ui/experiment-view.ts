@@ -23,7 +23,11 @@ export const METRICS: Readonly<Record<ExperimentMetric, { label: string; format:
   startup_time_ms: { label: 'Startup time (mean per viewer)', format: formatMs },
   startup_time_p95_ms: { label: 'Startup time p95', format: formatMs },
   video_start_failure: { label: 'Video start failures', format: (v) => `${v.toFixed(2)} %` },
-  rebuffer_ratio: { label: 'Rebuffer ratio', format: (v) => `${(v * 100).toFixed(2)} %` },
+  rebuffer_ratio: { label: 'Rebuffer ratio (of watch time)', format: (v) => `${(v * 100).toFixed(2)} %` },
+  rebuffer_ratio_cta2066: {
+    label: 'Rebuffer ratio (CTA-2066)',
+    format: (v) => `${(v * 100).toFixed(2)} %`,
+  },
   rebuffer_frequency: { label: 'Rebuffers per hour', format: fixed(2) },
   bitrate_kbps: { label: 'Bitrate (time-weighted)', format: formatKbps },
   upscale_percent: { label: 'Upscaled time', format: (v) => `${v.toFixed(1)} %` },
