@@ -90,7 +90,7 @@ it('states play time per rung and what each arm’s ladder stores and costs a mo
   const { app, results: resultsOf } = experimentResultsApp({
     store: chdb.store,
     catalog,
-    nowMs: startedAtMs + 2 * HOUR_MS,
+    now: startedAtMs + 2 * HOUR_MS,
   });
   const results = (query = '') => resultsOf(experiment.id, query);
 

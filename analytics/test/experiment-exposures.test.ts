@@ -201,7 +201,7 @@ describe(`experiment exposures from Kafka (${kafkaAddress}) into chdb and the re
     const { app, results: resultsOf } = experimentResultsApp({
       store: chdb.store,
       catalog,
-      nowMs: startedAtMs + 3 * HOUR_MS,
+      now: startedAtMs + 3 * HOUR_MS,
     });
     const results = async (query = '') => (await resultsOf(experiment.id, query)).sampleRatioMismatch;
 

@@ -17,8 +17,15 @@ import { expect } from 'vitest';
 import { registerExperimentResultsRoute } from '../src/experiments/experiment-results-route.js';
 
 const API_KEY = 'test-api-key-0123456789';
+/** The header of a key that holds every scope (the legacy key). */
+export const RESULTS_AUTH = { authorization: `Bearer ${API_KEY}` };
 
-export function experimentResultsApp(deps: { store: AnalyticsStore; catalog: Catalog; nowMs: number }): {
+export function experimentResultsApp(deps: {
+  store: AnalyticsStore;
+  catalog: Catalog;
+  /** The route's clock: a fixed instant, or a function for a test that moves it. */
+  now: number | (() => number);
+}): {
   app: FastifyInstance;
   /** The answer for `id` (`query`: '?…'), asserting a 200. */
   results(id: string, query?: string): Promise<ExperimentResults>;
@@ -32,7 +39,7 @@ export function experimentResultsApp(deps: { store: AnalyticsStore; catalog: Cat
     analyticsStore: deps.store,
     catalog: deps.catalog,
     apiKey: createApiKeyAuth({ legacyKey: API_KEY, catalog: deps.catalog }),
-    now: () => deps.nowMs,
+    now: typeof deps.now === 'number' ? () => deps.now as number : deps.now,
   });
   return {
     app,
@@ -40,7 +47,7 @@ export function experimentResultsApp(deps: { store: AnalyticsStore; catalog: Cat
       const res = await app.inject({
         method: 'GET',
         url: `/api/v1/experiments/${id}/results${query}`,
-        headers: { authorization: `Bearer ${API_KEY}` },
+        headers: RESULTS_AUTH,
       });
       expect(res.statusCode, res.body).toBe(200);
       return res.json() as ExperimentResults;
@@ -54,7 +61,11 @@ export function experimentResultsApp(deps: { store: AnalyticsStore; catalog: Cat
  */
 export async function startTwoArmExperiment(
   catalog: Catalog,
-  options: { name: string; videoIds: string[]; guardrails?: ExperimentDefinition['guardrails'] },
+  options: {
+    name: string;
+    videoIds: string[];
+    guardrails?: ExperimentDefinition['guardrails'];
+  },
 ): Promise<{ id: string; startedAtMs: number }> {
   await seedLadders(catalog, [DEFAULT_LADDER]);
   if ((await getLadder(catalog, 'no-low')) === undefined) {

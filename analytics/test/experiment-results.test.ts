@@ -5,27 +5,20 @@
  * Every expected number is worked out here from the inserted views.
  */
 import { createApiKey } from '@streamloop/catalog/api-key-repository';
-import { createExperiment, getExperiment, startExperiment } from '@streamloop/catalog/experiment-repository';
-import { createLadderVersion, seedLadders } from '@streamloop/catalog/ladder-repository';
+import { getExperiment } from '@streamloop/catalog/experiment-repository';
 import { createPgCatalog } from '@streamloop/catalog/pg-catalog';
 import { createScratchDatabase, postgresUrl } from '@streamloop/catalog/testing';
-import type { ExperimentDefinition, ExperimentResults } from '@streamloop/core/experiments';
 import { experimentVariant } from '@streamloop/core/experiments';
-import { DEFAULT_LADDER } from '@streamloop/core/ladders';
 import { createLogger } from '@streamloop/core/logger';
-import { createMetricsRegistry } from '@streamloop/core/metrics';
 import { eventually, uniqueName } from '@streamloop/core/testing';
-import { createApiKeyAuth } from '@streamloop/service-kit/api-key';
-import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBeaconsTable } from '../src/beacons-table.js';
 import { runGuardrailChecks } from '../src/experiments/experiment-guardrail-job.js';
-import { registerExperimentResultsRoute } from '../src/experiments/experiment-results-route.js';
 import { runRollup } from '../src/jobs/rollup-job.js';
 import { openChdbSession, viewsCaughtUp } from './chdb-session.js';
+import { experimentResultsApp, RESULTS_AUTH, startTwoArmExperiment } from './experiment-results-app.js';
 import { rowsOf, type ViewSpec, viewBeacons } from './make-beacon.js';
 
-const API_KEY = 'test-api-key-0123456789';
 const HOUR_MS = 3_600_000;
 const VIEWERS_PER_ARM = 120;
 const WATCH_MS = 60_000;
@@ -35,45 +28,14 @@ const scratch = await createScratchDatabase(postgresUrl(), 'analytics_experiment
 const catalog = createPgCatalog({ url: scratch.url, logger: { warn: () => undefined } });
 await catalog.migrate();
 let nowMs = Date.now();
-const app = buildHttpApp({
-  logger: createLogger({ name: 'experiment-results-test', level: 'silent' }),
-  registry: createMetricsRegistry({ collectProcessMetrics: false }),
-  ports: [],
-});
-registerExperimentResultsRoute(app, {
-  analyticsStore: chdb.store,
-  catalog,
-  apiKey: createApiKeyAuth({ legacyKey: API_KEY, catalog }),
-  now: () => nowMs,
-});
-const auth = { authorization: `Bearer ${API_KEY}` };
-const results = async (id: string, query = '') => {
-  const res = await app.inject({
-    method: 'GET',
-    url: `/api/v1/experiments/${id}/results${query}`,
-    headers: auth,
-  });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json() as ExperimentResults;
-};
+const { app, results } = experimentResultsApp({ store: chdb.store, catalog, now: () => nowMs });
 
 /** Control stalls 500 ms in every 4th viewer; the treatment 3 s or 4 s in every viewer. */
 const controlStallMs = (i: number): number[] => (i % 4 === 0 ? [500] : []);
 const treatmentStallMs = (i: number): number[] => [i % 2 === 0 ? 3_000 : 4_000];
 
-function definition(videoId: string, guardrails: ExperimentDefinition['guardrails']): ExperimentDefinition {
-  return {
-    name: 'drop the low rungs',
-    scope: { videoIds: [videoId] },
-    arms: [
-      { name: 'control', ladderId: 'default', control: true, trafficPercent: 50 },
-      { name: 'no-low', ladderId: 'no-low', trafficPercent: 50 },
-    ],
-    primaryMetric: 'rebuffer_ratio',
-    guardrails,
-    minimumViewersPerArm: 100,
-  };
-}
+const NAME = 'drop the low rungs';
+const GUARDRAILS = [{ metric: 'rebuffer_ratio' as const, marginPercent: 10 }];
 
 /** One view per viewer, spread over the experiment's first three hours, inserted as the consumer does. */
 async function insertViews(
@@ -115,21 +77,10 @@ let guarded: { id: string; startedAtMs: number; videoId: string };
 let skewed: { id: string; videoId: string };
 
 beforeAll(async () => {
-  await seedLadders(catalog, [DEFAULT_LADDER]);
-  await createLadderVersion(
-    catalog,
-    { id: 'no-low', derivedFrom: { ladderId: 'default' }, filter: { minHeight: 480 } },
-    'test',
-  );
   const videoA = uniqueName('video-a');
   const videoB = uniqueName('video-b');
-  const a = await createExperiment(
-    catalog,
-    definition(videoA, [{ metric: 'rebuffer_ratio', marginPercent: 10 }]),
-    'test',
-  );
-  const startedA = (await startExperiment(catalog, a.id, 'test')).experiment;
-  guarded = { id: a.id, startedAtMs: Date.parse(startedA.startedAt as string), videoId: videoA };
+  const a = await startTwoArmExperiment(catalog, { name: NAME, videoIds: [videoA], guardrails: GUARDRAILS });
+  guarded = { ...a, videoId: videoA };
   await insertViews(a.id, videoA, guarded.startedAtMs, [
     { arm: 'control', viewers: VIEWERS_PER_ARM, stallMs: controlStallMs, bitrateKbps: 3_000 },
     { arm: 'no-low', viewers: VIEWERS_PER_ARM, stallMs: treatmentStallMs, bitrateKbps: 2_000 },
@@ -137,11 +88,10 @@ beforeAll(async () => {
     { arm: 'retired', viewers: 3, stallMs: () => [], bitrateKbps: 3_000 },
   ]);
 
-  const b = await createExperiment(catalog, definition(videoB, []), 'test');
-  const startedB = (await startExperiment(catalog, b.id, 'test')).experiment;
+  const b = await startTwoArmExperiment(catalog, { name: NAME, videoIds: [videoB] });
   skewed = { id: b.id, videoId: videoB };
   // 80/20 viewers on a 50/50 split: assignment or logging is broken.
-  await insertViews(b.id, videoB, Date.parse(startedB.startedAt as string), [
+  await insertViews(b.id, videoB, b.startedAtMs, [
     { arm: 'control', viewers: 160, stallMs: () => [], bitrateKbps: 3_000 },
     { arm: 'no-low', viewers: 40, stallMs: () => [], bitrateKbps: 3_000 },
   ]);
@@ -263,14 +213,12 @@ describe('GET /api/v1/experiments/:id/results', () => {
 
   it('the guardrail job stops a breached arm without anyone reading the results, once', async () => {
     const videoC = uniqueName('video-c');
-    const c = await createExperiment(
-      catalog,
-      definition(videoC, [{ metric: 'rebuffer_ratio', marginPercent: 10 }]),
-      'test',
-    );
-    const startedAtMs = Date.parse(
-      (await startExperiment(catalog, c.id, 'test')).experiment.startedAt as string,
-    );
+    const c = await startTwoArmExperiment(catalog, {
+      name: NAME,
+      videoIds: [videoC],
+      guardrails: GUARDRAILS,
+    });
+    const { startedAtMs } = c;
     await insertViews(c.id, videoC, startedAtMs, [
       { arm: 'control', viewers: VIEWERS_PER_ARM, stallMs: controlStallMs, bitrateKbps: 3_000 },
       { arm: 'no-low', viewers: VIEWERS_PER_ARM, stallMs: treatmentStallMs, bitrateKbps: 2_000 },
@@ -297,7 +245,7 @@ describe('GET /api/v1/experiments/:id/results', () => {
     const unknown = await app.inject({
       method: 'GET',
       url: '/api/v1/experiments/exp-nope/results',
-      headers: auth,
+      headers: RESULTS_AUTH,
     });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json()).toMatchObject({ error: { code: 'ERR_NOT_FOUND' } });
@@ -309,7 +257,7 @@ describe('GET /api/v1/experiments/:id/results', () => {
       const bad = await app.inject({
         method: 'GET',
         url: `/api/v1/experiments/${guarded.id}/results${query}`,
-        headers: auth,
+        headers: RESULTS_AUTH,
       });
       expect(bad.statusCode, query).toBe(400);
       expect(bad.json(), query).toMatchObject({ error: { code: 'ERR_VALIDATION' } });
