@@ -17,9 +17,9 @@ import type { FeatureStore } from '@streamloop/feature-store/feature-store';
 import type { ApiKeyOption } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
 import { createBeaconConsumer } from './beacon-consumer.js';
-import { createExposureConsumer } from './exposure-consumer.js';
 import { runGuardrailChecks } from './experiments/experiment-guardrail-job.js';
 import { registerExperimentResultsRoute } from './experiments/experiment-results-route.js';
+import { createExposureConsumer } from './exposure-consumer.js';
 import { createDeletedVideoConsumer } from './features/deleted-video-consumer.js';
 import { createQoeJobs } from './jobs/qoe-jobs.js';
 import { registerQoeRoutes } from './qoe-routes.js';
@@ -60,27 +60,21 @@ export async function mountAnalytics(
     catalog: deps.catalog,
     apiKey: deps.apiKey,
   });
-  const consumer = createBeaconConsumer({
+  // Each consumer reads its own topic with the log, logs as its component and counts in the registry.
+  const consumerDeps = (component: string) => ({
     eventLog: deps.eventLog,
-    analyticsStore: deps.analyticsStore,
-    logger: deps.logger.child({ component: 'beacon-consumer' }),
+    logger: deps.logger.child({ component }),
     registry: deps.registry,
   });
-  await consumer.start();
-  const exposures = createExposureConsumer({
-    eventLog: deps.eventLog,
-    analyticsStore: deps.analyticsStore,
-    logger: deps.logger.child({ component: 'exposure-consumer' }),
-    registry: deps.registry,
-  });
-  await exposures.start();
-  const deletedVideos = createDeletedVideoConsumer({
-    eventLog: deps.eventLog,
-    featureStore: deps.featureStore,
-    logger: deps.logger.child({ component: 'deleted-video-consumer' }),
-    registry: deps.registry,
-  });
-  await deletedVideos.start();
+  const consumers = [
+    createBeaconConsumer({ ...consumerDeps('beacon-consumer'), analyticsStore: deps.analyticsStore }),
+    createExposureConsumer({ ...consumerDeps('exposure-consumer'), analyticsStore: deps.analyticsStore }),
+    createDeletedVideoConsumer({
+      ...consumerDeps('deleted-video-consumer'),
+      featureStore: deps.featureStore,
+    }),
+  ];
+  for (const consumer of consumers) await consumer.start();
   const jobLock = createJobLock({
     catalog: deps.catalog,
     databaseUrl: deps.databaseUrl,
@@ -111,9 +105,8 @@ export async function mountAnalytics(
       await qoeJobs.stop();
       await relay.stop();
       await jobLock.close();
-      await deletedVideos.stop();
-      await exposures.stop();
-      await consumer.stop();
+      // The reverse of their start.
+      for (const consumer of consumers.reverse()) await consumer.stop();
     },
   };
 }

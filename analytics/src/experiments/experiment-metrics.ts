@@ -52,8 +52,6 @@ type RatioMetric = Exclude<ExperimentMetric, 'startup_time_p95_ms'>;
 type ViewerPair = (row: Omit<ExperimentViewer, 'pairs'>) => ViewerAggregate | null;
 
 const pair = (numerator: number, denominator: number): ViewerAggregate => ({ numerator, denominator });
-const finite = (value: number | null): number | null =>
-  typeof value === 'number' && Number.isFinite(value) ? value : null;
 
 function viewerScore(row: Omit<ExperimentViewer, 'pairs'>): number | null {
   const playTimeMs = row.play_time_ms;
@@ -64,7 +62,7 @@ function viewerScore(row: Omit<ExperimentViewer, 'pairs'>): number | null {
       plays: row.plays,
       startFailures: row.start_failures,
       playbackFailures: row.playback_failures,
-      startupP50Ms: finite(row.startup_p50_ms),
+      startupP50Ms: row.startup_p50_ms,
       rebufferRatio: playedOrStalledMs > 0 ? rebufferTimeMs / playedOrStalledMs : null,
       upscaleTimeMs: row.upscale_time_ms,
       playTimeMs,
