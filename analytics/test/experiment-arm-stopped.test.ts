@@ -15,10 +15,10 @@ import type { ExperimentArmStopped } from '@streamloop/core/schemas/experiment-e
 import { eventually, uniqueName } from '@streamloop/core/testing';
 import { TOPICS } from '@streamloop/core/topics';
 import type { EventLog, Subscription } from '@streamloop/event-log/event-log';
+import { deleteKafkaLeftovers, openKafkaLog } from '@streamloop/event-log/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { enforceGuardrails, GUARDRAIL_ACTOR } from '../src/experiments/experiment-guardrails.js';
 import { startTwoArmExperiment } from './experiment-results-app.js';
-import { deleteKafkaLeftovers, openKafkaLog } from './kafka-test-log.js';
 
 const logger = createLogger({ name: 'arm-stopped-test', level: 'silent' });
 const groupId = uniqueName('experiment-events-reader');

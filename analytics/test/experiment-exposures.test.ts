@@ -15,12 +15,12 @@ import { eventually, metricValue, uniqueName } from '@streamloop/core/testing';
 import { readDeadLetters } from '@streamloop/event-log/dead-letter-reader';
 import type { EventLog, EventMessage } from '@streamloop/event-log/event-log';
 import type { SupervisedConsumer } from '@streamloop/event-log/supervised-consumer';
+import { deleteKafkaLeftovers, kafkaAddress, openKafkaLog } from '@streamloop/event-log/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBeaconsTable } from '../src/beacons-table.js';
 import { createExposureConsumer, EXPOSURES_TABLE } from '../src/exposure-consumer.js';
 import { openChdbSession, viewsCaughtUp } from './chdb-session.js';
 import { experimentResultsApp, startTwoArmExperiment } from './experiment-results-app.js';
-import { deleteKafkaLeftovers, kafkaAddress, openKafkaLog } from './kafka-test-log.js';
 import { rowsOf, viewBeacons } from './make-beacon.js';
 
 const logger = createLogger({ name: 'exposures-test', level: 'silent' });

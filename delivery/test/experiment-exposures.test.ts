@@ -9,30 +9,17 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '@streamloop/core/config';
-import { createLogger } from '@streamloop/core/logger';
 import type { ExperimentExposure } from '@streamloop/core/schemas/experiment-exposure';
-import {
-  assertReachable,
-  eventually,
-  metricValue,
-  requireService,
-  uniqueName,
-} from '@streamloop/core/testing';
+import { eventually, metricValue, uniqueName } from '@streamloop/core/testing';
 import { TOPICS } from '@streamloop/core/topics';
 import type { EventLog, Subscription } from '@streamloop/event-log/event-log';
-import { createKafkaClient } from '@streamloop/event-log/kafka-client';
-import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
 import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
+import { deleteKafkaLeftovers, kafkaAddress, openKafkaLog } from '@streamloop/event-log/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNoLowExperiment } from './experiment-fixture.js';
 import { API_KEY, addVideo, buildDeliveryApp, type Fixture, openFixture } from './fixtures.js';
 import { type EncodedClip, encodeTestClip, publishTestClip } from './published-ladder.js';
-
-const kafkaConfig = loadConfig(process.env).kafka;
-const kafkaAddress = kafkaConfig?.brokers.join(',') ?? 'KAFKA_BROKERS not set';
-const logger = createLogger({ name: 'delivery-exposures-test', level: 'silent' });
 
 describe(`exposures from the playback API to Kafka (${kafkaAddress})`, () => {
   const groupId = uniqueName('exposures-reader');
@@ -56,10 +43,7 @@ describe(`exposures from the playback API to Kafka (${kafkaAddress})`, () => {
   };
 
   beforeAll(async () => {
-    const { brokers } = requireService('Kafka', 'KAFKA_BROKERS', kafkaConfig);
-    await assertReachable('Kafka', kafkaAddress, async () => {
-      kafka = await createKafkaEventLog({ brokers, clientId: 'delivery-exposures-test' }, { logger });
-    });
+    kafka = await openKafkaLog('delivery-exposures-test');
     await kafka.ensureTopics([TOPICS.experimentExposures]);
     workDir = await mkdtemp(path.join(os.tmpdir(), 'streamloop-exposures-'));
     clip = await encodeTestClip(workDir);
@@ -84,15 +68,7 @@ describe(`exposures from the playback API to Kafka (${kafkaAddress})`, () => {
   afterAll(async () => {
     await reader?.stop();
     await kafka?.close();
-    if (kafkaConfig !== undefined) {
-      const admin = createKafkaClient(
-        { ...kafkaConfig, clientId: 'delivery-exposures-admin' },
-        { logger, gate: { muted: true } },
-      ).admin();
-      await admin.connect();
-      await admin.deleteGroups([groupId]).catch(() => undefined);
-      await admin.disconnect();
-    }
+    await deleteKafkaLeftovers({ groups: [groupId] });
     await fixture?.close();
     await rm(workDir, { recursive: true, force: true });
   });

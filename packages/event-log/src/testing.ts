@@ -1,13 +1,13 @@
 /**
- * A Kafka event log for a test file (KAFKA_BROKERS; a missing or unreachable broker fails loudly),
+ * For tests of any package (not for production code): a Kafka event log for a test file (KAFKA_BROKERS; a missing or unreachable broker fails loudly),
  * and the clean-up of the groups and topics it made.
  */
 import { loadConfig } from '@streamloop/core/config';
 import { createLogger } from '@streamloop/core/logger';
 import { assertReachable, requireService } from '@streamloop/core/testing';
-import type { EventLog } from '@streamloop/event-log/event-log';
-import { createKafkaClient } from '@streamloop/event-log/kafka-client';
-import { createKafkaEventLog } from '@streamloop/event-log/kafka-event-log';
+import type { EventLog } from './event-log.js';
+import { createKafkaClient } from './kafka-client.js';
+import { createKafkaEventLog } from './kafka-event-log.js';
 
 const kafkaConfig = loadConfig(process.env).kafka;
 export const kafkaAddress = kafkaConfig?.brokers.join(',') ?? 'KAFKA_BROKERS not set';
