@@ -13,7 +13,7 @@ import { FormatRegistry } from '@sinclair/typebox';
 import { Experiment, ExperimentResults } from '@streamloop/core/experiments';
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@streamloop/core/testing';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, makeArmResult, makeExperimentResults } from '@streamloop/core/testing';
 import { createValidator } from '@streamloop/core/validate';
 import { createApiKeyGuard } from '@streamloop/service-kit/api-key';
 import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
@@ -72,27 +72,23 @@ function makeResults(experiment: Experiment, synthetic: 'real' | 'synthetic' | '
   /** The arm as defined (split, control, stopped), its views all simulated when simulated ones were asked for. */
   const armOf = (name: string, views: number) => {
     const defined = experiment.arms.find((a) => a.name === name)!;
-    return {
+    return makeArmResult({
       name,
       control: defined.control,
       trafficPercent: defined.trafficPercent,
       stopped: defined.stopped,
       views,
       syntheticViews: synthetic === 'real' ? 0 : views,
-    };
+    });
   };
-  return {
+  return makeExperimentResults({
     experimentId: experiment.id,
     status: experiment.status,
     primaryMetric: experiment.primaryMetric,
     synthetic,
     from: '2026-12-06T18:05:00.000Z',
     to: '2026-12-06T22:05:00.000Z',
-    lookStepHours: 1,
-    alpha: 0.05,
     egressUsdPerGb: 0.02,
-    storageUsdPerGbMonth: 0.023,
-    storageVideos: 0,
     arms: [
       {
         ...armOf('control', 2400),
@@ -100,12 +96,6 @@ function makeResults(experiment: Experiment, synthetic: 'real' | 'synthetic' | '
         metrics: { rebuffer_ratio: 0.01, qoe_score: 88.2, bits_per_viewer_hour: 5.4e9 },
         bitsDelivered: 3.2e12,
         egressCostUsd: 8,
-        comparisons: [],
-        guardrails: [],
-        primaryMde: null,
-        rungShare: [],
-        storageBytes: null,
-        storageCostUsdPerMonth: null,
       },
       {
         ...armOf('no-low-rungs', 1600),
@@ -179,9 +169,7 @@ function makeResults(experiment: Experiment, synthetic: 'real' | 'synthetic' | '
       { at: '2026-12-06T20:05:00.000Z', arm: 'no-low-rungs', pValue: 0.2 },
       { at: '2026-12-06T21:05:00.000Z', arm: 'no-low-rungs', pValue: 0.0021 },
     ],
-    unknownArmViews: 0,
-    armsStopped: [],
-  };
+  });
 }
 
 // TypeBox's checker knows no formats until told; the API's timestamps are ISO 8601 date-times.

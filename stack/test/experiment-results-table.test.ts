@@ -3,7 +3,7 @@
  * route: a treatment significantly cheaper on the primary metric, a second one stopped by a
  * breached guardrail, and a flagged sample-ratio mismatch — each where a reader looks for it.
  */
-import type { ExperimentResults } from '@streamloop/core/experiments';
+import { makeArmResult, makeExperimentResults } from '@streamloop/core/testing';
 import { describe, expect, it } from 'vitest';
 import { formatResults } from '../src/experiments-command.js';
 
@@ -12,44 +12,29 @@ const noLift = {
   alwaysValid: { lower: null, upper: null, pValue: null },
 };
 
-const results: ExperimentResults = {
+const results = makeExperimentResults({
   experimentId: 'exp-abc',
   status: 'running',
-  primaryMetric: 'bits_per_viewer_hour',
   synthetic: 'real',
+  primaryMetric: 'bits_per_viewer_hour',
   from: '2026-12-01T00:00:00.000Z',
   to: '2026-12-03T00:00:00.000Z',
-  lookStepHours: 1,
-  alpha: 0.05,
   egressUsdPerGb: 0.02,
-  storageUsdPerGbMonth: 0.023,
-  storageVideos: 0,
   arms: [
-    {
+    makeArmResult({
       name: 'control',
       control: true,
       trafficPercent: 50,
-      stopped: null,
       views: 5200,
-      syntheticViews: 0,
       viewers: 4100,
       metrics: { bits_per_viewer_hour: 3_236_400_000 },
       bitsDelivered: 1e12,
       egressCostUsd: 2.5,
-      comparisons: [],
-      guardrails: [],
-      primaryMde: null,
-      rungShare: [],
-      storageBytes: null,
-      storageCostUsdPerMonth: null,
-    },
-    {
+    }),
+    makeArmResult({
       name: 'capped',
-      control: false,
       trafficPercent: 25,
-      stopped: null,
       views: 2500,
-      syntheticViews: 0,
       viewers: 2000,
       metrics: { bits_per_viewer_hour: 2_589_120_000 },
       bitsDelivered: 4e11,
@@ -78,17 +63,12 @@ const results: ExperimentResults = {
         },
       ],
       primaryMde: { increase: 0.05, decrease: 0.05 },
-      rungShare: [],
-      storageBytes: null,
-      storageCostUsdPerMonth: null,
-    },
-    {
+    }),
+    makeArmResult({
       name: 'lowest',
-      control: false,
       trafficPercent: 25,
       stopped: { at: '2026-12-02T10:00:00.000Z', reason: 'guardrail rebuffer_ratio breached' },
       views: 900,
-      syntheticViews: 0,
       viewers: 700,
       metrics: { bits_per_viewer_hour: null },
       bitsDelivered: 1e11,
@@ -115,11 +95,7 @@ const results: ExperimentResults = {
           reason: 'harm above the margin',
         },
       ],
-      primaryMde: null,
-      rungShare: [],
-      storageBytes: null,
-      storageCostUsdPerMonth: null,
-    },
+    }),
   ],
   sampleRatioMismatch: {
     asOf: '2026-12-02T09:00:00.000Z',
@@ -134,10 +110,8 @@ const results: ExperimentResults = {
     beaconCoverage: [null, null, null],
     trackingMismatch: null,
   },
-  primaryTimeline: [],
   unknownArmViews: 3,
-  armsStopped: [],
-};
+});
 
 describe('the results table', () => {
   const lines = formatResults(results).split('\n');

@@ -7,6 +7,7 @@ import net from 'node:net';
 import { Writable } from 'node:stream';
 import type { LogLevel } from './config.js';
 import { reasonOf } from './errors.js';
+import type { ExperimentArmResult, ExperimentResults } from './experiments.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Beacon } from './schemas/beacon.js';
 import type { LadderRecord, PackagedRendition } from './schemas/ladder.js';
@@ -219,6 +220,56 @@ export function makeLadderRecord(overrides: Partial<LadderRecord> = {}): LadderR
       averageBitrate: 96_000,
       playlist: `${folder}/audio/index.m3u8`,
     },
+    ...overrides,
+  };
+}
+
+/**
+ * One arm of experiment results with nothing measured yet, for tests of what shows results (the
+ * dashboards page, the CLI table): name the numbers the test is about in `overrides`.
+ */
+export function makeArmResult(
+  overrides: Partial<ExperimentArmResult> & Pick<ExperimentArmResult, 'name'>,
+): ExperimentArmResult {
+  return {
+    control: false,
+    trafficPercent: 50,
+    stopped: null,
+    views: 0,
+    syntheticViews: 0,
+    viewers: 0,
+    metrics: {},
+    bitsDelivered: 0,
+    egressCostUsd: 0,
+    rungShare: [],
+    storageBytes: null,
+    storageCostUsdPerMonth: null,
+    comparisons: [],
+    guardrails: [],
+    primaryMde: null,
+    ...overrides,
+  };
+}
+
+/** Experiment results with no look, no arm and no SRM check, for the same tests; `overrides` fills them. */
+export function makeExperimentResults(overrides: Partial<ExperimentResults> = {}): ExperimentResults {
+  return {
+    experimentId: 'exp-test',
+    status: 'running',
+    primaryMetric: 'rebuffer_ratio',
+    synthetic: 'real',
+    from: null,
+    to: null,
+    lookStepHours: 1,
+    alpha: 0.05,
+    egressUsdPerGb: 0.02,
+    storageUsdPerGbMonth: 0.023,
+    storageVideos: 0,
+    arms: [],
+    sampleRatioMismatch: null,
+    primaryTimeline: [],
+    unknownArmViews: 0,
+    armsStopped: [],
     ...overrides,
   };
 }
