@@ -12,7 +12,7 @@ import { createScratchDatabase, postgresUrl } from '@streamloop/catalog/testing'
 import type { ExperimentArmResult, ExperimentResults } from '@streamloop/core/experiments';
 import { createLogger } from '@streamloop/core/logger';
 import type { ExperimentArmStopped } from '@streamloop/core/schemas/experiment-event';
-import { eventually, uniqueName } from '@streamloop/core/testing';
+import { eventually, makeArmResult, uniqueName } from '@streamloop/core/testing';
 import { TOPICS } from '@streamloop/core/topics';
 import type { EventLog, Subscription } from '@streamloop/event-log/event-log';
 import { deleteKafkaLeftovers, openKafkaLog } from '@streamloop/event-log/testing';
@@ -47,20 +47,11 @@ afterAll(async () => {
 /** An arm's results with one guardrail in the given state (only what enforceGuardrails reads matters). */
 function armResult(name: string, control: boolean, guardrail: 'breached' | 'ok'): ExperimentArmResult {
   const none = { lower: null, upper: null, pValue: null };
-  return {
+  return makeArmResult({
     name,
     control,
-    trafficPercent: 50,
-    stopped: null,
     views: 200,
-    syntheticViews: 0,
     viewers: 200,
-    metrics: {},
-    bitsDelivered: 0,
-    egressCostUsd: 0,
-    rungShare: [],
-    storageBytes: null,
-    storageCostUsdPerMonth: null,
     comparisons: control
       ? []
       : [
@@ -88,8 +79,7 @@ function armResult(name: string, control: boolean, guardrail: 'breached' | 'ok')
             reason: 'x',
           },
         ],
-    primaryMde: null,
-  };
+  });
 }
 
 it('publishes experiment.arm_stopped.v1 once when a guardrail stops an arm', async () => {
