@@ -113,9 +113,8 @@ async function failed(page: Page): Promise<void> {
   await page.waitForFunction(
     () => (window as unknown as PageGlobals).streamloop.monitor.getStats().state === 'failed',
     undefined,
-    // VHS excludes each rendition in turn before giving up: five CMAF rungs on busy cores take a while
-    // (over 100 s once, in a clean-clone CI run beside other packages' tests).
-    { timeout: 160_000 },
+    // VHS excludes each rendition in turn before giving up: five CMAF rungs on busy cores take a while.
+    { timeout: 100_000 },
   );
 }
 
@@ -300,7 +299,7 @@ describe('player SDK QoE in Chromium against the single-process stack', () => {
     );
     await page.goto(`${base}/watch/${videoId}`);
     await startFailureBeacons(page);
-  }, 240_000);
+  }, 180_000);
 
   it('page closed mid-playback: the final viewend reaches the collector through sendBeacon', async () => {
     const { page, context } = await newPage();
