@@ -1,7 +1,7 @@
 /**
  * When an experiment's results are looked at: cumulatively, once per hour since it started — or, past
- * MAX_LOOKS hours, once per whole number of hours that keeps the count at MAX_LOOKS or under (the
- * per-viewer query returns viewers × looks rows). Skipping looks never costs validity: the
+ * MAX_LOOKS hours, once per whole number of hours that keeps the count at MAX_LOOKS or under (each
+ * look is a p95 walk and a step of every always-valid state). Skipping looks never costs validity: the
  * always-valid state only ever sees fewer looks, never a different sample.
  */
 const HOUR_MS = 3_600_000;

@@ -11,7 +11,7 @@ import {
   type ExperimentArmResult,
   type ExperimentComparison,
   type ExperimentGuardrailResult,
-  ExperimentMetric,
+  type ExperimentMetric,
   type ExperimentResults,
   experimentVariant,
   HIGHER_IS_BETTER,
@@ -26,17 +26,15 @@ import type { AnalyticsTarget } from '../beacons-table.js';
 import { getRenditions } from '../qoe-queries.js';
 import { readWatermarkMs } from '../qoe-sources.js';
 import { alignToMinutes } from '../time-range.js';
+import { type ArmLooks, armLooks, NO_ESTIMATES } from './experiment-arm-looks.js';
 import { queryExposedViewers } from './experiment-exposures-query.js';
 import { type LookSchedule, lookEndMs, lookSchedule } from './experiment-looks.js';
-import { armEstimates } from './experiment-metrics.js';
+import { EXPERIMENT_METRICS as METRICS } from './experiment-metrics.js';
 import { type ArmStorage, BYTES_PER_GB, DEFAULT_STORAGE_USD_PER_GB_MONTH } from './experiment-storage.js';
-import { type ViewerLooks, viewerLooks } from './experiment-viewer-looks.js';
-import { type ExperimentViewerStepRow, queryExperimentViewerSteps } from './experiment-viewers-query.js';
+import { type ExperimentViewerSteps, queryExperimentViewerSteps } from './experiment-viewers-query.js';
 
 /** CloudFront's first-10-TB list price for North America and Europe (2024), a stand-in until you pass yours. */
 export const DEFAULT_EGRESS_USD_PER_GB = 0.085;
-/** Every metric, in the contract's order. */
-const METRICS = ExperimentMetric.anyOf.map((literal) => literal.const) as ExperimentMetric[];
 /** Power the MDE is stated at. */
 const MDE_POWER = 0.8;
 const BITS_PER_GB = 8e9;
@@ -50,7 +48,7 @@ export async function readExperimentResults(
     /** Read the play time per rung per arm (the guardrail job needs none). Default true. */
     rungShare?: boolean;
   },
-): Promise<Omit<ExperimentResults, 'armsStopped'>> {
+): Promise<Omit<ExperimentResults, 'armsStopped' | 'guardrailsEnforced'>> {
   const startMs = experiment.startedAt === null ? 0 : Date.parse(experiment.startedAt);
   const endMs =
     experiment.startedAt === null
@@ -59,39 +57,44 @@ export async function readExperimentResults(
         ? options.nowMs
         : Date.parse(experiment.stoppedAt);
   const schedule = lookSchedule(startMs, endMs);
-  const rows =
-    schedule.looks === 0
-      ? []
-      : await queryExperimentViewerSteps(store, {
-          experimentId: experiment.id,
-          ...schedule,
-          scope: options.scope,
-          watermarkMs: await readWatermarkMs(store),
-        });
   const srmLook = srmLookOf(experiment, schedule);
-  const exposedViewers =
+  // Independent reads, in flight together: the per-viewer steps, the exposures, the rung shares.
+  const [steps, exposedViewers, rungShare] = await Promise.all([
+    schedule.looks === 0
+      ? null
+      : readWatermarkMs(store).then((watermarkMs) =>
+          queryExperimentViewerSteps(store, {
+            experimentId: experiment.id,
+            ...schedule,
+            scope: options.scope,
+            watermarkMs,
+          }),
+        ),
     srmLook < 0
       ? new Map<string, number>()
-      : await queryExposedViewers(store, {
+      : queryExposedViewers(store, {
           experimentId: experiment.id,
           startMs: schedule.startMs,
           endMs: lookEndMs(schedule, srmLook),
           scope: options.scope,
-        });
-  const rungShare = new Map<string, QoeRendition[]>();
-  if (schedule.looks > 0 && options.rungShare !== false) {
-    for (const arm of experiment.arms) {
-      rungShare.set(
-        arm.name,
-        await getRenditions(store, {
-          ...alignToMinutes({ fromMs: schedule.startMs, toMs: schedule.endMs }),
-          variant: experimentVariant(experiment.id, arm.name),
-          synthetic: options.scope,
         }),
-      );
-    }
-  }
-  return computeResults(experiment, rows, { ...options, schedule, exposedViewers, rungShare });
+    schedule.looks === 0 || options.rungShare === false
+      ? new Map<string, QoeRendition[]>()
+      : Promise.all(
+          experiment.arms.map(
+            async (arm) =>
+              [
+                arm.name,
+                await getRenditions(store, {
+                  ...alignToMinutes({ fromMs: schedule.startMs, toMs: schedule.endMs }),
+                  variant: experimentVariant(experiment.id, arm.name),
+                  synthetic: options.scope,
+                }),
+              ] as const,
+          ),
+        ).then((shares) => new Map(shares)),
+  ]);
+  return computeResults(experiment, steps, { ...options, schedule, exposedViewers, rungShare });
 }
 
 export interface ResultsOptions {
@@ -125,24 +128,14 @@ const orNull = (value: number): number | null => (Number.isFinite(value) ? value
 
 export function computeResults(
   experiment: Experiment,
-  rows: readonly ExperimentViewerStepRow[],
+  steps: ExperimentViewerSteps | null,
   options: ResultsOptions,
-): Omit<ExperimentResults, 'armsStopped'> {
+): Omit<ExperimentResults, 'armsStopped' | 'guardrailsEnforced'> {
   const { schedule, alpha } = options;
   const storageUsdPerGbMonth = options.storageUsdPerGbMonth ?? DEFAULT_STORAGE_USD_PER_GB_MONTH;
-  const looks: ViewerLooks = viewerLooks(rows, schedule.looks);
-  const at = looks.at;
-  // Every metric of an arm at a look in one pass, once: control's are compared with every arm's.
-  const estimated = new Map<string, ReturnType<typeof armEstimates>>();
-  const estimates = (look: number, arm: string): ReturnType<typeof armEstimates> => {
-    const key = `${look}\u0000${arm}`;
-    let found = estimated.get(key);
-    if (found === undefined) {
-      found = armEstimates(at(look, arm));
-      estimated.set(key, found);
-    }
-    return found;
-  };
+  const looks = steps === null ? new Map<string, ArmLooks>() : armLooks(steps, schedule.looks);
+  const estimates = (look: number, arm: string) => looks.get(arm)?.estimates[look] ?? NO_ESTIMATES;
+  const viewersAt = (look: number, arm: string): number => looks.get(arm)?.viewers[look] ?? 0;
   const last = schedule.looks - 1;
   const control = experiment.arms.find((arm) => arm.control);
   if (control === undefined) throw new Error(`experiment ${experiment.id} has no control arm`);
@@ -167,8 +160,8 @@ export function computeResults(
 
   const timeline: ExperimentResults['primaryTimeline'] = [];
   const arms: ExperimentArmResult[] = experiment.arms.map((arm) => {
-    const viewers = last < 0 ? [] : at(last, arm.name);
-    const bitsDelivered = viewers.reduce((sum, r) => sum + r.bitrate_kbps_x_play_ms, 0);
+    const totals = looks.get(arm.name);
+    const bitsDelivered = totals?.bitsDelivered ?? 0;
     const storageBytes = options.storage?.bytes.get(arm.name) ?? null;
     const metrics = Object.fromEntries(
       METRICS.map((metric) => [metric, last < 0 ? null : (estimates(last, arm.name)[metric]?.value ?? null)]),
@@ -199,9 +192,9 @@ export function computeResults(
       control: arm.control,
       trafficPercent: arm.trafficPercent,
       stopped: arm.stopped,
-      views: viewers.reduce((sum, r) => sum + r.views, 0),
-      syntheticViews: viewers.reduce((sum, r) => sum + r.synthetic_views, 0),
-      viewers: viewers.length,
+      views: totals?.views ?? 0,
+      syntheticViews: totals?.syntheticViews ?? 0,
+      viewers: last < 0 ? 0 : viewersAt(last, arm.name),
       metrics,
       bitsDelivered,
       egressCostUsd: (bitsDelivered / BITS_PER_GB) * options.egressUsdPerGb,
@@ -216,7 +209,7 @@ export function computeResults(
   });
 
   const srmLook = srmLookOf(experiment, schedule);
-  const beaconViewers = experiment.arms.map((arm) => (srmLook < 0 ? 0 : at(srmLook, arm.name).length));
+  const beaconViewers = experiment.arms.map((arm) => (srmLook < 0 ? 0 : viewersAt(srmLook, arm.name)));
   const exposed = experiment.arms.map((arm) => options.exposedViewers?.get(arm.name) ?? 0);
   // Who was assigned is the truth of the split; beacons only when delivery logged no exposure.
   const basis = exposed.some((count) => count > 0) ? 'exposures' : 'beacons';
@@ -270,13 +263,9 @@ export function computeResults(
                 : { chiSquare: tracking.chiSquare, pValue: tracking.pValue, flagged: tracking.flagged },
           },
     primaryTimeline: timeline,
-    unknownArmViews:
-      last < 0
-        ? 0
-        : looks
-            .armsAt(last)
-            .filter((arm) => !experiment.arms.some((a) => a.name === arm))
-            .reduce((sum, arm) => sum + at(last, arm).reduce((n, r) => n + r.views, 0), 0),
+    unknownArmViews: [...looks]
+      .filter(([name]) => !experiment.arms.some((arm) => arm.name === name))
+      .reduce((sum, [, arm]) => sum + arm.views, 0),
   };
 }
 

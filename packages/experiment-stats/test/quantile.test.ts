@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { quantileEstimate } from '../src/quantile.js';
+import { cumulativeQuantileEstimates, quantileEstimate } from '../src/quantile.js';
 
 const oneToHundred = Array.from({ length: 100 }, (_, i) => i + 1);
 
@@ -47,5 +47,59 @@ describe('p95 with a viewer-clustered Woodruff interval', () => {
       expect.objectContaining({ field: 'viewers[0][1]' }),
     );
     expect(() => quantileEstimate([[1]], 1)).toThrow(expect.objectContaining({ field: 'p' }));
+  });
+});
+
+describe('the p95 at every look of a cumulative sample', () => {
+  // A small deterministic generator (xorshift32): the test needs varied data, not a particular draw.
+  function generator(seed: number): () => number {
+    let state = seed;
+    return () => {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return (state >>> 0) / 2 ** 32;
+    };
+  }
+
+  test('equals quantileEstimate over each look’s views, grouped by viewer', () => {
+    for (const seed of [1, 7, 42]) {
+      const random = generator(seed);
+      const lookCount = 6;
+      const values: number[] = [];
+      const viewers: number[] = [];
+      const looks: number[] = [];
+      for (let j = 0; j < 1_500; j++) {
+        // Ties on purpose (whole 10 ms), heavy viewers (a few with many views), late joiners.
+        values.push(Math.round((300 + 5_000 * random() ** 3) / 10) * 10);
+        viewers.push(Math.floor(400 * random() ** 2));
+        looks.push(Math.floor(lookCount * random()));
+      }
+      const cumulative = cumulativeQuantileEstimates({ values, viewers, looks }, lookCount, 0.95);
+      for (let look = 0; look < lookCount; look++) {
+        const byViewer = new Map<number, number[]>();
+        values.forEach((value, j) => {
+          if ((looks[j] as number) > look) return;
+          byViewer.set(viewers[j] as number, [...(byViewer.get(viewers[j] as number) ?? []), value]);
+        });
+        expect(cumulative[look]).toEqual(quantileEstimate([...byViewer.values()], 0.95));
+      }
+    }
+  });
+
+  test('is null until two viewers have a view, and names bad input', () => {
+    const views = { values: [100, 200, 300], viewers: [0, 0, 1], looks: [0, 1, 2] };
+    const [first, second, third] = cumulativeQuantileEstimates(views, 3, 0.95);
+    expect([first, second]).toEqual([null, null]); // one viewer, with one then two views
+    expect(third).toEqual(quantileEstimate([[100, 200], [300]], 0.95));
+    expect(() => cumulativeQuantileEstimates({ ...views, looks: [0, 1, 3] }, 3, 0.95)).toThrow(
+      expect.objectContaining({ code: 'ERR_STATS_INPUT', field: 'views.looks[2]' }),
+    );
+    expect(() => cumulativeQuantileEstimates({ ...views, values: [1, Number.NaN, 2] }, 3, 0.95)).toThrow(
+      expect.objectContaining({ field: 'views.values[1]' }),
+    );
+    expect(() => cumulativeQuantileEstimates({ ...views, viewers: [0] }, 3, 0.95)).toThrow(
+      expect.objectContaining({ field: 'views' }),
+    );
   });
 });
