@@ -110,8 +110,10 @@ it('publishes experiment.arm_stopped.v1 once when a guardrail stops an arm', asy
   });
   const relay = createOutboxRelay({ catalog, eventLog: kafka, logger });
 
-  // A guardrail that holds stops nothing and announces nothing.
+  // A guardrail that holds stops nothing and announces nothing; nor does a breach among simulated viewers.
   expect(await enforceGuardrails(catalog, results('ok'))).toEqual([]);
+  for (const synthetic of ['synthetic', 'all'] as const)
+    expect(await enforceGuardrails(catalog, { ...results('breached'), synthetic })).toEqual([]);
   expect(await relay.runOnce()).toBe(0);
 
   expect(await enforceGuardrails(catalog, results('breached'))).toEqual(['no-low']);

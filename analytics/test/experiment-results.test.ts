@@ -148,6 +148,7 @@ describe('GET /api/v1/experiments/:id/results', () => {
       expect.objectContaining({ metric: 'rebuffer_ratio', marginPercent: 10, status: 'breached' }),
     ]);
     expect(body.armsStopped).toEqual(['no-low']);
+    expect(body.guardrailsEnforced).toBe(true);
     expect(body.unknownArmViews).toBe(3);
     expect(treatment?.stopped?.reason).toMatch(
       /guardrail rebuffer_ratio breached: lift \+?2700\.0 %.*margin 10 %/,
@@ -193,6 +194,7 @@ describe('GET /api/v1/experiments/:id/results', () => {
   it('counts simulated viewers only when asked, and says so', async () => {
     const body = await results(guarded.id, '?synthetic=synthetic');
     expect(body.synthetic).toBe('synthetic');
+    expect(body.guardrailsEnforced).toBe(false);
     expect(body.arms.map((a) => [a.name, a.viewers, a.syntheticViews])).toEqual([
       ['control', 10, 10],
       ['no-low', 0, 0],

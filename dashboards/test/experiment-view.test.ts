@@ -9,6 +9,7 @@ import {
   formatMetric,
   formatPValue,
   formatUsd,
+  guardrailsReportOnly,
   guardrailText,
   rungShares,
   significance,
@@ -115,6 +116,23 @@ describe('guardrails, arm state, SRM, views', () => {
       status: 'Breached: rebuffer ratio is worse than control by more than 5 %',
       harm: '+12.0 % to +61.0 % worse (margin 5 %)',
     });
+  });
+
+  it('says a breach among simulated viewers is reported only, and nothing when guardrails act', () => {
+    expect(
+      guardrailsReportOnly({ status: 'running', guardrailsEnforced: false, synthetic: 'synthetic' }),
+    ).toBe(
+      'Counting simulated viewers: a breach here is reported only. Arms are stopped on real viewers’ results alone.',
+    );
+    expect(guardrailsReportOnly({ status: 'running', guardrailsEnforced: false, synthetic: 'all' })).toMatch(
+      /^Counting real and simulated viewers/,
+    );
+    expect(
+      guardrailsReportOnly({ status: 'running', guardrailsEnforced: true, synthetic: 'real' }),
+    ).toBeNull();
+    expect(
+      guardrailsReportOnly({ status: 'stopped', guardrailsEnforced: false, synthetic: 'synthetic' }),
+    ).toBeNull();
   });
 
   it('says when and why an arm was stopped, and that its viewers get control', () => {

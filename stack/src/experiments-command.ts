@@ -309,6 +309,10 @@ export function formatResults(r: ExperimentResults): string {
     lines.push(`${r.unknownArmViews} view(s) named an arm this experiment does not have`);
   if (r.armsStopped.length > 0)
     lines.push(`stopped by a breached guardrail just now: ${r.armsStopped.join(', ')}`);
+  if (!r.guardrailsEnforced && r.status === 'running' && guardrails.length > 0)
+    lines.push(
+      'guardrails report only here: simulated viewers never stop an arm (arms stop on real viewers’ results)',
+    );
   return lines.join('\n');
 }
 

@@ -1,7 +1,7 @@
 /**
  * Guardrails that act: every treatment arm of a running experiment with a breached guardrail is
  * stopped (its viewers get control from then on), with the metric, lift, interval and margin as the
- * reason. The catalog's `stopArm` locks the experiment's row and refuses an arm already stopped, so
+ * reason — on real viewers' results only: a breach among simulated viewers is reported, not acted on. The catalog's `stopArm` locks the experiment's row and refuses an arm already stopped, so
  * however many results requests race, each arm is stopped once.
  */
 import type { Catalog } from '@streamloop/catalog/catalog';
@@ -13,12 +13,16 @@ export const GUARDRAIL_ACTOR = 'guardrail';
 
 const pct = (value: number | null): string => (value === null ? '?' : `${(value * 100).toFixed(1)} %`);
 
+/** Whether results read like these may stop arms (ExperimentResults' `guardrailsEnforced`). */
+export const guardrailsEnforced = (results: Pick<ExperimentResults, 'status' | 'synthetic'>): boolean =>
+  results.status === 'running' && results.synthetic === 'real';
+
 /** Stops each arm a guardrail breached; returns the arms this call stopped. */
 export async function enforceGuardrails(
   catalog: Catalog,
   results: Pick<ExperimentResults, 'experimentId' | 'status' | 'arms' | 'synthetic'>,
 ): Promise<string[]> {
-  if (results.status !== 'running') return [];
+  if (!guardrailsEnforced(results)) return [];
   const stopped: string[] = [];
   for (const arm of results.arms) {
     if (arm.control || arm.stopped !== null) continue;

@@ -3,8 +3,9 @@
  * (scope 'analytics-read'): the experiment's arms side by side, lifts against control with always-valid
  * intervals, guardrails, SRM, the primary metric's MDE and p-value timeline, egress and storage cost
  * and watch share per rung per arm.
- * Real viewers only unless asked. A breached guardrail stops its arm here, as the results are read
- * (experiment-guardrails.ts), and the answer names the arms it stopped.
+ * Real viewers only unless asked. A breached guardrail stops its arm here, as real viewers' results
+ * are read (experiment-guardrails.ts), and the answer names the arms it stopped; read with simulated
+ * viewers it only reports the breach (`guardrailsEnforced: false`).
  */
 import { Type } from '@sinclair/typebox';
 import type { Catalog } from '@streamloop/catalog/catalog';
@@ -18,7 +19,7 @@ import type { AnalyticsTarget } from '../beacons-table.js';
 import { parseSyntheticScope } from '../qoe-filters.js';
 import { scopeProperties } from '../qoe-route-schemas.js';
 import { fromStore } from '../qoe-routes.js';
-import { enforceGuardrails } from './experiment-guardrails.js';
+import { enforceGuardrails, guardrailsEnforced } from './experiment-guardrails.js';
 import { DEFAULT_EGRESS_USD_PER_GB, readExperimentResults } from './experiment-results.js';
 import { DEFAULT_STORAGE_USD_PER_GB_MONTH, readArmStorage } from './experiment-storage.js';
 
@@ -84,7 +85,7 @@ export function registerExperimentResultsRoute(app: FastifyInstance, deps: Exper
               })),
             );
       reply.header('cache-control', 'private, no-store');
-      return { ...results, arms, armsStopped };
+      return { ...results, arms, guardrailsEnforced: guardrailsEnforced(results), armsStopped };
     },
   );
 }

@@ -16,6 +16,7 @@ import {
   formatPValue,
   formatTime,
   formatUsd,
+  guardrailsReportOnly,
   guardrailText,
   METRIC_ORDER,
   metricLabel,
@@ -37,6 +38,7 @@ const armsHead = $('#arms-head');
 const armsRows = $('#arms-rows');
 const comparisons = $('#comparisons');
 const guardrailRows = $('#guardrails-rows');
+const guardrailsReportOnlyNote = $('#guardrails-report-only');
 const timelineRows = $('#timeline-rows');
 const srm = $('#srm');
 const experimentId = new URLSearchParams(location.search).get('id') ?? '';
@@ -240,6 +242,9 @@ function paintGuardrails(results: ExperimentResults): void {
     }),
   );
   guardrailRows.replaceChildren(...(rows.length > 0 ? rows : [emptyRow(4, 'No guardrails set.')]));
+  const reportOnly = guardrailsReportOnly(results);
+  guardrailsReportOnlyNote.textContent = reportOnly ?? '';
+  guardrailsReportOnlyNote.hidden = reportOnly === null;
 }
 
 function paintTimeline(results: ExperimentResults): void {

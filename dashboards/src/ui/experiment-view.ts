@@ -145,6 +145,17 @@ export function guardrailText(g: ExperimentGuardrailResult): { status: string; h
   };
 }
 
+/**
+ * Why a breached guardrail below did not stop its arm, when that is the reason: the results count
+ * simulated viewers, whose breaches are reported only. Null when guardrails act or nothing runs.
+ */
+export function guardrailsReportOnly(
+  results: Pick<ExperimentResults, 'status' | 'guardrailsEnforced' | 'synthetic'>,
+): string | null {
+  if (results.guardrailsEnforced || results.status !== 'running') return null;
+  return `Counting ${results.synthetic === 'all' ? 'real and simulated' : 'simulated'} viewers: a breach here is reported only. Arms are stopped on real viewers’ results alone.`;
+}
+
 /** An arm's serving state: stopped (with when and why) or what the experiment is doing. */
 export function armState(
   arm: Pick<ExperimentArmResult, 'stopped' | 'control'>,

@@ -325,6 +325,12 @@ export const ExperimentResults = Type.Object({
   ),
   /** Views whose variant names this experiment but an arm it does not have (a bad beacon or a stale token). */
   unknownArmViews: Type.Integer(),
+  /**
+   * Whether a breached guardrail stops its arm as these results are read: only for REAL viewers of a
+   * running experiment. Read with simulated viewers (`synthetic` or `all`), a breach is reported and
+   * stops nothing: a simulated audience never decides for real viewers.
+   */
+  guardrailsEnforced: Type.Boolean(),
   /** Arms this request stopped because a guardrail was breached. */
   armsStopped: Type.Array(Type.String()),
 });

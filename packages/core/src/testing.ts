@@ -269,6 +269,7 @@ export function makeExperimentResults(overrides: Partial<ExperimentResults> = {}
     sampleRatioMismatch: null,
     primaryTimeline: [],
     unknownArmViews: 0,
+    guardrailsEnforced: true,
     armsStopped: [],
     ...overrides,
   };
