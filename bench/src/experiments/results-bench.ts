@@ -97,7 +97,7 @@ try {
 
   const raw = { results: await measure(results), viewersQuery: await measure(viewersQuery) };
   const rawAnswer = await results();
-  const rawRows = (await viewersQuery()).length;
+  const rawRows = (await viewersQuery()).step.length;
   console.log(
     `raw: results ${JSON.stringify(raw.results)}, per-viewer query ${JSON.stringify(raw.viewersQuery)}`,
   );
