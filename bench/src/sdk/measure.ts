@@ -4,6 +4,7 @@
  */
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import type { BenchGlobals, PageConfig } from './pages.js';
+import type { RawCdp } from './raw-cdp.js';
 
 export interface OpenPage {
   page: Page;
@@ -130,15 +131,19 @@ export type { PageConfig };
 /** Count and self size of the heap's objects by constructor (closures by function name), after GC. */
 export type HeapCensus = Map<string, { count: number; bytes: number }>;
 
-export async function heapCensus(cdp: CDPSession): Promise<HeapCensus> {
-  await cdp.send('HeapProfiler.collectGarbage');
+/** What a heap census needs of a CDP session: Playwright's, or raw-cdp.ts' page. */
+type HeapCdp = Pick<RawCdp, 'on' | 'off'> & { send(method: string, params?: object): Promise<unknown> };
+
+export async function heapCensus(cdp: CDPSession | HeapCdp): Promise<HeapCensus> {
+  const session = cdp as HeapCdp;
+  await session.send('HeapProfiler.collectGarbage');
   const chunks: string[] = [];
   const onChunk = ({ chunk }: { chunk: string }) => chunks.push(chunk);
-  cdp.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  session.on('HeapProfiler.addHeapSnapshotChunk', onChunk as (params: never) => void);
   try {
-    await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+    await session.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
   } finally {
-    cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
+    session.off('HeapProfiler.addHeapSnapshotChunk', onChunk as (params: never) => void);
   }
   const snapshot = JSON.parse(chunks.join('')) as {
     snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]] } };

@@ -40,15 +40,20 @@ export interface BenchGlobals {
   firstAppendAt: number | null;
   firstFrameAt: number | null;
   mediaPlayedS: number;
+  /** Segment requests made (Resource Timing, counted as they end; nothing kept). */
+  segmentRequests: number;
   beacons: number;
   /** How long each fetch() call to the collector took before it returned (its main-thread part), ms. */
   postCallMs: number[];
 }
 
 const MEASURE = `
-window.__bench = { callAt: null, elementPlayAt: null, firstAppendAt: null, firstFrameAt: null, mediaPlayedS: 0, beacons: 0, postCallMs: [] };
+window.__bench = { callAt: null, elementPlayAt: null, firstAppendAt: null, firstFrameAt: null, mediaPlayedS: 0, segmentRequests: 0, beacons: 0, postCallMs: [] };
 (() => {
   const bench = window.__bench;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) if (/\\.(m4s|ts|mp4)(\\?|$)/.test(entry.name)) bench.segmentRequests++;
+  }).observe({ type: 'resource' });
   const fetch = window.fetch;
   window.fetch = function (input, init) {
     const t = performance.now();

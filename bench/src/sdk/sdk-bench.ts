@@ -12,7 +12,9 @@
  * 3. a long session: the 30 s title on loop at 16× with small VHS buffers (every loop fetches its
  *    segments again) until 30 media minutes have played, the SDK's heartbeat and batch intervals
  *    scaled by the same 16×; JS heap after forced GC at every 5 media minutes, both targets, twice
- *    each: the SDK's increment over bare with its range, and a heap census (snapshot by constructor)
+ *    each: the SDK's increment over bare with its range. Driven over a bare DevTools socket
+ *    (raw-cdp.ts) by default, so no DevTools request records grow the heap; with
+ *    BENCH_LONG_DRIVER=playwright, through Playwright, with a heap census (snapshot by constructor)
  *    at 5 minutes and at the end, which says what grew.
  *
  * Startup also records where the time goes (`phases`: element play(), the master and media playlist,
@@ -21,7 +23,7 @@
  *
  *   npm run build && npm run bench:sdk -w bench     (needs ffmpeg and /usr/bin/chromium;
  *   ~12 min; knobs BENCH_ROUNDS (20), BENCH_HEARTBEAT_ROUNDS (3), BENCH_HEARTBEAT_WINDOW_S (20),
- *   BENCH_LONG_MINUTES (30), BENCH_LONG_RUNS (2 per target), BENCH_RATE (16), BENCH_TARGETS (sdk,bare,bare-cmcd), BENCH_DATA_DIR (reuse the stack's data and its
+ *   BENCH_LONG_MINUTES (30), BENCH_LONG_RUNS (2 per target), BENCH_LONG_DRIVER (raw-cdp | playwright), BENCH_LONG_CENSUS (1: census in raw-cdp sessions too), BENCH_RATE (16), BENCH_TARGETS (sdk,bare,bare-cmcd), BENCH_DATA_DIR (reuse the stack's data and its
  *   transcoded demo), BENCH_TRACE=<dir> (Chromium performance traces and CPU profiles, see trace.ts; BENCH_TRACE_RUNS (3)),
  *   BENCH_SETTLE_MS (1500), BENCH_RESULTS (file name under results/, default sdk.json),
  *   BENCH_SDK_OPTIONS (JSON merged into createPlayer's options, for diagnosis: `{"cmcd":false}`))
@@ -47,7 +49,8 @@ import {
   startupPhases,
   waitForFirstFrame,
 } from './measure.js';
-import { type PageConfig, startPageServer, type Target } from './pages.js';
+import { type BenchGlobals, type PageConfig, startPageServer, type Target } from './pages.js';
+import { launchRawChromium, type RawBrowser } from './raw-cdp.js';
 import { type BenchStack, startBenchStack } from './stack.js';
 import { attribute, type Profile, type StartupTrace, traceStartup } from './trace.js';
 
@@ -58,6 +61,10 @@ const HEARTBEAT_WINDOW_S = Number(process.env.BENCH_HEARTBEAT_WINDOW_S ?? 20);
 const LONG_MINUTES = Number(process.env.BENCH_LONG_MINUTES ?? 30);
 const RATE = Number(process.env.BENCH_RATE ?? 16);
 const LONG_RUNS = Number(process.env.BENCH_LONG_RUNS ?? 2);
+/** Who drives the long session's pages (SessionPage): raw-cdp by default, playwright for heap snapshots. */
+const LONG_DRIVER = process.env.BENCH_LONG_DRIVER === 'playwright' ? 'playwright' : 'raw-cdp';
+/** Heap census in raw-cdp sessions too (Playwright's always take one). */
+const LONG_CENSUS = process.env.BENCH_LONG_CENSUS === '1';
 const TRACE_DIR = process.env.BENCH_TRACE;
 const HEARTBEAT_MS = 10_000;
 /**
@@ -192,6 +199,8 @@ async function heartbeatRuns(browser: Browser, pages: Pages, stack: BenchStack):
 
 interface LongSession {
   target: Target;
+  /** How the page was driven (SessionPage). */
+  driver: 'raw-cdp' | 'playwright';
   /** JS heap after GC, at each checkpoint of media time played. */
   heap: {
     mediaMinutes: number;
@@ -220,14 +229,62 @@ function slope(points: { x: number; y: number }[]): number {
   return den === 0 ? 0 : num / den;
 }
 
+/**
+ * What the long session needs of a page. Two ways to drive one: Playwright (whose Network domain
+ * keeps DevTools' record of every request, so the heap it reports grows per request in any page,
+ * and which can take heap snapshots), or the raw CDP browser (raw-cdp.ts: nothing records requests,
+ * the heap a viewer's page has; no snapshots).
+ */
+interface SessionPage {
+  globals(): Promise<BenchGlobals>;
+  /** The SDK's queue (sdk only). */
+  pendingBeacons(): Promise<number>;
+  heapAfterGc(): Promise<number>;
+  census?(): Promise<HeapCensus>;
+  close(): Promise<void>;
+}
+
+const PENDING_BEACONS = `globalThis.streamloop.monitor.getStats().beacons.pending`;
+
+async function playwrightSessionPage(browser: Browser, url: string): Promise<SessionPage> {
+  const open = await openPage(browser, url);
+  await waitForFirstFrame(open.page);
+  return {
+    globals: () => benchGlobals(open.page),
+    pendingBeacons: () => open.page.evaluate(PENDING_BEACONS) as Promise<number>,
+    heapAfterGc: () => heapAfterGc(open.cdp),
+    census: () => heapCensus(open.cdp),
+    close: () => open.close(),
+  };
+}
+
+async function rawSessionPage(browser: RawBrowser, url: string): Promise<SessionPage> {
+  const page = await browser.newPage(url);
+  const globals = () => page.evaluate<BenchGlobals>('globalThis.__bench');
+  const until = performance.now() + 60_000;
+  // The page may still be loading: __bench appears with its first script.
+  while ((await globals().catch(() => undefined))?.firstFrameAt == null) {
+    if (performance.now() > until) throw new Error('raw page: no first frame in 60 s');
+    await sleep(100);
+  }
+  return {
+    globals,
+    pendingBeacons: () => page.evaluate<number>(PENDING_BEACONS),
+    heapAfterGc: () => page.heapAfterGc(),
+    ...(LONG_CENSUS ? { census: () => heapCensus(page.cdp) } : {}),
+    close: () => page.close(),
+  };
+}
+
 async function longSession(
-  browser: Browser,
+  open: (url: string) => Promise<SessionPage>,
+  driver: 'raw-cdp' | 'playwright',
   pages: Pages,
   stack: BenchStack,
   target: Target,
 ): Promise<LongSession> {
-  const open = await openPage(
-    browser,
+  const t0 = performance.now();
+  const page = await open(
     pages.url({
       ...config(stack, target),
       rate: RATE,
@@ -235,38 +292,24 @@ async function longSession(
       flushIntervalMs: Math.round(5000 / RATE),
     }),
   );
-  let segmentRequests = 0;
-  open.page.on('request', (request) => {
-    if (/\.(m4s|ts|mp4)(\?|$)/.test(request.url())) segmentRequests++;
-  });
   const heap: LongSession['heap'] = [];
   let lastPostCalls: number[] = [];
   let firstCensus: HeapCensus | undefined;
   let growth: LongSession['growth'] = [];
-  const t0 = performance.now();
+  let segmentRequests = 0;
   try {
-    await waitForFirstFrame(open.page);
     for (let checkpoint = 0; checkpoint <= LONG_MINUTES; checkpoint += 5) {
       const wallLimit = performance.now() + 20 * 60_000;
-      while ((await benchGlobals(open.page)).mediaPlayedS < checkpoint * 60) {
+      while ((await page.globals()).mediaPlayedS < checkpoint * 60) {
         if (performance.now() > wallLimit)
           throw new Error(`${target}: no progress to ${checkpoint} media minutes`);
         await sleep(500);
       }
-      const heapBytes = await heapAfterGc(open.cdp);
-      const { mediaPlayedS, beacons, postCallMs } = await benchGlobals(open.page);
+      const heapBytes = await page.heapAfterGc();
+      const { mediaPlayedS, beacons, postCallMs, segmentRequests: segments } = await page.globals();
       lastPostCalls = postCallMs;
-      const pendingBeacons =
-        target === 'sdk'
-          ? await open.page.evaluate(
-              () =>
-                (
-                  globalThis as unknown as {
-                    streamloop: { monitor: { getStats(): { beacons: { pending: number } } } };
-                  }
-                ).streamloop.monitor.getStats().beacons.pending,
-            )
-          : undefined;
+      segmentRequests = segments;
+      const pendingBeacons = target === 'sdk' ? await page.pendingBeacons() : undefined;
       heap.push({
         mediaMinutes: round1(mediaPlayedS / 60) ?? 0,
         wallS: round1((performance.now() - t0) / 1000) ?? 0,
@@ -277,16 +320,19 @@ async function longSession(
       });
       // The first census after the start (buffers, renditions and the SDK's state all set up), the
       // second at the end: what a long session accumulates, by constructor.
-      if (checkpoint === 5) firstCensus = await heapCensus(open.cdp);
-      if (checkpoint + 5 > LONG_MINUTES && firstCensus)
-        growth = censusGrowth(firstCensus, await heapCensus(open.cdp));
-      log(`long session ${target}: ${JSON.stringify(heap.at(-1))}`);
+      if (page.census) {
+        if (checkpoint === 5) firstCensus = await page.census();
+        if (checkpoint + 5 > LONG_MINUTES && firstCensus)
+          growth = censusGrowth(firstCensus, await page.census());
+      }
+      log(`long session ${driver} ${target}: ${JSON.stringify(heap.at(-1))}`);
     }
   } finally {
-    await open.close();
+    await page.close();
   }
   return {
     target,
+    driver,
     heap,
     growth,
     ...(target === 'sdk'
@@ -439,10 +485,18 @@ async function main(): Promise<void> {
     const startup = ROUNDS > 0 ? await startupRuns(browser, pages, stack) : [];
     const heartbeat = HEARTBEAT_ROUNDS > 0 ? await heartbeatRuns(browser, pages, stack) : [];
     const long: LongSession[] = [];
-    if (LONG_MINUTES > 0)
-      for (let run = 1; run <= LONG_RUNS; run++)
-        for (const target of orderOf(run, ['sdk', 'bare']))
-          long.push(await longSession(browser, pages, stack, target));
+    if (LONG_MINUTES > 0) {
+      const raw = LONG_DRIVER === 'raw-cdp' ? await launchRawChromium() : undefined;
+      const open = (url: string) =>
+        raw === undefined ? playwrightSessionPage(browser, url) : rawSessionPage(raw, url);
+      try {
+        for (let run = 1; run <= LONG_RUNS; run++)
+          for (const target of orderOf(run, ['sdk', 'bare']))
+            long.push(await longSession(open, LONG_DRIVER, pages, stack, target));
+      } finally {
+        await raw?.close();
+      }
+    }
 
     const of = <T extends { target: Target }>(runs: T[], target: Target) =>
       runs.filter((r) => r.target === target);
