@@ -140,8 +140,16 @@ export const CONFIG_VARIABLES = [
   ['BEACON_ALLOWED_ORIGINS', 'any', 'comma-separated browser origins allowed to send beacons'],
   ['BEACON_COUNTRY_HEADER', 'none', 'header a trusted edge sets to the viewer country (cf-ipcountry)'],
   ['BEACON_RATE_LIMIT', '50', 'beacon requests per second per client (0: no limit)'],
-  ['BEACON_BUFFER_MAX', '50000', 'beacons waiting in memory for Kafka to acknowledge them before answering 503'],
-  ['BEACON_SPOOL_MAX_BYTES', '268435456', 'bytes of beacons spooled to disk while Kafka is down before answering 503'],
+  [
+    'BEACON_BUFFER_MAX',
+    '50000',
+    'beacons waiting in memory for Kafka to acknowledge them before answering 503',
+  ],
+  [
+    'BEACON_SPOOL_MAX_BYTES',
+    '268435456',
+    'bytes of beacons spooled to disk while Kafka is down before answering 503',
+  ],
 ] as const;
 
 type Env = Record<string, string | undefined>;

@@ -1,5 +1,11 @@
-import type { Static, TSchema } from '@sinclair/typebox';
+import { FormatRegistry, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+
+// TypeBox checks a `format` only once it is registered, and refuses every value of an unknown one.
+// The contracts use `date-time`: RFC 3339 (what `Date#toISOString` writes), a real instant.
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/i;
+if (!FormatRegistry.Has('date-time'))
+  FormatRegistry.Set('date-time', (value) => RFC3339.test(value) && !Number.isNaN(Date.parse(value)));
 
 export interface ValidationIssue {
   /** JSON pointer of the offending value, '' for the root. */

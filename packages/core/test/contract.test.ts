@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
 import { AppError, errorBody, reasonOf } from '../src/errors.js';
 import { redactUrl } from '../src/logger.js';
@@ -112,5 +113,15 @@ describe('naming and redaction', () => {
 
   it('never prints a password from a connection URL', () => {
     expect(redactUrl('postgres://user:hunter2@db:5432/x')).toBe('postgres://user:***@db:5432/x');
+  });
+});
+
+describe('date-time format (contracts that carry instants)', () => {
+  const validate = createValidator(Type.Object({ at: Type.String({ format: 'date-time' }) }));
+  it('accepts what toISOString writes and an offset, refuses a date alone and an impossible instant', () => {
+    expect(validate({ at: new Date(0).toISOString() }).ok).toBe(true);
+    expect(validate({ at: '2026-12-07T05:00:00+01:00' }).ok).toBe(true);
+    expect(validate({ at: '2026-12-07' }).ok).toBe(false);
+    expect(validate({ at: '2026-13-45T99:00:00Z' }).ok).toBe(false);
   });
 });
