@@ -27,6 +27,14 @@ export interface FeatureStore extends Port {
   hset(key: string, fields: Record<string, string | number>, options?: TtlOptions): Promise<void>;
   /** {} when missing. */
   hgetall(key: string): Promise<Record<string, string>>;
+  /** null when the hash or the field is missing. */
+  hget(key: string, field: string): Promise<string | null>;
+  /** One answer per field, in the order asked, null for each missing one; [] for no fields. */
+  hmget(key: string, fields: readonly string[]): Promise<(string | null)[]>;
+  /** How many fields the hash holds; 0 when missing. */
+  hlen(key: string): Promise<number>;
+  /** Returns how many of the fields existed. Like Redis, removing the last field removes the hash. */
+  hdel(key: string, ...fields: string[]): Promise<number>;
   /** Atomic; `by` must be an integer. Returns the new value. */
   hincrBy(key: string, field: string, by: number): Promise<number>;
   /** Atomic; returns the new score. */
@@ -36,6 +44,8 @@ export interface FeatureStore extends Port {
   ztop(key: string, limit: number): Promise<RankedMember[]>;
   /** Sets an expiry; false when the key does not exist. */
   expire(key: string, ttlMs: number): Promise<boolean>;
+  /** Removes the expiry, so the key lives until deleted; false when the key does not exist or had none. */
+  persist(key: string): Promise<boolean>;
 }
 
 /** Shared Redis deployments and parallel tests each get their own key space through this. */

@@ -155,6 +155,32 @@ export function createMemoryFeatureStore(options: MemoryFeatureStoreOptions = {}
       return hash ? Object.fromEntries(hash.fields) : {};
     },
 
+    async hget(key, field) {
+      return typed(key, 'hash')?.fields.get(field) ?? null;
+    },
+
+    async hmget(key, fields) {
+      // Redis refuses an HMGET without fields; the Redis adapter answers [] without asking, and so do we.
+      if (fields.length === 0) return [];
+      const hash = typed(key, 'hash');
+      return fields.map((field) => hash?.fields.get(field) ?? null);
+    },
+
+    async hlen(key) {
+      return typed(key, 'hash')?.fields.size ?? 0;
+    },
+
+    async hdel(key, ...fields) {
+      if (fields.length === 0) return 0;
+      const hash = typed(key, 'hash');
+      if (hash === undefined) return 0;
+      let removed = 0;
+      for (const field of fields) if (hash.fields.delete(field)) removed++;
+      // Redis never keeps an empty hash: the key, and its expiry, go with the last field.
+      if (hash.fields.size === 0) entries.delete(prefix + key);
+      return removed;
+    },
+
     async hincrBy(key, field, by) {
       checkIncrement(by);
       const hash = hashFor(key);
@@ -196,6 +222,13 @@ export function createMemoryFeatureStore(options: MemoryFeatureStoreOptions = {}
       const entry = live(key);
       if (entry === undefined) return false;
       entry.expiresAt = now() + ttlMs;
+      return true;
+    },
+
+    async persist(key) {
+      const entry = live(key);
+      if (entry?.expiresAt === undefined) return false;
+      entry.expiresAt = undefined;
       return true;
     },
 

@@ -171,6 +171,25 @@ export async function createRedisFeatureStore(options: RedisFeatureStoreOptions)
       return redis.hgetall(k(key));
     },
 
+    async hget(key, field) {
+      return redis.hget(k(key), field);
+    },
+
+    async hmget(key, fields) {
+      // HMGET without fields is a syntax error in Redis; no fields asked, no answers.
+      if (fields.length === 0) return [];
+      return redis.hmget(k(key), ...fields);
+    },
+
+    async hlen(key) {
+      return redis.hlen(k(key));
+    },
+
+    async hdel(key, ...fields) {
+      if (fields.length === 0) return 0;
+      return redis.hdel(k(key), ...fields);
+    },
+
     async hincrBy(key, field, by) {
       return redis.hincrby(k(key), field, checkIncrement(by));
     },
@@ -197,6 +216,10 @@ export async function createRedisFeatureStore(options: RedisFeatureStoreOptions)
 
     async expire(key, ttlMs) {
       return (await redis.pexpire(k(key), checkTtlMs(ttlMs))) === 1;
+    },
+
+    async persist(key) {
+      return (await redis.persist(k(key))) === 1;
     },
 
     async ping() {

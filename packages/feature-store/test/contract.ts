@@ -8,20 +8,25 @@ export type MakeFeatureStore = (keyPrefix: string) => Promise<FeatureStore>;
 const ranked = (member: string, score: number): RankedMember => ({ member, score });
 
 /**
- * The behaviour every FeatureStore adapter must share, so the in-memory default cannot drift from Redis.
- * Each test opens its own store under a fresh prefix, so tests never see each other's keys.
+ * Inside a describe: a function that opens a store under a fresh prefix, so tests never see each
+ * other's keys, and closes every store it opened after each test.
  */
+export function useFreshStores(makeStore: MakeFeatureStore): () => Promise<FeatureStore> {
+  const opened: FeatureStore[] = [];
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((store) => store.close()));
+  });
+  return async () => {
+    const store = await makeStore(`${uniqueName('fs')}:`);
+    opened.push(store);
+    return store;
+  };
+}
+
+/** The behaviour every FeatureStore adapter must share, so the in-memory default cannot drift from Redis. */
 export function describeFeatureStoreContract(label: string, makeStore: MakeFeatureStore): void {
   describe(label, () => {
-    const opened: FeatureStore[] = [];
-    const freshStore = async (): Promise<FeatureStore> => {
-      const store = await makeStore(`${uniqueName('fs')}:`);
-      opened.push(store);
-      return store;
-    };
-    afterEach(async () => {
-      await Promise.all(opened.splice(0).map((store) => store.close()));
-    });
+    const freshStore = useFreshStores(makeStore);
 
     it('round-trips a value, overwrites it, and answers null for a missing key', async () => {
       const store = await freshStore();
@@ -108,6 +113,51 @@ export function describeFeatureStoreContract(label: string, makeStore: MakeFeatu
       await store.hincrBy('viewer:1', 'plays', 1);
       expect(await store.ttlMs('viewer:1')).toBeGreaterThan(0);
       expect(await store.hgetall('viewer:1')).toEqual({ lastTitle: 't-10', plays: '1' });
+    });
+
+    it('reads one field, several fields in the order asked, and counts fields; missing reads as null and 0', async () => {
+      const store = await freshStore();
+      await store.hset('title:1', { codec: 'h264', rungs: 4, '🎬': 'émoji' });
+      expect(await store.hget('title:1', 'codec')).toBe('h264');
+      expect(await store.hget('title:1', '🎬')).toBe('émoji');
+      expect(await store.hget('title:1', 'missing')).toBeNull();
+      expect(await store.hget('title:missing', 'codec')).toBeNull();
+      expect(await store.hmget('title:1', ['rungs', 'missing', 'codec', 'rungs'])).toEqual([
+        '4',
+        null,
+        'h264',
+        '4',
+      ]);
+      expect(await store.hmget('title:missing', ['codec', 'rungs'])).toEqual([null, null]);
+      expect(await store.hmget('title:1', [])).toEqual([]);
+      expect(await store.hlen('title:1')).toBe(3);
+      expect(await store.hlen('title:missing')).toBe(0);
+    });
+
+    it('deletes hash fields, counting those that existed, and drops the hash with its last field', async () => {
+      const store = await freshStore();
+      await store.hset('viewer:1', { a: 1, b: 2, c: 3 }, { ttlMs: 60_000 });
+      expect(await store.hdel('viewer:1', 'a', 'a', 'missing')).toBe(1);
+      expect(await store.hdel('viewer:1')).toBe(0);
+      expect(await store.hgetall('viewer:1')).toEqual({ b: '2', c: '3' });
+      expect(await store.ttlMs('viewer:1')).toBeGreaterThan(0);
+      expect(await store.hdel('viewer:1', 'b', 'c')).toBe(2);
+      // Gone as a key, not an empty hash: a string may take its name and no expiry is left behind.
+      expect(await store.ttlMs('viewer:1')).toBeNull();
+      expect(await store.get('viewer:1')).toBeNull();
+      expect(await store.hdel('viewer:missing', 'a')).toBe(0);
+    });
+
+    it('removes an expiry with persist, and reports false for a key without one or without a key', async () => {
+      const store = await freshStore();
+      await store.hset('version:1', { entity: 'row' }, { ttlMs: 60_000 });
+      await store.set('pointer', '1');
+      expect(await store.persist('version:1')).toBe(true);
+      expect(await store.ttlMs('version:1')).toBeNull();
+      expect(await store.hgetall('version:1')).toEqual({ entity: 'row' });
+      expect(await store.persist('version:1')).toBe(false);
+      expect(await store.persist('pointer')).toBe(false);
+      expect(await store.persist('missing')).toBe(false);
     });
 
     it('increments hash counters, creating them at zero and accepting negative steps', async () => {
@@ -207,6 +257,10 @@ export function describeFeatureStoreContract(label: string, makeStore: MakeFeatu
       ['hgetall on a string', (s: FeatureStore) => s.hgetall('string')],
       ['zadd on a hash', (s: FeatureStore) => s.zadd('hash', [ranked('m', 1)])],
       ['hincrBy on a sorted set', (s: FeatureStore) => s.hincrBy('zset', 'f', 1)],
+      ['hget on a string', (s: FeatureStore) => s.hget('string', 'f')],
+      ['hmget on a sorted set', (s: FeatureStore) => s.hmget('zset', ['f'])],
+      ['hlen on a string', (s: FeatureStore) => s.hlen('string')],
+      ['hdel on a sorted set', (s: FeatureStore) => s.hdel('zset', 'f')],
     ])('rejects %s as the wrong type', async (_name, op) => {
       const store = await freshStore();
       await store.hset('hash', { f: 'v' });
