@@ -1,8 +1,9 @@
 /**
  * Everything analytics runs, mounted on an app: its ClickHouse migrations, the beacons topic, the
- * beacon consumer, the experiment exposure consumer, the QoE and experiment-results routes, the cron jobs (once per fleet, through the catalog's job lock) and
- * the consumer that forgets a deleted video's features. Its own process (main.ts) and the single-process stack both
- * call this, so they run the same code.
+ * beacon consumer, the experiment exposure consumer, the QoE, experiment-results and feature-status
+ * routes, the cron jobs (once per fleet, through the catalog's job lock; the feature jobs among them)
+ * and the consumer that forgets a deleted video's features. Its own process (main.ts) and the
+ * single-process stack both call this, so they run the same code.
  */
 import type { AnalyticsStore } from '@streamloop/analytics-store/analytics-store';
 import type { Catalog } from '@streamloop/catalog/catalog';
@@ -21,6 +22,8 @@ import { runGuardrailChecks } from './experiments/experiment-guardrail-job.js';
 import { registerExperimentResultsRoute } from './experiments/experiment-results-route.js';
 import { createExposureConsumer } from './exposure-consumer.js';
 import { createDeletedVideoConsumer } from './features/deleted-video-consumer.js';
+import { createFeatureJobs } from './features/feature-jobs.js';
+import { registerFeatureRoutes } from './features/feature-routes.js';
 import { createQoeJobs } from './jobs/qoe-jobs.js';
 import { registerQoeRoutes } from './qoe-routes.js';
 import { registerSqlRoutes } from './sql-routes.js';
@@ -60,6 +63,7 @@ export async function mountAnalytics(
     catalog: deps.catalog,
     apiKey: deps.apiKey,
   });
+  registerFeatureRoutes(app, { featureStore: deps.featureStore, apiKey: deps.apiKey });
   // Each consumer reads its own topic with the log, logs as its component and counts in the registry.
   const consumerDeps = (component: string) => ({
     eventLog: deps.eventLog,
@@ -80,6 +84,12 @@ export async function mountAnalytics(
     databaseUrl: deps.databaseUrl,
     logger: deps.logger,
   });
+  const featureJobs = createFeatureJobs({
+    analyticsStore: deps.analyticsStore,
+    featureStore: deps.featureStore,
+    logger: deps.logger.child({ component: 'feature-jobs' }),
+    registry: deps.registry,
+  });
   const qoeJobs = createQoeJobs({
     analyticsStore: deps.analyticsStore,
     lock: jobLock,
@@ -91,6 +101,7 @@ export async function mountAnalytics(
         catalog: deps.catalog,
         logger: deps.logger.child({ component: 'experiment-guardrails' }),
       }),
+    featureJobs: () => featureJobs.runAll(),
   });
   qoeJobs.start();
   // Guardrails stop arms here, and a stop's event waits in the catalog outbox: publish it from here too.

@@ -1,9 +1,10 @@
 /**
  * The analytics cron jobs (node-cron): rollup maintenance every minute, retention once a day,
- * experiment guardrails every 5 minutes (when given). Each scheduled run goes through the catalog's
- * job lock, so N analytics replicas run each job once per period; the others skip it (counted as
- * outcome `skipped`). All are idempotent anyway (rollup-job.ts, retention-job.ts; a stopped arm is
- * never stopped again): a run repeated after a crash changes nothing.
+ * experiment guardrails every 5 minutes and the feature sets every 15 minutes (each when given). Each
+ * scheduled run goes through the catalog's job lock, so N analytics replicas run each job once per
+ * period; the others skip it (counted as outcome `skipped`). All are safe to repeat anyway (rollup-job.ts,
+ * retention-job.ts; a stopped arm is never stopped again; a feature set is recomputed whole and goes
+ * live only once written and verified): a run repeated after a crash changes nothing.
  */
 import type { JobLock } from '@streamloop/catalog/job-lock';
 import type { Logger } from '@streamloop/core/logger';
@@ -26,6 +27,12 @@ export interface QoeJobsDeps {
   /** Stops experiment arms whose guardrail is breached (experiments/experiment-guardrail-job.ts); every 5 minutes when given. */
   experimentGuardrails?: () => Promise<unknown>;
   guardrailSchedule?: string;
+  /**
+   * Computes and publishes the feature sets (features/feature-jobs.ts `runAll`); every 15 minutes when
+   * given, i.e. when a feature store is configured.
+   */
+  featureJobs?: () => Promise<unknown>;
+  featureSchedule?: string;
   rawRetentionDays?: number;
   rollupRetentionDays?: number;
   settleMs?: number;
@@ -60,6 +67,7 @@ export function createQoeJobs(deps: QoeJobsDeps): QoeJobs {
         rollupDays: deps.rollupRetentionDays ?? DEFAULT_ROLLUP_RETENTION_DAYS,
       }),
     'experiment-guardrails': async () => deps.experimentGuardrails?.(),
+    features: async () => deps.featureJobs?.(),
   };
   const tasks: ScheduledTask[] = [];
   const scheduled = (job: keyof typeof jobs, expression: string): ScheduledTask =>
@@ -92,6 +100,8 @@ export function createQoeJobs(deps: QoeJobsDeps): QoeJobs {
       tasks.push(scheduled('retention', deps.retentionSchedule ?? '17 3 * * *'));
       if (deps.experimentGuardrails !== undefined)
         tasks.push(scheduled('experiment-guardrails', deps.guardrailSchedule ?? '*/5 * * * *'));
+      if (deps.featureJobs !== undefined)
+        tasks.push(scheduled('features', deps.featureSchedule ?? '*/15 * * * *'));
       for (const task of tasks) void task.start();
     },
     async stop() {
