@@ -7,6 +7,13 @@
  */
 import { parseArgs } from 'node:util';
 import type { Experiment, ExperimentComparison, ExperimentResults } from '@streamloop/core/experiments';
+import {
+  StackCommandUsageError as ExperimentsUsageError,
+  type StackApiDeps,
+  type StackCall,
+  stackApiClient,
+  table,
+} from './stack-api.js';
 
 export const EXPERIMENTS_USAGE = `usage (a key with the 'experiments' scope, and 'analytics-read' for results: --key, else STREAMLOOP_API_KEY;
        the stack: --target, else STREAMLOOP_URL, else http://127.0.0.1:8080):
@@ -17,18 +24,12 @@ export const EXPERIMENTS_USAGE = `usage (a key with the 'experiments' scope, and
   streamloop-experiments stop EXPERIMENT_ID [--reason TEXT]
   streamloop-experiments results EXPERIMENT_ID [--synthetic real|synthetic|all] [--egress-usd-per-gb N]`;
 
-export const DEFAULT_TARGET = 'http://127.0.0.1:8080';
+export {
+  StackApiError as ExperimentsApiError,
+  StackCommandUsageError as ExperimentsUsageError,
+} from './stack-api.js';
 
-/** A usage error: the CLI prints it with the usage and exits 2. */
-export class ExperimentsUsageError extends Error {}
-
-/** The stack answered with an error (or not at all): the CLI prints it and exits 1. */
-export class ExperimentsApiError extends Error {}
-
-export interface ExperimentsCommandDeps {
-  /** Environment: STREAMLOOP_URL and STREAMLOOP_API_KEY when no flag gives them. */
-  env: Record<string, string | undefined>;
-  fetch: typeof fetch;
+export interface ExperimentsCommandDeps extends StackApiDeps {
   readFile: (file: string) => Promise<string>;
 }
 
@@ -152,60 +153,15 @@ function parse(args: string[]) {
   });
 }
 
-type Call = <T>(method: string, path: string, body?: unknown) => Promise<T>;
-
 function client(
   values: { target?: string | undefined; key?: string | undefined },
   deps: ExperimentsCommandDeps,
-): Call {
-  const rawTarget = values.target ?? deps.env.STREAMLOOP_URL ?? DEFAULT_TARGET;
-  let target: URL;
-  try {
-    target = new URL(rawTarget);
-  } catch {
-    throw new ExperimentsUsageError(`--target must be the stack's http(s) URL, not "${rawTarget}"`);
-  }
-  if (target.protocol !== 'http:' && target.protocol !== 'https:')
-    throw new ExperimentsUsageError(`--target must be the stack's http(s) URL, not "${rawTarget}"`);
-  const key = values.key ?? deps.env.STREAMLOOP_API_KEY;
-  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    if (key === undefined || key === '')
-      throw new ExperimentsUsageError(
-        "needs an API key with the 'experiments' scope (and 'analytics-read' for results): --key KEY or STREAMLOOP_API_KEY (make one with `npm run keys -w stack -- create --scopes experiments,analytics-read`)",
-      );
-    const url = new URL(path, target);
-    const response = await deps
-      .fetch(url, {
-        method,
-        headers: {
-          authorization: `Bearer ${key}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      })
-      .catch((error: unknown) => {
-        const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-        throw new ExperimentsApiError(
-          `the stack at ${url.origin} is unreachable (${cause}); is it running? (--target)`,
-        );
-      });
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    if (!response.ok) {
-      const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
-      throw new ExperimentsApiError(
-        `${method} ${url.pathname} answered ${response.status}${error?.code ? ` ${error.code}` : ''}: ${error?.message ?? text.slice(0, 200)}`,
-      );
-    }
-    if (parsed === undefined)
-      throw new ExperimentsApiError(`${method} ${url.pathname} answered ${response.status} without JSON`);
-    return parsed as T;
-  };
+): StackCall {
+  return stackApiClient(
+    values,
+    deps,
+    "needs an API key with the 'experiments' scope (and 'analytics-read' for results): --key KEY or STREAMLOOP_API_KEY (make one with `npm run keys -w stack -- create --scopes experiments,analytics-read`)",
+  );
 }
 
 function describeExperiment(e: Experiment): string {
@@ -345,14 +301,3 @@ function pValue(value: number | null): string {
 }
 
 /** Columns padded to their widest cell, two spaces apart. */
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  return [header, ...rows]
-    .map((cells) =>
-      cells
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}

@@ -4,11 +4,8 @@
  * start, results before any viewer, stop with a reason; the API's refusals come back readable, and
  * usage errors name the fix.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type RunningProcess, startProcess } from '@streamloop/service-kit/child-process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ExperimentsApiError,
@@ -16,27 +13,18 @@ import {
   ExperimentsUsageError,
   runExperimentsCommand,
 } from '../src/experiments-command.js';
+import { type CliStack, startCliStack } from './cli-stack.js';
 
 const API_KEY = 'experiments-cli-test-key-0123456789abcdef';
 
 describe('streamloop-experiments', () => {
-  let dir: string;
-  let stack: RunningProcess;
+  let stack: CliStack;
   let deps: ExperimentsCommandDeps;
   let definitionFile: string;
   let experimentId: string;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'streamloop-experiments-'));
-    stack = await startProcess(createRequire(import.meta.url).resolve('@streamloop/stack/main'), {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-      STREAMLOOP_DATA_DIR: path.join(dir, 'data'),
-      STREAMLOOP_DEMO: '0',
-      STREAMLOOP_API_KEY: API_KEY,
-    });
+    stack = await startCliStack('experiments', API_KEY);
     deps = {
       env: { STREAMLOOP_URL: stack.baseUrl, STREAMLOOP_API_KEY: API_KEY },
       fetch,
@@ -53,7 +41,7 @@ describe('streamloop-experiments', () => {
       }),
     });
     expect(ladder.status).toBe(201);
-    definitionFile = path.join(dir, 'experiment.json');
+    definitionFile = path.join(stack.dir, 'experiment.json');
     await writeFile(
       definitionFile,
       JSON.stringify({
@@ -72,7 +60,6 @@ describe('streamloop-experiments', () => {
   });
   afterAll(async () => {
     await stack?.stop();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('creates an experiment from a file, lists and shows it', async () => {
@@ -118,7 +105,7 @@ describe('streamloop-experiments', () => {
   });
 
   it('a definition the API refuses comes back with its code, and nothing is created', async () => {
-    const bad = path.join(dir, 'bad.json');
+    const bad = path.join(stack.dir, 'bad.json');
     const definition = JSON.parse(await readFile(definitionFile, 'utf8')) as {
       arms: { trafficPercent: number }[];
     };
