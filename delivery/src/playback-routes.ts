@@ -20,7 +20,6 @@
  * with CORS, and the owner's playback restrictions decide which sites get a token.
  */
 
-import rateLimit from '@fastify/rate-limit';
 import type { Queryable } from '@streamloop/catalog/catalog';
 import { getPlaybackRestrictions } from '@streamloop/catalog/playback-restrictions-repository';
 import { getVideo } from '@streamloop/catalog/video-repository';
@@ -30,21 +29,13 @@ import { mediaUrlPath, videoRelativePath } from '@streamloop/core/object-layout'
 import { isOriginAllowed, originOfReferer } from '@streamloop/core/playback-restrictions';
 import { PlaybackResponse } from '@streamloop/core/schemas/playback';
 import { VideoId } from '@streamloop/core/schemas/video';
-import { type ApiKeyOption, DEFAULT_OWNER, hasApiKey, toApiKeyAuth } from '@streamloop/service-kit/api-key';
+import { type ApiKeyOption, DEFAULT_OWNER, toApiKeyAuth } from '@streamloop/service-kit/api-key';
+import { type PublicRateLimit, registerPublicRateLimit } from '@streamloop/service-kit/public-rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ExperimentAssigner } from './experiment-assignment.js';
 import type { Exposure } from './experiment-exposure-output.js';
 import { choosePlaybackLadder } from './playback-ladder.js';
 import { createPlaybackToken } from './playback-token.js';
-
-export interface PublicRateLimit {
-  /** Playback URLs one client address may get per window. */
-  max: number;
-  timeWindowMs: number;
-}
-
-/** A viewer opens a handful of videos a minute; a scraper minting tokens opens hundreds. */
-export const DEFAULT_PUBLIC_RATE_LIMIT: PublicRateLimit = { max: 60, timeWindowMs: 60_000 };
 
 export interface PlaybackRoutesDeps {
   catalog: Queryable;
@@ -158,23 +149,12 @@ function isOwnPage(request: FastifyRequest, origin: string | undefined): boolean
 /** Registers in its own encapsulated scope, so the rate limit applies to this route only. */
 export async function playbackRoutes(scope: FastifyInstance, deps: PlaybackRoutesDeps): Promise<void> {
   const auth = toApiKeyAuth(deps.apiKey, deps.catalog);
-  const legacyKey = typeof deps.apiKey === 'string' ? deps.apiKey : undefined;
   // A scope hook runs before the rate limit's route-level one, so its 429 carries the same headers.
   scope.addHook('onRequest', async (request, reply) => grantCors(request, reply));
-  await scope.register(rateLimit, {
-    global: true,
-    max: deps.publicRateLimit.max,
-    timeWindow: deps.publicRateLimit.timeWindowMs,
-    // request.ip is the socket peer unless the app trusts a proxy, so a client cannot pick its own key
-    // with a forged X-Forwarded-For.
-    keyGenerator: (request) => request.ip,
-    // The operator's key is never limited; scoped keys have per-key limits of their own.
-    allowList: (request) => legacyKey !== undefined && hasApiKey(request, legacyKey),
-    errorResponseBuilder: (_request, context) =>
-      new AppError(
-        'ERR_RATE_LIMITED',
-        `too many playback requests from this address; retry in ${context.after}`,
-      ),
+  await registerPublicRateLimit(scope, {
+    ...deps.publicRateLimit,
+    apiKey: deps.apiKey,
+    what: 'playback requests',
   });
 
   // No Allow-Headers: the SDK's GET needs none, and `Authorization` must not be sendable from a
