@@ -1,8 +1,8 @@
 /**
  * Everything analytics runs, mounted on an app: its ClickHouse migrations, the beacons topic, the
- * beacon consumer, the experiment exposure consumer, the QoE, experiment-results and feature-status
- * routes, the cron jobs (once per fleet, through the catalog's job lock; the feature jobs among them)
- * and the consumer that forgets a deleted video's features. Its own process (main.ts) and the
+ * beacon consumer, the experiment exposure consumer, the QoE, experiment-results, feature-status and
+ * recommendations routes, the cron jobs (once per fleet, through the catalog's job lock; the feature
+ * jobs among them) and the consumer that forgets a deleted video's features. Its own process (main.ts) and the
  * single-process stack both call this, so they run the same code.
  */
 import type { AnalyticsStore } from '@streamloop/analytics-store/analytics-store';
@@ -26,6 +26,7 @@ import { createFeatureJobs } from './features/feature-jobs.js';
 import { registerFeatureRoutes } from './features/feature-routes.js';
 import { createQoeJobs } from './jobs/qoe-jobs.js';
 import { registerQoeRoutes } from './qoe-routes.js';
+import { recommendationsRoutes } from './recommendations/recommendations-route.js';
 import { registerSqlRoutes } from './sql-routes.js';
 
 export const MIGRATIONS_DIR = new URL('../migrations/', import.meta.url);
@@ -33,7 +34,7 @@ export const MIGRATIONS_DIR = new URL('../migrations/', import.meta.url);
 export interface AnalyticsDeps extends Pick<Config, 'databaseUrl'> {
   eventLog: EventLog;
   analyticsStore: AnalyticsStore;
-  /** The cron jobs' lock (and, in services mode, API keys). */
+  /** The cron jobs' lock, which titles may be recommended (and, in services mode, API keys). */
   catalog: Catalog;
   featureStore: FeatureStore;
   logger: Logger;
@@ -64,6 +65,12 @@ export async function mountAnalytics(
     apiKey: deps.apiKey,
   });
   registerFeatureRoutes(app, { featureStore: deps.featureStore, apiKey: deps.apiKey });
+  // Its own scope (a plugin), so its per-address rate limit touches no other route.
+  app.register(recommendationsRoutes, {
+    featureStore: deps.featureStore,
+    catalog: deps.catalog,
+    apiKey: deps.apiKey,
+  });
   // Each consumer reads its own topic with the log, logs as its component and counts in the registry.
   const consumerDeps = (component: string) => ({
     eventLog: deps.eventLog,

@@ -29,6 +29,7 @@ import {
 import { type ApiKeyOption, createApiKeyGuard } from '@streamloop/service-kit/api-key';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AnalyticsTarget } from './beacons-table.js';
+import { fromDependency } from './from-dependency.js';
 import { parseSyntheticScope, pickFilters } from './qoe-filters.js';
 import { getBreakdown, getOverview, getRenditions, getTimeseries, type QoeQuery } from './qoe-queries.js';
 import {
@@ -241,12 +242,6 @@ function scopeOrThrow(raw: string | undefined): SyntheticScope {
   return parsed.scope;
 }
 
-/** A store failure is the dependency's, never a 500 with its internals. */
-export async function fromStore<T>(log: FastifyBaseLogger, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    log.error({ err }, 'QoE query failed');
-    throw new AppError('ERR_DEPENDENCY_UNAVAILABLE', 'the analytics store did not answer; try again');
-  }
-}
+/** A store failure is the dependency's, never a 500 with its internals (from-dependency.ts). */
+export const fromStore = <T>(log: FastifyBaseLogger, run: () => Promise<T>): Promise<T> =>
+  fromDependency(log, 'analytics store', run);

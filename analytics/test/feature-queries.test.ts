@@ -185,6 +185,20 @@ describe('title features (real viewers, the default scope)', () => {
     });
   });
 
+  it("lists the fleet's most popular titles by decayed popularity, ties by videoId, on the fleet row only", () => {
+    // The decayed popularity of each title, as above: B 2^(−0.5/24) + 2^(−2/24) + 2^(−5) ≈ 1.961,
+    // A 1.5·√½ + 1/8 ≈ 1.186, C 2^(−20/24) + 2^(−6) ≈ 0.577; D and E one view 4 days ago each,
+    // 2^−4 exactly: a tie, D first by id although E was stored first.
+    expect(rows.get(FLEET_ENTITY)?.popular).toEqual([
+      { videoId: B, score: expect.closeTo(weight(0.5) + weight(2) + weight(120), 9) },
+      { videoId: A, score: expect.closeTo(1.5 * SQRT_HALF + 0.125, 9) },
+      { videoId: C, score: expect.closeTo(weight(20) + weight(144), 9) },
+      { videoId: D, score: 0.0625 },
+      { videoId: E, score: 0.0625 },
+    ]);
+    for (const id of [A, B, C, D, E]) expect(rows.get(id)).not.toHaveProperty('popular');
+  });
+
   it('shares the views that reached 90 % of the title', () => {
     // A: a1 95 of a1, a2 50, a3 none; B: b2 exactly 90 counts; fleet: a1 and b2 of 10.
     expect(rows.get(A)?.completionRate).toBeCloseTo(1 / 3, 12);

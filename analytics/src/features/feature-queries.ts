@@ -1,9 +1,10 @@
 /**
  * The feature sets (core's `features.ts`) computed in ClickHouse: one named query per set,
  * `queryTitleFeatures` and `queryViewerFeatures`, each answering rows in the contract's shape and the
- * newest source event it read. Every aggregate (counts, decayed popularity, completion, Jaccard
- * co-watch, QoE sums and ratios, rung shares, throughput quantiles, recent titles) is computed by the
- * engine; TypeScript only joins the answers by entity and renames columns.
+ * newest source event it read. Every aggregate (counts, decayed popularity and the fleet's most
+ * popular titles, completion, Jaccard co-watch, QoE sums and ratios, rung shares, throughput quantiles,
+ * recent titles) is computed by the engine; TypeScript only joins the answers by entity and renames
+ * columns.
  *
  * Which views: those of views_v1 that STARTED in the window (qoe-sources' `freshViewRows`, the QoE
  * model's one definition of a view and of its numbers), real viewers only unless the scope says
@@ -14,15 +15,16 @@
  * player height) is read from the view's beacons in beacons_v1, deduplicated per beacon.
  *
  * The window ends at `nowMs` rounded up to a whole minute and starts `windowMs` before it rounded
- * down (time-range's `alignToMinutes`): the rollups hold whole minutes. The title set's four reads
- * (views, QoE, rungs, co-watch) are in flight together, each consistent on its own: a beacon stored
- * between them can count in one and not yet in another, until the next run.
+ * down (time-range's `alignToMinutes`): the rollups hold whole minutes. The title set's five reads
+ * (views, QoE, rungs, co-watch, popular) are in flight together, each consistent on its own: a beacon
+ * stored between them can count in one and not yet in another, until the next run.
  */
 import { compareCodePoints } from '@streamloop/core/code-point-order';
 import {
   type FeatureRow,
   type FeatureSetName,
   FLEET_ENTITY,
+  POPULAR_LIMIT,
   type ThroughputDistribution,
   TitleFeatures,
   ViewerFeatures,
@@ -235,6 +237,16 @@ const newestOf = (values: (number | null)[]): string | null => {
 // ----------------------------------------------------------------------------------------------
 
 /**
+ * Decayed popularity of a group of views: Σ exp(−ln 2 · age / half-life), age from nowMs; a view
+ * after it (the window runs to the next whole minute) weighs 1, never more. One definition for the
+ * title rows and the fleet's `popular` list, so the two agree.
+ */
+const decayedSumSql = (startedMs: string): string =>
+  `sum(pow(0.5, greatest({p_nowMs:Int64} - ${startedMs}, 0) / {p_halfLifeMs:Float64}))`;
+
+const decayParams = (nowMs: number) => ({ p_nowMs: nowMs, p_halfLifeMs: POPULARITY_HALF_LIFE_MS });
+
+/**
  * Per title and for the fleet (GROUPING SETS: one pass, the same views): popularity, completion,
  * the audience's throughput and the newest beacon read.
  *
@@ -251,9 +263,7 @@ function titleViewsSql(database: string, scope: SyntheticScope): string {
       countIf(started_ms >= {p_h1FromMs:Int64}) AS h1,
       countIf(started_ms >= {p_h24FromMs:Int64}) AS h24,
       countIf(started_ms >= {p_d7FromMs:Int64}) AS d7,
-      -- exp(-ln 2 · age / half-life), age from nowMs: a view after it (the window runs to the next
-      -- whole minute) weighs 1, never more.
-      sum(pow(0.5, greatest({p_nowMs:Int64} - started_ms, 0) / {p_halfLifeMs:Float64})) AS decayed,
+      ${decayedSumSql('started_ms')} AS decayed,
       countIf(ifNull(completion_percent, 0) >= {p_completedPercent:Float64}) / greatest(count(), 1) AS completion_rate,
       countIf(view_throughput_kbps IS NOT NULL) AS throughput_samples,
       quantilesExactInclusive(${THROUGHPUT_LEVELS})(view_throughput_kbps) AS throughput_kbps,
@@ -266,6 +276,25 @@ function titleViewsSql(database: string, scope: SyntheticScope): string {
       FROM (${featureViewsSql(database, scope)})
     )
     GROUP BY GROUPING SETS ((video_id), ())`;
+}
+
+/**
+ * The fleet row's `popular` list: the POPULAR_LIMIT titles with the highest decayed popularity over
+ * the window's views, ties by videoId (byte order). Read from the view rows alone, without the
+ * beacons the title rows join, since decay needs only when each view started.
+ */
+function popularSql(database: string, scope: SyntheticScope): string {
+  return `
+    SELECT video_id, ${decayedSumSql('toUnixTimestamp64Milli(started_at)')} AS decayed
+    FROM (${windowViewsSql(database, scope)})
+    GROUP BY video_id
+    ORDER BY decayed DESC, video_id
+    LIMIT {p_popularLimit:UInt32}`;
+}
+
+interface PopularRow {
+  video_id: string;
+  decayed: number;
 }
 
 interface TitleViewsRow {
@@ -384,15 +413,14 @@ export async function queryTitleFeatures(
   const qoe = minutePartials(target, window, {}, scope, watermarkMs);
   const rungs = renditionPartials(target, window, {}, scope, watermarkMs);
   // Independent reads, in flight together.
-  const [viewRows, qoeRows, rungRows, coWatchRows] = await Promise.all([
+  const [viewRows, qoeRows, rungRows, coWatchRows, popularRows] = await Promise.all([
     rowsOf<TitleViewsRow>(target, titleViewsSql(target.database, scope), {
       ...featureViewsParams(window),
       ...fleet,
       p_h1FromMs: window.toMs - HOUR_MS,
       p_h24FromMs: window.toMs - DAY_MS,
       p_d7FromMs: window.toMs - 7 * DAY_MS,
-      p_nowMs: options.nowMs,
-      p_halfLifeMs: POPULARITY_HALF_LIFE_MS,
+      ...decayParams(options.nowMs),
       p_completedPercent: COMPLETED_PERCENT,
     }),
     rowsOf<TitleQoeRow>(target, titleQoeSql(qoe.sql), { ...qoe.params, ...fleet }),
@@ -401,6 +429,11 @@ export async function queryTitleFeatures(
       ...windowViewsParams(coWatchWindow),
       p_coWatchLimit: CO_WATCH_LIMIT,
     }),
+    rowsOf<PopularRow>(target, popularSql(target.database, scope), {
+      ...windowViewsParams(window),
+      ...decayParams(options.nowMs),
+      p_popularLimit: POPULAR_LIMIT,
+    }),
   ]);
 
   const byEntity = <R extends { entity: string }>(rows: R[]) => new Map(rows.map((row) => [row.entity, row]));
@@ -408,6 +441,7 @@ export async function queryTitleFeatures(
   const qoeOf = byEntity(qoeRows);
   const rungsOf = byEntity(rungRows);
   const coWatchOf = byEntity(coWatchRows);
+  const popular = popularRows.map((row) => ({ videoId: row.video_id, score: row.decayed }));
   // The fleet row always exists: the fallback for a title without an audience yet.
   const entities = new Set([FLEET_ENTITY, ...views.keys(), ...coWatchOf.keys()]);
   const rows = [...entities].sort(compareCodePoints).map((videoId): TitleFeatures => {
@@ -429,6 +463,7 @@ export async function queryTitleFeatures(
         share,
       })),
       throughputKbps: toDistribution(v?.throughput_samples ?? 0, v?.throughput_kbps ?? []),
+      ...(videoId === FLEET_ENTITY ? { popular } : {}),
     };
   });
   return { rows, newestSourceAt: newestOf(viewRows.map((row) => row.newest_source_ms)) };

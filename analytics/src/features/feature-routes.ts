@@ -17,6 +17,7 @@ import {
 import type { FeatureStore } from '@streamloop/feature-store/feature-store';
 import { type ApiKeyOption, createApiKeyGuard } from '@streamloop/service-kit/api-key';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { fromDependency } from '../from-dependency.js';
 
 export interface FeatureRoutesDeps {
   featureStore: FeatureStore;
@@ -62,12 +63,5 @@ export function registerFeatureRoutes(app: FastifyInstance, deps: FeatureRoutesD
   );
 }
 
-/** A feature store that does not answer is the dependency's failure, never a 500 with its internals. */
-async function fromFeatureStore<T>(log: FastifyBaseLogger, read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (err) {
-    log.error({ err }, 'feature store read failed');
-    throw new AppError('ERR_DEPENDENCY_UNAVAILABLE', 'the feature store did not answer; try again');
-  }
-}
+const fromFeatureStore = <T>(log: FastifyBaseLogger, read: () => Promise<T>): Promise<T> =>
+  fromDependency(log, 'feature store', read);

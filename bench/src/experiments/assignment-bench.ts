@@ -7,7 +7,7 @@
  * read is cached, re-read every second here, 5 s in production). Run: `npm run bench:assignment -w bench`.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createExperiment, startExperiment, stopExperiment } from '@streamloop/catalog/experiment-repository';
 import { createLadderVersion, seedLadders } from '@streamloop/catalog/ladder-repository';
@@ -20,6 +20,7 @@ import { makeLadderRecord } from '@streamloop/core/testing';
 import { mountDelivery } from '@streamloop/delivery/mount-delivery';
 import { createLocalObjectStore } from '@streamloop/object-store/local-object-store';
 import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
+import { machine } from '../machine.js';
 
 const REQUESTS_PER_BLOCK = Number(process.env.BENCH_REQUESTS ?? 2000);
 const BLOCKS = Number(process.env.BENCH_BLOCKS ?? 6);
@@ -118,11 +119,7 @@ try {
   const result = {
     benchmark: 'experiment-assignment',
     date: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      node: process.version,
-      load1: { before: load1Before, after: loadavg()[0] ?? 0 },
-    },
+    machine: machine(load1Before),
     baseline: 'the same playback route, app, video and fresh viewer ids with no experiment running',
     without: summary(without),
     withExperiment: summary(withExperiment),

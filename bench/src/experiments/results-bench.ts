@@ -12,7 +12,7 @@
  * Run: `npm run bench:experiment-results -w bench` (BENCH_BEACONS to change the size).
  */
 import { writeFile } from 'node:fs/promises';
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { lookSchedule } from '@streamloop/analytics/experiments/experiment-looks';
 import { readExperimentResults } from '@streamloop/analytics/experiments/experiment-results';
 import { queryExperimentViewerSteps } from '@streamloop/analytics/experiments/experiment-viewers-query';
@@ -20,6 +20,7 @@ import { runRollup } from '@streamloop/analytics/jobs/rollup-job';
 import { MIGRATIONS_DIR } from '@streamloop/analytics/mount-analytics';
 import { readWatermarkMs } from '@streamloop/analytics/qoe-sources';
 import { type Experiment, experimentVariant } from '@streamloop/core/experiments';
+import { machine } from '../machine.js';
 import { openBenchStore, timed } from '../queries/bench-store.js';
 import { BEACONS_PER_VIEW, insertSyntheticBeacons } from '../queries/synthetic-beacons.js';
 
@@ -116,12 +117,7 @@ try {
     benchmark: 'experiment-results',
     date: new Date().toISOString(),
     command: `BENCH_BEACONS=${BEACONS} npm run bench:experiment-results -w bench`,
-    machine: {
-      cpus: cpus().length,
-      model: cpus()[0]?.model,
-      node: process.version,
-      load1: { before: load1Before, after: loadavg()[0] ?? 0 },
-    },
+    machine: machine(load1Before),
     data: {
       beacons: BEACONS,
       views: VIEWS,

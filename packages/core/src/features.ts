@@ -16,6 +16,9 @@ export const FEATURE_SET_NAMES = FeatureSetName.anyOf.map((literal) => literal.c
 /** The title set's row for the whole fleet: the fallback for a title without an audience yet. */
 export const FLEET_ENTITY = '*';
 
+/** How many titles the fleet row's `popular` list keeps: enough to fill any page after filtering. */
+export const POPULAR_LIMIT = 200;
+
 const Count = Type.Integer({ minimum: 0 });
 const Share = Type.Number({ minimum: 0, maximum: 1 });
 const Kbps = Type.Number({ minimum: 0 });
@@ -49,6 +52,16 @@ export const TitleFeatures = Type.Object({
   rungShare: Type.Array(Type.Object({ height: Count, bitrateKbps: Kbps, share: Share })),
   /** The title's audience throughput (the ladder planner's input). */
   throughputKbps: ThroughputDistribution,
+  /**
+   * FLEET_ENTITY only: the most popular titles by `popularity.decayed` (the score), highest first,
+   * ties by videoId — the cold-start candidates of recommendations, read with the one fleet row
+   * instead of a scan of every title row. Absent on every other row.
+   */
+  popular: Type.Optional(
+    Type.Array(Type.Object({ videoId: Type.String(), score: Type.Number({ minimum: 0 }) }), {
+      maxItems: POPULAR_LIMIT,
+    }),
+  ),
 });
 export type TitleFeatures = Static<typeof TitleFeatures>;
 

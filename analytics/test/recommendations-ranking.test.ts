@@ -1,0 +1,184 @@
+/**
+ * The pure halves of recommendations: where candidates come from (recommendation-candidates.ts) and
+ * their order (recommendation-ranking.ts), table-driven. Every expected order and score is worked
+ * out by hand in the case's comment.
+ */
+import type { PredictedPlayback, RecommendedTitle } from '@streamloop/core/schemas/recommendations';
+import { describe, expect, it } from 'vitest';
+import {
+  coWatchCandidates,
+  popularCandidates,
+  popularTitles,
+} from '../src/recommendations/recommendation-candidates.js';
+import { rankRecommendations } from '../src/recommendations/recommendation-ranking.js';
+import { scored } from './recommendations-fixtures.js';
+
+/** A title with a score and what the model said (`fits`, `stallRisk`); the rest does not take part. */
+function item(
+  videoId: string,
+  score: number,
+  predicted: Partial<PredictedPlayback> = {},
+  reason: RecommendedTitle['reason'] = 'co-watch',
+): RecommendedTitle {
+  return {
+    videoId,
+    title: videoId,
+    score,
+    reason,
+    because: reason === 'co-watch' ? 'seed' : null,
+    predicted: { startupMs: null, stallRisk: null, lowestRungKbps: null, fits: null, ...predicted },
+  };
+}
+
+describe('rankRecommendations', () => {
+  const fits = (stallRisk: number | null = 0) => ({ fits: true, stallRisk });
+  const tooHeavy = (stallRisk: number | null = 0.3) => ({ fits: false, stallRisk });
+
+  it.each<[string, RecommendedTitle[], { qoeAware: boolean; limit: number }, string[]]>([
+    [
+      // .5 first; the two .3 by id.
+      'similarity alone: score, then id',
+      [item('b', 0.3), item('a', 0.5), item('a2', 0.3)],
+      { qoeAware: false, limit: 10 },
+      ['a', 'a2', 'b'],
+    ],
+    [
+      // Without the QoE step fits is not read: x (.6) stays first.
+      'similarity alone ignores fits',
+      [item('y', 0.4, fits()), item('x', 0.6, tooHeavy())],
+      { qoeAware: false, limit: 10 },
+      ['x', 'y'],
+    ],
+    [
+      // x does not fit: below y (.4) and below the popular z (.1) that fits.
+      'a title that does not fit goes below every title that fits, popular ones included',
+      [item('x', 0.6, tooHeavy()), item('y', 0.4, fits()), item('z', 0.1, fits(), 'popular')],
+      { qoeAware: true, limit: 10 },
+      ['y', 'z', 'x'],
+    ],
+    [
+      // Both x (.6) and w (.5) do not fit: after y, in their own similarity order.
+      'similarity order is kept within each group',
+      [item('w', 0.5, tooHeavy()), item('y', 0.4, fits()), item('x', 0.6, tooHeavy())],
+      { qoeAware: true, limit: 10 },
+      ['y', 'x', 'w'],
+    ],
+    [
+      // n's fit is unknown (null): it counts as fitting, so its .5 leads f (.4, does not fit).
+      'an unknown fit counts as fitting',
+      [item('f', 0.4, tooHeavy()), item('n', 0.5)],
+      { qoeAware: true, limit: 10 },
+      ['n', 'f'],
+    ],
+    [
+      // All .5 and fitting: by id a, b, c; by risk b (.05), a (.2), then c (unknown, last).
+      'stall risk breaks ties between equally similar titles, unknown risk last',
+      [item('c', 0.5, fits(null)), item('a', 0.5, fits(0.2)), item('b', 0.5, fits(0.05))],
+      { qoeAware: true, limit: 10 },
+      ['b', 'a', 'c'],
+    ],
+    [
+      // a (.5, risk .3) stays ahead of b (.4, risk 0): risk is a tie-breaker, not a penalty.
+      'stall risk does not reorder different similarities',
+      [item('b', 0.4, fits(0)), item('a', 0.5, fits(0.3))],
+      { qoeAware: true, limit: 10 },
+      ['a', 'b'],
+    ],
+    [
+      // Ranked y, z, x as above, then cut to 2.
+      'cuts to the limit after ranking',
+      [item('x', 0.6, tooHeavy()), item('y', 0.4, fits()), item('z', 0.1, fits(), 'popular')],
+      { qoeAware: true, limit: 2 },
+      ['y', 'z'],
+    ],
+  ])('%s', (_name, titles, options, expected) => {
+    const before = titles.map((title) => title.videoId);
+    expect(rankRecommendations(titles, options).map((title) => title.videoId)).toEqual(expected);
+    // The input is left as it was.
+    expect(titles.map((title) => title.videoId)).toEqual(before);
+  });
+});
+
+describe('coWatchCandidates', () => {
+  it.each<[string, Parameters<typeof coWatchCandidates>, [string, number, string | null][]]>([
+    [
+      // b: .2 from s1, .7 from s2 → .7 because s2; a: .6 from s1 beats .3 from s2; c .3 from s2;
+      // s2 is a seed itself, so s1's neighbour s2 is not a candidate.
+      'a neighbour of several seeds keeps its best score and that seed; seeds are excluded',
+      [
+        [
+          { videoId: 's1', coWatch: scored(['a', 0.6], ['s2', 0.4], ['b', 0.2]) },
+          { videoId: 's2', coWatch: scored(['b', 0.7], ['a', 0.3], ['c', 0.3]) },
+        ],
+        new Set(['s1', 's2']),
+        10,
+      ],
+      [
+        ['b', 0.7, 's2'],
+        ['a', 0.6, 's1'],
+        ['c', 0.3, 's2'],
+      ],
+    ],
+    [
+      // d is .5 from both: the earlier seed (the video on screen comes first) names it.
+      'an equal score from a later seed keeps the earlier seed',
+      [
+        [
+          { videoId: 's1', coWatch: scored(['d', 0.5]) },
+          { videoId: 's2', coWatch: scored(['d', 0.5]) },
+        ],
+        new Set(['s1', 's2']),
+        10,
+      ],
+      [['d', 0.5, 's1']],
+    ],
+    [
+      // .4 first, then the two .2 by id, cut to 2.
+      'best first, ties by id, at most max',
+      [[{ videoId: 's', coWatch: scored(['z', 0.2], ['y', 0.4], ['x', 0.2]) }], new Set(['s']), 2],
+      [
+        ['y', 0.4, 's'],
+        ['x', 0.2, 's'],
+      ],
+    ],
+    ['no seeds, no candidates', [[], new Set(), 10], []],
+  ])('%s', (_name, args, expected) => {
+    const candidates = coWatchCandidates(...args);
+    expect(candidates.map((c) => [c.videoId, c.score, c.because])).toEqual(expected);
+    expect(candidates.every((c) => c.reason === 'co-watch')).toBe(true);
+  });
+});
+
+describe('popular candidates', () => {
+  const fleetPopular = scored(['p1', 40], ['n2', 30], ['p2', 20], ['p3', 10]);
+
+  it('keeps the list order without the excluded titles, at most max', () => {
+    expect(popularTitles(fleetPopular, new Set(['n2']), 2)).toEqual(scored(['p1', 40], ['p2', 20]));
+  });
+
+  it.each<[string, Parameters<typeof popularCandidates>, [string, number][]]>([
+    [
+      // Lowest co-watch .5 → ceiling .25; top 40: p1 .25·40/40, p2 .25·20/40.
+      'scaled under half the lowest co-watch score',
+      [scored(['p1', 40], ['p2', 20]), 40, [{ videoId: 'c', score: 0.5, reason: 'co-watch', because: 's' }]],
+      [
+        ['p1', 0.25],
+        ['p2', 0.125],
+      ],
+    ],
+    [
+      // No co-watch: ceiling 1; the top (p1, 40) was excluded but still scales: n2 30/40, p3 10/40.
+      'from 1 down for a cold viewer, scaled by the fleet top even when the top is not among them',
+      [scored(['n2', 30], ['p3', 10]), 40, []],
+      [
+        ['n2', 0.75],
+        ['p3', 0.25],
+      ],
+    ],
+    ['nothing popular', [[], 0, []], []],
+  ])('%s', (_name, args, expected) => {
+    const candidates = popularCandidates(...args);
+    expect(candidates.map((c) => [c.videoId, c.score])).toEqual(expected);
+    expect(candidates.every((c) => c.reason === 'popular' && c.because === null)).toBe(true);
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * `GET /api/v1/recommendations` (analytics): what to watch next, for a viewer and/or the video on
+ * screen, read from the live feature sets and the catalog. Open to anyone, like a public video's
+ * playback: it names only titles that are `ready` and `public`, so the player SDK and any page may
+ * read it. The query is the route's schema, the response what the route serializes through.
+ */
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { Beacon } from './beacon.js';
+import { VideoId } from './video.js';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** Titles one answer holds at most, and without `limit`. */
+export const RECOMMENDATIONS_LIMIT = { minimum: 1, maximum: 50, default: 10 } as const;
+
+export const RecommendationsQuery = Type.Object({
+  /** The player SDK's viewer id, the one its beacons carry (so its rule is the beacon's). */
+  viewerId: Type.Optional(Beacon.properties.viewerId),
+  /** The video on screen: its co-watched titles come first, and it is never recommended itself. */
+  videoId: Type.Optional(VideoId),
+  limit: Type.Integer(RECOMMENDATIONS_LIMIT),
+  /** false: rank by similarity and popularity alone, without the playback model (for comparing). */
+  qoeAware: Type.Boolean({ default: true }),
+});
+export type RecommendationsQuery = Static<typeof RecommendationsQuery>;
+
+/** `co-watch`: watched by the same viewers as `because`; `popular`: the fleet's most watched lately. */
+export const RecommendationReason = Type.Union([Type.Literal('co-watch'), Type.Literal('popular')]);
+export type RecommendationReason = Static<typeof RecommendationReason>;
+
+/**
+ * What the playback model expects for this viewer on this title's published ladder; all null when
+ * it was not asked (`qoeAware=false`), each null that it cannot say.
+ */
+export const PredictedPlayback = Type.Object({
+  /** Expected time to first frame, ms. */
+  startupMs: Nullable(Type.Number({ minimum: 0 })),
+  /** Expected rebuffer ratio (stall ms / watch ms, the QoE API's definition) over the first minutes. */
+  stallRisk: Nullable(Type.Number({ minimum: 0, maximum: 1 })),
+  /** The lowest rung's declared bandwidth, audio included (what the player's ABR compares), kbit/s. */
+  lowestRungKbps: Nullable(Type.Number({ minimum: 0 })),
+  /** Whether the lowest rung is within the viewer's 10th-percentile throughput. */
+  fits: Nullable(Type.Boolean()),
+});
+export type PredictedPlayback = Static<typeof PredictedPlayback>;
+
+export const RecommendedTitle = Type.Object({
+  videoId: Type.String(),
+  /** The catalog title, to show without a second request. */
+  title: Type.String(),
+  /**
+   * Co-watch: the Jaccard similarity to `because`; popular: decayed popularity, scaled below every
+   * co-watch score of the answer.
+   */
+  score: Type.Number({ minimum: 0, maximum: 1 }),
+  reason: RecommendationReason,
+  /** The seed a co-watch title comes from (the video on screen or a recent title); null for popular. */
+  because: Nullable(Type.String()),
+  predicted: PredictedPlayback,
+});
+export type RecommendedTitle = Static<typeof RecommendedTitle>;
+
+export const RecommendationsResponse = Type.Object({
+  viewerId: Nullable(Type.String()),
+  videoId: Nullable(Type.String()),
+  /**
+   * The feature-set versions every row of this answer was read from; null for a set never published,
+   * and for the viewer set when no viewerId was given (it is not read then).
+   */
+  featureVersions: Type.Object({
+    title: Nullable(Type.Integer({ minimum: 1 })),
+    viewer: Nullable(Type.Integer({ minimum: 1 })),
+  }),
+  /** Best first. */
+  items: Type.Array(RecommendedTitle, { maxItems: RECOMMENDATIONS_LIMIT.maximum }),
+});
+export type RecommendationsResponse = Static<typeof RecommendationsResponse>;
