@@ -107,12 +107,6 @@ export async function runProcess<K extends PortName>(spec: ProcessSpec<K>): Prom
   const adapters = listPorts(ports).map(
     ({ adapter }) => `  ${adapter.port.padEnd(16)}${adapter.kind} · ${adapter.service} (${adapter.target})`,
   );
-  process.stdout.write(
-    `\nstreamloop ${spec.name} is running on ${base}\n${Object.entries(urls)
-      .map(([what, url]) => `  ${what.padEnd(11)}${url.startsWith('http') ? url : base + url}`)
-      .join('\n')}\n${adapters.length > 0 ? `ports:\n${adapters.join('\n')}\n` : ''}\n`,
-  );
-
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -135,6 +129,14 @@ export async function runProcess<K extends PortName>(spec: ProcessSpec<K>): Prom
     await closePorts(ports, logger);
     process.exit(0);
   };
+  // Before the line that says the process is running: whoever reads it may stop the process at once,
+  // and a SIGTERM with no listener yet would kill it outright (exit by signal, nothing drained).
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
+
+  process.stdout.write(
+    `\nstreamloop ${spec.name} is running on ${base}\n${Object.entries(urls)
+      .map(([what, url]) => `  ${what.padEnd(11)}${url.startsWith('http') ? url : base + url}`)
+      .join('\n')}\n${adapters.length > 0 ? `ports:\n${adapters.join('\n')}\n` : ''}\n`,
+  );
 }
