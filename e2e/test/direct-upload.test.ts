@@ -88,7 +88,10 @@ describe('direct multipart upload of ~50 MB to ready (stack on the real services
       etags.push({ partNumber, etag: res.headers.get('etag') ?? '' });
     }
     const done = await call(stack.baseUrl, apiKey, complete.method, complete.url, { parts: etags });
-    expect(done).toEqual({ status: 200, body: { videoId, status: 'uploaded' } });
+    // The answer is the video's status now: the transcode worker may already have taken the job
+    // (seen once on a loaded CI machine), so 'processing' is as right as 'uploaded'.
+    expect(done.status).toBe(200);
+    expect(done.body).toEqual({ videoId, status: expect.stringMatching(/^(uploaded|processing)$/) });
 
     const ready = await eventually(
       `video ${videoId} to be ready`,
