@@ -57,6 +57,9 @@ export const FIELD_COLUMNS = {
   synthetic: 'synthetic',
   cohort: 'cohort',
   networkClass: 'network_class',
+  recommendedVideoId: 'recommended_video_id',
+  recommendationReason: 'recommendation_reason',
+  recommendationPosition: 'recommendation_position',
 } as const satisfies Record<OptionalField, string>;
 
 /** CTA-5004 keys, with the unit of each in its column name. */

@@ -115,3 +115,18 @@ export const FeatureStatusResponse = Type.Object({
   ),
 });
 export type FeatureStatusResponse = Static<typeof FeatureStatusResponse>;
+
+/** Views a viewer's throughput must rest on before it is trusted as a start-rung hint. */
+export const START_HINT_MIN_SAMPLES = 3;
+
+/**
+ * The start-rung hint (issue 14): the bitrate this viewer's network sustained in most of their recent
+ * views — the 25th percentile of their per-view median throughput, kbit/s, rounded down — or null
+ * when fewer than START_HINT_MIN_SAMPLES views measured it (then the player keeps its own default).
+ * The playback API answers it and the simulator evaluates it with this one function, so the number
+ * measured offline is the number served.
+ */
+export function startBitrateHintKbps(throughput: ThroughputDistribution): number | null {
+  if (throughput.samples < START_HINT_MIN_SAMPLES || !(throughput.p25 > 0)) return null;
+  return Math.floor(throughput.p25);
+}

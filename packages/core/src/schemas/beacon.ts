@@ -22,8 +22,16 @@ export const BeaconEvent = Type.Union([
   Type.Literal('viewend'),
   /** Server-side: one media request as the origin saw it, from its CMCD (CTA-5004) data. */
   Type.Literal('cmcd'),
+  /** One recommended title shown to the viewer beside this view ("Up next"), one beacon per title. */
+  Type.Literal('recommendationimpression'),
+  /** The viewer chose a recommended title shown beside this view. */
+  Type.Literal('recommendationclick'),
 ]);
 export type BeaconEvent = Static<typeof BeaconEvent>;
+
+/** `co-watch`: watched by the same viewers as the title it came from; `popular`: the fleet's most watched lately. */
+export const RecommendationReason = Type.Union([Type.Literal('co-watch'), Type.Literal('popular')]);
+export type RecommendationReason = Static<typeof RecommendationReason>;
 
 const Id = (description: string) =>
   Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$', description });
@@ -101,6 +109,17 @@ export const Beacon = Type.Object(
     completionPercent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
     /** Beacons the SDK's bounded queue had to drop since the view began (never silent). */
     droppedBeacons: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 })),
+    // Recommendations ("Up next", the recommendations API). On recommendationimpression and
+    // recommendationclick: the title shown and why, in the row's slot (0 first). On viewstart:
+    // `recommendationReason` says the view began from a click on a recommendation of that reason
+    // (absent: the viewer came some other way), so recommended plays' QoE can be told from others'.
+    recommendedVideoId: Type.Optional(
+      Id('the recommended title (recommendationimpression, recommendationclick)'),
+    ),
+    recommendationReason: Type.Optional(RecommendationReason),
+    recommendationPosition: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 49, description: 'slot in the row, 0 first' }),
+    ),
     // CMCD (CTA-5004) keys as the origin received them (event 'cmcd').
     cmcd: Type.Optional(
       Type.Object(

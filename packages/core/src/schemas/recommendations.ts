@@ -5,7 +5,7 @@
  * read it. The query is the route's schema, the response what the route serializes through.
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
-import { Beacon } from './beacon.js';
+import { Beacon, RecommendationReason } from './beacon.js';
 import { VideoId } from './video.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -24,9 +24,8 @@ export const RecommendationsQuery = Type.Object({
 });
 export type RecommendationsQuery = Static<typeof RecommendationsQuery>;
 
-/** `co-watch`: watched by the same viewers as `because`; `popular`: the fleet's most watched lately. */
-export const RecommendationReason = Type.Union([Type.Literal('co-watch'), Type.Literal('popular')]);
-export type RecommendationReason = Static<typeof RecommendationReason>;
+/** Defined beside the beacon, whose impression and click events carry it; `because` names a co-watch seed. */
+export { RecommendationReason };
 
 /**
  * What the playback model expects for this viewer on this title's published ladder; all null when
