@@ -10,7 +10,10 @@ import {
   popularCandidates,
   popularTitles,
 } from '../src/recommendations/recommendation-candidates.js';
-import { rankRecommendations } from '../src/recommendations/recommendation-ranking.js';
+import {
+  rankPredictingAnswerOnly,
+  rankRecommendations,
+} from '../src/recommendations/recommendation-ranking.js';
 import { scored } from './recommendations-fixtures.js';
 
 /** A title with a score and what the model said (`fits`, `stallRisk`); the rest does not take part. */
@@ -29,6 +32,30 @@ function item(
     predicted: { startupMs: null, stallRisk: null, lowestRungKbps: null, fits: null, ...predicted },
   };
 }
+
+describe('rankPredictingAnswerOnly', () => {
+  it('asks the model only for titles that can reach the answer, ties at the cut included', () => {
+    // By (fits first, score): a .9, b .5, c .5, d .5 (tied at the cut of 2), e .2, f .8 does not fit.
+    // The model breaks the .5 tie: d (risk .01) before b (.05) and c (.2). So the answer is a, d.
+    const risk: Record<string, number> = { a: 0.1, b: 0.05, c: 0.2, d: 0.01, e: 0, f: 0 };
+    const titles = [
+      item('e', 0.2, { fits: true }),
+      item('b', 0.5, { fits: true }),
+      item('f', 0.8, { fits: false }),
+      item('a', 0.9, { fits: true }),
+      item('c', 0.5, { fits: null }),
+      item('d', 0.5, { fits: true }),
+    ];
+    const asked: string[] = [];
+    const answer = rankPredictingAnswerOnly(titles, 2, (title) => {
+      asked.push(title.videoId);
+      return { ...title.predicted, stallRisk: risk[title.videoId]! };
+    });
+    expect(answer.map((title) => title.videoId)).toEqual(['a', 'd']);
+    expect(answer.map((title) => title.predicted.stallRisk)).toEqual([0.1, 0.01]);
+    expect(asked.sort()).toEqual(['a', 'b', 'c', 'd']);
+  });
+});
 
 describe('rankRecommendations', () => {
   const fits = (stallRisk: number | null = 0) => ({ fits: true, stallRisk });

@@ -352,6 +352,29 @@ describe('the feature store', () => {
 });
 
 describe('the catalog', () => {
+  it('asks the catalog once per answer, and not at all while it refreshes titles asked lately', async () => {
+    const queries: string[] = [];
+    const counted = {
+      ...catalog,
+      query: (sql: string, params?: unknown[]) => {
+        queries.push(sql);
+        return catalog.query(sql, params);
+      },
+    } as typeof catalog;
+    let clock = Date.UTC(2025, 0, 1);
+    const app = await openApp({ titles: createRecommendableTitles({ catalog: counted, now: () => clock }) });
+    const first = (await app.get(`videoId=${CUR}`)).body.items.map((item) => item.videoId);
+    // The video on screen, then every candidate of the answer in one query.
+    expect(queries).toHaveLength(2);
+    clock += 20_000; // past half of the 30 s: served as remembered, refreshed behind the answer
+    expect((await app.get(`videoId=${CUR}`)).body.items.map((item) => item.videoId)).toEqual(first);
+    expect(queries.length).toBeLessThanOrEqual(4);
+    const afterRefresh = queries.length;
+    clock += 15_000; // 35 s after the first answer, 15 s after the refresh: still remembered
+    expect((await app.get(`videoId=${CUR}`)).body.items.map((item) => item.videoId)).toEqual(first);
+    expect(queries).toHaveLength(afterRefresh);
+  });
+
   it('remembers which titles are recommendable for 30 s', async () => {
     const flipStore = createMemoryFeatureStore();
     let clock = Date.UTC(2025, 0, 1);

@@ -59,9 +59,13 @@ export interface ModelPrediction {
 export interface PlaybackPredictor {
   /** The prediction for a title's ladder and a viewer's throughput; never throws (nulls where unknown). */
   predict(ladder: LadderRecord, throughput: ThroughputDistribution | undefined): PredictedPlayback;
+  /** `predict`'s `fits` and `lowestRungKbps` alone, without the model: a rung compared with the p10. */
+  fit(ladder: LadderRecord, throughput: ThroughputDistribution | undefined): RungFit;
   /** Model runs and cache answers so far (for the bench and the tests). */
   readonly stats: { modelRuns: number; cacheHits: number };
 }
+
+export type RungFit = Pick<PredictedPlayback, 'lowestRungKbps' | 'fits'>;
 
 /** What the predictor answers without a model run: no throughput known, or a ladder the model refuses. */
 export const UNKNOWN_MODEL_PREDICTION: ModelPrediction = { startupMs: null, stallRisk: null };
@@ -70,16 +74,22 @@ export function createPlaybackPredictor(options: PredictorOptions = {}): Playbac
   const maxEntries = options.maxEntries ?? 10_000;
   const cache = new Map<string, ModelPrediction>();
   const stats = { modelRuns: 0, cacheHits: 0 };
+  const fit = (record: LadderRecord, throughput: ThroughputDistribution | undefined): RungFit => {
+    const model = modelLadderOf(record);
+    const lowestRungKbps = model === undefined ? null : (model.rungs[0]?.bandwidth ?? 0) / 1000;
+    const known = lowestRungKbps !== null && throughput !== undefined && throughput.samples > 0;
+    return { lowestRungKbps, fits: known ? lowestRungKbps <= throughput.p10 : null };
+  };
   return {
     stats,
+    fit,
     predict(record, throughput) {
       const model = modelLadderOf(record);
-      const lowestRungKbps = model === undefined ? null : (model.rungs[0]?.bandwidth ?? 0) / 1000;
+      const { lowestRungKbps, fits } = fit(record, throughput);
       const bucket = throughput === undefined ? undefined : throughputBucket(throughput);
       if (model === undefined || bucket === undefined || throughput === undefined) {
         return { ...UNKNOWN_MODEL_PREDICTION, lowestRungKbps, fits: null };
       }
-      const fits = lowestRungKbps === null ? null : lowestRungKbps <= throughput.p10;
       const key = `${ladderKeyOf(record)}|${bucket.p10}/${bucket.p50}/${bucket.p90}`;
       let prediction = cache.get(key);
       if (prediction === undefined) {

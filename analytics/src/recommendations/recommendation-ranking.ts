@@ -45,6 +45,38 @@ function compareSimilarity(a: RecommendedTitle, b: RecommendedTitle): number {
   return b.score - a.score || compareCodePoints(a.videoId, b.videoId);
 }
 
+function compareGroupAndScore(a: RecommendedTitle, b: RecommendedTitle): number {
+  return groupOf(a) - groupOf(b) || b.score - a.score;
+}
+
+/**
+ * The QoE-aware answer without predicting every candidate: `titles` carry their `fits` (cheap: a rung
+ * against the p10) and no model prediction yet. Since the model's stall risk only breaks ties of
+ * (group, score), only titles that can still reach the first `limit` need it: the first `limit` by
+ * (group, score) and every title tied with the last of them. `predict` completes a title's
+ * prediction; the order is exactly `rankRecommendations`' over fully predicted titles.
+ */
+export function rankPredictingAnswerOnly(
+  titles: readonly RecommendedTitle[],
+  limit: number,
+  predict: (title: RecommendedTitle) => RecommendedTitle['predicted'],
+): RecommendedTitle[] {
+  const byGroupAndScore = [...titles].sort(compareGroupAndScore);
+  let reach = Math.min(limit, byGroupAndScore.length);
+  const last = byGroupAndScore[reach - 1];
+  while (
+    last !== undefined &&
+    reach < byGroupAndScore.length &&
+    compareGroupAndScore(byGroupAndScore[reach]!, last) === 0
+  ) {
+    reach++;
+  }
+  const contenders = byGroupAndScore
+    .slice(0, reach)
+    .map((title) => ({ ...title, predicted: predict(title) }));
+  return rankRecommendations(contenders, { qoeAware: true, limit });
+}
+
 /** The best `limit` titles, best first; `titles` is left as it was. */
 export function rankRecommendations(
   titles: readonly RecommendedTitle[],

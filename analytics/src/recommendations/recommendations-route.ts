@@ -12,9 +12,10 @@
  * 2. Candidates (recommendation-candidates.ts): co-watch neighbours of the video on screen and of the
  *    recent titles, then the fleet's popular list; the video on screen and the recent titles never.
  * 3. The catalog (recommendable-titles.ts, remembered 30 s): only `ready` and `public` titles stay.
- * 4. The playback model (playback-prediction.ts, cached per ladder and throughput bucket): fits and
- *    stall risk on the viewer's throughput; `qoeAware=false` skips it (predicted all null).
- * 5. The order (recommendation-ranking.ts), cut to `limit`.
+ * 4. Whether each title's lowest rung fits the viewer's p10 (playback-prediction.ts `fit`).
+ * 5. The order (recommendation-ranking.ts), cut to `limit`; the playback model (cached per ladder and
+ *    throughput bucket) predicts startup and stall risk only for the titles that can reach the answer,
+ *    its stall risk breaking ties. `qoeAware=false` skips 4 and the model (predicted all null).
  *
  * Answers:
  * - 404 ERR_NOT_FOUND for a `videoId` that is unknown, not ready or not public: the three are one
@@ -52,7 +53,7 @@ import {
   type ScoredTitle,
   type SeedTitle,
 } from './recommendation-candidates.js';
-import { rankRecommendations } from './recommendation-ranking.js';
+import { rankPredictingAnswerOnly, rankRecommendations } from './recommendation-ranking.js';
 
 export const RECOMMENDATIONS_PATH = '/api/v1/recommendations';
 
@@ -151,14 +152,21 @@ function createRecommender(deps: RecommenderDeps) {
       return {
         ...candidate,
         title: title.title,
-        predicted: qoeAware ? predictor.predict(title.ladder, features.throughput) : NO_PREDICTION,
+        predicted: qoeAware
+          ? { ...NO_PREDICTION, ...predictor.fit(title.ladder, features.throughput) }
+          : NO_PREDICTION,
       };
     });
     return {
       viewerId: viewerId ?? null,
       videoId: videoId ?? null,
       featureVersions: features.versions,
-      items: rankRecommendations(items, { qoeAware, limit }),
+      // The model runs only for the titles that can reach the answer (its stall risk breaks ties).
+      items: qoeAware
+        ? rankPredictingAnswerOnly(items, limit, (item) =>
+            predictor.predict(found.get(item.videoId)!.ladder, features.throughput),
+          )
+        : rankRecommendations(items, { qoeAware, limit }),
     };
   };
 }

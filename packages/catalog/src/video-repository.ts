@@ -165,6 +165,15 @@ export async function getVideo(db: Queryable, id: string): Promise<VideoRecord |
   return rows[0] && toRecord(rows[0]);
 }
 
+/** The videos among `ids` that exist, in no particular order: one query however many are asked. */
+export async function getVideos(db: Queryable, ids: readonly string[]): Promise<VideoRecord[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.query<VideoRow>(`SELECT ${COLUMNS} FROM videos WHERE id = ANY($1::text[])`, [
+    [...ids],
+  ]);
+  return rows.map(toRecord);
+}
+
 /** Videos with this source checksum, oldest first (upload dedup). */
 export async function findVideosBySourceSha256(db: Queryable, sourceSha256: string): Promise<VideoRecord[]> {
   const rows = await db.query<VideoRow>(

@@ -7,6 +7,7 @@ import { claimUnpublishedOutbox, enqueueOutbox, markOutboxPublished } from '../s
 import {
   deleteVideo,
   getVideo,
+  getVideos,
   insertVideo,
   listVideos,
   type NewVideo,
@@ -81,6 +82,17 @@ export function describeCatalogContract(label: string, open: OpenCatalog): void 
 
       it('a second run applies nothing', async () => {
         expect(await catalog.migrate()).toEqual([]);
+      });
+    });
+
+    describe('getVideos', () => {
+      it('answers the videos that exist among the ids asked, in one query, and nothing for none', async () => {
+        const [a, b] = [makeVideo(), makeVideo()];
+        await insertVideo(catalog, a);
+        await insertVideo(catalog, b);
+        const found = await getVideos(catalog, [b.id!, 'vid_missing0000000000', a.id!, a.id!]);
+        expect(found.map((video) => video.id).sort()).toEqual([a.id, b.id].sort());
+        expect(await getVideos(catalog, [])).toEqual([]);
       });
     });
 

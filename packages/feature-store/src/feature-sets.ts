@@ -26,6 +26,7 @@ import {
 } from '@streamloop/core/features';
 import { createValidator, describeIssues, type Validation } from '@streamloop/core/validate';
 import { checkTtlMs, type FeatureStore } from './feature-store.js';
+import { VersionCache } from './version-cache.js';
 
 export interface PublishFeatureSetOptions {
   /** The newest source event the rows were computed from (RFC 3339); null when there was none. */
@@ -400,7 +401,26 @@ async function discard(
   }
 }
 
-/** Resolves the live version once; null when the set has never been published. */
+/** Per store: the version records and rows its readers read lately (version-cache.ts). */
+const readerCaches = new WeakMap<
+  FeatureStore,
+  { records: VersionCache<FeatureSetVersion>; rows: VersionCache<unknown> }
+>();
+
+function readerCacheOf(store: FeatureStore) {
+  let cache = readerCaches.get(store);
+  if (cache === undefined) {
+    cache = { records: new VersionCache({ maxEntries: 64 }), rows: new VersionCache() };
+    readerCaches.set(store, cache);
+  }
+  return cache;
+}
+
+/**
+ * Resolves the live version once; null when the set has never been published. The pointer is read
+ * every time; the version's record and rows are remembered for a minute (version-cache.ts), because
+ * a version never changes once live. Returned rows are shared with other readers: do not change them.
+ */
 export async function openLiveFeatureSet<S extends FeatureSetName>(
   store: FeatureStore,
   set: S,
@@ -408,8 +428,11 @@ export async function openLiveFeatureSet<S extends FeatureSetName>(
   checkSet(set);
   const live = await readLive(store, set);
   if (live === null) return null;
-  const version = await readRecord(store, set, live);
+  const cache = readerCacheOf(store);
   const versionKey = featureSetKeys(set).version(live);
+  const remembered = cache.records.get(versionKey);
+  const version = remembered.found ? remembered.value : await readRecord(store, set, live);
+  if (!remembered.found) cache.records.set(versionKey, version);
   const { validate } = SETS[set];
 
   const parseRow = (entity: string, json: string | null): FeatureRow<S> | null => {
@@ -425,21 +448,36 @@ export async function openLiveFeatureSet<S extends FeatureSetName>(
       `feature set '${set}' v${live} holds an invalid row for ${JSON.stringify(entity)}: ${describeIssues(checked.issues)}; fix the job that computes it and publish again`,
     );
   };
+  // A version key holds no line break, so the first one ends it: no two (version, entity) share a key.
+  const rowKey = (entity: string) => `${versionKey}\n${entity}`;
+
+  const getMany = async (entities: readonly string[]): Promise<(FeatureRow<S> | null)[]> => {
+    const rows = new Array<FeatureRow<S> | null>(entities.length);
+    const missing: number[] = [];
+    entities.forEach((entity, i) => {
+      const row = cache.rows.get(rowKey(entity));
+      if (row.found) rows[i] = row.value as FeatureRow<S> | null;
+      else missing.push(i);
+    });
+    let at = 0;
+    const fields = missing.map((i) => entities[i]!);
+    for await (const chunk of readChunks(store, versionKey, fields, DEFAULT_CHUNK_SIZE)) {
+      chunk.values.forEach((json, j) => {
+        const entity = chunk.fields[j]!;
+        const row = parseRow(entity, json);
+        cache.rows.set(rowKey(entity), row);
+        rows[missing[at++]!] = row;
+      });
+    }
+    return rows;
+  };
 
   return {
     version,
     async get(entity) {
-      return parseRow(entity, await store.hget(versionKey, entity));
+      return (await getMany([entity]))[0] ?? null;
     },
-    async getMany(entities) {
-      const rows: (FeatureRow<S> | null)[] = [];
-      for await (const chunk of readChunks(store, versionKey, entities, DEFAULT_CHUNK_SIZE)) {
-        chunk.values.forEach((json, i) => {
-          rows.push(parseRow(chunk.fields[i]!, json));
-        });
-      }
-      return rows;
-    },
+    getMany,
   };
 }
 
