@@ -1,7 +1,7 @@
 /**
  * Everything analytics runs, mounted on an app: its ClickHouse migrations, the beacons topic, the
- * beacon consumer, the experiment exposure consumer, the QoE, experiment-results, feature-status and
- * recommendations routes, the cron jobs (once per fleet, through the catalog's job lock; the feature
+ * beacon consumer, the experiment exposure consumer, the QoE, experiment-results, feature-status,
+ * recommendations and recommendation-health routes, the cron jobs (once per fleet, through the catalog's job lock; the feature
  * jobs among them) and the consumer that forgets a deleted video's features. Its own process (main.ts) and the
  * single-process stack both call this, so they run the same code.
  */
@@ -26,6 +26,7 @@ import { createFeatureJobs } from './features/feature-jobs.js';
 import { registerFeatureRoutes } from './features/feature-routes.js';
 import { createQoeJobs } from './jobs/qoe-jobs.js';
 import { registerQoeRoutes } from './qoe-routes.js';
+import { registerRecommendationHealthRoute } from './recommendations/recommendation-health-route.js';
 import { recommendationsRoutes } from './recommendations/recommendations-route.js';
 import { registerSqlRoutes } from './sql-routes.js';
 
@@ -65,6 +66,11 @@ export async function mountAnalytics(
     apiKey: deps.apiKey,
   });
   registerFeatureRoutes(app, { featureStore: deps.featureStore, apiKey: deps.apiKey });
+  registerRecommendationHealthRoute(app, {
+    analyticsStore: deps.analyticsStore,
+    catalog: deps.catalog,
+    apiKey: deps.apiKey,
+  });
   // Its own scope (a plugin), so its per-address rate limit touches no other route.
   app.register(recommendationsRoutes, {
     featureStore: deps.featureStore,

@@ -34,7 +34,7 @@ export interface SessionBeacons {
 }
 
 /** Per beacon, on beacons_v1's Nullable(Bool) column (NULL: a real viewer's, stored before 006 or not). */
-const BEACON_SCOPE_CONDITIONS: Record<SyntheticScope, string> = {
+export const BEACON_SCOPE_CONDITIONS: Record<SyntheticScope, string> = {
   real: 'AND NOT ifNull(synthetic, false)',
   synthetic: 'AND ifNull(synthetic, false)',
   all: '',

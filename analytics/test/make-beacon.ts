@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { Beacon } from '@streamloop/core/schemas/beacon';
 import { makeBeacon } from '@streamloop/core/testing';
 import type { EventMessage } from '@streamloop/event-log/event-log';
-import { beaconRowStep } from '../src/beacon-row-step.js';
-import type { BeaconRow } from '../src/beacons-table.js';
+import { compactBeaconRowStep } from '../src/beacon-row-step.js';
+import type { CompactBeaconRow } from '../src/beacons-table.js';
 
 /** What the beacon collector produces: `{ beacon, receivedAtMs }` keyed by session id. */
 export function collectorMessage(beacon: unknown, receivedAtMs: number): EventMessage {
@@ -170,10 +170,14 @@ export function cmcdBeacon(sessionId: string, videoId: string, overrides: Partia
   });
 }
 
-/** Rows as the consumer writes them (its own row step), all received at `receivedAtMs`. */
-export function rowsOf(beacons: Beacon[], receivedAtMs: number): BeaconRow[] {
+/**
+ * Rows as the consumer writes them (its own compact row step: the columns a beacon has values for),
+ * all received at `receivedAtMs`. Compact, so a store migrated only part way, without the columns of
+ * later fields, takes them as it took the consumer's rows of its day.
+ */
+export function rowsOf(beacons: Beacon[], receivedAtMs: number): CompactBeaconRow[] {
   return beacons.map((beacon, i) => {
-    const result = beaconRowStep(
+    const result = compactBeaconRowStep(
       { beacon, receivedAtMs },
       {
         topic: 'qoe-beacons',

@@ -84,6 +84,7 @@ describe('migration 002 on a store with beacons from before it', () => {
       '008_views_dedup_window',
       '009_experiment_exposures',
       '010_experiment_viewer_minutes',
+      '011_recommendation_beacons',
     ]);
     const { beacons } = await getSessionBeacons(store, {
       sessionId: 'old-session',
@@ -180,6 +181,7 @@ describe('migration 007 on a store with views and rollups from before it', () =>
       '008_views_dedup_window',
       '009_experiment_exposures',
       '010_experiment_viewer_minutes',
+      '011_recommendation_beacons',
     ]);
 
     // The views: old rows read real, the simulated ones are marked with their cohort.

@@ -2,11 +2,12 @@
  * `/dashboards/`: the QoE pages for product teams — the overview (`/dashboards/`), the breakdown by
  * dimension (`/dashboards/breakdown`) and the latest sessions (`/dashboards/sessions`) — and the
  * ladder experiments for encoding engineers (`/dashboards/experiments`, one experiment at
- * `/dashboards/experiment?id=`). Each is one
+ * `/dashboards/experiment?id=`), and the feature sets with the health of recommendations
+ * (`/dashboards/recommendations`). Each is one
  * HTML page with its CSS and its bundled JavaScript (`dist/ui/<page>.js`, built by
  * `scripts/bundle-ui.mjs` from `src/ui/<page>-page.ts`) inline, under a strict Content-Security-Policy
  * whose nonce changes on every response. The pages talk only to the same origin (`/api/v1/videos`,
- * `/api/v1/qoe/*`, `/api/v1/experiments…`) with the API key the person typed, kept in sessionStorage (gone when the tab closes).
+ * `/api/v1/qoe/*`, `/api/v1/experiments…`, `/api/v1/features/*`, `/api/v1/recommendations/health`) with the API key the person typed, kept in sessionStorage (gone when the tab closes).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -22,11 +23,14 @@ const UI_DIR = new URL('../src/ui/', import.meta.url);
 const BUNDLE_DIR = new URL('../dist/ui/', import.meta.url);
 
 export interface DashboardPage {
-  name: 'overview' | 'breakdown' | 'sessions' | 'experiments' | 'experiment';
+  name: 'overview' | 'breakdown' | 'sessions' | 'experiments' | 'experiment' | 'recommendations';
   path: string;
   title: string;
-  /** The page's own fields in the shared filters form (before the viewer scope), if any. */
-  filters?: 'qoe-filters';
+  /**
+   * The page's own fields in the shared filters form (before the viewer scope), if any: the video
+   * and the time range, or the time range alone.
+   */
+  filters?: 'qoe-filters' | 'time-range';
 }
 
 export const DASHBOARD_PAGES: readonly DashboardPage[] = [
@@ -35,6 +39,12 @@ export const DASHBOARD_PAGES: readonly DashboardPage[] = [
   { name: 'sessions', path: '/dashboards/sessions', title: 'Sessions', filters: 'qoe-filters' },
   { name: 'experiments', path: '/dashboards/experiments', title: 'Experiments' },
   { name: 'experiment', path: '/dashboards/experiment', title: 'Experiment' },
+  {
+    name: 'recommendations',
+    path: '/dashboards/recommendations',
+    title: 'Features & recommendations',
+    filters: 'time-range',
+  },
 ];
 
 export function contentSecurityPolicy(nonce: string): string {
@@ -66,6 +76,8 @@ function loadPage(page: DashboardPage): string[] {
     throw new Error(`dashboards: the ${page.name} page's script or style must not contain a closing tag`);
   const html = read(UI_DIR, 'layout.html')
     .replace('{{filters}}', () => (page.filters ? read(UI_DIR, `${page.filters}.html`) : ''))
+    // The one time range markup, in the QoE filters and on its own.
+    .replace('{{time-range}}', () => read(UI_DIR, 'time-range.html'))
     .replace('{{main}}', () => read(UI_DIR, `${page.name}.html`))
     .replaceAll('{{title}}', () => page.title)
     .replace('{{page}}', () => page.name)

@@ -3,7 +3,10 @@
  * playback API (muted autoplay, so it starts without a click and in headless tests), reports QoE
  * beacons to the collector, and shows the video's title when the catalog answers for it. A "stats
  * for nerds" overlay shows the SDK's live measurements (`monitor.getStats()`), refreshed every second
- * while it is open.
+ * while it is open. Below the player an "Up next" row shows the recommendations API's titles for this
+ * viewer and video; each title shown and each click is a beacon (`monitor.recommendation`), and a
+ * click opens `/watch/<id>?from=<reason>`, whose view then says on its `viewstart` that it began from
+ * a recommendation of that reason.
  *
  * The id is checked against a strict pattern before it reaches the page, and every value written
  * into the inline script is JSON with HTML-significant characters escaped. The page runs under a
@@ -15,6 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '@streamloop/core/errors';
 import { isVideoId } from '@streamloop/core/ids';
+import { RecommendationReason } from '@streamloop/core/schemas/beacon';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sdkMajorVersion, sdkUrls } from './sdk-routes.js';
 
@@ -95,6 +99,7 @@ export function createPlayerScript(config: string, playerOptions: string): strin
     videoId: config.videoId,
     apiBase: config.apiBase,
     collectorUrl: config.collectorUrl,
+    recommendationReason: config.recommendationReason,
     playerOptions: ${playerOptions}
   });`;
 }
@@ -104,13 +109,25 @@ export function sdkScripts(nonce: string): string {
 <script nonce="${nonce}" src="${sdkUrls(sdkMajorVersion()).script}"></script>`;
 }
 
-function renderPage(nonce: string, videoId: string, deps: WatchPageDeps, origin: string): string {
+/** `?from=` as the Up next row writes it: a reason of the contract, or nothing (anything else is ignored). */
+export function recommendationReasonOf(from: unknown): RecommendationReason | undefined {
+  return RecommendationReason.anyOf.find((literal) => literal.const === from)?.const;
+}
+
+function renderPage(
+  nonce: string,
+  videoId: string,
+  deps: WatchPageDeps,
+  origin: string,
+  from: RecommendationReason | undefined,
+): string {
   const sdk = sdkUrls(sdkMajorVersion());
   const oembed = `${origin}/oembed?format=json&url=${encodeURIComponent(`${origin}/watch/${videoId}`)}`;
   const config = inlineJson({
     videoId,
     apiBase: (deps.apiBase ?? '').replace(/\/+$/, ''),
     collectorUrl: deps.collectorUrl,
+    ...(from === undefined ? {} : { recommendationReason: from }),
   });
   return `<!doctype html>
 <html lang="en">
@@ -134,6 +151,16 @@ function renderPage(nonce: string, videoId: string, deps: WatchPageDeps, origin:
   .toolbar { margin: 8px 0 0; }
   .toolbar button { font: inherit; color: inherit; background: #262a33; border: 1px solid #3a404c; border-radius: 4px;
     padding: 4px 10px; cursor: pointer; }
+  #up-next { margin: 20px 0 0; }
+  #up-next h2 { font-size: 1rem; font-weight: 600; margin: 0 0 8px; }
+  #up-next ol { display: grid; grid-template-columns: repeat(auto-fill, minmax(180px, 1fr)); gap: 8px;
+    list-style: none; margin: 0; padding: 0; }
+  #up-next a { display: flex; flex-direction: column; gap: 2px; height: 100%; box-sizing: border-box; padding: 8px 10px;
+    color: inherit; text-decoration: none; background: #1a1d24; border: 1px solid #3a404c; border-radius: 4px; }
+  #up-next a:hover { border-color: #8ab4f8; }
+  #up-next a:focus-visible { outline: 2px solid #8ab4f8; outline-offset: 2px; }
+  .up-next-title { font-weight: 600; overflow-wrap: anywhere; }
+  .up-next-why, .up-next-startup { font-size: 0.8125rem; color: #9aa4b2; overflow-wrap: anywhere; }
 </style>
 </head>
 <body>
@@ -144,22 +171,105 @@ function renderPage(nonce: string, videoId: string, deps: WatchPageDeps, origin:
     <aside id="stats" aria-label="Stats for nerds" hidden><dl></dl></aside>
   </div>
   <p class="toolbar"><button id="stats-toggle" type="button" aria-controls="stats" aria-expanded="false">Stats for nerds</button></p>
+  <section id="up-next" aria-labelledby="up-next-heading" hidden>
+    <h2 id="up-next-heading">Up next</h2>
+    <ol></ol>
+  </section>
 </main>
 ${sdkScripts(nonce)}
 <script nonce="${nonce}">
 (function () {
 ${createPlayerScript(config, "{ autoplay: 'muted', muted: true }")}
-  fetch(config.apiBase + '/api/v1/videos/' + encodeURIComponent(config.videoId), { headers: { accept: 'application/json' } })
-    .then(function (response) { return response.ok ? response.json() : null; })
-    .then(function (video) {
-      if (video && typeof video.title === 'string' && video.title !== '') {
-        document.getElementById('title').textContent = video.title;
-        document.title = video.title + ' · streamloop';
-      }
-    })
-    .catch(function () { /* the id stays as the heading */ });
+  // The view's viewstart already says it came from a recommendation; a reload is not another one.
+  if (config.recommendationReason) history.replaceState(history.state, '', location.pathname + location.hash);
+  var titles = {};
+  // A public video's catalog title, or null; asked once per id (the heading, and Up next's "because").
+  function videoTitle(id) {
+    if (!titles[id]) {
+      titles[id] = fetch(config.apiBase + '/api/v1/videos/' + encodeURIComponent(id), { headers: { accept: 'application/json' } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (video) { return video && typeof video.title === 'string' && video.title !== '' ? video.title : null; })
+        .catch(function () { return null; });
+    }
+    return titles[id];
+  }
+  videoTitle(config.videoId).then(function (title) {
+    if (title === null) return; // the id stays as the heading
+    document.getElementById('title').textContent = title;
+    document.title = title + ' · streamloop';
+  });
   statsOverlay(window.streamloop.monitor);
+  upNext(window.streamloop.monitor, config, videoTitle);
 })();
+
+// "Up next": the recommendations API's titles for this viewer and video, asked once the first frame
+// is up or 2 s have passed, so never on the startup path. Built with textContent only: titles are
+// user content. No title, an error or a 404 leaves the row hidden; the viewer was promised nothing.
+function upNext(monitor, config, videoTitle) {
+  var row = document.getElementById('up-next');
+  var list = row.querySelector('ol');
+  var asked = false;
+  var stopListening = monitor.onBeacon(function (beacon) { if (beacon.event === 'firstframe') ask(); });
+  var timer = setTimeout(ask, 2000);
+  function ask() {
+    if (asked) return;
+    asked = true;
+    clearTimeout(timer);
+    stopListening();
+    var url = config.apiBase + '/api/v1/recommendations?limit=8&viewerId=' + encodeURIComponent(monitor.viewerId) +
+      '&videoId=' + encodeURIComponent(config.videoId);
+    fetch(url, { headers: { accept: 'application/json' } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (answer) {
+        var items = (answer && Array.isArray(answer.items) ? answer.items : []).filter(shown).slice(0, 8);
+        if (items.length === 0) return settle('empty');
+        return Promise.all(items.map(why)).then(function (reasons) { render(items, reasons); });
+      })
+      // Hidden, as with no titles.
+      .catch(function () { settle('failed'); });
+  }
+  // What the SDK would refuse (and a link could not carry) is left out rather than shown half.
+  function shown(item) {
+    return item && typeof item.title === 'string' && typeof item.videoId === 'string' &&
+      /^[A-Za-z0-9_.:-]{1,128}$/.test(item.videoId) && (item.reason === 'co-watch' || item.reason === 'popular');
+  }
+  function why(item) {
+    if (item.reason === 'popular' || typeof item.because !== 'string') return 'Popular now';
+    return videoTitle(item.because).then(function (title) {
+      return 'Because you watched ' + (title || (item.because === config.videoId ? 'this video' : 'a similar title'));
+    });
+  }
+  // How the row ended (shown, empty, failed): for whoever inspects the page, it is never shown as an error.
+  function settle(state) { row.setAttribute('data-state', state); }
+  function line(className, text) {
+    var span = document.createElement('span');
+    span.className = className;
+    span.textContent = text;
+    return span;
+  }
+  function render(items, reasons) {
+    items.forEach(function (item, position) {
+      var link = document.createElement('a');
+      link.href = '/watch/' + encodeURIComponent(item.videoId) + '?from=' + item.reason;
+      link.setAttribute('data-video-id', item.videoId);
+      link.append(line('up-next-title', item.title), line('up-next-why', reasons[position]));
+      var startupMs = item.predicted && item.predicted.startupMs;
+      if (typeof startupMs === 'number') link.append(line('up-next-startup', 'Starts in about ' + (startupMs / 1000).toFixed(1) + ' s'));
+      // The click beacon leaves through sendBeacon inside this handler: the link's navigation cannot lose it.
+      link.addEventListener('click', function () {
+        monitor.recommendation('click', { videoId: item.videoId, reason: item.reason, position: position });
+      });
+      var entry = document.createElement('li');
+      entry.append(link);
+      list.append(entry);
+    });
+    row.hidden = false;
+    settle('shown');
+    items.forEach(function (item, position) {
+      monitor.recommendation('impression', { videoId: item.videoId, reason: item.reason, position: position });
+    });
+  }
+}
 
 // "Stats for nerds": the SDK's view so far. Text only (textContent), rebuilt from getStats() each second.
 function statsOverlay(monitor) {
@@ -215,19 +325,24 @@ function statsOverlay(monitor) {
 }
 
 export function registerWatchPage(app: FastifyInstance, deps: WatchPageDeps): void {
-  app.get<{ Params: { id: string } }>('/watch/:id', async (request, reply) => {
-    const { id } = request.params;
-    if (!isVideoId(id)) throw new AppError('ERR_NOT_FOUND', 'no such video');
-    const nonce = randomBytes(16).toString('base64');
-    return (
-      reply
-        .header('content-type', 'text/html; charset=utf-8')
-        .header('content-security-policy', watchPagePolicy(nonce, deps))
-        // A nonce must never be reused, so neither may the page.
-        .header('cache-control', 'no-store')
-        .header('x-content-type-options', 'nosniff')
-        .header('referrer-policy', 'no-referrer')
-        .send(renderPage(nonce, id, deps, requestOrigin(request)))
-    );
-  });
+  app.get<{ Params: { id: string }; Querystring: { from?: unknown } }>(
+    '/watch/:id',
+    async (request, reply) => {
+      const { id } = request.params;
+      if (!isVideoId(id)) throw new AppError('ERR_NOT_FOUND', 'no such video');
+      const nonce = randomBytes(16).toString('base64');
+      return (
+        reply
+          .header('content-type', 'text/html; charset=utf-8')
+          .header('content-security-policy', watchPagePolicy(nonce, deps))
+          // A nonce must never be reused, so neither may the page.
+          .header('cache-control', 'no-store')
+          .header('x-content-type-options', 'nosniff')
+          .header('referrer-policy', 'no-referrer')
+          .send(
+            renderPage(nonce, id, deps, requestOrigin(request), recommendationReasonOf(request.query.from)),
+          )
+      );
+    },
+  );
 }

@@ -20,6 +20,14 @@ const PAGE_MARKERS: Record<string, string[]> = {
   breakdown: ['id="dimension"', 'id="breakdown-rows"'],
   sessions: ['id="sessions-rows"', '<th scope="col">Cohort</th>', '<th scope="col">Network class</th>'],
   experiments: ['id="experiments-rows"'],
+  recommendations: [
+    'id="feature-sets-rows"',
+    '<th scope="col">Freshness</th>',
+    'id="rollback-result"',
+    'data-metric="coverage"',
+    'id="click-through-rows"',
+    'id="recommended-qoe-rows"',
+  ],
   experiment: [
     'id="arms-rows"',
     'id="comparisons"',
@@ -30,8 +38,12 @@ const PAGE_MARKERS: Record<string, string[]> = {
   ],
 };
 
-/** The QoE pages pick a video and a time range; the experiment pages have neither. */
-const QOE_FILTERS = ['id="video"', 'id="from"', 'id="to"', 'data-range-hours="24"'];
+/**
+ * The QoE pages pick a video and a time range, the recommendations page a time range alone; the
+ * experiment pages neither.
+ */
+const VIDEO_FILTER = ['id="video"'];
+const TIME_RANGE = ['id="from"', 'id="to"', 'data-range-hours="24"'];
 
 describe.each(DASHBOARD_PAGES)('GET $path', (page) => {
   it('serves the page under a strict CSP whose nonce is on its only script and style', async () => {
@@ -57,9 +69,17 @@ describe.each(DASHBOARD_PAGES)('GET $path', (page) => {
     expect(html).not.toContain('{{');
     expect(html).toContain(`<body data-page="${page.name}"`);
     for (const marker of PAGE_MARKERS[page.name] ?? []) expect(html).toContain(marker);
-    for (const marker of QOE_FILTERS) {
+    for (const marker of VIDEO_FILTER) {
       if (page.filters === 'qoe-filters') expect(html).toContain(marker);
       else expect(html).not.toContain(marker);
+    }
+    for (const marker of TIME_RANGE) {
+      if (page.filters !== undefined) expect(html).toContain(marker);
+      else expect(html).not.toContain(marker);
+    }
+    // Every page links to every other one from the same nav.
+    for (const other of DASHBOARD_PAGES.filter((p) => p.name !== 'experiment')) {
+      expect(html).toContain(`data-nav="${other.name}"`);
     }
   });
 

@@ -89,6 +89,32 @@ describe('watch page over app.inject()', () => {
     // The stats overlay is there, closed, with the button that opens it.
     expect(first.body).toContain('<aside id="stats" aria-label="Stats for nerds" hidden>');
     expect(first.body).toContain('id="stats-toggle"');
+    // The Up next row is there, hidden until the recommendations API has titles for it.
+    expect(first.body).toContain('<section id="up-next" aria-labelledby="up-next-heading" hidden>');
+    // The recommendations API is on this origin unless apiBase says otherwise: 'self' allows it.
+    expect(policy).toContain("connect-src 'self';");
+  });
+
+  it.each([
+    ['co-watch', 'co-watch'],
+    ['popular', 'popular'],
+    ['trending', undefined],
+    [encodeURIComponent('"></script><script>alert(1)</script>'), undefined],
+    ['', undefined],
+  ])('passes ?from=%s on to the view as recommendationReason %s', async (from, reason) => {
+    app = buildApp({ sdkDir });
+    const { body } = await app.inject(`/watch/${VIDEO_ID}?from=${from}`);
+    const config = scriptsOf(body).find((s) => s.body.includes('var config'))?.body ?? '';
+    const literal = /var config = (\{.*\});/.exec(config)?.[1] ?? '';
+    expect((JSON.parse(literal) as { recommendationReason?: string }).recommendationReason).toBe(reason);
+    expect(config).toContain('recommendationReason: config.recommendationReason');
+    expect(body).not.toContain('<script>alert(1)');
+  });
+
+  it('ignores a repeated ?from (not one reason)', async () => {
+    app = buildApp({ sdkDir });
+    const { body } = await app.inject(`/watch/${VIDEO_ID}?from=co-watch&from=popular`);
+    expect(body).toContain(inlineJson({ videoId: VIDEO_ID, apiBase: '', collectorUrl: '/v1/beacons' }));
   });
 
   it.each([
@@ -134,7 +160,15 @@ describe('watch page in Chromium (Debian /usr/bin/chromium) with the player-sdk 
   let app: FastifyInstance;
   let base: string;
   let browser: Browser;
-  const beacons: { event: string; startupTimeMs?: number; videoId: string }[] = [];
+  const beacons: {
+    event: string;
+    startupTimeMs?: number;
+    videoId: string;
+    recommendedVideoId?: string;
+    recommendationReason?: string;
+    recommendationPosition?: number;
+  }[] = [];
+  const recommendationQueries: Record<string, string>[] = [];
 
   beforeAll(async () => {
     hlsDir = await mkdtemp(path.join(tmpdir(), 'watch-page-hls-'));
@@ -161,6 +195,24 @@ describe('watch page in Chromium (Debian /usr/bin/chromium) with the player-sdk 
       }),
     );
     app.get('/api/v1/videos/:id', async () => ({ title: 'Test <b>pattern</b> clip' }));
+    app.get<{ Querystring: Record<string, string> }>('/api/v1/recommendations', async (request) => {
+      recommendationQueries.push(request.query);
+      return {
+        viewerId: request.query.viewerId ?? null,
+        videoId: request.query.videoId ?? null,
+        featureVersions: { title: 1, viewer: null },
+        items: [
+          {
+            videoId: 'watchtest_0002',
+            title: 'Next <i>one</i>',
+            score: 0.5,
+            reason: 'popular',
+            because: null,
+            predicted: { startupMs: 640, stallRisk: 0.01, lowestRungKbps: 300, fits: true },
+          },
+        ],
+      };
+    });
     app.get<{ Params: { file: string } }>('/media/:id/:file', async (request, reply) => {
       const file = path.basename(request.params.file);
       const type = file.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : 'video/mp2t';
@@ -223,6 +275,15 @@ describe('watch page in Chromium (Debian /usr/bin/chromium) with the player-sdk 
     await page.click('#stats-toggle');
     expect(await page.isVisible('#stats')).toBe(false);
 
+    // Up next: the fixture's one title, as text, why it is there and its predicted start-up.
+    await page.locator('#up-next').waitFor({ state: 'visible' });
+    expect(await page.locator('#up-next li').allInnerTexts()).toEqual([
+      'Next <i>one</i>\nPopular now\nStarts in about 0.6 s',
+    ]);
+    expect(await page.getAttribute('#up-next a', 'href')).toBe('/watch/watchtest_0002?from=popular');
+    const viewerId = await page.evaluate('window.streamloop.monitor.viewerId');
+    expect(recommendationQueries).toEqual([{ limit: '8', viewerId, videoId: VIDEO_ID }]);
+
     await page.close();
     await eventually('a viewend beacon after the page closed', () =>
       beacons.some((b) => b.event === 'viewend') ? true : undefined,
@@ -230,6 +291,11 @@ describe('watch page in Chromium (Debian /usr/bin/chromium) with the player-sdk 
     const firstFrame = beacons.find((b) => b.event === 'firstframe');
     expect(firstFrame?.videoId).toBe(VIDEO_ID);
     expect(firstFrame?.startupTimeMs).toBeGreaterThan(0);
+    expect(
+      beacons
+        .filter((b) => b.event === 'recommendationimpression')
+        .map((b) => [b.videoId, b.recommendedVideoId, b.recommendationReason, b.recommendationPosition]),
+    ).toEqual([[VIDEO_ID, 'watchtest_0002', 'popular', 0]]);
     expect(problems).toEqual([]);
   });
 });

@@ -21,6 +21,16 @@ export const CMCD_OUTCOMES: readonly CmcdOutcome[] = [
   'invalid',
 ];
 
+/** What a playback answer to a named viewer carried of the start-rung hint (start-hint.ts). */
+export type StartHintOutcome =
+  /** The hint, in `startBitrateKbps`. */
+  | 'answered'
+  /** No hint for this viewer: no viewer set published, an unknown viewer, or too few throughput measurements. */
+  | 'none'
+  /** The feature store failed, timed out, or is being left alone after failing: answered without. */
+  | 'unavailable';
+export const START_HINT_OUTCOMES: readonly StartHintOutcome[] = ['answered', 'none', 'unavailable'];
+
 /** Why a CMCD beacon never reached the event log. */
 export type CmcdDropReason = OutputDropReason;
 export const CMCD_DROP_REASONS = OUTPUT_DROP_REASONS;
@@ -44,6 +54,8 @@ export interface DeliveryMetrics {
   /** Never silent: every exposure made but not published, by reason (buffer_full, shutdown, invalid). */
   exposuresDropped: Counter<'reason'>;
   exposurePublishFailures: Counter;
+  /** Playback answers that looked up a viewer's start-rung hint, by outcome. */
+  startHints: Counter<'outcome'>;
 }
 
 export function createDeliveryMetrics(registry: Registry): DeliveryMetrics {
@@ -96,11 +108,18 @@ export function createDeliveryMetrics(registry: Registry): DeliveryMetrics {
       'Failed or timed-out publishes of experiment exposure batches (retried)',
       [],
     ),
+    startHints: counter(
+      registry,
+      'start_hints_total',
+      "Playback answers that looked up the viewer's start-rung hint, by outcome (answered, none, unavailable)",
+      ['outcome'],
+    ),
   };
   // Every series exists from the start, so a dashboard shows 0 rather than nothing.
   for (const outcome of CMCD_OUTCOMES) metrics.cmcdRequests.inc({ outcome }, 0);
   for (const reason of CMCD_DROP_REASONS) metrics.cmcdBeaconsDropped.inc({ reason }, 0);
   for (const reason of [...OUTPUT_DROP_REASONS, 'invalid']) metrics.exposuresDropped.inc({ reason }, 0);
+  for (const outcome of START_HINT_OUTCOMES) metrics.startHints.inc({ outcome }, 0);
   return metrics;
 }
 

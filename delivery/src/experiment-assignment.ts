@@ -16,7 +16,12 @@ import type { Queryable } from '@streamloop/catalog/catalog';
 import { listExperiments, type StoredExperiment } from '@streamloop/catalog/experiment-repository';
 import type { VideoRecord } from '@streamloop/catalog/video-repository';
 import { AppError } from '@streamloop/core/errors';
-import { EXPERIMENT_BUCKETS, type Experiment, experimentVariant } from '@streamloop/core/experiments';
+import {
+  armServesStartHint,
+  EXPERIMENT_BUCKETS,
+  type Experiment,
+  experimentVariant,
+} from '@streamloop/core/experiments';
 import type { LadderRecord } from '@streamloop/core/schemas/ladder';
 import { choosePlaybackLadder, type PlaybackLadder } from './playback-ladder.js';
 
@@ -55,6 +60,8 @@ export interface Assignment {
   /** `<experimentId>.<arm>`: in the token and on every beacon of the view. */
   variant: string;
   ladder: PlaybackLadder;
+  /** Whether the arm's viewers get their start-rung hint (`startHint`, default on). */
+  startHint: boolean;
 }
 
 export interface ExperimentAssigner {
@@ -122,6 +129,7 @@ export function createExperimentAssigner(deps: {
         arm: arm.name,
         variant: experimentVariant(experiment.id, arm.name),
         ladder,
+        startHint: armServesStartHint(arm),
       };
     },
   };

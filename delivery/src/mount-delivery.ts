@@ -9,6 +9,7 @@ import type { Logger } from '@streamloop/core/logger';
 import type { Registry } from '@streamloop/core/metrics';
 import { TOPICS } from '@streamloop/core/topics';
 import type { EventLog } from '@streamloop/event-log/event-log';
+import type { FeatureStore } from '@streamloop/feature-store/feature-store';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
 import type { ApiKeyOption } from '@streamloop/service-kit/api-key';
 import { DEFAULT_PUBLIC_RATE_LIMIT, type PublicRateLimit } from '@streamloop/service-kit/public-rate-limit';
@@ -22,6 +23,7 @@ import { registerKeyRoutes } from './key-routes.js';
 import { registerOriginRoutes } from './origin-routes.js';
 import { playbackRoutes } from './playback-routes.js';
 import { DEFAULT_TOKEN_TTL_S } from './playback-token.js';
+import { createStartHintReader } from './start-hint.js';
 import { registerThumbnailRoutes } from './thumbnail-routes.js';
 import { createVideoAvailability } from './video-availability.js';
 
@@ -54,6 +56,16 @@ export interface DeliveryDeps {
    * published whenever there is an event log.
    */
   exposureBuffer?: CmcdBeaconOutputOptions;
+  /**
+   * Where viewers' start-rung hints are read (the live viewer feature set), or a store still being
+   * opened. Optional: without it, or while it fails, playback answers exactly as before, without
+   * `startBitrateKbps`.
+   */
+  featureStore?: FeatureStore | Promise<FeatureStore>;
+  /** The service default of the start-rung hint (PLAYBACK_START_HINT); default on. Off: no answer carries one. */
+  startHint?: boolean;
+  /** How long a hint's read may take before the answer goes without it (default 50 ms; start-hint.ts). */
+  startHintTimeoutMs?: number;
 }
 
 const MIN_SECRET_LENGTH = 32;
@@ -117,6 +129,16 @@ export function mountDelivery(app: FastifyInstance, deps: DeliveryDeps): void {
         ...(deps.experimentRefreshMs === undefined ? {} : { refreshMs: deps.experimentRefreshMs }),
       }),
       ...(exposures === undefined ? {} : { onExposure: exposures.onExposure }),
+      ...(deps.featureStore === undefined || deps.startHint === false
+        ? {}
+        : {
+            startHints: createStartHintReader({
+              featureStore: deps.featureStore,
+              logger: deps.logger.child({ component: 'start-hints' }),
+              metrics,
+              ...(deps.startHintTimeoutMs === undefined ? {} : { timeoutMs: deps.startHintTimeoutMs }),
+            }),
+          }),
     });
     registerKeyRoutes(scope, { catalog: deps.catalog, availability, signingSecret: deps.signingSecret, now });
     registerThumbnailRoutes(scope, {
@@ -134,5 +156,12 @@ export function mountDelivery(app: FastifyInstance, deps: DeliveryDeps): void {
       now,
     });
   });
-  deps.logger.debug({ tokenTtlS, cmcdBeacons: buffer !== undefined }, 'delivery routes registered');
+  deps.logger.debug(
+    {
+      tokenTtlS,
+      cmcdBeacons: buffer !== undefined,
+      startHints: deps.featureStore !== undefined && deps.startHint !== false,
+    },
+    'delivery routes registered',
+  );
 }

@@ -16,6 +16,14 @@
  * encoded one it carries, or a derived one (playback-ladder.ts). Every token opens only the ladder it
  * was issued for (ladder-scope.ts).
  *
+ * The start-rung hint (issue 14, start-hint.ts): with `viewerId`, a playable video's answer carries
+ * `startBitrateKbps`, the bitrate the viewer's network sustained in most recent views, which the SDK
+ * seeds the player's first bandwidth estimate with. Left out when the viewer is unknown or has too
+ * few measured views, when the viewer's experiment arm says `startHint: false`, when the service
+ * turned it off (PLAYBACK_START_HINT=off), when the feature store does not answer in time (the answer
+ * is otherwise the same 200, never later than the read's 50 ms budget), and for an owner's
+ * `?ladder=` preview: a preview shows the ladder as a player starts it by default, whoever previews.
+ *
  * Pages on other sites call this route (the player SDK embedded anywhere), so public videos answer
  * with CORS, and the owner's playback restrictions decide which sites get a token.
  */
@@ -36,6 +44,7 @@ import type { ExperimentAssigner } from './experiment-assignment.js';
 import type { Exposure } from './experiment-exposure-output.js';
 import { choosePlaybackLadder } from './playback-ladder.js';
 import { createPlaybackToken } from './playback-token.js';
+import type { StartHintReader } from './start-hint.js';
 
 export interface PlaybackRoutesDeps {
   catalog: Queryable;
@@ -49,6 +58,8 @@ export interface PlaybackRoutesDeps {
   assigner: ExperimentAssigner;
   /** Told of every answer that assigned an arm (experiment-exposure-output.ts); must return at once. */
   onExposure?: (exposure: Exposure) => void;
+  /** Viewers' start-rung hints; absent: no answer carries one (no feature store, or turned off). */
+  startHints?: StartHintReader;
 }
 
 const playbackSchema = {
@@ -244,6 +255,11 @@ export async function playbackRoutes(scope: FastifyInstance, deps: PlaybackRoute
     }
     // The body is a credential for this caller: no cache may keep or share it.
     reply.header('cache-control', 'no-store');
+    // After the arm is known: an arm without the hint costs no read (the reader never rejects).
+    const startBitrateKbps =
+      ladderChoice === undefined && viewerId !== undefined && assignment?.startHint !== false
+        ? await deps.startHints?.read(viewerId)
+        : undefined;
     // Record paths are relative to the video's folder, which the token opens as a whole.
     const mediaUrl = (recordPath: string) =>
       `${mediaUrlPath(id, videoRelativePath(id, recordPath))}?token=${encodeURIComponent(token)}`;
@@ -255,6 +271,7 @@ export async function playbackRoutes(scope: FastifyInstance, deps: PlaybackRoute
       ladderId: chosen.ladderId,
       ladderVersion: chosen.ladderVersion,
       ...(synthetic ? { synthetic: true } : {}),
+      ...(startBitrateKbps === undefined ? {} : { startBitrateKbps }),
     };
   });
 }

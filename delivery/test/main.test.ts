@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { eventually, freePort } from '@streamloop/core/testing';
 import { runToExit, startProcess } from '@streamloop/service-kit/child-process';
 import { describe, expect, it } from 'vitest';
 
@@ -57,6 +58,24 @@ describe('delivery as its own process', () => {
       const metrics = await (await fetch(`${running.baseUrl}/metrics`)).text();
       expect(metrics).toContain('streamloop_delivery_requests_total');
       expect(metrics).toContain('streamloop_delivery_cmcd_beacons_dropped_total{reason="buffer_full"} 0');
+    } finally {
+      expect(await running.stop()).toBe(0);
+    }
+  });
+
+  it('starts and plays with REDIS_URL naming a port nobody listens on, saying once that start-rung hints are off', async () => {
+    const redisUrl = `redis://127.0.0.1:${await freePort()}`;
+    const running = await startProcess(entry, env({ ...SECRETS, REDIS_URL: redisUrl }));
+    try {
+      expect((await fetch(`${running.baseUrl}/readyz`)).status).toBe(200);
+      const playback = await fetch(
+        `${running.baseUrl}/api/v1/videos/unknown_video_1234/playback?viewerId=viewer-1`,
+      );
+      expect(playback.status).toBe(404);
+      const said = await eventually('the warning that hints are off', () =>
+        running.output().includes('start-rung hints off until restart') ? running.output() : undefined,
+      );
+      expect(said.split('start-rung hints off').length - 1).toBe(1);
     } finally {
       expect(await running.stop()).toBe(0);
     }

@@ -4,7 +4,7 @@
  */
 import videojs from 'video.js';
 import { type Monitor, type MonitorOptions, monitor } from './monitor.js';
-import { PlaybackApiError, resolvePlaybackSource } from './playback-source.js';
+import { PlaybackApiError, resolvePlaybackSource, startHintSourceOptions } from './playback-source.js';
 
 type VideoJsPlayer = ReturnType<typeof videojs>;
 type MediaErrorInput = Parameters<VideoJsPlayer['error']>[0];
@@ -16,6 +16,13 @@ export interface CreatePlayerOptions extends MonitorOptions {
   apiBase?: string;
   /** Passed to `videojs()` as is (e.g. `{ autoplay: 'muted', fluid: true }`). */
   playerOptions?: Record<string, unknown>;
+  /**
+   * Start from the viewer's start-rung hint when the playback API answers one (`startBitrateKbps`):
+   * VHS's first bandwidth estimate becomes what this viewer's network sustained in most recent views,
+   * instead of its fixed guess or the browser's downlink. Default true; false keeps VHS's defaults.
+   * A `bandwidth` the page sets in `playerOptions.html5.vhs` always wins.
+   */
+  startHint?: boolean;
 }
 
 export interface StreamloopPlayer {
@@ -51,7 +58,11 @@ export function createPlayer(
   const ready = resolvePlaybackSource({ ...options, ...synthetic, viewerId: qoe.viewerId }).then(
     (source) => {
       qoe.setMetadata({ variant: source.variant, ladderId: source.ladderId, synthetic: source.synthetic });
-      player.src({ src: source.url, type: source.type });
+      const hint =
+        options.startHint === false
+          ? {}
+          : startHintSourceOptions(source.startBitrateKbps, options.playerOptions);
+      player.src({ src: source.url, type: source.type, ...hint });
     },
     (err: unknown) => {
       // The API's code (ERR_PLAYBACK_RESTRICTED…) as the player's error code when it gave one, else

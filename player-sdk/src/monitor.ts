@@ -3,7 +3,7 @@
  * existing video.js player. It composes one controller per concern; each registers and removes its
  * own listeners. Nothing here can throw into the player or make it wait.
  */
-import type { Beacon, BeaconEvent } from '@streamloop/core/schemas/beacon';
+import type { Beacon, BeaconEvent, RecommendationReason } from '@streamloop/core/schemas/beacon';
 import {
   type BeaconFields,
   type BeaconMetadata,
@@ -60,6 +60,12 @@ export interface MonitorOptions {
   /** Groups the views of one page; by default a new one per monitor. Also CMCD's `sid`. */
   sessionId?: string;
   metadata?: BeaconMetadata;
+  /**
+   * This view began from a click on a recommendation of this reason (the page the viewer came from
+   * said so, e.g. `/watch/:id?from=co-watch`). Carried on `viewstart` only: it describes how the view
+   * began, so recommended plays' QoE can be told from others'.
+   */
+  recommendationReason?: RecommendationReason;
   /** CMCD on manifest and segment requests: as a `CMCD=` query parameter (default), as headers, or off. */
   cmcd?: CmcdMode | false;
   /** Reported on `viewstart`; `createPlayer` fills in video.js and its version. */
@@ -87,10 +93,50 @@ export interface Monitor {
   getStats(): PlaybackStats;
   /** Calls `listener` with each beacon as it is made; returns the function that stops it. */
   onBeacon(listener: (beacon: Beacon) => void): () => void;
+  /**
+   * A recommended title shown beside this view (`impression`, once per title shown) or chosen by the
+   * viewer (`click`). A click is handed to the browser at once (sendBeacon), so navigating away in
+   * the same task loses nothing. Malformed input is the page's bug: a TypeError naming the field.
+   */
+  recommendation(action: 'impression' | 'click', item: RecommendationItem): void;
   /** Sends queued beacons now. */
   flush(): void;
   /** Ends the view (if it has not ended), sends what is queued and removes every listener. */
   destroy(): void;
+}
+
+/** A title in a recommendation row, as `Monitor.recommendation` takes it. */
+export interface RecommendationItem {
+  videoId: string;
+  reason: RecommendationReason;
+  /** Slot in the row, 0 first (at most 49, the recommendations API's largest answer). */
+  position: number;
+}
+
+// A Record, so a reason added to core's union fails to compile here until it is listed. Compared to
+// `true`, not looked up with Object.hasOwn (ES2022, beyond the bundle's ES2020 target): inherited
+// names such as 'toString' are functions, never `true`.
+const RECOMMENDATION_REASONS: Record<string, true | undefined> = {
+  'co-watch': true,
+  popular: true,
+} satisfies Record<RecommendationReason, true>;
+const isRecommendationReason = (value: unknown): value is RecommendationReason =>
+  typeof value === 'string' && RECOMMENDATION_REASONS[value] === true;
+
+/** The beacon fields of a recommendation, or a TypeError naming the first malformed field. */
+function recommendationFields(action: unknown, item: RecommendationItem): BeaconFields {
+  const invalid = (field: string, value: unknown) =>
+    new TypeError(`streamloop: invalid recommendation ${field} ${JSON.stringify(value)}`);
+  if (action !== 'impression' && action !== 'click') throw invalid('action', action);
+  if (!isValidId(item?.videoId)) throw invalid('videoId', item?.videoId);
+  if (!isRecommendationReason(item.reason)) throw invalid('reason', item.reason);
+  if (!Number.isInteger(item.position) || item.position < 0 || item.position > 49)
+    throw invalid('position', item.position);
+  return {
+    recommendedVideoId: item.videoId,
+    recommendationReason: item.reason,
+    recommendationPosition: item.position,
+  };
 }
 
 /** Idle time where the browser has it (within 1 s), else the next task. */
@@ -121,6 +167,9 @@ function pageFields(): BeaconFields {
 export function monitor(player: PlayerLike, options: MonitorOptions): Monitor {
   if (!isValidId(options.videoId))
     throw new TypeError(`streamloop: invalid videoId ${JSON.stringify(options.videoId)}`);
+  const { recommendationReason } = options;
+  if (recommendationReason !== undefined && !isRecommendationReason(recommendationReason))
+    throw new TypeError(`streamloop: invalid recommendationReason ${JSON.stringify(recommendationReason)}`);
   const clock = options.clock ?? createBrowserClock();
   const sessionId = isValidId(options.sessionId) ? options.sessionId : randomId();
   const viewerId = isValidId(options.viewerId)
@@ -184,6 +233,7 @@ export function monitor(player: PlayerLike, options: MonitorOptions): Monitor {
     playerName: options.playerName ?? 'video.js',
     playerVersion: options.playerVersion,
     mediaDurationMs: mediaDurationMs(),
+    recommendationReason,
     ...pageFields(),
   });
   // Made now, not later: it is no event's path, and a host counting beacons through onBeacon (the
@@ -364,6 +414,18 @@ export function monitor(player: PlayerLike, options: MonitorOptions): Monitor {
     onBeacon(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    recommendation(action, item) {
+      emit(
+        action === 'click' ? 'recommendationclick' : 'recommendationimpression',
+        recommendationFields(action, item),
+      );
+      // A click is followed by navigation, often in the same task: send it the way an unloading page
+      // does (sendBeacon outlives the page) instead of trusting the next pagehide to come in time.
+      if (action === 'click') {
+        drain();
+        transport.flush('unload');
+      }
     },
     flush: () => {
       drain();

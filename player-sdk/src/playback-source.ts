@@ -13,6 +13,8 @@ export interface PlaybackSource {
   ladderId?: string;
   /** The API marked this playback as a simulated viewer's (`?synthetic=1`): so are its beacons. */
   synthetic?: true;
+  /** The viewer's start-rung hint, kbit/s: what their network sustained in most recent views. */
+  startBitrateKbps?: number;
 }
 
 export interface PlaybackRequest {
@@ -25,6 +27,9 @@ export interface PlaybackRequest {
   /** The SDK's viewer id: a running experiment assigns this viewer's arm by it. */
   viewerId?: string;
 }
+
+/** 10 Gbit/s: a hint above it is a broken answer, not a network, and is ignored. */
+const MAX_START_BITRATE_KBPS = 10_000_000;
 
 export function mimeTypeOf(url: string): string {
   const path = url.split(/[?#]/)[0] ?? '';
@@ -107,5 +112,42 @@ export async function resolvePlaybackSource(
   if (typeof body.variant === 'string' && body.variant.length <= 64) source.variant = body.variant;
   if (typeof body.ladderId === 'string' && body.ladderId.length <= 64) source.ladderId = body.ladderId;
   if (body.synthetic === true) source.synthetic = true;
+  const hint = body.startBitrateKbps;
+  if (typeof hint === 'number' && Number.isInteger(hint) && hint >= 0 && hint <= MAX_START_BITRATE_KBPS)
+    source.startBitrateKbps = hint;
   return source;
+}
+
+/** The VHS options a page may set (`playerOptions.html5.vhs`) that decide where playback starts. */
+interface PageVhsOptions {
+  bandwidth?: unknown;
+  useBandwidthFromLocalStorage?: unknown;
+  useNetworkInformationApi?: unknown;
+}
+
+/**
+ * What `player.src()` gets beside the URL so VHS starts from the viewer's hint (`createPlayer`'s
+ * `startHint`): `bandwidth` in bit/s, as a source option — VHS copies it from the source over its
+ * own options when the source is set (http-streaming's `setOptions_`), so it seeds this player only,
+ * before its first playlist choice. With it `useNetworkInformationApi: false`: otherwise Chromium's
+ * `navigator.connection.downlink` stands in for VHS's estimate on every choice, the first one too,
+ * and the hint would change nothing there; VHS then estimates from its own segment downloads, as it
+ * does in browsers without that API. Nothing when there is no hint, or when the page chose its own
+ * start (`bandwidth`, `useBandwidthFromLocalStorage`); a page's own `useNetworkInformationApi` stays.
+ */
+export function startHintSourceOptions(
+  startBitrateKbps: number | undefined,
+  playerOptions: Record<string, unknown> | undefined,
+): { bandwidth?: number; useNetworkInformationApi?: false } {
+  const vhs = ((playerOptions?.html5 as { vhs?: PageVhsOptions } | undefined)?.vhs ?? {}) as PageVhsOptions;
+  if (
+    startBitrateKbps === undefined ||
+    vhs.bandwidth !== undefined ||
+    vhs.useBandwidthFromLocalStorage === true
+  )
+    return {};
+  return {
+    bandwidth: startBitrateKbps * 1000,
+    ...(vhs.useNetworkInformationApi === undefined ? { useNetworkInformationApi: false as const } : {}),
+  };
 }

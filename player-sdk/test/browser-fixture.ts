@@ -43,6 +43,37 @@ export async function makeHlsClip(): Promise<{ dir: string; cleanup(): Promise<v
 }
 
 /**
+ * A 3-rung HLS ladder of an 8 s clip in 2 s segments, rungs of clearly different bitrates (CBR
+ * 150 / 600 / 2 400 kbit/s video at 180p / 270p / 360p, 64 kbit/s audio each), every file flat in
+ * one folder: `master.m3u8`, `r<rung>.m3u8`, `r<rung>_<n>.ts` (rung 0 the lowest).
+ */
+export async function makeHlsLadder(): Promise<{ dir: string; cleanup(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'player-sdk-ladder-'));
+  // biome-ignore format: one ffmpeg option per line reads better
+  await promisify(execFile)('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30',
+    '-f', 'lavfi', '-i', 'sine',
+    '-t', '8',
+    '-filter_complex', '[0:v]split=3[a][b][c];[a]scale=320:180[v0];[b]scale=480:270[v1];[c]null[v2]',
+    '-map', '[v0]', '-map', '1:a', '-map', '[v1]', '-map', '1:a', '-map', '[v2]', '-map', '1:a',
+    '-c:v', 'libx264', '-preset', 'veryfast', '-g', '60', '-pix_fmt', 'yuv420p',
+    '-b:v:0', '150k', '-maxrate:v:0', '150k', '-bufsize:v:0', '300k',
+    '-b:v:1', '600k', '-maxrate:v:1', '600k', '-bufsize:v:1', '1200k',
+    '-b:v:2', '2400k', '-maxrate:v:2', '2400k', '-bufsize:v:2', '4800k',
+    // Padded CBR: the rungs' BANDWIDTH stay far apart whatever the test pattern compresses to.
+    '-x264-params', 'nal-hrd=cbr',
+    '-c:a', 'aac', '-b:a', '64k',
+    '-f', 'hls', '-hls_time', '2', '-hls_playlist_type', 'vod',
+    '-master_pl_name', 'master.m3u8',
+    '-var_stream_map', 'v:0,a:0 v:1,a:1 v:2,a:2',
+    '-hls_segment_filename', path.join(dir, 'r%v_%03d.ts'),
+    path.join(dir, 'r%v.m3u8'),
+  ]);
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
  * A page as the README's script-tag example writes it: the bundle and stylesheet from `/sdk/`, one
  * `<video id="player">`, and `window.streamloop = createPlayer('player', options)` (options as JSON).
  */
@@ -76,13 +107,23 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Serves `/` (the page), `/sdk/*` (dist), `/hls/*` (the clip) and `POST /v1/beacons` (recorded). */
-export async function startPageServer(options: { page: string; hlsDir: string }): Promise<{
+/**
+ * Serves `/` (the page), `/sdk/*` (dist), `/hls/*` (the clip) and `POST /v1/beacons` (recorded).
+ * With `playback`, also `GET /api/v1/videos/<id>/playback`, answering that body (a stand-in for
+ * delivery's answer, whose fields delivery's own tests pin); the URLs asked are in `playbackAsked`.
+ */
+export async function startPageServer(options: {
+  page: string;
+  hlsDir: string;
+  playback?: unknown;
+}): Promise<{
   url: string;
   received: ReceivedRequest[];
+  playbackAsked: string[];
   close(): Promise<void>;
 }> {
   const received: ReceivedRequest[] = [];
+  const playbackAsked: string[] = [];
   const roots: Record<string, string> = { sdk: DIST_DIR, hls: options.hlsDir };
   const server: Server = createServer((request, response) => {
     void (async () => {
@@ -94,6 +135,13 @@ export async function startPageServer(options: { page: string; hlsDir: string })
           beacons: JSON.parse(body) as Beacon[],
         });
         response.writeHead(202, { 'content-type': 'application/json' }).end('{"accepted":0}');
+        return;
+      }
+      if (options.playback !== undefined && /^\/api\/v1\/videos\/[^/]+\/playback$/.test(pathname)) {
+        playbackAsked.push(request.url ?? '');
+        response
+          .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+          .end(JSON.stringify(options.playback));
         return;
       }
       if (pathname === '/') {
@@ -119,6 +167,7 @@ export async function startPageServer(options: { page: string; hlsDir: string })
   return {
     url: `http://127.0.0.1:${port}/`,
     received,
+    playbackAsked,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

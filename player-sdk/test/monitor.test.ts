@@ -1,7 +1,7 @@
 import type { Beacon } from '@streamloop/core/schemas/beacon';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { VIEWER_ID_KEY } from '../src/ids.js';
-import { type MonitorOptions, monitor } from '../src/monitor.js';
+import { type MonitorOptions, monitor, type RecommendationItem } from '../src/monitor.js';
 import {
   createFakeClock,
   createMemoryStorage,
@@ -443,5 +443,143 @@ describe('monitor', () => {
 
   it('refuses a video id the collector would reject', () => {
     expect(() => setup({ videoId: 'not a valid id!' })).toThrow(/invalid videoId/);
+  });
+});
+
+describe('monitor: recommendations ("Up next")', () => {
+  beforeEach(useFakeTime);
+  afterEach(() => vi.useRealTimers());
+
+  /** What `navigator.sendBeacon` was handed, read in the same task (a navigation may follow at once). */
+  function sendBeaconLog() {
+    const handed: { events: () => Promise<string[]> }[] = [];
+    const sendBeacon = (_url: string, blob: Blob) => {
+      const body = blob.text();
+      handed.push({ events: async () => (JSON.parse(await body) as Beacon[]).map((b) => b.event) });
+      return true;
+    };
+    return { handed, sendBeacon };
+  }
+
+  it('sends one impression per title shown and a click on the current view, with the title, reason and slot', async () => {
+    const { player, page, sent, events, qoe } = setup();
+    startView(player);
+    qoe.recommendation('impression', { videoId: 'video-0002', reason: 'co-watch', position: 0 });
+    qoe.recommendation('impression', { videoId: 'video-0003', reason: 'popular', position: 1 });
+    qoe.recommendation('click', { videoId: 'video-0003', reason: 'popular', position: 1 });
+    page.hide('pagehide');
+    await vi.waitFor(() => expect(events()).toContain('viewend'));
+
+    const recommended = sent.filter((b) => b.event.startsWith('recommendation'));
+    expect(
+      recommended.map((b) => [
+        b.event,
+        b.recommendedVideoId,
+        b.recommendationReason,
+        b.recommendationPosition,
+      ]),
+    ).toEqual([
+      ['recommendationimpression', 'video-0002', 'co-watch', 0],
+      ['recommendationimpression', 'video-0003', 'popular', 1],
+      ['recommendationclick', 'video-0003', 'popular', 1],
+    ]);
+    for (const beacon of recommended) {
+      expect(validateBeacon(beacon)).toEqual({ ok: true, value: beacon });
+      expect(beacon).toMatchObject({ videoId: 'video-0001', viewId: qoe.viewId });
+    }
+    // Only the recommendation beacons say which title: the view's own beacons do not.
+    expect(sent.filter((b) => b.recommendedVideoId !== undefined)).toHaveLength(3);
+  });
+
+  it('hands a click to sendBeacon in the same task, so a navigation right after it loses nothing', async () => {
+    const { handed, sendBeacon } = sendBeaconLog();
+    const { player, qoe } = setup({ transport: { sendBeacon, fetch: async () => ({ status: 202 }) } });
+    startView(player);
+    qoe.recommendation('impression', { videoId: 'video-0002', reason: 'co-watch', position: 0 });
+    expect(handed).toHaveLength(0); // impressions travel with the view's next batch
+    qoe.recommendation('click', { videoId: 'video-0002', reason: 'co-watch', position: 0 });
+    // No timer has run: what the browser holds now is what survives `location.href = …`.
+    expect(handed).toHaveLength(1);
+    expect(await handed[0]?.events()).toEqual([
+      'viewstart',
+      'playrequest',
+      'firstframe',
+      'recommendationimpression',
+      'recommendationclick',
+    ]);
+  });
+
+  it('puts the reason of the recommendation the view began from on its viewstart only', async () => {
+    const { player, page, sent, events } = setup({ recommendationReason: 'co-watch' });
+    startView(player);
+    watch(player, 1);
+    page.hide('pagehide');
+    await vi.waitFor(() => expect(events()).toContain('viewend'));
+    expect(sent.map((b) => [b.event, b.recommendationReason])).toEqual([
+      ['viewstart', 'co-watch'],
+      ['playrequest', undefined],
+      ['firstframe', undefined],
+      ['viewend', undefined],
+    ]);
+  });
+
+  it.each<[string, unknown, unknown, RegExp]>([
+    ['an unknown action', 'view', { videoId: 'video-0002', reason: 'popular', position: 0 }, /action "view"/],
+    ['no item', 'click', undefined, /videoId undefined/],
+    [
+      'a video id the collector would reject',
+      'click',
+      { videoId: '<img>', reason: 'popular', position: 0 },
+      /videoId "<img>"/,
+    ],
+    [
+      'an unknown reason',
+      'impression',
+      { videoId: 'video-0002', reason: 'trending', position: 0 },
+      /reason "trending"/,
+    ],
+    [
+      'a name every object inherits as reason',
+      'impression',
+      { videoId: 'video-0002', reason: 'toString', position: 0 },
+      /reason "toString"/,
+    ],
+    [
+      'a fractional slot',
+      'impression',
+      { videoId: 'video-0002', reason: 'popular', position: 1.5 },
+      /position 1.5/,
+    ],
+    [
+      'a slot past the row',
+      'impression',
+      { videoId: 'video-0002', reason: 'popular', position: 50 },
+      /position 50/,
+    ],
+    [
+      'a slot as text',
+      'impression',
+      { videoId: 'video-0002', reason: 'popular', position: '0' },
+      /position "0"/,
+    ],
+  ])(
+    'throws a TypeError naming the field for %s, and sends nothing for it',
+    async (_case, action, item, message) => {
+      const { player, qoe, page, sent, events } = setup();
+      startView(player);
+      const call = () => qoe.recommendation(action as 'click', item as RecommendationItem);
+      expect(call).toThrow(TypeError);
+      expect(call).toThrow(message);
+      page.hide('pagehide');
+      await vi.waitFor(() => expect(events()).toContain('viewend'));
+      expect(events()).toEqual(['viewstart', 'playrequest', 'firstframe', 'viewend']);
+      expect(sent.every((b) => b.recommendedVideoId === undefined)).toBe(true);
+    },
+  );
+
+  it('refuses a recommendationReason outside the contract', () => {
+    expect(() => setup({ recommendationReason: 'trending' as 'popular' })).toThrow(
+      /invalid recommendationReason "trending"/,
+    );
   });
 });

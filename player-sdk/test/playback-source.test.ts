@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { mimeTypeOf, PlaybackApiError, resolvePlaybackSource } from '../src/playback-source.js';
+import {
+  mimeTypeOf,
+  PlaybackApiError,
+  resolvePlaybackSource,
+  startHintSourceOptions,
+} from '../src/playback-source.js';
 import { SDK_VERSION } from '../src/version.js';
 
 /** A playback API stand-in answering one scripted response and recording the URL asked. */
@@ -135,6 +140,53 @@ describe('playback source', () => {
       message: 'the playback API could not be reached',
       status: 0,
       code: undefined,
+    });
+  });
+
+  it.each([
+    { answered: 2400, kept: 2400 },
+    { answered: 0, kept: 0 },
+    { answered: 10_000_000, kept: 10_000_000 },
+    // A bad answer is ignored, never passed to the player: VHS then starts as it would without one.
+    { answered: 2400.5, kept: undefined },
+    { answered: -1, kept: undefined },
+    { answered: 10_000_001, kept: undefined },
+    { answered: '2400', kept: undefined },
+    { answered: null, kept: undefined },
+    { answered: Number.NaN, kept: undefined },
+  ])("keeps the API's start-rung hint $answered as $kept", async ({ answered, kept }) => {
+    const { fetchImpl } = api(200, {
+      manifestUrl: '/m/master.m3u8',
+      variant: null,
+      startBitrateKbps: answered,
+    });
+    const source = await resolvePlaybackSource({ videoId: 'video-0001', viewerId: 'v-1' }, fetchImpl);
+    expect(source.startBitrateKbps).toBe(kept);
+  });
+
+  describe('the start-rung hint handed to VHS with the source', () => {
+    it('seeds the bandwidth in bit/s and sets the browser downlink aside, which would replace it in Chromium', () => {
+      expect(startHintSourceOptions(2400, { autoplay: 'muted' })).toEqual({
+        bandwidth: 2_400_000,
+        useNetworkInformationApi: false,
+      });
+    });
+
+    it.each([
+      { case: 'no hint', hint: undefined, playerOptions: undefined },
+      { case: "the page's own bandwidth", hint: 2400, playerOptions: { html5: { vhs: { bandwidth: 9e6 } } } },
+      {
+        case: "the page's stored bandwidth",
+        hint: 2400,
+        playerOptions: { html5: { vhs: { useBandwidthFromLocalStorage: true } } },
+      },
+    ])('adds nothing with $case', ({ hint, playerOptions }) => {
+      expect(startHintSourceOptions(hint, playerOptions)).toEqual({});
+    });
+
+    it("keeps the page's own choice about the Network Information API", () => {
+      const playerOptions = { html5: { vhs: { useNetworkInformationApi: true } } };
+      expect(startHintSourceOptions(800, playerOptions)).toEqual({ bandwidth: 800_000 });
     });
   });
 

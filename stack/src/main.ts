@@ -53,6 +53,7 @@ await runProcess({
       apiKey: auth,
       logger,
       registry,
+      startHint: config.playbackStartHint,
     });
     mountCollector(app, {
       // The spool beside the rest of the data: on Kafka (KAFKA_BROKERS set) a 202 then survives a

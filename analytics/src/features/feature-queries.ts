@@ -31,6 +31,7 @@ import {
 } from '@streamloop/core/features';
 import { DEFAULT_SYNTHETIC_SCOPE, type SyntheticScope } from '@streamloop/core/schemas/qoe-api';
 import { type AnalyticsTarget, BEACONS_TABLE } from '../beacons-table.js';
+import { jsonRows } from '../json-rows.js';
 import {
   freshViewRows,
   minutePartials,
@@ -205,23 +206,6 @@ const THROUGHPUT_LEVELS = '0.1, 0.25, 0.5, 0.75, 0.9';
 function toDistribution(samples: number, quantiles: (number | null)[]): ThroughputDistribution {
   const at = (i: number): number => (samples > 0 ? (quantiles[i] ?? 0) : 0);
   return { samples, p10: at(0), p25: at(1), p50: at(2), p75: at(3), p90: at(4) };
-}
-
-const JSON_NUMBERS = { output_format_json_quote_64bit_integers: 0 } as const;
-
-async function rowsOf<T>(
-  target: AnalyticsTarget,
-  query: string,
-  params: Record<string, string | number>,
-): Promise<T[]> {
-  const result = await target.client.query({
-    query,
-    query_params: params,
-    format: 'JSONEachRow',
-    // Counts and sums are far below 2^53: numbers, not the strings ClickHouse quotes 64-bit integers as.
-    clickhouse_settings: JSON_NUMBERS,
-  });
-  return result.json<T>();
 }
 
 const newestOf = (values: (number | null)[]): string | null => {
@@ -414,7 +398,7 @@ export async function queryTitleFeatures(
   const rungs = renditionPartials(target, window, {}, scope, watermarkMs);
   // Independent reads, in flight together.
   const [viewRows, qoeRows, rungRows, coWatchRows, popularRows] = await Promise.all([
-    rowsOf<TitleViewsRow>(target, titleViewsSql(target.database, scope), {
+    jsonRows<TitleViewsRow>(target, titleViewsSql(target.database, scope), {
       ...featureViewsParams(window),
       ...fleet,
       p_h1FromMs: window.toMs - HOUR_MS,
@@ -423,13 +407,13 @@ export async function queryTitleFeatures(
       ...decayParams(options.nowMs),
       p_completedPercent: COMPLETED_PERCENT,
     }),
-    rowsOf<TitleQoeRow>(target, titleQoeSql(qoe.sql), { ...qoe.params, ...fleet }),
-    rowsOf<TitleRungsRow>(target, titleRungsSql(rungs.sql), { ...rungs.params, ...fleet }),
-    rowsOf<CoWatchRow>(target, coWatchSql(target.database, scope), {
+    jsonRows<TitleQoeRow>(target, titleQoeSql(qoe.sql), { ...qoe.params, ...fleet }),
+    jsonRows<TitleRungsRow>(target, titleRungsSql(rungs.sql), { ...rungs.params, ...fleet }),
+    jsonRows<CoWatchRow>(target, coWatchSql(target.database, scope), {
       ...windowViewsParams(coWatchWindow),
       p_coWatchLimit: CO_WATCH_LIMIT,
     }),
-    rowsOf<PopularRow>(target, popularSql(target.database, scope), {
+    jsonRows<PopularRow>(target, popularSql(target.database, scope), {
       ...windowViewsParams(window),
       ...decayParams(options.nowMs),
       p_popularLimit: POPULAR_LIMIT,
@@ -531,7 +515,7 @@ export async function queryViewerFeatures(
   options: FeatureQueryOptions,
 ): Promise<FeatureRows<'viewer'>> {
   const { scope, window } = scopeAndWindow(options);
-  const viewerRows = await rowsOf<ViewerRow>(target, viewerSql(target.database, scope), {
+  const viewerRows = await jsonRows<ViewerRow>(target, viewerSql(target.database, scope), {
     ...featureViewsParams(window),
     p_recentLimit: RECENT_TITLES_LIMIT,
   });

@@ -125,18 +125,17 @@ function createRecommender(deps: RecommenderDeps) {
   const { featureStore, titles, predictor } = deps;
   return async (query: RecommendationsQuery, log: FastifyBaseLogger): Promise<RecommendationsResponse> => {
     const { viewerId, videoId, limit, qoeAware } = query;
-    if (videoId !== undefined) {
-      const current = await fromDependency(log, 'catalog', () => titles.lookup([videoId]));
-      if (!current.has(videoId)) {
-        throw new AppError(
-          'ERR_NOT_FOUND',
-          `no ready, public video with id ${videoId}; recommendations follow public videos only (leave videoId out to recommend for the viewer alone)`,
-        );
-      }
+    // The video on screen is checked while the features are read: neither waits for the other.
+    const [current, features] = await Promise.all([
+      videoId === undefined ? undefined : fromDependency(log, 'catalog', () => titles.lookup([videoId])),
+      fromDependency(log, 'feature store', () => readFeatures(featureStore, viewerId, videoId)),
+    ]);
+    if (videoId !== undefined && !current?.has(videoId)) {
+      throw new AppError(
+        'ERR_NOT_FOUND',
+        `no ready, public video with id ${videoId}; recommendations follow public videos only (leave videoId out to recommend for the viewer alone)`,
+      );
     }
-    const features = await fromDependency(log, 'feature store', () =>
-      readFeatures(featureStore, viewerId, videoId),
-    );
     const candidates = gatherCandidates(features, limit);
     const found = await fromDependency(log, 'catalog', () =>
       titles.lookup([...candidates.coWatch, ...candidates.popular].map((c) => c.videoId)),

@@ -3,6 +3,9 @@
  * Response types are core's contract (`import type` only: nothing server-side reaches the bundle).
  * Pure apart from the `fetch` it is given, so Node tests can drive it against the real routes.
  */
+
+import type { Experiment, ExperimentResults } from '@streamloop/core/experiments';
+import type { FeatureSetName, FeatureSetVersion, FeatureStatusResponse } from '@streamloop/core/features';
 import type {
   QoeBreakdownResponse,
   QoeFilters,
@@ -11,14 +14,17 @@ import type {
   QoeViewSummary,
   SyntheticScope,
 } from '@streamloop/core/schemas/qoe-api';
+import type { RecommendationHealthResponse } from '@streamloop/core/schemas/recommendations';
 import type { Video } from '@streamloop/core/schemas/video';
-import type { Experiment, ExperimentResults } from '@streamloop/core/experiments';
 
 export type SessionRow = QoeViewSummary;
 export type OverviewAnswer = QoeOverviewResponse;
 export type BreakdownAnswer = QoeBreakdownResponse;
 export type SessionsAnswer = QoeSessionsResponse;
-export type { Experiment, ExperimentResults };
+export type { Experiment, ExperimentResults, FeatureSetName, FeatureSetVersion };
+export type FeatureStatus = FeatureStatusResponse;
+export type FeatureSetStatus = FeatureStatusResponse['sets'][number];
+export type RecommendationHealth = RecommendationHealthResponse;
 
 /** What a breakdown can group by: the QoE filters (the cohort and network class of simulated viewers among them). */
 export type BreakdownDimension = keyof QoeFilters;
@@ -54,7 +60,11 @@ export function createApiClient(deps: ApiClientDeps) {
   const send = deps.fetch ?? ((url, init) => fetch(url, init));
   const base = deps.baseUrl ?? '';
 
-  async function get<T>(path: string, query: Record<string, string | number | undefined> = {}): Promise<T> {
+  async function request<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    query: Record<string, string | number | undefined> = {},
+  ): Promise<T> {
     const params = new URLSearchParams();
     for (const [name, value] of Object.entries(query))
       if (value !== undefined) params.set(name, String(value));
@@ -62,6 +72,7 @@ export function createApiClient(deps: ApiClientDeps) {
     let response: Response;
     try {
       response = await send(`${base}${path}${search}`, {
+        method,
         headers: { authorization: `Bearer ${deps.apiKey()}`, accept: 'application/json' },
         cache: 'no-store',
       });
@@ -78,6 +89,8 @@ export function createApiClient(deps: ApiClientDeps) {
     }
     throw new ApiError(response.status, message);
   }
+  const get = <T>(path: string, query: Record<string, string | number | undefined> = {}) =>
+    request<T>('GET', path, query);
 
   return {
     /** The catalog's first page of videos; it answers `{ videos, nextCursor }` (a bare array is taken too). */
@@ -98,5 +111,13 @@ export function createApiClient(deps: ApiClientDeps) {
     /** Analytics' results (scope 'analytics-read'); reading them also enforces the guardrails. */
     experimentResults: (id: string, params: { synthetic: SyntheticScope }) =>
       get<ExperimentResults>(`/api/v1/experiments/${encodeURIComponent(id)}/results`, { ...params }),
+    /** Analytics' feature sets, live and previous version each (scope 'analytics-read'). */
+    featureStatus: () => get<FeatureStatus>('/api/v1/features/status'),
+    /** The previous version live again (scope 'manage'); 409 when there is nothing to roll back to. */
+    rollbackFeatureSet: (set: FeatureSetName) =>
+      request<FeatureSetStatus>('POST', `/api/v1/features/${encodeURIComponent(set)}/rollback`),
+    /** Coverage, click-through per reason and recommended views' QoE (scope 'analytics-read'). */
+    recommendationHealth: (params: Omit<QoeParams, 'videoId'>) =>
+      get<RecommendationHealth>('/api/v1/recommendations/health', { ...params }),
   };
 }

@@ -195,8 +195,6 @@ export function startFrame(hooks: FrameHooks): Frame {
 export function startPage(page: PageDefinition): PageShell {
   const filters = $<HTMLFormElement>('#filters');
   const videoSelect = $<HTMLSelectElement>('#video');
-  const fromInput = $<HTMLInputElement>('#from');
-  const toInput = $<HTMLInputElement>('#to');
   const hint = $('#synthetic-hint');
   const hintText = $('#synthetic-hint-text');
 
@@ -224,20 +222,7 @@ export function startPage(page: PageDefinition): PageShell {
   });
   const { api, setStatus } = frame;
   const writeUrl = (videoId: string) => frame.writeUrl({ videoId }, page.writeUrl);
-  const setRange = (hours: number) => {
-    // The end rounds up to the next minute so beacons of the current minute are inside.
-    const to = Math.ceil(Date.now() / 60_000) * 60_000;
-    toInput.value = toLocalInput(to);
-    fromInput.value = toLocalInput(to - hours * HOUR_MS);
-  };
-
-  const readRange = (): { from: string; to: string } | { error: string } => {
-    const from = new Date(fromInput.value).getTime();
-    const to = new Date(toInput.value).getTime();
-    if (Number.isNaN(from) || Number.isNaN(to)) return { error: 'Pick both ends of the date range.' };
-    if (from >= to) return { error: '"From" must be before "To".' };
-    return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
-  };
+  const range = startRangePicker(() => void loadNumbers());
 
   /**
    * Real viewers left nothing here: one overview call over simulated viewers tells whether the
@@ -263,15 +248,15 @@ export function startPage(page: PageDefinition): PageShell {
   const loadNumbers = async () => {
     const videoId = videoSelect.value;
     if (!videoId && !page.allVideos) return;
-    const range = readRange();
-    if ('error' in range) return setStatus('error', range.error);
+    const picked = range.read();
+    if ('error' in picked) return setStatus('error', picked.error);
     const mine = frame.nextGeneration();
     hideHint();
     page.stale();
     setStatus('loading', 'Loading…');
     writeUrl(videoId);
     wantedVideoId = videoId;
-    const params: QoeParams = { ...range, synthetic: frame.scope(), ...(videoId ? { videoId } : {}) };
+    const params: QoeParams = { ...picked, synthetic: frame.scope(), ...(videoId ? { videoId } : {}) };
     try {
       const result = await page.load(api, params);
       if (!frame.isCurrent(mine)) return;
@@ -324,17 +309,46 @@ export function startPage(page: PageDefinition): PageShell {
     void loadNumbers();
   });
   videoSelect.addEventListener('change', () => void loadNumbers());
-  fromInput.addEventListener('change', () => void loadNumbers());
-  toInput.addEventListener('change', () => void loadNumbers());
   $('#show-synthetic').addEventListener('click', () => frame.setScope('synthetic'));
+
+  writeUrl(wantedVideoId);
+  return { reload: () => void loadNumbers() };
+}
+
+/** The time range fields (`time-range.html`): the last 24 h to start with, a preset or an edit calls `onChange`. */
+export interface RangePicker {
+  /** The range picked, as ISO 8601 for the API, or what is wrong with it. */
+  read(): { from: string; to: string } | { error: string };
+}
+
+export function startRangePicker(onChange: () => void): RangePicker {
+  const fromInput = $<HTMLInputElement>('#from');
+  const toInput = $<HTMLInputElement>('#to');
+
+  const setRange = (hours: number) => {
+    // The end rounds up to the next minute so beacons of the current minute are inside.
+    const to = Math.ceil(Date.now() / 60_000) * 60_000;
+    toInput.value = toLocalInput(to);
+    fromInput.value = toLocalInput(to - hours * HOUR_MS);
+  };
+
+  fromInput.addEventListener('change', onChange);
+  toInput.addEventListener('change', onChange);
   for (const button of document.querySelectorAll<HTMLButtonElement>('[data-range-hours]')) {
     button.addEventListener('click', () => {
       setRange(Number(button.dataset.rangeHours));
-      void loadNumbers();
+      onChange();
     });
   }
-
   setRange(24);
-  writeUrl(wantedVideoId);
-  return { reload: () => void loadNumbers() };
+
+  return {
+    read() {
+      const from = new Date(fromInput.value).getTime();
+      const to = new Date(toInput.value).getTime();
+      if (Number.isNaN(from) || Number.isNaN(to)) return { error: 'Pick both ends of the date range.' };
+      if (from >= to) return { error: '"From" must be before "To".' };
+      return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+    },
+  };
 }

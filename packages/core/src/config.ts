@@ -55,6 +55,8 @@ export interface Config {
   redisUrl: string | undefined;
   /** HLS segment encryption for new transcodes: 'aes-128' (key per video, served by delivery) or 'none'. */
   hlsEncryption: 'none' | 'aes-128';
+  /** Delivery answers viewers their start-rung hint (issue 14); PLAYBACK_START_HINT=off turns it off. */
+  playbackStartHint: boolean;
   /** Beacon collector tuning; every field unset means the collector's default. */
   beacons: BeaconCollectorConfig;
   /** Upload limits; every field unset means ingest's default. */
@@ -122,6 +124,7 @@ export const CONFIG_VARIABLES = [
   ['CLICKHOUSE_DATABASE', 'streamloop', 'ClickHouse database'],
   ['REDIS_URL', 'in-memory', 'redis://host:port/db'],
   ['STREAMLOOP_HLS_ENCRYPTION', 'none', 'aes-128: encrypt new renditions (HLS only; no DASH MPD then)'],
+  ['PLAYBACK_START_HINT', 'on', "off: the playback API answers no viewer's start-rung hint"],
   [
     'UPLOAD_MAX_BYTES',
     '10737418240 (10 GiB)',
@@ -218,6 +221,9 @@ export function loadConfig(env: Env = process.env): Config {
     hlsEncryptionRaw === 'none' || hlsEncryptionRaw === 'aes-128'
       ? hlsEncryptionRaw
       : fail('STREAMLOOP_HLS_ENCRYPTION', `'${hlsEncryptionRaw}' is not one of none, aes-128`);
+  const startHintRaw = read('PLAYBACK_START_HINT') ?? 'on';
+  if (startHintRaw !== 'on' && startHintRaw !== 'off')
+    fail('PLAYBACK_START_HINT', `'${startHintRaw}' is not one of on, off`);
 
   if (issues.length > 0) throw new ConfigError(issues);
   return {
@@ -237,6 +243,7 @@ export function loadConfig(env: Env = process.env): Config {
     clickhouse,
     redisUrl,
     hlsEncryption: hlsEncryption!,
+    playbackStartHint: startHintRaw !== 'off',
     beacons,
     uploads,
   };

@@ -1,7 +1,9 @@
 /**
  * Ladder experiments (the catalog stores them; delivery assigns arms; analytics computes results):
  * what an encoding engineer defines, and what the API answers. An arm is a stored ladder — encoded
- * on its own or derived from an encoded one — and exactly one arm is control. A viewer's arm is a
+ * on its own or derived from an encoded one — served with or without the start-rung hint, and
+ * exactly one arm is control. Two arms may share a ladder when they differ in `startHint`: that is
+ * how the hint's effect on startup and early rebuffering is measured. A viewer's arm is a
  * stable hash of (the experiment's salt, the viewer id) into 10,000 buckets, so the same viewer gets
  * the same arm on every device call, across restarts and processes; beacons carry the arm as
  * `variant` = `<experimentId>.<arm>` (`experimentVariant`).
@@ -54,6 +56,12 @@ export const ExperimentArm = Type.Object(
     /** The ladder's newest version when absent (fixed when the experiment is created). */
     ladderVersion: Type.Optional(Type.Integer({ minimum: 1 })),
     control: Type.Optional(Type.Boolean()),
+    /**
+     * Whether the playback API answers this arm's viewers their start-rung hint (`startBitrateKbps`,
+     * issue 14). Absent: the service default, which is on (delivery's PLAYBACK_START_HINT=off turns
+     * the hint off for everyone, experiments included).
+     */
+    startHint: Type.Optional(Type.Boolean()),
     /** Share of the experiment's viewers, in percent; the arms add up to 100. */
     trafficPercent: Type.Number({ exclusiveMinimum: 0, maximum: 100 }),
   },
@@ -156,7 +164,41 @@ export function experimentVariant(experimentId: string, arm: string): string {
 
 const validateDefinition = createValidator(ExperimentDefinition);
 
-/** What the schema cannot say: one control, shares adding up to 100, names unique, guardrails once each. */
+/** Whether the playback API gives an arm's viewers the start-rung hint (absent: the default, on). */
+export const armServesStartHint = (arm: Pick<ExperimentArm, 'startHint'>): boolean => arm.startHint !== false;
+
+/**
+ * Arms must differ in what their viewers are served: their ladder, or the start-rung hint. Arms on
+ * one ladder must also name one version of it, since a video carries one version of each ladder.
+ */
+function sharedLadderIssues(arms: readonly ExperimentArm[]): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const byLadder = new Map<string, ExperimentArm[]>();
+  for (const arm of arms) byLadder.set(arm.ladderId, [...(byLadder.get(arm.ladderId) ?? []), arm]);
+  for (const [ladderId, sharing] of byLadder) {
+    if (sharing.length < 2) continue;
+    const names = sharing.map((arm) => `'${arm.name}'`).join(', ');
+    const hints = sharing.map(armServesStartHint);
+    if (new Set(hints).size !== hints.length) {
+      issues.push({
+        path: '/arms',
+        message: `arms ${names} serve the same ladder '${ladderId}' the same way: give each arm another ladder, or, to measure the start-rung hint, keep two arms on one ladder with startHint: false on one of them`,
+      });
+    }
+    if (new Set(sharing.map((arm) => arm.ladderVersion)).size > 1) {
+      issues.push({
+        path: '/arms',
+        message: `arms ${names} name different versions of ladder '${ladderId}', but a video carries one version of a ladder: give them the same ladderVersion (or none, for the newest)`,
+      });
+    }
+  }
+  return issues;
+}
+
+/**
+ * What the schema cannot say: one control, shares adding up to 100, names unique, arms that differ in
+ * ladder or start-rung hint, guardrails once each.
+ */
 function semanticIssues(definition: ExperimentDefinition): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const controls = definition.arms.filter((arm) => arm.control === true).length;
@@ -168,9 +210,7 @@ function semanticIssues(definition: ExperimentDefinition): ValidationIssue[] {
   const names = definition.arms.map((arm) => arm.name);
   if (new Set(names).size !== names.length)
     issues.push({ path: '/arms', message: 'arm names must be unique' });
-  const ladders = definition.arms.map((arm) => arm.ladderId);
-  if (new Set(ladders).size !== ladders.length)
-    issues.push({ path: '/arms', message: 'each arm must name another ladder' });
+  issues.push(...sharedLadderIssues(definition.arms));
   const guarded = definition.guardrails.map((g) => g.metric);
   if (new Set(guarded).size !== guarded.length)
     issues.push({ path: '/guardrails', message: 'a metric may have one guardrail' });

@@ -116,13 +116,17 @@ export const FeatureStatusResponse = Type.Object({
 });
 export type FeatureStatusResponse = Static<typeof FeatureStatusResponse>;
 
-/** Views a viewer's throughput must rest on before it is trusted as a start-rung hint. */
-export const START_HINT_MIN_SAMPLES = 3;
+/**
+ * Measurements a viewer's throughput must rest on before it is trusted as a start-rung hint: six of
+ * the SDK's 10 s intervals, a minute of watching.
+ */
+export const START_HINT_MIN_SAMPLES = 6;
 
 /**
- * The start-rung hint (issue 14): the bitrate this viewer's network sustained in most of their recent
- * views — the 25th percentile of their per-view median throughput, kbit/s, rounded down — or null
- * when fewer than START_HINT_MIN_SAMPLES views measured it (then the player keeps its own default).
+ * The start-rung hint (issue 14): the bitrate this viewer's network sustained most of the time — the
+ * 25th percentile of their throughput measurements (the viewer set pools every measured interval of
+ * their recent views), kbit/s, rounded down — or null with fewer than START_HINT_MIN_SAMPLES
+ * measurements (then the player keeps its own default).
  * The playback API answers it and the simulator evaluates it with this one function, so the number
  * measured offline is the number served.
  */

@@ -123,6 +123,15 @@ describe('loadConfig', () => {
     });
   });
 
+  it("turns the playback API's start-rung hint off with PLAYBACK_START_HINT=off, and refuses other words", () => {
+    expect(loadConfig({}).playbackStartHint).toBe(true);
+    expect(loadConfig({ PLAYBACK_START_HINT: 'on' }).playbackStartHint).toBe(true);
+    expect(loadConfig({ PLAYBACK_START_HINT: 'off' }).playbackStartHint).toBe(false);
+    expect(() => loadConfig({ PLAYBACK_START_HINT: 'false' })).toThrow(
+      "PLAYBACK_START_HINT: 'false' is not one of on, off",
+    );
+  });
+
   it('reports every wrong variable at once, each by name', () => {
     const err = (() => {
       try {

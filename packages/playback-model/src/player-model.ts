@@ -73,6 +73,31 @@ export interface SessionInput {
   audioLoader?: boolean;
   /** Skip the ladder check when the caller runs many sessions over one checked ladder. */
   ladderChecked?: boolean;
+  /**
+   * VHS' `bandwidth` option, bit/s (what the SDK seeds from the playback API's start-rung hint):
+   * VHS starts its main segment loader's `bandwidth` at it instead of INITIAL_BANDWIDTH, so the
+   * first rendition selection reads it and the first measured segment replaces it
+   * (videojs-http-streaming.js; a non-default value also turns off `enableLowInitialPlaylist`,
+   * which is off by default and not modelled). Under `networkInformation` the browser's downlink
+   * still overrides it, as in VHS' `bandwidth` getter.
+   */
+  initialBandwidth?: number;
+  /**
+   * Told of every main segment request that ended (completed or aborted) before the session did:
+   * what the SDK's network controller measures from the XHR (send → loadend, bytes received) for
+   * its `throughputKbps`.
+   */
+  onSegmentRequest?: (request: SegmentRequest) => void;
+}
+
+/** One main segment request, on the session's clock. */
+export interface SegmentRequest {
+  rung: number;
+  sentMs: number;
+  endMs: number;
+  /** Bytes received: the whole request (with its init segment), or what arrived before an abort. */
+  bytes: number;
+  aborted: boolean;
 }
 
 export type EndReason = 'watched' | 'ended' | 'abandoned-startup' | 'abandoned-stall';
@@ -159,8 +184,10 @@ export function simulateSession(input: SessionInput): SessionOutcome {
   const appendMsPerByte = (input.appendMsPerMegabyte ?? 0) / 1e6;
   const clock = createTraceClock(input.trace);
   const networkInformation = input.networkInformation;
+  const initialBandwidth = input.initialBandwidth ?? INITIAL_BANDWIDTH;
+  if (!(initialBandwidth >= 0)) throw new ModelInputError('initialBandwidth', 'must be ≥ 0');
   const estimator = createVhsBandwidthEstimator(
-    INITIAL_BANDWIDTH,
+    initialBandwidth,
     networkInformation &&
       (() => chromiumDownlinkBps(clock.bandwidthKbpsAt(nowMs), networkInformation.downlinkMultiplier)),
   );
@@ -711,7 +738,9 @@ export function simulateSession(input: SessionInput): SessionOutcome {
       wait(abort.atMs);
       if (endReason !== undefined) break;
       // The bytes that did arrive were paid for.
-      bytesDownloaded += Math.min(mediaBytes, Math.floor(receivedBits / 8));
+      const receivedBytes = Math.min(mediaBytes, Math.floor(receivedBits / 8));
+      bytesDownloaded += receivedBytes;
+      input.onSegmentRequest?.({ rung, sentMs, endMs: abort.atMs, bytes: receivedBytes, aborted: true });
       estimator.setBandwidth(abort.bandwidth);
       if (abort.exclude) {
         // excludePlaylist: 10 s out, and the next choice is switched to without the buffer rules.
@@ -753,6 +782,7 @@ export function simulateSession(input: SessionInput): SessionOutcome {
       }
     }
     if (audio && !audioLoader) audioInitialised = true;
+    input.onSegmentRequest?.({ rung, sentMs, endMs: doneMs, bytes: mediaBytes, aborted: false });
     estimator.onSegment({
       bytes: segment.bytes,
       roundTripMs: doneMs - sentMs,

@@ -14,6 +14,16 @@ const Urls = Type.Object({
   variant: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]),
   /** True for a simulated viewer's playback (the simulator asks for it): its beacons are marked synthetic. */
   synthetic: Type.Optional(Type.Boolean()),
+  /**
+   * The start-rung hint (issue 14): the bitrate this viewer's network sustained in most of their
+   * recent views, kbit/s — core's `startBitrateHintKbps` over the live viewer feature set. The SDK
+   * seeds the player's first bandwidth estimate with it, so the first segment comes from a rung the
+   * viewer's network carries. Absent when the request names no `viewerId` or the viewer is unknown,
+   * when their throughput was measured too few times, when the hint is off (PLAYBACK_START_HINT=off, or
+   * `startHint: false` on the viewer's experiment arm), for an owner's `?ladder=` preview, or when the
+   * feature store could not be read in time.
+   */
+  startBitrateKbps: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 
 /**

@@ -6,6 +6,7 @@
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { Beacon, RecommendationReason } from './beacon.js';
+import { SyntheticScope } from './qoe-api.js';
 import { VideoId } from './video.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -74,3 +75,58 @@ export const RecommendationsResponse = Type.Object({
   items: Type.Array(RecommendedTitle, { maxItems: RECOMMENDATIONS_LIMIT.maximum }),
 });
 export type RecommendationsResponse = Static<typeof RecommendationsResponse>;
+
+/**
+ * `GET /api/v1/recommendations/health?from=&to=&synthetic=` (analytics, scope 'analytics-read'): is
+ * "Up next" working? How much of the catalog it shows, how often each reason is clicked, and whether
+ * views begun from a recommendation play as well as the others. The range and the viewer scope are
+ * the QoE API's (whole minutes, real viewers unless asked); every beacon counts once (by beacon id).
+ */
+const Count = Type.Integer({ minimum: 0 });
+
+/** The QoE numbers of one group of views, as the QoE API defines them (analytics/src/qoe-model.ts). */
+export const RecommendationPlaysQoe = Type.Object({
+  /** Views that started in the range. */
+  views: Count,
+  /** Of those, views that asked to play (the denominator of the failure percentage). */
+  plays: Count,
+  /** Play request → first frame, ms; null without a started view. */
+  startupTimeMs: Type.Object({ p50: Nullable(Type.Number()), p90: Nullable(Type.Number()) }),
+  /** CTA-2066: stall / (stall + play), a fraction; null without play or stall time. */
+  rebufferRatio: Nullable(Type.Number({ minimum: 0, maximum: 1 })),
+  /** Of the plays: a fatal error before the first frame, × 100; null without plays. */
+  videoStartFailurePercent: Nullable(Type.Number({ minimum: 0, maximum: 100 })),
+});
+export type RecommendationPlaysQoe = Static<typeof RecommendationPlaysQoe>;
+
+export const RecommendationClickThrough = Type.Object({
+  reason: RecommendationReason,
+  impressions: Count,
+  clicks: Count,
+  /** clicks / impressions; null without impressions (above 1 only if impressions were lost). */
+  clickThroughRate: Nullable(Type.Number({ minimum: 0 })),
+});
+export type RecommendationClickThrough = Static<typeof RecommendationClickThrough>;
+
+export const RecommendationHealthResponse = Type.Object({
+  /** The range used: whole minutes, ISO 8601 UTC, `to` exclusive. */
+  from: Type.String(),
+  to: Type.String(),
+  synthetic: SyntheticScope,
+  coverage: Type.Object({
+    /** Titles that may be recommended now: ready, public, with a ladder. */
+    catalogTitles: Count,
+    /** Of those, titles shown in at least one impression in the range. */
+    recommendedTitles: Count,
+    /** recommendedTitles / catalogTitles; null with an empty catalog. */
+    coverage: Nullable(Type.Number({ minimum: 0, maximum: 1 })),
+    impressions: Count,
+    /** Distinct viewers shown at least one recommendation. */
+    viewersShown: Count,
+  }),
+  /** One row per reason, in RecommendationReason's order, zeros included. */
+  clickThrough: Type.Array(RecommendationClickThrough),
+  /** Views whose viewstart says they began from a click on a recommendation, and every other view. */
+  qoe: Type.Object({ recommended: RecommendationPlaysQoe, other: RecommendationPlaysQoe }),
+});
+export type RecommendationHealthResponse = Static<typeof RecommendationHealthResponse>;
