@@ -5,7 +5,7 @@
  * each viewer's planted cluster gets (the oracles); with no taste planted (the control: the same
  * viewers, sessions and times, affinity 0) that advantage must collapse, so the test measures the
  * planted structure, not an artifact of the method. The issue's target (co-watch HR@10 ≥ 2×
- * popularity's) is NOT met at this audience; the bounds below say what is. Numbers are of a
+ * popularity's) is NOT met at this audience (1.74×); the bounds below say what is. Numbers are of a
  * SIMULATED audience.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -130,16 +130,20 @@ describe('co-watch vs decayed popularity on a simulated audience (chdb)', () => 
     expect(planted.views.heldOut).toBe(PLANTED.viewers);
   });
 
-  it('finds the held-out title with co-watch 1.5× as often as with decayed popularity, and most of the reachable lead', () => {
-    // Measured (seed 'offline-evaluation-test', 751 viewers evaluated): co-watch HR@10 0.566 vs
-    // popularity 0.345 — 1.64×. The 2× target is NOT met at this audience (Zipf 1.0,
-    // affinity 0.8), and barely reachable at all: the cluster-first oracle gets 0.636 (1.85×), the
-    // Bayes oracle (the ceiling) 0.694 (2.01×). Co-watch gets 76 % of the cluster-first oracle's lead
-    // and 63 % of the Bayes oracle's. The bounds sit clearly below (a few standard errors at 751
-    // viewers), so a regression of co-watch breaks them and a harmless change does not.
-    expect(planted.coWatch.hitRateAt10).toBeGreaterThanOrEqual(1.5 * planted.popularity.hitRateAt10);
-    expect(planted.coWatchShareOfOracleLead).toBeGreaterThanOrEqual(0.6);
-    expect(planted.coWatchShareOfBayesLead).toBeGreaterThanOrEqual(0.5);
+  it('finds the held-out title with co-watch 1.6× as often as with decayed popularity, and most of the reachable lead', () => {
+    // Measured (seed 'offline-evaluation-test', 751 viewers evaluated; co-watch summing the
+    // similarities to every seed): co-watch HR@10 0.599 vs popularity 0.345 — 1.74× (keeping each
+    // neighbour's best single similarity instead gave 0.566, 1.64×). The 2× target is NOT
+    // met at this audience (Zipf 1.0, affinity 0.8), and barely reachable at all: the cluster-first
+    // oracle gets 0.636 (1.85×), the Bayes oracle (the ceiling) 0.694 (2.01×). Co-watch gets 87 % of
+    // the cluster-first oracle's lead and 73 % of the Bayes oracle's. The bounds sit about two
+    // standard errors below (HR@10 ±0.018 at 751 viewers: ±0.05 on the ratio, ±0.05–0.06 on the
+    // shares), so a harmless change does not break them. At 751 viewers they do not tell the two
+    // aggregations apart (the best single similarity's 1.64×, 76 % and 63 % sit just on them): the
+    // bench's larger audiences measure that difference (docs/recommendations.md).
+    expect(planted.coWatch.hitRateAt10).toBeGreaterThanOrEqual(1.6 * planted.popularity.hitRateAt10);
+    expect(planted.coWatchShareOfOracleLead).toBeGreaterThanOrEqual(0.75);
+    expect(planted.coWatchShareOfBayesLead).toBeGreaterThanOrEqual(0.62);
     expect(planted.coWatch.ndcgAt10).toBeGreaterThan(planted.popularity.ndcgAt10);
   });
 

@@ -105,13 +105,13 @@ describe('createPlaybackPredictor', () => {
     const sameBucket = predictor.predict(LIGHT, throughput(320, 850, 1_400));
     // Another record object with the same ladder id@version and bitrates: the same entry.
     const sameLadder = predictor.predict(ladderWithLowestRung(150_000), throughput(300, 800, 1_500));
-    expect(predictor.stats).toEqual({ modelRuns: 1, cacheHits: 2 });
+    expect(predictor.stats).toEqual({ modelRuns: 1, cacheHits: 2, answeredBeforeModel: 0 });
     expect(sameBucket).toEqual(first);
     expect(sameLadder).toEqual(first);
     // Another bucket (p50 1 600 → 42.58 → 43), and another ladder's bitrates: one run each.
     predictor.predict(LIGHT, throughput(300, 1_600, 3_000));
     predictor.predict(HEAVY, throughput(300, 800, 1_500));
-    expect(predictor.stats).toEqual({ modelRuns: 3, cacheHits: 2 });
+    expect(predictor.stats).toEqual({ modelRuns: 3, cacheHits: 2, answeredBeforeModel: 0 });
   });
 
   it('predicts nothing but the lowest rung without a throughput', () => {

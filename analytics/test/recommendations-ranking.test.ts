@@ -129,25 +129,28 @@ describe('rankRecommendations', () => {
 describe('coWatchCandidates', () => {
   it.each<[string, Parameters<typeof coWatchCandidates>, [string, number, string | null][]]>([
     [
-      // b: .2 from s1, .7 from s2 → .7 because s2; a: .6 from s1 beats .3 from s2; c .3 from s2;
-      // s2 is a seed itself, so s1's neighbour s2 is not a candidate.
-      'a neighbour of several seeds keeps its best score and that seed; seeds are excluded',
+      // The mean of each neighbour's Jaccard to the two seeds (a seed not listing it adds 0):
+      // b (.25 from s1 + .625 from s2) / 2 = .4375, because s2 (its best, .625); a (.75 + 0) / 2 =
+      // .375, because s1; c (0 + .25) / 2 = .125, because s2. b, near both seeds, outranks a, the
+      // nearest to one. s2 is a seed itself, so s1's neighbour s2 is not a candidate.
+      'a neighbour of several seeds adds up its similarities, and names the seed it is nearest; seeds are excluded',
       [
         [
-          { videoId: 's1', coWatch: scored(['a', 0.6], ['s2', 0.4], ['b', 0.2]) },
-          { videoId: 's2', coWatch: scored(['b', 0.7], ['a', 0.3], ['c', 0.3]) },
+          { videoId: 's1', coWatch: scored(['a', 0.75], ['s2', 0.5], ['b', 0.25]) },
+          { videoId: 's2', coWatch: scored(['b', 0.625], ['c', 0.25]) },
         ],
         new Set(['s1', 's2']),
         10,
       ],
       [
-        ['b', 0.7, 's2'],
-        ['a', 0.6, 's1'],
-        ['c', 0.3, 's2'],
+        ['b', 0.4375, 's2'],
+        ['a', 0.375, 's1'],
+        ['c', 0.125, 's2'],
       ],
     ],
     [
-      // d is .5 from both: the earlier seed (the video on screen comes first) names it.
+      // d is .5 from both: (.5 + .5) / 2 = .5, and the earlier seed (the video on screen comes
+      // first) names it.
       'an equal score from a later seed keeps the earlier seed',
       [
         [
@@ -160,7 +163,20 @@ describe('coWatchCandidates', () => {
       [['d', 0.5, 's1']],
     ],
     [
-      // .4 first, then the two .2 by id, cut to 2.
+      // s2 has no neighbours (no feature row) but is a seed all the same: x (.5 + 0) / 2 = .25.
+      'a seed with no neighbours still counts in the mean',
+      [
+        [
+          { videoId: 's1', coWatch: scored(['x', 0.5]) },
+          { videoId: 's2', coWatch: [] },
+        ],
+        new Set(['s1', 's2']),
+        10,
+      ],
+      [['x', 0.25, 's1']],
+    ],
+    [
+      // One seed: each score is its own Jaccard. .4 first, then the two .2 by id, cut to 2.
       'best first, ties by id, at most max',
       [[{ videoId: 's', coWatch: scored(['z', 0.2], ['y', 0.4], ['x', 0.2]) }], new Set(['s']), 2],
       [

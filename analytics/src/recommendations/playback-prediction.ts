@@ -48,6 +48,20 @@ const TRACE_SHAPE = findNetworkClass('puffer-2022');
 export interface PredictorOptions {
   /** Predictions kept; the oldest goes first. */
   maxEntries?: number;
+  /**
+   * Where the model runs. Without one it runs inside `predict`, on the caller's thread (tests, tools).
+   * With one (the route's default: a worker thread, prediction-worker.ts), a prediction not yet cached
+   * is answered without the model's half (`startupMs`/`stallRisk` null; `fits` is always there) while
+   * the runner computes it, and the next request of that ladder and bucket gets it: a model run, some
+   * milliseconds and much garbage, never lands on a request.
+   */
+  runner?: ModelRunner;
+}
+
+/** Runs the model somewhere else; rejects only when it could not run at all. */
+export interface ModelRunner {
+  run(ladder: Ladder, bucket: ThroughputBucket): Promise<ModelPrediction>;
+  close(): Promise<void>;
 }
 
 /** The model's half of a prediction, shared by every title with the same ladder and viewer bucket. */
@@ -61,8 +75,13 @@ export interface PlaybackPredictor {
   predict(ladder: LadderRecord, throughput: ThroughputDistribution | undefined): PredictedPlayback;
   /** `predict`'s `fits` and `lowestRungKbps` alone, without the model: a rung compared with the p10. */
   fit(ladder: LadderRecord, throughput: ThroughputDistribution | undefined): RungFit;
-  /** Model runs and cache answers so far (for the bench and the tests). */
-  readonly stats: { modelRuns: number; cacheHits: number };
+  /**
+   * Model runs and cache answers so far, and answers given without the model's half because its run
+   * was still under way (for the bench and the tests).
+   */
+  readonly stats: { modelRuns: number; cacheHits: number; answeredBeforeModel: number };
+  /** Settles once every model run started so far has ended (tests; a graceful stop). */
+  settled(): Promise<void>;
 }
 
 export type RungFit = Pick<PredictedPlayback, 'lowestRungKbps' | 'fits'>;
@@ -73,7 +92,15 @@ export const UNKNOWN_MODEL_PREDICTION: ModelPrediction = { startupMs: null, stal
 export function createPlaybackPredictor(options: PredictorOptions = {}): PlaybackPredictor {
   const maxEntries = options.maxEntries ?? 10_000;
   const cache = new Map<string, ModelPrediction>();
-  const stats = { modelRuns: 0, cacheHits: 0 };
+  const stats = { modelRuns: 0, cacheHits: 0, answeredBeforeModel: 0 };
+  const { runner } = options;
+  /** Runs under way on the runner, by cache key: each key runs once however many ask meanwhile. */
+  const running = new Map<string, Promise<void>>();
+  const remember = (key: string, prediction: ModelPrediction) => {
+    // Map order is insertion order: the first key is the oldest entry.
+    if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
+    cache.set(key, prediction);
+  };
   const fit = (record: LadderRecord, throughput: ThroughputDistribution | undefined): RungFit => {
     const model = modelLadderOf(record);
     const lowestRungKbps = model === undefined ? null : (model.rungs[0]?.bandwidth ?? 0) / 1000;
@@ -83,6 +110,9 @@ export function createPlaybackPredictor(options: PredictorOptions = {}): Playbac
   return {
     stats,
     fit,
+    async settled() {
+      while (running.size > 0) await Promise.allSettled([...running.values()]);
+    },
     predict(record, throughput) {
       const model = modelLadderOf(record);
       const { lowestRungKbps, fits } = fit(record, throughput);
@@ -92,13 +122,26 @@ export function createPlaybackPredictor(options: PredictorOptions = {}): Playbac
       }
       const key = `${ladderKeyOf(record)}|${bucket.p10}/${bucket.p50}/${bucket.p90}`;
       let prediction = cache.get(key);
-      if (prediction === undefined) {
+      if (prediction !== undefined) {
+        stats.cacheHits++;
+      } else if (runner === undefined) {
         stats.modelRuns++;
         prediction = runModel(model, bucket);
-        // Map order is insertion order: the first key is the oldest entry.
-        if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
-        cache.set(key, prediction);
-      } else stats.cacheHits++;
+        remember(key, prediction);
+      } else {
+        if (!running.has(key)) {
+          stats.modelRuns++;
+          const run = runner
+            .run(model, bucket)
+            // A runner that cannot run (its worker died) costs this one prediction on the caller's thread.
+            .catch(() => runModel(model, bucket))
+            .then((answer) => remember(key, answer))
+            .finally(() => running.delete(key));
+          running.set(key, run);
+        }
+        stats.answeredBeforeModel++;
+        prediction = UNKNOWN_MODEL_PREDICTION;
+      }
       return { ...prediction, lowestRungKbps, fits };
     },
   };
@@ -193,7 +236,8 @@ export function viewerNetworkClass(bucket: ThroughputBucket): NetworkClass {
   };
 }
 
-function runModel(ladder: Ladder, bucket: ThroughputBucket): ModelPrediction {
+/** The model's half of a prediction: PREDICTION_RUNS seeded sessions of the ladder in the bucket. */
+export function runModel(ladder: Ladder, bucket: ThroughputBucket): ModelPrediction {
   const networkClass = viewerNetworkClass(bucket);
   let stallMs = 0;
   let watchMs = 0;

@@ -2,8 +2,13 @@
  * Where recommendations come from, before the catalog and the playback model have a say (pure):
  *
  * - co-watch: the neighbours (title feature `coWatch`, Jaccard of viewer sets) of the seeds — the
- *   video on screen first, then the viewer's recent titles, most recent first. A neighbour of several
- *   seeds keeps its best score, and `because` names that seed (the earlier seed on a tie).
+ *   video on screen first, then the viewer's recent titles, most recent first. Item-based top-N
+ *   (Sarwar et al. 2001; Deshpande & Karypis 2004): a neighbour's score is the sum of its Jaccard
+ *   similarities to every seed, a seed that does not list it adding 0, so a title co-watched with
+ *   several of the viewer's titles rises above one close to a single seed. The score reported is that
+ *   sum's MEAN over the seeds (÷ the number of seeds: the same order within one answer, and 0..1 as
+ *   the contract wants). `because` names the seed with the highest single similarity (the earlier
+ *   seed on a tie).
  * - popular: the fleet row's `popular` list (decayed popularity), for a cold viewer and to fill up.
  *   Its scores are scaled under every co-watch score of the answer: popular × ceiling / top, where
  *   top is the fleet's most popular title's decayed popularity and ceiling half the lowest co-watch
@@ -42,29 +47,41 @@ const bestFirst = (a: Candidate, b: Candidate): number =>
   b.score - a.score || compareCodePoints(a.videoId, b.videoId);
 
 /**
- * The seeds' neighbours other than `exclude`, each once with its best score and that seed; best
- * first, ties by id; at most `max`.
+ * The seeds' neighbours other than `exclude`, each once: its mean similarity over the seeds (see the
+ * top of the file) and the seed it is most similar to; best first, ties by id; at most `max`.
  */
 export function coWatchCandidates(
   seeds: readonly SeedTitle[],
   exclude: ReadonlySet<string>,
   max: number,
 ): Candidate[] {
-  const best = new Map<string, Candidate>();
+  const found = new Map<string, { sum: number; best: number; because: string }>();
   for (const seed of seeds) {
     for (const neighbour of seed.coWatch) {
       if (exclude.has(neighbour.videoId)) continue;
-      const known = best.get(neighbour.videoId);
-      if (known !== undefined && known.score >= neighbour.score) continue;
-      best.set(neighbour.videoId, {
-        videoId: neighbour.videoId,
-        score: neighbour.score,
-        reason: 'co-watch',
-        because: seed.videoId,
-      });
+      const known = found.get(neighbour.videoId);
+      if (known === undefined) {
+        found.set(neighbour.videoId, { sum: neighbour.score, best: neighbour.score, because: seed.videoId });
+        continue;
+      }
+      known.sum += neighbour.score;
+      if (neighbour.score > known.best) {
+        known.best = neighbour.score;
+        known.because = seed.videoId;
+      }
     }
   }
-  return [...best.values()].sort(bestFirst).slice(0, max);
+  return [...found]
+    .map(
+      ([videoId, { sum, because }]): Candidate => ({
+        videoId,
+        score: sum / seeds.length,
+        reason: 'co-watch',
+        because,
+      }),
+    )
+    .sort(bestFirst)
+    .slice(0, max);
 }
 
 /** The popular titles other than `exclude`, in the list's order, at most `max`. */

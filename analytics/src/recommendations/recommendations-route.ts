@@ -15,7 +15,8 @@
  * 4. Whether each title's lowest rung fits the viewer's p10 (playback-prediction.ts `fit`).
  * 5. The order (recommendation-ranking.ts), cut to `limit`; the playback model (cached per ladder and
  *    throughput bucket) predicts startup and stall risk only for the titles that can reach the answer,
- *    its stall risk breaking ties. `qoeAware=false` skips 4 and the model (predicted all null).
+ *    its stall risk breaking ties. It runs on a worker thread: a pair not yet cached is answered
+ *    without them (null) while the worker computes them for the next request. `qoeAware=false` skips 4 and the model (predicted all null).
  *
  * Answers:
  * - 404 ERR_NOT_FOUND for a `videoId` that is unknown, not ready or not public: the three are one
@@ -43,6 +44,7 @@ import {
 } from '@streamloop/service-kit/public-rate-limit';
 import type { FastifyBaseLogger, FastifyInstance, FastifySchemaValidationError } from 'fastify';
 import { fromDependency } from '../from-dependency.js';
+import { createWorkerModelRunner } from './model-worker.js';
 import { createPlaybackPredictor, type PlaybackPredictor } from './playback-prediction.js';
 import { createRecommendableTitles, type RecommendableTitles } from './recommendable-titles.js';
 import {
@@ -68,7 +70,8 @@ export interface RecommendationsRouteDeps {
   rateLimit?: PublicRateLimit;
   /** Default: the catalog, remembered 30 s. */
   titles?: RecommendableTitles;
-  /** Default: a predictor of its own. */
+  /** Default: a predictor of its own, its model on a worker thread (the first answer of a ladder and
+   * throughput bucket comes without startupMs and stallRisk; the next ones with them). */
   predictor?: PlaybackPredictor;
 }
 
@@ -87,10 +90,17 @@ export async function recommendationsRoutes(
   scope: FastifyInstance,
   deps: RecommendationsRouteDeps,
 ): Promise<void> {
+  let predictor = deps.predictor;
+  if (predictor === undefined) {
+    // The model on a worker thread, ended with the app (model-worker.ts).
+    const runner = createWorkerModelRunner();
+    scope.addHook('onClose', async () => runner.close());
+    predictor = createPlaybackPredictor({ runner });
+  }
   const recommend = createRecommender({
     featureStore: deps.featureStore,
     titles: deps.titles ?? createRecommendableTitles({ catalog: deps.catalog }),
-    predictor: deps.predictor ?? createPlaybackPredictor(),
+    predictor,
   });
   const limits = deps.rateLimit ?? DEFAULT_RECOMMENDATIONS_RATE_LIMIT;
 

@@ -11,11 +11,15 @@
  * BENCH_VIEWERS viewers (1 to 20 recent titles of a cluster; 3G-class, mid and broadband throughput).
  * A request is a known viewer on a title of their cluster (70 %), a known viewer on no title (20 %)
  * or an unknown viewer (10 %), limit 10. One block of each arm is a warm-up and is not counted.
+ * The playback model runs on its worker thread, as the route runs it by default. Each arm's requests
+ * are also split by what they waited for (`byWhatTheyWaitedFor`): nothing but the pointers (warm),
+ * feature rows the process had not read lately, a catalog query, or the start of a model run.
  * Run: `npm run bench:recommendations -w bench` (REDIS_URL set; `npm run infra:up` starts Redis).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createWorkerModelRunner } from '@streamloop/analytics/recommendations/model-worker';
 import { createPlaybackPredictor } from '@streamloop/analytics/recommendations/playback-prediction';
 import { createRecommendableTitles } from '@streamloop/analytics/recommendations/recommendable-titles';
 import { recommendationsRoutes } from '@streamloop/analytics/recommendations/recommendations-route';
@@ -50,6 +54,12 @@ const REQUESTS_PER_BLOCK = Number(process.env.BENCH_REQUESTS ?? 500);
 const BLOCKS = Number(process.env.BENCH_BLOCKS ?? 12);
 const CLUSTER = 100;
 const CO_WATCH = 30;
+
+interface RequestKind {
+  ranModel: boolean;
+  askedCatalog: boolean;
+  readRows: boolean;
+}
 
 const quantile = (values: number[], q: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -201,13 +211,31 @@ const app = buildHttpApp({
   registry: createMetricsRegistry({ collectProcessMetrics: false }),
   ports: [],
 });
-const predictor = createPlaybackPredictor();
+// As the route builds it by default: the model on a worker thread.
+const modelRunner = createWorkerModelRunner();
+const predictor = createPlaybackPredictor({ runner: modelRunner });
+// Catalog queries counted, to tell the requests that waited for the catalog from those that did not.
+let catalogQueries = 0;
+const countedCatalog: typeof catalog = Object.assign(Object.create(catalog), {
+  query: (...args: Parameters<typeof catalog.query>) => {
+    catalogQueries++;
+    return catalog.query(...args);
+  },
+});
+// Rows read from Redis (not remembered by the process yet), counted the same way.
+let rowsFromStore = 0;
+const countedStore: typeof featureStore = Object.assign(Object.create(featureStore), {
+  hmget: (key: string, fields: readonly string[]) => {
+    rowsFromStore += fields.length;
+    return featureStore.hmget(key, fields);
+  },
+});
 app.register(recommendationsRoutes, {
-  featureStore,
+  featureStore: countedStore,
   catalog,
   apiKey: 'bench-api-key-0123456789',
   rateLimit: { max: Number.MAX_SAFE_INTEGER, timeWindowMs: 60_000 },
-  titles: createRecommendableTitles({ catalog }),
+  titles: createRecommendableTitles({ catalog: countedCatalog }),
   predictor,
 });
 await app.ready();
@@ -239,14 +267,26 @@ try {
 
   const urls = requestUrls(REQUESTS_PER_BLOCK * (BLOCKS + 1), viewers.clusters, playable);
   let next = 0;
+  /** Per measured request of each arm: did it run the model, did it wait for a catalog query. */
+  const kinds = { without: [] as RequestKind[], qoeAware: [] as RequestKind[] };
   const block = async (qoeAware: boolean): Promise<number[]> => {
     const ms: number[] = [];
     for (let i = 0; i < REQUESTS_PER_BLOCK; i++) {
       const url = `/api/v1/recommendations?${urls[next++ % urls.length]}&qoeAware=${qoeAware}`;
+      const [runsBefore, queriesBefore, rowsBefore] = [
+        predictor.stats.modelRuns,
+        catalogQueries,
+        rowsFromStore,
+      ];
       const started = performance.now();
       const res = await app.inject({ method: 'GET', url });
       ms.push(performance.now() - started);
       if (res.statusCode !== 200) throw new Error(`recommendations answered ${res.statusCode}: ${res.body}`);
+      kinds[qoeAware ? 'qoeAware' : 'without'].push({
+        ranModel: predictor.stats.modelRuns > runsBefore,
+        askedCatalog: catalogQueries > queriesBefore,
+        readRows: rowsFromStore > rowsBefore,
+      });
     }
     return ms;
   };
@@ -254,6 +294,8 @@ try {
   // Warm-up: JIT, the catalog's first answers, the model's first buckets.
   await block(false);
   await block(true);
+  kinds.without.length = 0;
+  kinds.qoeAware.length = 0;
   const modelBefore = { ...predictor.stats };
   const withQoe: number[] = [];
   const without: number[] = [];
@@ -273,6 +315,19 @@ try {
     p99Ms: round(quantile(ms, 0.99)),
     meanMs: round(ms.reduce((sum, value) => sum + value, 0) / ms.length),
   });
+  /** The arm's requests by what they waited for, each group's size and quantiles. */
+  const byKind = (ms: number[], arm: RequestKind[]) => {
+    const group = (keep: (kind: RequestKind) => boolean) => {
+      const kept = ms.filter((_, i) => keep(arm[i]!));
+      return kept.length === 0 ? { requests: 0 } : summary(kept);
+    };
+    return {
+      warm: group((k) => !k.ranModel && !k.askedCatalog && !k.readRows),
+      readRowsFromStore: group((k) => k.readRows),
+      askedCatalog: group((k) => k.askedCatalog),
+      startedModel: group((k) => k.ranModel),
+    };
+  };
   const result = {
     benchmark: 'recommendations',
     date: new Date().toISOString(),
@@ -292,13 +347,20 @@ try {
     quantiles: 'nearest rank over every measured request of the arm',
     without: summary(without),
     qoeAware: summary(withQoe),
+    byWhatTheyWaitedFor: {
+      note: 'warm: nothing but the set pointers from Redis; readRowsFromStore: feature rows this process had not read in the last minute; askedCatalog: the request waited for a catalog query (cold titles); startedModel: it started a playback-model run on the worker (a cold ladder and throughput bucket) and was answered without its prediction',
+      without: byKind(without, kinds.without),
+      qoeAware: byKind(withQoe, kinds.qoeAware),
+    },
     addedMs: {
       p50: round(quantile(withQoe, 0.5) - quantile(without, 0.5)),
       p99: round(quantile(withQoe, 0.99) - quantile(without, 0.99)),
     },
     playbackModel: {
+      where: 'a worker thread (model-worker.ts), as the route runs it by default',
       runsWhileMeasured: predictor.stats.modelRuns - modelBefore.modelRuns,
       cacheHitsWhileMeasured: predictor.stats.cacheHits - modelBefore.cacheHits,
+      answeredBeforeModelWhileMeasured: predictor.stats.answeredBeforeModel - modelBefore.answeredBeforeModel,
       runsInWarmUp: modelBefore.modelRuns,
     },
   };
@@ -309,6 +371,7 @@ try {
   );
 } finally {
   await app.close();
+  await modelRunner.close();
   for (const set of ['title', 'viewer'] as const) {
     const keys = featureSetKeys(set);
     await featureStore.del(keys.live, keys.meta, keys.version(1));

@@ -49,12 +49,17 @@ export const RecommendedTitle = Type.Object({
   /** The catalog title, to show without a second request. */
   title: Type.String(),
   /**
-   * Co-watch: the Jaccard similarity to `because`; popular: decayed popularity, scaled below every
-   * co-watch score of the answer.
+   * Co-watch: the mean over the answer's seeds (the video on screen, then the viewer's recent titles)
+   * of the title's Jaccard similarity to each, a seed whose co-watch list does not name it counting
+   * 0 — so a title co-watched with several of them ranks higher; popular: decayed popularity, scaled
+   * below every co-watch score of the answer.
    */
   score: Type.Number({ minimum: 0, maximum: 1 }),
   reason: RecommendationReason,
-  /** The seed a co-watch title comes from (the video on screen or a recent title); null for popular. */
+  /**
+   * The seed a co-watch title is most similar to (the video on screen or a recent title; the earlier
+   * on a tie); null for popular.
+   */
   because: Nullable(Type.String()),
   predicted: PredictedPlayback,
 });
