@@ -25,12 +25,11 @@ import { createDeletedVideoConsumer } from './features/deleted-video-consumer.js
 import { createFeatureJobs } from './features/feature-jobs.js';
 import { registerFeatureRoutes } from './features/feature-routes.js';
 import { createQoeJobs } from './jobs/qoe-jobs.js';
+import { MIGRATIONS_DIR } from './migrations-dir.js';
 import { registerQoeRoutes } from './qoe-routes.js';
 import { registerRecommendationHealthRoute } from './recommendations/recommendation-health-route.js';
 import { recommendationsRoutes } from './recommendations/recommendations-route.js';
 import { registerSqlRoutes } from './sql-routes.js';
-
-export const MIGRATIONS_DIR = new URL('../migrations/', import.meta.url);
 
 export interface AnalyticsDeps extends Pick<Config, 'databaseUrl'> {
   eventLog: EventLog;

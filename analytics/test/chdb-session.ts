@@ -12,7 +12,7 @@ import { createMetricsRegistry } from '@streamloop/core/metrics';
 import { uniqueName } from '@streamloop/core/testing';
 import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import type { FastifyInstance } from 'fastify';
-import { MIGRATIONS_DIR } from '../src/mount-analytics.js';
+import { MIGRATIONS_DIR } from '../src/migrations-dir.js';
 import { registerQoeRoutes } from '../src/qoe-routes.js';
 
 export async function openChdbSession(): Promise<{ store: AnalyticsStore; close(): Promise<void> }> {

@@ -19,7 +19,7 @@ import {
   toDateTime64Text,
 } from '../src/beacons-table.js';
 import { runRollup } from '../src/jobs/rollup-job.js';
-import { MIGRATIONS_DIR } from '../src/mount-analytics.js';
+import { MIGRATIONS_DIR } from '../src/migrations-dir.js';
 import { getOverview } from '../src/qoe-queries.js';
 import { ROLLUP_STATE_NAME, readWatermarkMs } from '../src/qoe-sources.js';
 import { getSessionBeacons } from '../src/session-queries.js';

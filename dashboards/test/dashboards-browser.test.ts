@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBeaconConsumer } from '@streamloop/analytics/beacon-consumer';
-import { MIGRATIONS_DIR } from '@streamloop/analytics/mount-analytics';
+import { MIGRATIONS_DIR } from '@streamloop/analytics/migrations-dir';
 import { registerQoeRoutes } from '@streamloop/analytics/qoe-routes';
 import { createChdbAnalyticsStore } from '@streamloop/analytics-store/chdb-analytics-store';
 import { createLogger } from '@streamloop/core/logger';

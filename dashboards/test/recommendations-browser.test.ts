@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBeaconConsumer } from '@streamloop/analytics/beacon-consumer';
 import { registerFeatureRoutes } from '@streamloop/analytics/features/feature-routes';
-import { MIGRATIONS_DIR } from '@streamloop/analytics/mount-analytics';
+import { MIGRATIONS_DIR } from '@streamloop/analytics/migrations-dir';
 import { registerRecommendationHealthRoute } from '@streamloop/analytics/recommendations/recommendation-health-route';
 import { createChdbAnalyticsStore } from '@streamloop/analytics-store/chdb-analytics-store';
 import { createPgCatalog } from '@streamloop/catalog/pg-catalog';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { type BeaconConsumer, createBeaconConsumer } from '@streamloop/analytics/beacon-consumer';
-import { MIGRATIONS_DIR } from '@streamloop/analytics/mount-analytics';
+import { MIGRATIONS_DIR } from '@streamloop/analytics/migrations-dir';
 import type { AnalyticsStore } from '@streamloop/analytics-store/analytics-store';
 import { createChdbAnalyticsStore } from '@streamloop/analytics-store/chdb-analytics-store';
 import type { Logger } from '@streamloop/core/logger';

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createBeaconConsumer } from '@streamloop/analytics/beacon-consumer';
-import { MIGRATIONS_DIR } from '@streamloop/analytics/mount-analytics';
+import { MIGRATIONS_DIR } from '@streamloop/analytics/migrations-dir';
 import { registerQoeRoutes } from '@streamloop/analytics/qoe-routes';
 import { recommendationsRoutes } from '@streamloop/analytics/recommendations/recommendations-route';
 import { createChdbAnalyticsStore } from '@streamloop/analytics-store/chdb-analytics-store';

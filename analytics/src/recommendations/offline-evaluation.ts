@@ -36,7 +36,7 @@ import type { PredictedPlayback, RecommendedTitle } from '@streamloop/core/schem
 import { hashSeed } from '@streamloop/playback-model/random';
 import type { BeaconsTarget } from '../beacons-table.js';
 import { queryTitleFeatures, queryViewerFeatures } from '../features/feature-queries.js';
-import { MIGRATIONS_DIR } from '../mount-analytics.js';
+import { MIGRATIONS_DIR } from '../migrations-dir.js';
 import {
   coWatchCandidates,
   popularCandidates,

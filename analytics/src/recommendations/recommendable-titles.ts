@@ -1,6 +1,6 @@
 /**
- * Which titles may be recommended: the catalog's videos that are `ready` and `public` with a
- * published ladder. A signed video is never named to someone without its owner's key, and one not
+ * Which titles may be recommended: the catalog's publicly playable videos (`isPubliclyPlayable`:
+ * `ready` and `public` with a published ladder). A signed video is never named to someone without its owner's key, and one not
  * ready could not be played.
  *
  * One answer asks about up to a hundred candidates, and the catalog must not be on the path of every
@@ -13,7 +13,7 @@
  * `ttlMs` (playback itself checks again, so nothing plays that should not).
  */
 import type { Queryable } from '@streamloop/catalog/catalog';
-import { getVideos } from '@streamloop/catalog/video-repository';
+import { getVideos, isPubliclyPlayable } from '@streamloop/catalog/video-repository';
 import type { LadderRecord } from '@streamloop/core/schemas/ladder';
 
 export interface RecommendableTitle {
@@ -59,11 +59,11 @@ export function createRecommendableTitles(options: RecommendableTitlesOptions): 
         const byId = new Map(videos.map((video) => [video.id, video]));
         for (const videoId of videoIds) {
           const video = byId.get(videoId);
-          const recommendable =
-            video?.status === 'ready' && video.playbackPolicy === 'public' && video.ladder !== null;
           remember(
             videoId,
-            recommendable ? { videoId, title: video.title, ladder: video.ladder! } : null,
+            video !== undefined && isPubliclyPlayable(video)
+              ? { videoId, title: video.title, ladder: video.ladder }
+              : null,
             askedAt,
           );
           asking.delete(videoId);

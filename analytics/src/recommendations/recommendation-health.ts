@@ -14,6 +14,7 @@
  * scope says otherwise, per beacon for impressions and clicks, per view for QoE.
  */
 import type { Queryable } from '@streamloop/catalog/catalog';
+import { PUBLICLY_PLAYABLE_SQL } from '@streamloop/catalog/video-repository';
 import type { SyntheticScope } from '@streamloop/core/schemas/qoe-api';
 import {
   type RecommendationClickThrough,
@@ -64,9 +65,9 @@ export async function getRecommendationHealth(
 }
 
 /**
- * The rule of recommendable-titles.ts (ready, public, with a ladder: what the recommendations route
- * may name) as one SQL count: how many titles may be recommended now, and how many of `videoIds` are
- * among them. A change to that rule changes this query too. Read fresh: one query per health request.
+ * The catalog's publicly playable rule (`PUBLICLY_PLAYABLE_SQL`, the one recommendable-titles.ts
+ * applies to records) as one count: how many titles may be recommended now, and how many of
+ * `videoIds` are among them. Read fresh: one query per health request.
  */
 export async function countRecommendableTitles(
   catalog: Queryable,
@@ -74,7 +75,7 @@ export async function countRecommendableTitles(
 ): Promise<{ titles: number; among: number }> {
   const [row] = await catalog.query<{ titles: string | number; among: string | number }>(
     `SELECT count(*) AS titles, count(*) FILTER (WHERE id = ANY($1::text[])) AS among
-     FROM videos WHERE status = 'ready' AND playback_policy = 'public' AND ladder IS NOT NULL`,
+     FROM videos WHERE ${PUBLICLY_PLAYABLE_SQL}`,
     [videoIds],
   );
   return { titles: Number(row?.titles ?? 0), among: Number(row?.among ?? 0) };

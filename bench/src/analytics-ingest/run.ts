@@ -29,7 +29,7 @@ import {
   createBeaconsTable,
   jsonEachRow,
 } from '@streamloop/analytics/beacons-table';
-import { MIGRATIONS_DIR } from '@streamloop/analytics/mount-analytics';
+import { MIGRATIONS_DIR } from '@streamloop/analytics/migrations-dir';
 import { createChdbAnalyticsStore } from '@streamloop/analytics-store/chdb-analytics-store';
 import { runMigrations } from '@streamloop/analytics-store/migrate';
 import { loadConfig } from '@streamloop/core/config';

@@ -17,7 +17,7 @@ import { lookSchedule } from '@streamloop/analytics/experiments/experiment-looks
 import { readExperimentResults } from '@streamloop/analytics/experiments/experiment-results';
 import { queryExperimentViewerSteps } from '@streamloop/analytics/experiments/experiment-viewers-query';
 import { runRollup } from '@streamloop/analytics/jobs/rollup-job';
-import { MIGRATIONS_DIR } from '@streamloop/analytics/mount-analytics';
+import { MIGRATIONS_DIR } from '@streamloop/analytics/migrations-dir';
 import { readWatermarkMs } from '@streamloop/analytics/qoe-sources';
 import { type Experiment, experimentVariant } from '@streamloop/core/experiments';
 import { machine } from '../machine.js';

@@ -10,7 +10,7 @@
 import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { runRollup } from '@streamloop/analytics/jobs/rollup-job';
-import { MIGRATIONS_DIR } from '@streamloop/analytics/mount-analytics';
+import { MIGRATIONS_DIR } from '@streamloop/analytics/migrations-dir';
 import { getBreakdown, getOverview, getTimeseries } from '@streamloop/analytics/qoe-queries';
 import { openBenchStore, timed } from './bench-store.js';
 import { rawQoe } from './raw-baseline-queries.js';

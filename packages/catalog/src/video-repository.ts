@@ -165,6 +165,19 @@ export async function getVideo(db: Queryable, id: string): Promise<VideoRecord |
   return rows[0] && toRecord(rows[0]);
 }
 
+/**
+ * Publicly playable: ready, `public`, with a published ladder — what anyone may be shown (recommended)
+ * and play without a key. One rule in its two forms, side by side: as SQL for counts over the table,
+ * and for a record in hand. The catalog contract test checks that both pick the same videos.
+ */
+export const PUBLICLY_PLAYABLE_SQL = "status = 'ready' AND playback_policy = 'public' AND ladder IS NOT NULL";
+
+export function isPubliclyPlayable(
+  video: Pick<VideoRecord, 'status' | 'playbackPolicy' | 'ladder'>,
+): video is typeof video & { ladder: NonNullable<VideoRecord['ladder']> } {
+  return video.status === 'ready' && video.playbackPolicy === 'public' && video.ladder !== null;
+}
+
 /** The videos among `ids` that exist, in no particular order: one query however many are asked. */
 export async function getVideos(db: Queryable, ids: readonly string[]): Promise<VideoRecord[]> {
   if (ids.length === 0) return [];

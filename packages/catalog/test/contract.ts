@@ -9,9 +9,11 @@ import {
   getVideo,
   getVideos,
   insertVideo,
+  isPubliclyPlayable,
   listVideos,
   type NewVideo,
   newVideoId,
+  PUBLICLY_PLAYABLE_SQL,
   patchVideo,
   updateVideoStatus,
   type VideoRecord,
@@ -93,6 +95,25 @@ export function describeCatalogContract(label: string, open: OpenCatalog): void 
         const found = await getVideos(catalog, [b.id!, 'vid_missing0000000000', a.id!, a.id!]);
         expect(found.map((video) => video.id).sort()).toEqual([a.id, b.id].sort());
         expect(await getVideos(catalog, [])).toEqual([]);
+      });
+
+      it('picks the same publicly playable videos by SQL and by record', async () => {
+        const owner = uniqueName('owner');
+        const kinds = [
+          { title: 'playable', status: 'ready', playbackPolicy: 'public', ladder: makeLadderRecord() },
+          { title: 'signed', status: 'ready', playbackPolicy: 'signed', ladder: makeLadderRecord() },
+          { title: 'no ladder', status: 'ready', playbackPolicy: 'public' },
+          { title: 'processing', status: 'processing', playbackPolicy: 'public', ladder: makeLadderRecord() },
+        ] as const;
+        const ids: string[] = [];
+        for (const kind of kinds) ids.push((await insertVideo(catalog, makeVideo({ ...kind, owner }))).id);
+        const bySql = await catalog.query<{ title: string }>(
+          `SELECT title FROM videos WHERE owner = $1 AND ${PUBLICLY_PLAYABLE_SQL}`,
+          [owner],
+        );
+        const byRecord = (await getVideos(catalog, ids)).filter(isPubliclyPlayable);
+        expect(bySql.map((row) => row.title)).toEqual(['playable']);
+        expect(byRecord.map((video) => video.title)).toEqual(['playable']);
       });
     });
 
