@@ -32,7 +32,7 @@
 import { runMigrations } from '@streamloop/analytics-store/migrate';
 import { compareCodePoints } from '@streamloop/core/code-point-order';
 import { FLEET_ENTITY, type TitleFeatures } from '@streamloop/core/features';
-import type { PredictedPlayback, RecommendedTitle } from '@streamloop/core/schemas/recommendations';
+import type { RecommendedTitle } from '@streamloop/core/schemas/recommendations';
 import { hashSeed } from '@streamloop/playback-model/random';
 import type { BeaconsTarget } from '../beacons-table.js';
 import { queryTitleFeatures, queryViewerFeatures } from '../features/feature-queries.js';
@@ -44,7 +44,7 @@ import {
   type ScoredTitle,
   type SeedTitle,
 } from './recommendation-candidates.js';
-import { rankRecommendations } from './recommendation-ranking.js';
+import { NO_PREDICTION, rankRecommendations } from './recommendation-ranking.js';
 import {
   insertSimulatedViews,
   plannedTasteCluster,
@@ -61,14 +61,6 @@ export const TOP_K = 10;
 const MINUTE_MS = 60_000;
 /** Below this HR@10 ratio over popularity an oracle has no lead worth sharing out (the share is null). */
 const MIN_LEAD_RATIO = 1.1;
-/** What the route answers with `qoeAware=false`: no prediction. */
-const NO_PREDICTION: PredictedPlayback = {
-  startupMs: null,
-  stallRisk: null,
-  lowestRungKbps: null,
-  fits: null,
-};
-
 // ----------------------------------------------------------------------------------------------
 // Leave-last-out
 // ----------------------------------------------------------------------------------------------

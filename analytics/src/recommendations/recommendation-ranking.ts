@@ -19,6 +19,14 @@
 import { compareCodePoints } from '@streamloop/core/code-point-order';
 import type { RecommendedTitle } from '@streamloop/core/schemas/recommendations';
 
+/** A title's prediction before (or without) the QoE step: nothing known. */
+export const NO_PREDICTION: RecommendedTitle['predicted'] = {
+  startupMs: null,
+  stallRisk: null,
+  lowestRungKbps: null,
+  fits: null,
+};
+
 export interface RankOptions {
   qoeAware: boolean;
   limit: number;

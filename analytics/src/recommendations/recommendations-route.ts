@@ -55,7 +55,7 @@ import {
   type ScoredTitle,
   type SeedTitle,
 } from './recommendation-candidates.js';
-import { rankPredictingAnswerOnly, rankRecommendations } from './recommendation-ranking.js';
+import { NO_PREDICTION, rankPredictingAnswerOnly, rankRecommendations } from './recommendation-ranking.js';
 
 export const RECOMMENDATIONS_PATH = '/api/v1/recommendations';
 
@@ -79,8 +79,6 @@ export interface RecommendationsRouteDeps {
 const CO_WATCH_POOL = 100;
 /** Popular titles looked up per title asked for, so a page fills although some are signed or gone. */
 const POPULAR_POOL_PER_ITEM = 4;
-
-const NO_PREDICTION = { startupMs: null, stallRisk: null, lowestRungKbps: null, fits: null } as const;
 
 /**
  * A plugin: `app.register(recommendationsRoutes, deps)` gives it a scope of its own, so the rate
