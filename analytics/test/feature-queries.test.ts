@@ -207,33 +207,34 @@ describe('title features (real viewers, the default scope)', () => {
     expect(rows.get(FLEET_ENTITY)?.completionRate).toBeCloseTo(0.2, 12);
   });
 
-  it('ranks co-watched titles by the Jaccard index of their viewers, ties by videoId', () => {
+  it('ranks co-watched titles by the cosine similarity of their viewer sets, ties by videoId', () => {
     const coWatch = (id: string) => rows.get(id)?.coWatch.map((n) => [n.videoId, n.score]);
     const close = (score: number) => expect.closeTo(score, 12);
-    // A∩C {v1 v3}: 2 / (3 + 2 − 2); A∩B {v1 v2}: 2 / (3 + 3 − 2).
+    // Viewers: A {v1 v2 v3}, B {v1 v2 v4}, C {v1 v3}, D {v4}, E {v4}; shared / √(|X| · |Y|).
+    // A∩C {v1 v3}: 2 / √(3 · 2); A∩B {v1 v2}: 2 / √(3 · 3).
     expect(coWatch(A)).toEqual([
-      [C, close(2 / 3)],
-      [B, 0.5],
+      [C, close(2 / Math.sqrt(6))],
+      [B, close(2 / 3)],
     ]);
-    // B∩D = B∩E = {v4}: 1 / (3 + 1 − 1), D before E although E was stored first; B∩C {v1}: 1 / 4.
+    // B∩D = B∩E = {v4}: 1 / √(3 · 1), D before E although E was stored first; B∩C {v1}: 1 / √(3 · 2).
     expect(coWatch(B)).toEqual([
-      [A, 0.5],
-      [D, close(1 / 3)],
-      [E, close(1 / 3)],
-      [C, 0.25],
+      [A, close(2 / 3)],
+      [D, close(1 / Math.sqrt(3))],
+      [E, close(1 / Math.sqrt(3))],
+      [C, close(1 / Math.sqrt(6))],
     ]);
     expect(coWatch(C)).toEqual([
-      [A, close(2 / 3)],
-      [B, 0.25],
+      [A, close(2 / Math.sqrt(6))],
+      [B, close(1 / Math.sqrt(6))],
     ]);
-    // D∩E {v4}: 1 / (1 + 1 − 1).
+    // D∩E {v4}: 1 / √(1 · 1).
     expect(coWatch(D)).toEqual([
       [E, 1],
-      [B, close(1 / 3)],
+      [B, close(1 / Math.sqrt(3))],
     ]);
     expect(coWatch(E)).toEqual([
       [D, 1],
-      [B, close(1 / 3)],
+      [B, close(1 / Math.sqrt(3))],
     ]);
     expect(rows.get(FLEET_ENTITY)?.coWatch).toEqual([]);
   });
@@ -403,11 +404,11 @@ describe('synthetic scope', () => {
   it('mixes both with scope all', async () => {
     const titles = await queryTitleFeatures(chdb.store, { nowMs: NOW, scope: 'all' });
     const a = titles.rows.find((row) => row.videoId === A);
-    // A {v1 v2 v3 s1}: C {v1 v3} 2 / (4 + 2 − 2); B {v1 v2 v4} 2 / (4 + 3 − 2); D {v4 s1} 1 / (4 + 2 − 1).
+    // A {v1 v2 v3 s1}: C {v1 v3} 2 / √(4 · 2); B {v1 v2 v4} 2 / √(4 · 3); D {v4 s1} 1 / √(4 · 2).
     expect(a?.coWatch).toEqual([
-      { videoId: C, score: 0.5 },
-      { videoId: B, score: expect.closeTo(0.4, 12) },
-      { videoId: D, score: expect.closeTo(0.2, 12) },
+      { videoId: C, score: expect.closeTo(2 / Math.sqrt(8), 12) },
+      { videoId: B, score: expect.closeTo(2 / Math.sqrt(12), 12) },
+      { videoId: D, score: expect.closeTo(1 / Math.sqrt(8), 12) },
     ]);
     expect(a?.popularity).toMatchObject({ h1: 1, d7: 4 });
     const viewers = await queryViewerFeatures(chdb.store, { nowMs: NOW, scope: 'all' });
@@ -437,7 +438,7 @@ describe('limits', () => {
   it('keeps the 50 most similar titles, equal scores by videoId', async () => {
     const titles = await queryTitleFeatures(chdb.store, { nowMs: LATER });
     const last = titles.rows.find((row) => row.videoId === 'binge-51');
-    // One viewer: every pair is 1 / (1 + 1 − 1) = 1, so the 50 lowest ids other than binge-51.
+    // One viewer: every pair is 1 / √(1 · 1) = 1, so the 50 lowest ids other than binge-51.
     expect(last?.coWatch).toEqual(titleIds.slice(0, 50).map((videoId) => ({ videoId, score: 1 })));
   });
 

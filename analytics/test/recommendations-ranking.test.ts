@@ -129,7 +129,7 @@ describe('rankRecommendations', () => {
 describe('coWatchCandidates', () => {
   it.each<[string, Parameters<typeof coWatchCandidates>, [string, number, string | null][]]>([
     [
-      // The mean of each neighbour's Jaccard to the two seeds (a seed not listing it adds 0):
+      // The mean of each neighbour's similarity to the two seeds (a seed not listing it adds 0):
       // b (.25 from s1 + .625 from s2) / 2 = .4375, because s2 (its best, .625); a (.75 + 0) / 2 =
       // .375, because s1; c (0 + .25) / 2 = .125, because s2. b, near both seeds, outranks a, the
       // nearest to one. s2 is a seed itself, so s1's neighbour s2 is not a candidate.
@@ -176,7 +176,7 @@ describe('coWatchCandidates', () => {
       [['x', 0.25, 's1']],
     ],
     [
-      // One seed: each score is its own Jaccard. .4 first, then the two .2 by id, cut to 2.
+      // One seed: each score is its own similarity. .4 first, then the two .2 by id, cut to 2.
       'best first, ties by id, at most max',
       [[{ videoId: 's', coWatch: scored(['z', 0.2], ['y', 0.4], ['x', 0.2]) }], new Set(['s']), 2],
       [

@@ -131,7 +131,7 @@ describe('co-watch and popularity', () => {
       videoId: CUR,
       featureVersions: { title: 1, viewer: 1 },
     });
-    // Seeds CUR and R1; a score is the mean of the Jaccard to each seed (a seed not listing it: 0).
+    // Seeds CUR and R1; a score is the mean of the similarity to each seed (a seed not listing it: 0).
     // N1: (.6 from CUR + .5 from R1) / 2 = .55, because CUR (.6 is its best); N3: (.2 + .7) / 2 = .45,
     // because R1 — N1, near both titles, comes before N3, nearest to one; N2: (.5 + 0) / 2 = .25.
     // SIGNED (.275) and DRAFT (.225) are not recommendable, CUR and R1 are seeds. Popular: P1, P2,
@@ -161,7 +161,7 @@ describe('co-watch and popularity', () => {
 
   it('recommends a recent title of the viewer only to someone who has not just watched it', async () => {
     // Without the viewer, R1 is CUR's neighbour like any other, and CUR the one seed, so each score is
-    // its Jaccard to CUR: N1 .6, N2 .5, R1 .4, N3 .2; popular under half of .2: .1 × 40/40, 20/40,
+    // its similarity to CUR: N1 .6, N2 .5, R1 .4, N3 .2; popular under half of .2: .1 × 40/40, 20/40,
     // 10/40, 5/40.
     const { body } = await api.get(`videoId=${CUR}&limit=50`);
     expect(body.featureVersions).toEqual({ title: 1, viewer: null });

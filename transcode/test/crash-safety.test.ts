@@ -130,9 +130,14 @@ describe('transcode workers killed with -9 mid-encode, five times (real Kafka, S
       expect(video).toMatchObject({ status: 'ready', error: null });
     }
 
-    // Every attempt was counted in the catalog: five killed, one that finished; one job per video.
+    // Every attempt was counted in the catalog: five killed, at least one more that finished; one job
+    // per video. A consumer-group rebalance on a loaded machine (the killed members' sessions expiring
+    // while the last worker runs) can hand the job back once more, so the count is a floor, capped by
+    // maxAttempts (KILLS + 2): a job past it would have gone to the dead-letter topic instead.
     const attempts = await listJobAttemptsOfVideo(catalog, long.videoId);
-    expect(attempts.map((a) => [a.jobId, a.attempts])).toEqual([[long.jobId, KILLS + 1]]);
+    expect(attempts.map((a) => a.jobId)).toEqual([long.jobId]);
+    expect(attempts[0]!.attempts).toBeGreaterThanOrEqual(KILLS + 1);
+    expect(attempts[0]!.attempts).toBeLessThanOrEqual(KILLS + 2);
     expect(killedAttempts).not.toContain(attempts[0]!.currentAttemptId);
     expect((await listJobAttemptsOfVideo(catalog, short.videoId)).map((a) => a.jobId)).toEqual([short.jobId]);
 

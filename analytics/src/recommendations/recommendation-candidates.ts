@@ -1,9 +1,9 @@
 /**
  * Where recommendations come from, before the catalog and the playback model have a say (pure):
  *
- * - co-watch: the neighbours (title feature `coWatch`, Jaccard of viewer sets) of the seeds — the
+ * - co-watch: the neighbours (title feature `coWatch`, cosine of viewer sets) of the seeds — the
  *   video on screen first, then the viewer's recent titles, most recent first. Item-based top-N
- *   (Sarwar et al. 2001; Deshpande & Karypis 2004): a neighbour's score is the sum of its Jaccard
+ *   (Sarwar et al. 2001; Deshpande & Karypis 2004): a neighbour's score is the sum of its cosine
  *   similarities to every seed, a seed that does not list it adding 0, so a title co-watched with
  *   several of the viewer's titles rises above one close to a single seed. The score reported is that
  *   sum's MEAN over the seeds (÷ the number of seeds: the same order within one answer, and 0..1 as

@@ -42,8 +42,8 @@ export const TitleFeatures = Type.Object({
   /** Share of the week's views that reached 90 % of the title. */
   completionRate: Share,
   /**
-   * Titles watched by the same viewers within the co-watch window, most similar first (Jaccard of
-   * their viewer sets), at most 50. Empty for FLEET_ENTITY.
+   * Titles watched by the same viewers within the co-watch window, most similar first (cosine of
+   * their viewer sets, |A ∩ B| / √(|A| · |B|)), at most 50. Empty for FLEET_ENTITY.
    */
   coWatch: Type.Array(Type.Object({ videoId: Type.String(), score: Share }), { maxItems: 50 }),
   /** The week's QoE: stall ms / watch ms, and failed starts / plays. */

@@ -50,7 +50,7 @@ export const RecommendedTitle = Type.Object({
   title: Type.String(),
   /**
    * Co-watch: the mean over the answer's seeds (the video on screen, then the viewer's recent titles)
-   * of the title's Jaccard similarity to each, a seed whose co-watch list does not name it counting
+   * of the title's co-watch (cosine) similarity to each, a seed whose co-watch list does not name it counting
    * 0 — so a title co-watched with several of them ranks higher; popular: decayed popularity, scaled
    * below every co-watch score of the answer.
    */
