@@ -1,6 +1,6 @@
 /**
  * Composition root of ingest as its own process (services mode). It opens only the ports it needs
- * (object store, event log, catalog), serves uploads and the catalog API, and runs an outbox relay.
+ * (object store, event log, catalog, feature store), serves uploads and the catalog API, and runs an outbox relay.
  * Analytics forgets a deleted video's features itself, on its video.deleted event.
  */
 
@@ -13,9 +13,10 @@ import { uploadLimits } from './upload-limits.js';
 
 await runProcess({
   name: 'ingest',
-  ports: ['objectStore', 'eventLog', 'catalog'],
+  ports: ['objectStore', 'eventLog', 'catalog', 'featureStore'],
   // Uploads still commit with Kafka away: their jobs and events wait in the outbox for the relay.
-  optionalPorts: ['eventLog'],
+  // The feature store only gives ladder plans their audience (a reference one without it).
+  optionalPorts: ['eventLog', 'featureStore'],
   async start({ config, logger, registry, ports, app }) {
     const apiKey = requireConfigured(config.apiKey, 'STREAMLOOP_API_KEY');
     await ports.eventLog.ensureTopics(ALL_TOPICS);

@@ -9,12 +9,14 @@ import type { S3Config } from '@streamloop/core/config';
 import type { Logger } from '@streamloop/core/logger';
 import type { Registry } from '@streamloop/core/metrics';
 import type { EventLog } from '@streamloop/event-log/event-log';
+import type { FeatureStore } from '@streamloop/feature-store/feature-store';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
 import { type ApiKeyOption, toApiKeyAuth } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
 import { registerApiKeyRoutes } from './api-key-routes.js';
 import { registerExperimentRoutes } from './experiment-routes.js';
 import { createIngestMetrics } from './ingest-metrics.js';
+import { registerLadderPlanRoutes } from './ladder-plan-routes.js';
 import { registerLadderRoutes, registerVideoLadderRoutes } from './ladder-routes.js';
 import { registerMultipartRoutes } from './multipart-routes.js';
 import { registerPlaybackRestrictionsRoutes } from './playback-restrictions-routes.js';
@@ -34,6 +36,8 @@ export interface IngestDeps {
   catalog: Catalog;
   eventLog: EventLog;
   objectStore: ObjectStore;
+  /** The live title features give ladder plans their audience; absent: a reference audience. */
+  featureStore?: FeatureStore | undefined;
   /** Set: tus writes straight into this bucket (@tus/s3-store). Unset: staged under `<dataDir>/uploads`. */
   s3?: S3Config | undefined;
   dataDir: string;
@@ -88,6 +92,7 @@ export function mountIngest(app: FastifyInstance, deps: IngestDeps): IngestRoute
   registerPlaybackRestrictionsRoutes(app, { catalog, auth });
   registerLadderRoutes(app, { catalog, auth });
   registerVideoLadderRoutes(app, { catalog, auth, eventLog, logger });
+  registerLadderPlanRoutes(app, { catalog, objectStore, auth, featureStore: deps.featureStore });
   registerExperimentRoutes(app, { catalog, auth, eventLog, logger });
   const s3 = deps.s3 === undefined ? undefined : createS3Multipart(deps.s3);
   if (s3 !== undefined) app.addHook('onClose', async () => s3.close());

@@ -18,7 +18,7 @@ export interface EmbeddedIngest extends IngestApp {
   catalog: Catalog;
   eventLog: EventLog;
   objectStore: ObjectStore;
-  /** Analytics' feature store (ingest itself does not open one): where its per-video keys live. */
+  /** The feature store: analytics' per-video keys live there, and ingest's ladder plans read it. */
   featureStore: FeatureStore;
   teardown(): Promise<void>;
 }
@@ -39,6 +39,7 @@ export async function startEmbeddedIngest(
     catalog,
     eventLog,
     objectStore,
+    featureStore,
     dataDir,
     ...(options.maxUploadBytes === undefined ? {} : { maxUploadBytes: options.maxUploadBytes }),
     ...(options.allowedTypes === undefined ? {} : { allowedTypes: options.allowedTypes }),

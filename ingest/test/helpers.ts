@@ -48,6 +48,7 @@ type Ports = Pick<
   | 'catalog'
   | 'eventLog'
   | 'objectStore'
+  | 'featureStore'
   | 's3'
   | 'maxUploadBytes'
   | 'allowedTypes'

@@ -4,7 +4,8 @@
  *
  *   sources/<videoId>                      the upload as received (the tus id on S3)
  *   sources/<videoId>.info / .part         tus sidecars while and after it arrives (S3 only)
- *   sources/<videoId>/…                    anything else kept about the source
+ *   sources/<videoId>/…                    anything else kept about the source:
+ *     content-probe.json                   transcode's probe encodes (per-title ladders)
  *   media/<videoId>/                       everything delivery may serve for the video
  *   media/<videoId>/<ladderId>/            one encode of the video with one ladder:
  *     master.m3u8                          HLS master playlist (written last, with the MPD)
@@ -42,6 +43,11 @@ export function sourceUploadKeys(videoId: string): string[] {
 /** The folder below the source for anything else kept about it. */
 export function sourceFolderPrefix(videoId: string): string {
   return `${sourceKey(videoId)}/`;
+}
+
+/** Transcode's content probe of the source (schemas/ladder-plan `ContentProbe`), kept with the source. */
+export function contentProbeKey(videoId: string): string {
+  return `${sourceFolderPrefix(videoId)}content-probe.json`;
 }
 
 /** Everything served for a video; deleting a video deletes this prefix. */

@@ -1,0 +1,247 @@
+/**
+ * `GET /api/v1/videos/:id/ladder-plan` (manage scope): the per-title ladder transcode's planner
+ * proposes for a ready video, next to its current ladder (issue 13, docs/ladders.md).
+ *
+ * Three inputs, each named in the answer:
+ * - the content probe transcode stored beside the source after the first encode
+ *   (`contentProbeKey`): its points make the rate–quality hull;
+ * - the audience: the live title feature set's throughput distribution for this video when it has
+ *   at least MIN_TITLE_SAMPLES views, else the fleet's (`*`), else REFERENCE_AUDIENCE (no feature
+ *   store, or nothing measured yet: a content-only plan). Mobile viewers are assumed present (a
+ *   cellular rung is kept): the features do not say who is on a phone yet;
+ * - the constraints: the query's, over DEFAULT_PLAN_CONSTRAINTS.
+ *
+ * Answers: 404 for a video the key may not see; 409 ERR_CONFLICT for one that is not ready, or that
+ * has no content probe (encoded before probes existed, or with TRANSCODE_CONTENT_PROBE=off); 400
+ * ERR_VALIDATION naming the constraint for impossible constraints (min above max, no probe point
+ * in range, …); 503 when the object store does not answer.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import type { Catalog } from '@streamloop/catalog/catalog';
+import { AppError } from '@streamloop/core/errors';
+import type { ThroughputDistribution } from '@streamloop/core/features';
+import { FLEET_ENTITY } from '@streamloop/core/features';
+import { contentProbeKey } from '@streamloop/core/object-layout';
+import type { LadderRecord } from '@streamloop/core/schemas/ladder';
+import { ContentProbe, LadderPlanQuery, LadderPlanResponse } from '@streamloop/core/schemas/ladder-plan';
+import { createValidator, describeIssues } from '@streamloop/core/validate';
+import { openLiveFeatureSet } from '@streamloop/feature-store/feature-sets';
+import type { FeatureStore } from '@streamloop/feature-store/feature-store';
+import type { ObjectStore } from '@streamloop/object-store/object-store';
+import type { ApiKeyAuth } from '@streamloop/service-kit/api-key';
+import {
+  DEFAULT_CELLULAR_RUNG_MAX_KBPS,
+  DEFAULT_DROP_BELOW_WATCH_SHARE,
+  DEFAULT_MAX_STEP_RATIO,
+  DEFAULT_MIN_STEP_RATIO,
+  type LadderConstraints,
+  LadderPlanError,
+  type LadderPrediction,
+  planLadder,
+  throughputFromQuantiles,
+} from '@streamloop/transcode/per-title/ladder-planner';
+import {
+  buildRateQualityHull,
+  RateQualityInputError,
+} from '@streamloop/transcode/per-title/rate-quality-hull';
+import type { FastifyInstance } from 'fastify';
+import { principalOf, requireVisibleVideo } from './video-access.js';
+
+export const LADDER_PLAN_PATH = '/api/v1/videos/:id/ladder-plan';
+
+/** A title's own throughput readings are used from this many views up; fewer: the fleet's. */
+export const MIN_TITLE_SAMPLES = 30;
+
+/**
+ * The audience when nothing is measured (an assumption, not data): a broadband-leaning spread from
+ * 1.5 to 25 Mbit/s, so a content-only plan keeps rungs from the cellular one to the top the content
+ * needs. Replaced by the fleet's distribution as soon as the feature job has published one.
+ */
+export const REFERENCE_AUDIENCE: Omit<ThroughputDistribution, 'samples'> = {
+  p10: 1_500,
+  p25: 3_000,
+  p50: 6_000,
+  p75: 12_000,
+  p90: 25_000,
+};
+
+/**
+ * The plan's constraints when the query leaves them out: at most the default ladder's 5 rungs; from
+ * 64 kbit/s of video (so a cellular rung of ≤ 192 kbit/s fits beside the default 96 kbit/s audio)
+ * to 8 Mbit/s (above the default ladder's 1080p top: content that needs it may use it).
+ */
+export const DEFAULT_PLAN_CONSTRAINTS = {
+  maxRungs: 5,
+  minBitrateKbps: 64,
+  maxBitrateKbps: 8_000,
+} as const;
+
+/** Rungs may sit between probe points, ~19 % apart (the planner's `candidateGridStep`). */
+export const CANDIDATE_GRID_STEP = 2 ** 0.25;
+
+export interface LadderPlanRoutesDeps {
+  catalog: Catalog;
+  objectStore: ObjectStore;
+  auth: ApiKeyAuth;
+  /** Absent: every plan uses REFERENCE_AUDIENCE. */
+  featureStore?: FeatureStore | undefined;
+}
+
+const VideoParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+const validateProbe = createValidator(ContentProbe);
+
+export function registerLadderPlanRoutes(app: FastifyInstance, deps: LadderPlanRoutesDeps): void {
+  const { catalog, objectStore, featureStore } = deps;
+  const manage = deps.auth.guard('manage');
+
+  app.get<{ Params: Static<typeof VideoParams>; Querystring: LadderPlanQuery }>(
+    LADDER_PLAN_PATH,
+    {
+      preHandler: manage,
+      schema: { params: VideoParams, querystring: LadderPlanQuery, response: { 200: LadderPlanResponse } },
+    },
+    async (request): Promise<LadderPlanResponse> => {
+      const video = await requireVisibleVideo(catalog, principalOf(request), request.params.id);
+      if (video.status !== 'ready' || video.ladder === null) {
+        throw new AppError(
+          'ERR_CONFLICT',
+          `video ${video.id} is ${video.status}: a ladder plan needs a ready video (its content probe runs with the first encode)`,
+        );
+      }
+      const probe = await readContentProbe(objectStore, video.id);
+      const audience = await readAudience(featureStore, video.id);
+      const constraints = {
+        ...DEFAULT_PLAN_CONSTRAINTS,
+        cellularRungMaxKbps: DEFAULT_CELLULAR_RUNG_MAX_KBPS,
+        minStepRatio: DEFAULT_MIN_STEP_RATIO,
+        maxStepRatio: DEFAULT_MAX_STEP_RATIO,
+        dropBelowWatchShare: DEFAULT_DROP_BELOW_WATCH_SHARE,
+        ...request.query,
+      } satisfies LadderConstraints;
+      const current = currentLadderOf(video.ladder);
+      try {
+        const hull = buildRateQualityHull(probe.points);
+        const onHull = new Set(hull.points.map(pointKey));
+        const plan = planLadder({
+          videoId: video.id,
+          version: 1,
+          hull,
+          audience: {
+            throughput: throughputFromQuantiles(quantilesOf(audience.throughputKbps)),
+            mobileViewers: true,
+          },
+          constraints,
+          currentLadder: current.ladder,
+          audioBitrateKbps: current.audioKbps,
+          candidateGridStep: CANDIDATE_GRID_STEP,
+        });
+        return {
+          videoId: video.id,
+          metric: 'psnr',
+          probe: { probedAt: probe.probedAt, settings: probe.settings, cost: probe.cost },
+          points: probe.points.map((point) => ({ ...point, onHull: onHull.has(pointKey(point)) })),
+          audience: { ...audience, mobileViewers: true },
+          constraints,
+          proposed: { ...plan.proposed, id: 'per-title' },
+          current: plan.current,
+          dropped: plan.dropped,
+          comparison: compare(plan.proposed, plan.current),
+        };
+      } catch (err) {
+        if (err instanceof LadderPlanError || err instanceof RateQualityInputError) {
+          throw new AppError('ERR_VALIDATION', `no ladder can be planned: ${err.message}`);
+        }
+        throw err;
+      }
+    },
+  );
+}
+
+const pointKey = (point: { width: number; height: number; bitrateKbps: number }) =>
+  `${point.width}x${point.height}@${point.bitrateKbps}`;
+
+async function readContentProbe(objectStore: ObjectStore, videoId: string): Promise<ContentProbe> {
+  let body: Buffer | null;
+  try {
+    body = await objectStore.getBuffer(contentProbeKey(videoId));
+  } catch (err) {
+    throw new AppError(
+      'ERR_DEPENDENCY_UNAVAILABLE',
+      `the object store did not answer: ${(err as Error).message}`,
+    );
+  }
+  if (body === null) {
+    throw new AppError(
+      'ERR_CONFLICT',
+      `video ${videoId} has no content probe: it was encoded before probes existed or with TRANSCODE_CONTENT_PROBE=off; encode it again (POST /api/v1/videos/${videoId}/ladders) with probes on`,
+    );
+  }
+  const parsed = validateProbe(JSON.parse(body.toString('utf8')));
+  if (!parsed.ok) {
+    throw new AppError(
+      'ERR_CONFLICT',
+      `video ${videoId}'s content probe is unreadable (${describeIssues(parsed.issues)}); encode it again`,
+    );
+  }
+  return parsed.value;
+}
+
+type Audience = Omit<LadderPlanResponse['audience'], 'mobileViewers'>;
+
+/** The title's throughput if measured enough, else the fleet's, else the reference (see the top). */
+async function readAudience(featureStore: FeatureStore | undefined, videoId: string): Promise<Audience> {
+  const reference: Audience = {
+    source: 'reference',
+    featureVersion: null,
+    samples: 0,
+    throughputKbps: REFERENCE_AUDIENCE,
+    rungShare: [],
+  };
+  if (featureStore === undefined) return reference;
+  const set = await openLiveFeatureSet(featureStore, 'title');
+  if (set === null) return reference;
+  const [title, fleet] = await set.getMany([videoId, FLEET_ENTITY]);
+  const rungShare = title?.rungShare ?? [];
+  const version = set.version.version;
+  if (title !== null && title !== undefined && title.throughputKbps.samples >= MIN_TITLE_SAMPLES) {
+    return { source: 'title', featureVersion: version, ...split(title.throughputKbps), rungShare };
+  }
+  if (fleet !== null && fleet !== undefined && fleet.throughputKbps.samples > 0) {
+    return { source: 'fleet', featureVersion: version, ...split(fleet.throughputKbps), rungShare };
+  }
+  return { ...reference, rungShare };
+}
+
+const split = ({ samples, ...throughputKbps }: ThroughputDistribution) => ({ samples, throughputKbps });
+
+const quantilesOf = (q: Omit<ThroughputDistribution, 'samples'>) => [
+  { p: 0.1, kbps: q.p10 },
+  { p: 0.25, kbps: q.p25 },
+  { p: 0.5, kbps: q.p50 },
+  { p: 0.75, kbps: q.p75 },
+  { p: 0.9, kbps: q.p90 },
+];
+
+/** The video's current ladder as the planner scores it: each rung's measured average video bitrate. */
+function currentLadderOf(record: LadderRecord) {
+  return {
+    ladder: {
+      id: `${record.ladderId}@${record.ladderVersion}`,
+      // Heights are short sides, as the probe's and the ladders' are.
+      rungs: record.renditions.map((r) => ({
+        width: Math.max(r.width, r.height),
+        height: r.shortSide,
+        bitrateKbps: r.averageBitrate / 1000,
+      })),
+    },
+    audioKbps: record.audio === undefined ? 0 : record.audio.averageBitrate / 1000,
+  };
+}
+
+function compare(proposed: LadderPrediction, current: LadderPrediction) {
+  const currentBits = current.totals.expectedBitsPerViewerHour;
+  return {
+    bitsRatio: currentBits > 0 ? proposed.totals.expectedBitsPerViewerHour / currentBits : null,
+    qualityGainDb: proposed.totals.expectedQuality - current.totals.expectedQuality,
+  };
+}

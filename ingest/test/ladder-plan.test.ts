@@ -1,0 +1,222 @@
+/**
+ * `GET /api/v1/videos/:id/ladder-plan`: a per-title plan from the stored content probe and the
+ * title's audience, beside the video's current ladder; clear refusals for a video that is not ready
+ * or has no probe, and for constraints no ladder can meet.
+ *
+ * The probe is written here as transcode writes it (its real measurement is tested in transcode's
+ * per-title tests): a low-complexity title whose quality stops rising at 1080p 1.6 Mbit/s.
+ */
+import { insertVideo } from '@streamloop/catalog/video-repository';
+import { FLEET_ENTITY, type TitleFeatures } from '@streamloop/core/features';
+import { contentProbeKey } from '@streamloop/core/object-layout';
+import type { ContentProbe, LadderPlanResponse, ProbePoint } from '@streamloop/core/schemas/ladder-plan';
+import { makeLadderRecord, makePackagedRendition } from '@streamloop/core/testing';
+import { publishFeatureSet } from '@streamloop/feature-store/feature-sets';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EmbeddedIngest, startEmbeddedIngest } from './embedded-fixture.js';
+import { API_KEY, callJson } from './helpers.js';
+
+const point = (width: number, height: number, bitrateKbps: number, psnrDb: number): ProbePoint => ({
+  width,
+  height,
+  bitrateKbps,
+  psnrDb,
+  ssim: 0.95,
+});
+
+/**
+ * On log bitrate the upper hull is 360p@100 (38 dB) → 1080p@800 (46.5) → 1080p@1600 (47): from
+ * 360p@100 the steepest climb per doubling is to 1080p@800 (8.5 dB over 3 doublings = 2.83, against
+ * 2.71 to 720p@600 and 2.25 to 1080p@1600), then 0.5 dB to 1600; 3200 adds nothing, so the hull
+ * ends at 1600.
+ */
+const POINTS: ProbePoint[] = [
+  point(640, 360, 100, 38),
+  point(640, 360, 200, 40),
+  point(640, 360, 400, 41),
+  point(1280, 720, 300, 42),
+  point(1280, 720, 600, 45),
+  point(1280, 720, 1200, 46),
+  point(1920, 1080, 800, 46.5),
+  point(1920, 1080, 1600, 47),
+  point(1920, 1080, 3200, 47),
+];
+
+const probeOf = (videoId: string): ContentProbe => ({
+  version: 1,
+  videoId,
+  probedAt: '2026-12-07T12:00:00.000Z',
+  source: { width: 1920, height: 1080, durationSec: 60 },
+  settings: {
+    samples: 4,
+    sampleSec: 4,
+    codec: 'h264',
+    preset: 'veryfast',
+    crfs: [20, 26, 32],
+    display: { width: 1920, height: 1080 },
+  },
+  points: POINTS,
+  cost: { cpuSeconds: 12.5, wallSeconds: 7 },
+});
+
+/** The current ladder: 360p, 720p and 1080p at 0.8, 2.5 and 5 Mbit/s measured, 96 kbit/s audio. */
+const CURRENT = makeLadderRecord({
+  renditions: [
+    makePackagedRendition({ name: '360p', width: 640, height: 360, averageBitrate: 800_000 }),
+    makePackagedRendition({ name: '720p', width: 1280, height: 720, averageBitrate: 2_500_000 }),
+    makePackagedRendition({ name: '1080p', width: 1920, height: 1080, averageBitrate: 5_000_000 }),
+  ],
+});
+
+const titleRow = (videoId: string, throughputKbps: TitleFeatures['throughputKbps']): TitleFeatures => ({
+  videoId,
+  popularity: { h1: 0, h24: 0, d7: throughputKbps.samples, decayed: 1 },
+  completionRate: 0.5,
+  coWatch: [],
+  qoe: { views: throughputKbps.samples, rebufferRatio: 0, startFailureRate: 0 },
+  rungShare: [{ height: 360, bitrateKbps: 896, share: 1 }],
+  throughputKbps,
+});
+
+describe('ladder plan of a video', () => {
+  let ingest: EmbeddedIngest;
+  const get = (route: string) => callJson(ingest.baseUrl, API_KEY, 'GET', route);
+  const plan = async (videoId: string, query = '') => {
+    const answer = await get(`/api/v1/videos/${videoId}/ladder-plan${query}`);
+    return answer as unknown as {
+      status: number;
+      body: LadderPlanResponse & { error?: { code: string; message: string } };
+    };
+  };
+  const readyVideo = async (withProbe = true) => {
+    const video = await insertVideo(ingest.catalog, {
+      title: 'slides',
+      status: 'ready',
+      sourceKey: 'sources/x',
+      ladder: CURRENT,
+    });
+    if (withProbe) {
+      await ingest.objectStore.put(contentProbeKey(video.id), Buffer.from(JSON.stringify(probeOf(video.id))));
+    }
+    return video.id;
+  };
+  let mobileTitle: string;
+  let fewViewsTitle: string;
+
+  beforeAll(async () => {
+    ingest = await startEmbeddedIngest();
+    mobileTitle = await readyVideo();
+    fewViewsTitle = await readyVideo();
+  });
+  afterAll(async () => ingest?.teardown());
+
+  it('plans a content-only ladder on the reference audience while no features are published', async () => {
+    const { status, body } = await plan(mobileTitle);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body.audience).toMatchObject({ source: 'reference', featureVersion: null, samples: 0 });
+    // The hull worked out above, and nothing else on it.
+    expect(body.points.filter((p) => p.onHull).map((p) => [p.height, p.bitrateKbps])).toEqual([
+      [360, 100],
+      [1080, 800],
+      [1080, 1600],
+    ]);
+    const top = body.proposed.rungs.at(-1)!;
+    // Quality stops rising at 1.6 Mbit/s, where the current ladder spends 5 Mbit/s at the top.
+    expect(top.bitrateKbps).toBeLessThanOrEqual(1600);
+    expect(body.current.rungs.map((r) => r.bitrateKbps)).toEqual([800, 2500, 5000]);
+    // A cellular rung: ≤ 192 kbit/s with the 96 kbit/s audio.
+    expect(body.proposed.rungs[0]!.bitrateKbps + 96).toBeLessThanOrEqual(192);
+    // Fewer bits for more quality: at the reference p25 (3 Mbit/s) the current ladder plays only its
+    // 360p (720p needs (2500 + 96) × 1.2 = 3115 kbit/s), while a 1080p rung of ≤ 1.6 Mbit/s plays.
+    expect(body.comparison.bitsRatio).toBeLessThan(1);
+    expect(body.comparison.qualityGainDb).toBeGreaterThan(0);
+    expect(body.proposed.rungs.reduce((sum, r) => sum + r.predictedWatchShare, 0)).toBeCloseTo(1, 9);
+    expect(body.probe).toMatchObject({ settings: { preset: 'veryfast' }, cost: { cpuSeconds: 12.5 } });
+  });
+
+  describe('with title features published', () => {
+    beforeAll(async () => {
+      await publishFeatureSet(
+        ingest.featureStore,
+        'title',
+        [
+          // A mobile-heavy audience: nobody above 500 kbit/s.
+          titleRow(mobileTitle, { samples: 50, p10: 250, p25: 300, p50: 400, p75: 450, p90: 500 }),
+          titleRow(fewViewsTitle, { samples: 5, p10: 250, p25: 300, p50: 400, p75: 450, p90: 500 }),
+          titleRow(FLEET_ENTITY, {
+            samples: 1_000,
+            p10: 2_000,
+            p25: 4_000,
+            p50: 8_000,
+            p75: 15_000,
+            p90: 30_000,
+          }),
+        ],
+        { newestSourceAt: null },
+      );
+    });
+
+    it("plans for the title's own audience: no rung above what its fastest viewers can fetch", async () => {
+      const { status, body } = await plan(mobileTitle);
+      expect(status, JSON.stringify(body)).toBe(200);
+      expect(body.audience).toMatchObject({
+        source: 'title',
+        featureVersion: 1,
+        samples: 50,
+        throughputKbps: { p10: 250, p90: 500 },
+        rungShare: [{ height: 360, bitrateKbps: 896, share: 1 }],
+      });
+      // A rung plays when (video + 96 audio) × 1.2 < throughput: above 500 kbit/s nobody, so every
+      // rung but the lowest (kept for the cellular floor) stays under 500 / 1.2 − 96 ≈ 320.7.
+      for (const rung of body.proposed.rungs) expect(rung.bitrateKbps).toBeLessThan(320.7);
+      expect(body.comparison.bitsRatio).toBeLessThan(0.5);
+    });
+
+    it("falls back to the fleet's audience for a title with too few views", async () => {
+      const { body } = await plan(fewViewsTitle);
+      expect(body.audience).toMatchObject({
+        source: 'fleet',
+        samples: 1_000,
+        throughputKbps: { p50: 8_000 },
+      });
+      // The broadband fleet gets the top the content needs: 1080p, at most 1.6 Mbit/s.
+      expect(body.proposed.rungs.at(-1)).toMatchObject({ height: 1080 });
+    });
+  });
+
+  it('answers 409 for a video still processing, naming its status', async () => {
+    const video = await insertVideo(ingest.catalog, { title: 'busy', status: 'processing' });
+    const { status, body } = await plan(video.id);
+    expect(status).toBe(409);
+    expect(body.error).toMatchObject({
+      code: 'ERR_CONFLICT',
+      message: expect.stringMatching(/is processing/),
+    });
+  });
+
+  it('answers 409 for a ready video without a content probe, naming the fix', async () => {
+    const { status, body } = await plan(await readyVideo(false));
+    expect(status).toBe(409);
+    expect(body.error?.message).toMatch(/no content probe.*TRANSCODE_CONTENT_PROBE/);
+  });
+
+  it('answers 400 for constraints no ladder can meet, naming the constraint', async () => {
+    const inverted = await plan(mobileTitle, '?minBitrateKbps=5000&maxBitrateKbps=1000');
+    expect(inverted.status).toBe(400);
+    expect(inverted.body.error).toMatchObject({
+      code: 'ERR_VALIDATION',
+      message: expect.stringMatching(/minBitrateKbps/),
+    });
+    const noRungs = await plan(mobileTitle, '?maxRungs=0');
+    expect(noRungs.status).toBe(400);
+    expect(noRungs.body.error).toMatchObject({
+      code: 'ERR_VALIDATION',
+      message: expect.stringMatching(/maxRungs/),
+    });
+  });
+
+  it('answers 404 for a video that does not exist', async () => {
+    const { status } = await plan('no-such-video-0001');
+    expect(status).toBe(404);
+  });
+});
