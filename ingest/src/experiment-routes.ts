@@ -73,46 +73,58 @@ const strictBody =
 /** The API never shows the salt: knowing it would let anyone pick their arm. */
 const shown = ({ salt: _salt, ...experiment }: StoredExperiment): Experiment => experiment;
 
+/**
+ * Who may change experiments (and fleet-wide ladders): an operator's key (owner 'default'); its id
+ * goes into the history. `what` says what was refused.
+ */
+export function operatorOf(request: FastifyRequest, what = 'change experiments'): string {
+  const principal = principalOf(request);
+  if (principal.owner !== DEFAULT_OWNER) {
+    throw new AppError(
+      'ERR_FORBIDDEN',
+      `experiments decide what viewers of many videos get: only the operator's keys (owner '${DEFAULT_OWNER}') ${what}`,
+    );
+  }
+  return principal.keyId;
+}
+
+/**
+ * Starts a draft experiment and queues, for each video in its scope, the encoded ladders its arms
+ * need that the video does not carry yet.
+ */
+export async function startLadderExperiment(
+  deps: ExperimentRoutesDeps,
+  id: string,
+  actor: string,
+): Promise<{ experiment: Experiment; videos: number; encodesQueued: number }> {
+  const { catalog, logger } = deps;
+  const { experiment, videoIds } = await startExperiment(catalog, id, actor);
+  // The encoded ladder each arm is served from (a derived arm: its source), one entry per ladder id.
+  const needed = new Map<string, number>();
+  for (const arm of experiment.arms) {
+    const ladder = await requireLadder(catalog, arm.ladderId, arm.ladderVersion);
+    const source = ladder.derivedFrom ?? { ladderId: ladder.id, version: ladder.version };
+    needed.set(source.ladderId, source.version);
+  }
+  const requests: LadderRequest[] = [];
+  for (const videoId of videoIds) {
+    const video = await getVideo(catalog, videoId);
+    if (video?.status !== 'ready' || video.ladder === null || video.sourceKey === null) continue;
+    for (const [ladderId, version] of needed) {
+      // The primary ladder is there already.
+      if (ladderId !== video.ladder.ladderId)
+        requests.push({ videoId, sourceKey: video.sourceKey, ladder: { id: ladderId, version } });
+    }
+  }
+  const encodesQueued = (await queueLadderEncodes(deps, requests, actor)).queued;
+  logger.info({ experimentId: experiment.id, videos: videoIds.length, encodesQueued }, 'experiment started');
+  return { experiment: shown(experiment), videos: videoIds.length, encodesQueued };
+}
+
 export function registerExperimentRoutes(app: FastifyInstance, deps: ExperimentRoutesDeps): void {
   const { catalog, logger } = deps;
   const guard = deps.auth.guard('experiments');
-  /** Who may change experiments: an operator's key with the scope; its id goes into the history. */
-  const operator = (request: FastifyRequest): string => {
-    const principal = principalOf(request);
-    if (principal.owner !== DEFAULT_OWNER) {
-      throw new AppError(
-        'ERR_FORBIDDEN',
-        `experiments decide what viewers of many videos get: only the operator's keys (owner '${DEFAULT_OWNER}') change them`,
-      );
-    }
-    return principal.keyId;
-  };
-
-  /** Queues, for each video in scope, the encoded ladders its arms need that it does not carry yet. */
-  const queueArmLadders = async (
-    experiment: StoredExperiment,
-    videoIds: readonly string[],
-    actor: string,
-  ) => {
-    // The encoded ladder each arm is served from (a derived arm: its source), one entry per ladder id.
-    const needed = new Map<string, number>();
-    for (const arm of experiment.arms) {
-      const ladder = await requireLadder(catalog, arm.ladderId, arm.ladderVersion);
-      const source = ladder.derivedFrom ?? { ladderId: ladder.id, version: ladder.version };
-      needed.set(source.ladderId, source.version);
-    }
-    const requests: LadderRequest[] = [];
-    for (const videoId of videoIds) {
-      const video = await getVideo(catalog, videoId);
-      if (video?.status !== 'ready' || video.ladder === null || video.sourceKey === null) continue;
-      for (const [id, version] of needed) {
-        // The primary ladder is there already.
-        if (id !== video.ladder.ladderId)
-          requests.push({ videoId, sourceKey: video.sourceKey, ladder: { id, version } });
-      }
-    }
-    return (await queueLadderEncodes(deps, requests, actor)).queued;
-  };
+  const operator = (request: FastifyRequest) => operatorOf(request);
 
   app.post<{ Body: ExperimentDefinition }>(
     '/api/v1/experiments',
@@ -159,16 +171,7 @@ export function registerExperimentRoutes(app: FastifyInstance, deps: ExperimentR
   app.post<{ Params: Static<typeof IdParams> }>(
     '/api/v1/experiments/:id/start',
     { preHandler: guard, schema: { params: IdParams, response: { 200: StartAnswer } } },
-    async (request) => {
-      const actor = operator(request);
-      const { experiment, videoIds } = await startExperiment(catalog, request.params.id, actor);
-      const encodesQueued = await queueArmLadders(experiment, videoIds, actor);
-      logger.info(
-        { experimentId: experiment.id, videos: videoIds.length, encodesQueued },
-        'experiment started',
-      );
-      return { experiment: shown(experiment), videos: videoIds.length, encodesQueued };
-    },
+    async (request) => startLadderExperiment(deps, request.params.id, operator(request)),
   );
 
   app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof StopBody> | undefined }>(

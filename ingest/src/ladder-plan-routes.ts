@@ -11,20 +11,38 @@
  *   cellular rung is kept): the features do not say who is on a phone yet;
  * - the constraints: the query's, over DEFAULT_PLAN_CONSTRAINTS.
  *
+ * `POST` with `{ experiment: true }` (scopes manage and experiments, an operator's key): the same plan
+ * made a catalog ladder (`pt-…`, see `proposedLadderDefinition`) and a running experiment on the
+ * video, its current ladder as control (50/50); the proposal's encode is queued at once, and delivery
+ * assigns viewers when both ladders are encoded. 201 with the plan, the ladder and the experiment.
+ *
  * Answers: 404 for a video the key may not see; 409 ERR_CONFLICT for one that is not ready, or that
  * has no content probe (encoded before probes existed, or with TRANSCODE_CONTENT_PROBE=off); 400
  * ERR_VALIDATION naming the constraint for impossible constraints (min above max, no probe point
  * in range, …); 503 when the object store does not answer.
  */
+import { createHash } from 'node:crypto';
 import { type Static, Type } from '@sinclair/typebox';
 import type { Catalog } from '@streamloop/catalog/catalog';
+import { createExperiment } from '@streamloop/catalog/experiment-repository';
+import { createLadderVersion } from '@streamloop/catalog/ladder-repository';
 import { AppError } from '@streamloop/core/errors';
+import type { ExperimentGuardrail } from '@streamloop/core/experiments';
 import type { ThroughputDistribution } from '@streamloop/core/features';
 import { FLEET_ENTITY } from '@streamloop/core/features';
+import { DEFAULT_LADDER, h264Rung, type LadderDefinition } from '@streamloop/core/ladders';
+import type { Logger } from '@streamloop/core/logger';
 import { contentProbeKey } from '@streamloop/core/object-layout';
 import type { LadderRecord } from '@streamloop/core/schemas/ladder';
-import { ContentProbe, LadderPlanQuery, LadderPlanResponse } from '@streamloop/core/schemas/ladder-plan';
+import {
+  ContentProbe,
+  LadderPlanQuery,
+  LadderPlanResponse,
+  ProposeLadderBody,
+  ProposeLadderResponse,
+} from '@streamloop/core/schemas/ladder-plan';
 import { createValidator, describeIssues } from '@streamloop/core/validate';
+import type { EventLog } from '@streamloop/event-log/event-log';
 import { openLiveFeatureSet } from '@streamloop/feature-store/feature-sets';
 import type { FeatureStore } from '@streamloop/feature-store/feature-store';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
@@ -44,7 +62,8 @@ import {
   buildRateQualityHull,
   RateQualityInputError,
 } from '@streamloop/transcode/per-title/rate-quality-hull';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { operatorOf, startLadderExperiment } from './experiment-routes.js';
 import { principalOf, requireVisibleVideo } from './video-access.js';
 
 export const LADDER_PLAN_PATH = '/api/v1/videos/:id/ladder-plan';
@@ -79,10 +98,24 @@ export const DEFAULT_PLAN_CONSTRAINTS = {
 /** Rungs may sit between probe points, ~19 % apart (the planner's `candidateGridStep`). */
 export const CANDIDATE_GRID_STEP = 2 ** 0.25;
 
+/**
+ * The proposal's experiment: QoE score first; the per-title arm may be at most 5 % worse in rebuffer
+ * ratio and 10 % in startup time than the current ladder (non-inferiority margins, relative).
+ */
+export const PER_TITLE_GUARDRAILS: ExperimentGuardrail[] = [
+  { metric: 'rebuffer_ratio', marginPercent: 5 },
+  { metric: 'startup_time_ms', marginPercent: 10 },
+];
+/** One title's audience: results are read as more than noise from this many viewers per arm. */
+export const PER_TITLE_MINIMUM_VIEWERS_PER_ARM = 1_000;
+
 export interface LadderPlanRoutesDeps {
   catalog: Catalog;
   objectStore: ObjectStore;
   auth: ApiKeyAuth;
+  /** Where the proposal's encode is queued. */
+  eventLog: Pick<EventLog, 'publish'>;
+  logger: Logger;
   /** Absent: every plan uses REFERENCE_AUDIENCE. */
   featureStore?: FeatureStore | undefined;
 }
@@ -94,68 +127,159 @@ export function registerLadderPlanRoutes(app: FastifyInstance, deps: LadderPlanR
   const { catalog, objectStore, featureStore } = deps;
   const manage = deps.auth.guard('manage');
 
+  /** The plan for a video the caller may see: refusals as the top of the file says. */
+  const planFor = async (request: FastifyRequest, id: string, query: LadderPlanQuery) => {
+    const video = await requireVisibleVideo(catalog, principalOf(request), id);
+    if (video.status !== 'ready' || video.ladder === null) {
+      throw new AppError(
+        'ERR_CONFLICT',
+        `video ${video.id} is ${video.status}: a ladder plan needs a ready video (its content probe runs with the first encode)`,
+      );
+    }
+    const probe = await readContentProbe(objectStore, video.id);
+    const audience = await readAudience(featureStore, video.id);
+    return { video, plan: planLadderFor(video.id, video.ladder, probe, audience, query) };
+  };
+
   app.get<{ Params: Static<typeof VideoParams>; Querystring: LadderPlanQuery }>(
     LADDER_PLAN_PATH,
     {
       preHandler: manage,
       schema: { params: VideoParams, querystring: LadderPlanQuery, response: { 200: LadderPlanResponse } },
     },
-    async (request): Promise<LadderPlanResponse> => {
-      const video = await requireVisibleVideo(catalog, principalOf(request), request.params.id);
-      if (video.status !== 'ready' || video.ladder === null) {
-        throw new AppError(
-          'ERR_CONFLICT',
-          `video ${video.id} is ${video.status}: a ladder plan needs a ready video (its content probe runs with the first encode)`,
-        );
-      }
-      const probe = await readContentProbe(objectStore, video.id);
-      const audience = await readAudience(featureStore, video.id);
-      const constraints = {
-        ...DEFAULT_PLAN_CONSTRAINTS,
-        cellularRungMaxKbps: DEFAULT_CELLULAR_RUNG_MAX_KBPS,
-        minStepRatio: DEFAULT_MIN_STEP_RATIO,
-        maxStepRatio: DEFAULT_MAX_STEP_RATIO,
-        dropBelowWatchShare: DEFAULT_DROP_BELOW_WATCH_SHARE,
-        ...request.query,
-      } satisfies LadderConstraints;
-      const current = currentLadderOf(video.ladder);
-      try {
-        const hull = buildRateQualityHull(probe.points);
-        const onHull = new Set(hull.points.map(pointKey));
-        const plan = planLadder({
-          videoId: video.id,
-          version: 1,
-          hull,
-          audience: {
-            throughput: throughputFromQuantiles(quantilesOf(audience.throughputKbps)),
-            mobileViewers: true,
-          },
-          constraints,
-          currentLadder: current.ladder,
-          audioBitrateKbps: current.audioKbps,
-          candidateGridStep: CANDIDATE_GRID_STEP,
-        });
-        return {
-          videoId: video.id,
-          metric: 'psnr',
-          probe: { probedAt: probe.probedAt, settings: probe.settings, cost: probe.cost },
-          points: probe.points.map((point) => ({ ...point, onHull: onHull.has(pointKey(point)) })),
-          audience: { ...audience, mobileViewers: true },
-          constraints,
-          proposed: { ...plan.proposed, id: 'per-title' },
-          current: plan.current,
-          dropped: plan.dropped,
-          comparison: compare(plan.proposed, plan.current),
-        };
-      } catch (err) {
-        if (err instanceof LadderPlanError || err instanceof RateQualityInputError) {
-          throw new AppError('ERR_VALIDATION', `no ladder can be planned: ${err.message}`);
-        }
-        throw err;
-      }
+    async (request) => (await planFor(request, request.params.id, request.query)).plan,
+  );
+
+  app.post<{ Params: Static<typeof VideoParams>; Body: ProposeLadderBody }>(
+    LADDER_PLAN_PATH,
+    {
+      preHandler: deps.auth.guard(['manage', 'experiments']),
+      schema: {
+        params: VideoParams,
+        body: ProposeLadderBody,
+        response: { 201: ProposeLadderResponse },
+      },
+    },
+    async (request, reply) => {
+      const actor = operatorOf(request, 'open a ladder experiment');
+      const { experiment: _yes, ...query } = request.body;
+      const { video, plan } = await planFor(request, request.params.id, query);
+      const current = video.ladder as LadderRecord;
+      const { ladder } = await createLadderVersion(catalog, proposedLadderDefinition(video.id, plan), actor);
+      const created = await createExperiment(
+        catalog,
+        {
+          name: `per-title ladder of ${video.id}`,
+          hypothesis:
+            `The per-title ladder ${ladder.id}@${ladder.version} gives this title's viewers at least the QoE of ` +
+            `${current.ladderId}@${current.ladderVersion} at ${formatRatio(plan.comparison.bitsRatio)} of its bits ` +
+            `(predicted: ${plan.comparison.qualityGainDb >= 0 ? '+' : ''}${plan.comparison.qualityGainDb.toFixed(2)} dB PSNR, ` +
+            `audience: ${plan.audience.source}).`,
+          scope: { videoIds: [video.id] },
+          arms: [
+            {
+              name: 'current',
+              ladderId: current.ladderId,
+              ladderVersion: current.ladderVersion,
+              control: true,
+              trafficPercent: 50,
+            },
+            { name: 'per-title', ladderId: ladder.id, ladderVersion: ladder.version, trafficPercent: 50 },
+          ],
+          primaryMetric: 'qoe_score',
+          guardrails: PER_TITLE_GUARDRAILS,
+          minimumViewersPerArm: PER_TITLE_MINIMUM_VIEWERS_PER_ARM,
+        },
+        actor,
+      );
+      const started = await startLadderExperiment(deps, created.id, actor);
+      return reply.code(201).send({
+        plan,
+        ladder: { id: ladder.id, version: ladder.version },
+        experiment: started.experiment,
+        encodesQueued: started.encodesQueued,
+      });
     },
   );
 }
+
+/** The plan's answer: the hull of the probe, the audience, the constraints, both ladders. */
+function planLadderFor(
+  videoId: string,
+  record: LadderRecord,
+  probe: ContentProbe,
+  audience: Audience,
+  query: LadderPlanQuery,
+): LadderPlanResponse {
+  const constraints = {
+    ...DEFAULT_PLAN_CONSTRAINTS,
+    cellularRungMaxKbps: DEFAULT_CELLULAR_RUNG_MAX_KBPS,
+    minStepRatio: DEFAULT_MIN_STEP_RATIO,
+    maxStepRatio: DEFAULT_MAX_STEP_RATIO,
+    dropBelowWatchShare: DEFAULT_DROP_BELOW_WATCH_SHARE,
+    ...query,
+  } satisfies LadderConstraints;
+  const current = currentLadderOf(record);
+  try {
+    const hull = buildRateQualityHull(probe.points);
+    const onHull = new Set(hull.points.map(pointKey));
+    const plan = planLadder({
+      videoId,
+      version: 1,
+      hull,
+      audience: {
+        throughput: throughputFromQuantiles(quantilesOf(audience.throughputKbps)),
+        mobileViewers: true,
+      },
+      constraints,
+      currentLadder: current.ladder,
+      audioBitrateKbps: current.audioKbps,
+      candidateGridStep: CANDIDATE_GRID_STEP,
+    });
+    return {
+      videoId,
+      metric: 'psnr',
+      probe: { probedAt: probe.probedAt, settings: probe.settings, cost: probe.cost },
+      points: probe.points.map((point) => ({ ...point, onHull: onHull.has(pointKey(point)) })),
+      audience: { ...audience, mobileViewers: true },
+      constraints,
+      proposed: { ...plan.proposed, id: 'per-title' },
+      current: plan.current,
+      dropped: plan.dropped,
+      comparison: compare(plan.proposed, plan.current),
+    };
+  } catch (err) {
+    if (err instanceof LadderPlanError || err instanceof RateQualityInputError) {
+      throw new AppError('ERR_VALIDATION', `no ladder can be planned: ${err.message}`);
+    }
+    throw err;
+  }
+}
+
+/**
+ * The proposal as a catalog ladder: `pt-` and 16 hex digits of the video id's SHA-256 (ladder ids
+ * are lower-case folder names; video ids are not), a new version each time the plan changes. H.264
+ * at the default ladder's presets and audio; the cellular rung capped at its bitrate (as the default
+ * ladder's), the others capped VBR (core's h264Rung).
+ */
+function proposedLadderDefinition(videoId: string, plan: LadderPlanResponse): LadderDefinition {
+  const id = `pt-${createHash('sha256').update(videoId).digest('hex').slice(0, 16)}`;
+  const rungs = plan.proposed.rungs.map((rung) => {
+    const kbps = Math.round(rung.bitrateKbps);
+    if (kbps + DEFAULT_LADDER.audioBitrateKbps <= plan.constraints.cellularRungMaxKbps) {
+      return {
+        ...h264Rung(rung.height, kbps, 'main'),
+        maxrateKbps: kbps,
+        bufsizeKbps: Math.round(kbps * 1.5),
+      };
+    }
+    return h264Rung(rung.height, kbps);
+  });
+  return { id, rungs, audioBitrateKbps: DEFAULT_LADDER.audioBitrateKbps, presets: DEFAULT_LADDER.presets };
+}
+
+const formatRatio = (ratio: number | null) =>
+  ratio === null ? 'an unknown share' : `${Math.round(ratio * 100)} %`;
 
 const pointKey = (point: { width: number; height: number; bitrateKbps: number }) =>
   `${point.width}x${point.height}@${point.bitrateKbps}`;

@@ -92,7 +92,14 @@ export function mountIngest(app: FastifyInstance, deps: IngestDeps): IngestRoute
   registerPlaybackRestrictionsRoutes(app, { catalog, auth });
   registerLadderRoutes(app, { catalog, auth });
   registerVideoLadderRoutes(app, { catalog, auth, eventLog, logger });
-  registerLadderPlanRoutes(app, { catalog, objectStore, auth, featureStore: deps.featureStore });
+  registerLadderPlanRoutes(app, {
+    catalog,
+    objectStore,
+    auth,
+    eventLog,
+    logger,
+    featureStore: deps.featureStore,
+  });
   registerExperimentRoutes(app, { catalog, auth, eventLog, logger });
   const s3 = deps.s3 === undefined ? undefined : createS3Multipart(deps.s3);
   if (s3 !== undefined) app.addHook('onClose', async () => s3.close());

@@ -6,15 +6,17 @@
  * The probe is written here as transcode writes it (its real measurement is tested in transcode's
  * per-title tests): a low-complexity title whose quality stops rising at 1080p 1.6 Mbit/s.
  */
+import { createApiKey } from '@streamloop/catalog/api-key-repository';
 import { insertVideo } from '@streamloop/catalog/video-repository';
 import { FLEET_ENTITY, type TitleFeatures } from '@streamloop/core/features';
 import { contentProbeKey } from '@streamloop/core/object-layout';
+import type { TranscodeJob } from '@streamloop/core/schemas/job';
 import type { ContentProbe, LadderPlanResponse, ProbePoint } from '@streamloop/core/schemas/ladder-plan';
-import { makeLadderRecord, makePackagedRendition } from '@streamloop/core/testing';
+import { eventually, makeLadderRecord, makePackagedRendition, uniqueName } from '@streamloop/core/testing';
 import { publishFeatureSet } from '@streamloop/feature-store/feature-sets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedIngest, startEmbeddedIngest } from './embedded-fixture.js';
-import { API_KEY, callJson } from './helpers.js';
+import { API_KEY, callJson, recordJobs } from './helpers.js';
 
 const point = (width: number, height: number, bitrateKbps: number, psnrDb: number): ProbePoint => ({
   width,
@@ -218,5 +220,76 @@ describe('ladder plan of a video', () => {
   it('answers 404 for a video that does not exist', async () => {
     const { status } = await plan('no-such-video-0001');
     expect(status).toBe(404);
+  });
+
+  describe('propose → experiment', () => {
+    let jobs: Awaited<ReturnType<typeof recordJobs>>;
+    beforeAll(async () => {
+      jobs = await recordJobs(ingest.eventLog, uniqueName('jobs'));
+    });
+    afterAll(async () => jobs?.stop());
+    const propose = (videoId: string, body: unknown, key = API_KEY) =>
+      callJson(ingest.baseUrl, key, 'POST', `/api/v1/videos/${videoId}/ladder-plan`, body);
+
+    it('makes the proposal a ladder, queues its encode and starts an experiment of the two ladders', async () => {
+      const videoId = await readyVideo();
+      const { status, body } = await propose(videoId, { experiment: true });
+      expect(status, JSON.stringify(body)).toBe(201);
+      expect(body.ladder).toEqual({ id: expect.stringMatching(/^pt-[0-9a-f]{16}$/), version: 1 });
+      expect(body.encodesQueued).toBe(1);
+
+      // The catalog ladder is the plan's proposal, rung for rung.
+      const ladder = await get(`/api/v1/ladders/${body.ladder.id}`);
+      expect(ladder.status).toBe(200);
+      const proposed = (body.plan as LadderPlanResponse).proposed.rungs;
+      expect(
+        ladder.body.rungs.map((r: { height: number; videoBitrateKbps: number }) => [
+          r.height,
+          r.videoBitrateKbps,
+        ]),
+      ).toEqual(proposed.map((r) => [r.height, Math.round(r.bitrateKbps)]));
+
+      // A running experiment on this video alone: the current ladder as control, 50/50.
+      const experiment = await get(`/api/v1/experiments/${body.experiment.id}`);
+      expect(experiment.body).toMatchObject({
+        status: 'running',
+        scope: { videoIds: [videoId] },
+        primaryMetric: 'qoe_score',
+        arms: [
+          { name: 'current', ladderId: 'default', ladderVersion: 2, control: true, trafficPercent: 50 },
+          { name: 'per-title', ladderId: body.ladder.id, ladderVersion: 1, trafficPercent: 50 },
+        ],
+      });
+
+      // The proposal's encode is on its way to transcode.
+      const job = await eventually('the per-title ladder job', async () => {
+        const found = jobs.forKey(videoId);
+        return found.length > 0 ? (JSON.parse(found[0]!.value.toString()) as TranscodeJob) : undefined;
+      });
+      expect(job).toMatchObject({ videoId, ladder: { id: body.ladder.id, version: 1 } });
+    });
+
+    it('refuses a body without experiment: true, naming the field', async () => {
+      const { status, body } = await propose(mobileTitle, { maxRungs: 3 });
+      expect(status).toBe(400);
+      expect(body.error).toMatchObject({
+        code: 'ERR_VALIDATION',
+        message: expect.stringMatching(/experiment/),
+      });
+    });
+
+    it("refuses a tenant's key: experiments are the operator's", async () => {
+      const tenant = await createApiKey(ingest.catalog, {
+        owner: 'tenant-b',
+        scopes: ['manage', 'experiments'],
+      });
+      const { status, body } = await propose(mobileTitle, { experiment: true }, tenant.key);
+      // Refused whatever the video: the answer tells nothing about the operator's videos.
+      expect(status).toBe(403);
+      expect(body.error).toMatchObject({
+        code: 'ERR_FORBIDDEN',
+        message: expect.stringMatching(/only the operator's keys .* open a ladder experiment/),
+      });
+    });
   });
 });

@@ -10,6 +10,7 @@
  *   quality under the constraints, next to the same numbers for the video's current ladder.
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { Experiment } from '../experiments.js';
 import { MAX_LADDER_RUNGS } from '../ladders.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -136,3 +137,24 @@ export const LadderPlanResponse = Type.Object({
   comparison: Type.Object({ bitsRatio: Nullable(Type.Number()), qualityGainDb: Type.Number() }),
 });
 export type LadderPlanResponse = Static<typeof LadderPlanResponse>;
+
+/**
+ * `POST /api/v1/videos/:id/ladder-plan`: encode the proposal as a new ladder and open a ladder
+ * experiment on the video, the current ladder as control against it (50/50), started at once.
+ * `experiment: true` says so explicitly; the constraints are the GET's query's.
+ */
+export const ProposeLadderBody = Type.Object(
+  { experiment: Type.Literal(true), ...LadderPlanQuery.properties },
+  { additionalProperties: false },
+);
+export type ProposeLadderBody = Static<typeof ProposeLadderBody>;
+
+export const ProposeLadderResponse = Type.Object({
+  plan: LadderPlanResponse,
+  /** The catalog ladder made of the proposal: `pt-<16 hex digits of the video id's SHA-256>`. */
+  ladder: Type.Object({ id: Type.String(), version: Type.Integer({ minimum: 1 }) }),
+  /** Running: delivery assigns the video's viewers once both ladders are encoded. */
+  experiment: Experiment,
+  encodesQueued: Type.Integer({ minimum: 0 }),
+});
+export type ProposeLadderResponse = Static<typeof ProposeLadderResponse>;
