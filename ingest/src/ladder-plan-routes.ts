@@ -26,6 +26,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { Catalog } from '@streamloop/catalog/catalog';
 import { createExperiment } from '@streamloop/catalog/experiment-repository';
 import { createLadderVersion } from '@streamloop/catalog/ladder-repository';
+import { listVideos } from '@streamloop/catalog/video-repository';
 import { AppError } from '@streamloop/core/errors';
 import type { ExperimentGuardrail } from '@streamloop/core/experiments';
 import type { ThroughputDistribution } from '@streamloop/core/features';
@@ -38,6 +39,8 @@ import {
   ContentProbe,
   LadderPlanQuery,
   LadderPlanResponse,
+  LadderPlansQuery,
+  LadderPlansResponse,
   ProposeLadderBody,
   ProposeLadderResponse,
 } from '@streamloop/core/schemas/ladder-plan';
@@ -64,9 +67,10 @@ import {
 } from '@streamloop/transcode/per-title/rate-quality-hull';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { operatorOf, startLadderExperiment } from './experiment-routes.js';
-import { principalOf, requireVisibleVideo } from './video-access.js';
+import { ownerScope, principalOf, requireVisibleVideo } from './video-access.js';
 
 export const LADDER_PLAN_PATH = '/api/v1/videos/:id/ladder-plan';
+export const LADDER_PLANS_PATH = '/api/v1/ladder-plans';
 
 /** A title's own throughput readings are used from this many views up; fewer: the fleet's. */
 export const MIN_TITLE_SAMPLES = 30;
@@ -148,6 +152,58 @@ export function registerLadderPlanRoutes(app: FastifyInstance, deps: LadderPlanR
       schema: { params: VideoParams, querystring: LadderPlanQuery, response: { 200: LadderPlanResponse } },
     },
     async (request) => (await planFor(request, request.params.id, request.query)).plan,
+  );
+
+  // The fleet view: the newest `scan` ready videos the key may see, each planned with the defaults,
+  // the largest saving per hour watched first. Made on the spot (no cache): `scan` bounds the work.
+  app.get<{ Querystring: LadderPlansQuery }>(
+    LADDER_PLANS_PATH,
+    { preHandler: manage, schema: { querystring: LadderPlansQuery, response: { 200: LadderPlansResponse } } },
+    async (request): Promise<LadderPlansResponse> => {
+      const owner = ownerScope(principalOf(request));
+      const { videos } = await listVideos(catalog, {
+        status: 'ready',
+        limit: request.query.scan,
+        ...(owner === undefined ? {} : { owner }),
+      });
+      const titles: LadderPlansResponse['titles'] = [];
+      const skipped: LadderPlansResponse['skipped'] = [];
+      for (const video of videos) {
+        if (video.ladder === null) continue;
+        try {
+          const probe = await readContentProbe(objectStore, video.id);
+          const audience = await readAudience(featureStore, video.id);
+          const plan = planLadderFor(video.id, video.ladder, probe, audience, {});
+          const current = plan.current.totals.expectedBitsPerViewerHour;
+          const proposed = plan.proposed.totals.expectedBitsPerViewerHour;
+          titles.push({
+            videoId: video.id,
+            title: video.title,
+            audienceSource: plan.audience.source,
+            currentLadder: plan.current.id,
+            currentBitsPerViewerHour: current,
+            proposedBitsPerViewerHour: proposed,
+            savedBitsPerViewerHour: current - proposed,
+            bitsRatio: plan.comparison.bitsRatio,
+            qualityGainDb: plan.comparison.qualityGainDb,
+            currentTopKbps: Math.max(...plan.current.rungs.map((r) => r.bitrateKbps)),
+            proposedTopKbps: Math.max(...plan.proposed.rungs.map((r) => r.bitrateKbps)),
+          });
+        } catch (err) {
+          if (!(err instanceof AppError) || err.status >= 500) throw err;
+          skipped.push({ videoId: video.id, reason: err.message });
+        }
+      }
+      titles.sort(
+        (a, b) => b.savedBitsPerViewerHour - a.savedBitsPerViewerHour || (a.videoId < b.videoId ? -1 : 1),
+      );
+      return {
+        titles: titles.slice(0, request.query.limit),
+        scanned: videos.length,
+        planned: titles.length,
+        skipped,
+      };
+    },
   );
 
   app.post<{ Params: Static<typeof VideoParams>; Body: ProposeLadderBody }>(

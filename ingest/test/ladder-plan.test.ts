@@ -217,6 +217,34 @@ describe('ladder plan of a video', () => {
     });
   });
 
+  it('lists the titles whose proposal saves the most first, and why others have no plan', async () => {
+    const noProbe = await readyVideo(false);
+    const { status, body } = await get('/api/v1/ladder-plans?limit=2');
+    expect(status, JSON.stringify(body)).toBe(200);
+    // Per hour watched, the broadband fleet's title saves the most: its current ladder spends up to
+    // 5 Mbit/s where 1.6 gives the same PSNR. The mobile-heavy title's current ladder already runs
+    // at its lowest rung for everyone ((800 + 96) × 1.2 > 500 kbit/s: they stall on 896 kbit/s),
+    // so its saving, down to rungs under 320.7 kbit/s, is smaller in bits.
+    expect(body.titles.map((t: { videoId: string }) => t.videoId)).toEqual([fewViewsTitle, mobileTitle]);
+    const [first, second] = body.titles;
+    expect(first.savedBitsPerViewerHour).toBeGreaterThan(second.savedBitsPerViewerHour);
+    expect(first).toMatchObject({
+      audienceSource: 'fleet',
+      currentLadder: 'default@2',
+      currentTopKbps: 5000,
+    });
+    expect(first.proposedTopKbps).toBeLessThanOrEqual(1600);
+    expect(second).toMatchObject({ audienceSource: 'title' });
+    expect(second.proposedTopKbps).toBeLessThan(320.7);
+    expect(second.qualityGainDb).toBeGreaterThan(first.qualityGainDb);
+    expect(body.skipped).toContainEqual({
+      videoId: noProbe,
+      reason: expect.stringMatching(/no content probe/),
+    });
+    expect(body.planned).toBeGreaterThanOrEqual(2);
+    expect(body.scanned).toBe(body.planned + body.skipped.length);
+  });
+
   it('answers 404 for a video that does not exist', async () => {
     const { status } = await plan('no-such-video-0001');
     expect(status).toBe(404);

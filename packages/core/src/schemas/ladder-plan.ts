@@ -158,3 +158,37 @@ export const ProposeLadderResponse = Type.Object({
   encodesQueued: Type.Integer({ minimum: 0 }),
 });
 export type ProposeLadderResponse = Static<typeof ProposeLadderResponse>;
+
+/** `GET /api/v1/ladder-plans`: the fleet view, titles whose proposal saves the most first. */
+export const LadderPlansQuery = Type.Object({
+  /** Titles in the answer. */
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  /** The newest ready videos looked at (each one's plan is made on the spot). */
+  scan: Type.Integer({ minimum: 1, maximum: 1000, default: 200 }),
+});
+export type LadderPlansQuery = Static<typeof LadderPlansQuery>;
+
+export const LadderPlanSummary = Type.Object({
+  videoId: Type.String(),
+  title: Type.String(),
+  audienceSource: PlanAudienceSource,
+  currentLadder: Type.String(),
+  /** Expected bits per viewer-hour, audio included. */
+  currentBitsPerViewerHour: Type.Number({ minimum: 0 }),
+  proposedBitsPerViewerHour: Type.Number({ minimum: 0 }),
+  /** current − proposed: what the proposal saves per hour watched (negative: it spends more). */
+  savedBitsPerViewerHour: Type.Number(),
+  bitsRatio: Nullable(Type.Number()),
+  qualityGainDb: Type.Number(),
+  currentTopKbps: Kbps,
+  proposedTopKbps: Kbps,
+});
+
+export const LadderPlansResponse = Type.Object({
+  titles: Type.Array(LadderPlanSummary),
+  /** Ready videos looked at; of those, planned (with a content probe), and not plannable (why, per video). */
+  scanned: Type.Integer({ minimum: 0 }),
+  planned: Type.Integer({ minimum: 0 }),
+  skipped: Type.Array(Type.Object({ videoId: Type.String(), reason: Type.String() })),
+});
+export type LadderPlansResponse = Static<typeof LadderPlansResponse>;
