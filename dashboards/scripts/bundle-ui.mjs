@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'dist/ui');
-const PAGES = ['overview', 'breakdown', 'sessions', 'experiments', 'experiment', 'recommendations'];
+const PAGES = ['overview', 'breakdown', 'sessions', 'experiments', 'experiment', 'ladder', 'recommendations'];
 
 await rm(out, { recursive: true, force: true });
 await mkdir(out, { recursive: true });

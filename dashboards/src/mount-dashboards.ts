@@ -2,12 +2,12 @@
  * `/dashboards/`: the QoE pages for product teams — the overview (`/dashboards/`), the breakdown by
  * dimension (`/dashboards/breakdown`) and the latest sessions (`/dashboards/sessions`) — and the
  * ladder experiments for encoding engineers (`/dashboards/experiments`, one experiment at
- * `/dashboards/experiment?id=`), and the feature sets with the health of recommendations
- * (`/dashboards/recommendations`). Each is one
+ * `/dashboards/experiment?id=`), one title's per-title ladder plan (`/dashboards/ladder?videoId=`),
+ * and the feature sets with the health of recommendations (`/dashboards/recommendations`). Each is one
  * HTML page with its CSS and its bundled JavaScript (`dist/ui/<page>.js`, built by
  * `scripts/bundle-ui.mjs` from `src/ui/<page>-page.ts`) inline, under a strict Content-Security-Policy
  * whose nonce changes on every response. The pages talk only to the same origin (`/api/v1/videos`,
- * `/api/v1/qoe/*`, `/api/v1/experiments…`, `/api/v1/features/*`, `/api/v1/recommendations/health`) with the API key the person typed, kept in sessionStorage (gone when the tab closes).
+ * `/api/v1/qoe/*`, `/api/v1/experiments…`, `/api/v1/videos/:id/ladder-plan`, `/api/v1/videos/:id/ladders`, `/api/v1/features/*`, `/api/v1/recommendations/health`) with the API key the person typed, kept in sessionStorage (gone when the tab closes).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ const UI_DIR = new URL('../src/ui/', import.meta.url);
 const BUNDLE_DIR = new URL('../dist/ui/', import.meta.url);
 
 export interface DashboardPage {
-  name: 'overview' | 'breakdown' | 'sessions' | 'experiments' | 'experiment' | 'recommendations';
+  name: 'overview' | 'breakdown' | 'sessions' | 'experiments' | 'experiment' | 'ladder' | 'recommendations';
   path: string;
   title: string;
   /**
@@ -39,6 +39,8 @@ export const DASHBOARD_PAGES: readonly DashboardPage[] = [
   { name: 'sessions', path: '/dashboards/sessions', title: 'Sessions', filters: 'qoe-filters' },
   { name: 'experiments', path: '/dashboards/experiments', title: 'Experiments' },
   { name: 'experiment', path: '/dashboards/experiment', title: 'Experiment' },
+  // One title, addressed like the QoE pages (`?videoId=`), so the nav links carry the video both ways.
+  { name: 'ladder', path: '/dashboards/ladder', title: 'Per-title ladder' },
   {
     name: 'recommendations',
     path: '/dashboards/recommendations',

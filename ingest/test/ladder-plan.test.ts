@@ -11,55 +11,20 @@ import { insertVideo } from '@streamloop/catalog/video-repository';
 import { FLEET_ENTITY, type TitleFeatures } from '@streamloop/core/features';
 import { contentProbeKey } from '@streamloop/core/object-layout';
 import type { TranscodeJob } from '@streamloop/core/schemas/job';
-import type { ContentProbe, LadderPlanResponse, ProbePoint } from '@streamloop/core/schemas/ladder-plan';
-import { eventually, makeLadderRecord, makePackagedRendition, uniqueName } from '@streamloop/core/testing';
+import type { LadderPlanResponse } from '@streamloop/core/schemas/ladder-plan';
+import {
+  eventually,
+  makeContentProbe,
+  makeLadderRecord,
+  makePackagedRendition,
+  uniqueName,
+} from '@streamloop/core/testing';
 import { publishFeatureSet } from '@streamloop/feature-store/feature-sets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedIngest, startEmbeddedIngest } from './embedded-fixture.js';
 import { API_KEY, callJson, recordJobs } from './helpers.js';
 
-const point = (width: number, height: number, bitrateKbps: number, psnrDb: number): ProbePoint => ({
-  width,
-  height,
-  bitrateKbps,
-  psnrDb,
-  ssim: 0.95,
-});
-
-/**
- * On log bitrate the upper hull is 360p@100 (38 dB) → 1080p@800 (46.5) → 1080p@1600 (47): from
- * 360p@100 the steepest climb per doubling is to 1080p@800 (8.5 dB over 3 doublings = 2.83, against
- * 2.71 to 720p@600 and 2.25 to 1080p@1600), then 0.5 dB to 1600; 3200 adds nothing, so the hull
- * ends at 1600.
- */
-const POINTS: ProbePoint[] = [
-  point(640, 360, 100, 38),
-  point(640, 360, 200, 40),
-  point(640, 360, 400, 41),
-  point(1280, 720, 300, 42),
-  point(1280, 720, 600, 45),
-  point(1280, 720, 1200, 46),
-  point(1920, 1080, 800, 46.5),
-  point(1920, 1080, 1600, 47),
-  point(1920, 1080, 3200, 47),
-];
-
-const probeOf = (videoId: string): ContentProbe => ({
-  version: 1,
-  videoId,
-  probedAt: '2026-12-07T12:00:00.000Z',
-  source: { width: 1920, height: 1080, durationSec: 60 },
-  settings: {
-    samples: 4,
-    sampleSec: 4,
-    codec: 'h264',
-    preset: 'veryfast',
-    crfs: [20, 26, 32],
-    display: { width: 1920, height: 1080 },
-  },
-  points: POINTS,
-  cost: { cpuSeconds: 12.5, wallSeconds: 7 },
-});
+const probeOf = (videoId: string) => makeContentProbe(videoId);
 
 /** The current ladder: 360p, 720p and 1080p at 0.8, 2.5 and 5 Mbit/s measured, 96 kbit/s audio. */
 const CURRENT = makeLadderRecord({

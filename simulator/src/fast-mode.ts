@@ -9,7 +9,11 @@
 import type { Beacon } from '@streamloop/core/schemas/beacon';
 import { planSessions, type SessionPlan, traceForPlan } from '@streamloop/playback-model/audience';
 import { checkLadder, type Ladder, ladderDurationSec } from '@streamloop/playback-model/ladder';
-import { simulateSession } from '@streamloop/playback-model/player-model';
+import {
+  type SegmentRequest,
+  type SessionOutcome,
+  simulateSession,
+} from '@streamloop/playback-model/player-model';
 import { hashSeed } from '@streamloop/playback-model/random';
 import type { NetworkTrace } from '@streamloop/playback-model/trace';
 import { networkClassOf } from './audience-file.js';
@@ -38,6 +42,8 @@ export interface FastSessionOptions {
 export interface FastSession {
   beacons: Beacon[];
   record: SessionRecord;
+  /** What the model says happened, for callers that check the beacons against it. */
+  outcome: SessionOutcome;
 }
 
 /** The whole per-session path, pure: plan → trace → model → beacons (what the benchmark times). */
@@ -51,12 +57,14 @@ export function createFastSessionRunner(options: FastSessionOptions): (plan: Ses
     }
     const durationSec = ladderDurationSec(title.ladder);
     const trace = traceForPlan(plan, options.traces, Math.max(60, durationSec));
+    const segmentRequests: SegmentRequest[] = [];
     const outcome = simulateSession({
       ladder: title.ladder,
       trace,
       viewport: plan.viewport,
       watch: plan.watch,
       ladderChecked: true,
+      onSegmentRequest: (request) => segmentRequests.push(request),
     });
     const ids = sessionIds(options.runKey, plan);
     // Where in the window this session ends: fixed by its id, so a re-run places it the same way.
@@ -73,10 +81,12 @@ export function createFastSessionRunner(options: FastSessionOptions): (plan: Ses
       playback: title.playback,
       networkClass,
       mediaDurationMs: Math.round(durationSec * 1000),
+      segmentRequests,
       ...(options.heartbeatIntervalMs ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
     });
     return {
       beacons,
+      outcome,
       record: {
         cohort: plan.cohort,
         networkClass,

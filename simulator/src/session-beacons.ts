@@ -10,12 +10,15 @@
  *   split over its runs in proportion to how long each run was downloaded. Totals per rung are
  *   exact (so SQL's time-weighted bitrate equals the model's); switch instants are approximate.
  * - network counters (requests, bytes) arrive once, on viewend, since the model keeps no per-request log.
+ *   The throughput measurement does not: given the model's main segment requests, each heartbeat (and
+ *   viewend) carries `throughputKbps` of those that ended in its interval, as player-sdk's
+ *   network-controller measures it. The model reports no audio requests, which the SDK also counts.
  * Every beacon is `synthetic: true` with its cohort and network class.
  */
 import type { Beacon, BeaconEvent } from '@streamloop/core/schemas/beacon';
 import type { SessionPlan } from '@streamloop/playback-model/audience';
 import type { Ladder } from '@streamloop/playback-model/ladder';
-import type { SessionOutcome, TimelineEvent } from '@streamloop/playback-model/player-model';
+import type { SegmentRequest, SessionOutcome, TimelineEvent } from '@streamloop/playback-model/player-model';
 
 /** player-sdk heartbeat-controller's default interval. */
 export const SDK_HEARTBEAT_INTERVAL_MS = 10_000;
@@ -41,6 +44,11 @@ export interface SessionBeaconInput {
   networkClass: string;
   mediaDurationMs: number;
   heartbeatIntervalMs?: number;
+  /**
+   * The model's main segment requests (its `onSegmentRequest`, in the order they ended). Absent: no
+   * beacon carries `throughputKbps`.
+   */
+  segmentRequests?: readonly SegmentRequest[];
 }
 
 /**
@@ -128,7 +136,25 @@ export function sessionBeacons(input: SessionBeaconInput): Beacon[] {
     if (displayedScale === 'up') upMs += deltaMs;
     else if (displayedScale === 'down') downMs += deltaMs;
   };
+  // network-controller `take()`: Σ bits / Σ send→loadend ms of the media requests that ended since
+  // the previous heartbeat, rounded as the SDK rounds it; none when no request ended in the interval.
+  const requests = input.segmentRequests;
+  let requestIndex = 0;
+  const takeThroughput = (beacon: Beacon, atMs: number): void => {
+    if (!requests) return;
+    let bits = 0;
+    let roundTripMs = 0;
+    for (; requestIndex < requests.length; requestIndex++) {
+      const request = requests[requestIndex] as SegmentRequest;
+      if (request.endMs > atMs) break;
+      bits += request.bytes * 8;
+      roundTripMs += request.endMs - request.sentMs;
+    }
+    if (roundTripMs > 0) beacon.throughputKbps = Math.round(bits / roundTripMs);
+  };
   const heartbeatFields = (beacon: Beacon, ended: boolean): void => {
+    // viewend takes the rest: every request the model reported ended before the session did.
+    takeThroughput(beacon, beacon.event === 'viewend' ? Number.POSITIVE_INFINITY : beacon.monotonicMs);
     beacon.watchTimeMs = watchMs;
     beacon.playTimeMs = playMs;
     beacon.pauseTimeMs = 0;

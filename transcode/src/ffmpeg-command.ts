@@ -33,7 +33,8 @@ export const ACCEPTED_FORMATS = [
 /** 4096 × 4096: the probe and the decoders refuse larger frames before allocating them. */
 export const MAX_PIXELS = 4096 * 4096;
 
-const SAFE_INPUT = ['-protocol_whitelist', 'file', '-format_whitelist', ACCEPTED_FORMATS];
+/** Options before every untrusted input: local files only, container demuxers only. */
+export const SAFE_INPUT = ['-protocol_whitelist', 'file', '-format_whitelist', ACCEPTED_FORMATS];
 
 /** ffprobe reads headers and a few packets; a source it cannot judge in this long is refused. */
 const PROBE_TIMEOUT_MS = 60_000;

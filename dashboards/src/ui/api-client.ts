@@ -6,6 +6,8 @@
 
 import type { Experiment, ExperimentResults } from '@streamloop/core/experiments';
 import type { FeatureSetName, FeatureSetVersion, FeatureStatusResponse } from '@streamloop/core/features';
+import type { VideoLadderList } from '@streamloop/core/ladders';
+import type { LadderPlanResponse, ProposeLadderResponse } from '@streamloop/core/schemas/ladder-plan';
 import type {
   QoeBreakdownResponse,
   QoeFilters,
@@ -21,7 +23,15 @@ export type SessionRow = QoeViewSummary;
 export type OverviewAnswer = QoeOverviewResponse;
 export type BreakdownAnswer = QoeBreakdownResponse;
 export type SessionsAnswer = QoeSessionsResponse;
-export type { Experiment, ExperimentResults, FeatureSetName, FeatureSetVersion };
+export type {
+  Experiment,
+  ExperimentResults,
+  FeatureSetName,
+  FeatureSetVersion,
+  LadderPlanResponse,
+  ProposeLadderResponse,
+  VideoLadderList,
+};
 export type FeatureStatus = FeatureStatusResponse;
 export type FeatureSetStatus = FeatureStatusResponse['sets'][number];
 export type RecommendationHealth = RecommendationHealthResponse;
@@ -64,6 +74,7 @@ export function createApiClient(deps: ApiClientDeps) {
     method: 'GET' | 'POST',
     path: string,
     query: Record<string, string | number | undefined> = {},
+    body?: unknown,
   ): Promise<T> {
     const params = new URLSearchParams();
     for (const [name, value] of Object.entries(query))
@@ -73,8 +84,13 @@ export function createApiClient(deps: ApiClientDeps) {
     try {
       response = await send(`${base}${path}${search}`, {
         method,
-        headers: { authorization: `Bearer ${deps.apiKey()}`, accept: 'application/json' },
+        headers: {
+          authorization: `Bearer ${deps.apiKey()}`,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         cache: 'no-store',
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (err) {
       throw new ApiError(0, `cannot reach the server (${err instanceof Error ? err.message : String(err)})`);
@@ -91,6 +107,7 @@ export function createApiClient(deps: ApiClientDeps) {
   }
   const get = <T>(path: string, query: Record<string, string | number | undefined> = {}) =>
     request<T>('GET', path, query);
+  const videoPath = (videoId: string) => `/api/v1/videos/${encodeURIComponent(videoId)}`;
 
   return {
     /** The catalog's first page of videos; it answers `{ videos, nextCursor }` (a bare array is taken too). */
@@ -119,5 +136,13 @@ export function createApiClient(deps: ApiClientDeps) {
     /** Coverage, click-through per reason and recommended views' QoE (scope 'analytics-read'). */
     recommendationHealth: (params: Omit<QoeParams, 'videoId'>) =>
       get<RecommendationHealth>('/api/v1/recommendations/health', { ...params }),
+    /** Ingest's per-title plan under the constraints given, the planner's defaults for the rest (scope 'manage'). */
+    ladderPlan: (videoId: string, query: Record<string, string>) =>
+      get<LadderPlanResponse>(`${videoPath(videoId)}/ladder-plan`, query),
+    /** The proposal encoded and an experiment current vs proposed started (201; an operator's key). */
+    proposeLadder: (videoId: string, body: Record<string, unknown>) =>
+      request<ProposeLadderResponse>('POST', `${videoPath(videoId)}/ladder-plan`, {}, body),
+    /** The video's primary ladder and its others, with the bytes each stores (scope 'manage'). */
+    videoLadders: (videoId: string) => get<VideoLadderList>(`${videoPath(videoId)}/ladders`),
   };
 }

@@ -11,6 +11,7 @@ import type { ExperimentArmResult, ExperimentResults } from './experiments.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Beacon } from './schemas/beacon.js';
 import type { LadderRecord, PackagedRendition } from './schemas/ladder.js';
+import type { ContentProbe, ProbePoint } from './schemas/ladder-plan.js';
 
 /** A loopback port free right now, for a process a test starts itself (a private broker, a stub). */
 export function freePort(): Promise<number> {
@@ -271,6 +272,54 @@ export function makeExperimentResults(overrides: Partial<ExperimentResults> = {}
     unknownArmViews: 0,
     guardrailsEnforced: true,
     armsStopped: [],
+    ...overrides,
+  };
+}
+
+const probePoint = (width: number, height: number, bitrateKbps: number, psnrDb: number): ProbePoint => ({
+  width,
+  height,
+  bitrateKbps,
+  psnrDb,
+  ssim: 0.95,
+});
+
+/**
+ * A low-complexity title's probe points, for tests of what reads plans (ingest's route, the
+ * dashboards page). On log bitrate the upper hull is 360p@100 (38 dB) → 1080p@800 (46.5) →
+ * 1080p@1600 (47): from 360p@100 the steepest climb per doubling is to 1080p@800 (8.5 dB over 3
+ * doublings = 2.83, against 2.71 to 720p@600 and 2.25 to 1080p@1600), then 0.5 dB to 1600; 3200
+ * adds nothing, so the hull ends at 1600.
+ */
+export const LOW_COMPLEXITY_PROBE_POINTS: readonly ProbePoint[] = [
+  probePoint(640, 360, 100, 38),
+  probePoint(640, 360, 200, 40),
+  probePoint(640, 360, 400, 41),
+  probePoint(1280, 720, 300, 42),
+  probePoint(1280, 720, 600, 45),
+  probePoint(1280, 720, 1200, 46),
+  probePoint(1920, 1080, 800, 46.5),
+  probePoint(1920, 1080, 1600, 47),
+  probePoint(1920, 1080, 3200, 47),
+];
+
+/** A content probe as transcode stores one (LOW_COMPLEXITY_PROBE_POINTS unless overridden). */
+export function makeContentProbe(videoId: string, overrides: Partial<ContentProbe> = {}): ContentProbe {
+  return {
+    version: 1,
+    videoId,
+    probedAt: '2026-12-07T12:00:00.000Z',
+    source: { width: 1920, height: 1080, durationSec: 60 },
+    settings: {
+      samples: 4,
+      sampleSec: 4,
+      codec: 'h264',
+      preset: 'veryfast',
+      crfs: [20, 26, 32],
+      display: { width: 1920, height: 1080 },
+    },
+    points: [...LOW_COMPLEXITY_PROBE_POINTS],
+    cost: { cpuSeconds: 12.5, wallSeconds: 7 },
     ...overrides,
   };
 }
