@@ -35,6 +35,8 @@ import { encodeAndPackage } from './encode-and-package.js';
 import { encryptRenditions, keyUri } from './encrypt-renditions.js';
 import { probeMedia, UnreadableMediaError } from './ffmpeg-command.js';
 import { DEFAULT_SOURCE_LIMITS, inspectSource, notPlayable, type SourceLimits } from './inspect-source.js';
+import type { ContentProbeSource } from './per-title/content-probe.js';
+import { storeContentProbe } from './per-title/store-content-probe.js';
 import { createProgressReporter, type ProgressReporter } from './progress-reporter.js';
 import { publishRenditions } from './publish-renditions.js';
 import { clearUnpublishedMedia, openAttemptFolder } from './staging.js';
@@ -58,6 +60,11 @@ export interface JobHandlerDeps {
   limits?: SourceLimits;
   /** 'aes-128': HLS segments and init sections encrypted with a per-video key (no DASH then). */
   encryption?: 'none' | 'aes-128';
+  /**
+   * After a new upload is ready, probe its content for per-title ladder plans (per-title/
+   * store-content-probe.ts). Default off here; the service turns it on (TRANSCODE_CONTENT_PROBE).
+   */
+  contentProbe?: boolean;
 }
 
 export interface AttemptContext {
@@ -70,7 +77,15 @@ export interface AttemptContext {
 
 /** What one encode of the source came to: a published-ready output folder, or why not. */
 type Encoded =
-  | { kind: 'encoded'; packaged: LadderRecord; outputDir: string; durationMs: number; encodeSeconds: number }
+  | {
+      kind: 'encoded';
+      packaged: LadderRecord;
+      outputDir: string;
+      durationMs: number;
+      encodeSeconds: number;
+      /** The fetched source as probed, for the content probe. */
+      source: ContentProbeSource;
+    }
   | { kind: 'rejected'; reason: string }
   | { kind: 'skipped'; reason: string };
 
@@ -138,12 +153,14 @@ export function createJobHandler(deps: JobHandlerDeps) {
       packaged = { ...withoutDash(packaged), encryption: { method: key.method, keyUri: keyUri(videoId) } };
     }
     packaged = await withStorageBytes(outputDir, packaged);
+    const { hasAudio: _audio, ...probed } = { ...info, input };
     return {
       kind: 'encoded',
       packaged,
       outputDir,
       durationMs: Math.round(info.durationSec * 1000),
       encodeSeconds,
+      source: probed,
     };
   };
 
@@ -262,6 +279,9 @@ export function createJobHandler(deps: JobHandlerDeps) {
       });
       if (!flipped)
         return drop('skipped', 'a newer attempt of this job took over, or the video left processing');
+      if (deps.contentProbe === true) {
+        await storeContentProbe({ ...deps, workDir: folder.dir }, videoId, encoded.source, context.signal);
+      }
       return ok({
         encodeSeconds: encoded.encodeSeconds,
         renditions: packaged.renditions.map((r) => r.name),

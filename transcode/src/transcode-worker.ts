@@ -48,6 +48,7 @@ export interface TranscodeWorkerDeps {
   ladder?: Ladder;
   limits?: JobHandlerDeps['limits'];
   encryption?: JobHandlerDeps['encryption'];
+  contentProbe?: JobHandlerDeps['contentProbe'];
 }
 
 export interface TranscodeWorker {

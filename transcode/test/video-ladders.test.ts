@@ -78,7 +78,11 @@ describe('one more ladder for a ready video (real ffmpeg, embedded adapters)', (
     ({ videoId, sourceKey } = first);
     expect((await settledVideo(fixture.catalog, videoId)).status).toBe('ready');
     await createLadderVersion(fixture.catalog, PHONE, 'test');
-    await createLadderVersion(fixture.catalog, { ...PHONE, id: 'tiny', rungs: PHONE.rungs.slice(0, 1) }, 'test');
+    await createLadderVersion(
+      fixture.catalog,
+      { ...PHONE, id: 'tiny', rungs: PHONE.rungs.slice(0, 1) },
+      'test',
+    );
   }, 180_000);
   afterAll(() => fixture.teardown());
 

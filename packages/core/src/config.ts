@@ -57,6 +57,8 @@ export interface Config {
   hlsEncryption: 'none' | 'aes-128';
   /** Delivery answers viewers their start-rung hint (issue 14); PLAYBACK_START_HINT=off turns it off. */
   playbackStartHint: boolean;
+  /** Transcode probes each new upload's content once it is ready, for per-title ladder plans (issue 13). */
+  transcodeContentProbe: boolean;
   /** Beacon collector tuning; every field unset means the collector's default. */
   beacons: BeaconCollectorConfig;
   /** Upload limits; every field unset means ingest's default. */
@@ -125,6 +127,11 @@ export const CONFIG_VARIABLES = [
   ['REDIS_URL', 'in-memory', 'redis://host:port/db'],
   ['STREAMLOOP_HLS_ENCRYPTION', 'none', 'aes-128: encrypt new renditions (HLS only; no DASH MPD then)'],
   ['PLAYBACK_START_HINT', 'on', "off: the playback API answers no viewer's start-rung hint"],
+  [
+    'TRANSCODE_CONTENT_PROBE',
+    'on',
+    'off: no content probe after an upload is ready (then no per-title ladder plan for it)',
+  ],
   [
     'UPLOAD_MAX_BYTES',
     '10737418240 (10 GiB)',
@@ -224,6 +231,9 @@ export function loadConfig(env: Env = process.env): Config {
   const startHintRaw = read('PLAYBACK_START_HINT') ?? 'on';
   if (startHintRaw !== 'on' && startHintRaw !== 'off')
     fail('PLAYBACK_START_HINT', `'${startHintRaw}' is not one of on, off`);
+  const contentProbeRaw = read('TRANSCODE_CONTENT_PROBE') ?? 'on';
+  if (contentProbeRaw !== 'on' && contentProbeRaw !== 'off')
+    fail('TRANSCODE_CONTENT_PROBE', `'${contentProbeRaw}' is not one of on, off`);
 
   if (issues.length > 0) throw new ConfigError(issues);
   return {
@@ -244,6 +254,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl,
     hlsEncryption: hlsEncryption!,
     playbackStartHint: startHintRaw !== 'off',
+    transcodeContentProbe: contentProbeRaw !== 'off',
     beacons,
     uploads,
   };

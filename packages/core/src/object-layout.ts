@@ -4,8 +4,8 @@
  *
  *   sources/<videoId>                      the upload as received (the tus id on S3)
  *   sources/<videoId>.info / .part         tus sidecars while and after it arrives (S3 only)
- *   sources/<videoId>/…                    anything else kept about the source:
- *     content-probe.json                   transcode's probe encodes (per-title ladders)
+ *   sources/<videoId>.content-probe.json   transcode's probe encodes of it (per-title ladders)
+ *   sources/<videoId>/…                    anything else kept about the source
  *   media/<videoId>/                       everything delivery may serve for the video
  *   media/<videoId>/<ladderId>/            one encode of the video with one ladder:
  *     master.m3u8                          HLS master playlist (written last, with the MPD)
@@ -45,9 +45,13 @@ export function sourceFolderPrefix(videoId: string): string {
   return `${sourceKey(videoId)}/`;
 }
 
-/** Transcode's content probe of the source (schemas/ladder-plan `ContentProbe`), kept with the source. */
+/**
+ * Transcode's content probe of the source (schemas/ladder-plan `ContentProbe`): a sidecar beside the
+ * source like tus's, not below `sources/<id>/` — on a filesystem-backed store (S3Proxy's) the source
+ * object is a file, so nothing can sit below its name.
+ */
 export function contentProbeKey(videoId: string): string {
-  return `${sourceFolderPrefix(videoId)}content-probe.json`;
+  return `${sourceKey(videoId)}.content-probe.json`;
 }
 
 /** Everything served for a video; deleting a video deletes this prefix. */

@@ -132,6 +132,14 @@ describe('loadConfig', () => {
     );
   });
 
+  it('probes new uploads for per-title plans unless TRANSCODE_CONTENT_PROBE=off, and refuses other words', () => {
+    expect(loadConfig({}).transcodeContentProbe).toBe(true);
+    expect(loadConfig({ TRANSCODE_CONTENT_PROBE: 'off' }).transcodeContentProbe).toBe(false);
+    expect(() => loadConfig({ TRANSCODE_CONTENT_PROBE: 'no' })).toThrow(
+      "TRANSCODE_CONTENT_PROBE: 'no' is not one of on, off",
+    );
+  });
+
   it('reports every wrong variable at once, each by name', () => {
     const err = (() => {
       try {
