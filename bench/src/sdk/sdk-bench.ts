@@ -15,7 +15,9 @@
  *    each: the SDK's increment over bare with its range. Driven over a bare DevTools socket
  *    (raw-cdp.ts) by default, so no DevTools request records grow the heap; with
  *    BENCH_LONG_DRIVER=playwright, through Playwright, with a heap census (snapshot by constructor)
- *    at 5 minutes and at the end, which says what grew.
+ *    at 5 minutes and at the end, which says what grew. Besides the slope over the whole session, the
+ *    slope from BENCH_LONG_LATE_FROM media minutes on (the late half: past warm-up and V8's first
+ *    code flushing, 40–50 media minutes here), and sdk − bare at every checkpoint, paired by run.
  *
  * Startup also records where the time goes (`phases`: element play(), the master and media playlist,
  * the first segment, the first append, the first frame, from the page's marks and Resource Timing)
@@ -23,7 +25,7 @@
  *
  *   npm run build && npm run bench:sdk -w bench     (needs ffmpeg and /usr/bin/chromium;
  *   ~12 min; knobs BENCH_ROUNDS (20), BENCH_HEARTBEAT_ROUNDS (3), BENCH_HEARTBEAT_WINDOW_S (20),
- *   BENCH_LONG_MINUTES (30), BENCH_LONG_RUNS (2 per target), BENCH_LONG_DRIVER (raw-cdp | playwright), BENCH_LONG_CENSUS (1: census in raw-cdp sessions too), BENCH_RATE (16), BENCH_TARGETS (sdk,bare,bare-cmcd), BENCH_DATA_DIR (reuse the stack's data and its
+ *   BENCH_LONG_MINUTES (30), BENCH_LONG_RUNS (2 per target), BENCH_LONG_LATE_FROM (half of BENCH_LONG_MINUTES), BENCH_LONG_DRIVER (raw-cdp | playwright), BENCH_LONG_CENSUS (1: census in raw-cdp sessions too), BENCH_RATE (16), BENCH_TARGETS (sdk,bare,bare-cmcd), BENCH_DATA_DIR (reuse the stack's data and its
  *   transcoded demo), BENCH_TRACE=<dir> (Chromium performance traces and CPU profiles, see trace.ts; BENCH_TRACE_RUNS (3)),
  *   BENCH_SETTLE_MS (1500), BENCH_RESULTS (file name under results/, default sdk.json),
  *   BENCH_SDK_OPTIONS (JSON merged into createPlayer's options, for diagnosis: `{"cmcd":false}`))
@@ -61,6 +63,12 @@ const HEARTBEAT_WINDOW_S = Number(process.env.BENCH_HEARTBEAT_WINDOW_S ?? 20);
 const LONG_MINUTES = Number(process.env.BENCH_LONG_MINUTES ?? 30);
 const RATE = Number(process.env.BENCH_RATE ?? 16);
 const LONG_RUNS = Number(process.env.BENCH_LONG_RUNS ?? 2);
+/**
+ * Where the long session's late slope starts, media minutes: past the warm-up, and past the drop
+ * when V8 flushes unused code, which came at 40–50 media minutes, page by page (sdk-heap-90.json):
+ * a window that straddles one page's drop and not the other's compares nothing. Pick it after both.
+ */
+const LATE_FROM = Number(process.env.BENCH_LONG_LATE_FROM ?? LONG_MINUTES / 2);
 /** Who drives the long session's pages (SessionPage): raw-cdp by default, playwright for heap snapshots. */
 const LONG_DRIVER = process.env.BENCH_LONG_DRIVER === 'playwright' ? 'playwright' : 'raw-cdp';
 /** Heap census in raw-cdp sessions too (Playwright's always take one). */
@@ -215,6 +223,8 @@ interface LongSession {
   growth: ReturnType<typeof censusGrowth>;
   /** Least-squares slope of the heap over media time, bytes per media minute, after the first checkpoint. */
   slopeBytesPerMediaMinute: number;
+  /** The same from LATE_FROM media minutes on: whether the growth goes on once warmed up. */
+  lateSlopeBytesPerMediaMinute: number;
   segmentRequests: number;
   postCall?: ReturnType<typeof summary> & { what: string };
 }
@@ -346,6 +356,11 @@ async function longSession(
     slopeBytesPerMediaMinute: Math.round(
       slope(heap.slice(1).map((h) => ({ x: h.mediaMinutes, y: h.heapBytes }))),
     ),
+    lateSlopeBytesPerMediaMinute: Math.round(
+      slope(
+        heap.filter((h) => h.mediaMinutes >= LATE_FROM).map((h) => ({ x: h.mediaMinutes, y: h.heapBytes })),
+      ),
+    ),
     segmentRequests,
   };
 }
@@ -438,8 +453,19 @@ function heapIncrement(long: LongSession[]) {
     slopeBytesPerMediaMinute: range(
       pairs.map((p) => p.sdk.slopeBytesPerMediaMinute - p.bare.slopeBytesPerMediaMinute),
     ),
+    lateFromMediaMinutes: LATE_FROM,
+    lateSlopeBytesPerMediaMinute: range(
+      pairs.map((p) => p.sdk.lateSlopeBytesPerMediaMinute - p.bare.lateSlopeBytesPerMediaMinute),
+    ),
+    // Checkpoint i is the same media minute (i × 5) in every run.
+    atCheckpointsBytes: (pairs[0]?.sdk.heap ?? []).map((_, i) => ({
+      mediaMinutes: i * 5,
+      ...range(pairs.map((p) => (p.sdk.heap[i]?.heapBytes ?? 0) - (p.bare.heap[i]?.heapBytes ?? 0))),
+    })),
     sdkSlopes: sdk.map((l) => l.slopeBytesPerMediaMinute),
     bareSlopes: bare.map((l) => l.slopeBytesPerMediaMinute),
+    sdkLateSlopes: sdk.map((l) => l.lateSlopeBytesPerMediaMinute),
+    bareLateSlopes: bare.map((l) => l.lateSlopeBytesPerMediaMinute),
   };
 }
 
@@ -538,6 +564,7 @@ async function main(): Promise<void> {
           playbackRate: RATE,
           heartbeatAndFlushScaledBy: RATE,
           runsPerTarget: LONG_RUNS,
+          lateSlopeFromMediaMinutes: LATE_FROM,
           vhs: 'GOAL_BUFFER_LENGTH 6, BACK_BUFFER_LENGTH 2, loop',
         },
       },
@@ -604,6 +631,7 @@ async function main(): Promise<void> {
         long.map((l) => ({
           target: l.target,
           slope: l.slopeBytesPerMediaMinute,
+          lateSlope: l.lateSlopeBytesPerMediaMinute,
           first: l.heap[0]?.heapBytes,
           last: l.heap.at(-1)?.heapBytes,
         })),
