@@ -21,7 +21,6 @@
  * ERR_VALIDATION naming the constraint for impossible constraints (min above max, no probe point
  * in range, …); 503 when the object store does not answer.
  */
-import { createHash } from 'node:crypto';
 import { type Static, Type } from '@sinclair/typebox';
 import type { Catalog } from '@streamloop/catalog/catalog';
 import { createExperiment } from '@streamloop/catalog/experiment-repository';
@@ -31,7 +30,6 @@ import { AppError } from '@streamloop/core/errors';
 import type { ExperimentGuardrail } from '@streamloop/core/experiments';
 import type { ThroughputDistribution } from '@streamloop/core/features';
 import { FLEET_ENTITY } from '@streamloop/core/features';
-import { DEFAULT_LADDER, h264Rung, type LadderDefinition } from '@streamloop/core/ladders';
 import type { Logger } from '@streamloop/core/logger';
 import { contentProbeKey } from '@streamloop/core/object-layout';
 import type { LadderRecord } from '@streamloop/core/schemas/ladder';
@@ -50,21 +48,13 @@ import { openLiveFeatureSet } from '@streamloop/feature-store/feature-sets';
 import type { FeatureStore } from '@streamloop/feature-store/feature-store';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
 import type { ApiKeyAuth } from '@streamloop/service-kit/api-key';
+import { LadderPlanError, type LadderPrediction } from '@streamloop/transcode/per-title/ladder-planner';
 import {
-  DEFAULT_CELLULAR_RUNG_MAX_KBPS,
-  DEFAULT_DROP_BELOW_WATCH_SHARE,
-  DEFAULT_MAX_STEP_RATIO,
-  DEFAULT_MIN_STEP_RATIO,
-  type LadderConstraints,
-  LadderPlanError,
-  type LadderPrediction,
-  planLadder,
-  throughputFromQuantiles,
-} from '@streamloop/transcode/per-title/ladder-planner';
-import {
-  buildRateQualityHull,
-  RateQualityInputError,
-} from '@streamloop/transcode/per-title/rate-quality-hull';
+  perTitleLadderDefinition,
+  planPerTitle,
+  REFERENCE_AUDIENCE,
+} from '@streamloop/transcode/per-title/per-title-plan';
+import { RateQualityInputError } from '@streamloop/transcode/per-title/rate-quality-hull';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { operatorOf, startLadderExperiment } from './experiment-routes.js';
 import { ownerScope, principalOf, requireVisibleVideo } from './video-access.js';
@@ -74,33 +64,6 @@ export const LADDER_PLANS_PATH = '/api/v1/ladder-plans';
 
 /** A title's own throughput readings are used from this many views up; fewer: the fleet's. */
 export const MIN_TITLE_SAMPLES = 30;
-
-/**
- * The audience when nothing is measured (an assumption, not data): a broadband-leaning spread from
- * 1.5 to 25 Mbit/s, so a content-only plan keeps rungs from the cellular one to the top the content
- * needs. Replaced by the fleet's distribution as soon as the feature job has published one.
- */
-export const REFERENCE_AUDIENCE: Omit<ThroughputDistribution, 'samples'> = {
-  p10: 1_500,
-  p25: 3_000,
-  p50: 6_000,
-  p75: 12_000,
-  p90: 25_000,
-};
-
-/**
- * The plan's constraints when the query leaves them out: at most the default ladder's 5 rungs; from
- * 64 kbit/s of video (so a cellular rung of ≤ 192 kbit/s fits beside the default 96 kbit/s audio)
- * to 8 Mbit/s (above the default ladder's 1080p top: content that needs it may use it).
- */
-export const DEFAULT_PLAN_CONSTRAINTS = {
-  maxRungs: 5,
-  minBitrateKbps: 64,
-  maxBitrateKbps: 8_000,
-} as const;
-
-/** Rungs may sit between probe points, ~19 % apart (the planner's `candidateGridStep`). */
-export const CANDIDATE_GRID_STEP = 2 ** 0.25;
 
 /**
  * The proposal's experiment: QoE score first; the per-title arm may be at most 5 % worse in rebuffer
@@ -221,7 +184,11 @@ export function registerLadderPlanRoutes(app: FastifyInstance, deps: LadderPlanR
       const { experiment: _yes, ...query } = request.body;
       const { video, plan } = await planFor(request, request.params.id, query);
       const current = video.ladder as LadderRecord;
-      const { ladder } = await createLadderVersion(catalog, proposedLadderDefinition(video.id, plan), actor);
+      const { ladder } = await createLadderVersion(
+        catalog,
+        perTitleLadderDefinition(video.id, plan.proposed.rungs, plan.constraints.cellularRungMaxKbps),
+        actor,
+      );
       const created = await createExperiment(
         catalog,
         {
@@ -267,31 +234,17 @@ function planLadderFor(
   audience: Audience,
   query: LadderPlanQuery,
 ): LadderPlanResponse {
-  const constraints = {
-    ...DEFAULT_PLAN_CONSTRAINTS,
-    cellularRungMaxKbps: DEFAULT_CELLULAR_RUNG_MAX_KBPS,
-    minStepRatio: DEFAULT_MIN_STEP_RATIO,
-    maxStepRatio: DEFAULT_MAX_STEP_RATIO,
-    dropBelowWatchShare: DEFAULT_DROP_BELOW_WATCH_SHARE,
-    ...query,
-  } satisfies LadderConstraints;
   const current = currentLadderOf(record);
   try {
-    const hull = buildRateQualityHull(probe.points);
-    const onHull = new Set(hull.points.map(pointKey));
-    const plan = planLadder({
+    const { plan, hull, constraints } = planPerTitle({
       videoId,
-      version: 1,
-      hull,
-      audience: {
-        throughput: throughputFromQuantiles(quantilesOf(audience.throughputKbps)),
-        mobileViewers: true,
-      },
-      constraints,
+      points: probe.points,
+      throughputKbps: audience.throughputKbps,
+      constraints: query,
       currentLadder: current.ladder,
       audioBitrateKbps: current.audioKbps,
-      candidateGridStep: CANDIDATE_GRID_STEP,
     });
+    const onHull = new Set(hull.points.map(pointKey));
     return {
       videoId,
       metric: 'psnr',
@@ -310,28 +263,6 @@ function planLadderFor(
     }
     throw err;
   }
-}
-
-/**
- * The proposal as a catalog ladder: `pt-` and 16 hex digits of the video id's SHA-256 (ladder ids
- * are lower-case folder names; video ids are not), a new version each time the plan changes. H.264
- * at the default ladder's presets and audio; the cellular rung capped at its bitrate (as the default
- * ladder's), the others capped VBR (core's h264Rung).
- */
-function proposedLadderDefinition(videoId: string, plan: LadderPlanResponse): LadderDefinition {
-  const id = `pt-${createHash('sha256').update(videoId).digest('hex').slice(0, 16)}`;
-  const rungs = plan.proposed.rungs.map((rung) => {
-    const kbps = Math.round(rung.bitrateKbps);
-    if (kbps + DEFAULT_LADDER.audioBitrateKbps <= plan.constraints.cellularRungMaxKbps) {
-      return {
-        ...h264Rung(rung.height, kbps, 'main'),
-        maxrateKbps: kbps,
-        bufsizeKbps: Math.round(kbps * 1.5),
-      };
-    }
-    return h264Rung(rung.height, kbps);
-  });
-  return { id, rungs, audioBitrateKbps: DEFAULT_LADDER.audioBitrateKbps, presets: DEFAULT_LADDER.presets };
 }
 
 const formatRatio = (ratio: number | null) =>
@@ -393,14 +324,6 @@ async function readAudience(featureStore: FeatureStore | undefined, videoId: str
 }
 
 const split = ({ samples, ...throughputKbps }: ThroughputDistribution) => ({ samples, throughputKbps });
-
-const quantilesOf = (q: Omit<ThroughputDistribution, 'samples'>) => [
-  { p: 0.1, kbps: q.p10 },
-  { p: 0.25, kbps: q.p25 },
-  { p: 0.5, kbps: q.p50 },
-  { p: 0.75, kbps: q.p75 },
-  { p: 0.9, kbps: q.p90 },
-];
 
 /** The video's current ladder as the planner scores it: each rung's measured average video bitrate. */
 function currentLadderOf(record: LadderRecord) {

@@ -25,10 +25,21 @@ export function fitLadder(
   const long = portrait ? source.height : source.width;
   const shortEven = floorEven(short);
   const rungs: LadderRung[] = ladder.rungs.filter((rung) => rung.height <= shortEven).map((r) => ({ ...r }));
-  // Too small for the ladder: the source's own size, then half of it.
+  // Too small for the ladder: the source's own size, then half of it. A rung added under every rung
+  // of the ladder spends at most half the lowest one's bits: a per-title ladder of one cheap rung
+  // (a slide deck's 64 kbit/s) must not gain a fallback that costs ten times more.
   for (const height of [shortEven, floorEven(shortEven / 2)]) {
     if (new Set(rungs.map((r) => r.height)).size >= 2) break;
-    if (!rungs.some((rung) => rung.height === height)) rungs.push(customRung(short, long, height));
+    if (rungs.some((rung) => rung.height === height)) continue;
+    const added = customRung(short, long, height);
+    const lowest = rungs.reduce<LadderRung | undefined>(
+      (low, r) => (low && low.height <= r.height ? low : r),
+      undefined,
+    );
+    if (lowest !== undefined && height < lowest.height) {
+      const kbps = Math.min(added.videoBitrateKbps, Math.floor(lowest.videoBitrateKbps / 2));
+      rungs.push(h264Rung(height, kbps));
+    } else rungs.push(added);
   }
   const sorted = rungs.sort((a, b) => a.height - b.height || a.videoBitrateKbps - b.videoBitrateKbps);
   const names = new Set<string>();

@@ -18,7 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Catalog } from '@streamloop/catalog/catalog';
 import { beginJobAttempt, isCurrentJobAttempt } from '@streamloop/catalog/job-attempts-repository';
 import { getOrCreateVideoKey } from '@streamloop/catalog/key-repository';
-import { getLadder } from '@streamloop/catalog/ladder-repository';
+import { createLadderVersion, getLadder } from '@streamloop/catalog/ladder-repository';
 import {
   claimVideoLadder,
   failVideoLadder,
@@ -26,9 +26,11 @@ import {
   type LadderJob,
 } from '@streamloop/catalog/video-ladder-repository';
 import { getVideo, patchVideo, updateVideoStatus } from '@streamloop/catalog/video-repository';
+import { DEFAULT_LADDER } from '@streamloop/core/ladders';
 import type { Logger } from '@streamloop/core/logger';
 import type { TranscodeJob } from '@streamloop/core/schemas/job';
 import type { Ladder, LadderRecord } from '@streamloop/core/schemas/ladder';
+import type { ContentProbe } from '@streamloop/core/schemas/ladder-plan';
 import { type DeadLetter, type Drop, deadLetter, drop, type Ok, ok } from '@streamloop/event-log/step-result';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
 import { encodeAndPackage } from './encode-and-package.js';
@@ -36,6 +38,9 @@ import { encryptRenditions, keyUri } from './encrypt-renditions.js';
 import { probeMedia, UnreadableMediaError } from './ffmpeg-command.js';
 import { DEFAULT_SOURCE_LIMITS, inspectSource, notPlayable, type SourceLimits } from './inspect-source.js';
 import type { ContentProbeSource } from './per-title/content-probe.js';
+import { LadderPlanError } from './per-title/ladder-planner.js';
+import { perTitleLadderDefinition, planPerTitle, REFERENCE_AUDIENCE } from './per-title/per-title-plan.js';
+import { RateQualityInputError } from './per-title/rate-quality-hull.js';
 import { storeContentProbe } from './per-title/store-content-probe.js';
 import { createProgressReporter, type ProgressReporter } from './progress-reporter.js';
 import { publishRenditions } from './publish-renditions.js';
@@ -65,6 +70,13 @@ export interface JobHandlerDeps {
    * store-content-probe.ts). Default off here; the service turns it on (TRANSCODE_CONTENT_PROBE).
    */
   contentProbe?: boolean;
+  /**
+   * A new upload's primary ladder is planned from its content (probe → hull → content-only plan on
+   * the reference audience, per-title/per-title-plan.ts) instead of `ladder`; the probe is stored as
+   * with `contentProbe`. A probe or plan that fails falls back to `ladder`. Default off
+   * (TRANSCODE_PER_TITLE): on once its benchmark holds (issue 13).
+   */
+  perTitle?: boolean;
 }
 
 export interface AttemptContext {
@@ -92,6 +104,40 @@ type Encoded =
 export function createJobHandler(deps: JobHandlerDeps) {
   const { catalog, objectStore, logger } = deps;
 
+  /** The content-only per-title ladder of a probed video, stored in the catalog; undefined if none can be planned. */
+  const perTitleLadder = async (videoId: string, probe: ContentProbe): Promise<Ladder | undefined> => {
+    try {
+      const { plan } = planPerTitle({
+        videoId,
+        points: probe.points,
+        throughputKbps: REFERENCE_AUDIENCE,
+        currentLadder: {
+          id: `${DEFAULT_LADDER.id}@${DEFAULT_LADDER.version}`,
+          rungs: DEFAULT_LADDER.rungs.map((r) => ({ height: r.height, bitrateKbps: r.videoBitrateKbps })),
+        },
+        audioBitrateKbps: DEFAULT_LADDER.audioBitrateKbps,
+      });
+      const { ladder } = await createLadderVersion(
+        catalog,
+        perTitleLadderDefinition(videoId, plan.proposed.rungs),
+        'transcode',
+      );
+      logger.info(
+        {
+          videoId,
+          ladder: `${ladder.id}@${ladder.version}`,
+          rungs: ladder.rungs.map((r) => r.videoBitrateKbps),
+        },
+        'per-title ladder planned',
+      );
+      return ladder;
+    } catch (err) {
+      if (!(err instanceof LadderPlanError || err instanceof RateQualityInputError)) throw err;
+      logger.warn({ videoId, err }, 'no per-title ladder can be planned: the default ladder instead');
+      return undefined;
+    }
+  };
+
   const reject = async (videoId: string, reason: string): Promise<JobOutcome> => {
     await updateVideoStatus(catalog, videoId, { status: 'failed', error: reason });
     return drop('rejected', reason);
@@ -107,6 +153,8 @@ export function createJobHandler(deps: JobHandlerDeps) {
     ladder: Ladder | undefined,
     signal: AbortSignal,
     progressFor: (durationSec: number) => ProgressReporter | undefined,
+    /** Picks the ladder from the probed source (per-title); undefined: `ladder`. */
+    pickLadder?: (source: ContentProbeSource) => Promise<Ladder | undefined>,
   ): Promise<Encoded> => {
     const { videoId } = job;
     const source = await objectStore.get(job.sourceKey);
@@ -126,6 +174,8 @@ export function createJobHandler(deps: JobHandlerDeps) {
     const verdict = inspectSource(probe, deps.limits ?? DEFAULT_SOURCE_LIMITS);
     if (!verdict.ok) return { kind: 'rejected', reason: verdict.reason };
     const info = verdict.source;
+    const { hasAudio: _audio, ...probed } = { ...info, input };
+    if (pickLadder !== undefined) ladder = (await pickLadder(probed)) ?? ladder;
 
     const outputDir = path.join(dir, 'out');
     await mkdir(outputDir);
@@ -153,7 +203,6 @@ export function createJobHandler(deps: JobHandlerDeps) {
       packaged = { ...withoutDash(packaged), encryption: { method: key.method, keyUri: keyUri(videoId) } };
     }
     packaged = await withStorageBytes(outputDir, packaged);
-    const { hasAudio: _audio, ...probed } = { ...info, input };
     return {
       kind: 'encoded',
       packaged,
@@ -254,8 +303,28 @@ export function createJobHandler(deps: JobHandlerDeps) {
       );
     }
     try {
-      const encoded = await encodeSource(job, folder.dir, deps.ladder, context.signal, (durationSec) =>
-        createProgressReporter({ catalog, logger, videoId, durationSec }),
+      // Per-title: the content is probed first and the plan is the video's primary ladder.
+      let probed = false;
+      const pickLadder =
+        deps.perTitle === true
+          ? async (source: ContentProbeSource) => {
+              const probe = await storeContentProbe(
+                { ...deps, workDir: folder.dir },
+                videoId,
+                source,
+                context.signal,
+              );
+              probed = probe !== undefined;
+              return probe === undefined ? undefined : perTitleLadder(videoId, probe);
+            }
+          : undefined;
+      const encoded = await encodeSource(
+        job,
+        folder.dir,
+        deps.ladder,
+        context.signal,
+        (durationSec) => createProgressReporter({ catalog, logger, videoId, durationSec }),
+        pickLadder,
       );
       if (encoded.kind === 'rejected') return await reject(videoId, encoded.reason);
       if (encoded.kind === 'skipped') return drop('skipped', encoded.reason);
@@ -279,7 +348,7 @@ export function createJobHandler(deps: JobHandlerDeps) {
       });
       if (!flipped)
         return drop('skipped', 'a newer attempt of this job took over, or the video left processing');
-      if (deps.contentProbe === true) {
+      if (deps.contentProbe === true && !probed) {
         await storeContentProbe({ ...deps, workDir: folder.dir }, videoId, encoded.source, context.signal);
       }
       return ok({

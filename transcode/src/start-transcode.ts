@@ -14,7 +14,7 @@ import type { ObjectStore } from '@streamloop/object-store/object-store';
 import { createTranscodeWorker } from './transcode-worker.js';
 
 export interface TranscodeDeps {
-  config: Pick<Config, 'dataDir' | 'hlsEncryption' | 'transcodeContentProbe'>;
+  config: Pick<Config, 'dataDir' | 'hlsEncryption' | 'transcodeContentProbe' | 'transcodePerTitle'>;
   ports: { objectStore: ObjectStore; eventLog: EventLog; catalog: Catalog };
   logger: Logger;
   registry: Registry;
@@ -30,6 +30,7 @@ export async function startTranscode(deps: TranscodeDeps): Promise<{ stop(): Pro
     workDir: path.join(config.dataDir, 'transcode'),
     encryption: config.hlsEncryption,
     contentProbe: config.transcodeContentProbe,
+    perTitle: config.transcodePerTitle,
   });
   await worker.start();
   const relay = createOutboxRelay({ catalog: ports.catalog, eventLog: ports.eventLog, logger });

@@ -49,6 +49,7 @@ export interface TranscodeWorkerDeps {
   limits?: JobHandlerDeps['limits'];
   encryption?: JobHandlerDeps['encryption'];
   contentProbe?: JobHandlerDeps['contentProbe'];
+  perTitle?: JobHandlerDeps['perTitle'];
 }
 
 export interface TranscodeWorker {

@@ -44,6 +44,22 @@ describe('fitLadder', () => {
     expect(new Set(ladder.map((r) => r.name)).size).toBe(ladder.length);
   });
 
+  it("adds a fallback under a one-rung per-title ladder at half the rung's bits, not the pixel-scaled budget", () => {
+    // A slide deck's plan: 720p at 64 kbit/s. The second rung is half the source (360p); scaled by
+    // pixels from 2800 kbit/s at 720p it would get 700 kbit/s, capped at 64 / 2 = 32.
+    const oneRung: Ladder = {
+      ...DEFAULT_LADDER,
+      id: 'pt-slides',
+      rungs: [{ ...DEFAULT_LADDER.rungs[0]!, height: 720, videoBitrateKbps: 64 }],
+    };
+    expect(fitLadder({ width: 1280, height: 720 }, oneRung).map((r) => [r.name, r.videoBitrateKbps])).toEqual(
+      [
+        ['360p', 32],
+        ['720p', 64],
+      ],
+    );
+  });
+
   it('keeps a cellular rung within 192 kbps with the shared audio (Apple HLS spec)', () => {
     const low = fitLadder({ width: 1920, height: 1080 })[0]!;
     expect(low.maxrateKbps + DEFAULT_LADDER.audioBitrateKbps).toBeLessThanOrEqual(192);

@@ -31,15 +31,33 @@ import {
 export const run = promisify(execFile);
 export const silentLogger = createLogger({ name: 'transcode-test', level: 'silent' });
 
-/** A clip from ffmpeg's test sources: testsrc2 picture, a sine tone. */
+/**
+ * A slide deck (low-complexity content for per-title tests): flat background, a title that changes
+ * every 3 s, one box sliding across. An ffmpeg lavfi source.
+ */
+export const slidesLavfi = (size: string, seconds: number) =>
+  `color=c=0x203040:size=${size}:rate=30:duration=${seconds},drawtext=text='Slide %{eif\\:floor(t/3)+1\\:d}':fontsize=96:fontcolor=white:x=120:y=120,drawbox=x=120+40*t:y=400:w=200:h=120:color=orange:t=fill`;
+
+/** A clip from ffmpeg's test sources: testsrc2 picture (or the slide deck), a sine tone. */
 export async function makeClip(
   file: string,
-  options: { seconds?: number; size?: string; format?: string; audio?: boolean } = {},
+  options: {
+    seconds?: number;
+    size?: string;
+    format?: string;
+    audio?: boolean;
+    picture?: 'testsrc2' | 'slides';
+  } = {},
 ): Promise<Buffer> {
   const seconds = options.seconds ?? 6;
+  const size = options.size ?? '640x360';
+  const picture =
+    options.picture === 'slides'
+      ? slidesLavfi(size, seconds)
+      : `testsrc2=size=${size}:rate=30:duration=${seconds}`;
   await run('ffmpeg', [
     ...['-v', 'error', '-y'],
-    ...['-f', 'lavfi', '-i', `testsrc2=size=${options.size ?? '640x360'}:rate=30:duration=${seconds}`],
+    ...['-f', 'lavfi', '-i', picture],
     ...(options.audio === false ? [] : ['-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`]),
     ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'],
     ...(options.audio === false ? [] : ['-c:a', 'aac', '-shortest']),
@@ -70,7 +88,7 @@ export interface TranscodeFixture {
  */
 export async function startTranscodeFixture(
   options: Partial<
-    Pick<TranscodeWorkerDeps, 'maxAttempts' | 'retryBackoffMs' | 'encryption' | 'limits'>
+    Pick<TranscodeWorkerDeps, 'maxAttempts' | 'retryBackoffMs' | 'encryption' | 'limits' | 'perTitle'>
   > = {},
 ): Promise<TranscodeFixture> {
   const dir = await mkdtemp(path.join(tmpdir(), 'streamloop-transcode-'));

@@ -59,6 +59,8 @@ export interface Config {
   playbackStartHint: boolean;
   /** Transcode probes each new upload's content once it is ready, for per-title ladder plans (issue 13). */
   transcodeContentProbe: boolean;
+  /** A new upload's primary ladder is its content-only per-title plan (issue 13); off by default. */
+  transcodePerTitle: boolean;
   /** Beacon collector tuning; every field unset means the collector's default. */
   beacons: BeaconCollectorConfig;
   /** Upload limits; every field unset means ingest's default. */
@@ -131,6 +133,11 @@ export const CONFIG_VARIABLES = [
     'TRANSCODE_CONTENT_PROBE',
     'on',
     'off: no content probe after an upload is ready (then no per-title ladder plan for it)',
+  ],
+  [
+    'TRANSCODE_PER_TITLE',
+    'off',
+    "on: a new upload's primary ladder is planned from its content (probe first) instead of the default ladder",
   ],
   [
     'UPLOAD_MAX_BYTES',
@@ -234,6 +241,9 @@ export function loadConfig(env: Env = process.env): Config {
   const contentProbeRaw = read('TRANSCODE_CONTENT_PROBE') ?? 'on';
   if (contentProbeRaw !== 'on' && contentProbeRaw !== 'off')
     fail('TRANSCODE_CONTENT_PROBE', `'${contentProbeRaw}' is not one of on, off`);
+  const perTitleRaw = read('TRANSCODE_PER_TITLE') ?? 'off';
+  if (perTitleRaw !== 'on' && perTitleRaw !== 'off')
+    fail('TRANSCODE_PER_TITLE', `'${perTitleRaw}' is not one of on, off`);
 
   if (issues.length > 0) throw new ConfigError(issues);
   return {
@@ -255,6 +265,7 @@ export function loadConfig(env: Env = process.env): Config {
     hlsEncryption: hlsEncryption!,
     playbackStartHint: startHintRaw !== 'off',
     transcodeContentProbe: contentProbeRaw !== 'off',
+    transcodePerTitle: perTitleRaw === 'on',
     beacons,
     uploads,
   };

@@ -140,6 +140,14 @@ describe('loadConfig', () => {
     );
   });
 
+  it('plans new uploads per title only with TRANSCODE_PER_TITLE=on, and refuses other words', () => {
+    expect(loadConfig({}).transcodePerTitle).toBe(false);
+    expect(loadConfig({ TRANSCODE_PER_TITLE: 'on' }).transcodePerTitle).toBe(true);
+    expect(() => loadConfig({ TRANSCODE_PER_TITLE: 'yes' })).toThrow(
+      "TRANSCODE_PER_TITLE: 'yes' is not one of on, off",
+    );
+  });
+
   it('reports every wrong variable at once, each by name', () => {
     const err = (() => {
       try {

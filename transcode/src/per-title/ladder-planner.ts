@@ -117,7 +117,8 @@ export interface PlanLadderInput {
   audioBitrateKbps?: number;
   /**
    * Also offer rungs BETWEEN hull points: bitrates from max(minBitrateKbps, half the lowest probe)
-   * to min(maxBitrateKbps, the hull's top), each `candidateGridStep` times the last (e.g. 2^¼ ≈ 1.19),
+   * to min(maxBitrateKbps, the hull's top — or minBitrateKbps when the whole hull lies below it),
+   * each `candidateGridStep` times the last (e.g. 2^¼ ≈ 1.19),
    * at the resolution whose own curve is highest there (`bestResolutionAt`) and with that curve's
    * quality (interpolated; below its lowest probe, its first edge extended — at most one halving).
    * An encoder hits any target bitrate, so a few probe points should not force 8× steps between
@@ -725,7 +726,10 @@ function gridRungs(
     );
   }
   const rungs: RungModel[] = [];
-  const top = Math.min(constraints.maxBitrateKbps, high);
+  // Up to the hull's top, where quality stops rising — or up to minBitrateKbps when the whole hull
+  // lies under it (content so simple that every probe is cheaper than the floor): the floor's
+  // bitrate then buys the hull's top quality, at the top point's resolution.
+  const top = Math.min(constraints.maxBitrateKbps, Math.max(high, constraints.minBitrateKbps));
   for (let kbps = Math.max(constraints.minBitrateKbps, low / 2); kbps <= top; kbps *= step) {
     const bitrateKbps = Math.round(kbps);
     const { width, height } = bestResolutionAt(hull, bitrateKbps);

@@ -27,13 +27,13 @@ export interface StoreContentProbeDeps {
   workDir: string;
 }
 
-/** Probes and stores; true when stored. Rethrows only an abort (the worker is stopping). */
+/** Probes and stores; the probe when stored. Rethrows only an abort (the worker is stopping). */
 export async function storeContentProbe(
   deps: StoreContentProbeDeps,
   videoId: string,
   source: ContentProbeSource,
   signal: AbortSignal,
-): Promise<boolean> {
+): Promise<ContentProbe | undefined> {
   const { catalog, objectStore, logger } = deps;
   let probe: ContentProbe;
   try {
@@ -60,18 +60,18 @@ export async function storeContentProbe(
       { videoId, err },
       'content probe failed: no per-title plan for this video until it is encoded again',
     );
-    return false;
+    return undefined;
   }
   const key = contentProbeKey(videoId);
   try {
     await objectStore.put(key, Buffer.from(JSON.stringify(probe)), { contentType: 'application/json' });
     if ((await getVideo(catalog, videoId)) === undefined) {
       await objectStore.delete(key);
-      return false;
+      return undefined;
     }
   } catch (err) {
     logger.warn({ videoId, err }, 'content probe made but not stored: no per-title plan for this video');
-    return false;
+    return undefined;
   }
   logger.info(
     {
@@ -82,5 +82,5 @@ export async function storeContentProbe(
     },
     'content probe stored',
   );
-  return true;
+  return probe;
 }

@@ -20,13 +20,12 @@ import {
   probeContent,
 } from '../../src/per-title/content-probe.js';
 import { buildRateQualityHull, type ProbePoint } from '../../src/per-title/rate-quality-hull.js';
-import { run } from '../helpers.js';
+import { run, slidesLavfi } from '../helpers.js';
 
 const SIZE = '1280x720';
 const SECONDS = 12;
 const CLIPS = {
-  // A slide deck: flat background, a title that changes every 3 s, one box sliding across.
-  slides: `color=c=0x203040:size=${SIZE}:rate=30:duration=${SECONDS},drawtext=text='Slide %{eif\\:floor(t/3)+1\\:d}':fontsize=96:fontcolor=white:x=120:y=120,drawbox=x=120+40*t:y=400:w=200:h=120:color=orange:t=fill`,
+  slides: slidesLavfi(SIZE, SECONDS),
   // Every pixel changes every frame: a moving test pattern under heavy temporal grain.
   grain: `testsrc2=size=${SIZE}:rate=30:duration=${SECONDS},noise=alls=12:allf=t+u`,
 };

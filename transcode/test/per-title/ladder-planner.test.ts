@@ -557,3 +557,23 @@ describe('rungs between hull points (candidateGridStep)', () => {
     expect(() => planLadder(input(1))).toThrow(/candidateGridStep: must be a number > 1/);
   });
 });
+
+describe('content simpler than the bitrate floor', () => {
+  it('plans one rung at the floor, at the top quality and resolution of a hull that lies wholly under it', () => {
+    // Every probe under 64 kbps: 720p@20 42 dB, 720p@40 45 dB. The grid runs from max(64, 20 / 2)
+    // = 64 to max(hull top 40, floor 64) = 64: one candidate, 64 kbps at 720p, the top's 45 dB.
+    const plan = planLadder({
+      videoId: 'slides',
+      version: 1,
+      hull: buildRateQualityHull([probe(720, 20, 42), probe(720, 40, 45)]),
+      audience: { throughput: [{ kbps: 5_000, weight: 1 }], mobileViewers: true },
+      constraints: { maxRungs: 5, minBitrateKbps: 64, maxBitrateKbps: 8_000 },
+      currentLadder: { rungs: [{ height: 720, bitrateKbps: 3_000 }] },
+      audioBitrateKbps: 96,
+      candidateGridStep: 2 ** 0.25,
+    });
+    expect(plan.proposed.rungs.map((r) => [r.height, r.bitrateKbps, r.predictedQuality])).toEqual([
+      [720, 64, 45],
+    ]);
+  });
+});
