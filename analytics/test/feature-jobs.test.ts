@@ -97,10 +97,10 @@ describe('feature jobs', () => {
     expect(published.viewer).toMatchObject({ set: 'viewer', version: 1, rows: 2, newestSourceAt: NEWEST });
 
     const titles = await openLiveFeatureSet(featureStore, 'title');
-    // title-x {w1 w2} and title-y {w1}: 1 / (2 + 1 − 1).
+    // title-x {w1 w2} and title-y {w1}: cosine 1 / √(2 · 1).
     expect(await titles?.get('title-x')).toMatchObject({
       popularity: { h1: 1, h24: 2, d7: 2 },
-      coWatch: [{ videoId: 'title-y', score: 0.5 }],
+      coWatch: [{ videoId: 'title-y', score: expect.closeTo(1 / Math.SQRT2, 12) }],
       qoe: { views: 2 },
     });
     expect(await titles?.get(FLEET_ENTITY)).toMatchObject({ popularity: { d7: 3 }, coWatch: [] });
