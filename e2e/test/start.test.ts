@@ -113,7 +113,12 @@ describe('services mode: every process starts on the real services', () => {
       ports: ['object-store', 'event-log', 'catalog', 'analytics-store', 'feature-store'],
       optional: ['feature-store'],
     },
-    { name: 'ingest', ports: ['object-store', 'catalog', 'event-log'], optional: ['event-log'] },
+    // The feature store gives ladder plans their audience; without it they use the reference one.
+    {
+      name: 'ingest',
+      ports: ['object-store', 'catalog', 'event-log', 'feature-store'],
+      optional: ['event-log', 'feature-store'],
+    },
     { name: 'transcode', ports: ['object-store', 'event-log', 'catalog'], optional: [] },
     { name: 'delivery', ports: ['object-store', 'catalog', 'event-log'], optional: ['event-log'] },
     // It answers from its spool while Kafka is away, and may start without it (issue 16).
