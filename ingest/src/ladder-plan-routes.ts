@@ -44,7 +44,7 @@ import {
 } from '@streamloop/core/schemas/ladder-plan';
 import { createValidator, describeIssues } from '@streamloop/core/validate';
 import type { EventLog } from '@streamloop/event-log/event-log';
-import { openLiveFeatureSet } from '@streamloop/feature-store/feature-sets';
+import { type LiveFeatureSet, openLiveFeatureSet } from '@streamloop/feature-store/feature-sets';
 import type { FeatureStore } from '@streamloop/feature-store/feature-store';
 import type { ObjectStore } from '@streamloop/object-store/object-store';
 import type { ApiKeyAuth } from '@streamloop/service-kit/api-key';
@@ -104,7 +104,7 @@ export function registerLadderPlanRoutes(app: FastifyInstance, deps: LadderPlanR
       );
     }
     const probe = await readContentProbe(objectStore, video.id);
-    const audience = await readAudience(featureStore, video.id);
+    const audience = await readAudience(await openTitleFeatures(featureStore), video.id);
     return { video, plan: planLadderFor(video.id, video.ladder, probe, audience, query) };
   };
 
@@ -129,13 +129,15 @@ export function registerLadderPlanRoutes(app: FastifyInstance, deps: LadderPlanR
         limit: request.query.scan,
         ...(owner === undefined ? {} : { owner }),
       });
+      // One version of the title features for the whole answer, its pointer read once.
+      const features = await openTitleFeatures(featureStore);
       const titles: LadderPlansResponse['titles'] = [];
       const skipped: LadderPlansResponse['skipped'] = [];
       for (const video of videos) {
         if (video.ladder === null) continue;
         try {
           const probe = await readContentProbe(objectStore, video.id);
-          const audience = await readAudience(featureStore, video.id);
+          const audience = await readAudience(features, video.id);
           const plan = planLadderFor(video.id, video.ladder, probe, audience, {});
           const current = plan.current.totals.expectedBitsPerViewerHour;
           const proposed = plan.proposed.totals.expectedBitsPerViewerHour;
@@ -299,8 +301,12 @@ async function readContentProbe(objectStore: ObjectStore, videoId: string): Prom
 
 type Audience = Omit<LadderPlanResponse['audience'], 'mobileViewers'>;
 
+/** The live title feature set; null without a feature store or before the first publish. */
+const openTitleFeatures = async (featureStore: FeatureStore | undefined) =>
+  featureStore === undefined ? null : openLiveFeatureSet(featureStore, 'title');
+
 /** The title's throughput if measured enough, else the fleet's, else the reference (see the top). */
-async function readAudience(featureStore: FeatureStore | undefined, videoId: string): Promise<Audience> {
+async function readAudience(set: LiveFeatureSet<'title'> | null, videoId: string): Promise<Audience> {
   const reference: Audience = {
     source: 'reference',
     featureVersion: null,
@@ -308,8 +314,6 @@ async function readAudience(featureStore: FeatureStore | undefined, videoId: str
     throughputKbps: REFERENCE_AUDIENCE,
     rungShare: [],
   };
-  if (featureStore === undefined) return reference;
-  const set = await openLiveFeatureSet(featureStore, 'title');
   if (set === null) return reference;
   const [title, fleet] = await set.getMany([videoId, FLEET_ENTITY]);
   const rungShare = title?.rungShare ?? [];

@@ -25,9 +25,8 @@
  * next one up. The expected quality then splits into one term per neighbour pair — value(i → j):
  * viewers playable on i but not on j — plus a term for viewers who fall back to the first rung, and
  * best[k][j] = max over i of best[k−1][i] + value(i → j) is exact. Each transition also checks the
- * step ratio, non-decreasing height, the minimum quality gain and the watch-share floor (a non-lowest
- * rung's share is local too: its viewers are those of value(i → j)); the first rung checks the
- * cellular cap. O(maxRungs × n² + n² × viewers): tiny for 20–60 hull points.
+ * step ratio, non-decreasing height and the minimum quality gain; the first rung checks the
+ * cellular cap (the watch-share floor is applied after the search: `dropThinRungs`). O(maxRungs × n² + n² × viewers): tiny for 20–60 hull points.
  * Ties on quality (within 1e-9) go to fewer expected bits, then fewer rungs.
  *
  * Dropping rungs under `dropBelowWatchShare` (`dropThinRungs`): after the search without a floor,
@@ -158,7 +157,7 @@ export interface LadderPlan {
   codec: VideoCodec;
   proposed: LadderPrediction;
   current: LadderPrediction;
-  /** Rungs of the best ladder without the watch-share floor that had less than the floor (never its lowest). */
+  /** Rungs `dropThinRungs` took out for their share under the floor, top down, each with its share then. */
   dropped: { height: number; width: number; bitrateKbps: number; predictedWatchShare: number }[];
 }
 
@@ -253,7 +252,7 @@ export function planLadder(input: PlanLadderInput): LadderPlan {
   // The best ladder without the floor, then its thin rungs dropped where the step ratio allows
   // (see `dropThinRungs`): a floor inside the search would forbid the zero-share rungs that carry
   // the ladder from the cellular rung up to a broadband audience within the step ratio.
-  const unfloored = search(candidates, viewers, settled, input.audience.mobileViewers, 0);
+  const unfloored = search(candidates, viewers, settled, input.audience.mobileViewers);
   const { kept, dropped } = dropThinRungs(unfloored, candidates, viewers, settled);
   const proposed = predict(
     `per-title/${input.videoId}@${input.version}`,
@@ -383,7 +382,6 @@ function search(
   viewers: readonly Viewer[],
   constraints: Settled,
   mobileViewers: boolean,
-  shareFloor: number,
 ): number[] {
   const n = candidates.length;
   // in[c][v]: viewer v can play candidate c.
@@ -445,8 +443,6 @@ function search(
         const from = best[k - 1]?.[i];
         const part = segments[i]?.[j];
         if (!from || !part || !step(i, j)) continue;
-        // i is the lowest rung only when k − 1 = 0; the lowest is never held to the floor.
-        if (k - 1 > 0 && part.share < shareFloor - EPS) continue;
         const next = { value: from.value + part.value, kbps: from.kbps + part.kbps, previous: i };
         if (better(next, cell)) cell = next;
       }
@@ -460,7 +456,6 @@ function search(
     row.forEach((cell, j) => {
       const top = tops[j];
       if (!cell || !top) return;
-      if (k > 0 && top.share < shareFloor - EPS) return;
       const total = { k, j, value: cell.value + top.value, kbps: cell.kbps + top.kbps };
       if (better(total, chosen)) chosen = total;
     });
