@@ -10,10 +10,7 @@ import {
   popularCandidates,
   popularTitles,
 } from '../src/recommendations/recommendation-candidates.js';
-import {
-  rankPredictingAnswerOnly,
-  rankRecommendations,
-} from '../src/recommendations/recommendation-ranking.js';
+import { rankCandidates, rankRecommendations } from '../src/recommendations/recommendation-ranking.js';
 import { scored } from './recommendations-fixtures.js';
 
 /** A title with a score and what the model said (`fits`, `stallRisk`); the rest does not take part. */
@@ -33,8 +30,8 @@ function item(
   };
 }
 
-describe('rankPredictingAnswerOnly', () => {
-  it('asks the model only for titles that can reach the answer, ties at the cut included', () => {
+describe('rankCandidates', () => {
+  it('builds and predicts only the titles that can reach the answer, ties at the cut included', () => {
     // By (fits first, score): a .9, b .5, c .5, d .5 (tied at the cut of 2), e .2, f .8 does not fit.
     // The model breaks the .5 tie: d (risk .01) before b (.05) and c (.2). So the answer is a, d.
     const risk: Record<string, number> = { a: 0.1, b: 0.05, c: 0.2, d: 0.01, e: 0, f: 0 };
@@ -47,13 +44,43 @@ describe('rankPredictingAnswerOnly', () => {
       item('d', 0.5, { fits: true }),
     ];
     const asked: string[] = [];
-    const answer = rankPredictingAnswerOnly(titles, 2, (title) => {
-      asked.push(title.videoId);
-      return { ...title.predicted, stallRisk: risk[title.videoId]! };
+    const answer = rankCandidates(titles, {
+      qoeAware: true,
+      limit: 2,
+      fitsOf: (title) => title.predicted.fits,
+      build: (title) => {
+        asked.push(title.videoId);
+        return { ...title, predicted: { ...title.predicted, stallRisk: risk[title.videoId]! } };
+      },
     });
     expect(answer.map((title) => title.videoId)).toEqual(['a', 'd']);
     expect(answer.map((title) => title.predicted.stallRisk)).toEqual([0.1, 0.01]);
     expect(asked.sort()).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('without the QoE step builds the best by score, ties at the cut included, ordered by id', () => {
+    // By score: p .7, then q, r, s tied at .4 across the cut of 3, then t .1. The tie is broken by id,
+    // so the answer is p, q, r; s is built (tied at the cut) but not kept; t is never built.
+    const titles = [item('t', 0.1), item('s', 0.4), item('p', 0.7), item('r', 0.4), item('q', 0.4)];
+    const built: string[] = [];
+    const answer = rankCandidates(titles, {
+      qoeAware: false,
+      limit: 3,
+      build: (title) => {
+        built.push(title.videoId);
+        return title;
+      },
+    });
+    expect(answer.map((title) => title.videoId)).toEqual(['p', 'q', 'r']);
+    expect(built.sort()).toEqual(['p', 'q', 'r', 's']);
+  });
+
+  it('answers nothing for no candidates, and everything when the limit is above their number', () => {
+    const build = (title: RecommendedTitle) => title;
+    expect(rankCandidates([], { qoeAware: true, limit: 10, build })).toEqual([]);
+    // Both fit-unknown: b .3 before a .2.
+    const answer = rankCandidates([item('a', 0.2), item('b', 0.3)], { qoeAware: true, limit: 10, build });
+    expect(answer.map((title) => title.videoId)).toEqual(['b', 'a']);
   });
 });
 

@@ -43,9 +43,6 @@ export interface Candidate {
 /** The share of the lowest co-watch score the most popular title is scaled to. */
 export const POPULAR_CEILING_SHARE = 0.5;
 
-const bestFirst = (a: Candidate, b: Candidate): number =>
-  b.score - a.score || compareCodePoints(a.videoId, b.videoId);
-
 /**
  * The seeds' neighbours other than `exclude`, each once: its mean similarity over the seeds (see the
  * top of the file) and the seed it is most similar to; best first, ties by id; at most `max`.
@@ -55,33 +52,44 @@ export function coWatchCandidates(
   exclude: ReadonlySet<string>,
   max: number,
 ): Candidate[] {
-  const found = new Map<string, { sum: number; best: number; because: string }>();
+  // Parallel arrays indexed by a Map, not an object per neighbour: a viewer with twenty recent titles
+  // brings hundreds of neighbours, and only `max` of them become candidates (garbage is what makes a
+  // request's tail, bench/results/recommendations.json).
+  const indexOf = new Map<string, number>();
+  const ids: string[] = [];
+  const sums: number[] = [];
+  const bests: number[] = [];
+  const becauses: string[] = [];
   for (const seed of seeds) {
     for (const neighbour of seed.coWatch) {
       if (exclude.has(neighbour.videoId)) continue;
-      const known = found.get(neighbour.videoId);
+      const known = indexOf.get(neighbour.videoId);
       if (known === undefined) {
-        found.set(neighbour.videoId, { sum: neighbour.score, best: neighbour.score, because: seed.videoId });
+        indexOf.set(neighbour.videoId, ids.length);
+        ids.push(neighbour.videoId);
+        sums.push(neighbour.score);
+        bests.push(neighbour.score);
+        becauses.push(seed.videoId);
         continue;
       }
-      known.sum += neighbour.score;
-      if (neighbour.score > known.best) {
-        known.best = neighbour.score;
-        known.because = seed.videoId;
+      sums[known]! += neighbour.score;
+      if (neighbour.score > bests[known]!) {
+        bests[known] = neighbour.score;
+        becauses[known] = seed.videoId;
       }
     }
   }
-  return [...found]
-    .map(
-      ([videoId, { sum, because }]): Candidate => ({
-        videoId,
-        score: sum / seeds.length,
-        reason: 'co-watch',
-        because,
-      }),
-    )
-    .sort(bestFirst)
-    .slice(0, max);
+  const order = Array.from({ length: ids.length }, (_, i) => i).sort(
+    (i, j) => sums[j]! - sums[i]! || compareCodePoints(ids[i]!, ids[j]!),
+  );
+  return order.slice(0, max).map(
+    (i): Candidate => ({
+      videoId: ids[i]!,
+      score: sums[i]! / seeds.length,
+      reason: 'co-watch',
+      because: becauses[i]!,
+    }),
+  );
 }
 
 /** The popular titles other than `exclude`, in the list's order, at most `max`. */

@@ -53,36 +53,38 @@ function compareSimilarity(a: RecommendedTitle, b: RecommendedTitle): number {
   return b.score - a.score || compareCodePoints(a.videoId, b.videoId);
 }
 
-function compareGroupAndScore(a: RecommendedTitle, b: RecommendedTitle): number {
-  return groupOf(a) - groupOf(b) || b.score - a.score;
-}
-
 /**
- * The QoE-aware answer without predicting every candidate: `titles` carry their `fits` (cheap: a rung
- * against the p10) and no model prediction yet. Since the model's stall risk only breaks ties of
- * (group, score), only titles that can still reach the first `limit` need it: the first `limit` by
- * (group, score) and every title tied with the last of them. `predict` completes a title's
- * prediction; the order is exactly `rankRecommendations`' over fully predicted titles.
+ * The answer, building only the titles that can reach it. One answer weighs a hundred and more
+ * candidates and keeps `limit` of them, so candidates are ordered first by what is cheap — the fit
+ * group (QoE-aware: `fitsOf`, a rung against the p10) and the score — and only those that can still
+ * reach the first `limit` are built (`build`: the answer's title, its prediction complete; that is
+ * where the playback model runs): the first `limit` and every candidate tied with the last of them,
+ * since the model's stall risk and the id only break ties of (group, score). The order is exactly
+ * `rankRecommendations`' over every candidate built: nothing is lost but the garbage of the titles
+ * that could not be in the answer.
  */
-export function rankPredictingAnswerOnly(
-  titles: readonly RecommendedTitle[],
-  limit: number,
-  predict: (title: RecommendedTitle) => RecommendedTitle['predicted'],
+export function rankCandidates<C extends { videoId: string; score: number }>(
+  candidates: readonly C[],
+  options: RankOptions & {
+    /** QoE-aware only: the candidate's `fits` (false ranks below every other). */
+    fitsOf?: (candidate: C) => boolean | null;
+    build: (candidate: C) => RecommendedTitle;
+  },
 ): RecommendedTitle[] {
-  const byGroupAndScore = [...titles].sort(compareGroupAndScore);
-  let reach = Math.min(limit, byGroupAndScore.length);
-  const last = byGroupAndScore[reach - 1];
-  while (
-    last !== undefined &&
-    reach < byGroupAndScore.length &&
-    compareGroupAndScore(byGroupAndScore[reach]!, last) === 0
-  ) {
-    reach++;
+  const { qoeAware, limit, fitsOf, build } = options;
+  const count = candidates.length;
+  // Plain arrays of small integers: no object per candidate, no typed array's off-heap buffer.
+  const group: number[] = new Array(count).fill(0);
+  if (qoeAware && fitsOf !== undefined) {
+    for (let i = 0; i < count; i++) group[i] = fitsOf(candidates[i]!) === false ? 1 : 0;
   }
-  const contenders = byGroupAndScore
-    .slice(0, reach)
-    .map((title) => ({ ...title, predicted: predict(title) }));
-  return rankRecommendations(contenders, { qoeAware: true, limit });
+  const compare = (i: number, j: number): number =>
+    group[i]! - group[j]! || candidates[j]!.score - candidates[i]!.score;
+  const order = Array.from({ length: count }, (_, i) => i).sort(compare);
+  let reach = Math.min(limit, count);
+  while (reach > 0 && reach < count && compare(order[reach]!, order[reach - 1]!) === 0) reach++;
+  const contenders = order.slice(0, reach).map((i) => build(candidates[i]!));
+  return rankRecommendations(contenders, { qoeAware, limit });
 }
 
 /** The best `limit` titles, best first; `titles` is left as it was. */

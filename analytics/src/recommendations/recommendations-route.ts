@@ -13,10 +13,11 @@
  *    recent titles, then the fleet's popular list; the video on screen and the recent titles never.
  * 3. The catalog (recommendable-titles.ts, remembered 30 s): only `ready` and `public` titles stay.
  * 4. Whether each title's lowest rung fits the viewer's p10 (playback-prediction.ts `fit`).
- * 5. The order (recommendation-ranking.ts), cut to `limit`; the playback model (cached per ladder and
- *    throughput bucket) predicts startup and stall risk only for the titles that can reach the answer,
- *    its stall risk breaking ties. It runs on a worker thread: a pair not yet cached is answered
- *    without them (null) while the worker computes them for the next request. `qoeAware=false` skips 4 and the model (predicted all null).
+ * 5. The order (recommendation-ranking.ts `rankCandidates`), cut to `limit`; only the titles that can
+ *    reach the answer are built, and the playback model (cached per ladder and throughput bucket)
+ *    predicts startup and stall risk only for them, its stall risk breaking ties. It runs on a worker
+ *    thread: a pair not yet cached is answered without them (null) while the worker computes them
+ *    for the next request. `qoeAware=false` skips 4 and the model (predicted all null).
  *
  * Answers:
  * - 404 ERR_NOT_FOUND for a `videoId` that is unknown, not ready or not public: the three are one
@@ -55,7 +56,7 @@ import {
   type ScoredTitle,
   type SeedTitle,
 } from './recommendation-candidates.js';
-import { NO_PREDICTION, rankPredictingAnswerOnly, rankRecommendations } from './recommendation-ranking.js';
+import { NO_PREDICTION, rankCandidates } from './recommendation-ranking.js';
 
 export const RECOMMENDATIONS_PATH = '/api/v1/recommendations';
 
@@ -154,26 +155,23 @@ function createRecommender(deps: RecommenderDeps) {
       candidates.topPopularScore,
       coWatch,
     );
-    const items = [...coWatch, ...popular].map((candidate): RecommendedTitle => {
-      const title = found.get(candidate.videoId)!;
-      return {
-        ...candidate,
-        title: title.title,
-        predicted: qoeAware
-          ? { ...NO_PREDICTION, ...predictor.fit(title.ladder, features.throughput) }
-          : NO_PREDICTION,
-      };
-    });
+    const ladderOf = (candidate: Candidate) => found.get(candidate.videoId)!.ladder;
     return {
       viewerId: viewerId ?? null,
       videoId: videoId ?? null,
       featureVersions: features.versions,
-      // The model runs only for the titles that can reach the answer (its stall risk breaks ties).
-      items: qoeAware
-        ? rankPredictingAnswerOnly(items, limit, (item) =>
-            predictor.predict(found.get(item.videoId)!.ladder, features.throughput),
-          )
-        : rankRecommendations(items, { qoeAware, limit }),
+      // Only the titles that can reach the answer are built, and the model runs only for them (its
+      // stall risk breaks ties): recommendation-ranking.ts `rankCandidates`.
+      items: rankCandidates([...coWatch, ...popular], {
+        qoeAware,
+        limit,
+        fitsOf: (candidate) => predictor.fit(ladderOf(candidate), features.throughput).fits,
+        build: (candidate): RecommendedTitle => ({
+          ...candidate,
+          title: found.get(candidate.videoId)!.title,
+          predicted: qoeAware ? predictor.predict(ladderOf(candidate), features.throughput) : NO_PREDICTION,
+        }),
+      }),
     };
   };
 }
