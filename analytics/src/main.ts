@@ -22,6 +22,7 @@ await runProcess({
       catalog: ports.catalog,
       featureStore: ports.featureStore,
       databaseUrl: config.databaseUrl,
+      alertWebhook: config.alertWebhook,
       logger,
       registry,
       // Scoped keys live in the catalog; the configured key keeps every scope.

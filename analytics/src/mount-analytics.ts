@@ -1,9 +1,10 @@
 /**
  * Everything analytics runs, mounted on an app: its ClickHouse migrations, the beacons topic, the
  * beacon consumer, the experiment exposure consumer, the QoE, experiment-results, feature-status,
- * recommendations and recommendation-health routes, the cron jobs (once per fleet, through the catalog's job lock; the feature
- * jobs among them) and the consumer that forgets a deleted video's features. Its own process (main.ts) and the
- * single-process stack both call this, so they run the same code.
+ * recommendations, recommendation-health and alert routes, the cron jobs (once per fleet, through the
+ * catalog's job lock; the feature jobs and the alert checks among them) and the consumer that forgets
+ * a deleted video's features. Its own process (main.ts) and the single-process stack both call this,
+ * so they run the same code.
  */
 import type { AnalyticsStore } from '@streamloop/analytics-store/analytics-store';
 import type { Catalog } from '@streamloop/catalog/catalog';
@@ -17,6 +18,9 @@ import type { EventLog } from '@streamloop/event-log/event-log';
 import type { FeatureStore } from '@streamloop/feature-store/feature-store';
 import type { ApiKeyOption } from '@streamloop/service-kit/api-key';
 import type { FastifyInstance } from 'fastify';
+import { runAlertChecks } from './alerts/alert-job.js';
+import { registerAlertRoutes } from './alerts/alert-routes.js';
+import { createAlertWebhook } from './alerts/alert-webhook.js';
 import { createBeaconConsumer } from './beacon-consumer.js';
 import { runGuardrailChecks } from './experiments/experiment-guardrail-job.js';
 import { registerExperimentResultsRoute } from './experiments/experiment-results-route.js';
@@ -32,6 +36,8 @@ import { recommendationsRoutes } from './recommendations/recommendations-route.j
 import { registerSqlRoutes } from './sql-routes.js';
 
 export interface AnalyticsDeps extends Pick<Config, 'databaseUrl'> {
+  /** Where alert events are POSTed (ALERT_WEBHOOK_URL/SECRET); unset: kept and shown only. */
+  alertWebhook?: Config['alertWebhook'];
   eventLog: EventLog;
   analyticsStore: AnalyticsStore;
   /** The cron jobs' lock, which titles may be recommended (and, in services mode, API keys). */
@@ -65,6 +71,7 @@ export async function mountAnalytics(
     apiKey: deps.apiKey,
   });
   registerFeatureRoutes(app, { featureStore: deps.featureStore, apiKey: deps.apiKey });
+  registerAlertRoutes(app, { catalog: deps.catalog, apiKey: deps.apiKey });
   registerRecommendationHealthRoute(app, {
     analyticsStore: deps.analyticsStore,
     catalog: deps.catalog,
@@ -114,6 +121,13 @@ export async function mountAnalytics(
         logger: deps.logger.child({ component: 'experiment-guardrails' }),
       }),
     featureJobs: () => featureJobs.runAll(),
+    alertChecks: () =>
+      runAlertChecks({
+        analyticsStore: deps.analyticsStore,
+        catalog: deps.catalog,
+        webhook: deps.alertWebhook === undefined ? undefined : createAlertWebhook(deps.alertWebhook),
+        logger: deps.logger.child({ component: 'alerts' }),
+      }),
   });
   qoeJobs.start();
   // Guardrails stop arms here, and a stop's event waits in the catalog outbox: publish it from here too.

@@ -284,6 +284,11 @@ describe('nginx edge and gateway in front of delivery', () => {
       { path: '/v1/beacons', method: 'POST', service: 'beacon-collector' },
       { path: '/api/v1/qoe/overview?videoId=x', method: 'GET', service: 'analytics' },
       { path: '/api/v1/sql', method: 'POST', service: 'analytics' },
+      { path: '/api/v1/features/status', method: 'GET', service: 'analytics' },
+      { path: '/api/v1/recommendations?videoId=x', method: 'GET', service: 'analytics' },
+      { path: '/api/v1/recommendations/health', method: 'GET', service: 'analytics' },
+      { path: '/api/v1/alerts/rules', method: 'POST', service: 'analytics' },
+      { path: '/api/v1/ladder-plans', method: 'GET', service: 'ingest' },
       { path: '/dashboards/', method: 'GET', service: 'dashboards' },
       { path: '/watch/abc123', method: 'GET', service: 'dashboards' },
     ])('$method $path → $service', async ({ path, method, service }) => {

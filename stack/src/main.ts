@@ -66,6 +66,7 @@ await runProcess({
     const analytics = await mountAnalytics(app, {
       ...ports,
       databaseUrl: config.databaseUrl,
+      alertWebhook: config.alertWebhook,
       logger,
       registry,
       apiKey: auth,

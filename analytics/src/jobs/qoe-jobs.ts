@@ -1,6 +1,7 @@
 /**
  * The analytics cron jobs (node-cron): rollup maintenance every minute, retention once a day,
- * experiment guardrails every 5 minutes and the feature sets every 15 minutes (each when given). Each
+ * experiment guardrails every 5 minutes, the feature sets every 15 minutes and the QoE alert rules
+ * every minute (each when given). Each
  * scheduled run goes through the catalog's job lock, so N analytics replicas run each job once per
  * period; the others skip it (counted as outcome `skipped`). All are safe to repeat anyway (rollup-job.ts,
  * retention-job.ts; a stopped arm is never stopped again; a feature set is recomputed whole and goes
@@ -33,6 +34,9 @@ export interface QoeJobsDeps {
    */
   featureJobs?: () => Promise<unknown>;
   featureSchedule?: string;
+  /** Checks the QoE alert rules and sends their events (alerts/alert-job.ts); every minute when given. */
+  alertChecks?: () => Promise<unknown>;
+  alertSchedule?: string;
   rawRetentionDays?: number;
   rollupRetentionDays?: number;
   settleMs?: number;
@@ -68,6 +72,7 @@ export function createQoeJobs(deps: QoeJobsDeps): QoeJobs {
       }),
     'experiment-guardrails': async () => deps.experimentGuardrails?.(),
     features: async () => deps.featureJobs?.(),
+    alerts: async () => deps.alertChecks?.(),
   };
   const tasks: ScheduledTask[] = [];
   const scheduled = (job: keyof typeof jobs, expression: string): ScheduledTask =>
@@ -102,6 +107,7 @@ export function createQoeJobs(deps: QoeJobsDeps): QoeJobs {
         tasks.push(scheduled('experiment-guardrails', deps.guardrailSchedule ?? '*/5 * * * *'));
       if (deps.featureJobs !== undefined)
         tasks.push(scheduled('features', deps.featureSchedule ?? '*/15 * * * *'));
+      if (deps.alertChecks !== undefined) tasks.push(scheduled('alerts', deps.alertSchedule ?? '* * * * *'));
       for (const task of tasks) void task.start();
     },
     async stop() {

@@ -18,6 +18,7 @@ import {
   updateVideoStatus,
   type VideoRecord,
 } from '../src/video-repository.js';
+import { describeAlerts } from './alerts.contract.js';
 import { describeKeysAndUploads } from './api-keys.contract.js';
 import { describeExperiments } from './experiments.contract.js';
 import { describeLadders } from './ladders.contract.js';
@@ -78,6 +79,7 @@ export function describeCatalogContract(label: string, open: OpenCatalog): void 
           '014_ladders',
           '015_video_ladders',
           '016_experiments',
+          '017_alerts',
         ]);
         expect([...firstMigrations[0]!, ...firstMigrations[1]!].sort()).toEqual(all);
       });
@@ -463,6 +465,7 @@ export function describeCatalogContract(label: string, open: OpenCatalog): void 
     describeLifecycleAndTags(() => catalog);
     describeKeysAndUploads(() => catalog);
     describePlaybackRestrictions(() => catalog);
+    describeAlerts(() => catalog);
     describeLadders(() => catalog);
     describeVideoLadders(() => catalog);
     describeExperiments(() => catalog);

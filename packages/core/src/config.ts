@@ -61,6 +61,8 @@ export interface Config {
   transcodeContentProbe: boolean;
   /** A new upload's primary ladder is its content-only per-title plan (issue 13); off by default. */
   transcodePerTitle: boolean;
+  /** Where QoE alerts are POSTed (issue 15); unset: alerts are only shown in the dashboards. */
+  alertWebhook: { url: string; secret: string } | undefined;
   /** Beacon collector tuning; every field unset means the collector's default. */
   beacons: BeaconCollectorConfig;
   /** Upload limits; every field unset means ingest's default. */
@@ -154,6 +156,12 @@ export const CONFIG_VARIABLES = [
     '24',
     'unfinished uploads expire (410) and their parts are aborted after this many hours',
   ],
+  ['ALERT_WEBHOOK_URL', 'none', 'http(s) URL that receives QoE alert events (JSON, signed)'],
+  [
+    'ALERT_WEBHOOK_SECRET',
+    '—',
+    'required with ALERT_WEBHOOK_URL: HMAC-SHA256 key for the signature (≥ 32 chars)',
+  ],
   ['BEACON_ALLOWED_ORIGINS', 'any', 'comma-separated browser origins allowed to send beacons'],
   ['BEACON_COUNTRY_HEADER', 'none', 'header a trusted edge sets to the viewer country (cf-ipcountry)'],
   ['BEACON_RATE_LIMIT', '50', 'beacon requests per second per client (0: no limit)'],
@@ -198,6 +206,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const kafka = parseKafka(read('KAFKA_BROKERS'), fail);
+  const alertWebhook = parseAlertWebhook(read('ALERT_WEBHOOK_URL'), read('ALERT_WEBHOOK_SECRET'), fail);
   const s3 = parseS3(read, fail);
   const databaseUrl = parseDatabaseUrl(read('DATABASE_URL'), fail);
   const clickhouse = parseClickHouse(read, fail);
@@ -266,6 +275,7 @@ export function loadConfig(env: Env = process.env): Config {
     playbackStartHint: startHintRaw !== 'off',
     transcodeContentProbe: contentProbeRaw !== 'off',
     transcodePerTitle: perTitleRaw === 'on',
+    alertWebhook,
     beacons,
     uploads,
   };
@@ -286,6 +296,33 @@ function parseCount(
 }
 
 type Fail = (variable: string, message: string) => undefined;
+
+function parseAlertWebhook(
+  rawUrl: string | undefined,
+  secret: string | undefined,
+  fail: Fail,
+): Config['alertWebhook'] {
+  if (rawUrl === undefined) {
+    if (secret !== undefined) fail('ALERT_WEBHOOK_SECRET', 'is set but ALERT_WEBHOOK_URL is not');
+    return undefined;
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    return fail('ALERT_WEBHOOK_URL', `'${rawUrl}' is not an http(s) URL`);
+  }
+  if (secret === undefined || secret.length < 32) {
+    return fail(
+      'ALERT_WEBHOOK_SECRET',
+      'must be at least 32 characters when ALERT_WEBHOOK_URL is set (e.g. `openssl rand -hex 32`)',
+    );
+  }
+  return { url: url.toString(), secret };
+}
 
 function parsePort(raw: string, variable: string, fail: Fail): number | undefined {
   if (!/^\d+$/.test(raw)) return fail(variable, `'${raw}' is not a port number (0-65535)`);

@@ -86,10 +86,29 @@ describe('loadConfig', () => {
     [{ UPLOAD_EXPIRY_HOURS: '0' }, 'UPLOAD_EXPIRY_HOURS', /not a whole number ≥ 1/],
     [{ BEACON_RATE_LIMIT: '-5' }, 'BEACON_RATE_LIMIT', /not a whole number/],
     [{ BEACON_BUFFER_MAX: '0' }, 'BEACON_BUFFER_MAX', /not a whole number ≥ 1/],
+    [
+      { ALERT_WEBHOOK_URL: 'ftp://h/x', ALERT_WEBHOOK_SECRET: 's'.repeat(32) },
+      'ALERT_WEBHOOK_URL',
+      /not an http/,
+    ],
+    [{ ALERT_WEBHOOK_URL: 'https://h/x' }, 'ALERT_WEBHOOK_SECRET', /at least 32/],
+    [{ ALERT_WEBHOOK_SECRET: 's'.repeat(32) }, 'ALERT_WEBHOOK_SECRET', /ALERT_WEBHOOK_URL is not/],
   ])('%o fails naming %s', (env, variable, message) => {
     const issues = issuesOf(env as Record<string, string>);
     expect(issues.map((i) => i.variable)).toContain(variable);
     expect(issues.find((i) => i.variable === variable)?.message).toMatch(message);
+  });
+
+  it('reads the alert webhook, and none when unset', () => {
+    const secret = 'a'.repeat(40);
+    expect(
+      loadConfig({ ALERT_WEBHOOK_URL: 'https://hooks.example/streamloop', ALERT_WEBHOOK_SECRET: secret })
+        .alertWebhook,
+    ).toEqual({
+      url: 'https://hooks.example/streamloop',
+      secret,
+    });
+    expect(loadConfig({}).alertWebhook).toBeUndefined();
   });
 
   it('reads the beacon collector tuning', () => {
