@@ -52,3 +52,6 @@ export const IntervalParam = StringEnum<IntervalName | 'auto'>(
 
 export const SessionParams = Type.Object({ sessionId: IdSchema });
 export const SessionBeaconsQuery = Type.Object(scopeProperties);
+
+/** `GET /api/v1/qoe/live`: one video or the fleet, and the scope; no range (always the last minutes). */
+export const LiveQuery = Type.Object({ videoId: Type.Optional(IdSchema), ...scopeProperties });

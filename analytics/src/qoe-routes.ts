@@ -12,11 +12,14 @@
  * - `GET /api/v1/qoe/sessions?limit=` — the views that started in the range, newest first.
  * - `GET /api/v1/qoe/sessions/:sessionId/beacons` — every stored beacon of one session, SDK and CMCD
  *   (`synthetic=` too: a simulated session's beacons only when asked).
+ * - `GET /api/v1/qoe/live?videoId=&synthetic=` — concurrent viewers, plays and start failures per
+ *   minute over the last 30 minutes, from the raw beacons (live-queries.ts); no range parameters.
  */
 import type { Static, TObject, TSchema } from '@sinclair/typebox';
 import { AppError } from '@streamloop/core/errors';
 import {
   QoeBreakdownResponse,
+  QoeLiveResponse,
   QoeOverviewResponse,
   QoeRenditionsResponse,
   QoeSessionsResponse,
@@ -30,6 +33,7 @@ import { type ApiKeyOption, createApiKeyGuard } from '@streamloop/service-kit/ap
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AnalyticsTarget } from './beacons-table.js';
 import { fromDependency } from './from-dependency.js';
+import { getLive } from './live-queries.js';
 import { parseSyntheticScope, pickFilters } from './qoe-filters.js';
 import { getBreakdown, getOverview, getRenditions, getTimeseries, type QoeQuery } from './qoe-queries.js';
 import {
@@ -37,6 +41,7 @@ import {
   filterProperties,
   IntervalParam,
   Limit,
+  LiveQuery,
   type MetricsQuery,
   metricsQuery,
   SessionBeaconsQuery,
@@ -189,6 +194,19 @@ export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): vo
       const found = await fromStore(request.log, () => listViews(store, query, request.query.limit));
       reply.header('cache-control', 'private, no-store');
       return { ...query.echo, ...found };
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof LiveQuery> } & Reply<typeof QoeLiveResponse>>(
+    '/api/v1/qoe/live',
+    { onRequest, schema: { querystring: LiveQuery, response: ok(QoeLiveResponse) } },
+    async (request, reply) => {
+      const { videoId } = request.query;
+      const synthetic = scopeOrThrow(request.query.synthetic);
+      reply.header('cache-control', 'private, no-store');
+      return fromStore(request.log, () =>
+        getLive(store, { nowMs: now(), synthetic, ...(videoId === undefined ? {} : { videoId }) }),
+      );
     },
   );
 

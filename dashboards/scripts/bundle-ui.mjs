@@ -8,7 +8,16 @@ import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'dist/ui');
-const PAGES = ['overview', 'breakdown', 'sessions', 'experiments', 'experiment', 'ladder', 'recommendations'];
+const PAGES = [
+  'overview',
+  'breakdown',
+  'sessions',
+  'experiments',
+  'experiment',
+  'ladder',
+  'recommendations',
+  'alerts',
+];
 
 await rm(out, { recursive: true, force: true });
 await mkdir(out, { recursive: true });

@@ -3,11 +3,12 @@
  * dimension (`/dashboards/breakdown`) and the latest sessions (`/dashboards/sessions`) — and the
  * ladder experiments for encoding engineers (`/dashboards/experiments`, one experiment at
  * `/dashboards/experiment?id=`), one title's per-title ladder plan (`/dashboards/ladder?videoId=`),
- * and the feature sets with the health of recommendations (`/dashboards/recommendations`). Each is one
- * HTML page with its CSS and its bundled JavaScript (`dist/ui/<page>.js`, built by
- * `scripts/bundle-ui.mjs` from `src/ui/<page>-page.ts`) inline, under a strict Content-Security-Policy
+ * the feature sets with the health of recommendations (`/dashboards/recommendations`), and the QoE
+ * alert rules with their events (`/dashboards/alerts`). Each is one HTML page with its CSS and its
+ * bundled JavaScript (`dist/ui/<page>.js`, built by `scripts/bundle-ui.mjs` from
+ * `src/ui/<page>-page.ts`) inline, under a strict Content-Security-Policy
  * whose nonce changes on every response. The pages talk only to the same origin (`/api/v1/videos`,
- * `/api/v1/qoe/*`, `/api/v1/experiments…`, `/api/v1/videos/:id/ladder-plan`, `/api/v1/videos/:id/ladders`, `/api/v1/features/*`, `/api/v1/recommendations/health`) with the API key the person typed, kept in sessionStorage (gone when the tab closes).
+ * `/api/v1/qoe/*`, `/api/v1/experiments…`, `/api/v1/videos/:id/ladder-plan`, `/api/v1/videos/:id/ladders`, `/api/v1/features/*`, `/api/v1/recommendations/health`, `/api/v1/alerts/*`) with the API key the person typed, kept in sessionStorage (gone when the tab closes).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -23,7 +24,15 @@ const UI_DIR = new URL('../src/ui/', import.meta.url);
 const BUNDLE_DIR = new URL('../dist/ui/', import.meta.url);
 
 export interface DashboardPage {
-  name: 'overview' | 'breakdown' | 'sessions' | 'experiments' | 'experiment' | 'ladder' | 'recommendations';
+  name:
+    | 'overview'
+    | 'breakdown'
+    | 'sessions'
+    | 'experiments'
+    | 'experiment'
+    | 'ladder'
+    | 'recommendations'
+    | 'alerts';
   path: string;
   title: string;
   /**
@@ -47,6 +56,8 @@ export const DASHBOARD_PAGES: readonly DashboardPage[] = [
     title: 'Features & recommendations',
     filters: 'time-range',
   },
+  // Rules are the fleet's, over windows of their own: no video picker, no time range.
+  { name: 'alerts', path: '/dashboards/alerts', title: 'QoE alerts' },
 ];
 
 export function contentSecurityPolicy(nonce: string): string {

@@ -28,6 +28,7 @@ const PAGE_MARKERS: Record<string, string[]> = {
     'id="click-through-rows"',
     'id="recommended-qoe-rows"',
   ],
+  alerts: ['id="alert-rules-rows"', 'id="new-rule"', 'id="rule-form-error"', 'id="alert-events-rows"'],
   experiment: [
     'id="arms-rows"',
     'id="comparisons"',

@@ -7,6 +7,15 @@
 import type { Experiment, ExperimentResults } from '@streamloop/core/experiments';
 import type { FeatureSetName, FeatureSetVersion, FeatureStatusResponse } from '@streamloop/core/features';
 import type { VideoLadderList } from '@streamloop/core/ladders';
+import type {
+  AlertDelivery,
+  AlertEvent,
+  AlertEventsResponse,
+  AlertMetric,
+  AlertRule,
+  AlertRulesResponse,
+  CreateAlertRuleBody,
+} from '@streamloop/core/schemas/alerts';
 import type { LadderPlanResponse, ProposeLadderResponse } from '@streamloop/core/schemas/ladder-plan';
 import type {
   QoeBreakdownResponse,
@@ -24,6 +33,11 @@ export type OverviewAnswer = QoeOverviewResponse;
 export type BreakdownAnswer = QoeBreakdownResponse;
 export type SessionsAnswer = QoeSessionsResponse;
 export type {
+  AlertDelivery,
+  AlertEvent,
+  AlertMetric,
+  AlertRule,
+  CreateAlertRuleBody,
   Experiment,
   ExperimentResults,
   FeatureSetName,
@@ -71,7 +85,7 @@ export function createApiClient(deps: ApiClientDeps) {
   const base = deps.baseUrl ?? '';
 
   async function request<T>(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     query: Record<string, string | number | undefined> = {},
     body?: unknown,
@@ -95,6 +109,8 @@ export function createApiClient(deps: ApiClientDeps) {
     } catch (err) {
       throw new ApiError(0, `cannot reach the server (${err instanceof Error ? err.message : String(err)})`);
     }
+    // 204 (a DELETE) has no body to parse.
+    if (response.status === 204) return undefined as T;
     if (response.ok) return (await response.json()) as T;
     let message = `${response.status} ${response.statusText}`;
     try {
@@ -144,5 +160,19 @@ export function createApiClient(deps: ApiClientDeps) {
       request<ProposeLadderResponse>('POST', `${videoPath(videoId)}/ladder-plan`, {}, body),
     /** The video's primary ladder and its others, with the bytes each stores (scope 'manage'). */
     videoLadders: (videoId: string) => get<VideoLadderList>(`${videoPath(videoId)}/ladders`),
+    /** Analytics' QoE alert rules with their state and last reading (scope 'analytics-read'). */
+    async alertRules(): Promise<AlertRule[]> {
+      return (await get<AlertRulesResponse>('/api/v1/alerts/rules')).rules;
+    },
+    /** A new rule, in state ok (201; scope 'manage'); 400 names what is wrong with the body. */
+    createAlertRule: (body: CreateAlertRuleBody) =>
+      request<AlertRule>('POST', '/api/v1/alerts/rules', {}, body),
+    /** The rule and its events gone (204; scope 'manage'); 404 for an unknown rule. */
+    deleteAlertRule: (id: string) =>
+      request<void>('DELETE', `/api/v1/alerts/rules/${encodeURIComponent(id)}`),
+    /** The rules' state changes, newest first, with how the webhook took each (scope 'analytics-read'). */
+    async alertEvents(params: { limit?: number; ruleId?: string } = {}): Promise<AlertEvent[]> {
+      return (await get<AlertEventsResponse>('/api/v1/alerts/events', { ...params })).events;
+    },
   };
 }

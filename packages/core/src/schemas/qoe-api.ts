@@ -203,3 +203,24 @@ export const SessionBeaconsResponse = Type.Object({
   beacons: Type.Array(StoredBeacon),
 });
 export type SessionBeaconsResponse = Static<typeof SessionBeaconsResponse>;
+
+/** One minute of the live view: who was watching and who failed to start. */
+export const QoeLiveMinute = Type.Object({
+  time: Type.String({ description: 'the minute’s start, ISO 8601 UTC' }),
+  concurrentViewers: Count('distinct viewers with a beacon in the minute other than viewend'),
+  plays: Count('views that asked to play in the minute (playrequest)'),
+  startFailures: Count('views with a fatal error in the minute and no first frame (yet)'),
+});
+export type QoeLiveMinute = Static<typeof QoeLiveMinute>;
+
+/** `GET /api/v1/qoe/live`: the last minutes from the raw beacons, newest minute partial. */
+export const QoeLiveResponse = Type.Object({
+  asOf: Type.String({ description: 'the server clock the minutes end at, ISO 8601 UTC' }),
+  videoId: Nullable(Type.String()),
+  synthetic: SyntheticScope,
+  /** Distinct viewers with a beacon (other than viewend) in the last 60 seconds. */
+  concurrentViewers: Count(),
+  /** Oldest first, every minute present (zero when nobody watched); the last one is the current minute. */
+  minutes: Type.Array(QoeLiveMinute),
+});
+export type QoeLiveResponse = Static<typeof QoeLiveResponse>;
