@@ -15,16 +15,12 @@
  *   least: 0.027 ≤ 0.05 → stays OK, no event.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runAlertChecks } from '@streamloop/analytics/alerts/alert-job';
 import { registerAlertRoutes } from '@streamloop/analytics/alerts/alert-routes';
-import { createBeaconConsumer } from '@streamloop/analytics/beacon-consumer';
-import { MIGRATIONS_DIR } from '@streamloop/analytics/migrations-dir';
 import { getOverview } from '@streamloop/analytics/qoe-queries';
-import { createChdbAnalyticsStore } from '@streamloop/analytics-store/chdb-analytics-store';
+import type { AnalyticsStore } from '@streamloop/analytics-store/analytics-store';
 import { createApiKey } from '@streamloop/catalog/api-key-repository';
 import { createPgCatalog } from '@streamloop/catalog/pg-catalog';
 import { createScratchDatabase, postgresUrl } from '@streamloop/catalog/testing';
@@ -37,21 +33,23 @@ import {
   type CreateAlertRuleBody,
 } from '@streamloop/core/schemas/alerts';
 import type { Beacon } from '@streamloop/core/schemas/beacon';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, eventually, uniqueName } from '@streamloop/core/testing';
-import { TOPICS } from '@streamloop/core/topics';
-import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
+import { eventually, uniqueName } from '@streamloop/core/testing';
 import { createApiKeyAuth } from '@streamloop/service-kit/api-key';
 import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountDashboards } from '../src/mount-dashboards.js';
+import {
+  type BeaconPipeline,
+  CHROMIUM,
+  MINUTE_MS,
+  openBeaconPipeline,
+  poll,
+  RESULTS_DIR,
+} from './beacon-pipeline.js';
 
 const API_KEY = 'dashboards-alerts-key-0123456789';
 const AUTH = { authorization: `Bearer ${API_KEY}` };
-const RESULTS_DIR = fileURLToPath(new URL('../test-results/', import.meta.url));
-const CHROMIUM = { executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] };
-const MINUTE_MS = 60_000;
-const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 20_000, interval: 100 });
 
 const logger = createLogger({ name: 'dashboards-alerts-test', level: 'silent' });
 const VIDEO_ID = uniqueName('alerted');
@@ -115,17 +113,15 @@ function beaconsOfView(viewId: string, outcome: 'plays' | 'stalls' | 'fails'): B
 }
 
 describe('alerts page in Chromium', () => {
-  let dataDir: string;
-  let store: Awaited<ReturnType<typeof createChdbAnalyticsStore>>;
+  let pipeline: BeaconPipeline | undefined;
+  let store: AnalyticsStore;
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
   let catalog: ReturnType<typeof createPgCatalog>;
-  const log = createMemoryEventLog({ logger });
   const app = buildHttpApp({
     logger,
     registry: createMetricsRegistry({ collectProcessMetrics: false }),
     ports: [],
   });
-  let consumer: ReturnType<typeof createBeaconConsumer> | undefined;
   let browser: Browser;
   let page: Page;
   let baseUrl: string;
@@ -161,21 +157,8 @@ describe('alerts page in Chromium', () => {
     await catalog.migrate();
     readOnlyKey = (await createApiKey(catalog, { owner: 'product-team', scopes: ['analytics-read'] })).key;
 
-    dataDir = await mkdtemp(join(tmpdir(), 'streamloop-dashboards-alerts-'));
-    store = await createChdbAnalyticsStore({
-      path: join(dataDir, 'clickhouse'),
-      database: 'streamloop',
-      logger,
-    });
-    await store.migrate(MIGRATIONS_DIR);
-    await log.ensureTopics([TOPICS.qoeBeacons]);
-    consumer = createBeaconConsumer({
-      eventLog: log,
-      analyticsStore: store,
-      logger,
-      registry: createMetricsRegistry({ collectProcessMetrics: false }),
-    });
-    await consumer.start();
+    pipeline = await openBeaconPipeline(logger, 'dashboards-alerts');
+    store = pipeline.store;
     const beacons = [
       ...beaconsOfView('view-1', 'stalls'),
       ...beaconsOfView('view-2', 'plays'),
@@ -184,13 +167,7 @@ describe('alerts page in Chromium', () => {
       ...beaconsOfView('view-5', 'fails'),
     ];
     const receivedAtMs = Date.now() - MINUTE_MS;
-    await log.publish(
-      TOPICS.qoeBeacons.name,
-      beacons.map((beacon) => ({
-        key: beacon.sessionId,
-        value: Buffer.from(JSON.stringify({ beacon, receivedAtMs })),
-      })),
-    );
+    await pipeline.publish(beacons, receivedAtMs);
 
     mountDashboards(app, {});
     registerAlertRoutes(app, { catalog, apiKey: createApiKeyAuth({ legacyKey: API_KEY, catalog }) });
@@ -227,10 +204,7 @@ describe('alerts page in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await app.close();
-    await consumer?.stop();
-    await log.close();
-    await store?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await pipeline?.close();
     await catalog?.close();
     await scratch?.drop();
   });

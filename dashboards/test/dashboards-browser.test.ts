@@ -6,33 +6,22 @@
  * then with a banner saying so.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createBeaconConsumer } from '@streamloop/analytics/beacon-consumer';
-import { MIGRATIONS_DIR } from '@streamloop/analytics/migrations-dir';
 import { registerQoeRoutes } from '@streamloop/analytics/qoe-routes';
-import { createChdbAnalyticsStore } from '@streamloop/analytics-store/chdb-analytics-store';
+import type { AnalyticsStore } from '@streamloop/analytics-store/analytics-store';
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
 import type { Beacon } from '@streamloop/core/schemas/beacon';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, eventually, uniqueName } from '@streamloop/core/testing';
-import { TOPICS } from '@streamloop/core/topics';
-import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
+import { eventually, uniqueName } from '@streamloop/core/testing';
 import { createApiKeyGuard } from '@streamloop/service-kit/api-key';
 import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountDashboards } from '../src/mount-dashboards.js';
+import { type BeaconPipeline, CHROMIUM, openBeaconPipeline, poll, RESULTS_DIR } from './beacon-pipeline.js';
 
 const API_KEY = 'dashboards-test-key-0123456789';
-const RESULTS_DIR = fileURLToPath(new URL('../test-results/', import.meta.url));
-// Never a downloaded browser: Debian's chromium, flags from FACTS.md.
-const CHROMIUM = { executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] };
-
-/** The page's answer to a click or a load; generous, because chdb queries slow down on a busy machine. */
-const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 20_000, interval: 100 });
 
 const logger = createLogger({ name: 'dashboards-browser-test', level: 'silent' });
 const watchedVideo = { id: uniqueName('watched'), title: 'Watched clip' };
@@ -81,36 +70,21 @@ function beaconsOfView(view: {
 }
 
 describe('dashboards in Chromium', () => {
-  let dataDir: string;
-  let store: Awaited<ReturnType<typeof createChdbAnalyticsStore>>;
-  const log = createMemoryEventLog({ logger });
+  let pipeline: BeaconPipeline | undefined;
+  let store: AnalyticsStore;
   const app = buildHttpApp({
     logger,
     registry: createMetricsRegistry({ collectProcessMetrics: false }),
     ports: [],
   });
-  let consumer: ReturnType<typeof createBeaconConsumer> | undefined;
   let browser: Browser;
   let page: Page;
   let baseUrl: string;
   const pageProblems: string[] = [];
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'streamloop-dashboards-'));
-    store = await createChdbAnalyticsStore({
-      path: join(dataDir, 'clickhouse'),
-      database: 'streamloop',
-      logger,
-    });
-    await store.migrate(MIGRATIONS_DIR);
-    await log.ensureTopics([TOPICS.qoeBeacons]);
-    consumer = createBeaconConsumer({
-      eventLog: log,
-      analyticsStore: store,
-      logger,
-      registry: createMetricsRegistry({ collectProcessMetrics: false }),
-    });
-    await consumer.start();
+    pipeline = await openBeaconPipeline(logger, 'dashboards');
+    store = pipeline.store;
     const beacons: Beacon[] = [
       ...beaconsOfView({
         viewId: 'v1',
@@ -145,13 +119,7 @@ describe('dashboards in Chromium', () => {
       ),
     ].flat();
     const receivedAtMs = Date.now() - 60_000;
-    await log.publish(
-      TOPICS.qoeBeacons.name,
-      beacons.map((beacon) => ({
-        key: beacon.sessionId,
-        value: Buffer.from(JSON.stringify({ beacon, receivedAtMs })),
-      })),
-    );
+    await pipeline.publish(beacons, receivedAtMs);
     mountDashboards(app, {});
     registerQoeRoutes(app, { analyticsStore: store, apiKey: API_KEY });
     // Fixture for the ingest catalog's list: the same shape ({ videos, nextCursor }) and the same key rule.
@@ -182,10 +150,7 @@ describe('dashboards in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await app.close();
-    await consumer?.stop();
-    await log.close();
-    await store?.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await pipeline?.close();
   });
 
   const status = () => page.locator('#status');

@@ -10,15 +10,11 @@
  * impressions, 1 click → 50.00 %; a simulated viewer's co-watch impression and click, left out.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createBeaconConsumer } from '@streamloop/analytics/beacon-consumer';
 import { registerFeatureRoutes } from '@streamloop/analytics/features/feature-routes';
-import { MIGRATIONS_DIR } from '@streamloop/analytics/migrations-dir';
 import { registerRecommendationHealthRoute } from '@streamloop/analytics/recommendations/recommendation-health-route';
-import { createChdbAnalyticsStore } from '@streamloop/analytics-store/chdb-analytics-store';
+import type { AnalyticsStore } from '@streamloop/analytics-store/analytics-store';
 import { createPgCatalog } from '@streamloop/catalog/pg-catalog';
 import { createScratchDatabase, postgresUrl } from '@streamloop/catalog/testing';
 import { insertVideo } from '@streamloop/catalog/video-repository';
@@ -27,16 +23,7 @@ import type { FeatureStatusResponse, TitleFeatures, ViewerFeatures } from '@stre
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
 import type { Beacon, RecommendationReason } from '@streamloop/core/schemas/beacon';
-import {
-  CHROMIUM_ARGS,
-  CHROMIUM_PATH,
-  eventually,
-  makeLadderRecord,
-  requireService,
-  uniqueName,
-} from '@streamloop/core/testing';
-import { TOPICS } from '@streamloop/core/topics';
-import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
+import { eventually, makeLadderRecord, requireService, uniqueName } from '@streamloop/core/testing';
 import {
   FEATURE_SET_SEQ_KEY,
   featureSetKeys,
@@ -48,13 +35,17 @@ import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountDashboards } from '../src/mount-dashboards.js';
+import {
+  type BeaconPipeline,
+  CHROMIUM,
+  MINUTE_MS,
+  openBeaconPipeline,
+  poll,
+  RESULTS_DIR,
+} from './beacon-pipeline.js';
 
 const API_KEY = 'dashboards-recommendations-key-0123456789';
 const AUTH = { authorization: `Bearer ${API_KEY}` };
-const RESULTS_DIR = fileURLToPath(new URL('../test-results/', import.meta.url));
-const CHROMIUM = { executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] };
-const MINUTE_MS = 60_000;
-const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 20_000, interval: 100 });
 
 const logger = createLogger({ name: 'dashboards-recommendations-test', level: 'silent' });
 const titles = ['watched', 'next-1', 'next-2', 'next-3'].map((name) => uniqueName(name));
@@ -108,18 +99,16 @@ function upNext(
 }
 
 describe('features & recommendations page in Chromium', () => {
-  let dataDir: string;
-  let store: Awaited<ReturnType<typeof createChdbAnalyticsStore>>;
+  let pipeline: BeaconPipeline | undefined;
+  let store: AnalyticsStore;
   let featureStore: FeatureStore;
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
   let catalog: ReturnType<typeof createPgCatalog>;
-  const log = createMemoryEventLog({ logger });
   const app = buildHttpApp({
     logger,
     registry: createMetricsRegistry({ collectProcessMetrics: false }),
     ports: [],
   });
-  let consumer: ReturnType<typeof createBeaconConsumer> | undefined;
   let browser: Browser;
   let page: Page;
   let baseUrl: string;
@@ -156,21 +145,8 @@ describe('features & recommendations page in Chromium', () => {
       });
     }
 
-    dataDir = await mkdtemp(join(tmpdir(), 'streamloop-dashboards-recommendations-'));
-    store = await createChdbAnalyticsStore({
-      path: join(dataDir, 'clickhouse'),
-      database: 'streamloop',
-      logger,
-    });
-    await store.migrate(MIGRATIONS_DIR);
-    await log.ensureTopics([TOPICS.qoeBeacons]);
-    consumer = createBeaconConsumer({
-      eventLog: log,
-      analyticsStore: store,
-      logger,
-      registry: createMetricsRegistry({ collectProcessMetrics: false }),
-    });
-    await consumer.start();
+    pipeline = await openBeaconPipeline(logger, 'dashboards-recommendations');
+    store = pipeline.store;
     const simulated = { synthetic: true, cohort: 'commuters', networkClass: '3g' } as const;
     const beacons = [
       upNext('recommendationimpression', 'viewer-a', NEXT_1, 'co-watch', 0),
@@ -185,13 +161,7 @@ describe('features & recommendations page in Chromium', () => {
       upNext('recommendationclick', 'sim-1', NEXT_1, 'co-watch', 0, simulated),
     ];
     const receivedAtMs = Date.now() - MINUTE_MS;
-    await log.publish(
-      TOPICS.qoeBeacons.name,
-      beacons.map((beacon) => ({
-        key: beacon.sessionId,
-        value: Buffer.from(JSON.stringify({ beacon, receivedAtMs })),
-      })),
-    );
+    await pipeline.publish(beacons, receivedAtMs);
 
     mountDashboards(app, {});
     registerFeatureRoutes(app, { featureStore, apiKey: API_KEY });
@@ -222,10 +192,7 @@ describe('features & recommendations page in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await app.close();
-    await consumer?.stop();
-    await log.close();
-    await store?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await pipeline?.close();
     await catalog?.close();
     await scratch?.drop();
     if (featureStore) {

@@ -1,0 +1,79 @@
+/**
+ * What the dashboards' browser tests share: Debian's Chromium (never a downloaded browser, flags from
+ * FACTS.md), where screenshots go, a generous poll, and the beacon path the pages read from —
+ * chdb (migrated with analytics' own migrations) fed through the embedded event log by analytics'
+ * real beacon consumer, beacons published the way the collector publishes them.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createBeaconConsumer } from '@streamloop/analytics/beacon-consumer';
+import { MIGRATIONS_DIR } from '@streamloop/analytics/migrations-dir';
+import type { AnalyticsStore } from '@streamloop/analytics-store/analytics-store';
+import { createChdbAnalyticsStore } from '@streamloop/analytics-store/chdb-analytics-store';
+import type { Logger } from '@streamloop/core/logger';
+import { createMetricsRegistry } from '@streamloop/core/metrics';
+import type { Beacon } from '@streamloop/core/schemas/beacon';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@streamloop/core/testing';
+import { TOPICS } from '@streamloop/core/topics';
+import type { EventLog } from '@streamloop/event-log/event-log';
+import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
+import { expect } from 'vitest';
+
+export const RESULTS_DIR = fileURLToPath(new URL('../test-results/', import.meta.url));
+export const CHROMIUM = { executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] };
+export const MINUTE_MS = 60_000;
+
+/** The page's answer to a click or a load; generous, because chdb queries slow down on a busy machine. */
+export const poll: typeof expect.poll = (read, options) =>
+  expect.poll(read, {
+    timeout: 20_000,
+    interval: 100,
+    ...(typeof options === 'number' ? { timeout: options } : options),
+  });
+
+export interface BeaconPipeline {
+  store: AnalyticsStore;
+  log: EventLog;
+  /** Publishes beacons as the collector does (`{ beacon, receivedAtMs }` keyed by session id). */
+  publish(beacons: readonly Beacon[], receivedAtMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openBeaconPipeline(logger: Logger, name: string): Promise<BeaconPipeline> {
+  const dataDir = await mkdtemp(join(tmpdir(), `streamloop-${name}-`));
+  const log = createMemoryEventLog({ logger });
+  const store = await createChdbAnalyticsStore({
+    path: join(dataDir, 'clickhouse'),
+    database: 'streamloop',
+    logger,
+  });
+  await store.migrate(MIGRATIONS_DIR);
+  await log.ensureTopics([TOPICS.qoeBeacons]);
+  const consumer = createBeaconConsumer({
+    eventLog: log,
+    analyticsStore: store,
+    logger,
+    registry: createMetricsRegistry({ collectProcessMetrics: false }),
+  });
+  await consumer.start();
+  return {
+    store,
+    log,
+    publish: (beacons, receivedAtMs) =>
+      log.publish(
+        TOPICS.qoeBeacons.name,
+        beacons.map((beacon) => ({
+          key: beacon.sessionId,
+          value: Buffer.from(JSON.stringify({ beacon, receivedAtMs })),
+        })),
+      ),
+    async close() {
+      await consumer.stop();
+      await log.close();
+      await store.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
