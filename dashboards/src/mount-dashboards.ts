@@ -3,10 +3,12 @@
  * dimension (`/dashboards/breakdown`) and the latest sessions (`/dashboards/sessions`) — and the
  * ladder experiments for encoding engineers (`/dashboards/experiments`, one experiment at
  * `/dashboards/experiment?id=`), one title's per-title ladder plan (`/dashboards/ladder?videoId=`),
- * the feature sets with the health of recommendations (`/dashboards/recommendations`), and the QoE
- * alert rules with their events (`/dashboards/alerts`). Each is one HTML page with its CSS and its
- * bundled JavaScript (`dist/ui/<page>.js`, built by `scripts/bundle-ui.mjs` from
- * `src/ui/<page>-page.ts`) inline, under a strict Content-Security-Policy
+ * the feature sets with the health of recommendations (`/dashboards/recommendations`), the QoE
+ * alert rules with their events (`/dashboards/alerts`), who is watching now (`/dashboards/live`),
+ * and the catalog with each video's QoE (`/dashboards/videos`).
+ * Each is one HTML page with its CSS (dashboards.css, after the stylesheet its bundle imports, if
+ * any: `dist/ui/<page>.css`) and its bundled JavaScript (`dist/ui/<page>.js`, built by
+ * `scripts/bundle-ui.mjs` from `src/ui/<page>-page.ts`) inline, under a strict Content-Security-Policy
  * whose nonce changes on every response. The pages talk only to the same origin (`/api/v1/videos`,
  * `/api/v1/qoe/*`, `/api/v1/experiments…`, `/api/v1/videos/:id/ladder-plan`, `/api/v1/videos/:id/ladders`, `/api/v1/features/*`, `/api/v1/recommendations/health`, `/api/v1/alerts/*`) with the API key the person typed, kept in sessionStorage (gone when the tab closes).
  */
@@ -32,7 +34,9 @@ export interface DashboardPage {
     | 'experiment'
     | 'ladder'
     | 'recommendations'
-    | 'alerts';
+    | 'alerts'
+    | 'live'
+    | 'videos';
   path: string;
   title: string;
   /**
@@ -58,6 +62,10 @@ export const DASHBOARD_PAGES: readonly DashboardPage[] = [
   },
   // Rules are the fleet's, over windows of their own: no video picker, no time range.
   { name: 'alerts', path: '/dashboards/alerts', title: 'QoE alerts' },
+  // Always the last 30 minutes: a video picker of its own, no time range.
+  { name: 'live', path: '/dashboards/live', title: 'Live' },
+  // The catalog beside each video's QoE over the range; a picked video narrows it.
+  { name: 'videos', path: '/dashboards/videos', title: 'Videos', filters: 'qoe-filters' },
 ];
 
 export function contentSecurityPolicy(nonce: string): string {
@@ -82,7 +90,9 @@ function loadPage(page: DashboardPage): string[] {
       `dashboards: ${fileURLToPath(bundle)} is missing; build the pages first (npm run build -w @streamloop/dashboards)`,
     );
   }
-  const css = read(UI_DIR, 'dashboards.css');
+  // A library's stylesheet the page's script imports (uPlot's): first, so the shared rules win a tie.
+  const bundledCss = new URL(`${page.name}.css`, BUNDLE_DIR);
+  const css = `${existsSync(bundledCss) ? `${readFileSync(bundledCss, 'utf8')}\n` : ''}${read(UI_DIR, 'dashboards.css')}`;
   const js = read(BUNDLE_DIR, `${page.name}.js`);
   // Inlined text that closed its own element would end it early; refuse to serve such a build.
   if (/<\/script/i.test(js) || /<\/style/i.test(css))

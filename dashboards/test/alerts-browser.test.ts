@@ -44,6 +44,7 @@ import {
   CHROMIUM,
   MINUTE_MS,
   openBeaconPipeline,
+  pageProblemsOf,
   poll,
   RESULTS_DIR,
 } from './beacon-pipeline.js';
@@ -130,7 +131,7 @@ describe('alerts page in Chromium', () => {
   let fleetRule: AlertRule;
   let rebufferRule: AlertRule;
   let checkedAtMs: number;
-  const pageProblems: string[] = [];
+  let pageProblems: string[] = [];
 
   const createRule = async (body: CreateAlertRuleBody) => {
     const res = await app.inject({
@@ -193,12 +194,7 @@ describe('alerts page in Chromium', () => {
     browser = await chromium.launch(CHROMIUM);
     const context = await browser.newContext({ locale: LOCALE, timezoneId: TIME_ZONE });
     page = await context.newPage();
-    page.on('console', (message) => {
-      // The refusals the tests ask for (400, 403) are answers, not problems.
-      if (message.type() === 'error' && !/status of 40[03]/.test(message.text()))
-        pageProblems.push(message.text());
-    });
-    page.on('pageerror', (error) => pageProblems.push(error.message));
+    pageProblems = pageProblemsOf(page, /status of 40[03]/);
   });
 
   afterAll(async () => {

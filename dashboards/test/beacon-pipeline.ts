@@ -19,6 +19,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@streamloop/core/testing';
 import { TOPICS } from '@streamloop/core/topics';
 import type { EventLog } from '@streamloop/event-log/event-log';
 import { createMemoryEventLog } from '@streamloop/event-log/memory-event-log';
+import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 
 export const RESULTS_DIR = fileURLToPath(new URL('../test-results/', import.meta.url));
@@ -76,4 +77,17 @@ export async function openBeaconPipeline(logger: Logger, name: string): Promise<
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The page's console errors and uncaught exceptions, collected for a test to assert there were none;
+ * `expected` matches the errors a test causes on purpose (a refusal it asks for, an offline refresh).
+ */
+export function pageProblemsOf(page: Page, expected?: RegExp): string[] {
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !expected?.test(message.text())) problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(error.message));
+  return problems;
 }

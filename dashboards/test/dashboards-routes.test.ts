@@ -29,6 +29,16 @@ const PAGE_MARKERS: Record<string, string[]> = {
     'id="recommended-qoe-rows"',
   ],
   alerts: ['id="alert-rules-rows"', 'id="new-rule"', 'id="rule-form-error"', 'id="alert-events-rows"'],
+  live: [
+    'data-metric="concurrent-viewers"',
+    'data-metric="start-failures"',
+    'id="live-video"',
+    'id="viewers-chart"',
+    'id="starts-chart"',
+    // uPlot's stylesheet, bundled with the page and inlined under the nonce (never from a CDN).
+    '.uplot,.uplot *',
+  ],
+  videos: ['id="videos-rows"', 'id="videos-more"'],
   experiment: [
     'id="arms-rows"',
     'id="comparisons"',

@@ -20,8 +20,11 @@ import type { LadderPlanResponse, ProposeLadderResponse } from '@streamloop/core
 import type {
   QoeBreakdownResponse,
   QoeFilters,
+  QoeLiveResponse,
   QoeOverviewResponse,
   QoeSessionsResponse,
+  QoeTopVideo,
+  QoeTopVideosResponse,
   QoeViewSummary,
   SyntheticScope,
 } from '@streamloop/core/schemas/qoe-api';
@@ -32,6 +35,13 @@ export type SessionRow = QoeViewSummary;
 export type OverviewAnswer = QoeOverviewResponse;
 export type BreakdownAnswer = QoeBreakdownResponse;
 export type SessionsAnswer = QoeSessionsResponse;
+export type TopVideo = QoeTopVideo;
+/** One page of ingest's catalog list. */
+export interface VideoPage {
+  videos: Video[];
+  nextCursor: string | null;
+}
+export type LiveAnswer = QoeLiveResponse;
 export type {
   AlertDelivery,
   AlertEvent,
@@ -44,6 +54,7 @@ export type {
   FeatureSetVersion,
   LadderPlanResponse,
   ProposeLadderResponse,
+  Video,
   VideoLadderList,
 };
 export type FeatureStatus = FeatureStatusResponse;
@@ -131,11 +142,19 @@ export function createApiClient(deps: ApiClientDeps) {
       const body = await get<{ videos?: Video[] } | Video[]>('/api/v1/videos');
       return Array.isArray(body) ? body : Array.isArray(body?.videos) ? body.videos : [];
     },
+    /** One page of the catalog, newest first (ingest: `limit` 1–100, `cursor` from the previous page). */
+    videoPage: (query: { limit?: number; cursor?: string; q?: string } = {}) =>
+      get<VideoPage>('/api/v1/videos', query),
+    /** The QoE numbers of each video played in the range, most played first. */
+    topVideos: (params: QoeParams & { limit?: number }) =>
+      get<QoeTopVideosResponse>('/api/v1/qoe/top-videos', { ...params, sortBy: 'plays' }),
     overview: (params: QoeParams) => get<OverviewAnswer>('/api/v1/qoe/overview', { ...params }),
     breakdown: (params: QoeParams & { dimension: BreakdownDimension; limit?: number }) =>
       get<BreakdownAnswer>('/api/v1/qoe/breakdown', { ...params }),
     sessions: (params: QoeParams & { limit?: number }) =>
       get<SessionsAnswer>('/api/v1/qoe/sessions', { ...params }),
+    /** The last 30 minutes from the raw beacons, minute by minute, and the viewers of the last 60 s (no range). */
+    live: (params: Omit<QoeParams, 'from' | 'to'>) => get<LiveAnswer>('/api/v1/qoe/live', { ...params }),
     /** Ingest's catalog of experiments (scope 'experiments'), newest first as it answers them. */
     async experiments(): Promise<Experiment[]> {
       return (await get<{ experiments: Experiment[] }>('/api/v1/experiments')).experiments;

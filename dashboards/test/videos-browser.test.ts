@@ -1,0 +1,202 @@
+/**
+ * `/dashboards/videos` in headless Chromium against the real routes: ingest's catalog list
+ * (`registerVideoRoutes` on a scratch PostgreSQL catalog) and analytics' QoE routes on chdb fed
+ * through the embedded event log and the real beacon consumer (beacon-pipeline.ts).
+ *
+ * The catalog, newest last: a ready public clip with 3 real plays a minute ago (one fails before its
+ * first frame: 1 / 3 = 33.33 % start failures, 2 first frames at 400 and 800 ms: startup p50 600 ms
+ * as the QoE API interpolates); a ready signed clip (no Watch link: it needs a key to play); one
+ * processing at 42 %; one that failed, with its reason.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { registerQoeRoutes } from '@streamloop/analytics/qoe-routes';
+import { createPgCatalog } from '@streamloop/catalog/pg-catalog';
+import { createScratchDatabase, postgresUrl } from '@streamloop/catalog/testing';
+import { insertVideo, updateVideoStatus } from '@streamloop/catalog/video-repository';
+import { createLogger } from '@streamloop/core/logger';
+import { createMetricsRegistry } from '@streamloop/core/metrics';
+import type { Beacon } from '@streamloop/core/schemas/beacon';
+import type { QoeTopVideosResponse } from '@streamloop/core/schemas/qoe-api';
+import { eventually, makeLadderRecord, uniqueName } from '@streamloop/core/testing';
+import { registerVideoRoutes } from '@streamloop/ingest/video-routes';
+import { createApiKeyAuth } from '@streamloop/service-kit/api-key';
+import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mountDashboards } from '../src/mount-dashboards.js';
+import {
+  type BeaconPipeline,
+  CHROMIUM,
+  MINUTE_MS,
+  openBeaconPipeline,
+  pageProblemsOf,
+  poll,
+  RESULTS_DIR,
+} from './beacon-pipeline.js';
+
+const API_KEY = 'dashboards-videos-key-0123456789';
+const logger = createLogger({ name: 'dashboards-videos-test', level: 'silent' });
+const PUBLIC_CLIP = { id: uniqueName('public-clip'), title: 'Public clip' };
+const SIGNED_CLIP = { id: uniqueName('signed-clip'), title: 'Signed clip' };
+const PROCESSING = { id: uniqueName('processing'), title: 'Still encoding' };
+const FAILED = { id: uniqueName('failed'), title: 'Broken upload' };
+const FAILURE_REASON = 'the source has no video stream';
+
+/** One view of the public clip: its first frame after `startupMs`, or a fatal error before it. */
+function view(viewId: string, startupMs: number | 'fails'): Beacon[] {
+  let seq = 0;
+  const beacon = (event: Beacon['event'], extra: Partial<Beacon> = {}): Beacon => ({
+    schema: 'qoe.beacon.v1',
+    beaconId: randomUUID(),
+    event,
+    sessionId: `session-${viewId}`,
+    viewId,
+    viewerId: `viewer-${viewId}`,
+    videoId: PUBLIC_CLIP.id,
+    seq: seq++,
+    clientTimeMs: Date.now(),
+    monotonicMs: seq * 100,
+    ...extra,
+  });
+  return startupMs === 'fails'
+    ? [
+        beacon('viewstart'),
+        beacon('playrequest'),
+        beacon('error', { errorCode: 'MEDIA_ERR_DECODE', fatal: true }),
+      ]
+    : [beacon('viewstart'), beacon('playrequest'), beacon('firstframe', { startupTimeMs: startupMs })];
+}
+
+describe('videos page in Chromium', () => {
+  let pipeline: BeaconPipeline | undefined;
+  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
+  let catalog: ReturnType<typeof createPgCatalog>;
+  const app = buildHttpApp({
+    logger,
+    registry: createMetricsRegistry({ collectProcessMetrics: false }),
+    ports: [],
+  });
+  let browser: Browser;
+  let page: Page;
+  let baseUrl: string;
+  let pageProblems: string[] = [];
+
+  beforeAll(async () => {
+    scratch = await createScratchDatabase(postgresUrl(), 'dashboards_videos');
+    catalog = createPgCatalog({ url: scratch.url, logger: { warn: () => undefined } });
+    await catalog.migrate();
+    const ladder = makeLadderRecord();
+    await insertVideo(catalog, {
+      ...PUBLIC_CLIP,
+      status: 'ready',
+      playbackPolicy: 'public',
+      ladder,
+      durationMs: 95_000,
+    });
+    await insertVideo(catalog, { ...SIGNED_CLIP, status: 'ready', playbackPolicy: 'signed', ladder });
+    await insertVideo(catalog, { ...PROCESSING, status: 'uploaded' });
+    await updateVideoStatus(catalog, PROCESSING.id, { status: 'processing', progressPercent: 42 });
+    await insertVideo(catalog, { ...FAILED, status: 'uploaded' });
+    await updateVideoStatus(catalog, FAILED.id, { status: 'processing' });
+    await updateVideoStatus(catalog, FAILED.id, { status: 'failed', error: FAILURE_REASON });
+
+    pipeline = await openBeaconPipeline(logger, 'dashboards-videos');
+    await pipeline.publish(
+      [...view('v1', 400), ...view('v2', 800), ...view('v3', 'fails')],
+      Date.now() - MINUTE_MS,
+    );
+
+    const auth = createApiKeyAuth({ legacyKey: API_KEY, catalog });
+    mountDashboards(app, {});
+    registerQoeRoutes(app, { analyticsStore: pipeline.store, apiKey: auth });
+    registerVideoRoutes(app, {
+      catalog,
+      auth,
+      // Deleting is not what this page does; a delete here would be a bug in the test.
+      deleteVideo: async () => {
+        throw new Error('the videos page test deletes nothing');
+      },
+    });
+    await eventually('the public clip’s plays in ClickHouse', async () => {
+      const res = await app.inject({
+        method: 'GET',
+        url: `/api/v1/qoe/overview?videoId=${PUBLIC_CLIP.id}`,
+        headers: { authorization: `Bearer ${API_KEY}` },
+      });
+      return res.json<{ plays: number }>().plays === 3 ? true : undefined;
+    });
+    baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+    browser = await chromium.launch(CHROMIUM);
+    page = await (await browser.newContext()).newPage();
+    pageProblems = pageProblemsOf(page);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app.close();
+    await pipeline?.close();
+    await catalog?.close();
+    await scratch?.drop();
+  });
+
+  const status = () => page.locator('#status');
+  const row = (videoId: string) => page.locator(`#videos-rows tr[data-video-id="${videoId}"]`);
+  const column = (videoId: string, name: string) => row(videoId).locator(`td[data-column="${name}"]`);
+
+  it('lists the catalog with each video’s status and its QoE numbers, as the APIs answer them', async () => {
+    await page.goto(`${baseUrl}/dashboards/videos`);
+    await poll(() => status().getAttribute('data-state')).toBe('need-key');
+    await page.fill('#api-key', API_KEY);
+    await page.click('#key-save');
+    await poll(() => status().getAttribute('data-state')).toBe('ready');
+    await poll(() => page.locator('#videos-rows tr').count()).toBe(4);
+
+    expect(await column(PUBLIC_CLIP.id, 'status').textContent()).toBe('Ready');
+    expect(await column(PUBLIC_CLIP.id, 'duration').textContent()).toBe('1 min 35 s');
+    expect(await column(PUBLIC_CLIP.id, 'plays').textContent()).toBe('3');
+    expect(await column(PUBLIC_CLIP.id, 'viewers').textContent()).toBe('3');
+    expect(await column(PUBLIC_CLIP.id, 'start-failures').textContent()).toBe('33.33 %');
+    expect(await column(PUBLIC_CLIP.id, 'startup').textContent()).toBe('600 ms');
+    // The score is the QoE API's own number for the video over the page's range.
+    const top = await app.inject({
+      method: 'GET',
+      url: '/api/v1/qoe/top-videos?limit=1000',
+      headers: { authorization: `Bearer ${API_KEY}` },
+    });
+    const score = top.json<QoeTopVideosResponse>().videos.find((v) => v.videoId === PUBLIC_CLIP.id)?.qoeScore;
+    expect(score).toEqual(expect.any(Number));
+    expect(await column(PUBLIC_CLIP.id, 'qoe-score').textContent()).toBe(score!.toFixed(1));
+
+    expect(await column(PROCESSING.id, 'status').textContent()).toBe('Processing 42 %');
+    expect(await column(FAILED.id, 'status').textContent()).toBe('Failed');
+    expect(await column(FAILED.id, 'status').getAttribute('title')).toBe(FAILURE_REASON);
+    // Nothing played but the public clip: zero plays and no score rather than made-up numbers.
+    expect(await column(SIGNED_CLIP.id, 'plays').textContent()).toBe('0');
+    expect(await column(SIGNED_CLIP.id, 'qoe-score').textContent()).toBe('—');
+
+    await mkdir(RESULTS_DIR, { recursive: true });
+    await page.screenshot({ path: join(RESULTS_DIR, 'dashboards-videos.png'), fullPage: true });
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('links a ready public video to its watch page, and every video to its overview', async () => {
+    const watch = row(PUBLIC_CLIP.id).getByRole('link', { name: `Watch ${PUBLIC_CLIP.title}` });
+    expect(await watch.getAttribute('href')).toBe(`/watch/${PUBLIC_CLIP.id}`);
+    expect(
+      await row(SIGNED_CLIP.id)
+        .getByRole('link', { name: /^Watch/ })
+        .count(),
+    ).toBe(0);
+    expect(
+      await row(PROCESSING.id)
+        .getByRole('link', { name: /^Watch/ })
+        .count(),
+    ).toBe(0);
+
+    await row(SIGNED_CLIP.id).getByRole('link', { name: SIGNED_CLIP.title }).click();
+    await page.waitForURL(/\/dashboards\/\?/);
+    expect(new URL(page.url()).searchParams.get('videoId')).toBe(SIGNED_CLIP.id);
+  });
+});
