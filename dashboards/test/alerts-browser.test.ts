@@ -14,7 +14,6 @@
  * - REBUFFER "Rebuffering on the clip": rebuffer ratio above 0.05 (5.00 %) on the video, 5 plays at
  *   least: 0.027 ≤ 0.05 → stays OK, no event.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runAlertChecks } from '@streamloop/analytics/alerts/alert-job';
@@ -47,6 +46,7 @@ import {
   pageProblemsOf,
   poll,
   RESULTS_DIR,
+  viewBeacons,
 } from './beacon-pipeline.js';
 
 const API_KEY = 'dashboards-alerts-key-0123456789';
@@ -78,40 +78,14 @@ const REBUFFER: CreateAlertRuleBody = {
 };
 
 /** One view's beacons: to its first frame and 9 s of play (a stall when asked), or a fatal error before it. */
-function beaconsOfView(viewId: string, outcome: 'plays' | 'stalls' | 'fails'): Beacon[] {
-  let seq = 0;
-  const beacon = (event: Beacon['event'], extra: Partial<Beacon> = {}): Beacon => ({
-    schema: 'qoe.beacon.v1',
-    beaconId: randomUUID(),
-    event,
-    sessionId: `session-${viewId}`,
-    viewId,
-    viewerId: `viewer-${viewId}`,
+const beaconsOfView = (viewId: string, outcome: 'plays' | 'stalls' | 'fails'): Beacon[] =>
+  viewBeacons({
     videoId: VIDEO_ID,
-    seq: seq++,
-    clientTimeMs: Date.now(),
-    monotonicMs: seq * 100,
-    ...extra,
+    viewId,
+    ...(outcome === 'fails'
+      ? { startupTimeMs: 'fails' }
+      : { startupTimeMs: 600, playMs: 9_000, ...(outcome === 'stalls' ? { stallMs: 1_000 } : {}) }),
   });
-  if (outcome === 'fails') {
-    return [
-      beacon('viewstart'),
-      beacon('playrequest'),
-      beacon('error', { errorCode: 'MEDIA_ERR_SRC_NOT_SUPPORTED', fatal: true }),
-      beacon('viewend'),
-    ];
-  }
-  return [
-    beacon('viewstart'),
-    beacon('playrequest'),
-    beacon('firstframe', { startupTimeMs: 600 }),
-    ...(outcome === 'stalls'
-      ? [beacon('rebufferstart'), beacon('rebufferend', { rebufferDurationMs: 1_000 })]
-      : []),
-    beacon('heartbeat', { watchTimeMs: 9_000, playTimeMs: 9_000 }),
-    beacon('viewend'),
-  ];
-}
 
 describe('alerts page in Chromium', () => {
   let pipeline: BeaconPipeline | undefined;

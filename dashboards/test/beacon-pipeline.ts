@@ -4,6 +4,7 @@
  * chdb (migrated with analytics' own migrations) fed through the embedded event log by analytics'
  * real beacon consumer, beacons published the way the collector publishes them.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,4 +91,55 @@ export function pageProblemsOf(page: Page, expected?: RegExp): string[] {
   });
   page.on('pageerror', (error) => problems.push(error.message));
   return problems;
+}
+
+/**
+ * One view's beacons as the SDK sends them: to its first frame after `startupTimeMs` then `playMs` of
+ * play (with a stall of `stallMs` when given), or a fatal error before the first frame ('fails').
+ */
+export function viewBeacons(view: {
+  videoId: string;
+  viewId: string;
+  viewerId?: string;
+  startupTimeMs: number | 'fails';
+  playMs?: number;
+  stallMs?: number;
+  /** Set on every beacon (a simulated viewer's marking). */
+  marks?: Partial<Beacon>;
+}): Beacon[] {
+  let seq = 0;
+  const beacon = (event: Beacon['event'], extra: Partial<Beacon> = {}): Beacon => ({
+    schema: 'qoe.beacon.v1',
+    beaconId: randomUUID(),
+    event,
+    sessionId: `session-${view.viewId}`,
+    viewId: view.viewId,
+    viewerId: view.viewerId ?? `viewer-${view.viewId}`,
+    videoId: view.videoId,
+    seq: seq++,
+    clientTimeMs: Date.now(),
+    monotonicMs: seq * 100,
+    ...view.marks,
+    ...extra,
+  });
+  if (view.startupTimeMs === 'fails') {
+    return [
+      beacon('viewstart'),
+      beacon('playrequest'),
+      beacon('error', { errorCode: 'MEDIA_ERR_DECODE', fatal: true }),
+      beacon('viewend'),
+    ];
+  }
+  return [
+    beacon('viewstart'),
+    beacon('playrequest'),
+    beacon('firstframe', { startupTimeMs: view.startupTimeMs }),
+    ...(view.stallMs === undefined
+      ? []
+      : [beacon('rebufferstart'), beacon('rebufferend', { rebufferDurationMs: view.stallMs })]),
+    ...(view.playMs === undefined
+      ? []
+      : [beacon('heartbeat', { watchTimeMs: view.playMs, playTimeMs: view.playMs })]),
+    beacon('viewend'),
+  ];
 }

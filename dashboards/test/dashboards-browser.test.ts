@@ -5,7 +5,6 @@
  * and reads the numbers; real viewers by default, simulated (synthetic) ones only when asked, and
  * then with a banner saying so.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { registerQoeRoutes } from '@streamloop/analytics/qoe-routes';
@@ -19,7 +18,14 @@ import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountDashboards } from '../src/mount-dashboards.js';
-import { type BeaconPipeline, CHROMIUM, openBeaconPipeline, poll, RESULTS_DIR } from './beacon-pipeline.js';
+import {
+  type BeaconPipeline,
+  CHROMIUM,
+  openBeaconPipeline,
+  poll,
+  RESULTS_DIR,
+  viewBeacons,
+} from './beacon-pipeline.js';
 
 const API_KEY = 'dashboards-test-key-0123456789';
 
@@ -33,7 +39,8 @@ const simulatedVideo = { id: uniqueName('simulated'), title: 'Demo clip' };
 const simulated = (cohort: string, networkClass: string) =>
   ({ synthetic: true, cohort, networkClass }) as const;
 
-function beaconsOfView(view: {
+/** The views of this file: the watched video unless said, a heartbeat of `watchMs` played. */
+const beaconsOfView = (view: {
   viewId: string;
   viewerId: string;
   startupTimeMs: number;
@@ -41,33 +48,16 @@ function beaconsOfView(view: {
   rebufferMs?: number;
   videoId?: string;
   marks?: Partial<Beacon>;
-}): Beacon[] {
-  let seq = 0;
-  const beacon = (event: Beacon['event'], extra: Partial<Beacon> = {}): Beacon => ({
-    schema: 'qoe.beacon.v1',
-    beaconId: randomUUID(),
-    event,
-    sessionId: `session-${view.viewId}`,
+}): Beacon[] =>
+  viewBeacons({
+    videoId: view.videoId ?? watchedVideo.id,
     viewId: view.viewId,
     viewerId: view.viewerId,
-    videoId: view.videoId ?? watchedVideo.id,
-    seq: seq++,
-    clientTimeMs: Date.now(),
-    monotonicMs: seq * 100,
-    ...view.marks,
-    ...extra,
+    startupTimeMs: view.startupTimeMs,
+    playMs: view.watchMs,
+    ...(view.rebufferMs === undefined ? {} : { stallMs: view.rebufferMs }),
+    ...(view.marks === undefined ? {} : { marks: view.marks }),
   });
-  return [
-    beacon('viewstart'),
-    beacon('playrequest'),
-    beacon('firstframe', { startupTimeMs: view.startupTimeMs }),
-    ...(view.rebufferMs === undefined
-      ? []
-      : [beacon('rebufferstart'), beacon('rebufferend', { rebufferDurationMs: view.rebufferMs })]),
-    beacon('heartbeat', { watchTimeMs: view.watchMs, playTimeMs: view.watchMs }),
-    beacon('viewend'),
-  ];
-}
 
 describe('dashboards in Chromium', () => {
   let pipeline: BeaconPipeline | undefined;

@@ -1,40 +1,24 @@
 /**
- * `/dashboards/videos` in headless Chromium against the real routes: ingest's catalog list
- * (`registerVideoRoutes` on a scratch PostgreSQL catalog) and analytics' QoE routes on chdb fed
- * through the embedded event log and the real beacon consumer (beacon-pipeline.ts).
+ * `/dashboards/videos` in headless Chromium against the real routes (browser-stack.ts): ingest's
+ * catalog list on a scratch PostgreSQL catalog and analytics' QoE routes on chdb fed through the
+ * embedded event log and the real beacon consumer.
  *
- * The catalog, newest last: a ready public clip with 3 real plays a minute ago (one fails before its
- * first frame: 1 / 3 = 33.33 % start failures, 2 first frames at 400 and 800 ms: startup p50 600 ms
- * as the QoE API interpolates); a ready signed clip (no Watch link: it needs a key to play); one
- * processing at 42 %; one that failed, with its reason.
+ * The catalog: a ready public clip with 3 real plays a minute ago (one fails before its first frame:
+ * 1 / 3 = 33.33 % start failures; first frames at 400 and 800 ms: startup p50 600 ms as the QoE API
+ * interpolates); a ready signed clip (no Watch link: it needs a key to play); one processing at
+ * 42 %; one that failed, with its reason.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { registerQoeRoutes } from '@streamloop/analytics/qoe-routes';
-import { createPgCatalog } from '@streamloop/catalog/pg-catalog';
-import { createScratchDatabase, postgresUrl } from '@streamloop/catalog/testing';
 import { insertVideo, updateVideoStatus } from '@streamloop/catalog/video-repository';
 import { createLogger } from '@streamloop/core/logger';
-import { createMetricsRegistry } from '@streamloop/core/metrics';
-import type { Beacon } from '@streamloop/core/schemas/beacon';
 import type { QoeTopVideosResponse } from '@streamloop/core/schemas/qoe-api';
-import { eventually, makeLadderRecord, uniqueName } from '@streamloop/core/testing';
-import { registerVideoRoutes } from '@streamloop/ingest/video-routes';
-import { createApiKeyAuth } from '@streamloop/service-kit/api-key';
-import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { makeLadderRecord, uniqueName } from '@streamloop/core/testing';
+import type { FastifyInstance } from 'fastify';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mountDashboards } from '../src/mount-dashboards.js';
-import {
-  type BeaconPipeline,
-  CHROMIUM,
-  MINUTE_MS,
-  openBeaconPipeline,
-  pageProblemsOf,
-  poll,
-  RESULTS_DIR,
-} from './beacon-pipeline.js';
+import { MINUTE_MS, poll, RESULTS_DIR, viewBeacons } from './beacon-pipeline.js';
+import { type BrowserStack, openBrowserStack } from './browser-stack.js';
 
 const API_KEY = 'dashboards-videos-key-0123456789';
 const logger = createLogger({ name: 'dashboards-videos-test', level: 'silent' });
@@ -44,101 +28,55 @@ const PROCESSING = { id: uniqueName('processing'), title: 'Still encoding' };
 const FAILED = { id: uniqueName('failed'), title: 'Broken upload' };
 const FAILURE_REASON = 'the source has no video stream';
 
-/** One view of the public clip: its first frame after `startupMs`, or a fatal error before it. */
-function view(viewId: string, startupMs: number | 'fails'): Beacon[] {
-  let seq = 0;
-  const beacon = (event: Beacon['event'], extra: Partial<Beacon> = {}): Beacon => ({
-    schema: 'qoe.beacon.v1',
-    beaconId: randomUUID(),
-    event,
-    sessionId: `session-${viewId}`,
-    viewId,
-    viewerId: `viewer-${viewId}`,
-    videoId: PUBLIC_CLIP.id,
-    seq: seq++,
-    clientTimeMs: Date.now(),
-    monotonicMs: seq * 100,
-    ...extra,
-  });
-  return startupMs === 'fails'
-    ? [
-        beacon('viewstart'),
-        beacon('playrequest'),
-        beacon('error', { errorCode: 'MEDIA_ERR_DECODE', fatal: true }),
-      ]
-    : [beacon('viewstart'), beacon('playrequest'), beacon('firstframe', { startupTimeMs: startupMs })];
-}
-
 describe('videos page in Chromium', () => {
-  let pipeline: BeaconPipeline | undefined;
-  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
-  let catalog: ReturnType<typeof createPgCatalog>;
-  const app = buildHttpApp({
-    logger,
-    registry: createMetricsRegistry({ collectProcessMetrics: false }),
-    ports: [],
-  });
-  let browser: Browser;
+  let stack: BrowserStack | undefined;
+  let app: FastifyInstance;
   let page: Page;
-  let baseUrl: string;
-  let pageProblems: string[] = [];
 
   beforeAll(async () => {
-    scratch = await createScratchDatabase(postgresUrl(), 'dashboards_videos');
-    catalog = createPgCatalog({ url: scratch.url, logger: { warn: () => undefined } });
-    await catalog.migrate();
-    const ladder = makeLadderRecord();
-    await insertVideo(catalog, {
-      ...PUBLIC_CLIP,
-      status: 'ready',
-      playbackPolicy: 'public',
-      ladder,
-      durationMs: 95_000,
-    });
-    await insertVideo(catalog, { ...SIGNED_CLIP, status: 'ready', playbackPolicy: 'signed', ladder });
-    await insertVideo(catalog, { ...PROCESSING, status: 'uploaded' });
-    await updateVideoStatus(catalog, PROCESSING.id, { status: 'processing', progressPercent: 42 });
-    await insertVideo(catalog, { ...FAILED, status: 'uploaded' });
-    await updateVideoStatus(catalog, FAILED.id, { status: 'processing' });
-    await updateVideoStatus(catalog, FAILED.id, { status: 'failed', error: FAILURE_REASON });
-
-    pipeline = await openBeaconPipeline(logger, 'dashboards-videos');
-    await pipeline.publish(
-      [...view('v1', 400), ...view('v2', 800), ...view('v3', 'fails')],
-      Date.now() - MINUTE_MS,
-    );
-
-    const auth = createApiKeyAuth({ legacyKey: API_KEY, catalog });
-    mountDashboards(app, {});
-    registerQoeRoutes(app, { analyticsStore: pipeline.store, apiKey: auth });
-    registerVideoRoutes(app, {
-      catalog,
-      auth,
-      // Deleting is not what this page does; a delete here would be a bug in the test.
-      deleteVideo: async () => {
-        throw new Error('the videos page test deletes nothing');
+    stack = await openBrowserStack({
+      name: 'dashboards-videos',
+      apiKey: API_KEY,
+      logger,
+      async seed({ catalog, pipeline }) {
+        const ladder = makeLadderRecord();
+        await insertVideo(catalog, {
+          ...PUBLIC_CLIP,
+          status: 'ready',
+          playbackPolicy: 'public',
+          ladder,
+          durationMs: 95_000,
+        });
+        await insertVideo(catalog, { ...SIGNED_CLIP, status: 'ready', playbackPolicy: 'signed', ladder });
+        await insertVideo(catalog, { ...PROCESSING, status: 'uploaded' });
+        await updateVideoStatus(catalog, PROCESSING.id, { status: 'processing', progressPercent: 42 });
+        await insertVideo(catalog, { ...FAILED, status: 'uploaded' });
+        await updateVideoStatus(catalog, FAILED.id, { status: 'processing' });
+        await updateVideoStatus(catalog, FAILED.id, { status: 'failed', error: FAILURE_REASON });
+        const videoId = PUBLIC_CLIP.id;
+        await pipeline.publish(
+          [
+            ...viewBeacons({ videoId, viewId: 'v1', startupTimeMs: 400 }),
+            ...viewBeacons({ videoId, viewId: 'v2', startupTimeMs: 800 }),
+            ...viewBeacons({ videoId, viewId: 'v3', startupTimeMs: 'fails' }),
+          ],
+          Date.now() - MINUTE_MS,
+        );
+      },
+      ready: async (app) => {
+        const res = await app.inject({
+          method: 'GET',
+          url: `/api/v1/qoe/overview?videoId=${PUBLIC_CLIP.id}`,
+          headers: { authorization: `Bearer ${API_KEY}` },
+        });
+        return res.json<{ plays: number }>().plays === 3;
       },
     });
-    await eventually('the public clip’s plays in ClickHouse', async () => {
-      const res = await app.inject({
-        method: 'GET',
-        url: `/api/v1/qoe/overview?videoId=${PUBLIC_CLIP.id}`,
-        headers: { authorization: `Bearer ${API_KEY}` },
-      });
-      return res.json<{ plays: number }>().plays === 3 ? true : undefined;
-    });
-    baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
-    browser = await chromium.launch(CHROMIUM);
-    page = await (await browser.newContext()).newPage();
-    pageProblems = pageProblemsOf(page);
+    ({ app, page } = stack);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await app.close();
-    await pipeline?.close();
-    await catalog?.close();
-    await scratch?.drop();
+    await stack?.close();
   });
 
   const status = () => page.locator('#status');
@@ -146,7 +84,7 @@ describe('videos page in Chromium', () => {
   const column = (videoId: string, name: string) => row(videoId).locator(`td[data-column="${name}"]`);
 
   it('lists the catalog with each video’s status and its QoE numbers, as the APIs answer them', async () => {
-    await page.goto(`${baseUrl}/dashboards/videos`);
+    await page.goto(`${stack!.baseUrl}/dashboards/videos`);
     await poll(() => status().getAttribute('data-state')).toBe('need-key');
     await page.fill('#api-key', API_KEY);
     await page.click('#key-save');
@@ -178,7 +116,7 @@ describe('videos page in Chromium', () => {
 
     await mkdir(RESULTS_DIR, { recursive: true });
     await page.screenshot({ path: join(RESULTS_DIR, 'dashboards-videos.png'), fullPage: true });
-    expect(pageProblems).toEqual([]);
+    expect(stack!.problems).toEqual([]);
   });
 
   it('links a ready public video to its watch page, and every video to its overview', async () => {

@@ -23,6 +23,7 @@ import type {
   QoeLiveResponse,
   QoeOverviewResponse,
   QoeSessionsResponse,
+  QoeTimeseriesResponse,
   QoeTopVideo,
   QoeTopVideosResponse,
   QoeViewSummary,
@@ -35,6 +36,7 @@ export type SessionRow = QoeViewSummary;
 export type OverviewAnswer = QoeOverviewResponse;
 export type BreakdownAnswer = QoeBreakdownResponse;
 export type SessionsAnswer = QoeSessionsResponse;
+export type TimeseriesAnswer = QoeTimeseriesResponse;
 export type TopVideo = QoeTopVideo;
 /** One page of ingest's catalog list. */
 export interface VideoPage {
@@ -149,6 +151,9 @@ export function createApiClient(deps: ApiClientDeps) {
     topVideos: (params: QoeParams & { limit?: number }) =>
       get<QoeTopVideosResponse>('/api/v1/qoe/top-videos', { ...params, sortBy: 'plays' }),
     overview: (params: QoeParams) => get<OverviewAnswer>('/api/v1/qoe/overview', { ...params }),
+    /** The metrics per time bucket over the range (`interval=auto`: at most 200 buckets, all present). */
+    timeseries: (params: QoeParams) =>
+      get<TimeseriesAnswer>('/api/v1/qoe/timeseries', { ...params, interval: 'auto' }),
     breakdown: (params: QoeParams & { dimension: BreakdownDimension; limit?: number }) =>
       get<BreakdownAnswer>('/api/v1/qoe/breakdown', { ...params }),
     sessions: (params: QoeParams & { limit?: number }) =>

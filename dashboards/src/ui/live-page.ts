@@ -6,22 +6,16 @@
  * the tab is visible and stops while it is hidden; a refresh that fails keeps the last numbers on
  * screen, greyed, and says so.
  *
- * uPlot draws on a canvas and sizes its elements through the CSSOM (`el.style.width = …`), which the
- * pages' CSP allows (it blocks style attributes in markup and stylesheets without the nonce, not
- * script-set styles); its stylesheet is imported here, so the build emits it as `dist/ui/live.css`
- * and mount-dashboards inlines it under the nonce. What each chart was given (`uPlot#data`) is on
- * its element as `data-plot` (JSON: minute starts in epoch seconds, then one array per series, in
- * `data-series` order), for tests and scrapers.
+ * The charts are charts.ts' (uPlot); what each was given is on its element as `data-plot` (JSON:
+ * minute starts in epoch seconds, then one array per series, in `data-series` order).
  */
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
 import { type ApiClient, ApiError, type LiveAnswer } from './api-client.js';
+import { createChart } from './charts.js';
 import { integer } from './format.js';
 import { $, startFrame } from './page-shell.js';
 
 /** Often enough to feel live; each refresh is one query over 30 minutes of raw beacons. */
 const REFRESH_MS = 5_000;
-const CHART_HEIGHT_PX = 220;
 /** Counts only: whole-number steps on the y axis. */
 const COUNT_STEPS = [
   1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000,
@@ -51,79 +45,21 @@ const errorText = (err: unknown) => (err instanceof Error ? err.message : String
 const timeOf = (iso: string) => new Date(iso).toLocaleTimeString();
 const sum = (minutes: Minute[], count: (m: Minute) => number) => minutes.reduce((n, m) => n + count(m), 0);
 
-interface SeriesView {
-  label: string;
-  /** A custom property of dashboards.css: the canvas cannot read CSS, so the colour is looked up once. */
-  colour: string;
-  dash?: number[];
-}
-
-/** One uPlot chart in `element`: made on the first paint, given new data on the next ones. */
-function createChart(element: HTMLElement, series: SeriesView[]) {
-  let plot: uPlot | undefined;
-  const width = () => Math.max(element.clientWidth, 300);
-  const emptyLabel = element.getAttribute('aria-label') ?? '';
-
-  const options = (): uPlot.Options => {
-    const css = getComputedStyle(document.documentElement);
-    const colour = (name: string) => css.getPropertyValue(name).trim();
-    const axis: uPlot.Axis = {
-      stroke: colour('--muted'),
-      grid: { stroke: colour('--line'), width: 1 },
-      ticks: { stroke: colour('--line'), width: 1 },
-    };
-    return {
-      width: width(),
-      height: CHART_HEIGHT_PX,
-      // The two charts share a time axis: hovering a minute on one shows it on the other.
-      cursor: { sync: { key: 'live' } },
-      scales: {
-        x: { time: true },
-        // Counts from zero, and a quiet half hour still has an axis to read.
-        y: { range: (_plot, _min, max) => [0, Math.max(1, max)] },
-      },
-      axes: [axis, { ...axis, incrs: COUNT_STEPS, values: (_plot, splits) => splits.map(integer.format) }],
-      series: [
-        {},
-        ...series.map(
-          (s): uPlot.Series => ({
-            label: s.label,
-            stroke: colour(s.colour),
-            width: 2,
-            points: { show: true, size: 5 },
-            value: (_plot, v) => (v === null ? '—' : integer.format(v)),
-            ...(s.dash ? { dash: s.dash } : {}),
-          }),
-        ),
-      ],
-    };
-  };
-
-  new ResizeObserver(() => {
-    if (plot && plot.width !== width()) plot.setSize({ width: width(), height: CHART_HEIGHT_PX });
-  }).observe(element);
-
-  return {
-    paint(data: uPlot.AlignedData, label: string): void {
-      if (plot) plot.setData(data);
-      else plot = new uPlot(options(), data, element);
-      element.dataset.plot = JSON.stringify(plot.data);
-      element.setAttribute('aria-label', label);
-    },
-    clear(): void {
-      plot?.destroy();
-      plot = undefined;
-      element.dataset.plot = '';
-      element.setAttribute('aria-label', emptyLabel);
-    },
-  };
-}
-
-const viewersChart = createChart($('#viewers-chart'), [{ label: 'Concurrent viewers', colour: '--accent' }]);
-const startsChart = createChart($('#starts-chart'), [
-  { label: 'Plays', colour: '--muted', dash: [5, 4] },
-  { label: 'Start failures', colour: '--bad' },
-]);
+// Counts from zero in whole steps; the two charts share a time axis (hovering one shows the other).
+const COUNTS = { syncKey: 'live', format: integer.format, fromZero: true, steps: COUNT_STEPS } as const;
+const viewersChart = createChart(
+  $('#viewers-chart'),
+  [{ label: 'Concurrent viewers', colour: '--accent' }],
+  COUNTS,
+);
+const startsChart = createChart(
+  $('#starts-chart'),
+  [
+    { label: 'Plays', colour: '--muted', dash: [5, 4] },
+    { label: 'Start failures', colour: '--bad' },
+  ],
+  COUNTS,
+);
 
 function setMetric(element: HTMLElement, value: number | null): void {
   element.dataset.value = value === null ? '' : String(value);
