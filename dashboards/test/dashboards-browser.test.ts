@@ -274,13 +274,14 @@ describe('dashboards in Chromium', () => {
     expect(await cellOf(realRows, 'cohort').allTextContents()).toEqual(['—', '—']);
     await page.screenshot({ path: join(RESULTS_DIR, 'dashboards-sessions.png'), fullPage: true });
 
-    // The other pages' links carry the video and the scope along.
+    // The other pages' links carry the video, the scope and the range along.
     const overviewLink = new URL(
       (await page.locator('a[data-nav="overview"]').getAttribute('href'))!,
       baseUrl,
     );
     expect(Object.fromEntries(overviewLink.searchParams)).toEqual({
       videoId: watchedVideo.id,
+      range: '24h',
       synthetic: 'all',
     });
     expect(pageProblems).toEqual([]);

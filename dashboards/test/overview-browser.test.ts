@@ -131,4 +131,43 @@ describe('overview in Chromium', () => {
     await page.screenshot({ path: join(RESULTS_DIR, 'dashboards-overview.png'), fullPage: true });
     expect(stack!.problems).toEqual([]);
   });
+
+  it('keeps the range in the URL: a preset by name, a picked range by its ends, a bad one said and replaced', async () => {
+    await page.click('button[data-range-hours="168"]');
+    await poll(() => new URL(page.url()).searchParams.get('range')).toBe('7d');
+    expect(new URL(page.url()).searchParams.get('from')).toBeNull();
+    // Over 7 days all three views are in this period and none in the week before it.
+    await poll(() => delta('plays').textContent()).toBe('nothing to compare with in the period before');
+    expect(await page.locator('[data-metric="plays"]').textContent()).toBe('3');
+    // The nav carries the range to the other pages.
+    expect(
+      new URL(
+        (await page.locator('a[data-nav="breakdown"]').getAttribute('href'))!,
+        page.url(),
+      ).searchParams.get('range'),
+    ).toBe('7d');
+
+    // A range picked by hand travels as its two ends.
+    const from = new Date(Date.now() - 2 * HOUR_MS);
+    from.setUTCSeconds(0, 0);
+    const to = new Date(from.getTime() + HOUR_MS * 2);
+    await page.goto(
+      `${stack!.baseUrl}/dashboards/?videoId=${VIDEO.id}&from=${from.toISOString()}&to=${to.toISOString()}`,
+    );
+    await poll(() => status().getAttribute('data-state')).toBe('ready');
+    expect(await page.locator('[data-metric="plays"]').textContent()).toBe('2');
+    expect((await plotted())[0]?.[0]).toBe(from.getTime() / 1000);
+    expect(new URL(page.url()).searchParams.get('from')).toBe(from.toISOString());
+
+    // A range the page cannot read: said under the fields, and the last 24 h shown instead.
+    await page.goto(`${stack!.baseUrl}/dashboards/?videoId=${VIDEO.id}&range=fortnight`);
+    await poll(() => status().getAttribute('data-state')).toBe('ready');
+    expect(await page.locator('#range-problem').isVisible()).toBe(true);
+    expect(await page.locator('#range-problem').textContent()).toContain(
+      '"fortnight" is not one of 24h, 7d, 30d',
+    );
+    expect(await page.locator('[data-metric="plays"]').textContent()).toBe('2');
+    expect(new URL(page.url()).searchParams.get('range')).toBe('24h');
+    expect(stack!.problems).toEqual([]);
+  });
 });

@@ -221,8 +221,8 @@ export function startPage(page: PageDefinition): PageShell {
     onScope: () => void loadNumbers(),
   });
   const { api, setStatus } = frame;
-  const writeUrl = (videoId: string) => frame.writeUrl({ videoId }, page.writeUrl);
   const range = startRangePicker(() => void loadNumbers());
+  const writeUrl = (videoId: string) => frame.writeUrl({ videoId, ...range.urlParams() }, page.writeUrl);
 
   /**
    * Real viewers left nothing here: one overview call over simulated viewers tells whether the
@@ -315,40 +315,105 @@ export function startPage(page: PageDefinition): PageShell {
   return { reload: () => void loadNumbers() };
 }
 
-/** The time range fields (`time-range.html`): the last 24 h to start with, a preset or an edit calls `onChange`. */
+/**
+ * The time range fields (`time-range.html`). The range lives in the page URL, so a link shows the
+ * same numbers: `?range=24h|7d|30d` for "the last …" (a preset, relative to when the page loads) or
+ * `?from=…&to=…` (ISO 8601) for a range picked by hand. A range in the URL that cannot be read is
+ * said under the fields and replaced by the last 24 h, never a blank page. A preset or an edit calls
+ * `onChange`.
+ */
 export interface RangePicker {
   /** The range picked, as ISO 8601 for the API, or what is wrong with it. */
   read(): { from: string; to: string } | { error: string };
+  /** The URL parameters that reproduce the range ('' removes one). */
+  urlParams(): Record<'range' | 'from' | 'to', string>;
+}
+
+const PRESETS: Record<string, number> = { '24h': 24, '7d': 168, '30d': 720 };
+const presetName = (hours: number) => Object.keys(PRESETS).find((name) => PRESETS[name] === hours) ?? '';
+
+/** A range named by a URL: a preset, or both ends as instants; what is wrong with it otherwise. */
+export function rangeFromSearch(
+  search: string,
+): { preset: number } | { from: number; to: number } | { problem: string } | undefined {
+  const params = new URLSearchParams(search);
+  const range = params.get('range');
+  const from = params.get('from');
+  const to = params.get('to');
+  if (range !== null) {
+    const hours = PRESETS[range];
+    return hours === undefined
+      ? {
+          problem: `The link's range "${range}" is not one of ${Object.keys(PRESETS).join(', ')}; showing the last 24 h.`,
+        }
+      : { preset: hours };
+  }
+  if (from === null && to === null) return undefined;
+  const fromMs = from === null ? Number.NaN : Date.parse(from);
+  const toMs = to === null ? Number.NaN : Date.parse(to);
+  if (Number.isNaN(fromMs) || Number.isNaN(toMs) || fromMs >= toMs) {
+    return {
+      problem:
+        "The link's from/to is not a range (two ISO 8601 times, from before to); showing the last 24 h.",
+    };
+  }
+  return { from: fromMs, to: toMs };
 }
 
 export function startRangePicker(onChange: () => void): RangePicker {
   const fromInput = $<HTMLInputElement>('#from');
   const toInput = $<HTMLInputElement>('#to');
+  const problem = $('#range-problem');
+  /** The preset shown (hours), or null when the range was picked by hand. */
+  let preset: number | null = 24;
 
   const setRange = (hours: number) => {
     // The end rounds up to the next minute so beacons of the current minute are inside.
     const to = Math.ceil(Date.now() / 60_000) * 60_000;
     toInput.value = toLocalInput(to);
     fromInput.value = toLocalInput(to - hours * HOUR_MS);
+    preset = hours;
+  };
+  const edited = () => {
+    preset = null;
+    problem.hidden = true;
+    onChange();
   };
 
-  fromInput.addEventListener('change', onChange);
-  toInput.addEventListener('change', onChange);
+  fromInput.addEventListener('change', edited);
+  toInput.addEventListener('change', edited);
   for (const button of document.querySelectorAll<HTMLButtonElement>('[data-range-hours]')) {
     button.addEventListener('click', () => {
       setRange(Number(button.dataset.rangeHours));
+      problem.hidden = true;
       onChange();
     });
   }
-  setRange(24);
+  const wanted = rangeFromSearch(location.search);
+  if (wanted !== undefined && 'from' in wanted) {
+    fromInput.value = toLocalInput(wanted.from);
+    toInput.value = toLocalInput(wanted.to);
+    preset = null;
+  } else {
+    setRange(wanted !== undefined && 'preset' in wanted ? wanted.preset : 24);
+  }
+  problem.textContent = wanted !== undefined && 'problem' in wanted ? wanted.problem : '';
+  problem.hidden = problem.textContent === '';
 
+  const read = (): { from: string; to: string } | { error: string } => {
+    const from = new Date(fromInput.value).getTime();
+    const to = new Date(toInput.value).getTime();
+    if (Number.isNaN(from) || Number.isNaN(to)) return { error: 'Pick both ends of the date range.' };
+    if (from >= to) return { error: '"From" must be before "To".' };
+    return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+  };
   return {
-    read() {
-      const from = new Date(fromInput.value).getTime();
-      const to = new Date(toInput.value).getTime();
-      if (Number.isNaN(from) || Number.isNaN(to)) return { error: 'Pick both ends of the date range.' };
-      if (from >= to) return { error: '"From" must be before "To".' };
-      return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+    read,
+    urlParams() {
+      const name = preset === null ? '' : presetName(preset);
+      const picked = read();
+      if (name !== '' || 'error' in picked) return { range: name, from: '', to: '' };
+      return { range: '', ...picked };
     },
   };
 }

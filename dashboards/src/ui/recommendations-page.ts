@@ -196,7 +196,7 @@ function clear(): void {
 async function load(): Promise<void> {
   const range = picker.read();
   if ('error' in range) return frame.setStatus('error', range.error);
-  frame.writeUrl({});
+  frame.writeUrl({ ...picker.urlParams() });
   const mine = frame.nextGeneration();
   for (const table of [setsTable, cards, clickTable, qoeTable]) table.dataset.stale = 'true';
   frame.setStatus('loading', 'Loading…');
