@@ -16,6 +16,7 @@ import { createChdbAnalyticsStore } from '@streamloop/analytics-store/chdb-analy
 import type { Logger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
 import type { Beacon } from '@streamloop/core/schemas/beacon';
+import type { BeaconContext } from '@streamloop/core/schemas/beacon-envelope';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@streamloop/core/testing';
 import { TOPICS } from '@streamloop/core/topics';
 import type { EventLog } from '@streamloop/event-log/event-log';
@@ -38,8 +39,11 @@ export const poll: typeof expect.poll = (read, options) =>
 export interface BeaconPipeline {
   store: AnalyticsStore;
   log: EventLog;
-  /** Publishes beacons as the collector does (`{ beacon, receivedAtMs }` keyed by session id). */
-  publish(beacons: readonly Beacon[], receivedAtMs: number): Promise<void>;
+  /**
+   * Publishes beacons as the collector does (`{ beacon, receivedAtMs, context }` keyed by session id);
+   * `context` is what the collector learned of the request (browser, OS, device class, country).
+   */
+  publish(beacons: readonly Beacon[], receivedAtMs: number, context?: BeaconContext): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -63,12 +67,12 @@ export async function openBeaconPipeline(logger: Logger, name: string): Promise<
   return {
     store,
     log,
-    publish: (beacons, receivedAtMs) =>
+    publish: (beacons, receivedAtMs, context) =>
       log.publish(
         TOPICS.qoeBeacons.name,
         beacons.map((beacon) => ({
           key: beacon.sessionId,
-          value: Buffer.from(JSON.stringify({ beacon, receivedAtMs })),
+          value: Buffer.from(JSON.stringify({ beacon, receivedAtMs, ...(context ? { context } : {}) })),
         })),
       ),
     async close() {

@@ -66,13 +66,29 @@ export type RecommendationHealth = RecommendationHealthResponse;
 /** What a breakdown can group by: the QoE filters (the cohort and network class of simulated viewers among them). */
 export type BreakdownDimension = keyof QoeFilters;
 
-/** The range, the scope and the video (when one is picked) every QoE call of a page carries. */
-export interface QoeParams {
+/** The filters a page can hold besides the video (which has its own picker): a breakdown row clicked. */
+export type FilterName = Exclude<BreakdownDimension, 'videoId'>;
+export const FILTER_NAMES: readonly FilterName[] = [
+  'browser',
+  'os',
+  'deviceClass',
+  'country',
+  'variant',
+  'ladderId',
+  'cohort',
+  'networkClass',
+];
+
+/**
+ * The range, the scope, the video (when one is picked) and the filters every QoE call of a page
+ * carries; the QoE API takes each filter as a query parameter of its own ('' matches unknown).
+ */
+export type QoeParams = {
   from: string;
   to: string;
   synthetic: SyntheticScope;
   videoId?: string;
-}
+} & Partial<Record<FilterName, string>>;
 
 export class ApiError extends Error {
   readonly status: number;

@@ -1,8 +1,11 @@
 /**
  * `/dashboards/breakdown`: the QoE numbers per value of one dimension (browser, device, country,
- * variant, ladder…, and for simulated viewers their cohort and network class), for the scope picked.
+ * variant, ladder…, and for simulated viewers their cohort and network class), for the scope picked,
+ * sorted by IMPACT: the share of the picked badness (`?impact=`: stall time, start failures or
+ * errors) each row causes, so the row to fix first is on top. Clicking a row's value narrows every
+ * number on every page to it (a filter in the URL, shown as a chip that removes it).
  */
-import type { ApiClient, BreakdownAnswer, BreakdownDimension, QoeParams } from './api-client.js';
+import type { ApiClient, BreakdownAnswer, BreakdownDimension, FilterName, QoeParams } from './api-client.js';
 import { cell, emptyRow } from './dom.js';
 import { formatDuration, formatKbps, formatMs, formatRatio, integer, orDash } from './format.js';
 import { $, type LoadResult, startPage } from './page-shell.js';
@@ -35,6 +38,17 @@ const COLUMNS: { name: string; text: (row: Row) => string }[] = [
   { name: 'errors', text: (r) => integer.format(r.errors) },
 ];
 
+/** The badness a row can cause, and how much of it a row has: what "impact" sorts by. */
+const IMPACTS: { name: string; label: string; amount: (row: Row) => number }[] = [
+  { name: 'rebuffering', label: 'stall time', amount: (r) => r.rebufferTimeMs },
+  {
+    name: 'start-failures',
+    label: 'video start failures',
+    amount: (r) => (r.plays * (r.videoStartFailurePercent ?? 0)) / 100,
+  },
+  { name: 'errors', label: 'errors', amount: (r) => r.errors },
+];
+
 const table = $('#breakdown');
 const rows = $('#breakdown-rows');
 const dimensionSelect = $<HTMLSelectElement>('#dimension');
@@ -42,6 +56,22 @@ dimensionSelect.replaceChildren(...DIMENSIONS.map((d) => new Option(d.label, d.n
 const fromUrl = new URLSearchParams(location.search).get('dimension');
 dimensionSelect.value = DIMENSIONS.find((d) => d.name === fromUrl)?.name ?? DEFAULT_DIMENSION;
 const dimension = () => dimensionSelect.value as BreakdownDimension;
+const impactSelect = $<HTMLSelectElement>('#impact');
+impactSelect.replaceChildren(...IMPACTS.map((i) => new Option(i.label, i.name)));
+const impactFromUrl = new URLSearchParams(location.search).get('impact');
+impactSelect.value = IMPACTS.find((i) => i.name === impactFromUrl)?.name ?? IMPACTS[0]!.name;
+const impact = () => IMPACTS.find((i) => i.name === impactSelect.value) ?? IMPACTS[0]!;
+
+/** Each row with its share of the picked badness (null when no row has any), highest first. */
+function byImpact(
+  answerRows: readonly Row[],
+  amount: (row: Row) => number,
+): { row: Row; share: number | null }[] {
+  const total = answerRows.reduce((sum, row) => sum + amount(row), 0);
+  return answerRows
+    .map((row) => ({ row, share: total > 0 ? amount(row) / total : null }))
+    .sort((a, b) => (b.share ?? 0) - (a.share ?? 0) || b.row.plays - a.row.plays);
+}
 
 function valueLabel(value: string): string {
   if (value !== '') return value;
@@ -56,21 +86,46 @@ function paint(answer: BreakdownAnswer | null): void {
     return;
   }
   if (answer.rows.length === 0) {
-    rows.replaceChildren(emptyRow(COLUMNS.length + 1, 'No views in this range.'));
+    rows.replaceChildren(emptyRow(COLUMNS.length + 2, 'No views in this range.'));
     return;
   }
+  const picked = impact();
   rows.replaceChildren(
-    ...answer.rows.map((row) => {
+    ...byImpact(answer.rows, picked.amount).map(({ row, share }) => {
       const tr = document.createElement('tr');
       tr.dataset.value = row.value;
       tr.append(
-        cell(valueLabel(row.value), { column: 'value' }, row.value === '' ? 'muted' : undefined),
+        valueCell(row.value),
+        cell(share === null ? '—' : `${(share * 100).toFixed(1)} %`, { column: 'impact' }, 'number'),
         ...COLUMNS.map((column) => cell(column.text(row), { column: column.name }, 'number')),
       );
       return tr;
     }),
   );
 }
+
+/** The row's value as a button that narrows every number to it (the video: its own picker). */
+function valueCell(value: string): HTMLTableCellElement {
+  const td = cell('', { column: 'value' }, value === '' ? 'muted' : undefined);
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'link';
+  button.textContent = valueLabel(value);
+  button.setAttribute('aria-label', `Show only ${dimension()} ${valueLabel(value)}`);
+  button.addEventListener('click', () => {
+    const name = dimension();
+    if (name === 'videoId') location.search = withParam('videoId', value);
+    else shell.addFilter(name as FilterName, value);
+  });
+  td.append(button);
+  return td;
+}
+
+const withParam = (name: string, value: string): string => {
+  const params = new URLSearchParams(location.search);
+  params.set(name, value);
+  return params.toString();
+};
 
 async function load(api: ApiClient, params: QoeParams): Promise<LoadResult> {
   const answer = await api.breakdown({ ...params, dimension: dimension() });
@@ -92,6 +147,10 @@ const shell = startPage({
   stale: () => {
     table.dataset.stale = 'true';
   },
-  writeUrl: (params) => params.set('dimension', dimension()),
+  writeUrl: (params) => {
+    params.set('dimension', dimension());
+    params.set('impact', impactSelect.value);
+  },
 });
 dimensionSelect.addEventListener('change', () => shell.reload());
+impactSelect.addEventListener('change', () => shell.reload());

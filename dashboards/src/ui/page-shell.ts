@@ -6,7 +6,14 @@
  * the server is set with textContent, never parsed as HTML.
  */
 import type { SyntheticScope } from '@streamloop/core/schemas/qoe-api';
-import { type ApiClient, ApiError, createApiClient, type QoeParams } from './api-client.js';
+import {
+  type ApiClient,
+  ApiError,
+  createApiClient,
+  FILTER_NAMES,
+  type FilterName,
+  type QoeParams,
+} from './api-client.js';
 import { onlySyntheticHint, SCOPES, scopeBanner, scopeFromSearch, writeScope } from './scope.js';
 
 const KEY_STORAGE = 'streamloop.apiKey';
@@ -35,6 +42,8 @@ export interface PageDefinition {
 export interface PageShell {
   /** Loads the page's numbers again (after a page-specific control changed). */
   reload(): void;
+  /** Narrows every number to `name = value` (a breakdown row clicked) and loads them again. */
+  addFilter(name: FilterName, value: string): void;
 }
 
 export function $<T extends Element = HTMLElement>(selector: string): T {
@@ -201,6 +210,13 @@ export function startPage(page: PageDefinition): PageShell {
   const fromUrl = new URLSearchParams(location.search);
   /** The video to show first: `?videoId=` in the page URL, kept while the person looks around. */
   let wantedVideoId = fromUrl.get('videoId') || '';
+  /** The other filters (`?browser=Chrome`…), each shown as a chip that removes it. */
+  const active = new Map<FilterName, string>();
+  for (const name of FILTER_NAMES) {
+    const value = fromUrl.get(name);
+    if (value !== null) active.set(name, value);
+  }
+  const chips = $('#active-filters');
 
   /** `data-state`: '' (not asked), 'checking', 'none' (nothing simulated either) or 'offered'. */
   const hideHint = (state = '') => {
@@ -222,7 +238,35 @@ export function startPage(page: PageDefinition): PageShell {
   });
   const { api, setStatus } = frame;
   const range = startRangePicker(() => void loadNumbers());
-  const writeUrl = (videoId: string) => frame.writeUrl({ videoId, ...range.urlParams() }, page.writeUrl);
+  const filterParams = () =>
+    Object.fromEntries(FILTER_NAMES.map((name) => [name, active.get(name) ?? ''])) as Record<
+      FilterName,
+      string
+    >;
+  const writeUrl = (videoId: string) =>
+    frame.writeUrl({ videoId, ...range.urlParams(), ...filterParams() }, page.writeUrl);
+
+  /** One button per filter, "browser: Chrome ✕", that removes it. */
+  const paintChips = () => {
+    chips.replaceChildren(
+      ...[...active].map(([name, value]) => {
+        const chip = document.createElement('button');
+        chip.type = 'button';
+        chip.className = 'chip';
+        chip.dataset.filter = name;
+        chip.textContent = `${name}: ${value === '' ? 'unknown' : value} ✕`;
+        chip.setAttribute('aria-label', `Remove the filter ${name} = ${value === '' ? 'unknown' : value}`);
+        chip.addEventListener('click', () => {
+          active.delete(name);
+          paintChips();
+          void loadNumbers();
+        });
+        return chip;
+      }),
+    );
+    chips.hidden = active.size === 0;
+  };
+  paintChips();
 
   /**
    * Real viewers left nothing here: one overview call over simulated viewers tells whether the
@@ -256,7 +300,12 @@ export function startPage(page: PageDefinition): PageShell {
     setStatus('loading', 'Loading…');
     writeUrl(videoId);
     wantedVideoId = videoId;
-    const params: QoeParams = { ...picked, synthetic: frame.scope(), ...(videoId ? { videoId } : {}) };
+    const params: QoeParams = {
+      ...picked,
+      synthetic: frame.scope(),
+      ...(videoId ? { videoId } : {}),
+      ...Object.fromEntries(active),
+    };
     try {
       const result = await page.load(api, params);
       if (!frame.isCurrent(mine)) return;
@@ -312,7 +361,14 @@ export function startPage(page: PageDefinition): PageShell {
   $('#show-synthetic').addEventListener('click', () => frame.setScope('synthetic'));
 
   writeUrl(wantedVideoId);
-  return { reload: () => void loadNumbers() };
+  return {
+    reload: () => void loadNumbers(),
+    addFilter(name, value) {
+      active.set(name, value);
+      paintChips();
+      void loadNumbers();
+    },
+  };
 }
 
 /**
