@@ -25,6 +25,7 @@ const PAGES = [
   'alerts',
   'live',
   'videos',
+  'view',
 ];
 
 await rm(out, { recursive: true, force: true });

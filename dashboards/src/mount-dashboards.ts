@@ -5,7 +5,8 @@
  * `/dashboards/experiment?id=`), one title's per-title ladder plan (`/dashboards/ladder?videoId=`),
  * the feature sets with the health of recommendations (`/dashboards/recommendations`), the QoE
  * alert rules with their events (`/dashboards/alerts`), who is watching now (`/dashboards/live`),
- * and the catalog with each video's QoE (`/dashboards/videos`).
+ * the catalog with each video's QoE (`/dashboards/videos`), and one view's timeline
+ * (`/dashboards/view?sessionId=`).
  * Each is one HTML page with its CSS (dashboards.css, after the stylesheet its bundle imports, if
  * any: `dist/ui/<page>.css`) and its bundled JavaScript (`dist/ui/<page>.js`, built by
  * `scripts/bundle-ui.mjs` from `src/ui/<page>-page.ts`) inline, under a strict Content-Security-Policy
@@ -36,7 +37,8 @@ export interface DashboardPage {
     | 'recommendations'
     | 'alerts'
     | 'live'
-    | 'videos';
+    | 'videos'
+    | 'view';
   path: string;
   title: string;
   /**
@@ -66,6 +68,8 @@ export const DASHBOARD_PAGES: readonly DashboardPage[] = [
   { name: 'live', path: '/dashboards/live', title: 'Live' },
   // The catalog beside each video's QoE over the range; a picked video narrows it.
   { name: 'videos', path: '/dashboards/videos', title: 'Videos', filters: 'qoe-filters' },
+  // One view's timeline, opened from the sessions list (`?sessionId=`).
+  { name: 'view', path: '/dashboards/view', title: 'One view' },
 ];
 
 export function contentSecurityPolicy(nonce: string): string {

@@ -27,6 +27,7 @@ import type {
   QoeTopVideo,
   QoeTopVideosResponse,
   QoeViewSummary,
+  SessionBeaconsResponse,
   SyntheticScope,
 } from '@streamloop/core/schemas/qoe-api';
 import type { RecommendationHealthResponse } from '@streamloop/core/schemas/recommendations';
@@ -172,6 +173,11 @@ export function createApiClient(deps: ApiClientDeps) {
       get<TimeseriesAnswer>('/api/v1/qoe/timeseries', { ...params, interval: 'auto' }),
     breakdown: (params: QoeParams & { dimension: BreakdownDimension; limit?: number }) =>
       get<BreakdownAnswer>('/api/v1/qoe/breakdown', { ...params }),
+    /** Every stored beacon of one session, SDK and CMCD (`synthetic`: whose beacons may be shown). */
+    sessionBeacons: (sessionId: string, synthetic: SyntheticScope) =>
+      get<SessionBeaconsResponse>(`/api/v1/qoe/sessions/${encodeURIComponent(sessionId)}/beacons`, {
+        synthetic,
+      }),
     sessions: (params: QoeParams & { limit?: number }) =>
       get<SessionsAnswer>('/api/v1/qoe/sessions', { ...params }),
     /** The last 30 minutes from the raw beacons, minute by minute, and the viewers of the last 60 s (no range). */

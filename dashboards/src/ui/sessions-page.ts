@@ -7,7 +7,7 @@ import { cell, emptyRow } from './dom.js';
 import { formatDuration, formatMs, integer, orDash } from './format.js';
 import { $, type LoadResult, startPage } from './page-shell.js';
 
-const COLUMN_COUNT = 10;
+const COLUMN_COUNT = 11;
 const table = $('#sessions');
 const rows = $('#sessions-rows');
 const more = $('#sessions-truncated');
@@ -21,6 +21,25 @@ function viewerCell(view: SessionRow): HTMLTableCellElement {
     badge.title = 'A synthetic (simulated) viewer, not a person';
     td.prepend(badge, ' ');
   }
+  return td;
+}
+
+/** A link to the view's timeline, for the scope the list was read in. */
+function timelineCell(view: SessionRow): HTMLTableCellElement {
+  const td = cell('', { column: 'timeline' });
+  const link = document.createElement('a');
+  const target = new URL('view', location.href);
+  target.search = '';
+  target.searchParams.set('sessionId', view.sessionId);
+  const scope = new URLSearchParams(location.search).get('synthetic');
+  if (scope) target.searchParams.set('synthetic', scope);
+  link.href = target.href;
+  link.textContent = 'Timeline';
+  link.setAttribute(
+    'aria-label',
+    `Timeline of the view of ${view.viewerId} started ${new Date(view.startedAtMs).toLocaleString()}`,
+  );
+  td.append(link);
   return td;
 }
 
@@ -59,6 +78,7 @@ function paint(answer: SessionsAnswer | null): void {
           'number',
         ),
         cell(integer.format(view.errors), { column: 'errors' }, 'number'),
+        timelineCell(view),
       );
       return tr;
     }),
