@@ -26,6 +26,7 @@ const PAGES = [
   'live',
   'videos',
   'view',
+  'renditions',
 ];
 
 await rm(out, { recursive: true, force: true });

@@ -5,7 +5,8 @@
  * `/dashboards/experiment?id=`), one title's per-title ladder plan (`/dashboards/ladder?videoId=`),
  * the feature sets with the health of recommendations (`/dashboards/recommendations`), the QoE
  * alert rules with their events (`/dashboards/alerts`), who is watching now (`/dashboards/live`),
- * the catalog with each video's QoE (`/dashboards/videos`), and one view's timeline
+ * the catalog with each video's QoE (`/dashboards/videos`), what each rung and ladder delivered and
+ * cost (`/dashboards/renditions`), and one view's timeline
  * (`/dashboards/view?sessionId=`).
  * Each is one HTML page with its CSS (dashboards.css, after the stylesheet its bundle imports, if
  * any: `dist/ui/<page>.css`) and its bundled JavaScript (`dist/ui/<page>.js`, built by
@@ -38,7 +39,8 @@ export interface DashboardPage {
     | 'alerts'
     | 'live'
     | 'videos'
-    | 'view';
+    | 'view'
+    | 'renditions';
   path: string;
   title: string;
   /**
@@ -68,6 +70,8 @@ export const DASHBOARD_PAGES: readonly DashboardPage[] = [
   { name: 'live', path: '/dashboards/live', title: 'Live' },
   // The catalog beside each video's QoE over the range; a picked video narrows it.
   { name: 'videos', path: '/dashboards/videos', title: 'Videos', filters: 'qoe-filters' },
+  // What each rung and ladder delivered and cost, next to its viewers' QoE.
+  { name: 'renditions', path: '/dashboards/renditions', title: 'Renditions', filters: 'qoe-filters' },
   // One view's timeline, opened from the sessions list (`?sessionId=`).
   { name: 'view', path: '/dashboards/view', title: 'One view' },
 ];

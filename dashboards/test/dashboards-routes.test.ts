@@ -39,6 +39,7 @@ const PAGE_MARKERS: Record<string, string[]> = {
     '.uplot,.uplot *',
   ],
   videos: ['id="videos-rows"', 'id="videos-more"'],
+  renditions: ['id="usd-per-gb"', 'id="rungs-rows"', 'id="ladders-rows"'],
   view: ['id="view-context"', 'id="view-chart"', 'id="view-events-rows"', 'id="view-cmcd-rows"'],
   experiment: [
     'id="arms-rows"',

@@ -22,6 +22,7 @@ import type {
   QoeFilters,
   QoeLiveResponse,
   QoeOverviewResponse,
+  QoeRenditionsResponse,
   QoeSessionsResponse,
   QoeTimeseriesResponse,
   QoeTopVideo,
@@ -38,6 +39,7 @@ export type OverviewAnswer = QoeOverviewResponse;
 export type BreakdownAnswer = QoeBreakdownResponse;
 export type SessionsAnswer = QoeSessionsResponse;
 export type TimeseriesAnswer = QoeTimeseriesResponse;
+export type RenditionsAnswer = QoeRenditionsResponse;
 export type TopVideo = QoeTopVideo;
 /** One page of ingest's catalog list. */
 export interface VideoPage {
@@ -167,6 +169,8 @@ export function createApiClient(deps: ApiClientDeps) {
     /** The QoE numbers of each video played in the range, most played first. */
     topVideos: (params: QoeParams & { limit?: number }) =>
       get<QoeTopVideosResponse>('/api/v1/qoe/top-videos', { ...params, sortBy: 'plays' }),
+    /** Play time and viewers per rung over the range. */
+    renditions: (params: QoeParams) => get<QoeRenditionsResponse>('/api/v1/qoe/renditions', { ...params }),
     overview: (params: QoeParams) => get<OverviewAnswer>('/api/v1/qoe/overview', { ...params }),
     /** The metrics per time bucket over the range (`interval=auto`: at most 200 buckets, all present). */
     timeseries: (params: QoeParams) =>
