@@ -118,6 +118,15 @@ describe('breakdown in Chromium', () => {
     expect(await page.locator('[data-metric="plays"]').textContent()).toBe('2');
     expect(new URL(page.url()).searchParams.get('browser')).toBe('Firefox');
 
+    // Through a page that uses neither (live), the filter and the range still travel on.
+    await page.click('a[data-nav="live"]');
+    await page.waitForURL(/\/dashboards\/live/);
+    const back = new URL((await page.locator('a[data-nav="overview"]').getAttribute('href'))!, page.url());
+    expect([back.searchParams.get('browser'), back.searchParams.get('range')]).toEqual(['Firefox', '24h']);
+    await page.click('a[data-nav="overview"]');
+    await poll(() => status().getAttribute('data-state')).toBe('ready');
+    expect(await page.locator('[data-metric="plays"]').textContent()).toBe('2');
+
     await page.getByRole('button', { name: 'Remove the filter browser = Firefox' }).click();
     await poll(() => page.locator('[data-metric="plays"]').textContent()).toBe('6');
     expect(new URL(page.url()).searchParams.get('browser')).toBeNull();

@@ -39,6 +39,9 @@ export interface PageDefinition {
   writeUrl?(params: URLSearchParams): void;
 }
 
+/** The page URL's parameters every page reads the same way. */
+const SHARED_PARAMS: readonly string[] = ['videoId', 'range', 'from', 'to', ...FILTER_NAMES];
+
 export interface PageShell {
   /** Loads the page's numbers again (after a page-specific control changed). */
   reload(): void;
@@ -142,9 +145,13 @@ export function startFrame(hooks: FrameHooks): Frame {
     carry(url.searchParams);
     own?.(url.searchParams);
     history.replaceState(null, '', url);
+    // What the pages share (the video, the range, the filters) travels on, even through a page
+    // that does not use it (alerts, live): coming back finds the same numbers.
+    const passedOn = SHARED_PARAMS.filter((name) => !(name in carried) && url.searchParams.has(name));
     for (const link of document.querySelectorAll<HTMLAnchorElement>('a[data-nav]')) {
       const target = new URL(link.getAttribute('href') ?? '', location.href);
       target.search = '';
+      for (const name of passedOn) target.searchParams.set(name, url.searchParams.get(name)!);
       carry(target.searchParams);
       link.href = target.href;
     }
