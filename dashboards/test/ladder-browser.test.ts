@@ -8,7 +8,7 @@
  * points on the hull; its current ladder spends 0.8, 2.5 and 5 Mbit/s. A second ready video has no
  * probe (encoded before probes existed): its plan is a 409 that names the fix.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,16 +37,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountDashboards } from '../src/mount-dashboards.js';
 import { formatKbps } from '../src/ui/format.js';
 import { bitsRatioText } from '../src/ui/ladder-view.js';
+import { keepScreenshot } from './beacon-pipeline.js';
 
 const API_KEY = 'dashboards-ladder-key-0123456789';
 const AUTH = { authorization: `Bearer ${API_KEY}` };
-const RESULTS_DIR = fileURLToPath(new URL('../test-results/', import.meta.url));
+const _RESULTS_DIR = fileURLToPath(new URL('../test-results/', import.meta.url));
 const CHROMIUM = { executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] };
 const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 20_000, interval: 100 });
 
 const logger = createLogger({ name: 'dashboards-ladder-test', level: 'silent' });
 
 const probeOf = (videoId: string) => makeContentProbe(videoId);
+const byBitrate = (points: [number, number][]) => [...points].sort(([a], [b]) => a - b);
+/** The probe encodes as the page lists them: by resolution, then bitrate. */
+const resolutionOrder = (points: LadderPlanResponse['points']) =>
+  [...points].sort((a, b) => a.height - b.height || a.bitrateKbps - b.bitrateKbps);
 
 /** 0.8, 2.5 and 5 Mbit/s measured, 96 kbit/s audio; 10 + 30 + 60 + 1 MB stored. */
 const CURRENT = makeLadderRecord({
@@ -155,6 +160,26 @@ describe('per-title ladder page in Chromium', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
+  /**
+   * What a chart gave uPlot (`data-plot`: the merged bitrates, then one array per series, null where a
+   * series has no point) as each series' [x, y] points, by the names in `data-series`.
+   */
+  const plotted = async (selector: string) => {
+    const chart = page.locator(selector);
+    const keys = ((await chart.getAttribute('data-series')) ?? '').split(',');
+    const [xs = [], ...columns] = JSON.parse((await chart.getAttribute('data-plot')) || '[]') as (
+      | number
+      | null
+    )[][];
+    const points: Record<string, [number, number][]> = {};
+    keys.slice(1).forEach((key, index) => {
+      points[key] = xs.flatMap((x, i) => {
+        const y = columns[index]?.[i];
+        return x === null || y === null || y === undefined ? [] : [[x, y] as [number, number]];
+      });
+    });
+    return { keys, points };
+  };
   const status = () => page.locator('#status');
   const proposedBitrates = () =>
     page.locator('#proposed-rows tr[data-rung] td[data-column="bitrate"]').allTextContents();
@@ -171,26 +196,47 @@ describe('per-title ladder page in Chromium', () => {
     await poll(() => status().getAttribute('data-state')).toBe('ready');
     expect(await page.locator('#ladder-video').inputValue()).toBe(slides);
 
-    // The hull chart: a line per resolution (360p, 720p, 1080p), the hull, both ladders' rungs.
-    const hull = page.locator('#hull-chart');
-    expect(await hull.isVisible()).toBe(true);
-    expect(await hull.locator('g[data-series="resolution"]').count()).toBe(3);
-    expect(
-      await hull
-        .locator('g[data-series="resolution"]')
-        .evaluateAll((groups) => groups.map((g) => g.getAttribute('data-height'))),
-    ).toEqual(['360', '720', '1080']);
-    expect(await hull.locator('circle.on-hull').count()).toBe(3);
-    expect(await hull.locator('g[data-series="proposed"] polygon').count()).toBe(plan.proposed.rungs.length);
-    expect(await hull.locator('g[data-series="current"] rect').count()).toBe(3);
-    expect(await page.locator('#hull-legend li').allTextContents()).toEqual([
+    // The hull chart, as given to uPlot: a line per resolution through its probe encodes, the hull,
+    // both ladders' rungs at their predicted quality; all of it the API's numbers.
+    const hull = await plotted('#hull-chart');
+    expect(hull.keys).toEqual(['bitrateKbps', '360p', '720p', '1080p', 'hull', 'current', 'proposed']);
+    for (const height of [360, 720, 1080]) {
+      expect(hull.points[`${height}p`]).toEqual(
+        byBitrate(plan.points.filter((p) => p.height === height).map((p) => [p.bitrateKbps, p.psnrDb])),
+      );
+    }
+    expect(hull.points.hull).toEqual(
+      byBitrate(plan.points.filter((p) => p.onHull).map((p) => [p.bitrateKbps, p.psnrDb])),
+    );
+    expect(hull.points.hull).toHaveLength(3);
+    expect(hull.points.proposed).toEqual(
+      byBitrate(plan.proposed.rungs.map((r) => [r.bitrateKbps, r.predictedQuality])),
+    );
+    expect(hull.points.current?.map(([kbps]) => kbps)).toEqual([800, 2500, 5000]);
+    expect(hull.points.current).toEqual(
+      byBitrate(plan.current.rungs.map((r) => [r.bitrateKbps, r.predictedQuality])),
+    );
+    expect(await page.locator('#hull-chart .uplot canvas').count()).toBe(1);
+    expect(await page.locator('#hull-chart').getAttribute('aria-label')).toBe(
+      `PSNR against bitrate per resolution (360p, 720p, 1080p), with the convex hull (3 points), ${plan.proposed.rungs.length} proposed and 3 current rungs`,
+    );
+    expect(await page.locator('#hull-legend .u-legend .u-series th').allTextContents()).toEqual([
+      'Bitrate',
       '360p probe encodes',
       '720p probe encodes',
       '1080p probe encodes',
       'Upper convex hull (3 points, ringed)',
-      `Current rungs, default@2 (3, squares)`,
+      'Current rungs, default@2 (3, squares)',
       `Proposed rungs (${plan.proposed.rungs.length}, diamonds)`,
     ]);
+    // The same probe encodes in words, for whoever cannot see the canvas.
+    expect(await page.locator('#probe-rows tr').count()).toBe(plan.points.length);
+    expect(await page.locator('#probe-rows td[data-column="hull"]').allTextContents()).toEqual(
+      resolutionOrder(plan.points).map((p) => (p.onHull ? 'yes' : 'no')),
+    );
+    expect(await page.locator('#probe-rows td[data-column="psnr"]').allTextContents()).toEqual(
+      resolutionOrder(plan.points).map((p) => p.psnrDb.toFixed(2)),
+    );
 
     // The proposal, rung by rung, and the current ladder's.
     expect(await proposedBitrates()).toEqual(plan.proposed.rungs.map((r) => formatKbps(r.bitrateKbps)));
@@ -213,13 +259,21 @@ describe('per-title ladder page in Chromium', () => {
     );
     expect(await page.locator('#audience-source').getAttribute('data-samples')).toBe('0');
     expect(await page.locator('#quantiles-rows td[data-column="p50"]').textContent()).toBe('6.00 Mbit/s');
-    const audience = page.locator('#audience-chart');
-    expect(await audience.locator('g[data-series="throughput"] rect.box').count()).toBe(1);
-    expect(await audience.locator('g[data-series="proposed"] line').count()).toBe(plan.proposed.rungs.length);
-    expect(await audience.locator('g[data-series="current"] line').count()).toBe(3);
+    // The audience chart: the five quantiles as box and whiskers, each ladder's rungs in a row of its own.
+    const audience = await plotted('#audience-chart');
+    const q = plan.audience.throughputKbps;
+    expect(audience.keys).toEqual(['bitrateKbps', 'whiskers', 'box', 'median', 'proposed', 'current']);
+    const bitrates = (key: string) => audience.points[key]?.map(([kbps]) => kbps);
+    expect(bitrates('whiskers')).toEqual([q.p10, q.p90]);
+    expect(bitrates('box')).toEqual([q.p25, q.p75]);
+    expect(bitrates('median')).toEqual([q.p50]);
+    expect(bitrates('proposed')).toEqual(plan.proposed.rungs.map((r) => r.bitrateKbps).sort((a, b) => a - b));
+    expect(bitrates('current')).toEqual([800, 2500, 5000]);
+    expect(await page.locator('#audience-chart').getAttribute('aria-label')).toBe(
+      "Viewers' throughput: p10 1.50 Mbit/s, median 6.00 Mbit/s, p90 25.00 Mbit/s, with the rungs' bitrates",
+    );
 
-    await mkdir(RESULTS_DIR, { recursive: true });
-    await page.screenshot({ path: join(RESULTS_DIR, 'dashboards-ladder.png'), fullPage: true });
+    await keepScreenshot(page, 'dashboards-ladder');
     expect(pageProblems).toEqual([]);
   });
 
@@ -247,8 +301,8 @@ describe('per-title ladder page in Chromium', () => {
     expect(await page.locator('#constraints-error').isVisible()).toBe(false);
     const plan = await planOf(slides, '?maxRungs=3');
     expect(await proposedBitrates()).toEqual(plan.proposed.rungs.map((r) => formatKbps(r.bitrateKbps)));
-    expect(await page.locator('#hull-chart g[data-series="proposed"] polygon').count()).toBe(
-      plan.proposed.rungs.length,
+    expect((await plotted('#hull-chart')).points.proposed).toEqual(
+      byBitrate(plan.proposed.rungs.map((r) => [r.bitrateKbps, r.predictedQuality])),
     );
     expect(new URL(page.url()).searchParams.get('maxRungs')).toBe('3');
     expect(await page.locator('#max-rungs').inputValue()).toBe('3');

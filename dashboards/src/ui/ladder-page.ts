@@ -7,10 +7,11 @@
  * The constraints the person set are kept in the page URL, so a link shows the same plan.
  */
 import { type ApiClient, ApiError, type ProposeLadderResponse, type VideoLadderList } from './api-client.js';
+import { createXyChart } from './charts.js';
 import { cell, emptyRow } from './dom.js';
 import { formatBits } from './experiment-view.js';
 import { formatBytes, formatKbps } from './format.js';
-import { drawAudienceChart, drawHullChart } from './ladder-charts.js';
+import { audienceChart, hullChart } from './ladder-charts.js';
 import {
   audienceText,
   bitsRatioText,
@@ -23,6 +24,7 @@ import {
   type PlanRung,
   proposeBody,
   qualityGainText,
+  resolutionSeries,
 } from './ladder-view.js';
 import { $, startFrame } from './page-shell.js';
 
@@ -36,6 +38,13 @@ const constraintsForm = $<HTMLFormElement>('#constraints');
 const constraintsError = $('#constraints-error');
 const experimentResult = $('#experiment-result');
 const openButton = $<HTMLButtonElement>('#open-experiment');
+const charts = {
+  hull: createXyChart($('#hull-chart'), { heightPx: 380, legend: $<HTMLElement>('#hull-legend') }),
+  audience: createXyChart($('#audience-chart'), {
+    heightPx: 200,
+    legend: $<HTMLElement>('#audience-legend'),
+  }),
+};
 const fields = {
   maxRungs: $<HTMLInputElement>('#max-rungs'),
   minBitrateKbps: $<HTMLInputElement>('#min-bitrate'),
@@ -107,14 +116,10 @@ function clear(): void {
   shown = null;
   planBox.hidden = true;
   constraintsPanel.hidden = true;
-  for (const id of [
-    '#proposed-rows',
-    '#current-rows',
-    '#quantiles-rows',
-    '#hull-chart-box',
-    '#audience-chart-box',
-  ])
+  for (const id of ['#probe-rows', '#proposed-rows', '#current-rows', '#quantiles-rows'])
     $(id).replaceChildren();
+  charts.hull.clear();
+  charts.audience.clear();
   showExperimentResult('');
 }
 
@@ -206,7 +211,31 @@ function paintAudience(plan: LadderPlan): void {
     ),
   );
   $('#quantiles-rows').replaceChildren(row);
-  drawAudienceChart(plan, $('#audience-chart-box'), $('#audience-legend'));
+  const { chart, label } = audienceChart(plan);
+  charts.audience.paint(chart, label);
+}
+
+/** The hull chart, and its probe encodes as a table (what the canvas cannot tell a screen reader). */
+function paintHull(plan: LadderPlan): void {
+  const { chart, label } = hullChart(plan);
+  charts.hull.paint(chart, label);
+  $('#probe-rows').replaceChildren(
+    ...resolutionSeries(plan.points).flatMap((series) =>
+      series.points.map((p) => {
+        const tr = document.createElement('tr');
+        tr.dataset.height = String(p.height);
+        tr.dataset.bitrate = String(p.bitrateKbps);
+        tr.append(
+          cell(`${p.width}×${p.height}`, { column: 'resolution' }),
+          cell(formatKbps(p.bitrateKbps), { column: 'bitrate', value: String(p.bitrateKbps) }, 'number'),
+          cell(p.psnrDb.toFixed(2), { column: 'psnr', value: String(p.psnrDb) }, 'number'),
+          cell(p.ssim.toFixed(3), { column: 'ssim', value: String(p.ssim) }, 'number'),
+          cell(p.onHull ? 'yes' : 'no', { column: 'hull' }),
+        );
+        return tr;
+      }),
+    ),
+  );
 }
 
 function paintSummary(plan: LadderPlan, ladders: VideoLadderList | Error | null): void {
@@ -263,7 +292,7 @@ function paint(plan: LadderPlan, ladders: VideoLadderList | Error | null): void 
     `${plan.points.length} probe encodes (${settings.samples} samples of ${settings.sampleSec} s, ${settings.codec} ${settings.preset}, ` +
     `CRF ${settings.crfs.join('/')}), scored at ${settings.display.width}×${settings.display.height}; ` +
     `probed ${new Date(plan.probe.probedAt).toLocaleString()} in ${cost.cpuSeconds.toFixed(1)} CPU s.`;
-  drawHullChart(plan, $('#hull-chart-box'), $('#hull-legend'));
+  paintHull(plan);
   paintAudience(plan);
   paintRungs(plan);
   paintSummary(plan, ladders);

@@ -20,21 +20,6 @@ export const formatBitsPerViewerHour = (bits: number): string => `${formatBits(b
 export const rungLabel = (rung: { height: number; bitrateKbps: number }): string =>
   `${rung.height}p @ ${formatKbps(rung.bitrateKbps)}`;
 
-/** A scale from [d0, d1] to [r0, r1] on log10 of the value (bitrates span decades). */
-export function logScale(domain: readonly [number, number], range: readonly [number, number]) {
-  const [d0, d1] = domain.map(Math.log10) as [number, number];
-  const [r0, r1] = range;
-  const span = d1 - d0 || 1;
-  return (value: number): number => r0 + ((Math.log10(value) - d0) / span) * (r1 - r0);
-}
-
-export function linearScale(domain: readonly [number, number], range: readonly [number, number]) {
-  const [d0, d1] = domain;
-  const [r0, r1] = range;
-  const span = d1 - d0 || 1;
-  return (value: number): number => r0 + ((value - d0) / span) * (r1 - r0);
-}
-
 /** The smallest 1-2-5 decade bounds around [min, max] (a log axis that starts and ends on a tick). */
 export function logDomain(values: readonly number[]): [number, number] {
   const positive = values.filter((v) => v > 0 && Number.isFinite(v));
