@@ -23,6 +23,7 @@ await runProcess({
       featureStore: ports.featureStore,
       databaseUrl: config.databaseUrl,
       alertWebhook: config.alertWebhook,
+      privacyMinViewers: config.privacyMinViewers,
       logger,
       registry,
       // Scoped keys live in the catalog; the configured key keeps every scope.

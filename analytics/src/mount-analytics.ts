@@ -38,6 +38,8 @@ import { registerSqlRoutes } from './sql-routes.js';
 export interface AnalyticsDeps extends Pick<Config, 'databaseUrl'> {
   /** Where alert events are POSTed (ALERT_WEBHOOK_URL/SECRET); unset: kept and shown only. */
   alertWebhook?: Config['alertWebhook'];
+  /** QOE_PRIVACY_MIN_VIEWERS (privacy-floor.ts); default 5. */
+  privacyMinViewers?: Config['privacyMinViewers'];
   eventLog: EventLog;
   analyticsStore: AnalyticsStore;
   /** The cron jobs' lock, which titles may be recommended (and, in services mode, API keys). */
@@ -63,7 +65,11 @@ export async function mountAnalytics(
     TOPICS.experimentEvents,
     TOPICS.deadLetter,
   ]);
-  registerQoeRoutes(app, { analyticsStore: deps.analyticsStore, apiKey: deps.apiKey });
+  registerQoeRoutes(app, {
+    analyticsStore: deps.analyticsStore,
+    apiKey: deps.apiKey,
+    ...(deps.privacyMinViewers === undefined ? {} : { privacyMinViewers: deps.privacyMinViewers }),
+  });
   registerSqlRoutes(app, { analyticsStore: deps.analyticsStore, apiKey: deps.apiKey });
   registerExperimentResultsRoute(app, {
     analyticsStore: deps.analyticsStore,

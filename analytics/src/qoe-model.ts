@@ -97,6 +97,6 @@ export function toQoeMetrics(row: TotalsRow | undefined): QoeMetrics {
 }
 
 // An empty quantile is NULL on a Nullable column, NaN on a plain one: neither is a number to show.
-function finiteOrNull(value: number | null | undefined): number | null {
+export function finiteOrNull(value: number | null | undefined): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }

@@ -21,7 +21,8 @@ import {
 } from '@streamloop/core/schemas/qoe-api';
 import type { AnalyticsTarget } from './beacons-table.js';
 import { DIMENSIONS, type Dimension, pickFilters } from './qoe-filters.js';
-import { type TotalsRow, toQoeMetrics } from './qoe-model.js';
+import { finiteOrNull, type TotalsRow, toQoeMetrics } from './qoe-model.js';
+import { qoeScore } from './qoe-score.js';
 import { minutePartials, type QoeRange, readWatermarkMs, renditionPartials } from './qoe-sources.js';
 import { TOTALS_SELECT } from './qoe-view-sql.js';
 
@@ -95,7 +96,10 @@ export async function getRenditions(target: AnalyticsTarget, query: QoeQuery): P
   const result = await target.client.query({
     query: `
       SELECT rendition, height, bitrate_kbps, sum(views) AS views, uniqExactMerge(viewers) AS viewers,
-        sum(play_time_ms) AS play_time_ms
+        sum(play_time_ms) AS play_time_ms, sum(upscale_time_ms) AS upscale_time_ms,
+        sum(view_play_time_ms) AS view_play_time_ms, sum(view_rebuffer_time_ms) AS view_rebuffer_time_ms,
+        sum(playback_failures) AS playback_failures,
+        quantilesExactInclusiveMerge(0.5, 0.9, 0.95)(startup_time_ms)[1] AS startup_p50_ms
       FROM (${source.sql})
       GROUP BY rendition, height, bitrate_kbps
       ORDER BY bitrate_kbps DESC, height DESC`,
@@ -109,17 +113,49 @@ export async function getRenditions(target: AnalyticsTarget, query: QoeQuery): P
     views: string;
     viewers: string;
     play_time_ms: string;
+    upscale_time_ms: string;
+    view_play_time_ms: string;
+    view_rebuffer_time_ms: string;
+    playback_failures: string;
+    startup_p50_ms: number | null;
   }>();
   const totalMs = rows.reduce((sum, row) => sum + Number(row.play_time_ms), 0);
-  return rows.map((row) => ({
-    rendition: row.rendition,
-    height: row.height,
-    bitrateKbps: row.bitrate_kbps,
-    views: Number(row.views),
-    viewers: Number(row.viewers),
-    playTimeMs: Number(row.play_time_ms),
-    playTimePercent: totalMs > 0 ? Number(((Number(row.play_time_ms) / totalMs) * 100).toFixed(4)) : 0,
-  }));
+  const share = (part: number, whole: number, digits = 4): number | null =>
+    whole > 0 ? Number(((part / whole) * 100).toFixed(digits)) : null;
+  return rows.map((row) => {
+    const views = Number(row.views);
+    const playTimeMs = Number(row.play_time_ms);
+    const upscaleTimeMs = Number(row.upscale_time_ms);
+    const stalledMs = Number(row.view_rebuffer_time_ms);
+    const viewPlayedOrStalledMs = Number(row.view_play_time_ms) + stalledMs;
+    const rebufferRatio = viewPlayedOrStalledMs > 0 ? stalledMs / viewPlayedOrStalledMs : null;
+    const playbackFailures = Number(row.playback_failures);
+    // A rung's views all started (they played on it): no start failures to count.
+    const score = qoeScore({
+      plays: views,
+      startFailures: 0,
+      playbackFailures,
+      startupP50Ms: finiteOrNull(row.startup_p50_ms),
+      rebufferRatio,
+      upscaleTimeMs,
+      playTimeMs,
+    });
+    return {
+      rendition: row.rendition,
+      height: row.height,
+      bitrateKbps: row.bitrate_kbps,
+      views,
+      viewers: Number(row.viewers),
+      playTimeMs,
+      playTimePercent: share(playTimeMs, totalMs) ?? 0,
+      upscaleTimeMs,
+      upscalePercent: share(upscaleTimeMs, playTimeMs, 2),
+      rebufferRatio: rebufferRatio === null ? null : Number(rebufferRatio.toFixed(6)),
+      playbackFailurePercent: share(playbackFailures, views, 2),
+      startupTimeMsP50: finiteOrNull(row.startup_p50_ms),
+      qoeScore: score?.score ?? null,
+    };
+  });
 }
 
 /** TOTALS_SELECT over the range's partials, grouped by `keyExpression` (code, never input). */

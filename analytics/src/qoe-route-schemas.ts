@@ -45,6 +45,8 @@ export const Limit = (fallback: number) =>
 const SORT_METRICS: SortMetric[] = ['views', 'plays', 'viewers', 'watchTimeMs'];
 export const SortBy = (fallback: SortMetric) => StringEnum(SORT_METRICS, { default: fallback });
 export const DimensionParam = StringEnum(DIMENSION_NAMES);
+/** The views list's order: worst per-view QoE score first (the dashboards' views page), or newest. */
+export const ViewSort = StringEnum(['worst', 'newest'] as const, { default: 'newest' });
 export const IntervalParam = StringEnum<IntervalName | 'auto'>(
   ['auto', ...(Object.keys(INTERVALS_MS) as IntervalName[])],
   { default: 'auto' },

@@ -9,9 +9,13 @@
  * - `GET /api/v1/qoe/breakdown?dimension=browser&sortBy=plays&limit=` — the metrics per dimension value.
  * - `GET /api/v1/qoe/top-videos?sortBy=&limit=` — the breakdown by video, most played first.
  * - `GET /api/v1/qoe/renditions` — time and viewers per rung.
- * - `GET /api/v1/qoe/sessions?limit=` — the views that started in the range, newest first.
+ * - `GET /api/v1/qoe/sessions?limit=&sort=worst|newest` — the views that started in the range, worst
+ *   per-view QoE score first (or newest first).
  * - `GET /api/v1/qoe/sessions/:sessionId/beacons` — every stored beacon of one session, SDK and CMCD
  *   (`synthetic=` too: a simulated session's beacons only when asked).
+ * The two sessions routes show one viewer's data: they need the 'analytics-views' scope, the others
+ * 'analytics-read'. Breakdown rows, rungs and views lists under the privacy floor are withheld
+ * (privacy-floor.ts).
  * - `GET /api/v1/qoe/live?videoId=&synthetic=` — concurrent viewers, plays and start failures per
  *   minute over the last 30 minutes, from the raw beacons (live-queries.ts); no range parameters.
  */
@@ -34,6 +38,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AnalyticsTarget } from './beacons-table.js';
 import { fromDependency } from './from-dependency.js';
 import { getLive } from './live-queries.js';
+import { applyPrivacyFloor, DEFAULT_PRIVACY_MIN_VIEWERS, minViewersFor } from './privacy-floor.js';
 import { parseSyntheticScope, pickFilters } from './qoe-filters.js';
 import { getBreakdown, getOverview, getRenditions, getTimeseries, type QoeQuery } from './qoe-queries.js';
 import {
@@ -47,6 +52,7 @@ import {
   SessionBeaconsQuery,
   SessionParams,
   SortBy,
+  ViewSort,
 } from './qoe-route-schemas.js';
 import { getSessionBeacons } from './session-queries.js';
 import { alignToMinutes, chooseInterval, parseTimeRange } from './time-range.js';
@@ -58,6 +64,8 @@ export interface QoeRoutesDeps {
   apiKey: ApiKeyOption;
   /** The clock the default range ends at. */
   now?: () => number;
+  /** QOE_PRIVACY_MIN_VIEWERS: the k of the privacy floor (privacy-floor.ts); default 5. */
+  privacyMinViewers?: number;
 }
 
 /** A 2-hour view with 2 s segments is ~800 SDK and ~3 600 CMCD beacons; beyond this, SQL is the tool. */
@@ -72,6 +80,12 @@ export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): vo
   const store = deps.analyticsStore;
   // onRequest, not preHandler: a caller without the key learns nothing, not even which parameters are wrong.
   const onRequest = createApiKeyGuard(deps.apiKey, 'analytics-read');
+  const onViewsRequest = createApiKeyGuard(deps.apiKey, 'analytics-views');
+  const k = deps.privacyMinViewers ?? DEFAULT_PRIVACY_MIN_VIEWERS;
+  const renditionsFloor = (renditions: Awaited<ReturnType<typeof getRenditions>>, query: QoeQuery) => {
+    const floored = applyPrivacyFloor(renditions, minViewersFor(k, query.synthetic), (r) => r.rendition);
+    return { renditions: floored.rows, privacy: floored.privacy };
+  };
 
   /** The range and filters of a metrics route, or a 400 naming what is wrong. */
   const queryOf = (
@@ -117,7 +131,7 @@ export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): vo
         Promise.all([getOverview(store, query), getRenditions(store, query)]),
       );
       reply.header('cache-control', 'private, no-store');
-      return { ...query.echo, ...overview, renditions };
+      return { ...query.echo, ...overview, ...renditionsFloor(renditions, query) };
     },
   );
 
@@ -154,8 +168,9 @@ export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): vo
       const rows = await fromStore(request.log, () =>
         getBreakdown(store, query, dimension, { sortBy, limit }),
       );
+      const floored = applyPrivacyFloor(rows, minViewersFor(k, query.synthetic), (row) => row.value);
       reply.header('cache-control', 'private, no-store');
-      return { ...query.echo, dimension, rows };
+      return { ...query.echo, dimension, rows: floored.rows, privacy: floored.privacy };
     },
   );
 
@@ -169,8 +184,13 @@ export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): vo
       const rows = await fromStore(request.log, () =>
         getBreakdown(store, query, 'videoId', { sortBy, limit }),
       );
+      const floored = applyPrivacyFloor(rows, minViewersFor(k, query.synthetic), (row) => row.value);
       reply.header('cache-control', 'private, no-store');
-      return { ...query.echo, videos: rows.map(({ value, ...metrics }) => ({ videoId: value, ...metrics })) };
+      return {
+        ...query.echo,
+        videos: floored.rows.map(({ value, ...metrics }) => ({ videoId: value, ...metrics })),
+        privacy: floored.privacy,
+      };
     },
   );
 
@@ -181,19 +201,31 @@ export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): vo
       const query = queryOf(request.query, overviewQuery);
       const renditions = await fromStore(request.log, () => getRenditions(store, query));
       reply.header('cache-control', 'private, no-store');
-      return { ...query.echo, renditions };
+      return { ...query.echo, ...renditionsFloor(renditions, query) };
     },
   );
 
-  const sessionsQuery = metricsQuery({ limit: Limit(100) });
+  const sessionsQuery = metricsQuery({ limit: Limit(100), sort: ViewSort });
   app.get<{ Querystring: Static<typeof sessionsQuery> } & Reply<typeof QoeSessionsResponse>>(
     '/api/v1/qoe/sessions',
-    { onRequest, schema: { querystring: sessionsQuery, response: ok(QoeSessionsResponse) } },
+    {
+      onRequest: onViewsRequest,
+      schema: { querystring: sessionsQuery, response: ok(QoeSessionsResponse) },
+    },
     async (request, reply) => {
       const query = queryOf(request.query, sessionsQuery);
-      const found = await fromStore(request.log, () => listViews(store, query, request.query.limit));
+      const { limit, sort } = request.query;
+      const found = await fromStore(request.log, () => listViews(store, query, { limit, order: sort }));
+      const minViewers = minViewersFor(k, query.synthetic);
+      const suppressed = minViewers > 1 && found.views.length > 0 && found.viewers < minViewers;
       reply.header('cache-control', 'private, no-store');
-      return { ...query.echo, ...found };
+      return {
+        ...query.echo,
+        sort,
+        truncated: suppressed ? false : found.truncated,
+        views: suppressed ? [] : found.views,
+        privacy: { minViewers, suppressed },
+      };
     },
   );
 
@@ -217,7 +249,7 @@ export function registerQoeRoutes(app: FastifyInstance, deps: QoeRoutesDeps): vo
   >(
     '/api/v1/qoe/sessions/:sessionId/beacons',
     {
-      onRequest,
+      onRequest: onViewsRequest,
       schema: {
         params: SessionParams,
         querystring: SessionBeaconsQuery,

@@ -52,3 +52,28 @@ export function qoeScore(inputs: ScoreInputs): QoeScore | null {
     SCORE_WEIGHTS.quality * quality;
   return { score: Math.round(weighted * 1000) / 10, startup, smoothness, reliability, quality };
 }
+
+/**
+ * `qoeScore` of ONE view as a ClickHouse expression over viewRowsSql's columns (qoe-view-sql.ts), so
+ * the views list can sort worst first in the engine: the view is one play (its own startup time as
+ * the p50, its own failures), built from the same constants. Null when the view never asked to play.
+ * qoe-score.test.ts checks it against `qoeScore` view by view.
+ */
+export function viewQoeScoreSql(): string {
+  const clamp = (expression: string) => `greatest(0, least(1, ${expression}))`;
+  const startup = `if(startup_time_ms IS NULL, 0, ${clamp(
+    `1 - (startup_time_ms - ${STARTUP_PERFECT_MS}) / ${STARTUP_WORTHLESS_MS - STARTUP_PERFECT_MS}`,
+  )})`;
+  const smoothness = `if(play_time_ms + rebuffer_time_ms = 0, 1, ${clamp(
+    `1 - rebuffer_time_ms / (play_time_ms + rebuffer_time_ms) / ${REBUFFER_RATIO_WORTHLESS}`,
+  )})`;
+  const reliability = clamp('1 - (toUInt8(start_failure) + toUInt8(playback_failure))');
+  const quality = `if(play_time_ms > 0, ${clamp('1 - upscale_time_ms / play_time_ms')}, 1)`;
+  const weighted = [
+    `${SCORE_WEIGHTS.startup} * ${startup}`,
+    `${SCORE_WEIGHTS.smoothness} * ${smoothness}`,
+    `${SCORE_WEIGHTS.reliability} * ${reliability}`,
+    `${SCORE_WEIGHTS.quality} * ${quality}`,
+  ].join(' + ');
+  return `if(requested, round((${weighted}) * 1000) / 10, NULL)`;
+}

@@ -149,10 +149,21 @@ export const RENDITION_PARTIAL_COLUMNS = [
   'views',
   'viewers',
   'play_time_ms',
+  // Migration 012: the QoE of the views on the rung.
+  'upscale_time_ms',
+  'view_play_time_ms',
+  'view_rebuffer_time_ms',
+  'playback_failures',
+  'startup_time_ms',
 ] as const;
 
-/** Views into qoe_rendition_minute_v1's columns: one row per start minute, dimensions and rung. */
+/**
+ * Views into qoe_rendition_minute_v1's columns: one row per start minute, dimensions and rung. Play
+ * and upscale time are the rung's own heartbeats'; the `view_*` numbers, failures and startup are
+ * those of the whole views that played on the rung (a view that played on two rungs counts on both).
+ */
 export function renditionPartialsSelect(viewRows: string): string {
+  // The view's own play time, renamed: \`play_time_ms\` below is the rung's, and an alias wins over a column.
   return `
     SELECT
       toStartOfMinute(started_at) AS minute,
@@ -164,8 +175,14 @@ export function renditionPartialsSelect(viewRows: string): string {
       count() AS views,
       uniqExactState(toNullable(viewer_id)) AS viewers,
       sum(arraySum(x -> if(x.height = rung.1 AND x.bitrate_kbps = rung.2, x.play_time_ms, 0), rung_beacons))
-        AS play_time_ms
-    FROM (${viewRows})
+        AS play_time_ms,
+      sum(arraySum(x -> if(x.height = rung.1 AND x.bitrate_kbps = rung.2, x.upscale_time_ms, 0), rung_beacons))
+        AS upscale_time_ms,
+      sum(whole_view_play_time_ms) AS view_play_time_ms,
+      sum(rebuffer_time_ms) AS view_rebuffer_time_ms,
+      countIf(playback_failure) AS playback_failures,
+      quantilesExactInclusiveState(0.5, 0.9, 0.95)(startup_time_ms) AS startup_time_ms
+    FROM (SELECT *, play_time_ms AS whole_view_play_time_ms FROM (${viewRows}))
     ARRAY JOIN arrayDistinct(arrayMap(x -> (x.height, x.bitrate_kbps), rung_beacons)) AS rung
     GROUP BY ${PARTIAL_KEY_COLUMNS.join(', ')}, rendition, height, bitrate_kbps`;
 }

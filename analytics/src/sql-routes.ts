@@ -12,7 +12,10 @@ import { DEFAULT_SQL_LIMITS, runAnalystSql, SQL_CONTENT_TYPES, type SqlFormat } 
 
 export interface SqlRoutesDeps {
   analyticsStore: Pick<AnalyticsStore, 'readonlyQuery' | 'readonlyStream' | 'database'>;
-  /** Management API key; the one guard of this route (scoped keys: an "analytics-read" scope). */
+  /**
+   * The one guard of this route: SQL reads every row, one viewer's included, so scoped keys need
+   * 'analytics-views' (the scope of the views list), not just 'analytics-read' (aggregates).
+   */
   apiKey: ApiKeyOption;
   limits?: ReadonlyLimits;
 }
@@ -36,7 +39,7 @@ const SqlBody = Type.Object(
 
 export function registerSqlRoutes(app: FastifyInstance, deps: SqlRoutesDeps): void {
   const limits = deps.limits ?? DEFAULT_SQL_LIMITS;
-  const onRequest = createApiKeyGuard(deps.apiKey, 'analytics-read');
+  const onRequest = createApiKeyGuard(deps.apiKey, 'analytics-views');
   app.post<{ Body: Static<typeof SqlBody> }>(
     '/api/v1/sql',
     { onRequest, schema: { body: SqlBody } },

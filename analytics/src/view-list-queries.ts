@@ -1,15 +1,24 @@
 /**
- * The sessions list of the QoE API: the views that started in a range, newest first, each with its
- * own QoE numbers, read from views_v1 (per-view rows exist nowhere else). A view's beacon timeline is
- * session-queries.ts.
+ * The sessions list of the QoE API: the views that started in a range, worst QoE score first or
+ * newest first, each with its own QoE numbers, read from views_v1 (per-view rows exist nowhere else),
+ * and how many distinct viewers the whole list (not just the page) comes from, for the privacy floor.
+ * A view's beacon timeline is session-queries.ts.
  */
 import type { QoeViewSummary } from '@streamloop/core/schemas/qoe-api';
 import type { AnalyticsTarget } from './beacons-table.js';
 import { filterConditions, pickFilters } from './qoe-filters.js';
 import { type QoeQuery, scopeOf } from './qoe-queries.js';
+import { viewQoeScoreSql } from './qoe-score.js';
 import { freshViewRows } from './qoe-sources.js';
 
 export type ViewSummary = QoeViewSummary;
+export type ViewOrder = 'worst' | 'newest';
+
+const ORDER_BY: Record<ViewOrder, string> = {
+  // Views that never asked to play have no score: last, newest first among them.
+  worst: 'qoe_score IS NULL, qoe_score, started_at DESC, view_id',
+  newest: 'started_at DESC, view_id',
+};
 
 interface ViewRow {
   view_id: string;
@@ -36,14 +45,17 @@ interface ViewRow {
   start_failure: number;
   exit_before_start: number;
   playback_failure: number;
+  qoe_score: number | null;
+  matching_viewers: string;
 }
 
-/** At most `limit` views; `truncated` says there were more. */
+/** At most `limit` views; `truncated` says there were more; `viewers`: distinct viewers of all that match. */
 export async function listViews(
   target: AnalyticsTarget,
   query: QoeQuery,
-  limit: number,
-): Promise<{ views: ViewSummary[]; truncated: boolean }> {
+  options: { limit: number; order: ViewOrder },
+): Promise<{ views: ViewSummary[]; truncated: boolean; viewers: number }> {
+  const { limit, order } = options;
   const filters = pickFilters(query);
   const scope = scopeOf(query);
   const result = await target.client.query({
@@ -53,9 +65,11 @@ export async function listViews(
         toUnixTimestamp64Milli(started_at) AS started_at_ms,
         toUnixTimestamp64Milli(last_beacon_at) AS last_beacon_at_ms,
         startup_time_ms, watch_time_ms, play_time_ms, rebuffer_count, rebuffer_time_ms, error_count,
-        start_failure, exit_before_start, playback_failure
+        start_failure, exit_before_start, playback_failure,
+        ${viewQoeScoreSql()} AS qoe_score,
+        uniqExact(viewer_id) OVER () AS matching_viewers
       FROM (${freshViewRows(target.database, filters, scope)})
-      ORDER BY started_at DESC, view_id
+      ORDER BY ${ORDER_BY[order]}
       LIMIT {limitPlusOne:UInt32}`,
     query_params: {
       ...filterConditions(filters, scope).params,
@@ -66,7 +80,11 @@ export async function listViews(
     format: 'JSONEachRow',
   });
   const rows = await result.json<ViewRow>();
-  return { views: rows.slice(0, limit).map(toSummary), truncated: rows.length > limit };
+  return {
+    views: rows.slice(0, limit).map(toSummary),
+    truncated: rows.length > limit,
+    viewers: Number(rows[0]?.matching_viewers ?? 0),
+  };
 }
 
 function toSummary(row: ViewRow): ViewSummary {
@@ -95,5 +113,6 @@ function toSummary(row: ViewRow): ViewSummary {
     videoStartFailure: row.start_failure === 1,
     exitBeforeVideoStart: row.exit_before_start === 1,
     playbackFailure: row.playback_failure === 1,
+    qoeScore: row.qoe_score,
   };
 }

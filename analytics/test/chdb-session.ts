@@ -10,6 +10,7 @@ import { createChdbAnalyticsStore } from '@streamloop/analytics-store/chdb-analy
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
 import { uniqueName } from '@streamloop/core/testing';
+import type { ApiKeyOption } from '@streamloop/service-kit/api-key';
 import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import type { FastifyInstance } from 'fastify';
 import { MIGRATIONS_DIR } from '../src/migrations-dir.js';
@@ -64,10 +65,14 @@ export async function viewsCaughtUp(store: AnalyticsStore, videoId: string): Pro
   return Number(row?.raw ?? 0) === Number(row?.views ?? 0);
 }
 
-/** The shared HTTP app (its error handler included) with the QoE routes on `store`, for inject(). */
+/**
+ * The shared HTTP app (its error handler included) with the QoE routes on `store`, for inject().
+ * The hand-worked fixtures have one to four viewers a cell, so the privacy floor is off (k = 1) unless
+ * asked for; privacy-floor.test.ts tests the floor at the production default.
+ */
 export function qoeTestApp(
   store: AnalyticsStore,
-  options: { apiKey: string; nowMs?: number },
+  options: { apiKey: ApiKeyOption; nowMs?: number; privacyMinViewers?: number | 'production default' },
 ): FastifyInstance {
   const app = buildHttpApp({
     logger: createLogger({ name: 'analytics-test', level: 'silent' }),
@@ -78,6 +83,9 @@ export function qoeTestApp(
   registerQoeRoutes(app, {
     analyticsStore: store,
     apiKey: options.apiKey,
+    ...(options.privacyMinViewers === 'production default'
+      ? {}
+      : { privacyMinViewers: options.privacyMinViewers ?? 1 }),
     ...(nowMs === undefined ? {} : { now: () => nowMs }),
   });
   return app;

@@ -36,6 +36,8 @@ export async function expectGoldenAnswers(
     // Every golden view is a real viewer's: the default scope counts them all.
     synthetic: 'real',
     ...GOLDEN_OVERVIEW,
+    // The floor is off for the golden set (k = 1): nothing is withheld.
+    privacy: { minViewers: 1, suppressed: [] },
   });
 
   const breakdown = await getJson(app, `/api/v1/qoe/breakdown?${range}&dimension=browser`);

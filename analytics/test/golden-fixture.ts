@@ -196,6 +196,7 @@ export const GOLDEN_OVERVIEW = {
   // = 0.645476 → 64.5
   qoeScore: 64.5,
   qoeScoreComponents: { startup: 0.9444, smoothness: 0.3333, reliability: 0.6, quality: 0.8214 },
+  // Per rung, the QoE of the whole views that played on it (score: the weights above, plays = its views).
   renditions: [
     // 720p: V1 9 000 + V2 27 000 = 36 000 of 56 000 = 64.2857 %; viewers u1, u2
     {
@@ -206,6 +207,15 @@ export const GOLDEN_OVERVIEW = {
       viewers: 2,
       playTimeMs: 36_000,
       playTimePercent: 64.2857,
+      upscaleTimeMs: 0,
+      upscalePercent: 0,
+      // V1 and V2 whole: stalls 1 000 + 3 000, play 19 000 + 27 000 → 4 000 / 50 000
+      rebufferRatio: 0.08,
+      playbackFailurePercent: 0,
+      // startups [500, 1 500]: rank 0.5 × (2 − 1) → 500 + 0.5 × 1 000
+      startupTimeMsP50: 1_000,
+      // startup 1; smoothness 1 − 0.08 / 0.1 = 0.2; reliability 1; quality 1 → 0.3 + 0.06 + 0.3 + 0.1
+      qoeScore: 76,
     },
     {
       rendition: '480p@1500kbps',
@@ -215,6 +225,13 @@ export const GOLDEN_OVERVIEW = {
       viewers: 1,
       playTimeMs: 10_000,
       playTimePercent: 17.8571,
+      upscaleTimeMs: 10_000, // V1's 10 s on 480p were all shown upscaled
+      upscalePercent: 100,
+      rebufferRatio: 0.05, // V1: 1 000 / (19 000 + 1 000)
+      playbackFailurePercent: 0,
+      startupTimeMsP50: 500,
+      // startup 1 (≤ 1 000 ms); smoothness 0.5; reliability 1; quality 0 → 0.3 + 0.15 + 0.3 + 0
+      qoeScore: 75,
     },
     {
       rendition: '360p@800kbps',
@@ -224,6 +241,14 @@ export const GOLDEN_OVERVIEW = {
       viewers: 1,
       playTimeMs: 10_000,
       playTimePercent: 17.8571,
+      upscaleTimeMs: 0,
+      upscalePercent: 0,
+      rebufferRatio: 0, // V5 never stalled
+      playbackFailurePercent: 100, // V5 failed during playback
+      startupTimeMsP50: 3_000,
+      // startup 1 − 2 000 / 9 000 = 0.7778; smoothness 1; reliability 0; quality 1
+      // → 0.23333 + 0.3 + 0 + 0.1 = 0.63333
+      qoeScore: 63.3,
     },
   ],
 };

@@ -85,6 +85,7 @@ describe('migration 002 on a store with beacons from before it', () => {
       '009_experiment_exposures',
       '010_experiment_viewer_minutes',
       '011_recommendation_beacons',
+      '012_rendition_qoe',
     ]);
     const { beacons } = await getSessionBeacons(store, {
       sessionId: 'old-session',
@@ -182,11 +183,12 @@ describe('migration 007 on a store with views and rollups from before it', () =>
       '009_experiment_exposures',
       '010_experiment_viewer_minutes',
       '011_recommendation_beacons',
+      '012_rendition_qoe',
     ]);
 
     // The views: old rows read real, the simulated ones are marked with their cohort.
     const listed = async (synthetic: 'real' | 'synthetic') =>
-      (await listViews(target, { ...range, synthetic }, 10)).views.map((v) => ({
+      (await listViews(target, { ...range, synthetic }, { limit: 10, order: 'newest' })).views.map((v) => ({
         viewId: v.viewId,
         synthetic: v.synthetic,
         cohort: v.cohort,

@@ -14,8 +14,6 @@
  * - REBUFFER "Rebuffering on the clip": rebuffer ratio above 0.05 (5.00 %) on the video, 5 plays at
  *   least: 0.027 ≤ 0.05 → stays OK, no event.
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { runAlertChecks } from '@streamloop/analytics/alerts/alert-job';
 import { registerAlertRoutes } from '@streamloop/analytics/alerts/alert-routes';
 import { getOverview } from '@streamloop/analytics/qoe-queries';
@@ -41,11 +39,11 @@ import { mountDashboards } from '../src/mount-dashboards.js';
 import {
   type BeaconPipeline,
   CHROMIUM,
+  keepScreenshot,
   MINUTE_MS,
   openBeaconPipeline,
   pageProblemsOf,
   poll,
-  RESULTS_DIR,
   viewBeacons,
 } from './beacon-pipeline.js';
 
@@ -263,8 +261,7 @@ describe('alerts page in Chromium', () => {
     expect(await event('delivery')).toBe('Not configured (no webhook: shown here only)');
     expect(await colourOf('#alert-events-rows tr td[data-column="kind"]')).toBe(bad);
 
-    await mkdir(RESULTS_DIR, { recursive: true });
-    await page.screenshot({ path: join(RESULTS_DIR, 'dashboards-alerts.png'), fullPage: true });
+    await keepScreenshot(page, 'dashboards-alerts');
     expect(pageProblems).toEqual([]);
   });
 

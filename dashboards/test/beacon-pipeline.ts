@@ -5,7 +5,7 @@
  * real beacon consumer, beacons published the way the collector publishes them.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,12 @@ import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 
 export const RESULTS_DIR = fileURLToPath(new URL('../test-results/', import.meta.url));
+
+/** A screenshot for people to look at (never compared): `dashboards/test-results/<name>.png`. */
+export async function keepScreenshot(page: Page, name: string): Promise<void> {
+  await mkdir(RESULTS_DIR, { recursive: true });
+  await page.screenshot({ path: join(RESULTS_DIR, `${name}.png`), fullPage: true });
+}
 export const CHROMIUM = { executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] };
 export const MINUTE_MS = 60_000;
 

@@ -16,8 +16,8 @@ import { createLogger } from '@streamloop/core/logger';
 import { makeLadderRecord, uniqueName } from '@streamloop/core/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MINUTE_MS, poll, viewBeacons } from './beacon-pipeline.js';
-import { type BrowserStack, openBrowserStack } from './browser-stack.js';
+import { keepScreenshot, MINUTE_MS, poll, viewBeacons } from './beacon-pipeline.js';
+import { type BrowserStack, openBrowserStack, playsOf } from './browser-stack.js';
 
 const API_KEY = 'dashboards-breakdown-key-0123456789';
 const logger = createLogger({ name: 'dashboards-breakdown-test', level: 'silent' });
@@ -54,14 +54,7 @@ describe('breakdown in Chromium', () => {
         );
         await pipeline.publish(played('s1'), at, { browser: 'Safari' });
       },
-      ready: async (app) => {
-        const res = await app.inject({
-          method: 'GET',
-          url: `/api/v1/qoe/overview?videoId=${VIDEO.id}`,
-          headers: { authorization: `Bearer ${API_KEY}` },
-        });
-        return res.json<{ plays: number }>().plays === 6;
-      },
+      ready: async (app) => (await playsOf(app, API_KEY, VIDEO.id)) === 6,
     });
     ({ page } = stack);
   });
@@ -89,6 +82,7 @@ describe('breakdown in Chromium', () => {
       '25.0 %',
       '0.0 %',
     ]);
+    await keepScreenshot(page, 'dashboards-breakdown');
 
     await page.selectOption('#impact', 'start-failures');
     await poll(order).toEqual(['Firefox', 'Chrome', 'Safari']);

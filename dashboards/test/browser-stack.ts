@@ -39,6 +39,11 @@ export async function openBrowserStack(options: {
   seed(stack: { catalog: BrowserStack['catalog']; pipeline: BeaconPipeline }): Promise<void>;
   /** True once the seeded beacons are all queryable (asked through the app with the key). */
   ready(app: FastifyInstance): Promise<boolean>;
+  /**
+   * The privacy floor's k. Default 1 (off): the hand-worked fixtures have a viewer or two a cell;
+   * privacy-browser.test.ts runs the production default.
+   */
+  privacyMinViewers?: number | 'production default';
 }): Promise<BrowserStack> {
   const scratch = await createScratchDatabase(postgresUrl(), options.name.replaceAll('-', '_'));
   const catalog = createPgCatalog({ url: scratch.url, logger: { warn: () => undefined } });
@@ -53,7 +58,13 @@ export async function openBrowserStack(options: {
   });
   const auth = createApiKeyAuth({ legacyKey: options.apiKey, catalog });
   mountDashboards(app, {});
-  registerQoeRoutes(app, { analyticsStore: pipeline.store, apiKey: auth });
+  registerQoeRoutes(app, {
+    analyticsStore: pipeline.store,
+    apiKey: auth,
+    ...(options.privacyMinViewers === 'production default'
+      ? {}
+      : { privacyMinViewers: options.privacyMinViewers ?? 1 }),
+  });
   registerVideoRoutes(app, {
     catalog,
     auth,
@@ -85,4 +96,19 @@ export async function openBrowserStack(options: {
       await scratch.drop();
     },
   };
+}
+
+/** The plays the QoE API counts for a video (default range, real viewers): a stack's `ready` check. */
+export async function playsOf(
+  app: FastifyInstance,
+  apiKey: string,
+  videoId: string,
+  range = '',
+): Promise<number> {
+  const res = await app.inject({
+    method: 'GET',
+    url: `/api/v1/qoe/overview?videoId=${encodeURIComponent(videoId)}${range}`,
+    headers: { authorization: `Bearer ${apiKey}` },
+  });
+  return res.json<{ plays: number }>().plays;
 }

@@ -5,8 +5,6 @@
  * and reads the numbers; real viewers by default, simulated (synthetic) ones only when asked, and
  * then with a banner saying so.
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { registerQoeRoutes } from '@streamloop/analytics/qoe-routes';
 import type { AnalyticsStore } from '@streamloop/analytics-store/analytics-store';
 import { createLogger } from '@streamloop/core/logger';
@@ -21,9 +19,9 @@ import { mountDashboards } from '../src/mount-dashboards.js';
 import {
   type BeaconPipeline,
   CHROMIUM,
+  keepScreenshot,
   openBeaconPipeline,
   poll,
-  RESULTS_DIR,
   viewBeacons,
 } from './beacon-pipeline.js';
 
@@ -111,7 +109,8 @@ describe('dashboards in Chromium', () => {
     const receivedAtMs = Date.now() - 60_000;
     await pipeline.publish(beacons, receivedAtMs);
     mountDashboards(app, {});
-    registerQoeRoutes(app, { analyticsStore: store, apiKey: API_KEY });
+    // A viewer or two a cell, worked by hand: the privacy floor is off here (privacy-browser.test.ts has it).
+    registerQoeRoutes(app, { analyticsStore: store, apiKey: API_KEY, privacyMinViewers: 1 });
     // Fixture for the ingest catalog's list: the same shape ({ videos, nextCursor }) and the same key rule.
     app.get('/api/v1/videos', { onRequest: createApiKeyGuard(API_KEY) }, async () => ({
       videos: [quietVideo, watchedVideo, simulatedVideo].map((v) => ({ ...v, status: 'ready' })),
@@ -194,8 +193,7 @@ describe('dashboards in Chromium', () => {
     expect(await banner().isVisible()).toBe(false);
     expect(new URL(page.url()).searchParams.has('synthetic')).toBe(false);
 
-    await mkdir(RESULTS_DIR, { recursive: true });
-    await page.screenshot({ path: join(RESULTS_DIR, 'dashboards-overview.png'), fullPage: true });
+    await keepScreenshot(page, 'dashboards-overview');
     expect(pageProblems).toEqual([]);
   });
 
@@ -216,8 +214,7 @@ describe('dashboards in Chromium', () => {
     await poll(() => hint().getAttribute('data-state')).toBe('offered');
     expect(await hint().textContent()).toContain('there are 3 simulated plays');
     expect(await banner().isVisible()).toBe(false);
-    await mkdir(RESULTS_DIR, { recursive: true });
-    await page.screenshot({ path: join(RESULTS_DIR, 'dashboards-offer-simulated.png'), fullPage: true });
+    await keepScreenshot(page, 'dashboards-offer-simulated');
 
     await page.click('#show-synthetic');
     await poll(() => status().getAttribute('data-state')).toBe('ready');
@@ -229,7 +226,7 @@ describe('dashboards in Chromium', () => {
     expect(await hint().isVisible()).toBe(false);
     expect(new URL(page.url()).searchParams.get('synthetic')).toBe('synthetic');
 
-    await page.screenshot({ path: join(RESULTS_DIR, 'dashboards-simulated.png'), fullPage: true });
+    await keepScreenshot(page, 'dashboards-simulated');
 
     // The URL keeps the scope: a reload or a shared link shows the same simulated numbers, banner and all.
     await page.goto(page.url());
@@ -272,7 +269,7 @@ describe('dashboards in Chromium', () => {
     expect(await page.locator(realRows).count()).toBe(2);
     expect(await page.locator(`${realRows} .badge`).count()).toBe(0);
     expect(await cellOf(realRows, 'cohort').allTextContents()).toEqual(['—', '—']);
-    await page.screenshot({ path: join(RESULTS_DIR, 'dashboards-sessions.png'), fullPage: true });
+    await keepScreenshot(page, 'dashboards-sessions');
 
     // The other pages' links carry the video, the scope and the range along.
     const overviewLink = new URL(

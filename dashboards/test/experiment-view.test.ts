@@ -1,4 +1,5 @@
 import type { ExperimentGuardrailResult } from '@streamloop/core/experiments';
+import { makeQoeRendition } from '@streamloop/core/testing';
 import { describe, expect, it } from 'vitest';
 import {
   armState,
@@ -202,15 +203,8 @@ describe('guardrails, arm state, SRM, views', () => {
       '2.50 GB ($0.06/month)',
     );
     expect(storageText({ storageBytes: null, storageCostUsdPerMonth: null })).toBe('—');
-    const share = (height: number, playTimePercent: number) => ({
-      rendition: `${height}p@1000kbps`,
-      height,
-      bitrateKbps: 1000,
-      views: 1,
-      viewers: 1,
-      playTimeMs: 1,
-      playTimePercent,
-    });
+    const share = (height: number, playTimePercent: number) =>
+      makeQoeRendition({ height, bitrateKbps: 1000, views: 1, viewers: 1, playTimeMs: 1, playTimePercent });
     expect(rungShares({ rungShare: [share(720, 62.46), share(360, 37.54)] })).toEqual([
       { label: '360p', percent: 37.5 },
       { label: '720p', percent: 62.5 },

@@ -6,24 +6,29 @@
  * makes of an answer — a rebuffer lift that is "worse, significant", a breached guardrail and the arm
  * it stopped, an SRM warning only when flagged, simulated views labelled.
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FormatRegistry } from '@sinclair/typebox';
 import { Experiment, ExperimentResults } from '@streamloop/core/experiments';
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, makeArmResult, makeExperimentResults } from '@streamloop/core/testing';
+import {
+  CHROMIUM_ARGS,
+  CHROMIUM_PATH,
+  makeArmResult,
+  makeExperimentResults,
+  makeQoeRendition,
+} from '@streamloop/core/testing';
 import { createValidator } from '@streamloop/core/validate';
 import { createApiKeyGuard } from '@streamloop/service-kit/api-key';
 import { buildHttpApp } from '@streamloop/service-kit/build-http-app';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountDashboards } from '../src/mount-dashboards.js';
+import { keepScreenshot } from './beacon-pipeline.js';
 import { makeComparison } from './experiment-fixtures.js';
 
 const API_KEY = 'dashboards-experiments-key-0123456789';
-const RESULTS_DIR = fileURLToPath(new URL('../test-results/', import.meta.url));
+const _RESULTS_DIR = fileURLToPath(new URL('../test-results/', import.meta.url));
 const CHROMIUM = { executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] };
 const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 20_000, interval: 100 });
 
@@ -128,24 +133,22 @@ function makeResults(experiment: Experiment, synthetic: 'real' | 'synthetic' | '
         ],
         primaryMde: { increase: 0.18, decrease: -0.15 },
         rungShare: [
-          {
-            rendition: '720p@2800kbps',
+          makeQoeRendition({
             height: 720,
             bitrateKbps: 2800,
             views: 900,
             viewers: 700,
             playTimeMs: 6e6,
             playTimePercent: 60,
-          },
-          {
-            rendition: '480p@1400kbps',
+          }),
+          makeQoeRendition({
             height: 480,
             bitrateKbps: 1400,
             views: 600,
             viewers: 500,
             playTimeMs: 4e6,
             playTimePercent: 40,
-          },
+          }),
         ],
         storageBytes: 2_500_000_000,
         storageCostUsdPerMonth: 0.0575,
@@ -262,8 +265,7 @@ describe('experiment pages in Chromium', () => {
     expect(await page.locator(`${trimRow} td[data-column="arms"]`).textContent()).toBe(
       'control (default v2, 50 %, control); no-low-rungs (no-low-rungs v1, 50 %, stopped)',
     );
-    await mkdir(RESULTS_DIR, { recursive: true });
-    await page.screenshot({ path: join(RESULTS_DIR, 'dashboards-experiments.png'), fullPage: true });
+    await keepScreenshot(page, 'dashboards-experiments');
     await page.click(`${trimRow} a`);
 
     await poll(() => status().getAttribute('data-state')).toBe('ready');
@@ -337,7 +339,7 @@ describe('experiment pages in Chromium', () => {
 
     // Real viewers by default: nothing says simulated.
     expect(await page.locator('#synthetic-banner').isVisible()).toBe(false);
-    await page.screenshot({ path: join(RESULTS_DIR, 'dashboards-experiment.png'), fullPage: true });
+    await keepScreenshot(page, 'dashboards-experiment');
     expect(pageProblems).toEqual([]);
   });
 

@@ -16,8 +16,6 @@
  * looked up by the minute (epoch seconds, uPlot's x) of the receive time written, never by index.
  * Real viewers, every video: watching now r1, r2, r3 = 3; plays r1, r3, r2, f1 = 4; start failures 1.
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { registerQoeRoutes } from '@streamloop/analytics/qoe-routes';
 import { createLogger } from '@streamloop/core/logger';
 import { createMetricsRegistry } from '@streamloop/core/metrics';
@@ -31,11 +29,11 @@ import { mountDashboards } from '../src/mount-dashboards.js';
 import {
   type BeaconPipeline,
   CHROMIUM,
+  keepScreenshot,
   MINUTE_MS,
   openBeaconPipeline,
   pageProblemsOf,
   poll,
-  RESULTS_DIR,
 } from './beacon-pipeline.js';
 
 const API_KEY = 'dashboards-live-key-0123456789';
@@ -134,7 +132,8 @@ describe('live page in Chromium', () => {
     for (const [beacons, receivedAtMs] of history) await pipeline.publish(beacons, receivedAtMs);
 
     mountDashboards(app, {});
-    registerQoeRoutes(app, { analyticsStore: pipeline.store, apiKey: API_KEY });
+    // A viewer or two a cell, worked by hand: the privacy floor is off here (privacy-browser.test.ts has it).
+    registerQoeRoutes(app, { analyticsStore: pipeline.store, apiKey: API_KEY, privacyMinViewers: 1 });
     // Fixture for the ingest catalog's list: the same shape ({ videos, nextCursor }) and the same key rule.
     app.get('/api/v1/videos', { onRequest: createApiKeyGuard(API_KEY) }, async () => ({
       videos: [videoA, videoB].map((v) => ({ ...v, status: 'ready' })),
@@ -227,8 +226,7 @@ describe('live page in Chromium', () => {
     expect(await page.locator('#starts-chart .u-legend').textContent()).toContain('Start failures');
     expect(await page.locator('a[data-nav="live"]').textContent()).toBe('Live');
 
-    await mkdir(RESULTS_DIR, { recursive: true });
-    await page.screenshot({ path: join(RESULTS_DIR, 'dashboards-live.png'), fullPage: true });
+    await keepScreenshot(page, 'dashboards-live');
     expect(pageProblems).toEqual([]);
   });
 
@@ -296,7 +294,7 @@ describe('live page in Chromium', () => {
     await page.selectOption('#live-video', '');
     await poll(() => metric('concurrent-viewers').textContent()).toBe('5'); // r1, r2, r3, r4, s1
     expect(new URL(page.url()).searchParams.has('videoId')).toBe(false);
-    await page.screenshot({ path: join(RESULTS_DIR, 'dashboards-live-all.png'), fullPage: true });
+    await keepScreenshot(page, 'dashboards-live-all');
     expect(pageProblems).toEqual([]);
   });
 

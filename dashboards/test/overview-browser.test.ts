@@ -11,8 +11,6 @@
  * - rebuffer ratio 0 against 1,000 / (1,000 + 10,000) = 9.09 %: −9.09 pts, better;
  * - watch time 40 s against 10 s: +300.0 %, better.
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { insertVideo } from '@streamloop/catalog/video-repository';
 import { createLogger } from '@streamloop/core/logger';
 import type { QoeTimeseriesResponse } from '@streamloop/core/schemas/qoe-api';
@@ -20,8 +18,8 @@ import { makeLadderRecord, uniqueName } from '@streamloop/core/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MINUTE_MS, poll, RESULTS_DIR, viewBeacons } from './beacon-pipeline.js';
-import { type BrowserStack, openBrowserStack } from './browser-stack.js';
+import { keepScreenshot, MINUTE_MS, poll, viewBeacons } from './beacon-pipeline.js';
+import { type BrowserStack, openBrowserStack, playsOf } from './browser-stack.js';
 
 const API_KEY = 'dashboards-overview-key-0123456789';
 const AUTH = { authorization: `Bearer ${API_KEY}` };
@@ -54,14 +52,8 @@ describe('overview in Chromium', () => {
           Date.now() - 25 * HOUR_MS,
         );
       },
-      ready: async (app) => {
-        const res = await app.inject({
-          method: 'GET',
-          url: `/api/v1/qoe/overview?videoId=${VIDEO.id}&from=${Date.now() - 48 * HOUR_MS}&to=${Date.now()}`,
-          headers: AUTH,
-        });
-        return res.json<{ plays: number }>().plays === 3;
-      },
+      ready: async (app) =>
+        (await playsOf(app, API_KEY, VIDEO.id, `&from=${Date.now() - 48 * HOUR_MS}&to=${Date.now()}`)) === 3,
     });
     ({ app, page } = stack);
   });
@@ -127,8 +119,7 @@ describe('overview in Chromium', () => {
     await poll(() => status().getAttribute('data-state')).toBe('ready');
     expect(await page.inputValue('#chart-metric')).toBe('startup-p50');
 
-    await mkdir(RESULTS_DIR, { recursive: true });
-    await page.screenshot({ path: join(RESULTS_DIR, 'dashboards-overview.png'), fullPage: true });
+    await keepScreenshot(page, 'dashboards-overview');
     expect(stack!.problems).toEqual([]);
   });
 

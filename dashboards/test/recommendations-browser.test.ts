@@ -10,8 +10,6 @@
  * impressions, 1 click → 50.00 %; a simulated viewer's co-watch impression and click, left out.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { registerFeatureRoutes } from '@streamloop/analytics/features/feature-routes';
 import { registerRecommendationHealthRoute } from '@streamloop/analytics/recommendations/recommendation-health-route';
 import type { AnalyticsStore } from '@streamloop/analytics-store/analytics-store';
@@ -38,10 +36,10 @@ import { mountDashboards } from '../src/mount-dashboards.js';
 import {
   type BeaconPipeline,
   CHROMIUM,
+  keepScreenshot,
   MINUTE_MS,
   openBeaconPipeline,
   poll,
-  RESULTS_DIR,
 } from './beacon-pipeline.js';
 
 const API_KEY = 'dashboards-recommendations-key-0123456789';
@@ -245,8 +243,7 @@ describe('features & recommendations page in Chromium', () => {
     expect(await page.locator('#coverage-detail').textContent()).toBe('3 of 4 recommendable titles shown');
     expect(await page.locator('[data-metric="viewers-shown"]').textContent()).toBe('2');
 
-    await mkdir(RESULTS_DIR, { recursive: true });
-    await page.screenshot({ path: join(RESULTS_DIR, 'dashboards-recommendations.png'), fullPage: true });
+    await keepScreenshot(page, 'dashboards-recommendations');
     expect(pageProblems).toEqual([]);
   });
 

@@ -3,8 +3,11 @@
  * (browser-stack.ts), at a price of US$20 per GB given in the link. By hand, a minute ago:
  * - view A on ladder "default": 10 s played at 1,200 kbit/s, 360p → 1,200 × 10 / 8 = 1,500 kB =
  *   1.50 MB, × 20 $/GB = $0.0300; a third of the play time (10 of 30 s): 33.3 %;
- * - view B on ladder "pt-abc": 20 s at 3,000 kbit/s, 720p → 7,500 kB = 7.50 MB, $0.1500; 66.7 %.
+ * - view B on ladder "pt-abc": 20 s at 3,000 kbit/s, 720p → 7,500 kB = 7.50 MB, $0.1500; 66.7 %;
+ *   5 of its 20 s shown upscaled: 25.0 %.
  * At $40 per GB, B costs $0.3000.
+ * Each rung's QoE (docs/metrics.md): both views start in 500 ms (startup 1), never stall (smoothness 1)
+ * nor fail (reliability 1); quality is 1 − upscaled share: A 1 → 100.0, B 0.75 → 0.9 + 0.075 = 97.5.
  */
 import { insertVideo } from '@streamloop/catalog/video-repository';
 import { createLogger } from '@streamloop/core/logger';
@@ -12,7 +15,7 @@ import type { Beacon } from '@streamloop/core/schemas/beacon';
 import { makeBeacon, makeLadderRecord, uniqueName } from '@streamloop/core/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MINUTE_MS, poll } from './beacon-pipeline.js';
+import { keepScreenshot, MINUTE_MS, poll } from './beacon-pipeline.js';
 import { type BrowserStack, openBrowserStack } from './browser-stack.js';
 
 const API_KEY = 'dashboards-renditions-key-0123456789';
@@ -25,6 +28,7 @@ function view(
   bitrateKbps: number,
   height: number,
   playMs: number,
+  upscaleTimeMs = 0,
 ): Beacon[] {
   const common = {
     videoId: VIDEO.id,
@@ -47,6 +51,7 @@ function view(
       width: Math.round((height * 16) / 9),
       watchTimeMs: playMs,
       playTimeMs: playMs,
+      upscaleTimeMs,
     }),
   ];
 }
@@ -63,7 +68,7 @@ describe('renditions in Chromium', () => {
       async seed({ catalog, pipeline }) {
         await insertVideo(catalog, { ...VIDEO, status: 'ready', ladder: makeLadderRecord() });
         await pipeline.publish(
-          [...view('a', 'default', 1_200, 360, 10_000), ...view('b', 'pt-abc', 3_000, 720, 20_000)],
+          [...view('a', 'default', 1_200, 360, 10_000), ...view('b', 'pt-abc', 3_000, 720, 20_000, 5_000)],
           Date.now() - MINUTE_MS,
         );
       },
@@ -95,8 +100,33 @@ describe('renditions in Chromium', () => {
     await page.click('#key-save');
     await poll(() => status().getAttribute('data-state')).toBe('ready');
     expect(await texts('#rungs-rows tr')).toEqual([
-      ['720p · 3.00 Mbit/s', '1', '20 s', '66.7 %', '7.50 MB', '$0.1500'],
-      ['360p · 1.20 Mbit/s', '1', '10 s', '33.3 %', '1.50 MB', '$0.0300'],
+      // rung, viewers, play time, share, upscaled, QoE, startup, rebuffer ratio, playback failures, bytes, cost
+      [
+        '720p · 3.00 Mbit/s',
+        '1',
+        '20 s',
+        '66.7 %',
+        '25.0 %',
+        '97.5',
+        '500 ms',
+        '0.00 %',
+        '0.0 %',
+        '7.50 MB',
+        '$0.1500',
+      ],
+      [
+        '360p · 1.20 Mbit/s',
+        '1',
+        '10 s',
+        '33.3 %',
+        '0.0 %',
+        '100.0',
+        '500 ms',
+        '0.00 %',
+        '0.0 %',
+        '1.50 MB',
+        '$0.0300',
+      ],
     ]);
     const ladders = Object.fromEntries(
       (await texts('#ladders-rows tr')).map((cells) => [cells[0], cells.slice(1)]),
@@ -113,6 +143,7 @@ describe('renditions in Chromium', () => {
       page.locator('#rungs-rows tr[data-rendition^="720p"] td[data-column="cost"]').textContent(),
     ).toBe('$0.3000');
     expect(new URL(page.url()).searchParams.get('usdPerGb')).toBe('40');
+    await keepScreenshot(page, 'dashboards-renditions');
     expect(stack!.problems).toEqual([]);
   });
 });

@@ -8,8 +8,6 @@
  * interpolates); a ready signed clip (no Watch link: it needs a key to play); one processing at
  * 42 %; one that failed, with its reason.
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { insertVideo, updateVideoStatus } from '@streamloop/catalog/video-repository';
 import { createLogger } from '@streamloop/core/logger';
 import type { QoeTopVideosResponse } from '@streamloop/core/schemas/qoe-api';
@@ -17,8 +15,8 @@ import { makeLadderRecord, uniqueName } from '@streamloop/core/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MINUTE_MS, poll, RESULTS_DIR, viewBeacons } from './beacon-pipeline.js';
-import { type BrowserStack, openBrowserStack } from './browser-stack.js';
+import { keepScreenshot, MINUTE_MS, poll, viewBeacons } from './beacon-pipeline.js';
+import { type BrowserStack, openBrowserStack, playsOf } from './browser-stack.js';
 
 const API_KEY = 'dashboards-videos-key-0123456789';
 const logger = createLogger({ name: 'dashboards-videos-test', level: 'silent' });
@@ -63,14 +61,7 @@ describe('videos page in Chromium', () => {
           Date.now() - MINUTE_MS,
         );
       },
-      ready: async (app) => {
-        const res = await app.inject({
-          method: 'GET',
-          url: `/api/v1/qoe/overview?videoId=${PUBLIC_CLIP.id}`,
-          headers: { authorization: `Bearer ${API_KEY}` },
-        });
-        return res.json<{ plays: number }>().plays === 3;
-      },
+      ready: async (app) => (await playsOf(app, API_KEY, PUBLIC_CLIP.id)) === 3,
     });
     ({ app, page } = stack);
   });
@@ -114,8 +105,7 @@ describe('videos page in Chromium', () => {
     expect(await column(SIGNED_CLIP.id, 'plays').textContent()).toBe('0');
     expect(await column(SIGNED_CLIP.id, 'qoe-score').textContent()).toBe('—');
 
-    await mkdir(RESULTS_DIR, { recursive: true });
-    await page.screenshot({ path: join(RESULTS_DIR, 'dashboards-videos.png'), fullPage: true });
+    await keepScreenshot(page, 'dashboards-videos');
     expect(stack!.problems).toEqual([]);
   });
 

@@ -12,7 +12,7 @@ import type { Beacon } from '@streamloop/core/schemas/beacon';
 import { makeBeacon, makeLadderRecord, uniqueName } from '@streamloop/core/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MINUTE_MS, poll } from './beacon-pipeline.js';
+import { keepScreenshot, MINUTE_MS, poll } from './beacon-pipeline.js';
 import { type BrowserStack, openBrowserStack } from './browser-stack.js';
 
 const API_KEY = 'dashboards-view-key-0123456789';
@@ -119,6 +119,7 @@ describe('one view’s timeline in Chromium', () => {
       [0.7, 10.7, 12, 20],
       [1_500, 1_500, 3_000, 3_000],
     ]);
+    await keepScreenshot(page, 'dashboards-view-timeline');
     expect(stack!.problems).toEqual([]);
   });
 

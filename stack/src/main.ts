@@ -67,6 +67,7 @@ await runProcess({
       ...ports,
       databaseUrl: config.databaseUrl,
       alertWebhook: config.alertWebhook,
+      privacyMinViewers: config.privacyMinViewers,
       logger,
       registry,
       apiKey: auth,

@@ -33,6 +33,7 @@ describe('streamloop-keys', () => {
       'upload',
       'manage',
       'analytics-read',
+      'analytics-views',
       'experiments',
     ]);
   });

@@ -182,7 +182,7 @@ export function createApiClient(deps: ApiClientDeps) {
       get<SessionBeaconsResponse>(`/api/v1/qoe/sessions/${encodeURIComponent(sessionId)}/beacons`, {
         synthetic,
       }),
-    sessions: (params: QoeParams & { limit?: number }) =>
+    sessions: (params: QoeParams & { limit?: number; sort?: 'worst' | 'newest' }) =>
       get<SessionsAnswer>('/api/v1/qoe/sessions', { ...params }),
     /** The last 30 minutes from the raw beacons, minute by minute, and the viewers of the last 60 s (no range). */
     live: (params: Omit<QoeParams, 'from' | 'to'>) => get<LiveAnswer>('/api/v1/qoe/live', { ...params }),

@@ -3,10 +3,11 @@
  * variant, ladder…, and for simulated viewers their cohort and network class), for the scope picked,
  * sorted by IMPACT: the share of the picked badness (`?impact=`: stall time, start failures or
  * errors) each row causes, so the row to fix first is on top. Clicking a row's value narrows every
- * number on every page to it (a filter in the URL, shown as a chip that removes it).
+ * number on every page to it (a filter in the URL, shown as a chip that removes it). Values with fewer
+ * viewers than the privacy floor are listed last, named but without numbers ("< k viewers").
  */
 import type { ApiClient, BreakdownAnswer, BreakdownDimension, FilterName, QoeParams } from './api-client.js';
-import { cell, emptyRow } from './dom.js';
+import { cell, emptyRow, suppressedRow } from './dom.js';
 import { formatDuration, formatKbps, formatMs, formatRatio, integer, orDash } from './format.js';
 import { $, type LoadResult, startPage } from './page-shell.js';
 
@@ -85,7 +86,10 @@ function paint(answer: BreakdownAnswer | null): void {
     rows.replaceChildren();
     return;
   }
-  if (answer.rows.length === 0) {
+  const withheld = answer.privacy.suppressed.map((value) =>
+    suppressedRow(valueLabel(value), COLUMNS.length + 2, answer.privacy.minViewers),
+  );
+  if (answer.rows.length === 0 && withheld.length === 0) {
     rows.replaceChildren(emptyRow(COLUMNS.length + 2, 'No views in this range.'));
     return;
   }
@@ -102,6 +106,8 @@ function paint(answer: BreakdownAnswer | null): void {
       return tr;
     }),
   );
+  // The withheld rows go last: they have no impact to sort by.
+  rows.append(...withheld);
 }
 
 /** The row's value as a button that narrows every number to it (the video: its own picker). */
@@ -131,11 +137,14 @@ async function load(api: ApiClient, params: QoeParams): Promise<LoadResult> {
   const answer = await api.breakdown({ ...params, dimension: dimension() });
   paint(answer);
   const label = DIMENSIONS.find((d) => d.name === answer.dimension)?.label ?? answer.dimension;
-  if (answer.rows.length === 0)
+  const { minViewers, suppressed } = answer.privacy;
+  if (answer.rows.length === 0 && suppressed.length === 0)
     return { state: 'empty', message: 'No views yet in this range.', scope: answer.synthetic };
+  const hidden =
+    suppressed.length === 0 ? '' : ` · ${suppressed.length} hidden (fewer than ${minViewers} viewers each)`;
   return {
     state: 'ready',
-    message: `${answer.rows.length} ${answer.rows.length === 1 ? 'value' : 'values'} of ${label} · updated ${new Date().toLocaleTimeString()}`,
+    message: `${answer.rows.length} ${answer.rows.length === 1 ? 'value' : 'values'} of ${label}${hidden} · updated ${new Date().toLocaleTimeString()}`,
     scope: answer.synthetic,
   };
 }

@@ -20,3 +20,18 @@ export function emptyRow(columns: number, text: string): HTMLTableRowElement {
   tr.append(td);
   return tr;
 }
+
+/**
+ * A row the privacy floor withheld (analytics' privacy-floor.ts): its name, then one cell saying why
+ * its numbers are not shown, so the table admits the value exists without singling anyone out.
+ */
+export function suppressedRow(name: string, columns: number, minViewers: number): HTMLTableRowElement {
+  const tr = document.createElement('tr');
+  tr.dataset.value = name;
+  tr.dataset.suppressed = 'true';
+  const why = cell(`< ${minViewers} viewers`, { column: 'suppressed' }, 'muted');
+  why.colSpan = columns - 1;
+  why.title = `Fewer than ${minViewers} distinct viewers: hidden so no one can be singled out`;
+  tr.append(cell(name, { column: 'value' }, 'muted'), why);
+  return tr;
+}

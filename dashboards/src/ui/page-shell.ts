@@ -335,9 +335,15 @@ export function startPage(page: PageDefinition): PageShell {
       videos = await api.videos();
     } catch (err) {
       if (!frame.isCurrent(mine)) return;
-      videoSelect.replaceChildren(new Option('—', ''));
-      page.clear();
-      return frame.showError(err);
+      // A key that may read the numbers but not list the catalog ('analytics-read' without 'manage')
+      // still gets them: all videos, or the one in the link.
+      if (!(err instanceof ApiError && err.status === 403)) {
+        videoSelect.replaceChildren(new Option('—', ''));
+        page.clear();
+        return frame.showError(err);
+      }
+      videos = [];
+      videoSelect.title = "This key cannot list the videos (that needs the 'manage' scope)";
     }
     if (!frame.isCurrent(mine)) return;
     const options = videos.map((video) => new Option(videoLabel(video), video.id));

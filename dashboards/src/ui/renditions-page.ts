@@ -1,12 +1,13 @@
 /**
  * `/dashboards/renditions`: what each rung and each ladder delivered over the range and what that
- * cost, next to the QoE of its viewers. Per rung: viewers, play time and its share
+ * cost, next to the QoE of its viewers. Per rung: viewers, play time and its share, upscaled time, and
+ * the QoE score, startup, rebuffer ratio and playback failures of the views on it
  * (`GET /api/v1/qoe/renditions`); per ladder: plays, mean bitrate, play time, startup and rebuffering
  * (the breakdown by ladder). Bytes are estimated from play: bitrate × play time (video only); costs
  * are bytes × the egress price typed (`?usdPerGb=`, 0.02 by default, as the experiments' costs).
  */
 import type { ApiClient, BreakdownAnswer, QoeParams, RenditionsAnswer } from './api-client.js';
-import { cell, emptyRow } from './dom.js';
+import { cell, emptyRow, suppressedRow } from './dom.js';
 import { formatBytes, formatDuration, formatKbps, formatMs, formatRatio, integer, orDash } from './format.js';
 import { $, type LoadResult, startPage } from './page-shell.js';
 
@@ -26,6 +27,8 @@ const usd = (bytes: number) => {
   return `$${cost.toFixed(cost < 1 ? 4 : 2)}`;
 };
 
+const RUNG_COLUMNS = 11;
+const LADDER_COLUMNS = 8;
 const rungsTable = $('#rungs');
 const rungRows = $('#rungs-rows');
 const ladderTable = $('#ladders');
@@ -41,9 +44,16 @@ function paint(): void {
     return;
   }
   const { rungs, ladders } = shown;
+  const percent = (value: number) => `${value.toFixed(1)} %`;
+  const withheldRungs = rungs.privacy.suppressed.map((name) =>
+    suppressedRow(name, RUNG_COLUMNS, rungs.privacy.minViewers),
+  );
+  const withheldLadders = ladders.privacy.suppressed.map((name) =>
+    suppressedRow(name === '' ? 'unknown' : name, LADDER_COLUMNS, ladders.privacy.minViewers),
+  );
   rungRows.replaceChildren(
-    ...(rungs.renditions.length === 0
-      ? [emptyRow(6, 'No play on a known rung in this range.')]
+    ...(rungs.renditions.length === 0 && withheldRungs.length === 0
+      ? [emptyRow(RUNG_COLUMNS, 'No play on a known rung in this range.')]
       : rungs.renditions.map((rung) => {
           const tr = document.createElement('tr');
           tr.dataset.rendition = rung.rendition;
@@ -53,15 +63,25 @@ function paint(): void {
             cell(integer.format(rung.viewers), { column: 'viewers' }, 'number'),
             cell(formatDuration(rung.playTimeMs), { column: 'play-time' }, 'number'),
             cell(`${rung.playTimePercent.toFixed(1)} %`, { column: 'share' }, 'number'),
+            cell(orDash(rung.upscalePercent, percent), { column: 'upscaled' }, 'number'),
+            cell(
+              orDash(rung.qoeScore, (score) => score.toFixed(1)),
+              { column: 'qoe' },
+              'number',
+            ),
+            cell(orDash(rung.startupTimeMsP50, formatMs), { column: 'startup' }, 'number'),
+            cell(orDash(rung.rebufferRatio, formatRatio), { column: 'rebuffer' }, 'number'),
+            cell(orDash(rung.playbackFailurePercent, percent), { column: 'playback-failures' }, 'number'),
             cell(formatBytes(bytes), { column: 'bytes' }, 'number'),
             cell(usd(bytes), { column: 'cost' }, 'number'),
           );
           return tr;
         })),
+    ...withheldRungs,
   );
   ladderRows.replaceChildren(
-    ...(ladders.rows.length === 0
-      ? [emptyRow(8, 'No views in this range.')]
+    ...(ladders.rows.length === 0 && withheldLadders.length === 0
+      ? [emptyRow(LADDER_COLUMNS, 'No views in this range.')]
       : ladders.rows.map((row) => {
           const tr = document.createElement('tr');
           tr.dataset.ladder = row.value;
@@ -79,6 +99,7 @@ function paint(): void {
           );
           return tr;
         })),
+    ...withheldLadders,
   );
 }
 

@@ -1,13 +1,22 @@
 /**
- * `/dashboards/sessions`: the latest views, newest first, one row each. A simulated viewer's row is
- * marked as such and shows its cohort and network class, so it can never pass for a person's.
+ * `/dashboards/sessions` (Views): the views for the current filter, worst QoE score first (`?sort=`
+ * newest for the latest), one row each, each linking to its timeline. A simulated viewer's row is
+ * marked as such and shows its cohort and network class, so it can never pass for a person's. One
+ * viewer's data: the key needs the 'analytics-views' scope, and a list from fewer viewers than the
+ * privacy floor is withheld whole.
  */
 import type { ApiClient, QoeParams, SessionRow, SessionsAnswer } from './api-client.js';
 import { cell, emptyRow } from './dom.js';
 import { formatDuration, formatMs, integer, orDash } from './format.js';
 import { $, type LoadResult, startPage } from './page-shell.js';
 
-const COLUMN_COUNT = 11;
+const COLUMN_COUNT = 12;
+const SORTS = ['worst', 'newest'] as const;
+type Sort = (typeof SORTS)[number];
+const sortSelect = $<HTMLSelectElement>('#sort');
+const sortFromUrl = new URLSearchParams(location.search).get('sort');
+sortSelect.value = SORTS.find((sort) => sort === sortFromUrl) ?? 'worst';
+const sort = (): Sort => (sortSelect.value === 'newest' ? 'newest' : 'worst');
 const table = $('#sessions');
 const rows = $('#sessions-rows');
 const more = $('#sessions-truncated');
@@ -50,6 +59,10 @@ function paint(answer: SessionsAnswer | null): void {
     rows.replaceChildren();
     return;
   }
+  if (answer.privacy.suppressed) {
+    rows.replaceChildren(emptyRow(COLUMN_COUNT, withheld(answer.privacy.minViewers)));
+    return;
+  }
   if (answer.views.length === 0) {
     rows.replaceChildren(emptyRow(COLUMN_COUNT, 'No views in this range.'));
     return;
@@ -63,6 +76,11 @@ function paint(answer: SessionsAnswer | null): void {
       const device = [view.browser, view.os, view.deviceClass].filter((part) => part !== '').join(' · ');
       tr.append(
         cell(new Date(view.startedAtMs).toLocaleString(), { column: 'started' }),
+        cell(
+          orDash(view.qoeScore, (score) => score.toFixed(1)),
+          { column: 'qoe' },
+          'number',
+        ),
         viewerCell(view),
         cell(view.cohort || '—', { column: 'cohort' }),
         cell(view.networkClass || '—', { column: 'network-class' }),
@@ -85,9 +103,14 @@ function paint(answer: SessionsAnswer | null): void {
   );
 }
 
+const withheld = (minViewers: number) =>
+  `Fewer than ${minViewers} viewers match: the list is hidden so no one can be singled out. Widen the range or remove a filter.`;
+
 async function load(api: ApiClient, params: QoeParams): Promise<LoadResult> {
-  const answer = await api.sessions(params);
+  const answer = await api.sessions({ ...params, sort: sort() });
   paint(answer);
+  if (answer.privacy.suppressed)
+    return { state: 'empty', message: withheld(answer.privacy.minViewers), scope: answer.synthetic };
   if (answer.views.length === 0)
     return { state: 'empty', message: 'No views yet in this range.', scope: answer.synthetic };
   const simulated = answer.views.filter((view) => view.synthetic === true).length;
@@ -98,11 +121,13 @@ async function load(api: ApiClient, params: QoeParams): Promise<LoadResult> {
   };
 }
 
-startPage({
+const shell = startPage({
   allVideos: true,
   load,
   clear: () => paint(null),
   stale: () => {
     table.dataset.stale = 'true';
   },
+  writeUrl: (params) => params.set('sort', sort()),
 });
+sortSelect.addEventListener('change', () => shell.reload());

@@ -5,7 +5,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from './catalog.js';
 
-export const API_KEY_SCOPES = ['upload', 'manage', 'analytics-read', 'experiments'] as const;
+export const API_KEY_SCOPES = [
+  'upload',
+  'manage',
+  'analytics-read',
+  'analytics-views',
+  'experiments',
+] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 export interface ApiKeyRecord {

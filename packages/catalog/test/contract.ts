@@ -80,6 +80,7 @@ export function describeCatalogContract(label: string, open: OpenCatalog): void 
           '015_video_ladders',
           '016_experiments',
           '017_alerts',
+          '018_views_scope',
         ]);
         expect([...firstMigrations[0]!, ...firstMigrations[1]!].sort()).toEqual(all);
       });

@@ -63,6 +63,11 @@ export interface Config {
   transcodePerTitle: boolean;
   /** Where QoE alerts are POSTed (issue 15); unset: alerts are only shown in the dashboards. */
   alertWebhook: { url: string; secret: string } | undefined;
+  /**
+   * The dashboards' privacy floor (issue 15): a breakdown cell, rung or views list backed by fewer
+   * distinct viewers than this is suppressed, so no answer singles out one person.
+   */
+  privacyMinViewers: number;
   /** Beacon collector tuning; every field unset means the collector's default. */
   beacons: BeaconCollectorConfig;
   /** Upload limits; every field unset means ingest's default. */
@@ -162,6 +167,11 @@ export const CONFIG_VARIABLES = [
     '—',
     'required with ALERT_WEBHOOK_URL: HMAC-SHA256 key for the signature (≥ 32 chars)',
   ],
+  [
+    'QOE_PRIVACY_MIN_VIEWERS',
+    '5',
+    'breakdown cells, rungs and view lists backed by fewer distinct viewers are suppressed ("< k viewers")',
+  ],
   ['BEACON_ALLOWED_ORIGINS', 'any', 'comma-separated browser origins allowed to send beacons'],
   ['BEACON_COUNTRY_HEADER', 'none', 'header a trusted edge sets to the viewer country (cf-ipcountry)'],
   ['BEACON_RATE_LIMIT', '50', 'beacon requests per second per client (0: no limit)'],
@@ -206,6 +216,8 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const kafka = parseKafka(read('KAFKA_BROKERS'), fail);
+  const privacyMinViewers =
+    parseCount(read('QOE_PRIVACY_MIN_VIEWERS'), 'QOE_PRIVACY_MIN_VIEWERS', 1, fail) ?? 5;
   const alertWebhook = parseAlertWebhook(read('ALERT_WEBHOOK_URL'), read('ALERT_WEBHOOK_SECRET'), fail);
   const s3 = parseS3(read, fail);
   const databaseUrl = parseDatabaseUrl(read('DATABASE_URL'), fail);
@@ -276,6 +288,7 @@ export function loadConfig(env: Env = process.env): Config {
     transcodeContentProbe: contentProbeRaw !== 'off',
     transcodePerTitle: perTitleRaw === 'on',
     alertWebhook,
+    privacyMinViewers,
     beacons,
     uploads,
   };

@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './logger.js';
 import type { Beacon } from './schemas/beacon.js';
 import type { LadderRecord, PackagedRendition } from './schemas/ladder.js';
 import type { ContentProbe, ProbePoint } from './schemas/ladder-plan.js';
+import type { QoeRendition } from './schemas/qoe-api.js';
 
 /** A loopback port free right now, for a process a test starts itself (a private broker, a stub). */
 export function freePort(): Promise<number> {
@@ -221,6 +222,29 @@ export function makeLadderRecord(overrides: Partial<LadderRecord> = {}): LadderR
       averageBitrate: 96_000,
       playlist: `${folder}/audio/index.m3u8`,
     },
+    ...overrides,
+  };
+}
+
+/**
+ * One rung of the QoE API's renditions (an arm's rung share) with its viewers' QoE unknown, for tests
+ * of what shows rung shares: name the numbers the test is about in `overrides`.
+ */
+export function makeQoeRendition(
+  overrides: Partial<QoeRendition> & Pick<QoeRendition, 'height' | 'bitrateKbps'>,
+): QoeRendition {
+  return {
+    rendition: `${overrides.height}p@${overrides.bitrateKbps}kbps`,
+    views: 0,
+    viewers: 0,
+    playTimeMs: 0,
+    playTimePercent: 0,
+    upscaleTimeMs: 0,
+    upscalePercent: null,
+    rebufferRatio: null,
+    playbackFailurePercent: null,
+    startupTimeMsP50: null,
+    qoeScore: null,
     ...overrides,
   };
 }

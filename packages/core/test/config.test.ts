@@ -92,6 +92,7 @@ describe('loadConfig', () => {
       /not an http/,
     ],
     [{ ALERT_WEBHOOK_URL: 'https://h/x' }, 'ALERT_WEBHOOK_SECRET', /at least 32/],
+    [{ QOE_PRIVACY_MIN_VIEWERS: '0' }, 'QOE_PRIVACY_MIN_VIEWERS', /whole number ≥ 1/],
     [{ ALERT_WEBHOOK_SECRET: 's'.repeat(32) }, 'ALERT_WEBHOOK_SECRET', /ALERT_WEBHOOK_URL is not/],
   ])('%o fails naming %s', (env, variable, message) => {
     const issues = issuesOf(env as Record<string, string>);

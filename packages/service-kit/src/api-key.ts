@@ -132,7 +132,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
       if (!needed.some((s) => principal.scopes.includes(s))) {
         throw new AppError(
           'ERR_FORBIDDEN',
-          `API key ${principal.keyId} lacks the ${needed.map((s) => `'${s}'`).join(' or ')} scope this route needs`,
+          `API key ${principal.keyId} lacks the ${needed.map((s) => `'${s}'`).join(' or ')} scope this route needs; an operator makes a key that holds it with \`npm run keys -w stack -- create --scopes ${needed[0]}\``,
         );
       }
       request.principal = principal;

@@ -93,6 +93,13 @@ export const QoeRendition = Type.Object({
   viewers: Count(),
   playTimeMs: Type.Number(),
   playTimePercent: Type.Number({ description: 'share of all play time on a known rung, × 100' }),
+  // The QoE of the views on this rung (analytics migration 012; 0/null for minutes rolled up before it).
+  upscaleTimeMs: Type.Number({ description: 'time the picture was shown larger than this rung, while it played' }),
+  upscalePercent: NullableNumber('upscale time ÷ play time on this rung, × 100'),
+  rebufferRatio: NullableNumber("CTA-2066 stall ÷ (stall + play) of the whole views that played on this rung"),
+  playbackFailurePercent: NullableNumber('views on this rung that failed during playback, × 100'),
+  startupTimeMsP50: NullableNumber('median startup of the views that played on this rung'),
+  qoeScore: NullableNumber("the 0–100 QoE score of the views on this rung (analytics' qoe-score.ts)"),
 });
 export type QoeRendition = Static<typeof QoeRendition>;
 
@@ -124,6 +131,8 @@ export const QoeViewSummary = Type.Object({
   videoStartFailure: Type.Boolean(),
   exitBeforeVideoStart: Type.Boolean(),
   playbackFailure: Type.Boolean(),
+  /** The view's own 0–100 QoE score (qoe-score.ts, one view as one play); null without a play request. */
+  qoeScore: NullableNumber(),
 });
 export type QoeViewSummary = Static<typeof QoeViewSummary>;
 
@@ -153,8 +162,28 @@ const Echo = {
 const withEcho = <T extends Record<string, TSchema>>(properties: T) =>
   Type.Object({ ...Echo, ...properties });
 
+/**
+ * The privacy floor (issue 15, QOE_PRIVACY_MIN_VIEWERS): rows of an answer backed by fewer than
+ * `minViewers` distinct real viewers are left out of it and named in `suppressed`, so no answer
+ * singles out one person. Simulated viewers are not people: `synthetic=synthetic` answers have
+ * `minViewers` 1.
+ */
+export const PrivacyFloor = Type.Object({
+  minViewers: Type.Integer({ minimum: 1 }),
+  /** The suppressed rows' values (dimension values, rendition names); their numbers are withheld. */
+  suppressed: Type.Array(Type.String()),
+});
+export type PrivacyFloor = Static<typeof PrivacyFloor>;
+
+/** The views list's floor: the whole list is withheld when its views come from fewer viewers. */
+export const ViewsPrivacyFloor = Type.Object({
+  minViewers: Type.Integer({ minimum: 1 }),
+  suppressed: Type.Boolean(),
+});
+export type ViewsPrivacyFloor = Static<typeof ViewsPrivacyFloor>;
+
 export const QoeOverviewResponse = Type.Composite([
-  withEcho({ renditions: Type.Array(QoeRendition) }),
+  withEcho({ renditions: Type.Array(QoeRendition), privacy: PrivacyFloor }),
   QoeMetrics,
 ]);
 export type QoeOverviewResponse = Static<typeof QoeOverviewResponse>;
@@ -181,19 +210,32 @@ export const QoeBreakdownRow = Type.Composite([
 ]);
 export type QoeBreakdownRow = Static<typeof QoeBreakdownRow>;
 
-export const QoeBreakdownResponse = withEcho({ dimension: Type.String(), rows: Type.Array(QoeBreakdownRow) });
+export const QoeBreakdownResponse = withEcho({
+  dimension: Type.String(),
+  rows: Type.Array(QoeBreakdownRow),
+  privacy: PrivacyFloor,
+});
 export type QoeBreakdownResponse = Static<typeof QoeBreakdownResponse>;
 
 export const QoeTopVideo = Type.Composite([Type.Object({ videoId: Type.String() }), QoeMetrics]);
 export type QoeTopVideo = Static<typeof QoeTopVideo>;
 
-export const QoeTopVideosResponse = withEcho({ videos: Type.Array(QoeTopVideo) });
+export const QoeTopVideosResponse = withEcho({ videos: Type.Array(QoeTopVideo), privacy: PrivacyFloor });
 export type QoeTopVideosResponse = Static<typeof QoeTopVideosResponse>;
 
-export const QoeRenditionsResponse = withEcho({ renditions: Type.Array(QoeRendition) });
+export const QoeRenditionsResponse = withEcho({
+  renditions: Type.Array(QoeRendition),
+  privacy: PrivacyFloor,
+});
 export type QoeRenditionsResponse = Static<typeof QoeRenditionsResponse>;
 
-export const QoeSessionsResponse = withEcho({ truncated: Type.Boolean(), views: Type.Array(QoeViewSummary) });
+export const QoeSessionsResponse = withEcho({
+  /** 'worst': lowest per-view QoE score first (views without a play request last); 'newest': by start. */
+  sort: Type.Union([Type.Literal('worst'), Type.Literal('newest')]),
+  truncated: Type.Boolean(),
+  views: Type.Array(QoeViewSummary),
+  privacy: ViewsPrivacyFloor,
+});
 export type QoeSessionsResponse = Static<typeof QoeSessionsResponse>;
 
 export const SessionBeaconsResponse = Type.Object({
