@@ -110,6 +110,8 @@ function loadPage(page: DashboardPage): string[] {
     // The one time range markup, in the QoE filters and on its own.
     .replace('{{time-range}}', () => read(UI_DIR, 'time-range.html'))
     .replace('{{main}}', () => read(UI_DIR, `${page.name}.html`))
+    // The one breakdown table markup, on its page and under the overview's cards.
+    .replace('{{breakdown-table}}', () => read(UI_DIR, 'breakdown-table.html'))
     .replaceAll('{{title}}', () => page.title)
     .replace('{{page}}', () => page.name)
     .replace('/*{{css}}*/', () => css)

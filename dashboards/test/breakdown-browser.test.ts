@@ -1,7 +1,8 @@
 /**
- * The breakdown sorted by impact, and a row clicked narrowing every page to it, in headless Chromium
- * against the real QoE API and ingest's catalog list (browser-stack.ts). The browser comes from the
- * request context the collector adds (as it parses the User-Agent).
+ * The breakdown sorted by impact, and a row clicked narrowing every page to it (on its page and under
+ * the overview's cards), in headless Chromium against the real QoE API and ingest's catalog list
+ * (browser-stack.ts). The browser comes from the request context the collector adds (as it parses the
+ * User-Agent).
  *
  * One video, a minute ago, by hand:
  * - Chrome: 3 plays, one stalls 3,000 ms;
@@ -124,6 +125,13 @@ describe('breakdown in Chromium', () => {
     await page.getByRole('button', { name: 'Remove the filter browser = Firefox' }).click();
     await poll(() => page.locator('[data-metric="plays"]').textContent()).toBe('6');
     expect(new URL(page.url()).searchParams.get('browser')).toBeNull();
+
+    // The same table sits under the overview's cards: a row clicked there narrows the cards at once.
+    await poll(order).toEqual(['Chrome', 'Firefox', 'Safari']);
+    await page.getByRole('button', { name: 'Show only browser Chrome' }).click();
+    await poll(() => page.locator('[data-metric="plays"]').textContent()).toBe('3');
+    expect(await order()).toEqual(['Chrome']);
+    expect(new URL(page.url()).searchParams.get('browser')).toBe('Chrome');
     expect(stack!.problems).toEqual([]);
   });
 });

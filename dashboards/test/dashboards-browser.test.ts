@@ -152,7 +152,7 @@ describe('dashboards in Chromium', () => {
     await page.click('#key-save');
   };
 
-  it('asks for the key, says when it is rejected, then shows the numbers of the picked video', async () => {
+  it('asks for the key, says when it is rejected, then shows every video, then the picked one', async () => {
     await page.goto(`${baseUrl}/dashboards/`);
     await poll(() => status().getAttribute('data-state')).toBe('need-key');
 
@@ -161,7 +161,13 @@ describe('dashboards in Chromium', () => {
     expect(await status().textContent()).toContain('API key rejected');
 
     await useKey(API_KEY);
-    // The first video of the list is picked first: nobody watched it, not even a simulated viewer.
+    // Every video first: the fleet's real plays are the watched video's two (the rest is simulated).
+    await poll(() => status().getAttribute('data-state')).toBe('ready');
+    expect(await page.inputValue('#video')).toBe('');
+    expect(await metric('plays').textContent()).toBe('2');
+
+    // A video nobody watched, not even a simulated viewer.
+    await page.selectOption('#video', quietVideo.id);
     await poll(() => status().getAttribute('data-state')).toBe('empty');
     expect(await status().textContent()).toContain('No plays yet');
     expect(await metric('plays').textContent()).toBe('0');

@@ -93,13 +93,26 @@ export function dashboardPages(picks: PagePicks): DashboardPage[] {
   const before = { ...previousRange(range), synthetic: 'real', videoId: picks.videoId };
   return [
     {
-      page: 'overview',
+      page: 'overview, all videos',
       source: 'dashboards/src/ui/overview-page.ts',
+      calls: [
+        overview('overview', all),
+        overview('overview (previous range)', { ...previousRange(range), synthetic: 'real' }),
+        timeseries('timeseries', all),
+        timeseries('timeseries (previous range)', { ...previousRange(range), synthetic: 'real' }),
+        breakdown('breakdown by browser (under the cards)', { ...all, dimension: 'browser' }),
+      ],
+    },
+    {
+      page: 'overview, one video',
+      source: 'dashboards/src/ui/overview-page.ts',
+      note: 'opened from a link with ?videoId= (the page defaults to all videos)',
       calls: [
         overview('overview', oneVideo),
         overview('overview (previous range)', before),
         timeseries('timeseries', oneVideo),
         timeseries('timeseries (previous range)', before),
+        breakdown('breakdown by browser (under the cards)', { ...oneVideo, dimension: 'browser' }),
       ],
     },
     {

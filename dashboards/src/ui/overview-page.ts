@@ -1,11 +1,13 @@
 /**
- * `/dashboards/`: the QoE overview of one video for product teams. Each metric card shows the number
- * over the range and its change against the period of the same length just before it (relative for
- * counts and times, in points for ratios and the score), marked better or worse; a uPlot chart
- * (charts.ts) shows the metric picked (`?metric=`) per time bucket, this period against the one
- * before it, bucket for bucket.
+ * `/dashboards/`: the QoE overview, every video or one, for product teams. Each metric card shows the
+ * number over the range and its change against the period of the same length just before it
+ * (relative for counts and times, in points for ratios and the score), marked better or worse; a
+ * uPlot chart (charts.ts) shows the metric picked (`?metric=`) per time bucket, this period against
+ * the one before it, bucket for bucket; under them the breakdown table (breakdown-table.ts), sorted
+ * by impact, whose rows narrow everything to them when clicked.
  */
 import type { ApiClient, OverviewAnswer, QoeParams, TimeseriesAnswer } from './api-client.js';
+import { breakdownTable } from './breakdown-table.js';
 import { createChart } from './charts.js';
 import { formatDuration, integer } from './format.js';
 import { describeChange, METRICS, metricOf, spanLabel } from './overview-view.js';
@@ -80,41 +82,52 @@ async function load(api: ApiClient, params: QoeParams): Promise<LoadResult> {
     from: new Date(Date.parse(params.from) - spanMs).toISOString(),
     to: params.from,
   };
-  const [overview, before, series, seriesBefore] = await Promise.all([
+  const [overview, before, series, seriesBefore, breakdown] = await Promise.all([
     api.overview(params),
     api.overview(previous),
     api.timeseries(params),
     api.timeseries(previous),
+    api.breakdown({ ...params, dimension: breakdownTable.dimension() }),
   ]);
   paintCards(overview, before, spanMs);
+  breakdownTable.paint(breakdown);
   shown = { series, before: seriesBefore };
   paintChart(series, seriesBefore);
   if (overview.plays === 0)
     return {
       state: 'empty',
-      message: 'No plays yet for this video in this range.',
+      message: `No plays yet ${params.videoId ? 'for this video' : 'of any video'} in this range.`,
       scope: overview.synthetic,
     };
   return {
     state: 'ready',
-    message: `Updated ${new Date().toLocaleTimeString()} · ${new Date(overview.from).toLocaleString()} – ${new Date(overview.to).toLocaleString()}`,
+    message: `Updated ${new Date().toLocaleTimeString()} · ${new Date(overview.from).toLocaleString()} – ${new Date(overview.to).toLocaleString()} · ${breakdownTable.summary(breakdown)}`,
     scope: overview.synthetic,
   };
 }
 
 const shell = startPage({
-  allVideos: false,
+  allVideos: true,
   load,
   clear: () => {
     shown = null;
     paintCards(null, null, 0);
     paintChart(null, null);
+    breakdownTable.paint(null);
   },
   stale: () => {
     cards.dataset.stale = 'true';
+    breakdownTable.stale();
   },
-  writeUrl: (params) => params.set('metric', chartMetric.value),
+  writeUrl: (params) => {
+    params.set('metric', chartMetric.value);
+    breakdownTable.writeUrl(params);
+  },
 });
+breakdownTable.connect(
+  (name, value) => shell.addFilter(name, value),
+  () => shell.reload(),
+);
 // Another metric of the same numbers: no new request, only the chart and the URL change.
 chartMetric.addEventListener('change', () => {
   if (shown === null) shell.reload();
