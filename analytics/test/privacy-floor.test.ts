@@ -1,8 +1,8 @@
 /**
  * Issue 15's privacy floor and the views scope, at the production default (k = 5): a breakdown cell,
  * a rung or a views list backed by fewer than 5 real viewers is withheld and only named; simulated
- * viewers are not people and have no floor; the views list and a view's beacons need the
- * 'analytics-views' scope, which an 'analytics-read' key does not hold. Also the views list's
+ * viewers are not people and have no floor; the views list, a view's beacons and read-only SQL need
+ * the 'analytics-views' scope, which an 'analytics-read' key does not hold. Also the views list's
  * worst-first order and its per-view QoE score (`qoeScore` of one view, checked view by view).
  */
 import { createApiKey } from '@streamloop/catalog/api-key-repository';
@@ -15,6 +15,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBeaconsTable } from '../src/beacons-table.js';
 import { qoeScore } from '../src/qoe-score.js';
+import { registerSqlRoutes } from '../src/sql-routes.js';
 import { openChdbSession, qoeTestApp, viewsCaughtUp } from './chdb-session.js';
 import { rowsOf, type ViewSpec, viewBeacons } from './make-beacon.js';
 
@@ -71,11 +72,9 @@ beforeAll(async () => {
   await catalog.migrate();
   keys.read = (await createApiKey(catalog, { owner: 'product', scopes: ['analytics-read'] })).key;
   keys.views = (await createApiKey(catalog, { owner: 'support', scopes: ['analytics-views'] })).key;
-  app = qoeTestApp(chdb.store, {
-    apiKey: createApiKeyAuth({ legacyKey: LEGACY_KEY, catalog }),
-    nowMs: NOW,
-    privacyMinViewers: 'production default',
-  });
+  const apiKey = createApiKeyAuth({ legacyKey: LEGACY_KEY, catalog });
+  app = qoeTestApp(chdb.store, { apiKey, nowMs: NOW, privacyMinViewers: 'production default' });
+  registerSqlRoutes(app, { analyticsStore: chdb.store, apiKey });
   const table = createBeaconsTable(chdb.store);
   for (const view of [...wide, ...narrow, ...simulated]) {
     const beacons = viewBeacons(view).map((b) => ({ ...b, variant: variantOf.get(view.viewId) ?? '' }));
@@ -159,6 +158,25 @@ describe('the analytics-views scope', () => {
     // The aggregates stay open to analytics-read, and closed to a views-only key.
     expect((await get(`/api/v1/qoe/overview?videoId=${videoId}`, keys.read)).status).toBe(200);
     expect((await get(`/api/v1/qoe/overview?videoId=${videoId}`, keys.views)).status).toBe(403);
+  });
+
+  it('keeps read-only SQL, which reads every row, from an analytics-read key', async () => {
+    const sql = (key: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/sql',
+        headers: { authorization: `Bearer ${key}` },
+        payload: {
+          query: `SELECT toUInt8(uniqExact(view_id)) AS n FROM ${chdb.store.database}.views_v1`,
+          format: 'json',
+        },
+      });
+    const refused = await sql(keys.read);
+    expect([refused.statusCode, refused.json().error.code]).toEqual([403, 'ERR_FORBIDDEN']);
+    expect(refused.json().error.message).toContain("'analytics-views'");
+    const answered = await sql(keys.views);
+    expect(answered.statusCode).toBe(200);
+    expect(answered.json()).toEqual([{ n: 10 }]);
   });
 });
 

@@ -53,7 +53,7 @@ export interface DashboardPage {
 export const DASHBOARD_PAGES: readonly DashboardPage[] = [
   { name: 'overview', path: '/dashboards/', title: 'QoE overview', filters: 'qoe-filters' },
   { name: 'breakdown', path: '/dashboards/breakdown', title: 'QoE breakdown', filters: 'qoe-filters' },
-  { name: 'sessions', path: '/dashboards/sessions', title: 'Sessions', filters: 'qoe-filters' },
+  { name: 'sessions', path: '/dashboards/sessions', title: 'Views', filters: 'qoe-filters' },
   { name: 'experiments', path: '/dashboards/experiments', title: 'Experiments' },
   { name: 'experiment', path: '/dashboards/experiment', title: 'Experiment' },
   // One title, addressed like the QoE pages (`?videoId=`), so the nav links carry the video both ways.
