@@ -32,8 +32,10 @@ export interface TotalsRow {
 
 const MINUTE_MS = 60_000;
 
-const ratio = (part: number, whole: number): number | null => (whole > 0 ? part / whole : null);
-const percent = (part: number, whole: number): number | null =>
+/** part ÷ whole, null when there is no whole (the metrics' and the rungs' ratios). */
+export const ratio = (part: number, whole: number): number | null => (whole > 0 ? part / whole : null);
+/** part ÷ whole × 100 to 4 places, null when there is no whole. */
+export const percent = (part: number, whole: number): number | null =>
   whole > 0 ? round((part / whole) * 100, 4) : null;
 const round = (value: number, digits: number): number => Number(value.toFixed(digits));
 

@@ -21,7 +21,7 @@ import {
 } from '@streamloop/core/schemas/qoe-api';
 import type { AnalyticsTarget } from './beacons-table.js';
 import { DIMENSIONS, type Dimension, pickFilters } from './qoe-filters.js';
-import { finiteOrNull, type TotalsRow, toQoeMetrics } from './qoe-model.js';
+import { finiteOrNull, percent, ratio, type TotalsRow, toQoeMetrics } from './qoe-model.js';
 import { qoeScore } from './qoe-score.js';
 import { minutePartials, type QoeRange, readWatermarkMs, renditionPartials } from './qoe-sources.js';
 import { TOTALS_SELECT } from './qoe-view-sql.js';
@@ -120,15 +120,12 @@ export async function getRenditions(target: AnalyticsTarget, query: QoeQuery): P
     startup_p50_ms: number | null;
   }>();
   const totalMs = rows.reduce((sum, row) => sum + Number(row.play_time_ms), 0);
-  const share = (part: number, whole: number, digits = 4): number | null =>
-    whole > 0 ? Number(((part / whole) * 100).toFixed(digits)) : null;
   return rows.map((row) => {
     const views = Number(row.views);
     const playTimeMs = Number(row.play_time_ms);
     const upscaleTimeMs = Number(row.upscale_time_ms);
     const stalledMs = Number(row.view_rebuffer_time_ms);
-    const viewPlayedOrStalledMs = Number(row.view_play_time_ms) + stalledMs;
-    const rebufferRatio = viewPlayedOrStalledMs > 0 ? stalledMs / viewPlayedOrStalledMs : null;
+    const rebufferRatio = ratio(stalledMs, Number(row.view_play_time_ms) + stalledMs);
     const playbackFailures = Number(row.playback_failures);
     // A rung's views all started (they played on it): no start failures to count.
     const score = qoeScore({
@@ -147,11 +144,11 @@ export async function getRenditions(target: AnalyticsTarget, query: QoeQuery): P
       views,
       viewers: Number(row.viewers),
       playTimeMs,
-      playTimePercent: share(playTimeMs, totalMs) ?? 0,
+      playTimePercent: percent(playTimeMs, totalMs) ?? 0,
       upscaleTimeMs,
-      upscalePercent: share(upscaleTimeMs, playTimeMs, 2),
-      rebufferRatio: rebufferRatio === null ? null : Number(rebufferRatio.toFixed(6)),
-      playbackFailurePercent: share(playbackFailures, views, 2),
+      upscalePercent: percent(upscaleTimeMs, playTimeMs),
+      rebufferRatio,
+      playbackFailurePercent: percent(playbackFailures, views),
       startupTimeMsP50: finiteOrNull(row.startup_p50_ms),
       qoeScore: score?.score ?? null,
     };
